@@ -1,0 +1,24 @@
+#pragma once
+/// Tunables of entity actors and their router, taken from the configuration.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+namespace payorch::actors {
+
+struct entity_options {
+  /// An entity with no command for this long passivates (its state stays in the journal).
+  std::chrono::milliseconds idle_timeout{60'000};
+  /// A snapshot is written after every this many events of a stream.
+  std::int64_t snapshot_every_events = 100;
+  /// A crashing entity is restarted at most this often within `restart_window`...
+  std::size_t max_restarts = 5;
+  std::chrono::milliseconds restart_window{10'000};
+  /// ...after which it is quarantined (answers entity_unavailable) until the window passes.
+  /// An append or read the journal has not answered within this long fails the entity, which
+  /// then restarts from the journal instead of waiting forever on a lost reply.
+  std::chrono::milliseconds journal_timeout{30'000};
+};
+
+}  // namespace payorch::actors

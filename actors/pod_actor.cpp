@@ -1,0 +1,188 @@
+#include "actors/pod_actor.hpp"
+
+#include <caf/all.hpp>
+
+#include "actors/errors.hpp"
+
+namespace payorch::actors {
+namespace {
+
+using self_ptr = pod_actor::stateful_pointer<pod_state>;
+
+caf::error unavailable(const std::string& why) {
+  return make_failure(errc::entity_unavailable, why);
+}
+
+/// Replays a recovered stream into the state; false (and the actor exits) on corrupt data.
+bool recover(self_ptr self, persistence::stream_read& read) {
+  auto& st = self->state;
+  if (!read.ok) {
+    self->quit(unavailable("journal read failed: " + read.detail));
+    return false;
+  }
+  if (read.snapshot) {
+    auto pod = decode_snapshot(read.snapshot->payload);
+    if (!pod) {
+      self->quit(to_error(pod.error()));
+      return false;
+    }
+    st.pod = std::move(*pod);
+    st.version = read.snapshot->version;
+    st.last_snapshot_version = read.snapshot->version;
+  }
+  for (const auto& ev : read.events) {
+    auto applied = apply_event(st.pod, ev);
+    if (!applied) {
+      self->quit(to_error(applied.error()));
+      return false;
+    }
+    st.version = ev.version;
+  }
+  st.committed_version = st.version;
+  return true;
+}
+
+/// Answers every deferred read whose events are now durable.
+void release_reads(self_ptr self) {
+  auto& st = self->state;
+  while (!st.reads.empty() && st.reads.front().version <= st.committed_version) {
+    st.reads.front().promise.deliver(std::move(st.reads.front().view));
+    st.reads.pop_front();
+  }
+}
+
+/// Exits once nothing is in flight, if the actor is poisoned or passivating.
+void maybe_exit(self_ptr self) {
+  auto& st = self->state;
+  if (st.in_flight > 0) return;
+  if (st.poisoned) {
+    for (auto& r : st.reads) r.promise.deliver(unavailable("pod restarted after a failed write"));
+    st.reads.clear();
+    self->quit(unavailable("append failed; restarting from the journal"));
+  } else if (st.passivating) {
+    self->quit();
+  }
+}
+
+void maybe_snapshot(self_ptr self) {
+  auto& st = self->state;
+  if (!st.pod || st.committed_version - st.last_snapshot_version < st.options.snapshot_every_events)
+    return;
+  st.last_snapshot_version = st.committed_version;
+  self->send(st.journal, persistence::snapshot_record{st.pod_id, st.committed_version,
+                                                      encode_snapshot(*st.pod)});
+}
+
+/// Journals `events` (already applied to the tentative state) and answers `promise` with
+/// `answer` once they are durable.
+void commit(self_ptr self, std::vector<persistence::new_event> events, pod_view answer,
+            caf::typed_response_promise<pod_view> promise) {
+  auto& st = self->state;
+  auto expected = st.version - static_cast<std::int64_t>(events.size());
+  ++st.in_flight;
+  persistence::append_request req{st.pod_id, expected, std::move(events)};
+  self->request(st.journal, st.options.journal_timeout, std::move(req))
+    .then(
+      [self, answer, promise](persistence::append_result& r) mutable {
+        auto& s = self->state;
+        --s.in_flight;
+        if (r.status == persistence::append_status::committed) {
+          s.committed_version = std::max(s.committed_version, r.last_version);
+          promise.deliver(std::move(answer));
+          release_reads(self);
+          maybe_snapshot(self);
+        } else {
+          s.poisoned = true;
+          auto code = r.status == persistence::append_status::version_conflict
+                        ? errc::version_conflict
+                        : errc::storage_unavailable;
+          promise.deliver(make_failure(code, r.detail));
+        }
+        maybe_exit(self);
+      },
+      [self, promise](caf::error& e) mutable {
+        --self->state.in_flight;
+        self->state.poisoned = true;
+        promise.deliver(unavailable("journal unavailable: " + self->system().render(e)));
+        maybe_exit(self);
+      });
+}
+
+void touch(self_ptr self) { self->state.last_active = self->clock().now(); }
+
+void schedule_idle_check(self_ptr self, caf::actor_clock::duration_type after) {
+  self->delayed_send(self, after, idle_check{});
+}
+
+void on_idle_check(self_ptr self) {
+  auto& st = self->state;
+  if (st.passivating) return;
+  auto idle_for = self->clock().now() - st.last_active;
+  if (idle_for < st.options.idle_timeout || st.in_flight > 0) {
+    auto remaining = std::chrono::duration_cast<caf::actor_clock::duration_type>(
+      st.options.idle_timeout - idle_for);
+    schedule_idle_check(self, std::max(remaining, caf::actor_clock::duration_type{1'000'000}));
+    return;
+  }
+  self->request(st.router, caf::infinite, passivate_pod{st.pod_id})
+    .then(
+      [self](bool forgotten) {
+        if (forgotten) {
+          self->state.passivating = true;
+          maybe_exit(self);
+        } else {
+          schedule_idle_check(self, self->state.options.idle_timeout);
+        }
+      },
+      [self](caf::error&) { self->quit(); });
+}
+
+}  // namespace
+
+pod_actor::behavior_type pod_impl(pod_actor::stateful_pointer<pod_state> self, std::string pod_id,
+                                  journal_actor journal, pod_router_actor router,
+                                  entity_options options) {
+  auto& st = self->state;
+  st.pod_id = std::move(pod_id);
+  st.journal = std::move(journal);
+  st.router = std::move(router);
+  st.options = options;
+  touch(self);
+  // Commands wait in the mailbox until the stream is replayed: `await` suspends the behaviour.
+  self->request(st.journal, options.journal_timeout, read_stream{st.pod_id})
+    .await([self](persistence::stream_read& read) { recover(self, read); },
+           [self](caf::error& e) { self->quit(e); });
+  schedule_idle_check(self, options.idle_timeout);
+  return {
+    [self](create_pod& cmd) -> caf::result<pod_view> {
+      touch(self);
+      auto& s = self->state;
+      if (s.poisoned) return unavailable("pod is restarting");
+      if (s.pod) {
+        return make_failure(errc::already_exists, "pod " + s.pod_id + " already exists", "pod_id");
+      }
+      auto decided = decide_create(cmd);
+      if (!decided) return to_error(decided.error());
+      auto event = created_event(*decided);
+      s.pod = std::move(*decided);
+      ++s.version;
+      auto answer = view_of(*s.pod, s.version);
+      auto promise = self->make_response_promise<pod_view>();
+      commit(self, {std::move(event)}, std::move(answer), promise);
+      return promise;
+    },
+    [self](get_pod&) -> caf::result<pod_view> {
+      touch(self);
+      auto& s = self->state;
+      if (!s.pod) return make_failure(errc::not_found, "no pod " + s.pod_id, "pod_id");
+      auto view = view_of(*s.pod, s.version);
+      if (s.committed_version >= s.version) return view;
+      auto promise = self->make_response_promise<pod_view>();
+      s.reads.push_back({s.version, std::move(view), promise});
+      return promise;
+    },
+    [self](idle_check&) { on_idle_check(self); },
+  };
+}
+
+}  // namespace payorch::actors

@@ -1,0 +1,53 @@
+#pragma once
+/// The pod actor: one per live CrowdPod, the only place that pod's state lives.
+///
+/// Lifecycle: spawned by the pod router on first use; recovers from its journal stream (snapshot
+/// plus tail) before it handles any command; answers a command only after the command's events
+/// are durable; passivates after `idle_timeout` without commands. If an append fails, the actor's
+/// tentative state can no longer be trusted: it answers what is in flight and then exits with an
+/// error, so the router restarts it from the journal.
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include "actors/entity_options.hpp"
+#include "actors/journal_protocol.hpp"
+#include "actors/pod_protocol.hpp"
+#include "actors/pod_record.hpp"
+
+namespace payorch::actors {
+
+/// A read that arrived while commands before it were not yet durable.
+struct deferred_read {
+  std::int64_t version;
+  pod_view view;
+  caf::typed_response_promise<pod_view> promise;
+};
+
+struct pod_state {
+  static inline const char* name = "pod";
+  std::string pod_id;
+  journal_actor journal;
+  pod_router_actor router;
+  entity_options options;
+  std::optional<pod_record> pod;      ///< tentative: includes events still being committed
+  std::int64_t version = 0;           ///< tentative stream version
+  std::int64_t committed_version = 0; ///< highest version known durable
+  std::int64_t last_snapshot_version = 0;
+  std::size_t in_flight = 0;          ///< appends sent to the journal and not yet answered
+  bool poisoned = false;              ///< an append failed: finish in-flight work, then restart
+  bool passivating = false;           ///< the router agreed to forget us: exit when drained
+  std::deque<deferred_read> reads;
+  caf::actor_clock::time_point last_active;
+};
+
+pod_actor::behavior_type pod_impl(pod_actor::stateful_pointer<pod_state> self, std::string pod_id,
+                                  journal_actor journal, pod_router_actor router,
+                                  entity_options options);
+
+}  // namespace payorch::actors

@@ -1,0 +1,111 @@
+#include "actors/pod_router.hpp"
+
+#include <caf/all.hpp>
+
+#include "actors/errors.hpp"
+#include "actors/pod_actor.hpp"
+
+namespace payorch::actors {
+namespace {
+
+using self_ptr = pod_router_actor::stateful_pointer<pod_router_state>;
+
+restart_budget& budget_of(self_ptr self, const std::string& id) {
+  auto& st = self->state;
+  auto i = st.restarts.find(id);
+  if (i == st.restarts.end())
+    i = st.restarts.emplace(id, restart_budget{st.options.max_restarts, st.options.restart_window})
+          .first;
+  return i->second;
+}
+
+pod_actor spawn_pod(self_ptr self, const std::string& id, caf::atom_value journal_name) {
+  auto journal = self->system().registry().get<journal_actor>(journal_name);
+  auto me = caf::actor_cast<pod_router_actor>(self);
+  auto pod = self->spawn(pod_impl, id, journal, me, self->state.options);
+  self->link_to(pod);
+  self->state.live.emplace(id, pod);
+  self->state.ids_by_addr.emplace(pod.address(), id);
+  ++self->state.stats.spawned;
+  return pod;
+}
+
+/// The pod's actor, spawned if needed; an error when the pod is quarantined.
+caf::expected<pod_actor> pod_for(self_ptr self, const std::string& id,
+                                 caf::atom_value journal_name) {
+  auto& st = self->state;
+  if (auto i = st.live.find(id); i != st.live.end()) return i->second;
+  if (auto r = st.restarts.find(id); r != st.restarts.end()) {
+    if (r->second.exhausted(self->clock().now())) {
+      return make_failure(errc::entity_unavailable,
+                          "pod " + id + " keeps failing and is quarantined; retry later");
+    }
+  }
+  return spawn_pod(self, id, journal_name);
+}
+
+void on_exit(self_ptr self, caf::exit_msg& dm, caf::atom_value journal_name) {
+  auto& st = self->state;
+  auto i = st.ids_by_addr.find(dm.source);
+  if (i == st.ids_by_addr.end()) {
+    // Not one of our pods: our supervisor (or a peer) is going down, so we go with it.
+    if (dm.reason && dm.reason != caf::exit_reason::normal) self->quit(std::move(dm.reason));
+    return;
+  }
+  auto id = std::move(i->second);
+  st.ids_by_addr.erase(i);
+  auto live = st.live.find(id);
+  if (live != st.live.end() && live->second.address() == dm.source) st.live.erase(live);
+  if (!dm.reason || dm.reason == caf::exit_reason::normal) return;
+  // A crash: restart eagerly (the new actor recovers from the journal) while the budget lasts.
+  if (budget_of(self, id).try_restart(self->clock().now())) {
+    ++st.stats.restarted;
+    spawn_pod(self, id, journal_name);
+  } else {
+    ++st.stats.quarantined;
+  }
+}
+
+template <class Command>
+caf::result<pod_view> route(self_ptr self, Command& cmd, caf::atom_value journal_name) {
+  auto pod = pod_for(self, cmd.pod_id, journal_name);
+  if (!pod) return std::move(pod.error());
+  return self->delegate(*pod, std::move(cmd));
+}
+
+}  // namespace
+
+pod_router_actor::behavior_type pod_router_impl(
+  pod_router_actor::stateful_pointer<pod_router_state> self, caf::atom_value journal_name,
+  entity_options options) {
+  self->state.options = options;
+  // Pods are linked, so they stop with the router; trapping exits turns a pod's crash into a
+  // message here instead of taking the router down.
+  self->set_exit_handler(
+    [self, journal_name](caf::exit_msg& msg) { on_exit(self, msg, journal_name); });
+  return {
+    [self, journal_name](create_pod& cmd) -> caf::result<pod_view> {
+      return route(self, cmd, journal_name);
+    },
+    [self, journal_name](get_pod& cmd) -> caf::result<pod_view> {
+      return route(self, cmd, journal_name);
+    },
+    [self](passivate_pod& req) -> bool {
+      auto& st = self->state;
+      auto i = st.live.find(req.pod_id);
+      auto sender = self->current_sender();
+      if (i == st.live.end() || !sender || i->second.address() != sender->address()) return false;
+      st.live.erase(i);
+      st.ids_by_addr.erase(sender->address());
+      ++st.stats.passivated;
+      return true;
+    },
+    [self](router_stats_request&) -> router_stats {
+      auto s = self->state.stats;
+      s.live = self->state.live.size();
+      return s;
+    },
+  };
+}
+
+}  // namespace payorch::actors

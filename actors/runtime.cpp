@@ -1,0 +1,162 @@
+#include "actors/runtime.hpp"
+
+#include <mutex>
+#include <thread>
+
+#include <caf/all.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+
+#include "actors/errors.hpp"
+#include "actors/journal_actor.hpp"
+#include "actors/pod_router.hpp"
+#include "actors/type_ids.hpp"
+#include "config/settings.hpp"
+#include "persistence/group_commit_writer.hpp"
+
+namespace payorch::actors {
+
+caf::atom_value journal_registry_name() { return caf::atom("journal"); }
+caf::atom_value pods_registry_name() { return caf::atom("pods"); }
+
+runtime_options runtime_options::from(const config::settings& s) {
+  runtime_options o;
+  o.journal_file = s.data_dir / "journal.sqlite";
+  o.synchronous_full = s.journal_synchronous_full;
+  o.actor_threads = s.actor_threads;
+  o.journal_max_batch_appends = s.journal_max_batch_appends;
+  o.journal_max_wait_us = s.journal_max_wait_us;
+  o.entities.idle_timeout = std::chrono::milliseconds(s.entity_idle_timeout_ms);
+  o.entities.snapshot_every_events = s.snapshot_every_events;
+  o.entities.max_restarts = s.supervisor_max_restarts;
+  o.entities.restart_window = std::chrono::milliseconds(s.supervisor_restart_window_ms);
+  o.supervision.max_restarts = s.supervisor_max_restarts;
+  o.supervision.restart_window = std::chrono::milliseconds(s.supervisor_restart_window_ms);
+  return o;
+}
+
+namespace {
+
+struct runtime_config : caf::actor_system_config {
+  explicit runtime_config(const runtime_options& o) {
+    add_message_types<caf::id_block::payorch>();
+    payorch::actors::add_error_category(*this);
+    if (o.deterministic) {
+      set("scheduler.policy", caf::atom("testing"));
+    } else {
+      set("scheduler.max-threads", o.actor_threads);
+    }
+    set("logger.console", caf::atom("none"));
+    set("logger.verbosity", caf::atom("quiet"));
+  }
+};
+
+}  // namespace
+
+struct actor_runtime::impl {
+  explicit impl(const runtime_options& o) : options(o), cfg(o), sys(cfg) {}
+
+  runtime_options options;
+  runtime_config cfg;
+  caf::actor_system sys;
+  std::shared_ptr<persistence::group_commit_writer> writer;
+  std::shared_ptr<journal_backend> backend;
+  caf::actor root;
+  std::mutex fatal_mutex;
+  std::function<void(std::string)> fatal;
+  bool stopped = false;
+};
+
+actor_runtime::actor_runtime(std::unique_ptr<impl> self) : impl_(std::move(self)) {}
+
+actor_runtime::~actor_runtime() { stop(); }
+
+std::unique_ptr<actor_runtime> actor_runtime::start(const runtime_options& options,
+                                                    std::string* error) {
+  std::error_code ec;
+  std::filesystem::create_directories(options.journal_file.parent_path(), ec);
+  if (ec) {
+    if (error) *error = "cannot create " + options.journal_file.parent_path().string() + ": " +
+                        ec.message();
+    return nullptr;
+  }
+  auto store = persistence::open_sqlite_journal(
+    {.file = options.journal_file, .synchronous_full = options.synchronous_full}, error);
+  if (!store) return nullptr;
+  auto writer = std::make_shared<persistence::group_commit_writer>(
+    std::move(store), persistence::writer_options{.max_batch_appends = options.journal_max_batch_appends,
+                                                  .max_wait_us = options.journal_max_wait_us});
+  auto rt = start(options, make_threaded_backend(writer));
+  rt->impl_->writer = std::move(writer);
+  // The supervisor starts its children asynchronously; serve only once they are registered.
+  for (int i = 0; i < 5000 && !rt->ready(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  if (!rt->ready()) {
+    if (error) *error = "the actors did not start within 5 s";
+    return nullptr;
+  }
+  return rt;
+}
+
+std::unique_ptr<actor_runtime> actor_runtime::start(const runtime_options& options,
+                                                    std::shared_ptr<journal_backend> backend) {
+  auto self = std::make_unique<impl>(options);
+  self->backend = backend;
+  auto entities = options.entities;
+  std::vector<child_spec> children{
+    {journal_registry_name(),
+     [backend](caf::event_based_actor* sup) {
+       return caf::actor_cast<caf::actor>(sup->spawn(journal_impl, backend));
+     }},
+    {pods_registry_name(),
+     [entities](caf::event_based_actor* sup) {
+       return caf::actor_cast<caf::actor>(
+         sup->spawn(pod_router_impl, journal_registry_name(), entities));
+     }},
+  };
+  self->root = spawn_supervisor(self->sys, std::move(children), options.supervision);
+  auto* raw = self.get();
+  self->root->attach_functor([raw](const caf::error& reason) {
+    if (!reason || reason == caf::exit_reason::user_shutdown) return;
+    std::lock_guard<std::mutex> guard{raw->fatal_mutex};
+    if (raw->fatal) raw->fatal(raw->sys.render(reason));
+  });
+  return std::unique_ptr<actor_runtime>(new actor_runtime(std::move(self)));
+}
+
+caf::actor_system& actor_runtime::system() { return impl_->sys; }
+
+pod_router_actor actor_runtime::pods() const {
+  return impl_->sys.registry().get<pod_router_actor>(pods_registry_name());
+}
+
+journal_health actor_runtime::journal() const { return impl_->backend->health(); }
+
+bool actor_runtime::ready() const {
+  auto& reg = impl_->sys.registry();
+  return reg.get<caf::actor>(journal_registry_name()) != nullptr &&
+         reg.get<caf::actor>(pods_registry_name()) != nullptr && impl_->backend->health().running;
+}
+
+void actor_runtime::on_fatal(std::function<void(std::string)> callback) {
+  std::lock_guard<std::mutex> guard{impl_->fatal_mutex};
+  impl_->fatal = std::move(callback);
+}
+
+void actor_runtime::stop() {
+  if (impl_->stopped) return;
+  impl_->stopped = true;
+  {
+    std::lock_guard<std::mutex> guard{impl_->fatal_mutex};
+    impl_->fatal = nullptr;
+  }
+  caf::anon_send_exit(impl_->root, caf::exit_reason::user_shutdown);
+  impl_->root = nullptr;
+  if (impl_->options.deterministic) {
+    dynamic_cast<caf::scheduler::test_coordinator&>(impl_->sys.scheduler()).run();
+  } else {
+    impl_->sys.await_all_actors_done();
+  }
+  if (impl_->writer) impl_->writer->stop();
+}
+
+}  // namespace payorch::actors

@@ -1,0 +1,81 @@
+#pragma once
+/// The actor runtime of one process: the actor system, the root supervisor, the journal writer
+/// actor and the entity routers, wired to a journal backend.
+///
+/// Owned by `app` (or a test fixture); the gateway gets handles from it. Handles are looked up
+/// in the actor registry on each call, because a supervisor restart replaces them.
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "actors/entity_options.hpp"
+#include "actors/fwd.hpp"
+#include "actors/journal_backend.hpp"
+#include "actors/pod_protocol.hpp"
+#include "actors/supervisor.hpp"
+
+namespace payorch::config {
+struct settings;
+}
+
+namespace payorch::actors {
+
+struct runtime_options {
+  std::filesystem::path journal_file;
+  bool synchronous_full = true;
+  std::size_t actor_threads = 1;
+  std::size_t journal_max_batch_appends = 256;
+  std::int64_t journal_max_wait_us = 200;
+  entity_options entities;
+  supervisor_options supervision;
+  /// Use CAF's deterministic test_coordinator (no threads; tests drive it with run()).
+  bool deterministic = false;
+
+  /// The runtime options that `settings` describe (journal file under the data directory).
+  static runtime_options from(const config::settings& settings);
+};
+
+class actor_runtime {
+ public:
+  /// Opens the journal, starts the writer thread and the actors; nullptr and `error` on failure.
+  static std::unique_ptr<actor_runtime> start(const runtime_options& options, std::string* error);
+
+  /// Starts the actors over a given backend (tests use an inline backend with determinism).
+  static std::unique_ptr<actor_runtime> start(const runtime_options& options,
+                                              std::shared_ptr<journal_backend> backend);
+
+  ~actor_runtime();
+  actor_runtime(const actor_runtime&) = delete;
+  actor_runtime& operator=(const actor_runtime&) = delete;
+
+  caf::actor_system& system();
+
+  /// The current pod router (invalid while the supervisor is restarting it).
+  pod_router_actor pods() const;
+
+  /// The journal backend's figures, for health and metrics.
+  journal_health journal() const;
+
+  /// True when every supervised child is registered and the journal writer runs.
+  bool ready() const;
+
+  /// Called once, from an actor thread, if the root supervisor escalates (the process must stop).
+  void on_fatal(std::function<void(std::string)> callback);
+
+  /// Stops the actors, then the writer thread after it committed everything queued.
+  void stop();
+
+ private:
+  struct impl;
+  explicit actor_runtime(std::unique_ptr<impl> self);
+  std::unique_ptr<impl> impl_;
+};
+
+/// Registry names of the supervised children.
+caf::atom_value journal_registry_name();
+caf::atom_value pods_registry_name();
+
+}  // namespace payorch::actors

@@ -1,0 +1,20 @@
+#pragma once
+/// The subcommands of the `payorch` executable; each returns the process exit code.
+
+#include "config/settings.hpp"
+
+namespace payorch::app {
+
+/// Serves the HTTP API until SIGINT/SIGTERM, then drains and flushes the journal (exit 0).
+int serve(const config::settings& settings);
+
+/// Walks every journal hash chain; exit 0 when intact, 1 naming the first broken event.
+int verify(const config::settings& settings);
+
+/// Prints the effective configuration as TOML.
+int print_config(const config::settings& settings);
+
+/// Sets up logging (text on a terminal, JSON lines otherwise, unless the settings say).
+void setup_logging(const config::settings& settings);
+
+}  // namespace payorch::app

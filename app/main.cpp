@@ -1,0 +1,38 @@
+/// payorch: the executable's entry point; parses the command line and runs a subcommand.
+
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+
+#include "app/commands.hpp"
+
+int main(int argc, char** argv) {
+  using namespace payorch;
+  CLI::App cli{"payorch: an actor-model asynchronous payment orchestrator"};
+  cli.require_subcommand(1);
+  std::optional<std::string> config_file;
+  config::flag_overrides flags;
+  auto add_common = [&](CLI::App* cmd) {
+    cmd->add_option("--config", config_file, "TOML configuration file");
+    cmd->add_option("--listen", flags.listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
+    cmd->add_option("--data-dir", flags.data_dir, "directory of the journal (default ./var)");
+  };
+  auto* serve = cli.add_subcommand("serve", "serve the HTTP API");
+  auto* show = cli.add_subcommand("config", "print the effective configuration");
+  auto* verify = cli.add_subcommand("verify", "verify every journal hash chain");
+  for (auto* cmd : {serve, show, verify}) add_common(cmd);
+  CLI11_PARSE(cli, argc, argv);
+
+  std::optional<std::filesystem::path> file;
+  if (config_file) file = *config_file;
+  auto loaded = config::load_settings(file, config::current_environment(), flags);
+  if (!loaded.value) {
+    std::fprintf(stderr, "%s\n", loaded.error->line().c_str());
+    return 2;
+  }
+  const auto& settings = *loaded.value;
+  if (show->parsed()) return app::print_config(settings);
+  if (verify->parsed()) return app::verify(settings);
+  app::setup_logging(settings);
+  return app::serve(settings);
+}

@@ -1,0 +1,109 @@
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/runtime.hpp"
+#include "app/commands.hpp"
+#include "gateway/api.hpp"
+#include "gateway/http_server.hpp"
+
+namespace payorch::app {
+namespace {
+
+namespace asio = boost::asio;
+
+gateway::server_options server_options_of(const config::settings& s) {
+  gateway::server_options o;
+  o.host = s.listen.host;
+  o.port = s.listen.port;
+  o.max_body_bytes = s.max_body_bytes;
+  o.max_header_bytes = s.max_header_bytes;
+  o.max_header_count = s.max_header_count;
+  o.request_timeout = std::chrono::milliseconds(s.request_timeout_ms);
+  o.keep_alive_timeout = std::chrono::milliseconds(s.keep_alive_timeout_ms);
+  return o;
+}
+
+/// Longest wait for in-flight requests to finish after SIGTERM.
+constexpr auto drain_timeout = std::chrono::seconds(10);
+
+/// Waits (without blocking the io_context) until no request is in flight, then stops it.
+void drain(asio::io_context& ioc, gateway::http_server& server,
+           std::chrono::steady_clock::time_point give_up) {
+  if (server.in_flight() == 0 || std::chrono::steady_clock::now() >= give_up) {
+    if (server.in_flight() > 0)
+      spdlog::warn("stopping with {} requests still in flight", server.in_flight());
+    ioc.stop();
+    return;
+  }
+  auto timer = std::make_shared<asio::steady_timer>(ioc, std::chrono::milliseconds(5));
+  timer->async_wait([&ioc, &server, give_up, timer](auto) { drain(ioc, server, give_up); });
+}
+
+}  // namespace
+
+int serve(const config::settings& settings) {
+  std::string error;
+  auto runtime = actors::actor_runtime::start(actors::runtime_options::from(settings), &error);
+  if (!runtime) {
+    spdlog::error("cannot start: {}", error);
+    return 1;
+  }
+  asio::io_context ioc{static_cast<int>(settings.io_threads)};
+  gateway::http_metrics metrics;
+  gateway::route_table routes;
+  gateway::http_server server{ioc, server_options_of(settings), routes, metrics};
+  gateway::api_context ctx;
+  ctx.runtime = runtime.get();
+  ctx.metrics = &metrics;
+  ctx.accepting = [&server] { return !server.draining(); };
+  ctx.now_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+  };
+  gateway::add_all_routes(routes, ctx);
+  if (!server.listen(&error)) {
+    spdlog::error("{}", error);
+    return 1;
+  }
+
+  std::atomic<int> exit_code{0};
+  auto begin_shutdown = [&](const char* why) {
+    if (server.draining()) return;
+    spdlog::info("shutting down ({}): draining {} in-flight requests", why, server.in_flight());
+    server.begin_drain();
+    drain(ioc, server, std::chrono::steady_clock::now() + drain_timeout);
+  };
+  asio::signal_set signals{ioc, SIGINT, SIGTERM};
+  signals.async_wait([&](auto ec, int signo) {
+    if (!ec) begin_shutdown(signo == SIGINT ? "SIGINT" : "SIGTERM");
+  });
+  runtime->on_fatal([&](std::string reason) {
+    spdlog::critical("actor supervisor escalated: {}", reason);
+    exit_code = 1;
+    asio::post(ioc, [&] { begin_shutdown("supervisor escalation"); });
+  });
+
+  server.start_accepting();
+  spdlog::info("payorch serving on http://{}:{} (data dir {})", settings.listen.host, server.port(),
+               settings.data_dir.string());
+  std::vector<std::thread> extra;
+  for (std::size_t i = 1; i < settings.io_threads; ++i) extra.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : extra) t.join();
+
+  runtime->stop();  // stops the actors, then commits everything queued in the journal writer
+  spdlog::info("journal flushed; bye");
+  return exit_code.load();
+}
+
+}  // namespace payorch::app

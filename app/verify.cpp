@@ -1,0 +1,43 @@
+#include <cstdio>
+
+#include "app/commands.hpp"
+#include "persistence/journal.hpp"
+
+namespace payorch::app {
+
+int verify(const config::settings& settings) {
+  auto file = settings.data_dir / "journal.sqlite";
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) {
+    std::fprintf(stderr, "verify: no journal at %s\n", file.c_str());
+    return 2;
+  }
+  std::string error;
+  auto store = persistence::open_sqlite_journal({.file = file}, &error);
+  if (!store) {
+    std::fprintf(stderr, "verify: cannot open %s: %s\n", file.c_str(), error.c_str());
+    return 2;
+  }
+  auto report = store->verify();
+  if (report.ok) {
+    std::printf("journal intact: %lld streams, %lld events, every hash chain verified\n",
+                static_cast<long long>(report.streams_checked),
+                static_cast<long long>(report.events_checked));
+    return 0;
+  }
+  if (report.first_broken) {
+    std::printf("journal BROKEN at stream %s version %lld: %s\n",
+                report.first_broken->stream_id.c_str(),
+                static_cast<long long>(report.first_broken->version), report.detail.c_str());
+  } else {
+    std::printf("journal BROKEN: %s\n", report.detail.c_str());
+  }
+  return 1;
+}
+
+int print_config(const config::settings& settings) {
+  std::fputs(config::to_toml(settings).c_str(), stdout);
+  return 0;
+}
+
+}  // namespace payorch::app

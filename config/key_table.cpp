@@ -1,0 +1,244 @@
+#include "config/key_table.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <type_traits>
+
+namespace payorch::config::detail {
+namespace {
+
+template <auto member>
+void set_integer(settings& out, std::int64_t value) {
+  using target = std::remove_reference_t<decltype(out.*member)>;
+  out.*member = static_cast<target>(value);
+}
+
+template <auto member>
+std::int64_t get_integer(const settings& in) {
+  return static_cast<std::int64_t>(in.*member);
+}
+
+template <auto member>
+integer_rule integer_between(std::int64_t floor, std::int64_t ceiling) {
+  return {floor, ceiling, &set_integer<member>, &get_integer<member>};
+}
+
+std::optional<std::string> set_listen(settings& out, std::string_view text) {
+  auto parsed = parse_listen_address(text);
+  if (auto* problem = std::get_if<std::string>(&parsed)) return std::move(*problem);
+  out.listen = std::get<listen_address>(parsed);
+  return std::nullopt;
+}
+
+std::optional<std::string> set_data_dir(settings& out, std::string_view text) {
+  if (text.empty()) return "must not be empty";
+  if (text.find('\0') != std::string_view::npos) return "must not contain a NUL character";
+  out.data_dir = std::filesystem::path(text);
+  return std::nullopt;
+}
+
+std::optional<std::string> set_synchronous(settings& out, std::string_view text) {
+  if (text != "full" && text != "normal") return R"(must be "full" or "normal")";
+  out.journal_synchronous_full = text == "full";
+  return std::nullopt;
+}
+
+/// Stores `text` in `member` if it is one of `allowed`; the message lists them otherwise.
+template <std::string settings::*member>
+std::optional<std::string> set_one_of(settings& out, std::string_view text,
+                                      std::span<const std::string_view> allowed) {
+  if (std::find(allowed.begin(), allowed.end(), text) != allowed.end()) {
+    out.*member = std::string(text);
+    return std::nullopt;
+  }
+  std::string message = "must be one of";
+  for (std::size_t i = 0; i < allowed.size(); ++i) {
+    message += i == 0 ? " " : ", ";
+    message += allowed[i];
+  }
+  return message;
+}
+
+constexpr std::array<std::string_view, 5> log_levels{"trace", "debug", "info", "warn", "error"};
+constexpr std::array<std::string_view, 3> log_formats{"auto", "text", "json"};
+
+text_rule listen_rule() {
+  return {"HOST:PORT", &set_listen, [](const settings& in) { return to_string(in.listen); }};
+}
+
+text_rule data_dir_rule() {
+  return {"a path", &set_data_dir, [](const settings& in) { return in.data_dir.string(); }};
+}
+
+text_rule synchronous_rule() {
+  return {R"("full" or "normal")", &set_synchronous, [](const settings& in) {
+            return std::string(in.journal_synchronous_full ? "full" : "normal");
+          }};
+}
+
+text_rule log_level_rule() {
+  return {"trace, debug, info, warn or error",
+          [](settings& out, std::string_view text) {
+            return set_one_of<&settings::log_level>(out, text, log_levels);
+          },
+          [](const settings& in) { return in.log_level; }};
+}
+
+text_rule log_format_rule() {
+  return {"auto, text or json",
+          [](settings& out, std::string_view text) {
+            return set_one_of<&settings::log_format>(out, text, log_formats);
+          },
+          [](const settings& in) { return in.log_format; }};
+}
+
+/// One row per member of `settings` (the load tests check each row reaches its own member).
+constexpr std::size_t key_count = 18;
+
+std::array<key_spec, key_count> make_table() {
+  namespace l = limits;
+  return {{
+      {"listen", "address the HTTP listener binds, HOST:PORT or [IPV6]:PORT", listen_rule()},
+      {"data_dir", "directory for the embedded database and other state", data_dir_rule()},
+      {"http.max_body_bytes", "largest request body accepted; larger gets 413",
+       integer_between<&settings::max_body_bytes>(l::max_body_bytes_floor,
+                                                  l::max_body_bytes_ceiling)},
+      {"http.max_header_bytes", "largest request line plus headers accepted",
+       integer_between<&settings::max_header_bytes>(l::max_header_bytes_floor,
+                                                    l::max_header_bytes_ceiling)},
+      {"http.max_header_count", "most header fields accepted in one request",
+       integer_between<&settings::max_header_count>(l::max_header_count_floor,
+                                                    l::max_header_count_ceiling)},
+      {"http.request_timeout_ms", "deadline of one request, from first byte to reply",
+       integer_between<&settings::request_timeout_ms>(l::request_timeout_ms_floor,
+                                                      l::request_timeout_ms_ceiling)},
+      {"http.keep_alive_timeout_ms", "how long an idle connection stays open",
+       integer_between<&settings::keep_alive_timeout_ms>(l::keep_alive_timeout_ms_floor,
+                                                         l::keep_alive_timeout_ms_ceiling)},
+      {"http.io_threads", "threads running the HTTP listener and sessions",
+       integer_between<&settings::io_threads>(l::io_threads_floor, l::io_threads_ceiling)},
+      {"actors.threads", "threads of the actor scheduler",
+       integer_between<&settings::actor_threads>(l::actor_threads_floor, l::actor_threads_ceiling)},
+      {"actors.entity_idle_timeout_ms", "idle time after which an entity actor is passivated",
+       integer_between<&settings::entity_idle_timeout_ms>(l::entity_idle_timeout_ms_floor,
+                                                          l::entity_idle_timeout_ms_ceiling)},
+      {"actors.max_restarts", "restarts a supervisor allows per window before it escalates",
+       integer_between<&settings::supervisor_max_restarts>(l::supervisor_max_restarts_floor,
+                                                           l::supervisor_max_restarts_ceiling)},
+      {"actors.restart_window_ms", "window over which a supervisor counts restarts",
+       integer_between<&settings::supervisor_restart_window_ms>(
+           l::supervisor_restart_window_ms_floor, l::supervisor_restart_window_ms_ceiling)},
+      {"journal.max_batch_appends", "most appends one group commit writes",
+       integer_between<&settings::journal_max_batch_appends>(l::journal_max_batch_appends_floor,
+                                                             l::journal_max_batch_appends_ceiling)},
+      {"journal.max_wait_us", "longest a group commit waits for more appends before flushing",
+       integer_between<&settings::journal_max_wait_us>(l::journal_max_wait_us_floor,
+                                                       l::journal_max_wait_us_ceiling)},
+      {"journal.synchronous", "SQLite synchronous mode: full survives power loss, normal is faster",
+       synchronous_rule()},
+      {"journal.snapshot_every", "events between two snapshots of an entity",
+       integer_between<&settings::snapshot_every_events>(l::snapshot_every_events_floor,
+                                                         l::snapshot_every_events_ceiling)},
+      {"log.level", "least severe level logged", log_level_rule()},
+      {"log.format", "auto (text on a terminal, json otherwise), text or json", log_format_rule()},
+  }};
+}
+
+/// `value` quoted for an error message, cut short so one bad value cannot flood the line.
+std::string shown(std::string_view value) {
+  constexpr std::size_t max_shown_bytes = 80;
+  if (value.size() <= max_shown_bytes) return quote_toml(value);
+  return quote_toml(value.substr(0, max_shown_bytes)) + "...";
+}
+
+config_error out_of_range(const key_spec& spec, const integer_rule& rule, std::string_view got,
+                          std::string_view origin) {
+  return {std::string(spec.key), "must be between " + std::to_string(rule.floor) + " and " +
+                                     std::to_string(rule.ceiling) + " (got " + std::string(got) +
+                                     " " + std::string(origin) + ")"};
+}
+
+}  // namespace
+
+std::string key_spec::env_var() const {
+  std::string name = "PAYORCH_";
+  for (char c : key) {
+    name += c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return name;
+}
+
+std::string_view key_spec::section() const {
+  auto dot = key.find('.');
+  return dot == std::string_view::npos ? std::string_view{} : key.substr(0, dot);
+}
+
+std::string_view key_spec::name() const {
+  auto dot = key.find('.');
+  return dot == std::string_view::npos ? key : key.substr(dot + 1);
+}
+
+std::span<const key_spec> key_table() {
+  static const std::array<key_spec, key_count> table = make_table();
+  return table;
+}
+
+const key_spec* find_key(std::string_view key) {
+  for (const key_spec& spec : key_table()) {
+    if (spec.key == key) return &spec;
+  }
+  return nullptr;
+}
+
+bool is_section(std::string_view name) {
+  if (name.empty()) return false;
+  return std::any_of(key_table().begin(), key_table().end(),
+                     [name](const key_spec& spec) { return spec.section() == name; });
+}
+
+std::optional<config_error> apply_integer(const key_spec& spec, std::int64_t value,
+                                          std::string_view origin, settings& out) {
+  const auto* rule = std::get_if<integer_rule>(&spec.rule);
+  if (rule == nullptr) {
+    const auto& text = std::get<text_rule>(spec.rule);
+    return config_error{std::string(spec.key), "must be a string (" + std::string(text.expected) +
+                                                   "), not an integer (" + std::string(origin) +
+                                                   ")"};
+  }
+  if (value < rule->floor || value > rule->ceiling) {
+    return out_of_range(spec, *rule, std::to_string(value), origin);
+  }
+  rule->set(out, value);
+  return std::nullopt;
+}
+
+std::optional<config_error> apply_text(const key_spec& spec, std::string_view text,
+                                       std::string_view origin, settings& out) {
+  if (const auto* rule = std::get_if<text_rule>(&spec.rule)) {
+    if (auto problem = rule->set(out, text)) {
+      return config_error{std::string(spec.key),
+                          *problem + " (got " + shown(text) + " " + std::string(origin) + ")"};
+    }
+    return std::nullopt;
+  }
+  const auto& rule = std::get<integer_rule>(spec.rule);
+  std::int64_t value = 0;
+  const char* end = text.data() + text.size();
+  auto [stop, ec] = std::from_chars(text.data(), end, value);
+  if (ec == std::errc::result_out_of_range && stop == end) {
+    return out_of_range(spec, rule, shown(text), origin);
+  }
+  if (ec != std::errc{} || stop != end || text.empty()) {
+    return config_error{std::string(spec.key),
+                        "must be an integer (got " + shown(text) + " " + std::string(origin) + ")"};
+  }
+  if (value < rule.floor || value > rule.ceiling) {
+    return out_of_range(spec, rule, shown(text), origin);
+  }
+  rule.set(out, value);
+  return std::nullopt;
+}
+
+}  // namespace payorch::config::detail

@@ -1,0 +1,75 @@
+#pragma once
+
+/// The table of every settable key, shared by the loaders, `to_toml` and the tests.
+///
+/// Internal to the config library and its tests: other folders use `settings.hpp`. Each key
+/// knows how to check a value and store it in `settings`, and how to read it back, so the file,
+/// the environment, the flags and `to_toml` all agree on one definition per key.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "config/settings.hpp"
+
+namespace payorch::config::detail {
+
+/// A key whose value is a whole number within [floor, ceiling].
+struct integer_rule {
+  std::int64_t floor = 0;
+  std::int64_t ceiling = 0;
+  void (*set)(settings&, std::int64_t) = nullptr;
+  std::int64_t (*get)(const settings&) = nullptr;
+};
+
+/// A key whose value is a string; `set` returns what is wrong with it, if anything.
+struct text_rule {
+  std::string_view expected;  // shown in errors, e.g. `"full" or "normal"`
+  std::optional<std::string> (*set)(settings&, std::string_view) = nullptr;
+  std::string (*get)(const settings&) = nullptr;
+};
+
+/// One settable key: its dotted name, what it means, and its rule.
+struct key_spec {
+  std::string_view key;  // `section.name`, or `name` at the top level
+  std::string_view description;
+  std::variant<integer_rule, text_rule> rule;
+
+  /// `PAYORCH_SECTION_NAME`: the environment variable that sets this key.
+  std::string env_var() const;
+  /// The part before the dot, or empty at the top level.
+  std::string_view section() const;
+  /// The part after the dot.
+  std::string_view name() const;
+};
+
+/// Every key, top-level keys first, then each section's keys together, in documentation order.
+std::span<const key_spec> key_table();
+
+/// The key named `key`, or null.
+const key_spec* find_key(std::string_view key);
+
+/// Whether `name` is a section ([http], [actors], ...) of some key.
+bool is_section(std::string_view name);
+
+/// Checks a number from the file and stores it; `origin` says where it came from, for errors.
+std::optional<config_error> apply_integer(const key_spec& spec, std::int64_t value,
+                                          std::string_view origin, settings& out);
+
+/// Checks text from the environment or a flag (parsing numbers for integer keys) and stores it.
+std::optional<config_error> apply_text(const key_spec& spec, std::string_view text,
+                                       std::string_view origin, settings& out);
+
+/// Parses `HOST:PORT` or `[IPV6]:PORT`; on failure, what is wrong with it.
+std::variant<listen_address, std::string> parse_listen_address(std::string_view text);
+
+/// Reads the TOML file at `path` into `out`, key by key; the only user of toml++.
+std::optional<config_error> apply_file(const std::filesystem::path& path, settings& out);
+
+/// `text` as a TOML basic string, quotes included, with control characters escaped.
+std::string quote_toml(std::string_view text);
+
+}  // namespace payorch::config::detail

@@ -1,0 +1,121 @@
+#pragma once
+
+/// The settings of one payorch process and how they are loaded.
+///
+/// `load_settings` runs once in `main`, before any thread starts; the resulting `settings` is
+/// then copied or passed by const reference and never changes. Nothing here is thread-aware.
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "config/fwd.hpp"
+#include "config/limits.hpp"
+
+namespace payorch::config {
+
+/// Where the HTTP listener binds; `host` holds an IPv6 address without its brackets.
+struct listen_address {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+
+  bool operator==(const listen_address&) const = default;
+};
+
+/// `HOST:PORT`, with brackets around an IPv6 host (`[::1]:8080`): what `listen` accepts.
+std::string to_string(const listen_address& address);
+
+/// Every setting of the process; each member's comment starts with its key in the TOML file.
+///
+/// The bounds and defaults of the numeric members live in `limits.hpp`.
+struct settings {
+  /// `listen`: where the HTTP listener binds.
+  listen_address listen;
+  /// `data_dir`: the embedded database and other state.
+  std::filesystem::path data_dir = "var";
+
+  /// `http.max_body_bytes`: larger request bodies get 413.
+  std::size_t max_body_bytes = limits::max_body_bytes_default;
+  /// `http.max_header_bytes`: request line plus header fields.
+  std::size_t max_header_bytes = limits::max_header_bytes_default;
+  /// `http.max_header_count`: header fields in one request.
+  std::size_t max_header_count = limits::max_header_count_default;
+  /// `http.request_timeout_ms`: deadline of one request, first byte to reply.
+  std::int64_t request_timeout_ms = limits::request_timeout_ms_default;
+  /// `http.keep_alive_timeout_ms`: how long an idle connection stays open.
+  std::int64_t keep_alive_timeout_ms = limits::keep_alive_timeout_ms_default;
+  /// `http.io_threads`: threads running the listener and sessions.
+  std::size_t io_threads = limits::io_threads_default;
+
+  /// `actors.threads`: threads of the actor scheduler.
+  std::size_t actor_threads = limits::actor_threads_default;
+  /// `actors.entity_idle_timeout_ms`: idle time before an entity actor is passivated.
+  std::int64_t entity_idle_timeout_ms = limits::entity_idle_timeout_ms_default;
+  /// `actors.max_restarts`: restarts per window before a supervisor escalates (0: at once).
+  std::size_t supervisor_max_restarts = limits::supervisor_max_restarts_default;
+  /// `actors.restart_window_ms`: the window over which restarts are counted.
+  std::int64_t supervisor_restart_window_ms = limits::supervisor_restart_window_ms_default;
+
+  /// `journal.max_batch_appends`: most appends in one group commit.
+  std::size_t journal_max_batch_appends = limits::journal_max_batch_appends_default;
+  /// `journal.max_wait_us`: longest a group commit waits for more appends (0: flush at once).
+  std::int64_t journal_max_wait_us = limits::journal_max_wait_us_default;
+  /// `journal.synchronous`: "full" (true) survives power loss; "normal" (false) is faster.
+  bool journal_synchronous_full = true;
+  /// `journal.snapshot_every`: events between two snapshots of an entity.
+  std::int64_t snapshot_every_events = limits::snapshot_every_events_default;
+
+  /// `log.level`: trace, debug, info, warn or error.
+  std::string log_level = "info";
+  /// `log.format`: auto (text on a terminal, JSON lines otherwise), text or json.
+  std::string log_format = "auto";
+
+  bool operator==(const settings&) const = default;
+};
+
+/// Why the settings could not be loaded, naming the setting (or file) at fault.
+struct config_error {
+  /// The dotted key (`http.max_body_bytes`), or the file's path when the file itself is at fault.
+  std::string key;
+  /// What is wrong and where the bad value came from, e.g. `must be between 1 and 64 (got "0"
+  /// from PAYORCH_HTTP_IO_THREADS)`.
+  std::string message;
+
+  /// One line for the operator: `config error: <key>: <message>`.
+  std::string line() const;
+};
+
+/// The settings that command-line flags can set; they override every other source.
+struct flag_overrides {
+  std::optional<std::string> listen;    // --listen HOST:PORT
+  std::optional<std::string> data_dir;  // --data-dir PATH
+};
+
+/// Environment variables by name; only the `PAYORCH_*` ones are read.
+using environment = std::map<std::string, std::string>;
+
+/// The process's `PAYORCH_*` environment variables; call it before any thread starts.
+environment current_environment();
+
+/// Either the loaded settings or the first error found; exactly one of the two is set.
+struct load_result {
+  std::optional<settings> value;
+  std::optional<config_error> error;
+};
+
+/// Builds the settings from the defaults, then the TOML file, then the environment, then flags.
+///
+/// Each key `section.name` is read from the environment as `PAYORCH_SECTION_NAME` (`listen` as
+/// `PAYORCH_LISTEN`). Unknown keys in the file, wrong types, out-of-range values and a malformed
+/// `HOST:PORT` are errors naming the key; a file that cannot be read is an error naming its
+/// path. `PAYORCH_*` variables that name no key are ignored, since other tools share the prefix.
+load_result load_settings(const std::optional<std::filesystem::path>& file, const environment& env,
+                          const flag_overrides& flags);
+
+/// Every setting as a TOML document that `load_settings` reads back to the same settings.
+std::string to_toml(const settings& value);
+
+}  // namespace payorch::config

@@ -1,0 +1,29 @@
+#include "domain/ids.hpp"
+
+namespace payorch::detail {
+namespace {
+constexpr std::size_t hex_digits = 16;
+constexpr std::string_view hex_alphabet = "0123456789abcdef";
+}  // namespace
+
+bool is_prefixed_hex16(std::string_view text, std::string_view prefix) noexcept {
+  if (text.size() != prefix.size() + hex_digits || text.substr(0, prefix.size()) != prefix) {
+    return false;
+  }
+  for (char c : text.substr(prefix.size())) {
+    if (hex_alphabet.find(c) == std::string_view::npos) return false;
+  }
+  return true;
+}
+
+std::string prefixed_hex16(std::string_view prefix, std::uint64_t bits) {
+  std::string out(prefix);
+  out.resize(prefix.size() + hex_digits);
+  for (std::size_t i = 0; i < hex_digits; ++i) {
+    out[out.size() - 1 - i] = hex_alphabet[bits & 0xF];
+    bits >>= 4;
+  }
+  return out;
+}
+
+}  // namespace payorch::detail

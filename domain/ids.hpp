@@ -1,0 +1,98 @@
+#pragma once
+/// Strongly typed identifiers: a type-specific prefix followed by 16 lower-case hex digits.
+
+#include <compare>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "domain/result.hpp"
+
+namespace payorch {
+
+namespace detail {
+/// True when `text` is `prefix` followed by exactly 16 characters of [0-9a-f].
+bool is_prefixed_hex16(std::string_view text, std::string_view prefix) noexcept;
+/// `prefix` followed by the 16 lower-case hex digits of `bits`.
+std::string prefixed_hex16(std::string_view prefix, std::uint64_t bits);
+}  // namespace detail
+
+/// An identifier of the kind named by Tag, whose `static constexpr std::string_view prefix`
+/// starts every valid value (e.g. "pay_3f9a0c1d2e4b5a69").
+///
+/// Distinct tags make distinct types, so a payment id cannot be passed where a pod id is
+/// expected. A default-constructed id is empty and invalid; it exists for containers and
+/// deserialisers only.
+template <class Tag>
+class strong_id {
+ public:
+  static constexpr std::string_view prefix = Tag::prefix;
+
+  strong_id() = default;
+
+  /// The id spelled by `text`; invalid_id unless it is the prefix plus 16 lower-case hex digits.
+  static result<strong_id> parse(std::string_view text) {
+    if (!detail::is_prefixed_hex16(text, prefix)) {
+      return fail(errc::invalid_id,
+                  "expected \"" + std::string(prefix) + "\" followed by 16 lower-case hex digits");
+    }
+    return strong_id{std::string(text)};
+  }
+
+  /// The id for 64 random bits (the caller owns the randomness, so tests stay deterministic).
+  static strong_id from_random(std::uint64_t bits) {
+    return strong_id{detail::prefixed_hex16(prefix, bits)};
+  }
+
+  const std::string& str() const noexcept { return value_; }
+  bool empty() const noexcept { return value_.empty(); }
+
+  friend bool operator==(const strong_id&, const strong_id&) = default;
+  friend auto operator<=>(const strong_id&, const strong_id&) = default;
+
+ private:
+  explicit strong_id(std::string value) : value_(std::move(value)) {}
+
+  std::string value_;
+};
+
+struct pod_tag {
+  static constexpr std::string_view prefix = "pod_";
+};
+struct payment_tag {
+  static constexpr std::string_view prefix = "pay_";
+};
+struct pledge_tag {
+  static constexpr std::string_view prefix = "plg_";
+};
+struct payout_tag {
+  static constexpr std::string_view prefix = "pout_";
+};
+struct event_tag {
+  static constexpr std::string_view prefix = "evt_";
+};
+struct saga_tag {
+  static constexpr std::string_view prefix = "saga_";
+};
+struct campaign_tag {
+  static constexpr std::string_view prefix = "cmp_";
+};
+
+using pod_id = strong_id<pod_tag>;
+using payment_id = strong_id<payment_tag>;
+using pledge_id = strong_id<pledge_tag>;
+using payout_id = strong_id<payout_tag>;
+using event_id = strong_id<event_tag>;
+using saga_id = strong_id<saga_tag>;
+using campaign_id = strong_id<campaign_tag>;
+
+}  // namespace payorch
+
+template <class Tag>
+struct std::hash<payorch::strong_id<Tag>> {
+  std::size_t operator()(const payorch::strong_id<Tag>& id) const noexcept {
+    return std::hash<std::string>{}(id.str());
+  }
+};

@@ -1,0 +1,37 @@
+#pragma once
+/// The API's routes: registration of every resource's handlers on one routing table.
+
+#include <functional>
+
+#include "gateway/metrics.hpp"
+#include "gateway/route_table.hpp"
+
+namespace payorch::actors {
+class actor_runtime;
+}
+
+namespace payorch::gateway {
+
+/// What handlers need from the rest of the process.
+struct api_context {
+  actors::actor_runtime* runtime = nullptr;
+  http_metrics* metrics = nullptr;
+  /// True while the server accepts work (false while draining for shutdown).
+  std::function<bool()> accepting;
+  /// Milliseconds since the Unix epoch; tests may pin it.
+  std::function<std::int64_t()> now_ms;
+};
+
+/// /healthz, /readyz, /health/*, /metrics.
+void add_health_routes(route_table& routes, const api_context& ctx);
+
+/// /pods and /pods/{pod_id}.
+void add_pod_routes(route_table& routes, const api_context& ctx);
+
+/// Every route of the API.
+inline void add_all_routes(route_table& routes, const api_context& ctx) {
+  add_health_routes(routes, ctx);
+  add_pod_routes(routes, ctx);
+}
+
+}  // namespace payorch::gateway

@@ -1,0 +1,76 @@
+#pragma once
+/// One request in flight: what a handler reads, and the one-shot reply it sends from any thread.
+///
+/// Created by the session for each request; handlers keep the shared_ptr while their actor
+/// request is outstanding and call `reply` exactly once (later calls are ignored). The reply is
+/// posted to the session's executor, so no Asio thread ever waits on an actor.
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gateway/http_types.hpp"
+#include "gateway/problem.hpp"
+
+namespace payorch::gateway {
+
+using path_params = std::vector<std::pair<std::string, std::string>>;
+
+class exchange {
+ public:
+  using sink = std::function<void(http_response)>;
+
+  exchange(http_request request, path_params params, std::string request_id,
+           std::chrono::milliseconds deadline, sink on_reply)
+    : request_(std::move(request)),
+      params_(std::move(params)),
+      request_id_(std::move(request_id)),
+      deadline_(deadline),
+      on_reply_(std::move(on_reply)) {}
+
+  const http_request& request() const { return request_; }
+  const std::string& request_id() const { return request_id_; }
+  /// How long the handler has before the client gets 504.
+  std::chrono::milliseconds deadline() const { return deadline_; }
+
+  /// The value of path parameter `name` (empty if the route has none by that name).
+  std::string_view param(std::string_view name) const {
+    for (const auto& [k, v] : params_)
+      if (k == name) return v;
+    return {};
+  }
+
+  /// Sends `res`; only the first reply counts.
+  void reply(http_response res) {
+    if (replied_.exchange(true)) return;
+    on_reply_(std::move(res));
+  }
+
+  /// Sends a JSON body with `status`.
+  void reply_json(http::status status, std::string body);
+
+  /// Sends problem details.
+  void reply_problem(const problem& p);
+
+ private:
+  http_request request_;
+  path_params params_;
+  std::string request_id_;
+  std::chrono::milliseconds deadline_;
+  sink on_reply_;
+  std::atomic<bool> replied_{false};
+};
+
+using exchange_ptr = std::shared_ptr<exchange>;
+
+/// A route's handler: reads the exchange and, now or later, replies on it.
+using handler = std::function<void(const exchange_ptr&)>;
+
+/// A response with a problem-details body (used by the session for errors before routing).
+http_response problem_response(const problem& p, unsigned version);
+
+}  // namespace payorch::gateway

@@ -1,0 +1,92 @@
+#include "actors/runtime.hpp"
+#include "gateway/api.hpp"
+#include "gateway/json_output.hpp"
+
+namespace payorch::gateway {
+namespace {
+
+void live(const exchange_ptr& ex) {
+  ex->reply_json(http::status::ok, R"({"status":"ok"})");
+}
+
+void ready(const api_context& ctx, const exchange_ptr& ex) {
+  if (!ctx.accepting()) {
+    return ex->reply_problem(make_problem(http::status::service_unavailable, "draining",
+                                          "the server is shutting down"));
+  }
+  if (!ctx.runtime->ready()) {
+    return ex->reply_problem(make_problem(http::status::service_unavailable, "not_ready",
+                                          "the journal writer or the actors are not running"));
+  }
+  ex->reply_json(http::status::ok, R"({"status":"ready"})");
+}
+
+void deps(const api_context& ctx, const exchange_ptr& ex) {
+  auto j = ctx.runtime->journal();
+  bool ok = j.running && ctx.runtime->ready();
+  json_writer w;
+  w.begin_object().field("status", ok ? "ok" : "degraded");
+  w.key("journal").begin_object()
+    .field("state", j.running ? "running" : "stopped")
+    .field("backend", "sqlite")
+    .field("batches", static_cast<std::int64_t>(j.batches))
+    .field("appends", static_cast<std::int64_t>(j.appends))
+    .field("last_batch_appends", static_cast<std::int64_t>(j.last_batch_appends))
+    .field("last_commit_latency_us", j.last_commit_us)
+    .end_object();
+  w.end_object();
+  ex->reply_json(ok ? http::status::ok : http::status::service_unavailable, w.take());
+}
+
+void render_journal_metrics(const actors::journal_health& j, std::string& out) {
+  auto line = [&out](const char* text, auto value) {
+    out += text;
+    out += std::to_string(value);
+    out += '\n';
+  };
+  out += "# HELP payorch_journal_batches_total Journal transactions committed by the writer.\n";
+  out += "# TYPE payorch_journal_batches_total counter\n";
+  line("payorch_journal_batches_total ", j.batches);
+  out += "# HELP payorch_journal_appends_total Appends acknowledged by the journal writer.\n";
+  out += "# TYPE payorch_journal_appends_total counter\n";
+  line("payorch_journal_appends_total ", j.appends);
+  out += "# HELP payorch_journal_last_commit_seconds Duration of the last journal commit.\n";
+  out += "# TYPE payorch_journal_last_commit_seconds gauge\n";
+  out += "payorch_journal_last_commit_seconds " +
+         std::to_string(static_cast<double>(j.last_commit_us) / 1e6) + "\n";
+  out += "# HELP payorch_journal_batch_size Appends per journal transaction.\n";
+  out += "# TYPE payorch_journal_batch_size histogram\n";
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < j.batch_size_buckets.size(); ++i) {
+    cumulative += j.batch_size_buckets[i];
+    std::string le = i < j.batch_size_bounds.size() ? std::to_string(j.batch_size_bounds[i])
+                       : std::string("+Inf");
+    out += "payorch_journal_batch_size_bucket{le=\"" + le + "\"} " + std::to_string(cumulative) +
+           "\n";
+  }
+  line("payorch_journal_batch_size_count ", j.batches);
+  line("payorch_journal_batch_size_sum ", j.appends);
+}
+
+void metrics(const api_context& ctx, const exchange_ptr& ex) {
+  std::string out;
+  ctx.metrics->render(out);
+  render_journal_metrics(ctx.runtime->journal(), out);
+  http_response res{http::status::ok, ex->request().version()};
+  res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+  res.body() = std::move(out);
+  ex->reply(std::move(res));
+}
+
+}  // namespace
+
+void add_health_routes(route_table& routes, const api_context& ctx) {
+  routes.add(http::verb::get, "/healthz", live);
+  routes.add(http::verb::get, "/health/live", live);
+  routes.add(http::verb::get, "/readyz", [ctx](const exchange_ptr& ex) { ready(ctx, ex); });
+  routes.add(http::verb::get, "/health/ready", [ctx](const exchange_ptr& ex) { ready(ctx, ex); });
+  routes.add(http::verb::get, "/health/deps", [ctx](const exchange_ptr& ex) { deps(ctx, ex); });
+  routes.add(http::verb::get, "/metrics", [ctx](const exchange_ptr& ex) { metrics(ctx, ex); });
+}
+
+}  // namespace payorch::gateway

@@ -1,0 +1,284 @@
+#include "gateway/http_server.hpp"
+
+#include <optional>
+#include <random>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace payorch::gateway {
+namespace beast = boost::beast;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+std::string new_request_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string id = "req_";
+  auto bits = rng();
+  for (int i = 0; i < 16; ++i) id.push_back(hex[(bits >> (60 - 4 * i)) & 0xF]);
+  return id;
+}
+
+/// A client's request id is echoed when it is short and printable; otherwise we make one.
+std::string request_id_of(const http_request& req) {
+  auto it = req.find("X-Request-Id");
+  if (it == req.end()) return new_request_id();
+  auto v = it->value();
+  if (v.empty() || v.size() > 128) return new_request_id();
+  for (char c : v)
+    if (c < 0x21 || c > 0x7e) return new_request_id();
+  return std::string(v);
+}
+
+bool method_has_body(http::verb v) {
+  return v == http::verb::post || v == http::verb::put || v == http::verb::patch;
+}
+
+bool is_json_content_type(std::string_view ct) {
+  auto semi = ct.find(';');
+  auto media = ct.substr(0, semi);
+  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
+  if (media.size() != 16) return false;
+  static constexpr std::string_view json = "application/json";
+  for (std::size_t i = 0; i < media.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(media[i])) != json[i]) return false;
+  return true;
+}
+
+class session : public std::enable_shared_from_this<session> {
+ public:
+  session(tcp::socket socket, std::shared_ptr<server_shared> shared)
+    : stream_(std::move(socket)), shared_(std::move(shared)), timer_(stream_.get_executor()) {
+    ++shared_->sessions;
+  }
+  ~session() { --shared_->sessions; }
+
+  void start() {
+    asio::dispatch(stream_.get_executor(),
+                   beast::bind_front_handler(&session::do_read_header, shared_from_this()));
+  }
+
+ private:
+  void do_read_header() {
+    if (shared_->draining) return close();
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(shared_->options.max_header_bytes));
+    parser_->body_limit(shared_->options.max_body_bytes);
+    stream_.expires_after(shared_->options.keep_alive_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&session::on_header, shared_from_this()));
+  }
+
+  void on_header(beast::error_code ec, std::size_t) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::operation_aborted || ec == asio::error::connection_reset)
+      return close();
+    started_ = std::chrono::steady_clock::now();
+    if (ec == http::error::header_limit)
+      return reject(http::status::request_header_fields_too_large, "header_too_large",
+                    "the request headers exceed " +
+                      std::to_string(shared_->options.max_header_bytes) + " bytes");
+    if (ec) return reject(http::status::bad_request, "malformed_request", ec.message());
+    const auto& req = parser_->get();
+    auto count = static_cast<std::size_t>(std::distance(req.begin(), req.end()));
+    if (count > shared_->options.max_header_count)
+      return reject(http::status::request_header_fields_too_large, "too_many_headers",
+                    "the request has " + std::to_string(count) + " headers; at most " +
+                      std::to_string(shared_->options.max_header_count) + " are allowed");
+    if (auto len = parser_->content_length(); len && *len > shared_->options.max_body_bytes)
+      return reject(http::status::payload_too_large, "body_too_large", body_limit_detail());
+    stream_.expires_after(shared_->options.request_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec == http::error::body_limit)
+      return reject(http::status::payload_too_large, "body_too_large", body_limit_detail());
+    if (ec == beast::error::timeout || ec == asio::error::connection_reset) return close();
+    if (ec) return reject(http::status::bad_request, "malformed_request", ec.message());
+    dispatch_request(parser_->release());
+  }
+
+  std::string body_limit_detail() const {
+    return "the request body exceeds " + std::to_string(shared_->options.max_body_bytes) +
+           " bytes";
+  }
+
+  void dispatch_request(http_request req) {
+    request_id_ = request_id_of(req);
+    method_ = std::string(req.method_string());
+    version_ = req.version();
+    keep_alive_ = req.keep_alive();
+    ++shared_->in_flight;
+    counted_ = true;
+    auto match = shared_->routes->match(req.method(), req.target());
+    route_ = match.found ? match.found->pattern : std::string("unmatched");
+    if (!match.found) {
+      if (match.path_known) {
+        auto res = problem_response(
+          make_problem(http::status::method_not_allowed, "method_not_allowed",
+                       method_ + " is not allowed on " + std::string(req.target())),
+          version_);
+        res.set(http::field::allow, match.allow);
+        return write(std::move(res));
+      }
+      return write(problem_response(
+        make_problem(http::status::not_found, "not_found",
+                     "no resource at " + std::string(req.target().substr(0, 200))),
+        version_));
+    }
+    if (method_has_body(req.method()) &&
+        !is_json_content_type(req[http::field::content_type])) {
+      return write(problem_response(
+        make_problem(http::status::unsupported_media_type, "unsupported_media_type",
+                     "the request body must be application/json", "Content-Type"),
+        version_));
+    }
+    auto self = shared_from_this();
+    auto ex = std::make_shared<exchange>(
+      std::move(req), std::move(match.params), request_id_, shared_->options.request_timeout,
+      [self](http_response res) {
+        asio::post(self->stream_.get_executor(),
+                   [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
+      });
+    arm_deadline(ex);
+    match.found->run(ex);
+  }
+
+  /// A handler that never answers still yields a 504 a little after the deadline.
+  void arm_deadline(const exchange_ptr& ex) {
+    timer_.expires_after(shared_->options.request_timeout + std::chrono::milliseconds(250));
+    timer_.async_wait([ex](beast::error_code ec) {
+      if (ec) return;  // cancelled: the response was written
+      ex->reply_problem(make_problem(http::status::gateway_timeout, "deadline_exceeded",
+                                     "the request did not complete before its deadline"));
+    });
+  }
+
+  /// Answers an error found before routing and closes: the stream may be mid-message.
+  void reject(http::status status, std::string code, std::string detail) {
+    request_id_ = parser_ ? request_id_of(parser_->get()) : new_request_id();
+    method_ = parser_ ? std::string(parser_->get().method_string()) : std::string("UNKNOWN");
+    version_ = 11;
+    keep_alive_ = false;
+    route_ = "unmatched";
+    write(problem_response(make_problem(status, std::move(code), std::move(detail)), version_));
+  }
+
+  void write(http_response res) {
+    timer_.cancel();
+    bool close_after = !keep_alive_ || shared_->draining;
+    res.version(version_);
+    res.keep_alive(!close_after);
+    res.set(http::field::server, "payorch");
+    res.set("X-Request-Id", request_id_);
+    res.prepare_payload();
+    shared_->metrics->record(method_, route_, static_cast<unsigned>(res.result_int()),
+                             std::chrono::steady_clock::now() - started_);
+    response_.emplace(std::move(res));
+    stream_.expires_after(shared_->options.request_timeout);
+    http::async_write(stream_, *response_,
+                      beast::bind_front_handler(&session::on_write, shared_from_this(),
+                                                close_after));
+  }
+
+  void on_write(bool close_after, beast::error_code ec, std::size_t) {
+    response_.reset();
+    if (counted_) {
+      --shared_->in_flight;
+      counted_ = false;
+    }
+    if (ec || close_after) return close();
+    do_read_header();
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  std::shared_ptr<server_shared> shared_;
+  asio::steady_timer timer_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http_response> response_;
+  std::chrono::steady_clock::time_point started_;
+  std::string request_id_;
+  std::string method_;
+  std::string route_;
+  unsigned version_ = 11;
+  bool keep_alive_ = true;
+  bool counted_ = false;
+};
+
+}  // namespace
+
+http_server::http_server(asio::io_context& ioc, server_options options, const route_table& routes,
+                         http_metrics& metrics)
+  : ioc_(ioc), shared_(std::make_shared<server_shared>()), acceptor_(asio::make_strand(ioc)) {
+  shared_->options = std::move(options);
+  shared_->routes = &routes;
+  shared_->metrics = &metrics;
+}
+
+http_server::~http_server() = default;
+
+bool http_server::listen(std::string* error) {
+  beast::error_code ec;
+  auto address = asio::ip::make_address(shared_->options.host, ec);
+  if (ec) {
+    if (error) *error = "listen: '" + shared_->options.host + "' is not an IP address";
+    return false;
+  }
+  tcp::endpoint endpoint{address, shared_->options.port};
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    if (error)
+      *error = "listen: cannot listen on " + shared_->options.host + ":" +
+               std::to_string(shared_->options.port) + ": " + ec.message();
+    return false;
+  }
+  return true;
+}
+
+std::uint16_t http_server::port() const {
+  beast::error_code ec;
+  auto ep = acceptor_.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+void http_server::start_accepting() { do_accept(); }
+
+void http_server::do_accept() {
+  acceptor_.async_accept(asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+    if (!ec) {
+      socket.set_option(tcp::no_delay(true), ec);
+      std::make_shared<session>(std::move(socket), shared_)->start();
+    }
+    do_accept();
+  });
+}
+
+void http_server::begin_drain() {
+  shared_->draining = true;
+  asio::post(acceptor_.get_executor(), [this] {
+    beast::error_code ec;
+    acceptor_.close(ec);
+  });
+}
+
+}  // namespace payorch::gateway

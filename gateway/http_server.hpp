@@ -1,0 +1,71 @@
+#pragma once
+/// The Beast HTTP/1.1 listener and its keep-alive sessions.
+///
+/// Threads: the sessions run on the io_context's threads (one strand per connection). A session
+/// reads one request at a time, rejects what the limits forbid before routing (431, 413, 415,
+/// 404, 405), hands the request to its route's handler and writes the reply when the handler
+/// posts it back. Every response carries `X-Request-Id`.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "gateway/metrics.hpp"
+#include "gateway/route_table.hpp"
+
+namespace payorch::gateway {
+
+struct server_options {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  std::size_t max_body_bytes = 1 << 20;
+  std::size_t max_header_bytes = 8192;
+  std::size_t max_header_count = 100;
+  std::chrono::milliseconds request_timeout{5000};
+  std::chrono::milliseconds keep_alive_timeout{30000};
+};
+
+/// Shared by the listener and its sessions.
+struct server_shared {
+  server_options options;
+  const route_table* routes = nullptr;
+  http_metrics* metrics = nullptr;
+  std::atomic<std::size_t> in_flight{0};   ///< requests read and not yet answered
+  std::atomic<std::size_t> sessions{0};
+  std::atomic<bool> draining{false};       ///< answer in-flight requests, then close
+};
+
+class http_server {
+ public:
+  http_server(boost::asio::io_context& ioc, server_options options, const route_table& routes,
+              http_metrics& metrics);
+  ~http_server();
+
+  /// Binds and listens; false with `error` set when the address is unusable.
+  bool listen(std::string* error);
+
+  /// The bound port (useful when the options asked for port 0).
+  std::uint16_t port() const;
+
+  void start_accepting();
+
+  /// Stops accepting and marks sessions to close after their current request.
+  void begin_drain();
+
+  std::size_t in_flight() const { return shared_->in_flight.load(); }
+  bool draining() const { return shared_->draining.load(); }
+
+ private:
+  void do_accept();
+
+  boost::asio::io_context& ioc_;
+  std::shared_ptr<server_shared> shared_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+};
+
+}  // namespace payorch::gateway

@@ -1,0 +1,197 @@
+#include "persistence/group_commit_writer.hpp"
+
+#include <cassert>
+#include <chrono>
+#include <utility>
+#include <vector>
+
+namespace payorch::persistence {
+namespace {
+
+// Set on the writer thread so stop() can tell that a callback, not an outside thread, is calling it.
+thread_local const group_commit_writer* current_writer = nullptr;
+
+writer_options normalized(writer_options options) {
+  if (options.max_batch_appends == 0) options.max_batch_appends = 1;
+  if (options.max_wait_us < 0) options.max_wait_us = 0;
+  return options;
+}
+
+std::size_t bucket_of(std::size_t batch_size) {
+  for (std::size_t i = 0; i < batch_size_bounds.size(); ++i) {
+    if (batch_size <= batch_size_bounds[i]) return i;
+  }
+  return batch_size_bounds.size();
+}
+
+template <typename... handlers>
+struct overloaded : handlers... {
+  using handlers::operator()...;
+};
+template <typename... handlers>
+overloaded(handlers...) -> overloaded<handlers...>;
+
+}  // namespace
+
+group_commit_writer::group_commit_writer(std::unique_ptr<journal_store> store, writer_options options)
+    : store_(std::move(store)), options_(normalized(options)) {
+  assert(store_ != nullptr && "group_commit_writer needs a store");
+  running_.store(true);
+  thread_ = std::thread([this] { loop(); });
+}
+
+group_commit_writer::~group_commit_writer() {
+  assert(current_writer != this && "a group_commit_writer cannot be destroyed by its own callback");
+  stop();
+}
+
+void group_commit_writer::submit(append_request request, std::function<void(append_result)> done) {
+  std::string refusal;
+  {
+    std::unique_lock lock(mutex_);
+    const bool full = options_.max_queued_appends != 0 && appends_.size() >= options_.max_queued_appends;
+    if (!stopping_ && !full) {
+      appends_.push_back({std::move(request), std::move(done)});
+      queued_.store(appends_.size(), std::memory_order_relaxed);
+      lock.unlock();
+      wake_.notify_one();
+      return;
+    }
+    refusal = stopping_ ? "writer stopped" : "writer queue full";
+  }
+  rejected_.fetch_add(1, std::memory_order_relaxed);
+  if (done) done({append_status::storage_error, 0, refusal});
+}
+
+void group_commit_writer::read(std::string stream_id, std::function<void(stream_read)> done) {
+  {
+    std::unique_lock lock(mutex_);
+    if (!stopping_) {
+      side_jobs_.emplace_back(pending_read{std::move(stream_id), std::move(done)});
+      lock.unlock();
+      wake_.notify_one();
+      return;
+    }
+  }
+  stream_read refused;
+  refused.detail = "writer stopped";
+  if (done) done(std::move(refused));
+}
+
+void group_commit_writer::snapshot(snapshot_record record) {
+  {
+    std::unique_lock lock(mutex_);
+    if (stopping_) return;
+    side_jobs_.emplace_back(std::move(record));
+  }
+  wake_.notify_one();
+}
+
+bool group_commit_writer::run(std::function<void(journal_store&)> job) {
+  {
+    std::unique_lock lock(mutex_);
+    if (stopping_ || !job) return false;
+    side_jobs_.emplace_back(std::move(job));
+  }
+  wake_.notify_one();
+  return true;
+}
+
+void group_commit_writer::stop() {
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  // From a callback the writer thread cannot join itself; it drains and exits, and the owner joins.
+  if (current_writer == this) return;
+  const std::lock_guard join_lock(join_mutex_);
+  if (thread_.joinable()) thread_.join();
+}
+
+writer_stats group_commit_writer::stats() const {
+  writer_stats out;
+  out.batches = batches_.load(std::memory_order_relaxed);
+  out.appends = appends_done_.load(std::memory_order_relaxed);
+  out.last_batch_appends = last_batch_appends_.load(std::memory_order_relaxed);
+  out.last_commit_us = last_commit_us_.load(std::memory_order_relaxed);
+  out.running = running_.load(std::memory_order_relaxed);
+  out.queued_appends = queued_.load(std::memory_order_relaxed);
+  out.rejected_appends = rejected_.load(std::memory_order_relaxed);
+  for (std::size_t i = 0; i < out.batch_size_counts.size(); ++i) {
+    out.batch_size_counts[i] = batch_size_counts_[i].load(std::memory_order_relaxed);
+  }
+  return out;
+}
+
+void group_commit_writer::loop() {
+  current_writer = this;
+  work taken;
+  while (take_work(taken)) {
+    if (!taken.appends.empty()) commit(taken.appends);
+    // Side jobs run after the commit so a read or snapshot never sees less than what was acknowledged.
+    for (side_job& job : taken.side_jobs) serve(job);
+    taken.appends.clear();
+    taken.side_jobs.clear();
+  }
+  running_.store(false);
+}
+
+bool group_commit_writer::take_work(work& taken) {
+  std::unique_lock lock(mutex_);
+  wake_.wait(lock, [this] { return stopping_ || !appends_.empty() || !side_jobs_.empty(); });
+  if (appends_.empty() && side_jobs_.empty()) return false;  // stopping and drained
+  const std::size_t max = options_.max_batch_appends;
+  if (!appends_.empty() && appends_.size() < max && options_.max_wait_us > 0 && !stopping_) {
+    // A short wait lets concurrent writers share this batch's fsync.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(options_.max_wait_us);
+    wake_.wait_until(lock, deadline, [&] { return stopping_ || appends_.size() >= max; });
+  }
+  const std::size_t count = appends_.size() < max ? appends_.size() : max;
+  for (std::size_t i = 0; i < count; ++i) {
+    taken.appends.push_back(std::move(appends_.front()));
+    appends_.pop_front();
+  }
+  taken.side_jobs.swap(side_jobs_);
+  queued_.store(appends_.size(), std::memory_order_relaxed);
+  return true;
+}
+
+void group_commit_writer::commit(std::deque<pending_append>& batch) {
+  std::vector<append_request> requests;
+  requests.reserve(batch.size());
+  for (pending_append& pending : batch) requests.push_back(std::move(pending.request));
+
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<append_result> results = store_->append_batch(requests);
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  assert(results.size() == batch.size() && "journal_store must answer every request");
+  results.resize(batch.size(), {append_status::storage_error, 0, "store gave no answer"});
+  record_batch(batch.size(), std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
+
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (batch[i].done) batch[i].done(std::move(results[i]));
+  }
+}
+
+void group_commit_writer::serve(side_job& job) {
+  std::visit(overloaded{
+                 [this](pending_read& read) {
+                   stream_read result = store_->read_stream(read.stream_id);
+                   if (read.done) read.done(std::move(result));
+                 },
+                 [this](snapshot_record& record) { store_->save_snapshot(record); },
+                 [this](std::function<void(journal_store&)>& custom) { custom(*store_); },
+             },
+             job);
+}
+
+void group_commit_writer::record_batch(std::size_t size, std::int64_t commit_us) {
+  batches_.fetch_add(1, std::memory_order_relaxed);
+  appends_done_.fetch_add(size, std::memory_order_relaxed);
+  last_batch_appends_.store(size, std::memory_order_relaxed);
+  last_commit_us_.store(commit_us, std::memory_order_relaxed);
+  batch_size_counts_[bucket_of(size)].fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace payorch::persistence

@@ -1,0 +1,120 @@
+#pragma once
+/// The single writer thread that turns many concurrent appends into few fsyncs.
+
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <variant>
+
+#include "persistence/journal.hpp"
+
+namespace payorch::persistence {
+
+/// How the writer forms batches.
+struct writer_options {
+  std::size_t max_batch_appends = 256;  // most append requests committed in one transaction
+  std::int64_t max_wait_us = 200;       // longest wait for more appends when a batch is not full
+  std::size_t max_queued_appends = 65536;  // submit() refuses beyond this (0 = no limit)
+};
+
+/// Inclusive upper bounds of the batch-size histogram; one more bucket counts larger batches.
+inline constexpr std::array<std::uint64_t, 9> batch_size_bounds{1, 2, 4, 8, 16, 32, 64, 128, 256};
+
+/// Counters of a writer, safe to read from any thread.
+struct writer_stats {
+  std::uint64_t batches = 0;             // committed or failed append transactions
+  std::uint64_t appends = 0;             // append requests answered by the store
+  std::uint64_t last_batch_appends = 0;
+  std::int64_t last_commit_us = 0;       // wall time of the last append_batch call
+  bool running = false;
+  std::uint64_t queued_appends = 0;      // waiting for a batch right now
+  std::uint64_t rejected_appends = 0;    // refused because the queue was full or the writer stopped
+  /// batch_size_counts[i] counts batches with size in (bounds[i-1], bounds[i]]; the last entry
+  /// counts batches larger than bounds.back(). Not cumulative.
+  std::array<std::uint64_t, batch_size_bounds.size() + 1> batch_size_counts{};
+};
+
+/// Owns one thread and the journal store; every store call happens on that thread.
+///
+/// Callbacks run on the writer thread, must not throw and should be quick: the next batch waits for
+/// them. An append's callback runs only after its batch committed (or failed), so anything read
+/// after it sees the event.
+class group_commit_writer {
+ public:
+  group_commit_writer(std::unique_ptr<journal_store> store, writer_options options);
+  ~group_commit_writer();  // stop(): finishes queued work, then joins
+  group_commit_writer(const group_commit_writer&) = delete;
+  group_commit_writer& operator=(const group_commit_writer&) = delete;
+
+  /// Queues an append; `done` gets its result on the writer thread after the batch commits.
+  ///
+  /// If the writer is stopped or its queue is full, `done` gets storage_error at once, on the caller's thread.
+  void submit(append_request request, std::function<void(append_result)> done);
+
+  /// Reads a stream between batches; `done` runs on the writer thread (or at once with ok=false if stopped).
+  void read(std::string stream_id, std::function<void(stream_read)> done);
+
+  /// Saves a snapshot between batches; fire and forget (a failure only loses an optimisation).
+  void snapshot(snapshot_record record);
+
+  /// Runs `job` on the writer thread between batches, for store calls the writer does not wrap.
+  ///
+  /// Returns false (and never runs `job`) if the writer is stopped.
+  bool run(std::function<void(journal_store&)> job);
+
+  /// Answers everything already queued, then joins the thread; later calls are refused. Idempotent.
+  void stop();
+
+  [[nodiscard]] writer_stats stats() const;
+
+ private:
+  struct pending_append {
+    append_request request;
+    std::function<void(append_result)> done;
+  };
+  struct pending_read {
+    std::string stream_id;
+    std::function<void(stream_read)> done;
+  };
+  using side_job = std::variant<pending_read, snapshot_record, std::function<void(journal_store&)>>;
+  struct work {
+    std::deque<pending_append> appends;
+    std::deque<side_job> side_jobs;
+  };
+
+  void loop();
+  bool take_work(work& taken);
+  void commit(std::deque<pending_append>& batch);
+  void serve(side_job& job);
+  void record_batch(std::size_t size, std::int64_t commit_us);
+
+  std::unique_ptr<journal_store> store_;  // touched only by the writer thread while it runs
+  const writer_options options_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<pending_append> appends_;  // guarded by mutex_
+  std::deque<side_job> side_jobs_;      // guarded by mutex_
+  bool stopping_ = false;               // guarded by mutex_
+
+  std::mutex join_mutex_;
+  std::thread thread_;
+
+  std::atomic<std::uint64_t> batches_{0};
+  std::atomic<std::uint64_t> appends_done_{0};
+  std::atomic<std::uint64_t> last_batch_appends_{0};
+  std::atomic<std::int64_t> last_commit_us_{0};
+  std::atomic<bool> running_{false};
+  std::atomic<std::uint64_t> queued_{0};
+  std::atomic<std::uint64_t> rejected_{0};
+  std::array<std::atomic<std::uint64_t>, batch_size_bounds.size() + 1> batch_size_counts_{};
+};
+
+}  // namespace payorch::persistence

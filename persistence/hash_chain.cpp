@@ -1,0 +1,64 @@
+#include "persistence/hash_chain.hpp"
+
+#include <openssl/evp.h>
+
+#include <array>
+#include <cassert>
+
+namespace payorch::persistence {
+namespace {
+
+// A version tag up front lets a future encoding coexist with this one.
+constexpr std::string_view encoding_tag = "payorch.event.v1";
+
+void append_u64(std::string& out, std::uint64_t value) {
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    out.push_back(static_cast<char>((value >> shift) & 0xffU));
+  }
+}
+
+void append_field(std::string& out, std::string_view field) {
+  append_u64(out, field.size());
+  out.append(field);
+}
+
+std::string encode(const hashed_fields& fields) {
+  std::string out;
+  out.reserve(encoding_tag.size() + fields.prev_hash.size() + fields.stream_id.size() +
+              fields.event_type.size() + fields.payload.size() + 8 * 7);
+  append_field(out, encoding_tag);
+  append_field(out, fields.prev_hash);
+  append_field(out, fields.stream_id);
+  append_u64(out, static_cast<std::uint64_t>(fields.version));
+  append_field(out, fields.event_type);
+  append_u64(out, static_cast<std::uint64_t>(fields.recorded_at_ms));
+  append_field(out, fields.payload);
+  return out;
+}
+
+std::string to_hex(const unsigned char* bytes, unsigned int size) {
+  static constexpr std::string_view digits = "0123456789abcdef";
+  std::string out;
+  out.reserve(size * 2U);
+  for (unsigned int i = 0; i < size; ++i) {
+    out.push_back(digits[bytes[i] >> 4U]);
+    out.push_back(digits[bytes[i] & 0x0fU]);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string event_hash(const hashed_fields& fields) {
+  const std::string encoded = encode(fields);
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int digest_size = 0;
+  const int ok = EVP_Digest(encoded.data(), encoded.size(), digest.data(), &digest_size, EVP_sha256(),
+                            nullptr);
+  // SHA-256 over memory cannot fail short of OpenSSL being broken or out of memory.
+  assert(ok == 1 && digest_size == 32);
+  (void)ok;
+  return to_hex(digest.data(), digest_size);
+}
+
+}  // namespace payorch::persistence

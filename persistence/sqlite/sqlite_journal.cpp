@@ -1,0 +1,200 @@
+#include "persistence/sqlite/sqlite_journal.hpp"
+
+#include <sqlite3.h>
+
+#include <limits>
+
+#include "persistence/hash_chain.hpp"
+#include "persistence/sqlite/schema.hpp"
+
+namespace payorch::persistence::sqlite {
+namespace {
+
+constexpr std::string_view event_columns =
+    "stream_id, version, event_type, payload, recorded_at_ms, prev_hash, hash";
+
+std::string select_from_events(std::string_view tail) {
+  return "SELECT " + std::string(event_columns) + " FROM events " + std::string(tail);
+}
+
+append_result storage_failure(std::string detail) {
+  return {append_status::storage_error, 0, std::move(detail)};
+}
+
+std::vector<append_result> fail_all(std::size_t count, const std::string& detail) {
+  return std::vector<append_result>(count, storage_failure("batch rolled back: " + detail));
+}
+
+}  // namespace
+
+event_record event_from_row(const statement& row) {
+  event_record event;
+  event.stream_id = row.column_string(0);
+  event.version = row.column_int64(1);
+  event.event_type = row.column_string(2);
+  event.payload = row.column_string(3);
+  event.recorded_at_ms = row.column_int64(4);
+  event.prev_hash = row.column_string(5);
+  event.hash = row.column_string(6);
+  return event;
+}
+
+std::unique_ptr<sqlite_journal> sqlite_journal::open(const sqlite_options& options, std::string* error) {
+  if (options.file.empty()) {
+    if (error != nullptr) *error = "sqlite_options.file is empty";
+    return nullptr;
+  }
+  sqlite3* raw = nullptr;
+  // NOMUTEX: the journal is confined to one thread at a time, so SQLite's own locking is waste.
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  const int rc = sqlite3_open_v2(options.file.string().c_str(), &raw, flags, nullptr);
+  connection_ptr db(raw);
+  if (rc != SQLITE_OK) {
+    if (error != nullptr) *error = "cannot open " + options.file.string() + ": " + last_error(db.get());
+    return nullptr;
+  }
+  if (!prepare_database(db.get(), options, error)) return nullptr;
+  std::unique_ptr<sqlite_journal> journal(new sqlite_journal(std::move(db)));
+  if (!journal->prepare_statements(error)) return nullptr;
+  return journal;
+}
+
+bool sqlite_journal::prepare_statements(std::string* error) {
+  sqlite3* db = db_.get();
+  const auto prepare = [&](statement& target, std::string_view sql) {
+    target = statement(db, sql, error);
+    return target.valid();
+  };
+  // A zero-length BLOB sorts after every TEXT value, so binding X'' as the upper bound of
+  // list_streams means "no upper bound" without a second statement.
+  return prepare(begin_write_, "BEGIN IMMEDIATE") && prepare(begin_read_, "BEGIN DEFERRED") &&
+         prepare(commit_, "COMMIT") && prepare(rollback_, "ROLLBACK") &&
+         prepare(savepoint_, "SAVEPOINT append_request") && prepare(release_, "RELEASE append_request") &&
+         prepare(rollback_to_, "ROLLBACK TO append_request") &&
+         prepare(select_head_, "SELECT version, hash FROM events WHERE stream_id = ?1 "
+                               "ORDER BY version DESC LIMIT 1") &&
+         prepare(insert_event_, "INSERT INTO events (" + std::string(event_columns) +
+                                    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)") &&
+         prepare(select_events_, select_from_events("WHERE stream_id = ?1 AND version > ?2 "
+                                                    "ORDER BY version LIMIT ?3")) &&
+         prepare(select_snapshot_, "SELECT version, payload FROM snapshots WHERE stream_id = ?1") &&
+         prepare(upsert_snapshot_,
+                 "INSERT INTO snapshots (stream_id, version, payload) VALUES (?1, ?2, ?3) "
+                 "ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, "
+                 "payload = excluded.payload WHERE excluded.version >= snapshots.version") &&
+         prepare(list_streams_, "SELECT DISTINCT stream_id FROM events WHERE stream_id > ?1 AND "
+                                "stream_id >= ?2 AND stream_id < ?3 ORDER BY stream_id LIMIT ?4") &&
+         prepare(select_all_events_, select_from_events("ORDER BY stream_id, version"));
+}
+
+bool sqlite_journal::run(statement& stmt) {
+  const reset_guard guard(stmt);
+  return stmt.step() == step_result::done;
+}
+
+void sqlite_journal::rollback() noexcept {
+  // Some errors (I/O, full disk) already rolled the transaction back; then there is nothing to do.
+  if (sqlite3_get_autocommit(db_.get()) == 0) run(rollback_);
+}
+
+std::vector<append_result> sqlite_journal::append_batch(std::span<const append_request> batch) {
+  std::vector<append_result> results;
+  if (batch.empty()) return results;
+  if (!run(begin_write_)) return fail_all(batch.size(), "begin: " + last_error(db_.get()));
+  results.reserve(batch.size());
+  for (const append_request& request : batch) {
+    request_outcome outcome = append_one(request);
+    if (outcome.abort_batch) {
+      rollback();
+      return fail_all(batch.size(), outcome.result.detail);
+    }
+    results.push_back(std::move(outcome.result));
+  }
+  if (!run(commit_)) {
+    const std::string why = "commit: " + last_error(db_.get());
+    rollback();
+    return fail_all(batch.size(), why);
+  }
+  return results;
+}
+
+sqlite_journal::request_outcome sqlite_journal::abort_with(std::string_view what) {
+  return {storage_failure(std::string(what) + ": " + last_error(db_.get())), true};
+}
+
+sqlite_journal::request_outcome sqlite_journal::append_one(const append_request& request) {
+  if (request.stream_id.empty()) return {storage_failure("invalid request: empty stream_id"), false};
+  const auto room = std::numeric_limits<std::int64_t>::max() - static_cast<std::int64_t>(request.events.size());
+  if (request.expected_version > room) return {storage_failure("invalid request: version overflow"), false};
+
+  const std::optional<stream_head> head = read_head(request.stream_id);
+  if (!head) return abort_with("read head of " + request.stream_id);
+  if (head->version != request.expected_version) {
+    return {{append_status::version_conflict, head->version,
+             "expected version " + std::to_string(request.expected_version) + " but " + request.stream_id +
+                 " is at " + std::to_string(head->version)},
+            false};
+  }
+  if (!run(savepoint_)) return abort_with("savepoint");
+  bool conflict = false;
+  if (!insert_events(request, *head, conflict)) {
+    if (!conflict) return abort_with("insert into " + request.stream_id);
+    // Only reachable if another connection wrote the stream despite our write lock; undo just this request.
+    if (!run(rollback_to_) || !run(release_)) return abort_with("rollback to savepoint");
+    const std::optional<stream_head> now = read_head(request.stream_id);
+    if (!now) return abort_with("read head of " + request.stream_id);
+    return {{append_status::version_conflict, now->version, "version already taken in " + request.stream_id},
+            false};
+  }
+  if (!run(release_)) return abort_with("release savepoint");
+  const auto last = request.expected_version + static_cast<std::int64_t>(request.events.size());
+  return {{append_status::committed, last, {}}, false};
+}
+
+bool sqlite_journal::insert_events(const append_request& request, stream_head head, bool& conflict) {
+  std::string prev_hash = head.version == 0 ? std::string(genesis_hash) : std::move(head.hash);
+  std::int64_t version = head.version;
+  for (const new_event& event : request.events) {
+    ++version;
+    std::string hash = event_hash({prev_hash, request.stream_id, version, event.event_type,
+                                   event.recorded_at_ms, event.payload});
+    const reset_guard guard(insert_event_);
+    insert_event_.bind_text(1, request.stream_id);
+    insert_event_.bind_int64(2, version);
+    insert_event_.bind_text(3, event.event_type);
+    insert_event_.bind_blob(4, event.payload);
+    insert_event_.bind_int64(5, event.recorded_at_ms);
+    insert_event_.bind_text(6, prev_hash);
+    insert_event_.bind_text(7, hash);
+    const step_result step = insert_event_.step();
+    if (step != step_result::done) {
+      conflict = step == step_result::primary_key_violation;
+      return false;
+    }
+    prev_hash = std::move(hash);
+  }
+  return true;
+}
+
+std::optional<sqlite_journal::stream_head> sqlite_journal::read_head(std::string_view stream_id) {
+  const reset_guard guard(select_head_);
+  select_head_.bind_text(1, stream_id);
+  switch (select_head_.step()) {
+    case step_result::row:
+      return stream_head{select_head_.column_int64(0), select_head_.column_string(1)};
+    case step_result::done:
+      return stream_head{0, std::string(genesis_hash)};
+    default:
+      return std::nullopt;
+  }
+}
+
+}  // namespace payorch::persistence::sqlite
+
+namespace payorch::persistence {
+
+std::unique_ptr<journal_store> open_sqlite_journal(const sqlite_options& options, std::string* error) {
+  return sqlite::sqlite_journal::open(options, error);
+}
+
+}  // namespace payorch::persistence

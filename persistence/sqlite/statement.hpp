@@ -1,0 +1,74 @@
+#pragma once
+/// Thin RAII wrappers over a SQLite connection and its prepared statements (internal to persistence).
+///
+/// SQLite's own header stays in the .cpp files: the handles are only forward-declared here.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace payorch::persistence::sqlite {
+
+/// Closes a connection handle.
+struct connection_closer {
+  void operator()(sqlite3* db) const noexcept;
+};
+using connection_ptr = std::unique_ptr<sqlite3, connection_closer>;
+
+/// The outcome of one step of a statement.
+enum class step_result { row, done, primary_key_violation, error };
+
+/// A prepared statement that is compiled once and reused for every call.
+class statement {
+ public:
+  statement() = default;
+  statement(sqlite3* db, std::string_view sql, std::string* error);
+  ~statement();
+  statement(const statement&) = delete;
+  statement& operator=(const statement&) = delete;
+  statement(statement&& other) noexcept;
+  statement& operator=(statement&& other) noexcept;
+
+  [[nodiscard]] bool valid() const noexcept { return stmt_ != nullptr; }
+
+  // Bind indexes are 1-based, as in SQLite.
+  void bind_text(int index, std::string_view text);
+  void bind_blob(int index, std::string_view bytes);
+  void bind_int64(int index, std::int64_t value);
+  void bind_null(int index);
+
+  step_result step();
+  /// Rewinds the statement and drops its bindings so the next caller starts clean.
+  void reset() noexcept;
+
+  // Column indexes are 0-based, as in SQLite.
+  [[nodiscard]] std::string column_string(int index) const;  // text or blob bytes; "" for NULL
+  [[nodiscard]] std::int64_t column_int64(int index) const;
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+/// Resets a statement when the scope that used it ends, on every return path.
+class reset_guard {
+ public:
+  explicit reset_guard(statement& stmt) : stmt_(stmt) {}
+  ~reset_guard() { stmt_.reset(); }
+  reset_guard(const reset_guard&) = delete;
+  reset_guard& operator=(const reset_guard&) = delete;
+
+ private:
+  statement& stmt_;
+};
+
+/// Runs SQL without results (pragmas, DDL, transaction control); returns false and sets `*error` on failure.
+bool exec(sqlite3* db, std::string_view sql, std::string* error);
+
+/// The connection's latest error message.
+std::string last_error(sqlite3* db);
+
+}  // namespace payorch::persistence::sqlite

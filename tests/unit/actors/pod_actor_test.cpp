@@ -1,0 +1,123 @@
+#include "tests/support/actor_fixture.hpp"
+
+namespace payorch::testing {
+namespace {
+
+using actors::create_pod;
+using actors::get_pod;
+using actors::pod_view;
+using actors::router_stats;
+using actors::router_stats_request;
+
+constexpr const char* pod_a = "pod_00000000000000a1";
+
+create_pod summer_trip(std::string id = pod_a) {
+  return create_pod{std::move(id), "Summer Trip 2025", "EUR", {"5000", "0.66", "STANDARD"},
+                    "user_1", 1716387062000};
+}
+
+class pod_actor_test : public actor_fixture {
+ protected:
+  router_stats stats() { return *ask<router_stats>(runtime_->pods(), router_stats_request{}); }
+};
+
+// Goal: a created pod is answered as DRAFT with its exact policy, and reads return the same.
+TEST_F(pod_actor_test, create_then_read) {
+  auto created = ask<pod_view>(runtime_->pods(), summer_trip());
+  ASSERT_TRUE(created) << created.error().detail;
+  EXPECT_EQ(created->status, "DRAFT");
+  EXPECT_EQ(created->policy.voting_quorum, "0.66");
+  EXPECT_EQ(created->policy.spending_limit, "5000");
+  EXPECT_EQ(created->version, 1);
+  auto read = ask<pod_view>(runtime_->pods(), get_pod{pod_a});
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->name, "Summer Trip 2025");
+  EXPECT_EQ(read->created_at_ms, 1716387062000);
+}
+
+// Goal: bad input is refused with the field named, and nothing is journaled.
+TEST_F(pod_actor_test, invalid_policy_is_refused_and_leaves_no_pod) {
+  auto cmd = summer_trip();
+  cmd.policy.voting_quorum = "1.5";
+  auto r = ask<pod_view>(runtime_->pods(), cmd);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::invalid_quorum);
+  EXPECT_EQ(r.error().param, "policy.voting_quorum");
+  cmd = summer_trip();
+  cmd.currency = "EUX";
+  r = ask<pod_view>(runtime_->pods(), cmd);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::unknown_currency);
+  EXPECT_EQ(ask<pod_view>(runtime_->pods(), get_pod{pod_a}).error().code, errc::not_found);
+}
+
+// Goal: creating the same pod twice is a conflict, not a second pod.
+TEST_F(pod_actor_test, duplicate_create_is_rejected) {
+  ASSERT_TRUE(ask<pod_view>(runtime_->pods(), summer_trip()));
+  auto again = ask<pod_view>(runtime_->pods(), summer_trip());
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, errc::already_exists);
+}
+
+// Goal: an idle pod passivates, and the next command recovers it from the journal.
+TEST_F(pod_actor_test, idle_pod_passivates_and_recovers) {
+  ASSERT_TRUE(ask<pod_view>(runtime_->pods(), summer_trip()));
+  EXPECT_EQ(stats().live, 1u);
+  advance(options_.entities.idle_timeout + std::chrono::milliseconds(1));
+  EXPECT_EQ(stats().live, 0u);
+  EXPECT_EQ(stats().passivated, 1u);
+  auto read = ask<pod_view>(runtime_->pods(), get_pod{pod_a});
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->status, "DRAFT");
+  EXPECT_EQ(read->version, 1);
+  EXPECT_EQ(stats().spawned, 2u);
+}
+
+// Goal: a pod survives a restart of the whole runtime (state comes only from the journal).
+TEST_F(pod_actor_test, pod_survives_runtime_restart) {
+  ASSERT_TRUE(ask<pod_view>(runtime_->pods(), summer_trip()));
+  start();
+  auto read = ask<pod_view>(runtime_->pods(), get_pod{pod_a});
+  ASSERT_TRUE(read) << read.error().detail;
+  EXPECT_EQ(read->policy.risk_tier, "STANDARD");
+}
+
+// Goal: a failed append crashes the pod, the router restarts it from the journal, and it works.
+TEST_F(pod_actor_test, failed_append_restarts_pod_from_journal) {
+  backend_->fail_next_appends = 1;
+  auto failed = ask<pod_view>(runtime_->pods(), summer_trip());
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code, errc::storage_unavailable);
+  EXPECT_EQ(stats().restarted, 1u);
+  EXPECT_EQ(ask<pod_view>(runtime_->pods(), get_pod{pod_a}).error().code, errc::not_found);
+  EXPECT_TRUE(ask<pod_view>(runtime_->pods(), summer_trip()));
+}
+
+// Goal: a pod that keeps crashing is quarantined after its restart budget, then recovers.
+TEST_F(pod_actor_test, crash_loop_is_bounded_then_quarantined) {
+  auto budget = options_.entities.max_restarts;
+  for (std::size_t i = 0; i <= budget; ++i) {
+    backend_->fail_next_appends = 1;
+    (void)ask<pod_view>(runtime_->pods(), summer_trip());
+  }
+  EXPECT_EQ(stats().restarted, budget);
+  EXPECT_EQ(stats().quarantined, 1u);
+  auto refused = ask<pod_view>(runtime_->pods(), get_pod{pod_a});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, errc::entity_unavailable);
+  advance(options_.entities.restart_window);
+  EXPECT_TRUE(ask<pod_view>(runtime_->pods(), summer_trip()));
+}
+
+// Goal: many pods are independent actors.
+TEST_F(pod_actor_test, pods_are_independent) {
+  for (int i = 0; i < 20; ++i) {
+    char id[32];
+    std::snprintf(id, sizeof id, "pod_%016x", i + 1);
+    ASSERT_TRUE(ask<pod_view>(runtime_->pods(), summer_trip(id)));
+  }
+  EXPECT_EQ(stats().live, 20u);
+}
+
+}  // namespace
+}  // namespace payorch::testing

@@ -1,0 +1,306 @@
+// Tests of the group-commit writer: acknowledgement after commit, batching, reads, errors and shutdown.
+#include "persistence/group_commit_writer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <map>
+#include <mutex>
+#include <numeric>
+#include <thread>
+
+#include "persistence_test_support.hpp"
+
+namespace payorch::persistence {
+namespace {
+
+using testing::make_request;
+using testing::numbered;
+using testing::open_journal;
+using testing::raw_db;
+using testing::temp_dir;
+
+/// Holds the writer thread inside a callback until released, so later work queues up deterministically.
+class writer_gate {
+ public:
+  /// The callback to pass to submit(); it blocks the writer thread until release().
+  std::function<void(append_result)> hold() {
+    return [this](const append_result&) {
+      entered_.set_value();
+      released_future_.wait();
+    };
+  }
+  void wait_until_held() { entered_.get_future().wait(); }
+  void release() { released_.set_value(); }
+
+ private:
+  std::promise<void> entered_;
+  std::promise<void> released_;
+  std::shared_future<void> released_future_ = released_.get_future().share();
+};
+
+/// A store whose every transaction fails, to see how the writer reports storage errors.
+class failing_store final : public journal_store {
+ public:
+  std::vector<append_result> append_batch(std::span<const append_request> batch) override {
+    return std::vector<append_result>(batch.size(), {append_status::storage_error, 0, "disk on fire"});
+  }
+  stream_read read_stream(std::string_view) override { return {false, "disk on fire", {}, {}}; }
+  std::vector<event_record> read_events(std::string_view, std::int64_t, std::size_t) override { return {}; }
+  bool save_snapshot(const snapshot_record&) override { return false; }
+  std::vector<std::string> list_streams(std::string_view, std::string_view, std::size_t) override { return {}; }
+  verify_report verify() override { return {}; }
+};
+
+/// Submits and waits for the answer (the writer thread delivers it).
+append_result submit_and_wait(group_commit_writer& writer, append_request request) {
+  std::promise<append_result> answer;
+  writer.submit(std::move(request), [&answer](append_result result) { answer.set_value(std::move(result)); });
+  return answer.get_future().get();
+}
+
+stream_read read_and_wait(group_commit_writer& writer, const std::string& stream_id) {
+  std::promise<stream_read> answer;
+  writer.read(stream_id, [&answer](stream_read read) { answer.set_value(std::move(read)); });
+  return answer.get_future().get();
+}
+
+// Goal: when `done` runs, the event is already committed and visible to another connection.
+TEST(group_commit_writer, acknowledges_only_after_commit) {
+  temp_dir dir;
+  std::mutex mutex;
+  std::vector<std::pair<append_status, std::int64_t>> seen;  // status, rows visible to a second connection
+  {
+    group_commit_writer writer(open_journal(dir.file("j.db")), {});
+    for (int i = 0; i < 5; ++i) {
+      const std::string stream = numbered("s", i);
+      writer.submit(make_request(stream, 0, 1), [&, stream](const append_result& result) {
+        raw_db other(dir.file("j.db"));
+        const std::int64_t rows = other.query_int("SELECT count(*) FROM events WHERE stream_id = '" + stream + "'");
+        const std::lock_guard lock(mutex);
+        seen.emplace_back(result.status, rows);
+      });
+    }
+  }  // the destructor drains the queue and joins
+  ASSERT_EQ(seen.size(), 5U);
+  for (const auto& [status, rows] : seen) {
+    EXPECT_EQ(status, append_status::committed);
+    EXPECT_EQ(rows, 1);
+  }
+}
+
+// Goal: a read submitted after an acknowledged append sees it, and a snapshot sent before the read too.
+TEST(group_commit_writer, reads_see_acknowledged_appends_and_snapshots) {
+  temp_dir dir;
+  group_commit_writer writer(open_journal(dir.file("j.db")), {});
+  EXPECT_TRUE(read_and_wait(writer, "s").events.empty());
+  const append_result result = submit_and_wait(writer, make_request("s", 0, 3));
+  ASSERT_EQ(result.status, append_status::committed);
+  stream_read read = read_and_wait(writer, "s");
+  ASSERT_TRUE(read.ok);
+  EXPECT_EQ(read.events.size(), 3U);
+
+  writer.snapshot({"s", 2, "state@2"});
+  writer.snapshot({"s", 9, "beyond the stream: dropped"});
+  read = read_and_wait(writer, "s");
+  ASSERT_TRUE(read.snapshot.has_value());
+  EXPECT_EQ(read.snapshot->version, 2);
+  ASSERT_EQ(read.events.size(), 1U);
+  EXPECT_EQ(read.events[0].version, 3);
+}
+
+// Goal: a stale append comes back as version_conflict with the stream's real version.
+TEST(group_commit_writer, passes_version_conflicts_through) {
+  temp_dir dir;
+  group_commit_writer writer(open_journal(dir.file("j.db")), {});
+  ASSERT_EQ(submit_and_wait(writer, make_request("s", 0, 2)).status, append_status::committed);
+  const append_result stale = submit_and_wait(writer, make_request("s", 1, 1));
+  EXPECT_EQ(stale.status, append_status::version_conflict);
+  EXPECT_EQ(stale.last_version, 2);
+}
+
+// Goal: when the store fails, every request of the batch is answered with storage_error.
+TEST(group_commit_writer, store_failure_answers_every_request) {
+  std::mutex mutex;
+  std::vector<append_result> answers;
+  std::vector<bool> read_ok;
+  {
+    group_commit_writer writer(std::make_unique<failing_store>(), {});
+    for (int i = 0; i < 10; ++i) {
+      writer.submit(make_request(numbered("s", i), 0, 1), [&](append_result result) {
+        const std::lock_guard lock(mutex);
+        answers.push_back(std::move(result));
+      });
+    }
+    writer.read("s0", [&](const stream_read& read) {
+      const std::lock_guard lock(mutex);
+      read_ok.push_back(read.ok);
+    });
+    writer.stop();
+    EXPECT_EQ(writer.stats().appends, 10U);
+  }
+  ASSERT_EQ(answers.size(), 10U);
+  for (const append_result& answer : answers) {
+    EXPECT_EQ(answer.status, append_status::storage_error);
+    EXPECT_EQ(answer.detail, "disk on fire");
+  }
+  EXPECT_EQ(read_ok, std::vector<bool>{false});
+}
+
+// Goal: many threads submitting at once each get every append acknowledged exactly once, in shared batches.
+TEST(group_commit_writer, concurrent_submitters_share_batches) {
+  constexpr int threads = 8;
+  constexpr int per_thread = 100;
+  temp_dir dir;
+  std::mutex mutex;
+  std::map<std::pair<std::string, std::int64_t>, int> acks;
+  int failures = 0;
+  writer_gate gate;
+  group_commit_writer writer(open_journal(dir.file("j.db")), {});
+  // While the gate holds the writer thread, every submission below queues up behind it.
+  writer.submit(make_request("gate", 0, 1), gate.hold());
+  gate.wait_until_held();
+
+  std::vector<std::thread> submitters;
+  for (int t = 0; t < threads; ++t) {
+    submitters.emplace_back([&, t] {
+      const std::string stream = numbered("t", t);
+      for (int v = 1; v <= per_thread; ++v) {
+        writer.submit(make_request(stream, v - 1, 1, v), [&, stream](const append_result& result) {
+          const std::lock_guard lock(mutex);
+          if (result.status != append_status::committed) ++failures;
+          ++acks[{stream, result.last_version}];
+        });
+      }
+    });
+  }
+  for (std::thread& submitter : submitters) submitter.join();
+  EXPECT_EQ(writer.stats().queued_appends, static_cast<std::uint64_t>(threads * per_thread));
+  gate.release();
+  writer.stop();
+
+  EXPECT_EQ(failures, 0);
+  ASSERT_EQ(acks.size(), static_cast<std::size_t>(threads * per_thread));
+  for (const auto& [key, count] : acks) EXPECT_EQ(count, 1) << key.first << " v" << key.second;
+  const writer_stats stats = writer.stats();
+  EXPECT_EQ(stats.appends, static_cast<std::uint64_t>(threads * per_thread + 1));
+  EXPECT_GT(stats.appends, 2 * stats.batches);  // batches hold more than one append on average
+  EXPECT_EQ(std::accumulate(stats.batch_size_counts.begin(), stats.batch_size_counts.end(), std::uint64_t{0}),
+            stats.batches);
+  EXPECT_FALSE(stats.running);
+  EXPECT_EQ(stats.queued_appends, 0U);
+
+  std::string error;
+  const verify_report report = open_journal(dir.file("j.db"))->verify();
+  EXPECT_TRUE(report.ok) << report.detail;
+  EXPECT_EQ(report.events_checked, threads * per_thread + 1);
+}
+
+// Goal: batches never exceed max_batch_appends and the histogram buckets them by size.
+TEST(group_commit_writer, respects_max_batch_and_fills_histogram) {
+  temp_dir dir;
+  writer_gate gate;
+  group_commit_writer writer(open_journal(dir.file("j.db")), {.max_batch_appends = 4, .max_wait_us = 0});
+  writer.submit(make_request("gate", 0, 1), gate.hold());
+  gate.wait_until_held();
+  for (int i = 0; i < 10; ++i) writer.submit(make_request(numbered("s", i), 0, 1), {});
+  gate.release();
+  writer.stop();
+
+  const writer_stats stats = writer.stats();
+  EXPECT_EQ(stats.batches, 4U);  // 1 (gate), then 4, 4, 2
+  EXPECT_EQ(stats.appends, 11U);
+  EXPECT_EQ(stats.last_batch_appends, 2U);
+  EXPECT_EQ(stats.batch_size_counts[0], 1U);  // size 1
+  EXPECT_EQ(stats.batch_size_counts[1], 1U);  // size 2
+  EXPECT_EQ(stats.batch_size_counts[2], 2U);  // sizes 3..4
+  EXPECT_EQ(stats.batch_size_counts.back(), 0U);
+  EXPECT_GE(stats.last_commit_us, 0);
+}
+
+// Goal: a full queue refuses at once with storage_error instead of growing without bound.
+TEST(group_commit_writer, full_queue_refuses) {
+  temp_dir dir;
+  writer_gate gate;
+  group_commit_writer writer(open_journal(dir.file("j.db")), {.max_queued_appends = 2});
+  writer.submit(make_request("gate", 0, 1), gate.hold());
+  gate.wait_until_held();
+  std::vector<append_status> answers;  // only the refusal arrives before release, on this thread
+  writer.submit(make_request("a", 0, 1), {});
+  writer.submit(make_request("b", 0, 1), {});
+  writer.submit(make_request("c", 0, 1), [&](const append_result& result) {
+    answers.push_back(result.status);
+    EXPECT_EQ(result.detail, "writer queue full");
+  });
+  EXPECT_EQ(answers, std::vector{append_status::storage_error});
+  EXPECT_EQ(writer.stats().rejected_appends, 1U);
+  gate.release();
+  writer.stop();
+  EXPECT_EQ(writer.stats().appends, 3U);
+}
+
+// Goal: stop() answers queued work, then refuses new work on the caller's thread; stopping twice is fine.
+TEST(group_commit_writer, stop_drains_then_refuses) {
+  temp_dir dir;
+  group_commit_writer writer(open_journal(dir.file("j.db")), {});
+  int committed = 0;  // written on the writer thread, read after the join in stop()
+  for (int i = 0; i < 50; ++i) {
+    writer.submit(make_request("s", i, 1, i + 1), [&](const append_result& result) {
+      if (result.status == append_status::committed) ++committed;
+    });
+  }
+  writer.stop();
+  EXPECT_EQ(committed, 50);
+  EXPECT_FALSE(writer.stats().running);
+
+  const auto caller = std::this_thread::get_id();
+  std::thread::id answered_on;
+  append_result refused;
+  writer.submit(make_request("s", 50, 1), [&](append_result result) {
+    answered_on = std::this_thread::get_id();
+    refused = std::move(result);
+  });
+  EXPECT_EQ(answered_on, caller);
+  EXPECT_EQ(refused.status, append_status::storage_error);
+  EXPECT_EQ(refused.detail, "writer stopped");
+
+  stream_read read;
+  read.ok = true;
+  writer.read("s", [&](stream_read result) { read = std::move(result); });
+  EXPECT_FALSE(read.ok);
+  EXPECT_FALSE(writer.run([](journal_store&) {}));
+  writer.snapshot({"s", 10, "dropped"});
+  writer.stop();
+  EXPECT_EQ(writer.stats().rejected_appends, 1U);
+}
+
+// Goal: a callback may stop its own writer without deadlocking; the owner's destructor joins.
+TEST(group_commit_writer, stop_from_a_callback) {
+  temp_dir dir;
+  auto writer = std::make_unique<group_commit_writer>(open_journal(dir.file("j.db")), writer_options{});
+  std::promise<append_status> stopped;
+  writer->submit(make_request("s", 0, 1), [&](const append_result& result) {
+    writer->stop();
+    stopped.set_value(result.status);
+  });
+  EXPECT_EQ(stopped.get_future().get(), append_status::committed);
+  writer.reset();
+}
+
+// Goal: run() hands the store to a job on the writer thread, for calls the writer does not wrap.
+TEST(group_commit_writer, run_executes_on_the_writer_thread) {
+  temp_dir dir;
+  group_commit_writer writer(open_journal(dir.file("j.db")), {});
+  ASSERT_EQ(submit_and_wait(writer, make_request("pay-1", 0, 2)).status, append_status::committed);
+  std::promise<std::pair<std::thread::id, std::vector<std::string>>> answer;
+  EXPECT_TRUE(writer.run([&](journal_store& store) {
+    answer.set_value({std::this_thread::get_id(), store.list_streams("pay-", "", 10)});
+  }));
+  const auto [thread, streams] = answer.get_future().get();
+  EXPECT_NE(thread, std::this_thread::get_id());
+  EXPECT_EQ(streams, std::vector<std::string>{"pay-1"});
+  EXPECT_FALSE(writer.run({}));  // an empty job is a caller bug and is refused
+}
+
+}  // namespace
+}  // namespace payorch::persistence

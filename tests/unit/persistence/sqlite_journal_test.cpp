@@ -1,0 +1,270 @@
+// Tests of the SQLite journal: opening, appends with optimistic versions, reads, snapshots, listing.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "persistence/hash_chain.hpp"
+#include "persistence_test_support.hpp"
+
+namespace payorch::persistence {
+namespace {
+
+using testing::append_one;
+using testing::make_request;
+using testing::open_journal;
+using testing::raw_db;
+using testing::temp_dir;
+
+// Goal: opening creates the schema at version 1 in WAL mode with every table present.
+TEST(sqlite_journal, open_creates_schema_in_wal_mode) {
+  temp_dir dir;
+  ASSERT_NE(open_journal(dir.file("j.db")), nullptr);
+  raw_db raw(dir.file("j.db"));
+  EXPECT_EQ(raw.query_text("PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(raw.query_int("SELECT version FROM schema_version"), 1);
+  EXPECT_EQ(raw.query_int("SELECT count(*) FROM sqlite_master WHERE name IN ('events', 'snapshots')"), 2);
+}
+
+// Goal: bad paths, foreign files and future schemas are refused with a reason, never half-opened.
+TEST(sqlite_journal, open_refuses_bad_input) {
+  temp_dir dir;
+  std::string error;
+  EXPECT_EQ(open_sqlite_journal({.file = ""}, &error), nullptr);
+  EXPECT_FALSE(error.empty());
+
+  error.clear();
+  EXPECT_EQ(open_sqlite_journal({.file = dir.file("missing/j.db")}, &error), nullptr);
+  EXPECT_FALSE(error.empty());
+
+  std::ofstream(dir.file("garbage.db")) << "this is not a sqlite database, just some text that is long enough";
+  error.clear();
+  EXPECT_EQ(open_sqlite_journal({.file = dir.file("garbage.db")}, &error), nullptr);
+  EXPECT_FALSE(error.empty());
+
+  ASSERT_NE(open_journal(dir.file("future.db")), nullptr);
+  raw_db(dir.file("future.db")).exec("UPDATE schema_version SET version = 2");
+  error.clear();
+  EXPECT_EQ(open_sqlite_journal({.file = dir.file("future.db")}, &error), nullptr);
+  EXPECT_NE(error.find("schema_version"), std::string::npos) << error;
+
+  EXPECT_EQ(open_sqlite_journal({.file = ""}, nullptr), nullptr);  // a null error pointer is allowed
+}
+
+// Goal: appended events read back field for field, chained by hash, binary payloads intact.
+TEST(sqlite_journal, append_then_read_round_trip) {
+  temp_dir dir;
+  auto store = open_journal(dir.file("j.db"));
+  append_request request{"pay-1", 0, {}};
+  request.events.push_back({"created", std::string("a\0b\xff", 4), 100});
+  request.events.push_back({"authorised", "", 200});
+  request.events.push_back({"settled", R"({"amount_minor":1250})", 300});
+  const append_result result = append_one(*store, request);
+  EXPECT_EQ(result.status, append_status::committed) << result.detail;
+  EXPECT_EQ(result.last_version, 3);
+
+  const stream_read read = store->read_stream("pay-1");
+  ASSERT_TRUE(read.ok) << read.detail;
+  EXPECT_FALSE(read.snapshot.has_value());
+  ASSERT_EQ(read.events.size(), 3U);
+  for (std::size_t i = 0; i < 3; ++i) {
+    const event_record& event = read.events[i];
+    EXPECT_EQ(event.stream_id, "pay-1");
+    EXPECT_EQ(event.version, static_cast<std::int64_t>(i) + 1);
+    EXPECT_EQ(event.event_type, request.events[i].event_type);
+    EXPECT_EQ(event.payload, request.events[i].payload);
+    EXPECT_EQ(event.recorded_at_ms, request.events[i].recorded_at_ms);
+    EXPECT_EQ(event.prev_hash, i == 0 ? std::string(genesis_hash) : read.events[i - 1].hash);
+    EXPECT_EQ(event.hash, event_hash({event.prev_hash, event.stream_id, event.version, event.event_type,
+                                      event.recorded_at_ms, event.payload}));
+  }
+  const stream_read unknown = store->read_stream("pay-unknown");
+  EXPECT_TRUE(unknown.ok);
+  EXPECT_TRUE(unknown.events.empty());
+}
+
+// Goal: events survive closing the file and the chain continues where it stopped.
+TEST(sqlite_journal, reopen_continues_the_stream) {
+  temp_dir dir;
+  open_journal(dir.file("j.db"))->append_batch(std::vector{make_request("pay-1", 0, 2)});
+  auto store = open_journal(dir.file("j.db"));
+  const append_result result = append_one(*store, make_request("pay-1", 2, 1, 3));
+  EXPECT_EQ(result.status, append_status::committed);
+  EXPECT_EQ(result.last_version, 3);
+  const stream_read read = store->read_stream("pay-1");
+  ASSERT_EQ(read.events.size(), 3U);
+  EXPECT_EQ(read.events[2].prev_hash, read.events[1].hash);
+  EXPECT_TRUE(store->verify().ok);
+}
+
+// Goal: a stale expected_version fails alone with the stream's real version; the rest of the batch commits.
+TEST(sqlite_journal, version_conflict_fails_alone) {
+  temp_dir dir;
+  auto store = open_journal(dir.file("j.db"));
+  append_one(*store, make_request("b", 0, 2));
+  const std::vector batch{make_request("a", 0, 1), make_request("b", 1, 1), make_request("c", 0, 2),
+                          make_request("d", -1, 1), make_request("e", 3, 1)};
+  const std::vector<append_result> results = store->append_batch(batch);
+  ASSERT_EQ(results.size(), 5U);
+  EXPECT_EQ(results[0].status, append_status::committed);
+  EXPECT_EQ(results[1].status, append_status::version_conflict);
+  EXPECT_EQ(results[1].last_version, 2);
+  EXPECT_FALSE(results[1].detail.empty());
+  EXPECT_EQ(results[2].status, append_status::committed);
+  EXPECT_EQ(results[2].last_version, 2);
+  EXPECT_EQ(results[3].status, append_status::version_conflict);  // negative: no stream is there
+  EXPECT_EQ(results[4].status, append_status::version_conflict);  // ahead of a stream that does not exist
+  EXPECT_EQ(results[4].last_version, 0);
+  EXPECT_EQ(store->read_stream("b").events.size(), 2U);
+  EXPECT_TRUE(store->read_stream("d").events.empty());
+  EXPECT_EQ(store->read_stream("c").events.size(), 2U);
+}
+
+// Goal: two requests for one stream in one batch apply in order; a duplicate of the same version loses.
+TEST(sqlite_journal, same_stream_twice_in_one_batch) {
+  temp_dir dir;
+  auto store = open_journal(dir.file("j.db"));
+  const std::vector chained{make_request("s", 0, 2), make_request("s", 2, 1, 3)};
+  const std::vector<append_result> first = store->append_batch(chained);
+  ASSERT_EQ(first.size(), 2U);
+  EXPECT_EQ(first[0].status, append_status::committed);
+  EXPECT_EQ(first[0].last_version, 2);
+  EXPECT_EQ(first[1].status, append_status::committed);
+  EXPECT_EQ(first[1].last_version, 3);
+
+  const std::vector racing{make_request("s", 3, 1, 4), make_request("s", 3, 1, 40)};
+  const std::vector<append_result> second = store->append_batch(racing);
+  EXPECT_EQ(second[0].status, append_status::committed);
+  EXPECT_EQ(second[1].status, append_status::version_conflict);
+  EXPECT_EQ(second[1].last_version, 4);
+
+  const stream_read read = store->read_stream("s");
+  ASSERT_EQ(read.events.size(), 4U);
+  EXPECT_EQ(read.events[3].payload, "p4");
+  EXPECT_TRUE(store->verify().ok);
+}
+
+// Goal: malformed requests fail alone; an empty event list only checks the version.
+TEST(sqlite_journal, malformed_and_empty_requests) {
+  temp_dir dir;
+  auto store = open_journal(dir.file("j.db"));
+  const std::vector batch{make_request("", 0, 1), make_request("ok", 0, 1), make_request("ok", 1, 0),
+                          make_request("ok", 0, 0)};
+  const std::vector<append_result> results = store->append_batch(batch);
+  ASSERT_EQ(results.size(), 4U);
+  EXPECT_EQ(results[0].status, append_status::storage_error);
+  EXPECT_NE(results[0].detail.find("stream_id"), std::string::npos);
+  EXPECT_EQ(results[1].status, append_status::committed);
+  EXPECT_EQ(results[2].status, append_status::committed);
+  EXPECT_EQ(results[2].last_version, 1);
+  EXPECT_EQ(results[3].status, append_status::version_conflict);
+  EXPECT_TRUE(store->append_batch({}).empty());
+}
+
+// Goal: a storage failure inside the transaction answers every request with storage_error and writes nothing.
+TEST(sqlite_journal, storage_failure_rolls_back_the_whole_batch) {
+  temp_dir dir;
+  auto store = open_journal(dir.file("j.db"));
+  raw_db raw(dir.file("j.db"));
+  raw.exec("CREATE TRIGGER fail_boom BEFORE INSERT ON events WHEN NEW.stream_id = 'boom' "
+           "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+  const std::vector batch{make_request("a", 0, 2), make_request("boom", 0, 1), make_request("c", 0, 1)};
+  const std::vector<append_result> results = store->append_batch(batch);
+  ASSERT_EQ(results.size(), 3U);
+  for (const append_result& result : results) {
+    EXPECT_EQ(result.status, append_status::storage_error);
+    EXPECT_NE(result.detail.find("injected failure"), std::string::npos) << result.detail;
+  }
+  EXPECT_EQ(raw.query_int("SELECT count(*) FROM events"), 0);
+
+  raw.exec("DROP TRIGGER fail_boom");
+  const std::vector<append_result> retried = store->append_batch(batch);
+  for (const append_result& result : retried) EXPECT_EQ(result.status, append_status::committed);
+  EXPECT_EQ(raw.query_int("SELECT count(*) FROM events"), 4);
+}
+
+// Goal: read_stream returns the newest snapshot plus only the events after it.
+TEST(sqlite_journal, snapshot_plus_tail) {
+  temp_dir dir;
+  auto store = open_journal(dir.file("j.db"));
+  append_one(*store, make_request("s", 0, 5));
+  ASSERT_TRUE(store->save_snapshot({"s", 3, "state@3"}));
+  stream_read read = store->read_stream("s");
+  ASSERT_TRUE(read.ok);
+  ASSERT_TRUE(read.snapshot.has_value());
+  EXPECT_EQ(read.snapshot->stream_id, "s");
+  EXPECT_EQ(read.snapshot->version, 3);
+  EXPECT_EQ(read.snapshot->payload, "state@3");
+  ASSERT_EQ(read.events.size(), 2U);
+  EXPECT_EQ(read.events[0].version, 4);
+  EXPECT_EQ(read.events[1].version, 5);
+
+  EXPECT_TRUE(store->save_snapshot({"s", 2, "state@2"}));  // older: accepted but the newer one stays
+  EXPECT_EQ(store->read_stream("s").snapshot->version, 3);
+  EXPECT_TRUE(store->save_snapshot({"s", 5, "state@5"}));
+  read = store->read_stream("s");
+  EXPECT_EQ(read.snapshot->payload, "state@5");
+  EXPECT_TRUE(read.events.empty());
+}
+
+// Goal: snapshots that would hide or invent events are refused.
+TEST(sqlite_journal, snapshot_refuses_bad_input) {
+  temp_dir dir;
+  auto store = open_journal(dir.file("j.db"));
+  append_one(*store, make_request("s", 0, 2));
+  EXPECT_FALSE(store->save_snapshot({"s", 3, "beyond the last event"}));
+  EXPECT_FALSE(store->save_snapshot({"s", 0, "version zero"}));
+  EXPECT_FALSE(store->save_snapshot({"", 1, "no stream"}));
+  EXPECT_FALSE(store->save_snapshot({"unknown", 1, "no events"}));
+  EXPECT_FALSE(store->read_stream("s").snapshot.has_value());
+}
+
+// Goal: read_events pages through a stream by version and ignores snapshots.
+TEST(sqlite_journal, read_events_pages_by_version) {
+  temp_dir dir;
+  auto store = open_journal(dir.file("j.db"));
+  append_one(*store, make_request("s", 0, 5));
+  ASSERT_TRUE(store->save_snapshot({"s", 4, "state"}));
+  std::vector<event_record> page = store->read_events("s", 0, 2);
+  ASSERT_EQ(page.size(), 2U);
+  EXPECT_EQ(page[0].version, 1);
+  page = store->read_events("s", 2, 10);
+  ASSERT_EQ(page.size(), 3U);
+  EXPECT_EQ(page[0].version, 3);
+  EXPECT_TRUE(store->read_events("s", 5, 10).empty());
+  EXPECT_TRUE(store->read_events("s", 0, 0).empty());
+  EXPECT_TRUE(store->read_events("unknown", 0, 10).empty());
+  EXPECT_EQ(store->read_events("s", -7, static_cast<std::size_t>(-1)).size(), 5U);
+}
+
+// Goal: list_streams filters by prefix, resumes after a key and orders bytewise.
+TEST(sqlite_journal, list_streams_by_prefix_and_cursor) {
+  temp_dir dir;
+  auto store = open_journal(dir.file("j.db"));
+  const std::vector batch{make_request("pay-2", 0, 1),  make_request("pay-10", 0, 2),
+                          make_request("acct-1", 0, 1), make_request("pay-1", 0, 1),
+                          make_request("pay.", 0, 1),   make_request("\xff\xff-x", 0, 1)};
+  store->append_batch(batch);
+  using names = std::vector<std::string>;
+  EXPECT_EQ(store->list_streams("pay-", "", 100), (names{"pay-1", "pay-10", "pay-2"}));
+  EXPECT_EQ(store->list_streams("pay-", "pay-1", 100), (names{"pay-10", "pay-2"}));
+  EXPECT_EQ(store->list_streams("pay-", "", 1), (names{"pay-1"}));
+  EXPECT_EQ(store->list_streams("", "", 100),
+            (names{"acct-1", "pay-1", "pay-10", "pay-2", "pay.", "\xff\xff-x"}));
+  EXPECT_EQ(store->list_streams("\xff", "", 100), (names{"\xff\xff-x"}));
+  EXPECT_TRUE(store->list_streams("zzz", "", 100).empty());
+  EXPECT_TRUE(store->list_streams("pay-", "pay-2", 100).empty());
+  EXPECT_TRUE(store->list_streams("", "", 0).empty());
+}
+
+// Goal: a journal opened with synchronous=NORMAL appends and reads like a FULL one.
+TEST(sqlite_journal, synchronous_level_follows_options) {
+  temp_dir dir;
+  std::string error;
+  auto store = open_sqlite_journal({.file = dir.file("j.db"), .synchronous_full = false}, &error);
+  ASSERT_NE(store, nullptr) << error;
+  EXPECT_EQ(append_one(*store, make_request("s", 0, 1)).status, append_status::committed);
+  EXPECT_EQ(store->read_stream("s").events.size(), 1U);
+}
+
+}  // namespace
+}  // namespace payorch::persistence
