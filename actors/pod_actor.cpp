@@ -114,6 +114,25 @@ void schedule_idle_check(self_ptr self, caf::actor_clock::duration_type after) {
   self->delayed_send(self, after, idle_check{});
 }
 
+/// Asks the router to forget this actor; exits once it agreed and nothing is in flight.
+void passivate(self_ptr self) {
+  auto& st = self->state;
+  if (st.passivation_asked) return;
+  st.passivation_asked = true;
+  self->request(st.router, caf::infinite, passivate_pod{st.pod_id})
+    .then(
+      [self](bool forgotten) {
+        if (forgotten) {
+          self->state.passivating = true;
+          maybe_exit(self);
+        } else {
+          self->state.passivation_asked = false;
+          schedule_idle_check(self, self->state.options.idle_timeout);
+        }
+      },
+      [self](caf::error&) { self->quit(); });
+}
+
 void on_idle_check(self_ptr self) {
   auto& st = self->state;
   if (st.passivating) return;
@@ -124,17 +143,7 @@ void on_idle_check(self_ptr self) {
     schedule_idle_check(self, std::max(remaining, caf::actor_clock::duration_type{1'000'000}));
     return;
   }
-  self->request(st.router, caf::infinite, passivate_pod{st.pod_id})
-    .then(
-      [self](bool forgotten) {
-        if (forgotten) {
-          self->state.passivating = true;
-          maybe_exit(self);
-        } else {
-          schedule_idle_check(self, self->state.options.idle_timeout);
-        }
-      },
-      [self](caf::error&) { self->quit(); });
+  passivate(self);
 }
 
 }  // namespace
@@ -174,7 +183,11 @@ pod_actor::behavior_type pod_impl(pod_actor::stateful_pointer<pod_state> self, s
     [self](get_pod&) -> caf::result<pod_view> {
       touch(self);
       auto& s = self->state;
-      if (!s.pod) return make_failure(errc::not_found, "no pod " + s.pod_id, "pod_id");
+      if (!s.pod) {
+        // Nothing to keep in memory for a pod that does not exist (e.g. a scan of random ids).
+        if (s.in_flight == 0) passivate(self);
+        return make_failure(errc::not_found, "no pod " + s.pod_id, "pod_id");
+      }
       auto view = view_of(*s.pod, s.version);
       if (s.committed_version >= s.version) return view;
       auto promise = self->make_response_promise<pod_view>();

@@ -41,6 +41,7 @@ struct pod_state {
   std::int64_t last_snapshot_version = 0;
   std::size_t in_flight = 0;          ///< appends sent to the journal and not yet answered
   bool poisoned = false;              ///< an append failed: finish in-flight work, then restart
+  bool passivation_asked = false;     ///< a passivate_pod request is outstanding
   bool passivating = false;           ///< the router agreed to forget us: exit when drained
   std::deque<deferred_read> reads;
   caf::actor_clock::time_point last_active;

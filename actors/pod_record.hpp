@@ -1,9 +1,9 @@
 #pragma once
 /// A pod's state as rebuilt from its journal stream, and the events that change it.
 ///
-/// Events are stored as JSON payloads (decimals as exact strings). `apply` is the only way
-/// state changes, both when a command's events are first produced and when a pod recovers, so
-/// live state and recovered state cannot drift apart.
+/// Events are stored as JSON payloads (decimals as exact strings). A command's decision yields
+/// the new state and the event that records it; recovery rebuilds the same state from the event
+/// with `apply_event` (the actor tests restart pods and compare both).
 
 #include <cstdint>
 #include <optional>

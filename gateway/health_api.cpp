@@ -1,5 +1,7 @@
+#include "actors/pod_protocol.hpp"
 #include "actors/runtime.hpp"
 #include "gateway/api.hpp"
+#include "gateway/ask.hpp"
 #include "gateway/json_output.hpp"
 
 namespace payorch::gateway {
@@ -68,14 +70,39 @@ void render_journal_metrics(const actors::journal_health& j, std::string& out) {
   line("payorch_journal_batch_size_sum ", j.appends);
 }
 
+void render_entity_metrics(const actors::router_stats& s, std::string& out) {
+  auto gauge = [&out](const char* name, const char* help, const char* type, std::uint64_t v) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+           name + " " + std::to_string(v) + "\n";
+  };
+  gauge("payorch_pods_live", "Pod actors in memory.", "gauge", s.live);
+  gauge("payorch_pods_spawned_total", "Pod actors spawned (first use or recovery).", "counter",
+        s.spawned);
+  gauge("payorch_pods_passivated_total", "Pod actors passivated after idling.", "counter",
+        s.passivated);
+  gauge("payorch_pods_restarted_total", "Pod actors restarted after a crash.", "counter",
+        s.restarted);
+  gauge("payorch_pods_quarantined_total", "Pods quarantined after exceeding their restart budget.",
+        "counter", s.quarantined);
+}
+
 void metrics(const api_context& ctx, const exchange_ptr& ex) {
-  std::string out;
-  ctx.metrics->render(out);
-  render_journal_metrics(ctx.runtime->journal(), out);
-  http_response res{http::status::ok, ex->request().version()};
-  res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-  res.body() = std::move(out);
-  ex->reply(std::move(res));
+  auto answer = [ctx, ex](result<actors::router_stats> entities) {
+    std::string out;
+    ctx.metrics->render(out);
+    render_journal_metrics(ctx.runtime->journal(), out);
+    if (entities)
+      render_entity_metrics(*entities, out);
+    else
+      out += "# pod router unavailable: " + entities.error().detail + "\n";
+    http_response res{http::status::ok, ex->request().version()};
+    res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+    res.body() = std::move(out);
+    ex->reply(std::move(res));
+  };
+  // The router's counters live in the router actor; a scrape never blocks on them.
+  ask<actors::router_stats>(ctx.runtime->system(), ctx.runtime->pods(),
+                            actors::router_stats_request{}, ex->deadline(), std::move(answer));
 }
 
 }  // namespace

@@ -81,6 +81,8 @@ class session : public std::enable_shared_from_this<session> {
         ec == asio::error::operation_aborted || ec == asio::error::connection_reset)
       return close();
     started_ = std::chrono::steady_clock::now();
+    if (ec == http::error::body_limit)  // a Content-Length over the limit is seen with the header
+      return reject(http::status::payload_too_large, "body_too_large", body_limit_detail());
     if (ec == http::error::header_limit)
       return reject(http::status::request_header_fields_too_large, "header_too_large",
                     "the request headers exceed " +

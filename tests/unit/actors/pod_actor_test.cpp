@@ -109,6 +109,14 @@ TEST_F(pod_actor_test, crash_loop_is_bounded_then_quarantined) {
   EXPECT_TRUE(ask<pod_view>(runtime_->pods(), summer_trip()));
 }
 
+// Goal: reading a pod that does not exist leaves no actor behind.
+TEST_F(pod_actor_test, unknown_pod_does_not_stay_in_memory) {
+  EXPECT_EQ(ask<pod_view>(runtime_->pods(), get_pod{pod_a}).error().code, errc::not_found);
+  EXPECT_EQ(stats().live, 0u);
+  EXPECT_TRUE(ask<pod_view>(runtime_->pods(), summer_trip()));
+  EXPECT_EQ(stats().live, 1u);
+}
+
 // Goal: many pods are independent actors.
 TEST_F(pod_actor_test, pods_are_independent) {
   for (int i = 0; i < 20; ++i) {

@@ -1,0 +1,118 @@
+/// The executable's configuration: bad values stop it with one line, and the listen address
+/// follows the precedence flag > environment > file.
+
+#include "tests/integration/integration_support.hpp"
+
+namespace payorch::testing {
+namespace {
+
+class config_cli : public integration_test {
+ protected:
+  /// Runs `payorch config` with `args`, a config file holding `toml` (if any) and `env`.
+  run_result run_config(std::vector<std::string> args, const std::string& toml = {},
+                        const env_list& env = {}) {
+    std::vector<std::string> all{"config"};
+    if (!toml.empty()) {
+      auto file = dir_.file("payorch.toml");
+      EXPECT_TRUE(write_text(file, toml));
+      all.insert(all.end(), {"--config", file.string()});
+    }
+    all.insert(all.end(), args.begin(), args.end());
+    return run_payorch(payorch_binary(), all, env, dir_.path());
+  }
+
+  /// Checks a refusal: non-zero exit, nothing on stdout, one stderr line naming `key`.
+  static void expect_one_line_naming(const run_result& r, const std::string& key) {
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_EQ(r.out, "");
+    ASSERT_FALSE(r.err.empty());
+    EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << r.err;
+    EXPECT_NE(r.err.find(key), std::string::npos) << r.err;
+  }
+
+  temp_dir dir_{"payorch-config"};
+};
+
+// Goal: an out-of-range file value exits non-zero with one stderr line naming the key.
+TEST_F(config_cli, bad_file_value_names_the_key) {
+  expect_one_line_naming(run_config({}, "[http]\nrequest_timeout_ms = 5\n"),
+                         "http.request_timeout_ms");
+  expect_one_line_naming(run_config({}, "[http]\nmax_body_bytes = \"big\"\n"),
+                         "http.max_body_bytes");
+  expect_one_line_naming(run_config({}, "[journal]\nsynchronous = \"sometimes\"\n"),
+                         "journal.synchronous");
+  expect_one_line_naming(run_config({}, "[http]\nno_such_key = 1\n"), "http.no_such_key");
+}
+
+// Goal: a bad environment value or flag is refused the same way, naming the key.
+TEST_F(config_cli, bad_env_or_flag_value_names_the_key) {
+  expect_one_line_naming(run_config({}, {}, {{"PAYORCH_HTTP_MAX_HEADER_COUNT", "7"}}),
+                         "http.max_header_count");
+  expect_one_line_naming(run_config({}, {}, {{"PAYORCH_LOG_LEVEL", "loud"}}), "log.level");
+  expect_one_line_naming(run_config({"--listen", "nowhere"}), "listen");
+}
+
+// Goal: a good configuration prints as TOML and exits 0.
+TEST_F(config_cli, good_configuration_prints_and_exits_0) {
+  auto r = run_config({}, "[http]\nmax_body_bytes = 2048\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("max_body_bytes = 2048"), std::string::npos) << r.out;
+}
+
+// Goal: --listen beats PAYORCH_LISTEN, which beats the file, which beats the default.
+TEST_F(config_cli, listen_precedence_is_flag_then_env_then_file) {
+  const std::string file = "listen = \"127.0.0.1:1111\"\n";
+  const env_list env{{"PAYORCH_LISTEN", "127.0.0.1:2222"}};
+  auto listen_of = [](const run_result& r) {
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    auto at = r.out.find("\nlisten = ");
+    return at == std::string::npos ? std::string() : r.out.substr(at + 1, r.out.find('\n', at + 1) - at - 1);
+  };
+  EXPECT_EQ(listen_of(run_config({})), "listen = \"127.0.0.1:8080\"");
+  EXPECT_EQ(listen_of(run_config({}, file)), "listen = \"127.0.0.1:1111\"");
+  EXPECT_EQ(listen_of(run_config({}, file, env)), "listen = \"127.0.0.1:2222\"");
+  EXPECT_EQ(listen_of(run_config({"--listen", "127.0.0.1:3333"}, file, env)),
+            "listen = \"127.0.0.1:3333\"");
+}
+
+// Goal: serve itself obeys the precedence: it listens where the env says, not where the file
+// says (an address it could never bind), and where the flag says, not where the env says.
+TEST_F(config_cli, serve_listens_on_the_winning_address) {
+  process_options env_wins;
+  env_wins.listen = listen_source::env;
+  env_wins.config_toml = "listen = \"192.0.2.1:8080\"\n";  // TEST-NET-1: never local
+  auto* a = start(env_wins);
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(http_get(a->port(), "/healthz").status, 200);
+  EXPECT_EQ(a->stop(), 0);
+
+  process_options flag_wins;
+  flag_wins.env = {{"PAYORCH_LISTEN", "192.0.2.1:8080"}};
+  auto* b = start(flag_wins);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(http_get(b->port(), "/healthz").status, 200);
+  EXPECT_EQ(b->stop(), 0);
+
+  process_options file_only;
+  file_only.listen = listen_source::config_file;
+  auto* c = start(file_only);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(http_get(c->port(), "/healthz").status, 200);
+  EXPECT_EQ(c->stop(), 0);
+}
+
+// Goal: serve refuses a bad configuration before it listens (non-zero exit, key named).
+TEST_F(config_cli, serve_with_a_bad_value_exits_nonzero) {
+  auto file = dir_.file("bad.toml");
+  ASSERT_TRUE(write_text(file, "[actors]\nthreads = 0\n"));
+  auto r = run_payorch(payorch_binary(),
+                       {"serve", "--config", file.string(), "--data-dir", dir_.file("d").string(),
+                        "--listen", "127.0.0.1:" + std::to_string(pick_free_port())},
+                       {}, dir_.path());
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("actors.threads"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("d") / "journal.sqlite"));
+}
+
+}  // namespace
+}  // namespace payorch::testing

@@ -1,0 +1,90 @@
+/// A request whose journal write cannot commit before its deadline gets 504, and the server
+/// recovers once the journal is writable again.
+
+#include <sqlite3.h>
+
+#include "tests/integration/integration_support.hpp"
+
+namespace payorch::testing {
+namespace {
+
+/// Short enough to keep the test quick, long enough that unblocked requests never reach it.
+constexpr int request_timeout_ms = 500;
+
+/// Holds SQLite's write lock on a journal file from outside the server while it lives.
+class journal_write_lock {
+ public:
+  explicit journal_write_lock(const std::filesystem::path& file) {
+    if (sqlite3_open_v2(file.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+      error_ = "open: " + std::string(db_ ? sqlite3_errmsg(db_) : "out of memory");
+      return;
+    }
+    char* message = nullptr;
+    // busy_timeout 0: fail at once rather than wait if the server happens to hold the lock.
+    if (sqlite3_exec(db_, "PRAGMA busy_timeout=0; BEGIN EXCLUSIVE;", nullptr, nullptr, &message) !=
+        SQLITE_OK) {
+      error_ = "BEGIN EXCLUSIVE: " + std::string(message ? message : "?");
+      sqlite3_free(message);
+      return;
+    }
+    held_ = true;
+  }
+  ~journal_write_lock() {
+    release();
+    sqlite3_close(db_);
+  }
+  journal_write_lock(const journal_write_lock&) = delete;
+  journal_write_lock& operator=(const journal_write_lock&) = delete;
+
+  bool held() const { return held_; }
+  const std::string& error() const { return error_; }
+
+  void release() {
+    if (held_) sqlite3_exec(db_, "ROLLBACK;", nullptr, nullptr, nullptr);
+    held_ = false;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+  bool held_ = false;
+  std::string error_;
+};
+
+class deadline : public integration_test {};
+
+// Goal: a create blocked behind a held journal lock gets 504; afterwards the server answers and
+// the journal verifies.
+TEST_F(deadline, blocked_journal_write_yields_504_and_the_server_recovers) {
+  process_options o;
+  o.config_toml = "[http]\nrequest_timeout_ms = " + std::to_string(request_timeout_ms) + "\n";
+  auto* server = start(o);
+  ASSERT_NE(server, nullptr);
+  auto before = http_exchange(server->port(), json_post("/pods", std::string(summer_trip_body)));
+  ASSERT_EQ(before.status, 201) << before.error << before.body;
+  const std::string kept = string_of(json_object_of(before), "pod_id");
+
+  journal_write_lock lock(server->data_dir() / "journal.sqlite");
+  ASSERT_TRUE(lock.held()) << lock.error();
+  http_request blocked = json_post("/pods", std::string(summer_trip_body));
+  blocked.headers.emplace_back("X-Request-Id", "blocked-create");
+  auto timed_out = http_exchange(server->port(), blocked);
+  expect_problem(timed_out, 504, "deadline_exceeded");
+  EXPECT_EQ(timed_out.header("X-Request-Id").value_or(""), "blocked-create");
+  // Reads of committed state do not need the write lock.
+  EXPECT_EQ(http_get(server->port(), "/pods/" + kept).status, 200);
+  lock.release();
+
+  EXPECT_EQ(http_get(server->port(), "/readyz").status, 200);
+  auto after = http_exchange(server->port(), json_post("/pods", std::string(summer_trip_body)));
+  EXPECT_EQ(after.status, 201) << after.error << after.body;
+  EXPECT_EQ(http_get(server->port(), "/pods/" + kept).status, 200);
+  ASSERT_EQ(server->stop(), 0);
+
+  auto verified = run_payorch(payorch_binary(),
+                              {"verify", "--data-dir", server->data_dir().string()}, {},
+                              server->work_dir());
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+}
+
+}  // namespace
+}  // namespace payorch::testing

@@ -1,0 +1,150 @@
+/// Request ids, keep-alive, the health endpoints and the Prometheus metrics of a running server.
+
+#include "tests/integration/integration_support.hpp"
+
+namespace payorch::testing {
+namespace {
+
+struct default_server {
+  static process_options options() { return {}; }
+};
+
+class observability : public shared_server_test<default_server> {};
+
+http_request get_with_id(std::string target, std::string id) {
+  http_request req;
+  req.target = std::move(target);
+  req.headers.emplace_back("X-Request-Id", std::move(id));
+  return req;
+}
+
+bool is_generated_request_id(std::string_view id) {
+  if (id.size() <= 4 || id.substr(0, 4) != "req_") return false;
+  for (char c : id.substr(4))
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+// Goal: a client's X-Request-Id is echoed, on successes and on errors alike.
+TEST_F(observability, client_request_id_is_echoed) {
+  auto ok = http_exchange(port(), get_with_id("/healthz", "trace-abc-123"));
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.header("X-Request-Id").value_or(""), "trace-abc-123");
+  EXPECT_EQ(ok.header_count("X-Request-Id"), 1u);
+
+  auto missing = http_exchange(port(), get_with_id("/nowhere", "trace-404"));
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.header("X-Request-Id").value_or(""), "trace-404");
+
+  auto bad = json_post("/pods", "{");
+  bad.headers.emplace_back("X-Request-Id", "trace-400");
+  auto r = http_exchange(port(), bad);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.header("X-Request-Id").value_or(""), "trace-400");
+}
+
+// Goal: without a usable client id the server makes one (req_ + hex), distinct per request.
+TEST_F(observability, request_id_is_generated_otherwise) {
+  auto a = http_get(port(), "/healthz");
+  auto b = http_get(port(), "/nowhere");
+  ASSERT_EQ(a.status, 200) << a.error;
+  ASSERT_EQ(b.status, 404) << b.error;
+  const auto id_a = a.header("X-Request-Id").value_or("");
+  const auto id_b = b.header("X-Request-Id").value_or("");
+  EXPECT_TRUE(is_generated_request_id(id_a)) << id_a;
+  EXPECT_TRUE(is_generated_request_id(id_b)) << id_b;
+  EXPECT_NE(id_a, id_b);
+  // An id with a space in it, or one too long, is replaced rather than echoed.
+  auto spaced = http_exchange(port(), get_with_id("/healthz", "two words"));
+  EXPECT_TRUE(is_generated_request_id(spaced.header("X-Request-Id").value_or("")));
+  auto long_id = http_exchange(port(), get_with_id("/healthz", std::string(200, 'x')));
+  EXPECT_TRUE(is_generated_request_id(long_id.header("X-Request-Id").value_or("")));
+}
+
+// Goal: one connection serves many requests in turn, errors included, until the client closes.
+TEST_F(observability, keep_alive_serves_several_requests_on_one_connection) {
+  http_connection c(port());
+  ASSERT_TRUE(c.connected()) << c.error();
+  const struct {
+    const char* target;
+    int status;
+  } steps[] = {{"/healthz", 200}, {"/health/live", 200}, {"/readyz", 200}, {"/health/ready", 200},
+               {"/nowhere", 404}, {"/health/deps", 200}, {"/metrics", 200}};
+  for (const auto& step : steps) {
+    SCOPED_TRACE(step.target);
+    http_request req;
+    req.target = step.target;
+    auto r = c.exchange(req);
+    ASSERT_EQ(r.status, step.status) << r.error << r.body;
+    EXPECT_NE(r.header("Connection").value_or(""), "close");
+  }
+  auto created = c.exchange(json_post("/pods", std::string(summer_trip_body)));
+  EXPECT_EQ(created.status, 201) << created.error;
+  // Connection: close is honoured: the server answers, then closes.
+  http_request last;
+  last.target = "/healthz";
+  last.headers.emplace_back("Connection", "close");
+  auto closing = c.exchange(last);
+  EXPECT_EQ(closing.status, 200) << closing.error;
+  EXPECT_EQ(closing.header("Connection").value_or(""), "close");
+  EXPECT_TRUE(c.peer_closed());
+}
+
+// Goal: liveness and readiness answer 200 with a JSON status.
+TEST_F(observability, liveness_and_readiness_are_200) {
+  for (const char* target : {"/healthz", "/health/live"}) {
+    auto r = http_get(port(), target);
+    ASSERT_EQ(r.status, 200) << target << r.error;
+    EXPECT_EQ(r.header("Content-Type").value_or(""), "application/json");
+    EXPECT_EQ(string_of(json_object_of(r), "status"), "ok");
+  }
+  for (const char* target : {"/readyz", "/health/ready"}) {
+    auto r = http_get(port(), target);
+    ASSERT_EQ(r.status, 200) << target << r.error;
+    EXPECT_EQ(string_of(json_object_of(r), "status"), "ready");
+  }
+}
+
+// Goal: /health/deps reports the journal running with counters that grow after a create.
+TEST_F(observability, deps_reports_the_journal_state) {
+  auto appends = [&] {
+    auto r = http_get(port(), "/health/deps");
+    EXPECT_EQ(r.status, 200) << r.error << r.body;
+    auto o = json_object_of(r);
+    EXPECT_EQ(string_of(o, "status"), "ok");
+    auto* j = o.if_contains("journal");
+    if (!j || !j->is_object()) {
+      ADD_FAILURE() << "no journal object: " << r.body;
+      return std::int64_t{-1};
+    }
+    EXPECT_EQ(string_of(j->as_object(), "state"), "running");
+    EXPECT_EQ(string_of(j->as_object(), "backend"), "sqlite");
+    auto* n = j->as_object().if_contains("appends");
+    return n && n->is_int64() ? n->as_int64() : std::int64_t{-1};
+  };
+  const auto before = appends();
+  ASSERT_GE(before, 0);
+  ASSERT_EQ(http_exchange(port(), json_post("/pods", std::string(summer_trip_body))).status, 201);
+  EXPECT_GT(appends(), before);
+}
+
+// Goal: /metrics is Prometheus text with per-route request counts and the batch-size histogram.
+TEST_F(observability, metrics_are_prometheus_text) {
+  ASSERT_EQ(http_get(port(), "/healthz").status, 200);
+  ASSERT_EQ(http_get(port(), "/nowhere").status, 404);
+  auto r = http_get(port(), "/metrics");
+  ASSERT_EQ(r.status, 200) << r.error;
+  EXPECT_EQ(r.header("Content-Type").value_or("").rfind("text/plain", 0), 0u);
+  EXPECT_NE(r.body.find("# TYPE payorch_http_requests_total counter"), std::string::npos);
+  EXPECT_NE(r.body.find(R"(payorch_http_requests_total{method="GET",route="/healthz",status="200"})"),
+            std::string::npos)
+    << r.body;
+  EXPECT_NE(r.body.find(R"(route="unmatched",status="404"})"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("# TYPE payorch_journal_batch_size histogram"), std::string::npos);
+  EXPECT_NE(r.body.find(R"(payorch_journal_batch_size_bucket{le="+Inf"})"), std::string::npos)
+    << r.body;
+  EXPECT_NE(r.body.find("payorch_journal_batch_size_count"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace payorch::testing
