@@ -94,8 +94,6 @@ class session : public std::enable_shared_from_this<session> {
       return reject(http::status::request_header_fields_too_large, "too_many_headers",
                     "the request has " + std::to_string(count) + " headers; at most " +
                       std::to_string(shared_->options.max_header_count) + " are allowed");
-    if (auto len = parser_->content_length(); len && *len > shared_->options.max_body_bytes)
-      return reject(http::status::payload_too_large, "body_too_large", body_limit_detail());
     stream_.expires_after(shared_->options.request_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&session::on_read, shared_from_this()));

@@ -13,30 +13,14 @@
 #include <vector>
 
 #include "persistence/journal.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace payorch::persistence::testing {
 
-/// A fresh directory under the system temp dir, removed with everything in it at scope end.
-class temp_dir {
+/// Temporary directories come from the shared test support.
+class temp_dir : public payorch::testing::temp_dir {
  public:
-  temp_dir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "payorch-persistence-XXXXXX").string();
-    const char* made = ::mkdtemp(pattern.data());
-    if (made == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = made;
-  }
-  ~temp_dir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-  [[nodiscard]] std::filesystem::path file(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
+  temp_dir() : payorch::testing::temp_dir("payorch-persistence") {}
 };
 
 /// A second connection to a journal file that bypasses the store, for inspecting and tampering.
