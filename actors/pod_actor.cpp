@@ -150,7 +150,7 @@ void on_idle_check(self_ptr self) {
 
 pod_actor::behavior_type pod_impl(pod_actor::stateful_pointer<pod_state> self, std::string pod_id,
                                   journal_actor journal, pod_router_actor router,
-                                  entity_options options) {
+                                  entity_options options, pod_start start) {
   auto& st = self->state;
   st.pod_id = std::move(pod_id);
   st.journal = std::move(journal);
@@ -158,9 +158,11 @@ pod_actor::behavior_type pod_impl(pod_actor::stateful_pointer<pod_state> self, s
   st.options = options;
   touch(self);
   // Commands wait in the mailbox until the stream is replayed: `await` suspends the behaviour.
-  self->request(st.journal, options.journal_timeout, read_stream{st.pod_id})
-    .await([self](persistence::stream_read& read) { recover(self, read); },
-           [self](caf::error& e) { self->quit(e); });
+  if (start == pod_start::recover) {
+    self->request(st.journal, options.journal_timeout, read_stream{st.pod_id})
+      .await([self](persistence::stream_read& read) { recover(self, read); },
+             [self](caf::error& e) { self->quit(e); });
+  }
   schedule_idle_check(self, options.idle_timeout);
   return {
     [self](create_pod& cmd) -> caf::result<pod_view> {

@@ -47,8 +47,14 @@ struct pod_state {
   caf::actor_clock::time_point last_active;
 };
 
+/// How a pod actor starts: by replaying its stream, or as a brand-new pod whose stream is empty.
+enum class pod_start { recover, fresh };
+
+/// `fresh` skips the journal read: the router uses it for a create with a newly generated id.
+/// Safety does not rest on that guess: the first append expects version 0, so an existing stream
+/// turns it into a version conflict and the actor restarts from the journal.
 pod_actor::behavior_type pod_impl(pod_actor::stateful_pointer<pod_state> self, std::string pod_id,
                                   journal_actor journal, pod_router_actor router,
-                                  entity_options options);
+                                  entity_options options, pod_start start);
 
 }  // namespace payorch::actors

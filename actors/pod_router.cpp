@@ -19,10 +19,11 @@ restart_budget& budget_of(self_ptr self, const std::string& id) {
   return i->second;
 }
 
-pod_actor spawn_pod(self_ptr self, const std::string& id, caf::atom_value journal_name) {
+pod_actor spawn_pod(self_ptr self, const std::string& id, caf::atom_value journal_name,
+                    pod_start start = pod_start::recover) {
   auto journal = self->system().registry().get<journal_actor>(journal_name);
   auto me = caf::actor_cast<pod_router_actor>(self);
-  auto pod = self->spawn(pod_impl, id, journal, me, self->state.options);
+  auto pod = self->spawn(pod_impl, id, journal, me, self->state.options, start);
   self->link_to(pod);
   self->state.live.emplace(id, pod);
   self->state.ids_by_addr.emplace(pod.address(), id);
@@ -32,7 +33,7 @@ pod_actor spawn_pod(self_ptr self, const std::string& id, caf::atom_value journa
 
 /// The pod's actor, spawned if needed; an error when the pod is quarantined.
 caf::expected<pod_actor> pod_for(self_ptr self, const std::string& id,
-                                 caf::atom_value journal_name) {
+                                 caf::atom_value journal_name, pod_start start) {
   auto& st = self->state;
   if (auto i = st.live.find(id); i != st.live.end()) return i->second;
   if (auto r = st.restarts.find(id); r != st.restarts.end()) {
@@ -41,7 +42,7 @@ caf::expected<pod_actor> pod_for(self_ptr self, const std::string& id,
                           "pod " + id + " keeps failing and is quarantined; retry later");
     }
   }
-  return spawn_pod(self, id, journal_name);
+  return spawn_pod(self, id, journal_name, start);
 }
 
 void on_exit(self_ptr self, caf::exit_msg& dm, caf::atom_value journal_name) {
@@ -66,9 +67,14 @@ void on_exit(self_ptr self, caf::exit_msg& dm, caf::atom_value journal_name) {
   }
 }
 
+/// A create names a newly generated id, so its actor starts without reading the (empty) stream.
+template <class Command>
+constexpr pod_start start_for = std::is_same_v<Command, create_pod> ? pod_start::fresh
+                                                                    : pod_start::recover;
+
 template <class Command>
 caf::result<pod_view> route(self_ptr self, Command& cmd, caf::atom_value journal_name) {
-  auto pod = pod_for(self, cmd.pod_id, journal_name);
+  auto pod = pod_for(self, cmd.pod_id, journal_name, start_for<Command>);
   if (!pod) return std::move(pod.error());
   return self->delegate(*pod, std::move(cmd));
 }

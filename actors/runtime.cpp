@@ -43,6 +43,9 @@ struct runtime_config : caf::actor_system_config {
     if (o.deterministic) {
       set("scheduler.policy", caf::atom("testing"));
     } else {
+      // A shared queue with blocking waits: the work-stealing policy polls with sleeps, which
+      // adds up to milliseconds of latency to every hop on an idle worker.
+      set("scheduler.policy", caf::atom("sharing"));
       set("scheduler.max-threads", o.actor_threads);
     }
     set("logger.console", caf::atom("none"));
