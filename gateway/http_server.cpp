@@ -37,6 +37,13 @@ std::string request_id_of(const http_request& req) {
   return std::string(v);
 }
 
+/// Beast's static name of a method (its storage outlives every session), or "UNKNOWN".
+std::string_view method_name(http::verb v) {
+  if (v == http::verb::unknown) return "UNKNOWN";
+  auto name = http::to_string(v);
+  return {name.data(), name.size()};
+}
+
 bool method_has_body(http::verb v) {
   return v == http::verb::post || v == http::verb::put || v == http::verb::patch;
 }
@@ -114,18 +121,18 @@ class session : public std::enable_shared_from_this<session> {
 
   void dispatch_request(http_request req) {
     request_id_ = request_id_of(req);
-    method_ = std::string(req.method_string());
+    method_ = method_name(req.method());
     version_ = req.version();
     keep_alive_ = req.keep_alive();
     ++shared_->in_flight;
     counted_ = true;
     auto match = shared_->routes->match(req.method(), req.target());
-    route_ = match.found ? match.found->pattern : std::string("unmatched");
+    route_ = match.found ? std::string_view(match.found->pattern) : std::string_view("unmatched");
     if (!match.found) {
       if (match.path_known) {
         auto res = problem_response(
           make_problem(http::status::method_not_allowed, "method_not_allowed",
-                       method_ + " is not allowed on " + std::string(req.target())),
+                       std::string(method_) + " is not allowed on " + std::string(req.target())),
           version_);
         res.set(http::field::allow, match.allow);
         return write(std::move(res));
@@ -166,7 +173,7 @@ class session : public std::enable_shared_from_this<session> {
   /// Answers an error found before routing and closes: the stream may be mid-message.
   void reject(http::status status, std::string code, std::string detail) {
     request_id_ = parser_ ? request_id_of(parser_->get()) : new_request_id();
-    method_ = parser_ ? std::string(parser_->get().method_string()) : std::string("UNKNOWN");
+    method_ = method_name(parser_ ? parser_->get().method() : http::verb::unknown);
     version_ = 11;
     keep_alive_ = false;
     route_ = "unmatched";
@@ -214,8 +221,8 @@ class session : public std::enable_shared_from_this<session> {
   std::optional<http_response> response_;
   std::chrono::steady_clock::time_point started_;
   std::string request_id_;
-  std::string method_;
-  std::string route_;
+  std::string_view method_;  ///< Beast's static method name
+  std::string_view route_;   ///< a pattern owned by the route table, or "unmatched"
   unsigned version_ = 11;
   bool keep_alive_ = true;
   bool counted_ = false;

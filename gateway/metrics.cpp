@@ -4,7 +4,7 @@
 
 namespace payorch::gateway {
 
-void http_metrics::record(const std::string& method, const std::string& route, unsigned status,
+void http_metrics::record(std::string_view method, std::string_view route, unsigned status,
                           std::chrono::nanoseconds latency) {
   double seconds = std::chrono::duration<double>(latency).count();
   std::lock_guard<std::mutex> guard{mutex_};
@@ -24,13 +24,15 @@ void http_metrics::render(std::string& out) const {
   for (const auto& [key, count] : requests_) {
     const auto& [method, route, status] = key;
     std::snprintf(buf, sizeof buf,
-                  "payorch_http_requests_total{method=\"%s\",route=\"%s\",status=\"%u\"} %llu\n",
-                  method.c_str(), route.c_str(), status, static_cast<unsigned long long>(count));
+                  "payorch_http_requests_total{method=\"%.*s\",route=\"%.*s\",status=\"%u\"} %llu\n",
+                  static_cast<int>(method.size()), method.data(), static_cast<int>(route.size()),
+                  route.data(), status, static_cast<unsigned long long>(count));
     out += buf;
   }
   out += "# HELP payorch_http_request_duration_seconds Time from request read to response written.\n";
   out += "# TYPE payorch_http_request_duration_seconds histogram\n";
-  for (const auto& [route, h] : latency_by_route_) {
+  for (const auto& [route_view, h] : latency_by_route_) {
+    std::string route{route_view};
     for (std::size_t i = 0; i < latency_bounds_s.size(); ++i) {
       std::snprintf(buf, sizeof buf,
                     "payorch_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",

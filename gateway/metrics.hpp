@@ -11,6 +11,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <tuple>
 
 namespace payorch::gateway {
@@ -22,7 +23,10 @@ inline constexpr std::array<double, 12> latency_bounds_s{0.0005, 0.001, 0.0025, 
 class http_metrics {
  public:
   /// Records one answered request; `route` is the matched pattern or "unmatched".
-  void record(const std::string& method, const std::string& route, unsigned status,
+  ///
+  /// Both views must outlive the metrics (route patterns live in the route table, method names
+  /// are Beast's static strings), so recording allocates nothing once a series exists.
+  void record(std::string_view method, std::string_view route, unsigned status,
               std::chrono::nanoseconds latency);
 
   /// Appends the request metrics in Prometheus text format.
@@ -35,8 +39,8 @@ class http_metrics {
     double sum_s = 0;
   };
   mutable std::mutex mutex_;
-  std::map<std::tuple<std::string, std::string, unsigned>, std::uint64_t> requests_;
-  std::map<std::string, histogram> latency_by_route_;
+  std::map<std::tuple<std::string_view, std::string_view, unsigned>, std::uint64_t> requests_;
+  std::map<std::string_view, histogram> latency_by_route_;
 };
 
 }  // namespace payorch::gateway

@@ -4,8 +4,9 @@
 namespace payorch::testing {
 namespace {
 
-/// A child that crashes when told to.
-caf::behavior fragile(caf::event_based_actor* self) {
+/// A child that crashes when told to. (It takes an argument because CAF 0.17 dereferences a
+/// null tuple when a spawned function has none.)
+caf::behavior fragile(caf::event_based_actor* self, int) {
   return {[self](caf::ok_atom) { self->quit(caf::exit_reason::unhandled_exception); }};
 }
 
@@ -15,7 +16,7 @@ class supervisor_test : public actor_fixture {
 
   caf::actor spawn_fragile_supervisor(std::size_t max_restarts) {
     std::vector<actors::child_spec> children{
-      {caf::atom("fragile"), [](caf::event_based_actor* sup) { return sup->spawn(fragile); }}};
+      {caf::atom("fragile"), [](caf::event_based_actor* sup) { return sup->spawn(fragile, 0); }}};
     auto sup = actors::spawn_supervisor(
       sys(), std::move(children), {max_restarts, std::chrono::milliseconds(1000)});
     sched().run();
