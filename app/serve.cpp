@@ -13,6 +13,7 @@
 #include "actors/runtime.hpp"
 #include "app/commands.hpp"
 #include "gateway/api.hpp"
+#include "gateway/ask.hpp"
 #include "gateway/http_server.hpp"
 
 namespace payorch::app {
@@ -63,6 +64,7 @@ int serve(const config::settings& settings) {
   gateway::http_server server{ioc, server_options_of(settings), routes, metrics};
   gateway::api_context ctx;
   ctx.runtime = runtime.get();
+  ctx.bridge = gateway::spawn_bridge(runtime->system());
   ctx.metrics = &metrics;
   ctx.accepting = [&server] { return !server.draining(); };
   ctx.now_ms = [] {
@@ -101,6 +103,8 @@ int serve(const config::settings& settings) {
   ioc.run();
   for (auto& t : extra) t.join();
 
+  caf::anon_send_exit(ctx.bridge, caf::exit_reason::user_shutdown);
+  ctx.bridge = nullptr;
   runtime->stop();  // stops the actors, then commits everything queued in the journal writer
   spdlog::info("journal flushed; bye");
   return exit_code.load();

@@ -3,6 +3,8 @@
 
 #include <functional>
 
+#include <caf/actor.hpp>
+
 #include "gateway/metrics.hpp"
 #include "gateway/route_table.hpp"
 
@@ -15,6 +17,8 @@ namespace payorch::gateway {
 /// What handlers need from the rest of the process.
 struct api_context {
   actors::actor_runtime* runtime = nullptr;
+  /// The bridge actor that makes the gateway's actor requests (see ask.hpp).
+  caf::actor bridge;
   http_metrics* metrics = nullptr;
   /// True while the server accepts work (false while draining for shutdown).
   std::function<bool()> accepting;

@@ -13,6 +13,11 @@ void exchange::reply_json(http::status status, std::string body) {
 
 void exchange::reply_problem(const problem& p) { reply(problem_response(p, request_.version())); }
 
+void exchange::expire() {
+  reply_problem(make_problem(http::status::gateway_timeout, "deadline_exceeded",
+                             "the request did not complete before its deadline"));
+}
+
 http_response problem_response(const problem& p, unsigned version) {
   http_response res{p.status, version};
   res.set(http::field::content_type, "application/problem+json");

@@ -50,6 +50,9 @@ class exchange {
     on_reply_(std::move(res));
   }
 
+  /// Answers 504 at the deadline if nothing was answered yet.
+  void expire();
+
   /// Sends a JSON body with `status`.
   void reply_json(http::status status, std::string body);
 

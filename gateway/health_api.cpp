@@ -101,9 +101,8 @@ void metrics(const api_context& ctx, const exchange_ptr& ex) {
     ex->reply(std::move(res));
   };
   // The router's counters live in the router actor; a scrape never blocks on them.
-  ask<actors::router_stats>(ctx.runtime->system(), ctx.runtime->pods(),
-                            actors::router_stats_request{}, ex->deadline(),
-                            std::move(answer));
+  ask<actors::router_stats>(ctx.bridge, ex, ctx.runtime->pods(),
+                            actors::router_stats_request{}, std::move(answer));
 }
 
 }  // namespace

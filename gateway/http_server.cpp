@@ -165,8 +165,7 @@ class session : public std::enable_shared_from_this<session> {
     timer_.expires_after(shared_->options.request_timeout);
     timer_.async_wait([ex](beast::error_code ec) {
       if (ec) return;  // cancelled: the response was written
-      ex->reply_problem(make_problem(http::status::gateway_timeout, "deadline_exceeded",
-                                     "the request did not complete before its deadline"));
+      ex->expire();
     });
   }
 

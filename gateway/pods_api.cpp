@@ -106,7 +106,7 @@ void create(const api_context& ctx, const exchange_ptr& ex) {
   // Until clients authenticate, the creator is recorded as anonymous.
   cmd.owner_id = "anonymous";
   cmd.requested_at_ms = ctx.now_ms();
-  ask<actors::pod_view>(ctx.runtime->system(), ctx.runtime->pods(), std::move(cmd), ex->deadline(),
+  ask<actors::pod_view>(ctx.bridge, ex, ctx.runtime->pods(), std::move(cmd),
                         [ex](result<actors::pod_view> r) {
                           if (!r) return ex->reply_problem(problem_from(r.error()));
                           json_writer w;
@@ -128,8 +128,8 @@ void read(const api_context& ctx, const exchange_ptr& ex) {
   if (!id)
     return ex->reply_problem(make_problem(http::status::not_found, "not_found",
                                           "no pod " + std::string(ex->param("pod_id")), "pod_id"));
-  ask<actors::pod_view>(ctx.runtime->system(), ctx.runtime->pods(), actors::get_pod{id->str()},
-                        ex->deadline(), [ex](result<actors::pod_view> r) {
+  ask<actors::pod_view>(ctx.bridge, ex, ctx.runtime->pods(),
+                        actors::get_pod{id->str()}, [ex](result<actors::pod_view> r) {
                           if (!r) return ex->reply_problem(problem_from(r.error()));
                           json_writer w;
                           write_pod(w, *r);

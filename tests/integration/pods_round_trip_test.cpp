@@ -1,5 +1,7 @@
 /// POST /pods and GET /pods/{id} on the real binary, across a restart on the same data dir.
 
+#include <sqlite3.h>
+
 #include "tests/integration/integration_support.hpp"
 
 namespace payorch::testing {
@@ -67,6 +69,32 @@ TEST_F(pods_round_trip, verify_of_an_empty_data_dir_fails) {
                          data.path());
   EXPECT_NE(run.exit_code, 0) << run.out << run.err;
   EXPECT_NE(run.err.find("no journal"), std::string::npos) << run.err;
+}
+
+// Goal: a journal edited behind payorch's back fails verify, which names the broken event.
+TEST_F(pods_round_trip, verify_names_the_first_tampered_event) {
+  temp_dir data{"payorch-data"};
+  process_options on_data;
+  on_data.data_dir = data.path();
+  auto* server = start(on_data);
+  ASSERT_NE(server, nullptr);
+  auto created = http_exchange(server->port(), json_post("/pods", std::string(summer_trip_body)));
+  ASSERT_EQ(created.status, 201) << created.error << created.body;
+  const std::string id = string_of(json_object_of(created), "pod_id");
+  ASSERT_EQ(server->stop(), 0);
+
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((data.path() / "journal.sqlite").c_str(), &db), SQLITE_OK);
+  const std::string tamper =
+    "UPDATE events SET payload = replace(payload, '5000', '9000') WHERE stream_id = '" + id + "'";
+  EXPECT_EQ(sqlite3_exec(db, tamper.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_EQ(sqlite3_changes(db), 1);
+  sqlite3_close(db);
+
+  auto run = run_payorch(payorch_binary(), {"verify", "--data-dir", data.path().string()}, {},
+                         data.path());
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_NE(run.out.find("BROKEN at stream " + id + " version 1"), std::string::npos) << run.out;
 }
 
 }  // namespace
