@@ -1,12 +1,11 @@
 #pragma once
 /// Spawning the journal writer actor.
 
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_response_promise.hpp>
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
-
-#include <caf/stateful_actor.hpp>
-#include <caf/typed_response_promise.hpp>
 
 #include "actors/journal_protocol.hpp"
 
@@ -20,9 +19,9 @@ struct journal_state {
   std::shared_ptr<journal_backend> backend;
   std::uint64_t next_ticket = 1;
   std::unordered_map<std::uint64_t, caf::typed_response_promise<persistence::append_result>>
-    pending_appends;
+      pending_appends;
   std::unordered_map<std::uint64_t, caf::typed_response_promise<persistence::stream_read>>
-    pending_reads;
+      pending_reads;
 };
 
 /// The journal actor's behaviour; it never blocks: the backend answers by message.

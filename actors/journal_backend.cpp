@@ -8,7 +8,7 @@ namespace {
 class threaded_backend final : public journal_backend {
  public:
   explicit threaded_backend(std::shared_ptr<persistence::group_commit_writer> writer)
-    : writer_(std::move(writer)) {}
+      : writer_(std::move(writer)) {}
 
   void submit(persistence::append_request req,
               std::function<void(persistence::append_result)> done) override {
@@ -42,7 +42,7 @@ class threaded_backend final : public journal_backend {
 class inline_backend final : public journal_backend {
  public:
   explicit inline_backend(std::unique_ptr<persistence::journal_store> store)
-    : store_(std::move(store)) {}
+      : store_(std::move(store)) {}
 
   void submit(persistence::append_request req,
               std::function<void(persistence::append_result)> done) override {
@@ -78,12 +78,12 @@ class inline_backend final : public journal_backend {
 }  // namespace
 
 std::shared_ptr<journal_backend> make_threaded_backend(
-  std::shared_ptr<persistence::group_commit_writer> writer) {
+    std::shared_ptr<persistence::group_commit_writer> writer) {
   return std::make_shared<threaded_backend>(std::move(writer));
 }
 
 std::shared_ptr<journal_backend> make_inline_backend(
-  std::unique_ptr<persistence::journal_store> store) {
+    std::unique_ptr<persistence::journal_store> store) {
   return std::make_shared<inline_backend>(std::move(store));
 }
 

@@ -43,9 +43,10 @@ class journal_backend {
 
 /// The production backend: the group-commit writer thread over a journal store.
 std::shared_ptr<journal_backend> make_threaded_backend(
-  std::shared_ptr<persistence::group_commit_writer> writer);
+    std::shared_ptr<persistence::group_commit_writer> writer);
 
 /// A backend that runs every call synchronously on the caller's thread; for deterministic tests.
-std::shared_ptr<journal_backend> make_inline_backend(std::unique_ptr<persistence::journal_store> store);
+std::shared_ptr<journal_backend> make_inline_backend(
+    std::unique_ptr<persistence::journal_store> store);
 
 }  // namespace payorch::actors

@@ -5,13 +5,12 @@
 /// inline store in deterministic tests). It holds each requester's promise until the backend says
 /// the batch holding the request is durable, so a reply always means "committed".
 
-#include <cstdint>
-#include <string>
-
 #include <caf/meta/load_callback.hpp>
 #include <caf/meta/type_name.hpp>
-#include <caf/typed_actor.hpp>
 #include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+#include <cstdint>
+#include <string>
 
 #include "persistence/journal.hpp"
 
@@ -93,11 +92,10 @@ typename Inspector::result_type inspect(Inspector& f, read_completed& x) {
 }
 
 /// The journal writer actor.
-using journal_actor = caf::typed_actor<
-  caf::replies_to<persistence::append_request>::with<persistence::append_result>,
-  caf::replies_to<read_stream>::with<persistence::stream_read>,
-  caf::reacts_to<persistence::snapshot_record>,
-  caf::reacts_to<append_completed>,
-  caf::reacts_to<read_completed>>;
+using journal_actor =
+    caf::typed_actor<caf::replies_to<persistence::append_request>::with<persistence::append_result>,
+                     caf::replies_to<read_stream>::with<persistence::stream_read>,
+                     caf::reacts_to<persistence::snapshot_record>, caf::reacts_to<append_completed>,
+                     caf::reacts_to<read_completed>>;
 
 }  // namespace payorch::actors

@@ -82,33 +82,35 @@ void commit(self_ptr self, std::vector<persistence::new_event> events, pod_view 
   ++st.in_flight;
   persistence::append_request req{st.pod_id, expected, std::move(events)};
   self->request(st.journal, st.options.journal_timeout, std::move(req))
-    .then(
-      [self, answer, promise](persistence::append_result& r) mutable {
-        auto& s = self->state;
-        --s.in_flight;
-        if (r.status == persistence::append_status::committed) {
-          s.committed_version = std::max(s.committed_version, r.last_version);
-          promise.deliver(std::move(answer));
-          release_reads(self);
-          maybe_snapshot(self);
-        } else {
-          s.poisoned = true;
-          auto code = r.status == persistence::append_status::version_conflict
-                        ? errc::version_conflict
-                        : errc::storage_unavailable;
-          promise.deliver(make_failure(code, r.detail));
-        }
-        maybe_exit(self);
-      },
-      [self, promise](caf::error& e) mutable {
-        --self->state.in_flight;
-        self->state.poisoned = true;
-        promise.deliver(unavailable("journal unavailable: " + self->system().render(e)));
-        maybe_exit(self);
-      });
+      .then(
+          [self, answer, promise](persistence::append_result& r) mutable {
+            auto& s = self->state;
+            --s.in_flight;
+            if (r.status == persistence::append_status::committed) {
+              s.committed_version = std::max(s.committed_version, r.last_version);
+              promise.deliver(std::move(answer));
+              release_reads(self);
+              maybe_snapshot(self);
+            } else {
+              s.poisoned = true;
+              auto code = r.status == persistence::append_status::version_conflict
+                              ? errc::version_conflict
+                              : errc::storage_unavailable;
+              promise.deliver(make_failure(code, r.detail));
+            }
+            maybe_exit(self);
+          },
+          [self, promise](caf::error& e) mutable {
+            --self->state.in_flight;
+            self->state.poisoned = true;
+            promise.deliver(unavailable("journal unavailable: " + self->system().render(e)));
+            maybe_exit(self);
+          });
 }
 
-void touch(self_ptr self) { self->state.last_active = self->clock().now(); }
+void touch(self_ptr self) {
+  self->state.last_active = self->clock().now();
+}
 
 void schedule_idle_check(self_ptr self, caf::actor_clock::duration_type after) {
   self->delayed_send(self, after, idle_check{});
@@ -120,17 +122,17 @@ void passivate(self_ptr self) {
   if (st.passivation_asked) return;
   st.passivation_asked = true;
   self->request(st.router, caf::infinite, passivate_pod{st.pod_id})
-    .then(
-      [self](bool forgotten) {
-        if (forgotten) {
-          self->state.passivating = true;
-          maybe_exit(self);
-        } else {
-          self->state.passivation_asked = false;
-          schedule_idle_check(self, self->state.options.idle_timeout);
-        }
-      },
-      [self](caf::error&) { self->quit(); });
+      .then(
+          [self](bool forgotten) {
+            if (forgotten) {
+              self->state.passivating = true;
+              maybe_exit(self);
+            } else {
+              self->state.passivation_asked = false;
+              schedule_idle_check(self, self->state.options.idle_timeout);
+            }
+          },
+          [self](caf::error&) { self->quit(); });
 }
 
 void on_idle_check(self_ptr self) {
@@ -139,7 +141,7 @@ void on_idle_check(self_ptr self) {
   auto idle_for = self->clock().now() - st.last_active;
   if (idle_for < st.options.idle_timeout || st.in_flight > 0) {
     auto remaining = std::chrono::duration_cast<caf::actor_clock::duration_type>(
-      st.options.idle_timeout - idle_for);
+        st.options.idle_timeout - idle_for);
     schedule_idle_check(self, std::max(remaining, caf::actor_clock::duration_type{1'000'000}));
     return;
   }
@@ -160,43 +162,44 @@ pod_actor::behavior_type pod_impl(pod_actor::stateful_pointer<pod_state> self, s
   // Commands wait in the mailbox until the stream is replayed: `await` suspends the behaviour.
   if (start == pod_start::recover) {
     self->request(st.journal, options.journal_timeout, read_stream{st.pod_id})
-      .await([self](persistence::stream_read& read) { recover(self, read); },
-             [self](caf::error& e) { self->quit(e); });
+        .await([self](persistence::stream_read& read) { recover(self, read); },
+               [self](caf::error& e) { self->quit(e); });
   }
   schedule_idle_check(self, options.idle_timeout);
   return {
-    [self](create_pod& cmd) -> caf::result<pod_view> {
-      touch(self);
-      auto& s = self->state;
-      if (s.poisoned) return unavailable("pod is restarting");
-      if (s.pod) {
-        return make_failure(errc::already_exists, "pod " + s.pod_id + " already exists", "pod_id");
-      }
-      auto decided = decide_create(cmd);
-      if (!decided) return to_error(decided.error());
-      auto event = created_event(*decided);
-      s.pod = std::move(*decided);
-      ++s.version;
-      auto answer = view_of(*s.pod, s.version);
-      auto promise = self->make_response_promise<pod_view>();
-      commit(self, {std::move(event)}, std::move(answer), promise);
-      return promise;
-    },
-    [self](get_pod&) -> caf::result<pod_view> {
-      touch(self);
-      auto& s = self->state;
-      if (!s.pod) {
-        // Nothing to keep in memory for a pod that does not exist (e.g. a scan of random ids).
-        if (s.in_flight == 0) passivate(self);
-        return make_failure(errc::not_found, "no pod " + s.pod_id, "pod_id");
-      }
-      auto view = view_of(*s.pod, s.version);
-      if (s.committed_version >= s.version) return view;
-      auto promise = self->make_response_promise<pod_view>();
-      s.reads.push_back({s.version, std::move(view), promise});
-      return promise;
-    },
-    [self](idle_check&) { on_idle_check(self); },
+      [self](create_pod& cmd) -> caf::result<pod_view> {
+        touch(self);
+        auto& s = self->state;
+        if (s.poisoned) return unavailable("pod is restarting");
+        if (s.pod) {
+          return make_failure(errc::already_exists, "pod " + s.pod_id + " already exists",
+                              "pod_id");
+        }
+        auto decided = decide_create(cmd);
+        if (!decided) return to_error(decided.error());
+        auto event = created_event(*decided);
+        s.pod = std::move(*decided);
+        ++s.version;
+        auto answer = view_of(*s.pod, s.version);
+        auto promise = self->make_response_promise<pod_view>();
+        commit(self, {std::move(event)}, std::move(answer), promise);
+        return promise;
+      },
+      [self](get_pod&) -> caf::result<pod_view> {
+        touch(self);
+        auto& s = self->state;
+        if (!s.pod) {
+          // Nothing to keep in memory for a pod that does not exist (e.g. a scan of random ids).
+          if (s.in_flight == 0) passivate(self);
+          return make_failure(errc::not_found, "no pod " + s.pod_id, "pod_id");
+        }
+        auto view = view_of(*s.pod, s.version);
+        if (s.committed_version >= s.version) return view;
+        auto promise = self->make_response_promise<pod_view>();
+        s.reads.push_back({s.version, std::move(view), promise});
+        return promise;
+      },
+      [self](idle_check&) { on_idle_check(self); },
   };
 }
 

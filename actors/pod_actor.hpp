@@ -7,13 +7,12 @@
 /// tentative state can no longer be trusted: it answers what is in flight and then exits with an
 /// error, so the router restarts it from the journal.
 
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_response_promise.hpp>
 #include <cstdint>
 #include <deque>
 #include <optional>
 #include <string>
-
-#include <caf/stateful_actor.hpp>
-#include <caf/typed_response_promise.hpp>
 
 #include "actors/entity_options.hpp"
 #include "actors/journal_protocol.hpp"
@@ -35,14 +34,14 @@ struct pod_state {
   journal_actor journal;
   pod_router_actor router;
   entity_options options;
-  std::optional<pod_record> pod;      ///< tentative: includes events still being committed
-  std::int64_t version = 0;           ///< tentative stream version
-  std::int64_t committed_version = 0; ///< highest version known durable
+  std::optional<pod_record> pod;       ///< tentative: includes events still being committed
+  std::int64_t version = 0;            ///< tentative stream version
+  std::int64_t committed_version = 0;  ///< highest version known durable
   std::int64_t last_snapshot_version = 0;
-  std::size_t in_flight = 0;          ///< appends sent to the journal and not yet answered
-  bool poisoned = false;              ///< an append failed: finish in-flight work, then restart
-  bool passivation_asked = false;     ///< a passivate_pod request is outstanding
-  bool passivating = false;           ///< the router agreed to forget us: exit when drained
+  std::size_t in_flight = 0;       ///< appends sent to the journal and not yet answered
+  bool poisoned = false;           ///< an append failed: finish in-flight work, then restart
+  bool passivation_asked = false;  ///< a passivate_pod request is outstanding
+  bool passivating = false;        ///< the router agreed to forget us: exit when drained
   std::deque<deferred_read> reads;
   caf::actor_clock::time_point last_active;
 };

@@ -5,12 +5,11 @@
 /// pod actor validates them against the domain rules, so a command from any source (HTTP, bus,
 /// a peer node) meets the same checks.
 
-#include <cstdint>
-#include <string>
-
 #include <caf/meta/type_name.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
+#include <cstdint>
+#include <string>
 
 namespace payorch::actors {
 
@@ -115,14 +114,15 @@ typename Inspector::result_type inspect(Inspector& f, router_stats& x) {
 }
 
 /// One live pod: its state lives only inside this actor.
-using pod_actor = caf::typed_actor<caf::replies_to<create_pod>::with<pod_view>,
-                                   caf::replies_to<get_pod>::with<pod_view>,
-                                   caf::reacts_to<idle_check>>;
+using pod_actor =
+    caf::typed_actor<caf::replies_to<create_pod>::with<pod_view>,
+                     caf::replies_to<get_pod>::with<pod_view>, caf::reacts_to<idle_check>>;
 
 /// Routes pod commands to the pod's actor, spawning, recovering and restarting it as needed.
-using pod_router_actor = caf::typed_actor<caf::replies_to<create_pod>::with<pod_view>,
-                                          caf::replies_to<get_pod>::with<pod_view>,
-                                          caf::replies_to<passivate_pod>::with<bool>,
-                                          caf::replies_to<router_stats_request>::with<router_stats>>;
+using pod_router_actor =
+    caf::typed_actor<caf::replies_to<create_pod>::with<pod_view>,
+                     caf::replies_to<get_pod>::with<pod_view>,
+                     caf::replies_to<passivate_pod>::with<bool>,
+                     caf::replies_to<router_stats_request>::with<router_stats>>;
 
 }  // namespace payorch::actors

@@ -22,7 +22,9 @@ json::object pod_json(const pod_record& pod) {
                       {"created_at", pod.created_at_ms}};
 }
 
-const json::value* member(const json::object& o, std::string_view key) { return o.if_contains(key); }
+const json::value* member(const json::object& o, std::string_view key) {
+  return o.if_contains(key);
+}
 
 std::string text_of(const json::object& o, std::string_view key) {
   auto* v = member(o, key);
@@ -76,8 +78,8 @@ result<pod_record> decide_create(const create_pod& cmd) {
   }
   auto name = validate_pod_name(cmd.name);
   if (!name) return name.error();
-  auto pol = make_policy(cmd.policy.spending_limit, cmd.policy.voting_quorum, cmd.policy.risk_tier,
-                         *cur);
+  auto pol =
+      make_policy(cmd.policy.spending_limit, cmd.policy.voting_quorum, cmd.policy.risk_tier, *cur);
   if (!pol) return pol.error();
   pod_record pod;
   pod.pod_id = cmd.pod_id;

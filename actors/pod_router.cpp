@@ -15,7 +15,7 @@ restart_budget& budget_of(self_ptr self, const std::string& id) {
   auto i = st.restarts.find(id);
   if (i == st.restarts.end())
     i = st.restarts.emplace(id, restart_budget{st.options.max_restarts, st.options.restart_window})
-          .first;
+            .first;
   return i->second;
 }
 
@@ -32,8 +32,8 @@ pod_actor spawn_pod(self_ptr self, const std::string& id, caf::atom_value journa
 }
 
 /// The pod's actor, spawned if needed; an error when the pod is quarantined.
-caf::expected<pod_actor> pod_for(self_ptr self, const std::string& id,
-                                 caf::atom_value journal_name, pod_start start) {
+caf::expected<pod_actor> pod_for(self_ptr self, const std::string& id, caf::atom_value journal_name,
+                                 pod_start start) {
   auto& st = self->state;
   if (auto i = st.live.find(id); i != st.live.end()) return i->second;
   if (auto r = st.restarts.find(id); r != st.restarts.end()) {
@@ -69,8 +69,8 @@ void on_exit(self_ptr self, caf::exit_msg& dm, caf::atom_value journal_name) {
 
 /// A create names a newly generated id, so its actor starts without reading the (empty) stream.
 template <class Command>
-constexpr pod_start start_for = std::is_same_v<Command, create_pod> ? pod_start::fresh
-                                                                    : pod_start::recover;
+constexpr pod_start start_for =
+    std::is_same_v<Command, create_pod> ? pod_start::fresh : pod_start::recover;
 
 template <class Command>
 caf::result<pod_view> route(self_ptr self, Command& cmd, caf::atom_value journal_name) {
@@ -82,35 +82,35 @@ caf::result<pod_view> route(self_ptr self, Command& cmd, caf::atom_value journal
 }  // namespace
 
 pod_router_actor::behavior_type pod_router_impl(
-  pod_router_actor::stateful_pointer<pod_router_state> self, caf::atom_value journal_name,
-  entity_options options) {
+    pod_router_actor::stateful_pointer<pod_router_state> self, caf::atom_value journal_name,
+    entity_options options) {
   self->state.options = options;
   // Pods are linked, so they stop with the router; trapping exits turns a pod's crash into a
   // message here instead of taking the router down.
   self->set_exit_handler(
-    [self, journal_name](caf::exit_msg& msg) { on_exit(self, msg, journal_name); });
+      [self, journal_name](caf::exit_msg& msg) { on_exit(self, msg, journal_name); });
   return {
-    [self, journal_name](create_pod& cmd) -> caf::result<pod_view> {
-      return route(self, cmd, journal_name);
-    },
-    [self, journal_name](get_pod& cmd) -> caf::result<pod_view> {
-      return route(self, cmd, journal_name);
-    },
-    [self](passivate_pod& req) -> bool {
-      auto& st = self->state;
-      auto i = st.live.find(req.pod_id);
-      auto sender = self->current_sender();
-      if (i == st.live.end() || !sender || i->second.address() != sender->address()) return false;
-      st.live.erase(i);
-      st.ids_by_addr.erase(sender->address());
-      ++st.stats.passivated;
-      return true;
-    },
-    [self](router_stats_request&) -> router_stats {
-      auto s = self->state.stats;
-      s.live = self->state.live.size();
-      return s;
-    },
+      [self, journal_name](create_pod& cmd) -> caf::result<pod_view> {
+        return route(self, cmd, journal_name);
+      },
+      [self, journal_name](get_pod& cmd) -> caf::result<pod_view> {
+        return route(self, cmd, journal_name);
+      },
+      [self](passivate_pod& req) -> bool {
+        auto& st = self->state;
+        auto i = st.live.find(req.pod_id);
+        auto sender = self->current_sender();
+        if (i == st.live.end() || !sender || i->second.address() != sender->address()) return false;
+        st.live.erase(i);
+        st.ids_by_addr.erase(sender->address());
+        ++st.stats.passivated;
+        return true;
+      },
+      [self](router_stats_request&) -> router_stats {
+        auto s = self->state.stats;
+        s.live = self->state.live.size();
+        return s;
+      },
   };
 }
 

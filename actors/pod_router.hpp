@@ -6,11 +6,10 @@
 /// `restart_window`; past that the pod is quarantined and answers entity_unavailable until the
 /// window passes (the escalation an entity gets: one sick pod must not take the node down).
 
-#include <string>
-#include <unordered_map>
-
 #include <caf/actor_addr.hpp>
 #include <caf/stateful_actor.hpp>
+#include <string>
+#include <unordered_map>
 
 #include "actors/entity_options.hpp"
 #include "actors/journal_protocol.hpp"
@@ -31,7 +30,7 @@ struct pod_router_state {
 /// `journal_name` is the registry name under which the current journal actor is found, so a
 /// restarted journal actor is picked up by every pod spawned after it.
 pod_router_actor::behavior_type pod_router_impl(
-  pod_router_actor::stateful_pointer<pod_router_state> self, caf::atom_value journal_name,
-  entity_options options);
+    pod_router_actor::stateful_pointer<pod_router_state> self, caf::atom_value journal_name,
+    entity_options options);
 
 }  // namespace payorch::actors

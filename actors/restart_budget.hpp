@@ -13,7 +13,7 @@ class restart_budget {
   using clock_point = std::chrono::steady_clock::time_point;
 
   restart_budget(std::size_t max_restarts, std::chrono::milliseconds window)
-    : max_restarts_(max_restarts), window_(window) {}
+      : max_restarts_(max_restarts), window_(window) {}
 
   /// Records a restart at `now`; false when that restart would exceed the budget.
   bool try_restart(clock_point now) {

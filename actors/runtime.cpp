@@ -1,10 +1,9 @@
 #include "actors/runtime.hpp"
 
-#include <mutex>
-#include <thread>
-
 #include <caf/all.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
+#include <mutex>
+#include <thread>
 
 #include "actors/errors.hpp"
 #include "actors/journal_actor.hpp"
@@ -15,8 +14,12 @@
 
 namespace payorch::actors {
 
-caf::atom_value journal_registry_name() { return caf::atom("journal"); }
-caf::atom_value pods_registry_name() { return caf::atom("pods"); }
+caf::atom_value journal_registry_name() {
+  return caf::atom("journal");
+}
+caf::atom_value pods_registry_name() {
+  return caf::atom("pods");
+}
 
 runtime_options runtime_options::from(const config::settings& s) {
   runtime_options o;
@@ -71,23 +74,26 @@ struct actor_runtime::impl {
 
 actor_runtime::actor_runtime(std::unique_ptr<impl> self) : impl_(std::move(self)) {}
 
-actor_runtime::~actor_runtime() { stop(); }
+actor_runtime::~actor_runtime() {
+  stop();
+}
 
 std::unique_ptr<actor_runtime> actor_runtime::start(const runtime_options& options,
                                                     std::string* error) {
   std::error_code ec;
   std::filesystem::create_directories(options.journal_file.parent_path(), ec);
   if (ec) {
-    if (error) *error = "cannot create " + options.journal_file.parent_path().string() + ": " +
-                        ec.message();
+    if (error)
+      *error = "cannot create " + options.journal_file.parent_path().string() + ": " + ec.message();
     return nullptr;
   }
   auto store = persistence::open_sqlite_journal(
-    {.file = options.journal_file, .synchronous_full = options.synchronous_full}, error);
+      {.file = options.journal_file, .synchronous_full = options.synchronous_full}, error);
   if (!store) return nullptr;
   auto writer = std::make_shared<persistence::group_commit_writer>(
-    std::move(store), persistence::writer_options{.max_batch_appends = options.journal_max_batch_appends,
-                                                  .max_wait_us = options.journal_max_wait_us});
+      std::move(store),
+      persistence::writer_options{.max_batch_appends = options.journal_max_batch_appends,
+                                  .max_wait_us = options.journal_max_wait_us});
   auto rt = start(options, make_threaded_backend(writer));
   rt->impl_->writer = std::move(writer);
   // The supervisor starts its children asynchronously; serve only once they are registered.
@@ -106,15 +112,15 @@ std::unique_ptr<actor_runtime> actor_runtime::start(const runtime_options& optio
   self->backend = backend;
   auto entities = options.entities;
   std::vector<child_spec> children{
-    {journal_registry_name(),
-     [backend](caf::event_based_actor* sup) {
-       return caf::actor_cast<caf::actor>(sup->spawn(journal_impl, backend));
-     }},
-    {pods_registry_name(),
-     [entities](caf::event_based_actor* sup) {
-       return caf::actor_cast<caf::actor>(
-         sup->spawn(pod_router_impl, journal_registry_name(), entities));
-     }},
+      {journal_registry_name(),
+       [backend](caf::event_based_actor* sup) {
+         return caf::actor_cast<caf::actor>(sup->spawn(journal_impl, backend));
+       }},
+      {pods_registry_name(),
+       [entities](caf::event_based_actor* sup) {
+         return caf::actor_cast<caf::actor>(
+             sup->spawn(pod_router_impl, journal_registry_name(), entities));
+       }},
   };
   self->root = spawn_supervisor(self->sys, std::move(children), options.supervision);
   auto* raw = self.get();
@@ -126,13 +132,17 @@ std::unique_ptr<actor_runtime> actor_runtime::start(const runtime_options& optio
   return std::unique_ptr<actor_runtime>(new actor_runtime(std::move(self)));
 }
 
-caf::actor_system& actor_runtime::system() { return impl_->sys; }
+caf::actor_system& actor_runtime::system() {
+  return impl_->sys;
+}
 
 pod_router_actor actor_runtime::pods() const {
   return impl_->sys.registry().get<pod_router_actor>(pods_registry_name());
 }
 
-journal_health actor_runtime::journal() const { return impl_->backend->health(); }
+journal_health actor_runtime::journal() const {
+  return impl_->backend->health();
+}
 
 bool actor_runtime::ready() const {
   auto& reg = impl_->sys.registry();

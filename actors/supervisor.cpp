@@ -34,9 +34,9 @@ void on_child_exit(self_ptr self, caf::exit_msg& msg) {
     if (child.handle.address() != msg.source) continue;
     if (!msg.reason || msg.reason == caf::exit_reason::normal) return;
     if (!child.budget.try_restart(self->clock().now())) {
-      self->quit(make_failure(errc::internal_error,
-                              "child " + caf::to_string(child.spec.name) +
-                                " exceeded its restart budget: " + self->system().render(msg.reason)));
+      self->quit(make_failure(errc::internal_error, "child " + caf::to_string(child.spec.name) +
+                                                        " exceeded its restart budget: " +
+                                                        self->system().render(msg.reason)));
       return;
     }
     start_child(self, child);
@@ -49,8 +49,8 @@ void on_child_exit(self_ptr self, caf::exit_msg& msg) {
 caf::behavior supervisor_impl(self_ptr self, std::vector<child_spec> specs,
                               supervisor_options options) {
   for (auto& spec : specs) {
-    self->state.children.push_back(
-      {std::move(spec), caf::actor{}, restart_budget{options.max_restarts, options.restart_window}});
+    self->state.children.push_back({std::move(spec), caf::actor{},
+                                    restart_budget{options.max_restarts, options.restart_window}});
     start_child(self, self->state.children.back());
   }
   self->set_exit_handler([self](caf::exit_msg& msg) { on_child_exit(self, msg); });
@@ -61,7 +61,7 @@ caf::behavior supervisor_impl(self_ptr self, std::vector<child_spec> specs,
     for (auto name : names) sys->registry().erase(name);
   });
   return {
-    [self](caf::get_atom) { return static_cast<std::uint64_t>(self->state.children.size()); },
+      [self](caf::get_atom) { return static_cast<std::uint64_t>(self->state.children.size()); },
   };
 }
 

@@ -5,16 +5,16 @@
 /// links: it links to every child and traps exit messages. A child that exits abnormally is
 /// respawned from its factory and re-registered under its name in the actor registry (where
 /// everyone looks it up), unless it exceeded `max_restarts` within `restart_window`; then the
-/// supervisor itself exits with an `internal_error` failure naming the child, taking the other children down with it through the
-/// links, and its own parent decides (for the root supervisor: the process stops, non-zero).
+/// supervisor itself exits with an `internal_error` failure naming the child, taking the other
+/// children down with it through the links, and its own parent decides (for the root supervisor:
+/// the process stops, non-zero).
 
+#include <caf/actor.hpp>
+#include <caf/atom.hpp>
 #include <chrono>
 #include <functional>
 #include <string>
 #include <vector>
-
-#include <caf/actor.hpp>
-#include <caf/atom.hpp>
 
 namespace caf {
 class event_based_actor;

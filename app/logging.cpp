@@ -1,7 +1,6 @@
-#include <unistd.h>
-
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include "app/commands.hpp"
 

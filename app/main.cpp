@@ -1,8 +1,7 @@
 /// payorch: the executable's entry point; parses the command line and runs a subcommand.
 
-#include <cstdio>
-
 #include <CLI/CLI.hpp>
+#include <cstdio>
 
 #include "app/commands.hpp"
 

@@ -1,14 +1,14 @@
-#include <atomic>
-#include <chrono>
-#include <csignal>
-#include <thread>
-#include <vector>
+#include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <spdlog/spdlog.h>
+#include <chrono>
+#include <csignal>
+#include <thread>
+#include <vector>
 
 #include "actors/runtime.hpp"
 #include "app/commands.hpp"
@@ -69,8 +69,8 @@ int serve(const config::settings& settings) {
   ctx.accepting = [&server] { return !server.draining(); };
   ctx.now_ms = [] {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
   };
   gateway::add_all_routes(routes, ctx);
   if (!server.listen(&error)) {

@@ -1,9 +1,8 @@
 #pragma once
 /// The API's routes: registration of every resource's handlers on one routing table.
 
-#include <functional>
-
 #include <caf/actor.hpp>
+#include <functional>
 
 #include "gateway/metrics.hpp"
 #include "gateway/route_table.hpp"

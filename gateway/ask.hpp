@@ -11,14 +11,13 @@
 /// its own timeout a little later, so a reply that never comes (an entity killed mid-request)
 /// cannot leave a handler behind in the bridge.
 
-#include <chrono>
-#include <functional>
-#include <utility>
-
 #include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
+#include <chrono>
+#include <functional>
+#include <utility>
 
 #include "actors/errors.hpp"
 #include "domain/result.hpp"
@@ -51,19 +50,20 @@ template <class Reply, class Handle, class Command, class OnReply>
 void ask(const caf::actor& bridge, const exchange_ptr& ex, const Handle& target, Command cmd,
          OnReply on_reply) {
   if (!target || !bridge) {
-    on_reply(result<Reply>(fail(errc::entity_unavailable, "the service is starting or restarting")));
+    on_reply(
+        result<Reply>(fail(errc::entity_unavailable, "the service is starting or restarting")));
     return;
   }
   caf::timespan give_up = ex->deadline() + std::chrono::seconds(1);
-  caf::anon_send(bridge, bridge_job{[target, cmd = std::move(cmd), give_up,
-                                     on_reply = std::move(on_reply)](
-                                      caf::event_based_actor* self) mutable {
-                   self->request(target, give_up, std::move(cmd))
-                     .then([on_reply](Reply& r) mutable { on_reply(result<Reply>(std::move(r))); },
-                           [on_reply](caf::error& e) mutable {
-                             on_reply(result<Reply>(actors::to_failure(e)));
-                           });
-                 }});
+  caf::anon_send(
+      bridge, bridge_job{[target, cmd = std::move(cmd), give_up,
+                          on_reply = std::move(on_reply)](caf::event_based_actor* self) mutable {
+        self->request(target, give_up, std::move(cmd))
+            .then([on_reply](Reply& r) mutable { on_reply(result<Reply>(std::move(r))); },
+                  [on_reply](caf::error& e) mutable {
+                    on_reply(result<Reply>(actors::to_failure(e)));
+                  });
+      }});
 }
 
 }  // namespace payorch::gateway

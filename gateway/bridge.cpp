@@ -13,6 +13,8 @@ caf::behavior bridge_impl(caf::event_based_actor* self, int /*CAF 0.17 needs an 
 
 }  // namespace
 
-caf::actor spawn_bridge(caf::actor_system& sys) { return sys.spawn(bridge_impl, 0); }
+caf::actor spawn_bridge(caf::actor_system& sys) {
+  return sys.spawn(bridge_impl, 0);
+}
 
 }  // namespace payorch::gateway

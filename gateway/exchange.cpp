@@ -11,7 +11,9 @@ void exchange::reply_json(http::status status, std::string body) {
   reply(std::move(res));
 }
 
-void exchange::reply_problem(const problem& p) { reply(problem_response(p, request_.version())); }
+void exchange::reply_problem(const problem& p) {
+  reply(problem_response(p, request_.version()));
+}
 
 void exchange::expire() {
   reply_problem(make_problem(http::status::gateway_timeout, "deadline_exceeded",

@@ -26,11 +26,11 @@ class exchange {
 
   exchange(http_request request, path_params params, std::string request_id,
            std::chrono::milliseconds deadline, sink on_reply)
-    : request_(std::move(request)),
-      params_(std::move(params)),
-      request_id_(std::move(request_id)),
-      deadline_(deadline),
-      on_reply_(std::move(on_reply)) {}
+      : request_(std::move(request)),
+        params_(std::move(params)),
+        request_id_(std::move(request_id)),
+        deadline_(deadline),
+        on_reply_(std::move(on_reply)) {}
 
   const http_request& request() const { return request_; }
   const std::string& request_id() const { return request_id_; }

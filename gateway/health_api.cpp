@@ -13,8 +13,8 @@ void live(const exchange_ptr& ex) {
 
 void ready(const api_context& ctx, const exchange_ptr& ex) {
   if (!ctx.accepting()) {
-    return ex->reply_problem(make_problem(http::status::service_unavailable, "draining",
-                                          "the server is shutting down"));
+    return ex->reply_problem(
+        make_problem(http::status::service_unavailable, "draining", "the server is shutting down"));
   }
   if (!ctx.runtime->ready()) {
     return ex->reply_problem(make_problem(http::status::service_unavailable, "not_ready",
@@ -28,14 +28,15 @@ void deps(const api_context& ctx, const exchange_ptr& ex) {
   bool ok = j.running && ctx.runtime->ready();
   json_writer w;
   w.begin_object().field("status", ok ? "ok" : "degraded");
-  w.key("journal").begin_object()
-    .field("state", j.running ? "running" : "stopped")
-    .field("backend", "sqlite")
-    .field("batches", static_cast<std::int64_t>(j.batches))
-    .field("appends", static_cast<std::int64_t>(j.appends))
-    .field("last_batch_appends", static_cast<std::int64_t>(j.last_batch_appends))
-    .field("last_commit_latency_us", j.last_commit_us)
-    .end_object();
+  w.key("journal")
+      .begin_object()
+      .field("state", j.running ? "running" : "stopped")
+      .field("backend", "sqlite")
+      .field("batches", static_cast<std::int64_t>(j.batches))
+      .field("appends", static_cast<std::int64_t>(j.appends))
+      .field("last_batch_appends", static_cast<std::int64_t>(j.last_batch_appends))
+      .field("last_commit_latency_us", j.last_commit_us)
+      .end_object();
   w.end_object();
   ex->reply_json(ok ? http::status::ok : http::status::service_unavailable, w.take());
 }
@@ -62,9 +63,9 @@ void render_journal_metrics(const actors::journal_health& j, std::string& out) {
   for (std::size_t i = 0; i < j.batch_size_buckets.size(); ++i) {
     cumulative += j.batch_size_buckets[i];
     std::string le = i < j.batch_size_bounds.size() ? std::to_string(j.batch_size_bounds[i])
-                       : std::string("+Inf");
-    out += "payorch_journal_batch_size_bucket{le=\"" + le + "\"} " + std::to_string(cumulative) +
-           "\n";
+                                                    : std::string("+Inf");
+    out +=
+        "payorch_journal_batch_size_bucket{le=\"" + le + "\"} " + std::to_string(cumulative) + "\n";
   }
   line("payorch_journal_batch_size_count ", j.batches);
   line("payorch_journal_batch_size_sum ", j.appends);
@@ -101,8 +102,8 @@ void metrics(const api_context& ctx, const exchange_ptr& ex) {
     ex->reply(std::move(res));
   };
   // The router's counters live in the router actor; a scrape never blocks on them.
-  ask<actors::router_stats>(ctx.bridge, ex, ctx.runtime->pods(),
-                            actors::router_stats_request{}, std::move(answer));
+  ask<actors::router_stats>(ctx.bridge, ex, ctx.runtime->pods(), actors::router_stats_request{},
+                            std::move(answer));
 }
 
 }  // namespace

@@ -1,14 +1,13 @@
 #include "gateway/http_server.hpp"
 
-#include <optional>
-#include <random>
-
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <optional>
+#include <random>
 
 namespace payorch::gateway {
 namespace beast = boost::beast;
@@ -62,7 +61,7 @@ bool is_json_content_type(std::string_view ct) {
 class session : public std::enable_shared_from_this<session> {
  public:
   session(tcp::socket socket, std::shared_ptr<server_shared> shared)
-    : stream_(std::move(socket)), shared_(std::move(shared)), timer_(stream_.get_executor()) {
+      : stream_(std::move(socket)), shared_(std::move(shared)), timer_(stream_.get_executor()) {
     ++shared_->sessions;
   }
   ~session() { --shared_->sessions; }
@@ -93,14 +92,14 @@ class session : public std::enable_shared_from_this<session> {
     if (ec == http::error::header_limit)
       return reject(http::status::request_header_fields_too_large, "header_too_large",
                     "the request headers exceed " +
-                      std::to_string(shared_->options.max_header_bytes) + " bytes");
+                        std::to_string(shared_->options.max_header_bytes) + " bytes");
     if (ec) return reject(http::status::bad_request, "malformed_request", ec.message());
     const auto& req = parser_->get();
     auto count = static_cast<std::size_t>(std::distance(req.begin(), req.end()));
     if (count > shared_->options.max_header_count)
       return reject(http::status::request_header_fields_too_large, "too_many_headers",
                     "the request has " + std::to_string(count) + " headers; at most " +
-                      std::to_string(shared_->options.max_header_count) + " are allowed");
+                        std::to_string(shared_->options.max_header_count) + " are allowed");
     stream_.expires_after(shared_->options.request_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&session::on_read, shared_from_this()));
@@ -115,8 +114,7 @@ class session : public std::enable_shared_from_this<session> {
   }
 
   std::string body_limit_detail() const {
-    return "the request body exceeds " + std::to_string(shared_->options.max_body_bytes) +
-           " bytes";
+    return "the request body exceeds " + std::to_string(shared_->options.max_body_bytes) + " bytes";
   }
 
   void dispatch_request(http_request req) {
@@ -131,31 +129,30 @@ class session : public std::enable_shared_from_this<session> {
     if (!match.found) {
       if (match.path_known) {
         auto res = problem_response(
-          make_problem(http::status::method_not_allowed, "method_not_allowed",
-                       std::string(method_) + " is not allowed on " + std::string(req.target())),
-          version_);
+            make_problem(http::status::method_not_allowed, "method_not_allowed",
+                         std::string(method_) + " is not allowed on " + std::string(req.target())),
+            version_);
         res.set(http::field::allow, match.allow);
         return write(std::move(res));
       }
       return write(problem_response(
-        make_problem(http::status::not_found, "not_found",
-                     "no resource at " + std::string(req.target().substr(0, 200))),
-        version_));
+          make_problem(http::status::not_found, "not_found",
+                       "no resource at " + std::string(req.target().substr(0, 200))),
+          version_));
     }
-    if (method_has_body(req.method()) &&
-        !is_json_content_type(req[http::field::content_type])) {
+    if (method_has_body(req.method()) && !is_json_content_type(req[http::field::content_type])) {
       return write(problem_response(
-        make_problem(http::status::unsupported_media_type, "unsupported_media_type",
-                     "the request body must be application/json", "Content-Type"),
-        version_));
+          make_problem(http::status::unsupported_media_type, "unsupported_media_type",
+                       "the request body must be application/json", "Content-Type"),
+          version_));
     }
     auto self = shared_from_this();
     auto ex = std::make_shared<exchange>(
-      std::move(req), std::move(match.params), request_id_, shared_->options.request_timeout,
-      [self](http_response res) {
-        asio::post(self->stream_.get_executor(),
-                   [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
-      });
+        std::move(req), std::move(match.params), request_id_, shared_->options.request_timeout,
+        [self](http_response res) {
+          asio::post(self->stream_.get_executor(),
+                     [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
+        });
     arm_deadline(ex);
     match.found->run(ex);
   }
@@ -191,9 +188,9 @@ class session : public std::enable_shared_from_this<session> {
                              std::chrono::steady_clock::now() - started_);
     response_.emplace(std::move(res));
     stream_.expires_after(shared_->options.request_timeout);
-    http::async_write(stream_, *response_,
-                      beast::bind_front_handler(&session::on_write, shared_from_this(),
-                                                close_after));
+    http::async_write(
+        stream_, *response_,
+        beast::bind_front_handler(&session::on_write, shared_from_this(), close_after));
   }
 
   void on_write(bool close_after, beast::error_code ec, std::size_t) {
@@ -231,7 +228,7 @@ class session : public std::enable_shared_from_this<session> {
 
 http_server::http_server(asio::io_context& ioc, server_options options, const route_table& routes,
                          http_metrics& metrics)
-  : ioc_(ioc), shared_(std::make_shared<server_shared>()), acceptor_(asio::make_strand(ioc)) {
+    : ioc_(ioc), shared_(std::make_shared<server_shared>()), acceptor_(asio::make_strand(ioc)) {
   shared_->options = std::move(options);
   shared_->routes = &routes;
   shared_->metrics = &metrics;
@@ -266,7 +263,9 @@ std::uint16_t http_server::port() const {
   return ec ? 0 : ep.port();
 }
 
-void http_server::start_accepting() { do_accept(); }
+void http_server::start_accepting() {
+  do_accept();
+}
 
 void http_server::do_accept() {
   acceptor_.async_accept(asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {

@@ -7,13 +7,12 @@
 /// posts it back. Every response carries `X-Request-Id`.
 
 #include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 
 #include "gateway/metrics.hpp"
 #include "gateway/route_table.hpp"
@@ -35,9 +34,9 @@ struct server_shared {
   server_options options;
   const route_table* routes = nullptr;
   http_metrics* metrics = nullptr;
-  std::atomic<std::size_t> in_flight{0};   ///< requests read and not yet answered
+  std::atomic<std::size_t> in_flight{0};  ///< requests read and not yet answered
   std::atomic<std::size_t> sessions{0};
-  std::atomic<bool> draining{false};       ///< answer in-flight requests, then close
+  std::atomic<bool> draining{false};  ///< answer in-flight requests, then close
 };
 
 class http_server {

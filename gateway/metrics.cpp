@@ -19,17 +19,20 @@ void http_metrics::record(std::string_view method, std::string_view route, unsig
 void http_metrics::render(std::string& out) const {
   std::lock_guard<std::mutex> guard{mutex_};
   char buf[256];
-  out += "# HELP payorch_http_requests_total HTTP requests answered, by method, route and status.\n";
+  out +=
+      "# HELP payorch_http_requests_total HTTP requests answered, by method, route and status.\n";
   out += "# TYPE payorch_http_requests_total counter\n";
   for (const auto& [key, count] : requests_) {
     const auto& [method, route, status] = key;
-    std::snprintf(buf, sizeof buf,
-                  "payorch_http_requests_total{method=\"%.*s\",route=\"%.*s\",status=\"%u\"} %llu\n",
-                  static_cast<int>(method.size()), method.data(), static_cast<int>(route.size()),
-                  route.data(), status, static_cast<unsigned long long>(count));
+    std::snprintf(
+        buf, sizeof buf,
+        "payorch_http_requests_total{method=\"%.*s\",route=\"%.*s\",status=\"%u\"} %llu\n",
+        static_cast<int>(method.size()), method.data(), static_cast<int>(route.size()),
+        route.data(), status, static_cast<unsigned long long>(count));
     out += buf;
   }
-  out += "# HELP payorch_http_request_duration_seconds Time from request read to response written.\n";
+  out +=
+      "# HELP payorch_http_request_duration_seconds Time from request read to response written.\n";
   out += "# TYPE payorch_http_request_duration_seconds histogram\n";
   for (const auto& [route_view, h] : latency_by_route_) {
     std::string route{route_view};

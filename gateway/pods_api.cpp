@@ -21,8 +21,8 @@ problem bad_field(std::string param, std::string detail) {
 std::optional<problem> require(const json_node& obj, std::string_view key, json_kind kind,
                                const std::string& param, const json_node*& out) {
   out = obj.find(key);
-  static constexpr const char* names[] = {"null", "a boolean", "a number", "a string", "an array",
-                                          "an object"};
+  static constexpr const char* names[] = {"null",     "a boolean", "a number",
+                                          "a string", "an array",  "an object"};
   if (!out) return bad_field(param, param + " is required");
   if (out->kind() != kind)
     return bad_field(param, param + " must be " + names[static_cast<int>(kind)]);
@@ -30,7 +30,8 @@ std::optional<problem> require(const json_node& obj, std::string_view key, json_
 }
 
 /// Rejects members the schema does not know, so a misspelt field is not silently ignored.
-std::optional<problem> only_known(const json_node& obj, std::initializer_list<std::string_view> keys,
+std::optional<problem> only_known(const json_node& obj,
+                                  std::initializer_list<std::string_view> keys,
                                   std::string_view prefix) {
   for (const auto& [name, value] : obj.members()) {
     bool known = false;
@@ -60,7 +61,8 @@ std::variant<actors::create_pod, problem> decode_create(const http_request& req)
   if (auto p = require(body, "policy", json_kind::object, "policy", policy)) return *p;
   if (auto p = only_known(*policy, {"spending_limit", "voting_quorum", "risk_tier"}, "policy."))
     return *p;
-  if (auto p = require(*policy, "spending_limit", json_kind::number, "policy.spending_limit", limit))
+  if (auto p =
+          require(*policy, "spending_limit", json_kind::number, "policy.spending_limit", limit))
     return *p;
   if (auto p = require(*policy, "voting_quorum", json_kind::number, "policy.voting_quorum", quorum))
     return *p;
@@ -82,20 +84,23 @@ std::string new_pod_id() {
 
 void write_pod(json_writer& w, const actors::pod_view& v) {
   w.begin_object()
-    .field("pod_id", v.pod_id)
-    .field("name", v.name)
-    .field("currency", v.currency)
-    .field("status", v.status);
-  w.key("policy").begin_object()
-    .key("spending_limit").raw_number(v.policy.spending_limit)
-    .key("voting_quorum").raw_number(v.policy.voting_quorum)
-    .field("risk_tier", v.policy.risk_tier)
-    .end_object();
+      .field("pod_id", v.pod_id)
+      .field("name", v.name)
+      .field("currency", v.currency)
+      .field("status", v.status);
+  w.key("policy")
+      .begin_object()
+      .key("spending_limit")
+      .raw_number(v.policy.spending_limit)
+      .key("voting_quorum")
+      .raw_number(v.policy.voting_quorum)
+      .field("risk_tier", v.policy.risk_tier)
+      .end_object();
   w.field("owner_id", v.owner_id)
-    .field("created_at", format_rfc3339_utc(v.created_at_ms))
-    .field("updated_at", format_rfc3339_utc(v.updated_at_ms))
-    .field("version", v.version)
-    .end_object();
+      .field("created_at", format_rfc3339_utc(v.created_at_ms))
+      .field("updated_at", format_rfc3339_utc(v.updated_at_ms))
+      .field("version", v.version)
+      .end_object();
 }
 
 void create(const api_context& ctx, const exchange_ptr& ex) {
@@ -111,10 +116,10 @@ void create(const api_context& ctx, const exchange_ptr& ex) {
                           if (!r) return ex->reply_problem(problem_from(r.error()));
                           json_writer w;
                           w.begin_object()
-                            .field("pod_id", r->pod_id)
-                            .field("status", r->status)
-                            .field("created_at", format_rfc3339_utc(r->created_at_ms))
-                            .end_object();
+                              .field("pod_id", r->pod_id)
+                              .field("status", r->status)
+                              .field("created_at", format_rfc3339_utc(r->created_at_ms))
+                              .end_object();
                           http_response res{http::status::created, ex->request().version()};
                           res.set(http::field::content_type, "application/json");
                           res.set(http::field::location, "/pods/" + r->pod_id);
@@ -128,8 +133,8 @@ void read(const api_context& ctx, const exchange_ptr& ex) {
   if (!id)
     return ex->reply_problem(make_problem(http::status::not_found, "not_found",
                                           "no pod " + std::string(ex->param("pod_id")), "pod_id"));
-  ask<actors::pod_view>(ctx.bridge, ex, ctx.runtime->pods(),
-                        actors::get_pod{id->str()}, [ex](result<actors::pod_view> r) {
+  ask<actors::pod_view>(ctx.bridge, ex, ctx.runtime->pods(), actors::get_pod{id->str()},
+                        [ex](result<actors::pod_view> r) {
                           if (!r) return ex->reply_problem(problem_from(r.error()));
                           json_writer w;
                           write_pod(w, *r);

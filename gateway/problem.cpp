@@ -42,11 +42,11 @@ problem problem_from(const failure& f) {
 std::string problem_body(const problem& p) {
   json_writer w;
   w.begin_object()
-    .field("type", "urn:payorch:problem:" + p.code)
-    .field("title", p.title)
-    .field("status", static_cast<std::int64_t>(p.status))
-    .field("detail", p.detail)
-    .field("code", p.code);
+      .field("type", "urn:payorch:problem:" + p.code)
+      .field("title", p.title)
+      .field("status", static_cast<std::int64_t>(p.status))
+      .field("detail", p.detail)
+      .field("code", p.code);
   if (!p.param.empty()) w.field("param", p.param);
   w.end_object();
   return w.take();

@@ -21,8 +21,8 @@ struct route {
 struct route_match {
   const route* found = nullptr;  ///< the route for this method and path
   path_params params;
-  bool path_known = false;       ///< some route has this path (405 rather than 404)
-  std::string allow;             ///< the methods that path accepts, for the Allow header
+  bool path_known = false;  ///< some route has this path (405 rather than 404)
+  std::string allow;        ///< the methods that path accepts, for the Allow header
 };
 
 class route_table {

@@ -66,7 +66,8 @@ TEST_F(config_cli, listen_precedence_is_flag_then_env_then_file) {
   auto listen_of = [](const run_result& r) {
     EXPECT_EQ(r.exit_code, 0) << r.err;
     auto at = r.out.find("\nlisten = ");
-    return at == std::string::npos ? std::string() : r.out.substr(at + 1, r.out.find('\n', at + 1) - at - 1);
+    return at == std::string::npos ? std::string()
+                                   : r.out.substr(at + 1, r.out.find('\n', at + 1) - at - 1);
   };
   EXPECT_EQ(listen_of(run_config({})), "listen = \"127.0.0.1:8080\"");
   EXPECT_EQ(listen_of(run_config({}, file)), "listen = \"127.0.0.1:1111\"");

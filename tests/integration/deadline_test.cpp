@@ -80,9 +80,9 @@ TEST_F(deadline, blocked_journal_write_yields_504_and_the_server_recovers) {
   EXPECT_EQ(http_get(server->port(), "/pods/" + kept).status, 200);
   ASSERT_EQ(server->stop(), 0);
 
-  auto verified = run_payorch(payorch_binary(),
-                              {"verify", "--data-dir", server->data_dir().string()}, {},
-                              server->work_dir());
+  auto verified =
+      run_payorch(payorch_binary(), {"verify", "--data-dir", server->data_dir().string()}, {},
+                  server->work_dir());
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
 }
 

@@ -17,7 +17,9 @@ process_options default_options() {
 }
 
 /// True while `pid` names a process (a reaped child no longer does).
-bool process_exists(pid_t pid) { return ::kill(pid, 0) == 0 || errno != ESRCH; }
+bool process_exists(pid_t pid) {
+  return ::kill(pid, 0) == 0 || errno != ESRCH;
+}
 
 // Goal: a server that exits at start-up fails `start` at once, with its exit code and log.
 TEST(payorch_process_fixture, start_reports_a_server_that_exits) {

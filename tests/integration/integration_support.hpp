@@ -4,13 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
 #include <iostream>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "tests/support/http_client.hpp"
 #include "tests/support/payorch_process.hpp"
@@ -18,12 +17,14 @@
 namespace payorch::testing {
 
 /// The payorch executable under test (CMake passes its path).
-inline std::filesystem::path payorch_binary() { return PAYORCH_BINARY; }
+inline std::filesystem::path payorch_binary() {
+  return PAYORCH_BINARY;
+}
 
 /// The document's example pod.
 inline constexpr std::string_view summer_trip_body =
-  R"({"name":"Summer Trip 2025","currency":"EUR",)"
-  R"("policy":{"spending_limit":5000,"voting_quorum":0.66,"risk_tier":"STANDARD"}})";
+    R"({"name":"Summer Trip 2025","currency":"EUR",)"
+    R"("policy":{"spending_limit":5000,"voting_quorum":0.66,"risk_tier":"STANDARD"}})";
 
 /// A create-pod body with the given raw JSON texts in place of each value.
 inline std::string pod_body(std::string_view currency_json, std::string_view limit_json,

@@ -136,13 +136,14 @@ TEST_F(observability, metrics_are_prometheus_text) {
   ASSERT_EQ(r.status, 200) << r.error;
   EXPECT_EQ(r.header("Content-Type").value_or("").rfind("text/plain", 0), 0u);
   EXPECT_NE(r.body.find("# TYPE payorch_http_requests_total counter"), std::string::npos);
-  EXPECT_NE(r.body.find(R"(payorch_http_requests_total{method="GET",route="/healthz",status="200"})"),
-            std::string::npos)
-    << r.body;
+  EXPECT_NE(
+      r.body.find(R"(payorch_http_requests_total{method="GET",route="/healthz",status="200"})"),
+      std::string::npos)
+      << r.body;
   EXPECT_NE(r.body.find(R"(route="unmatched",status="404"})"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("# TYPE payorch_journal_batch_size histogram"), std::string::npos);
   EXPECT_NE(r.body.find(R"(payorch_journal_batch_size_bucket{le="+Inf"})"), std::string::npos)
-    << r.body;
+      << r.body;
   EXPECT_NE(r.body.find("payorch_journal_batch_size_count"), std::string::npos);
 }
 

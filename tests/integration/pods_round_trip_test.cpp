@@ -10,7 +10,9 @@ namespace {
 class pods_round_trip : public integration_test {};
 
 /// GET /pods/{id} on a fresh connection.
-http_reply get_pod(std::uint16_t port, const std::string& id) { return http_get(port, "/pods/" + id); }
+http_reply get_pod(std::uint16_t port, const std::string& id) {
+  return http_get(port, "/pods/" + id);
+}
 
 // Goal: a created pod reads back exactly as written, survives SIGTERM and restart, and verifies.
 TEST_F(pods_round_trip, created_pod_reads_back_exactly_and_survives_a_restart) {
@@ -43,7 +45,7 @@ TEST_F(pods_round_trip, created_pod_reads_back_exactly_and_survives_a_restart) {
   EXPECT_NE(read.body.find(R"("policy":{"spending_limit":5000,"voting_quorum":0.66,)"
                            R"("risk_tier":"STANDARD"})"),
             std::string::npos)
-    << read.body;
+      << read.body;
 
   ASSERT_EQ(first->stop(), 0);
 
@@ -56,8 +58,8 @@ TEST_F(pods_round_trip, created_pod_reads_back_exactly_and_survives_a_restart) {
   EXPECT_EQ(get_pod(second->port(), "pod_0123456789abcdef").status, 404);
   ASSERT_EQ(second->stop(), 0);
 
-  auto verified = run_payorch(payorch_binary(), {"verify", "--data-dir", data.path().string()},
-                              {}, second->work_dir());
+  auto verified = run_payorch(payorch_binary(), {"verify", "--data-dir", data.path().string()}, {},
+                              second->work_dir());
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
   EXPECT_NE(verified.out.find("journal intact"), std::string::npos) << verified.out;
 }
@@ -86,7 +88,7 @@ TEST_F(pods_round_trip, verify_names_the_first_tampered_event) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((data.path() / "journal.sqlite").c_str(), &db), SQLITE_OK);
   const std::string tamper =
-    "UPDATE events SET payload = replace(payload, '5000', '9000') WHERE stream_id = '" + id + "'";
+      "UPDATE events SET payload = replace(payload, '5000', '9000') WHERE stream_id = '" + id + "'";
   EXPECT_EQ(sqlite3_exec(db, tamper.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
   EXPECT_EQ(sqlite3_changes(db), 1);
   sqlite3_close(db);

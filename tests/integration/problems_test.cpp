@@ -40,8 +40,8 @@ TEST_F(problems, wrong_field_type_names_the_field) {
                  "invalid_field", "policy.spending_limit");
   expect_problem(post_pod(pod_body("978", "5000", "0.66", R"("STANDARD")")), 400, "invalid_field",
                  "currency");
-  expect_problem(post_pod(R"({"name":"Trip","currency":"EUR","policy":[]})"), 400,
-                 "invalid_field", "policy");
+  expect_problem(post_pod(R"({"name":"Trip","currency":"EUR","policy":[]})"), 400, "invalid_field",
+                 "policy");
 }
 
 // Goal: a missing or unknown member is 400 naming it.
@@ -72,8 +72,8 @@ TEST_F(problems, quorum_out_of_range_is_400) {
 TEST_F(problems, unknown_currency_is_400) {
   for (const char* c : {R"("ABC")", R"("eur")", R"("")", R"("EURO")"}) {
     SCOPED_TRACE(c);
-    expect_problem(post_pod(pod_body(c, "5000", "0.66", R"("STANDARD")")), 400,
-                   "unknown_currency", "currency");
+    expect_problem(post_pod(pod_body(c, "5000", "0.66", R"("STANDARD")")), 400, "unknown_currency",
+                   "currency");
   }
   EXPECT_EQ(post_pod(pod_body(R"("JPY")", "5000", "0.66", R"("STANDARD")")).status, 201);
 }

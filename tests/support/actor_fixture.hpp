@@ -22,7 +22,8 @@ namespace payorch::testing {
 /// Wraps an inline backend and fails the next `fail_next_appends` appends with storage_error.
 class faulty_backend final : public actors::journal_backend {
  public:
-  explicit faulty_backend(std::shared_ptr<actors::journal_backend> inner) : inner_(std::move(inner)) {}
+  explicit faulty_backend(std::shared_ptr<actors::journal_backend> inner)
+      : inner_(std::move(inner)) {}
 
   void submit(persistence::append_request req,
               std::function<void(persistence::append_result)> done) override {

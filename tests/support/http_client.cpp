@@ -35,7 +35,9 @@ http_reply failed(std::string why) {
   return r;
 }
 
-std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
+std::string errno_text(const char* what) {
+  return std::string(what) + ": " + std::strerror(errno);
+}
 
 /// Parses the status line and header fields (everything before the blank line).
 bool parse_head(std::string_view head, http_reply& out) {
@@ -85,8 +87,8 @@ http_request json_post(std::string target, std::string body) {
 std::string serialise(const http_request& req, std::uint16_t port) {
   std::string out = req.method + " " + req.target + " HTTP/1.1\r\n";
   out += "Host: 127.0.0.1:" + std::to_string(port) + "\r\n";
-  bool has_body = !req.body.empty() || req.method == "POST" || req.method == "PUT" ||
-                  req.method == "PATCH";
+  bool has_body =
+      !req.body.empty() || req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
   if (has_body && req.content_length)
     out += "Content-Length: " + std::to_string(req.body.size()) + "\r\n";
   for (const auto& [k, v] : req.headers) out += k + ": " + v + "\r\n";
@@ -173,7 +175,7 @@ http_reply http_connection::read_reply() {
   }
   std::size_t length = 0;
   auto [ptr, ec] =
-    std::from_chars(length_text->data(), length_text->data() + length_text->size(), length);
+      std::from_chars(length_text->data(), length_text->data() + length_text->size(), length);
   if (ec != std::errc{}) return failed("bad Content-Length: " + *length_text);
   while (buffer_.size() < length)
     if (!fill()) return failed("reading the body: " + error_);

@@ -195,8 +195,8 @@ bool payorch_process::spawn(std::string* error) {
   }
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
   exit_code_.reset();
-  pid_ = spawn_child(options_.binary, args, env, work_.file("stdout.log"),
-                     work_.file("stderr.log"), work_.path());
+  pid_ = spawn_child(options_.binary, args, env, work_.file("stdout.log"), work_.file("stderr.log"),
+                     work_.path());
   if (pid_ < 0) {
     *error = "fork failed";
     return false;
@@ -236,7 +236,9 @@ int payorch_process::stop() {
   return *exit_code_;
 }
 
-std::string payorch_process::log() const { return read_text(work_.file("stderr.log")); }
+std::string payorch_process::log() const {
+  return read_text(work_.file("stderr.log"));
+}
 
 run_result run_payorch(const std::filesystem::path& binary, const std::vector<std::string>& args,
                        const env_list& env, const std::filesystem::path& work_dir) {

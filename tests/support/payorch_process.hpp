@@ -31,12 +31,12 @@ using env_list = std::vector<std::pair<std::string, std::string>>;
 enum class listen_source { flag, env, config_file };
 
 struct process_options {
-  std::filesystem::path binary;   ///< the payorch executable
-  std::filesystem::path data_dir; ///< empty: a fresh `data` dir inside the process's temp dir
+  std::filesystem::path binary;    ///< the payorch executable
+  std::filesystem::path data_dir;  ///< empty: a fresh `data` dir inside the process's temp dir
   std::optional<std::string> config_toml;  ///< written to a file and passed with --config
-  env_list env;                   ///< added to the child's environment (PAYORCH_* are cleared first)
+  env_list env;  ///< added to the child's environment (PAYORCH_* are cleared first)
   listen_source listen = listen_source::flag;
-  std::vector<std::string> extra_args;     ///< appended after the fixture's own arguments
+  std::vector<std::string> extra_args;  ///< appended after the fixture's own arguments
 };
 
 class payorch_process {

@@ -13,7 +13,7 @@ constexpr const char* pod_a = "pod_00000000000000a1";
 
 create_pod summer_trip(std::string id = pod_a) {
   return create_pod{std::move(id), "Summer Trip 2025", "EUR", {"5000", "0.66", "STANDARD"},
-                    "user_1", 1716387062000};
+                    "user_1",      1716387062000};
 }
 
 class pod_actor_test : public actor_fixture {

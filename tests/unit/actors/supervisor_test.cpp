@@ -1,4 +1,5 @@
 #include "actors/supervisor.hpp"
+
 #include "tests/support/actor_fixture.hpp"
 
 namespace payorch::testing {
@@ -16,9 +17,9 @@ class supervisor_test : public actor_fixture {
 
   caf::actor spawn_fragile_supervisor(std::size_t max_restarts) {
     std::vector<actors::child_spec> children{
-      {caf::atom("fragile"), [](caf::event_based_actor* sup) { return sup->spawn(fragile, 0); }}};
-    auto sup = actors::spawn_supervisor(
-      sys(), std::move(children), {max_restarts, std::chrono::milliseconds(1000)});
+        {caf::atom("fragile"), [](caf::event_based_actor* sup) { return sup->spawn(fragile, 0); }}};
+    auto sup = actors::spawn_supervisor(sys(), std::move(children),
+                                        {max_restarts, std::chrono::milliseconds(1000)});
     sched().run();
     return sup;
   }
