@@ -67,6 +67,7 @@ int serve(const config::settings& settings) {
   ctx.bridge = gateway::spawn_bridge(runtime->system());
   ctx.metrics = &metrics;
   ctx.accepting = [&server] { return !server.draining(); };
+  ctx.in_flight = [&server] { return server.in_flight(); };
   ctx.now_ms = [] {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::system_clock::now().time_since_epoch())

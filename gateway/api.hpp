@@ -21,6 +21,8 @@ struct api_context {
   http_metrics* metrics = nullptr;
   /// True while the server accepts work (false while draining for shutdown).
   std::function<bool()> accepting;
+  /// Requests read and not yet answered (including the one asking).
+  std::function<std::size_t()> in_flight;
   /// Milliseconds since the Unix epoch; tests may pin it.
   std::function<std::int64_t()> now_ms;
 };

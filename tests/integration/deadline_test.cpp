@@ -1,6 +1,7 @@
 /// A request whose journal write cannot commit before its deadline gets 504, and the server
 /// recovers once the journal is writable again.
 
+#include <signal.h>
 #include <sqlite3.h>
 
 #include "tests/integration/integration_support.hpp"
@@ -84,6 +85,36 @@ TEST_F(deadline, blocked_journal_write_yields_504_and_the_server_recovers) {
       run_payorch(payorch_binary(), {"verify", "--data-dir", server->data_dir().string()}, {},
                   server->work_dir());
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+}
+
+/// The value of a gauge in /metrics, or -1 when absent.
+long gauge(std::uint16_t port, const std::string& name) {
+  auto metrics = http_get(port, "/metrics").body;
+  auto at = metrics.find("\n" + name + " ");
+  if (at == std::string::npos) return -1;
+  return std::stol(metrics.substr(at + name.size() + 2));
+}
+
+// Goal: SIGTERM with a create in flight answers it (201) before the process exits 0.
+TEST_F(deadline, sigterm_drains_in_flight_requests_before_exit) {
+  auto* server = start();
+  ASSERT_NE(server, nullptr);
+  journal_write_lock lock(server->data_dir() / "journal.sqlite");
+  ASSERT_TRUE(lock.held()) << lock.error();
+  http_connection pending(server->port());
+  ASSERT_TRUE(pending.send_raw(serialise(json_post("/pods", std::string(summer_trip_body)),
+                                         server->port())));
+  // The create is in flight once the gauge counts it beside the scrape itself.
+  bool in_flight = false;
+  for (int i = 0; i < 500 && !in_flight; ++i)
+    in_flight = gauge(server->port(), "payorch_http_requests_in_flight") >= 2;
+  ASSERT_TRUE(in_flight);
+  ASSERT_EQ(::kill(server->pid(), SIGTERM), 0);
+  lock.release();
+  auto answered = pending.read_reply();
+  EXPECT_EQ(answered.status, 201) << answered.error << answered.body;
+  EXPECT_EQ(answered.header("Connection").value_or(""), "close");
+  EXPECT_EQ(server->stop(), 0);
 }
 
 }  // namespace
