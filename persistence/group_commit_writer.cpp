@@ -8,7 +8,8 @@
 namespace payorch::persistence {
 namespace {
 
-// Set on the writer thread so stop() can tell that a callback, not an outside thread, is calling it.
+// Set on the writer thread so stop() can tell that a callback, not an outside thread, is calling
+// it.
 thread_local const group_commit_writer* current_writer = nullptr;
 
 writer_options normalized(writer_options options) {
@@ -33,7 +34,8 @@ overloaded(handlers...) -> overloaded<handlers...>;
 
 }  // namespace
 
-group_commit_writer::group_commit_writer(std::unique_ptr<journal_store> store, writer_options options)
+group_commit_writer::group_commit_writer(std::unique_ptr<journal_store> store,
+                                         writer_options options)
     : store_(std::move(store)), options_(normalized(options)) {
   assert(store_ != nullptr && "group_commit_writer needs a store");
   running_.store(true);
@@ -49,7 +51,8 @@ void group_commit_writer::submit(append_request request, std::function<void(appe
   std::string refusal;
   {
     std::unique_lock lock(mutex_);
-    const bool full = options_.max_queued_appends != 0 && appends_.size() >= options_.max_queued_appends;
+    const bool full =
+        options_.max_queued_appends != 0 && appends_.size() >= options_.max_queued_appends;
     if (!stopping_ && !full) {
       appends_.push_back({std::move(request), std::move(done)});
       queued_.store(appends_.size(), std::memory_order_relaxed);
@@ -129,7 +132,8 @@ void group_commit_writer::loop() {
   work taken;
   while (take_work(taken)) {
     if (!taken.appends.empty()) commit(taken.appends);
-    // Side jobs run after the commit so a read or snapshot never sees less than what was acknowledged.
+    // Side jobs run after the commit so a read or snapshot never sees less than what was
+    // acknowledged.
     for (side_job& job : taken.side_jobs) serve(job);
     taken.appends.clear();
     taken.side_jobs.clear();
@@ -144,7 +148,8 @@ bool group_commit_writer::take_work(work& taken) {
   const std::size_t max = options_.max_batch_appends;
   if (!appends_.empty() && appends_.size() < max && options_.max_wait_us > 0 && !stopping_) {
     // A short wait lets concurrent writers share this batch's fsync.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(options_.max_wait_us);
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::microseconds(options_.max_wait_us);
     wake_.wait_until(lock, deadline, [&] { return stopping_ || appends_.size() >= max; });
   }
   const std::size_t count = appends_.size() < max ? appends_.size() : max;
@@ -167,7 +172,8 @@ void group_commit_writer::commit(std::deque<pending_append>& batch) {
   const auto elapsed = std::chrono::steady_clock::now() - started;
   assert(results.size() == batch.size() && "journal_store must answer every request");
   results.resize(batch.size(), {append_status::storage_error, 0, "store gave no answer"});
-  record_batch(batch.size(), std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
+  record_batch(batch.size(),
+               std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
 
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (batch[i].done) batch[i].done(std::move(results[i]));

@@ -19,8 +19,8 @@ namespace payorch::persistence {
 
 /// How the writer forms batches.
 struct writer_options {
-  std::size_t max_batch_appends = 256;  // most append requests committed in one transaction
-  std::int64_t max_wait_us = 200;       // longest wait for more appends when a batch is not full
+  std::size_t max_batch_appends = 256;     // most append requests committed in one transaction
+  std::int64_t max_wait_us = 200;          // longest wait for more appends when a batch is not full
   std::size_t max_queued_appends = 65536;  // submit() refuses beyond this (0 = no limit)
 };
 
@@ -29,13 +29,13 @@ inline constexpr std::array<std::uint64_t, 9> batch_size_bounds{1, 2, 4, 8, 16, 
 
 /// Counters of a writer, safe to read from any thread.
 struct writer_stats {
-  std::uint64_t batches = 0;             // committed or failed append transactions
-  std::uint64_t appends = 0;             // append requests answered by the store
+  std::uint64_t batches = 0;  // committed or failed append transactions
+  std::uint64_t appends = 0;  // append requests answered by the store
   std::uint64_t last_batch_appends = 0;
-  std::int64_t last_commit_us = 0;       // wall time of the last append_batch call
+  std::int64_t last_commit_us = 0;  // wall time of the last append_batch call
   bool running = false;
-  std::uint64_t queued_appends = 0;      // waiting for a batch right now
-  std::uint64_t rejected_appends = 0;    // refused because the queue was full or the writer stopped
+  std::uint64_t queued_appends = 0;    // waiting for a batch right now
+  std::uint64_t rejected_appends = 0;  // refused because the queue was full or the writer stopped
   /// batch_size_counts[i] counts batches with size in (bounds[i-1], bounds[i]]; the last entry
   /// counts batches larger than bounds.back(). Not cumulative.
   std::array<std::uint64_t, batch_size_bounds.size() + 1> batch_size_counts{};
@@ -55,10 +55,12 @@ class group_commit_writer {
 
   /// Queues an append; `done` gets its result on the writer thread after the batch commits.
   ///
-  /// If the writer is stopped or its queue is full, `done` gets storage_error at once, on the caller's thread.
+  /// If the writer is stopped or its queue is full, `done` gets storage_error at once, on the
+  /// caller's thread.
   void submit(append_request request, std::function<void(append_result)> done);
 
-  /// Reads a stream between batches; `done` runs on the writer thread (or at once with ok=false if stopped).
+  /// Reads a stream between batches; `done` runs on the writer thread (or at once with ok=false if
+  /// stopped).
   void read(std::string stream_id, std::function<void(stream_read)> done);
 
   /// Saves a snapshot between batches; fire and forget (a failure only loses an optimisation).

@@ -53,8 +53,8 @@ std::string event_hash(const hashed_fields& fields) {
   const std::string encoded = encode(fields);
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int digest_size = 0;
-  const int ok = EVP_Digest(encoded.data(), encoded.size(), digest.data(), &digest_size, EVP_sha256(),
-                            nullptr);
+  const int ok = EVP_Digest(encoded.data(), encoded.size(), digest.data(), &digest_size,
+                            EVP_sha256(), nullptr);
   // SHA-256 over memory cannot fail short of OpenSSL being broken or out of memory.
   assert(ok == 1 && digest_size == 32);
   (void)ok;

@@ -75,7 +75,7 @@ struct stream_read {
 struct verify_report {
   bool ok = false;
   std::int64_t streams_checked = 0;
-  std::int64_t events_checked = 0;  // events found intact before the first broken one
+  std::int64_t events_checked = 0;           // events found intact before the first broken one
   std::optional<event_record> first_broken;  // the first event whose link, hash or version is wrong
   std::string detail;
 };
@@ -87,9 +87,9 @@ class journal_store {
 
   /// Appends every request in one transaction (one fsync); a stale request fails alone.
   ///
-  /// Requests for the same stream apply in order, so the second may expect the first's last version.
-  /// Returns one result per request, in request order. If the transaction itself fails, every result
-  /// is storage_error and nothing of the batch is written.
+  /// Requests for the same stream apply in order, so the second may expect the first's last
+  /// version. Returns one result per request, in request order. If the transaction itself fails,
+  /// every result is storage_error and nothing of the batch is written.
   virtual std::vector<append_result> append_batch(std::span<const append_request> batch) = 0;
 
   /// Reads the newest snapshot of a stream and the events after it.
@@ -98,8 +98,8 @@ class journal_store {
   /// Reads up to `limit` events with version > `after_version`, ignoring snapshots.
   ///
   /// Returns an empty vector on a storage error as well as at the end of the stream.
-  virtual std::vector<event_record> read_events(std::string_view stream_id, std::int64_t after_version,
-                                                std::size_t limit) = 0;
+  virtual std::vector<event_record> read_events(std::string_view stream_id,
+                                                std::int64_t after_version, std::size_t limit) = 0;
 
   /// Stores a snapshot unless a newer one is already stored.
   ///
@@ -107,24 +107,36 @@ class journal_store {
   /// stream's last event) or the store failed.
   virtual bool save_snapshot(const snapshot_record& snapshot) = 0;
 
-  /// Lists stream ids that start with `prefix` and sort after `after`, ordered bytewise, at most `limit`.
+  /// Lists stream ids that start with `prefix` and sort after `after`, ordered bytewise, at most
+  /// `limit`.
   virtual std::vector<std::string> list_streams(std::string_view prefix, std::string_view after,
                                                 std::size_t limit) = 0;
 
-  /// Walks every chain, recomputing hashes and checking links and versions; stops at the first break.
+  /// Walks every chain, recomputing hashes and checking links and versions; stops at the first
+  /// break.
   virtual verify_report verify() = 0;
 };
 
 /// Where and how durably the SQLite journal stores its file.
 struct sqlite_options {
   std::filesystem::path file;
-  bool synchronous_full = true;  // false: synchronous=NORMAL (a power loss may drop the last commits)
+  bool synchronous_full =
+      true;  // false: synchronous=NORMAL (a power loss may drop the last commits)
   std::int64_t busy_timeout_ms = 5000;
+  std::int64_t cache_kib =
+      65536;  // page cache of the writer's connection; the unique index lives here
+  /// A background thread checkpoints the WAL once it holds this many pages (0: SQLite's automatic
+  /// checkpoint inside the committing transaction, every 1000 pages).
+  std::int64_t checkpoint_pages = 1000;
+  std::int64_t max_wal_pages =
+      16000;  // the writer checkpoints itself if the background one falls behind
 };
 
-/// Opens (creating if needed) a SQLite journal; on failure returns null and describes why in `*error`.
+/// Opens (creating if needed) a SQLite journal; on failure returns null and describes why in
+/// `*error`.
 ///
 /// `error` may be null.
-std::unique_ptr<journal_store> open_sqlite_journal(const sqlite_options& options, std::string* error);
+std::unique_ptr<journal_store> open_sqlite_journal(const sqlite_options& options,
+                                                   std::string* error);
 
 }  // namespace payorch::persistence

@@ -16,7 +16,8 @@ struct io_counts {
   std::uint64_t reads = 0;   // xRead calls (one pread each; mmap'd pages are not counted)
 };
 
-/// Wraps the current default VFS and makes the wrapper the default; returns false if SQLite refused.
+/// Wraps the current default VFS and makes the wrapper the default; returns false if SQLite
+/// refused.
 bool install_counting_vfs();
 
 /// The counts so far.

@@ -42,6 +42,7 @@ struct bench_options {
   int repeats = 3;
   int open_loop_s = 3;
   writer_options writer{};
+  persistence::sqlite_options store{};
   bool closed_only = false;
 };
 
@@ -57,23 +58,27 @@ std::string random_pod_id(std::mt19937_64& rng) {
 append_request make_request(std::mt19937_64& rng) {
   std::string id = random_pod_id(rng);
   const std::int64_t now_ms = 1700000000000 + static_cast<std::int64_t>(rng() % 100000000);
-  std::string payload = R"({"pod_id":")" + id + R"(","owner_id":"usr_)" + std::to_string(rng() % 1000000) +
-                        R"(","name":"Weekend trip to the mountains","currency":"EUR","policy":{"kind":)"
-                        R"("equal_split","min_contribution_minor":500,"max_members":12,"approval":)"
-                        R"("owner","deadline_ms":)" +
-                        std::to_string(now_ms + 86400000) + R"(},"created_at":)" + std::to_string(now_ms) + "}";
+  std::string payload =
+      R"({"pod_id":")" + id + R"(","owner_id":"usr_)" + std::to_string(rng() % 1000000) +
+      R"(","name":"Weekend trip to the mountains","currency":"EUR","policy":{"kind":)"
+      R"("equal_split","min_contribution_minor":500,"max_members":12,"approval":)"
+      R"("owner","deadline_ms":)" +
+      std::to_string(now_ms + 86400000) + R"(},"created_at":)" + std::to_string(now_ms) + "}";
   append_request request{std::move(id), 0, {}};
   request.events.push_back({"CrowdPodCreated", std::move(payload), now_ms});
   return request;
 }
 
-std::unique_ptr<group_commit_writer> open_writer(const std::filesystem::path& file, writer_options options) {
+std::unique_ptr<group_commit_writer> open_writer(persistence::sqlite_options store_options,
+                                                 const std::filesystem::path& file,
+                                                 writer_options options) {
   std::error_code ignored;
   std::filesystem::remove(file, ignored);
   std::filesystem::remove(file.string() + "-wal", ignored);
   std::filesystem::remove(file.string() + "-shm", ignored);
   std::string error;
-  auto store = persistence::open_sqlite_journal({.file = file}, &error);
+  store_options.file = file;
+  auto store = persistence::open_sqlite_journal(store_options, &error);
   if (store == nullptr) {
     std::cerr << "cannot open journal: " << error << "\n";
     std::exit(1);
@@ -88,10 +93,11 @@ std::int64_t percentile(std::vector<std::int64_t>& values, int pct) {
   return values[at];
 }
 
-/// One run's figures. Rates are integers per second; ratios are kept in thousandths to stay integral.
+/// One run's figures. Rates are integers per second; ratios are kept in thousandths to stay
+/// integral.
 struct run_result {
   std::int64_t appends_per_s = 0;
-  std::int64_t mean_batch_milli = 0;   // appends per batch x 1000
+  std::int64_t mean_batch_milli = 0;  // appends per batch x 1000
   std::int64_t p50_ack_us = 0;
   std::int64_t p99_ack_us = 0;
   std::int64_t fsyncs_per_ack_milli = 0;
@@ -106,21 +112,24 @@ class closed_loop {
  public:
   closed_loop(group_commit_writer& writer, int clients, int threads)
       : writer_(writer), lanes_(static_cast<std::size_t>(threads)) {
-    for (int c = 0; c < clients; ++c) lanes_[static_cast<std::size_t>(c % threads)].slots.emplace_back();
+    for (int c = 0; c < clients; ++c)
+      lanes_[static_cast<std::size_t>(c % threads)].slots.emplace_back();
   }
 
   /// Runs until `stop_at`, counting acks that complete inside [measure_from, stop_at).
   void run(clock_type::time_point measure_from, clock_type::time_point stop_at) {
     std::vector<std::thread> threads;
     for (std::size_t i = 0; i < lanes_.size(); ++i) {
-      threads.emplace_back([this, i, measure_from, stop_at] { drive(lanes_[i], i, measure_from, stop_at); });
+      threads.emplace_back(
+          [this, i, measure_from, stop_at] { drive(lanes_[i], i, measure_from, stop_at); });
     }
     for (std::thread& t : threads) t.join();
   }
 
   std::vector<std::int64_t> latencies() const {
     std::vector<std::int64_t> all;
-    for (const lane& l : lanes_) all.insert(all.end(), l.latencies_us.begin(), l.latencies_us.end());
+    for (const lane& l : lanes_)
+      all.insert(all.end(), l.latencies_us.begin(), l.latencies_us.end());
     return all;
   }
   std::int64_t failures() const {
@@ -150,7 +159,8 @@ class closed_loop {
     });
   }
 
-  void drive(lane& l, std::size_t index, clock_type::time_point measure_from, clock_type::time_point stop_at) {
+  void drive(lane& l, std::size_t index, clock_type::time_point measure_from,
+             clock_type::time_point stop_at) {
     std::mt19937_64 rng(0x5eed + index);
     for (std::size_t slot = 0; slot < l.slots.size(); ++slot) send(l, slot, rng);
     std::size_t outstanding = l.slots.size();
@@ -166,7 +176,8 @@ class closed_loop {
         --outstanding;
         if (!committed) ++l.failures;
         if (now >= measure_from && now < stop_at) {
-          l.latencies_us.push_back(std::chrono::duration_cast<std::chrono::microseconds>(now - l.slots[slot]).count());
+          l.latencies_us.push_back(
+              std::chrono::duration_cast<std::chrono::microseconds>(now - l.slots[slot]).count());
         }
         if (now < stop_at) {
           send(l, slot, rng);
@@ -192,7 +203,7 @@ std::int64_t wal_size(const std::filesystem::path& file) {
 }
 
 run_result run_closed_loop(const bench_options& options, const std::filesystem::path& file) {
-  auto writer = open_writer(file, options.writer);
+  auto writer = open_writer(options.store, file, options.writer);
   closed_loop loop(*writer, options.clients, options.threads);
   const auto start = clock_type::now();
   const auto measure_from = start + std::chrono::seconds(options.warmup_s);
@@ -228,11 +239,12 @@ run_result run_closed_loop(const bench_options& options, const std::filesystem::
 }
 
 /// Bursts of exactly `burst` appends; the writer is told to wait for the whole burst.
-run_result run_open_loop(const bench_options& options, const std::filesystem::path& file, std::size_t burst) {
+run_result run_open_loop(const bench_options& options, const std::filesystem::path& file,
+                         std::size_t burst) {
   writer_options wo = options.writer;
   wo.max_batch_appends = burst;
   wo.max_wait_us = 100000;  // the burst arrives within microseconds; never cut it short
-  auto writer = open_writer(file, wo);
+  auto writer = open_writer(options.store, file, wo);
   std::mt19937_64 rng(42);
   std::mutex mutex;
   std::condition_variable all_acked;
@@ -259,14 +271,17 @@ run_result run_open_loop(const bench_options& options, const std::filesystem::pa
     }
     std::unique_lock lock(mutex);
     all_acked.wait(lock, [&] { return pending == 0; });
-    burst_us.push_back(std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - sent).count());
+    burst_us.push_back(
+        std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - sent).count());
     acks += burst;
   }
-  const auto elapsed_us = std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - start).count();
+  const auto elapsed_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - start).count();
   const auto after = writer->stats();
   const io_counts io_after = read_io_counts();
   run_result r;
-  r.appends_per_s = static_cast<std::int64_t>(acks * 1000000 / static_cast<std::uint64_t>(elapsed_us));
+  r.appends_per_s =
+      static_cast<std::int64_t>(acks * 1000000 / static_cast<std::uint64_t>(elapsed_us));
   r.mean_batch_milli = per_thousand(after.appends - before.appends, after.batches - before.batches);
   r.p50_ack_us = percentile(burst_us, 50);
   r.p99_ack_us = percentile(burst_us, 99);
@@ -281,8 +296,9 @@ run_result run_open_loop(const bench_options& options, const std::filesystem::pa
 
 /// The run whose appends/s is the median; its other figures come along so each row is one real run.
 run_result median_run(std::vector<run_result> runs) {
-  std::sort(runs.begin(), runs.end(),
-            [](const run_result& a, const run_result& b) { return a.appends_per_s < b.appends_per_s; });
+  std::sort(runs.begin(), runs.end(), [](const run_result& a, const run_result& b) {
+    return a.appends_per_s < b.appends_per_s;
+  });
   return runs[runs.size() / 2];
 }
 
@@ -295,22 +311,26 @@ std::string milli(std::int64_t value) {
 
 std::string to_json(const run_result& r) {
   std::ostringstream out;
-  out << "{\"appends_per_s\": " << r.appends_per_s << ", \"mean_batch\": " << milli(r.mean_batch_milli)
-      << ", \"p50_ack_us\": " << r.p50_ack_us << ", \"p99_ack_us\": " << r.p99_ack_us
+  out << "{\"appends_per_s\": " << r.appends_per_s
+      << ", \"mean_batch\": " << milli(r.mean_batch_milli) << ", \"p50_ack_us\": " << r.p50_ack_us
+      << ", \"p99_ack_us\": " << r.p99_ack_us
       << ", \"fsyncs_per_ack\": " << milli(r.fsyncs_per_ack_milli)
       << ", \"pwrites_per_ack\": " << milli(r.writes_per_ack_milli)
-      << ", \"preads_per_ack\": " << milli(r.reads_per_ack_milli) << ", \"wal_bytes_end\": " << r.wal_bytes_end
-      << ", \"failures\": " << r.failures << "}";
+      << ", \"preads_per_ack\": " << milli(r.reads_per_ack_milli)
+      << ", \"wal_bytes_end\": " << r.wal_bytes_end << ", \"failures\": " << r.failures << "}";
   return out.str();
 }
 
 std::string runs_json(const std::vector<run_result>& runs) {
   std::string out = "[";
-  for (std::size_t i = 0; i < runs.size(); ++i) out += (i ? ", " : "") + std::to_string(runs[i].appends_per_s);
+  for (std::size_t i = 0; i < runs.size(); ++i)
+    out += (i ? ", " : "") + std::to_string(runs[i].appends_per_s);
   return out + "]";
 }
 
-int int_arg(const char* text) { return std::atoi(text); }
+int int_arg(const char* text) {
+  return std::atoi(text);
+}
 
 bench_options parse(int argc, char** argv) {
   bench_options o;
@@ -322,7 +342,8 @@ bench_options parse(int argc, char** argv) {
     } else if (!has_value) {
       std::cerr << "usage: payorch_bench_journal [--dir D] [--out F] [--clients N] [--threads N] "
                    "[--duration S] [--warmup S] [--repeats N] [--open-loop-s S] [--max-wait-us U] "
-                   "[--max-batch N] [--closed-only]\n";
+                   "[--max-batch N] [--cache-kib K] [--checkpoint-pages P] [--max-wal-pages P] "
+                   "[--closed-only]\n";
       std::exit(2);
     } else if (arg == "--dir") {
       o.dir = argv[++i];
@@ -344,6 +365,12 @@ bench_options parse(int argc, char** argv) {
       o.writer.max_wait_us = int_arg(argv[++i]);
     } else if (arg == "--max-batch") {
       o.writer.max_batch_appends = static_cast<std::size_t>(std::max(1, int_arg(argv[++i])));
+    } else if (arg == "--cache-kib") {
+      o.store.cache_kib = int_arg(argv[++i]);
+    } else if (arg == "--checkpoint-pages") {
+      o.store.checkpoint_pages = int_arg(argv[++i]);
+    } else if (arg == "--max-wal-pages") {
+      o.store.max_wal_pages = int_arg(argv[++i]);
     } else {
       std::cerr << "unknown option " << arg << "\n";
       std::exit(2);
@@ -365,7 +392,8 @@ int main(int argc, char** argv) {
   }
   bool own_dir = false;
   if (options.dir.empty()) {
-    std::string pattern = (std::filesystem::temp_directory_path() / "payorch-journal-bench-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "payorch-journal-bench-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) {
       std::cerr << "mkdtemp failed\n";
       return 1;
@@ -381,10 +409,14 @@ int main(int argc, char** argv) {
     std::cerr << "closed loop run " << i + 1 << ": " << to_json(closed.back()) << "\n";
   }
   std::ostringstream json;
-  json << "{\n  \"config\": {\"clients\": " << options.clients << ", \"threads\": " << options.threads
-       << ", \"duration_s\": " << options.duration_s << ", \"repeats\": " << options.repeats
+  json << "{\n  \"config\": {\"clients\": " << options.clients
+       << ", \"threads\": " << options.threads << ", \"duration_s\": " << options.duration_s
+       << ", \"repeats\": " << options.repeats
        << ", \"max_wait_us\": " << options.writer.max_wait_us
-       << ", \"max_batch_appends\": " << options.writer.max_batch_appends << "},\n";
+       << ", \"max_batch_appends\": " << options.writer.max_batch_appends
+       << ", \"cache_kib\": " << options.store.cache_kib
+       << ", \"checkpoint_pages\": " << options.store.checkpoint_pages
+       << ", \"max_wal_pages\": " << options.store.max_wal_pages << "},\n";
   json << "  \"closed_loop\": {\"median\": " << to_json(median_run(closed))
        << ", \"appends_per_s_runs\": " << runs_json(closed) << "}";
   if (!options.closed_only) {
@@ -392,11 +424,13 @@ int main(int argc, char** argv) {
     const std::size_t bursts[] = {1, 16, 128};
     for (std::size_t b = 0; b < std::size(bursts); ++b) {
       std::vector<run_result> runs;
-      for (int i = 0; i < options.repeats; ++i) runs.push_back(run_open_loop(options, file, bursts[b]));
+      for (int i = 0; i < options.repeats; ++i)
+        runs.push_back(run_open_loop(options, file, bursts[b]));
       const run_result median = median_run(runs);
       std::cerr << "open loop burst " << bursts[b] << ": " << to_json(median) << "\n";
-      json << (b ? ",\n    " : "\n    ") << "{\"batch\": " << bursts[b] << ", \"median\": " << to_json(median)
-           << ", \"appends_per_s_runs\": " << runs_json(runs) << "}";
+      json << (b ? ",\n    " : "\n    ") << "{\"batch\": " << bursts[b]
+           << ", \"median\": " << to_json(median) << ", \"appends_per_s_runs\": " << runs_json(runs)
+           << "}";
     }
     json << "\n  ]";
   }
@@ -404,7 +438,8 @@ int main(int argc, char** argv) {
   if (own_dir) std::filesystem::remove_all(options.dir);
 
   std::error_code ec;
-  if (options.out.has_parent_path()) std::filesystem::create_directories(options.out.parent_path(), ec);
+  if (options.out.has_parent_path())
+    std::filesystem::create_directories(options.out.parent_path(), ec);
   std::ofstream(options.out) << json.str();
   std::cout << json.str();
   return 0;

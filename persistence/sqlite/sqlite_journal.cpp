@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <limits>
 
 #include "persistence/hash_chain.hpp"
@@ -39,7 +40,8 @@ event_record event_from_row(const statement& row) {
   return event;
 }
 
-std::unique_ptr<sqlite_journal> sqlite_journal::open(const sqlite_options& options, std::string* error) {
+std::unique_ptr<sqlite_journal> sqlite_journal::open(const sqlite_options& options,
+                                                     std::string* error) {
   if (options.file.empty()) {
     if (error != nullptr) *error = "sqlite_options.file is empty";
     return nullptr;
@@ -50,13 +52,29 @@ std::unique_ptr<sqlite_journal> sqlite_journal::open(const sqlite_options& optio
   const int rc = sqlite3_open_v2(options.file.string().c_str(), &raw, flags, nullptr);
   connection_ptr db(raw);
   if (rc != SQLITE_OK) {
-    if (error != nullptr) *error = "cannot open " + options.file.string() + ": " + last_error(db.get());
+    if (error != nullptr)
+      *error = "cannot open " + options.file.string() + ": " + last_error(db.get());
     return nullptr;
   }
   if (!prepare_database(db.get(), options, error)) return nullptr;
   std::unique_ptr<sqlite_journal> journal(new sqlite_journal(std::move(db)));
   if (!journal->prepare_statements(error)) return nullptr;
+  if (options.checkpoint_pages > 0) {
+    const checkpoint_limits limits{
+        .start_pages = options.checkpoint_pages,
+        .max_wal_pages = std::max(options.max_wal_pages, options.checkpoint_pages)};
+    journal->checkpointer_ =
+        checkpointer::start(options.file.string(), options.synchronous_full, limits, error);
+    if (journal->checkpointer_ == nullptr) return nullptr;
+    journal->checkpointer_->attach(journal->db_.get());
+  }
   return journal;
+}
+
+sqlite_journal::~sqlite_journal() {
+  // The hook points at checkpointer_, which is destroyed before db_ closes; no commit may reach it
+  // then.
+  if (db_ != nullptr) sqlite3_wal_hook(db_.get(), nullptr, nullptr);
 }
 
 bool sqlite_journal::prepare_statements(std::string* error) {
@@ -69,10 +87,9 @@ bool sqlite_journal::prepare_statements(std::string* error) {
   // list_streams means "no upper bound" without a second statement.
   return prepare(begin_write_, "BEGIN IMMEDIATE") && prepare(begin_read_, "BEGIN DEFERRED") &&
          prepare(commit_, "COMMIT") && prepare(rollback_, "ROLLBACK") &&
-         prepare(savepoint_, "SAVEPOINT append_request") && prepare(release_, "RELEASE append_request") &&
-         prepare(rollback_to_, "ROLLBACK TO append_request") &&
-         prepare(select_head_, "SELECT version, hash FROM events WHERE stream_id = ?1 "
-                               "ORDER BY version DESC LIMIT 1") &&
+         prepare(select_head_,
+                 "SELECT version, hash FROM events WHERE stream_id = ?1 "
+                 "ORDER BY version DESC LIMIT 1") &&
          prepare(insert_event_, "INSERT INTO events (" + std::string(event_columns) +
                                     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)") &&
          prepare(select_events_, select_from_events("WHERE stream_id = ?1 AND version > ?2 "
@@ -82,8 +99,9 @@ bool sqlite_journal::prepare_statements(std::string* error) {
                  "INSERT INTO snapshots (stream_id, version, payload) VALUES (?1, ?2, ?3) "
                  "ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, "
                  "payload = excluded.payload WHERE excluded.version >= snapshots.version") &&
-         prepare(list_streams_, "SELECT DISTINCT stream_id FROM events WHERE stream_id > ?1 AND "
-                                "stream_id >= ?2 AND stream_id < ?3 ORDER BY stream_id LIMIT ?4") &&
+         prepare(list_streams_,
+                 "SELECT DISTINCT stream_id FROM events WHERE stream_id > ?1 AND "
+                 "stream_id >= ?2 AND stream_id < ?3 ORDER BY stream_id LIMIT ?4") &&
          prepare(select_all_events_, select_from_events("ORDER BY stream_id, version"));
 }
 
@@ -123,35 +141,39 @@ sqlite_journal::request_outcome sqlite_journal::abort_with(std::string_view what
 }
 
 sqlite_journal::request_outcome sqlite_journal::append_one(const append_request& request) {
-  if (request.stream_id.empty()) return {storage_failure("invalid request: empty stream_id"), false};
-  const auto room = std::numeric_limits<std::int64_t>::max() - static_cast<std::int64_t>(request.events.size());
-  if (request.expected_version > room) return {storage_failure("invalid request: version overflow"), false};
+  if (request.stream_id.empty())
+    return {storage_failure("invalid request: empty stream_id"), false};
+  const auto room =
+      std::numeric_limits<std::int64_t>::max() - static_cast<std::int64_t>(request.events.size());
+  if (request.expected_version > room)
+    return {storage_failure("invalid request: version overflow"), false};
 
   const std::optional<stream_head> head = read_head(request.stream_id);
   if (!head) return abort_with("read head of " + request.stream_id);
   if (head->version != request.expected_version) {
     return {{append_status::version_conflict, head->version,
-             "expected version " + std::to_string(request.expected_version) + " but " + request.stream_id +
-                 " is at " + std::to_string(head->version)},
+             "expected version " + std::to_string(request.expected_version) + " but " +
+                 request.stream_id + " is at " + std::to_string(head->version)},
             false};
   }
-  if (!run(savepoint_)) return abort_with("savepoint");
-  bool conflict = false;
-  if (!insert_events(request, *head, conflict)) {
-    if (!conflict) return abort_with("insert into " + request.stream_id);
-    // Only reachable if another connection wrote the stream despite our write lock; undo just this request.
-    if (!run(rollback_to_) || !run(release_)) return abort_with("rollback to savepoint");
+  // No savepoint per request: the check above ran inside BEGIN IMMEDIATE on the only writer, so the
+  // versions are free. Should the first insert still find its version taken (another process wrote
+  // the file despite the lock), that one statement undid itself and nothing of the request is
+  // written; a failure after that cannot be undone alone, so the whole batch goes.
+  const step_result inserted = insert_events(request, *head);
+  if (inserted == step_result::key_violation) {
     const std::optional<stream_head> now = read_head(request.stream_id);
     if (!now) return abort_with("read head of " + request.stream_id);
-    return {{append_status::version_conflict, now->version, "version already taken in " + request.stream_id},
+    return {{append_status::version_conflict, now->version,
+             "version already taken in " + request.stream_id},
             false};
   }
-  if (!run(release_)) return abort_with("release savepoint");
+  if (inserted != step_result::done) return abort_with("insert into " + request.stream_id);
   const auto last = request.expected_version + static_cast<std::int64_t>(request.events.size());
   return {{append_status::committed, last, {}}, false};
 }
 
-bool sqlite_journal::insert_events(const append_request& request, stream_head head, bool& conflict) {
+step_result sqlite_journal::insert_events(const append_request& request, stream_head head) {
   std::string prev_hash = head.version == 0 ? std::string(genesis_hash) : std::move(head.hash);
   std::int64_t version = head.version;
   for (const new_event& event : request.events) {
@@ -159,26 +181,28 @@ bool sqlite_journal::insert_events(const append_request& request, stream_head he
     std::string hash = event_hash({prev_hash, request.stream_id, version, event.event_type,
                                    event.recorded_at_ms, event.payload});
     const reset_guard guard(insert_event_);
-    insert_event_.bind_text(1, request.stream_id);
+    // Every string outlives the step, and the guard clears the bindings before any of them dies.
+    insert_event_.bind_text_view(1, request.stream_id);
     insert_event_.bind_int64(2, version);
-    insert_event_.bind_text(3, event.event_type);
-    insert_event_.bind_blob(4, event.payload);
+    insert_event_.bind_text_view(3, event.event_type);
+    insert_event_.bind_blob_view(4, event.payload);
     insert_event_.bind_int64(5, event.recorded_at_ms);
-    insert_event_.bind_text(6, prev_hash);
-    insert_event_.bind_text(7, hash);
+    insert_event_.bind_text_view(6, prev_hash);
+    insert_event_.bind_text_view(7, hash);
     const step_result step = insert_event_.step();
     if (step != step_result::done) {
-      conflict = step == step_result::primary_key_violation;
-      return false;
+      // A later event's key violation cannot be undone without undoing the earlier ones too.
+      const bool first = version == head.version + 1;
+      return step == step_result::key_violation && first ? step : step_result::error;
     }
     prev_hash = std::move(hash);
   }
-  return true;
+  return step_result::done;
 }
 
 std::optional<sqlite_journal::stream_head> sqlite_journal::read_head(std::string_view stream_id) {
   const reset_guard guard(select_head_);
-  select_head_.bind_text(1, stream_id);
+  select_head_.bind_text_view(1, stream_id);
   switch (select_head_.step()) {
     case step_result::row:
       return stream_head{select_head_.column_int64(0), select_head_.column_string(1)};
@@ -193,7 +217,8 @@ std::optional<sqlite_journal::stream_head> sqlite_journal::read_head(std::string
 
 namespace payorch::persistence {
 
-std::unique_ptr<journal_store> open_sqlite_journal(const sqlite_options& options, std::string* error) {
+std::unique_ptr<journal_store> open_sqlite_journal(const sqlite_options& options,
+                                                   std::string* error) {
   return sqlite::sqlite_journal::open(options, error);
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "persistence/journal.hpp"
+#include "persistence/sqlite/checkpointer.hpp"
 #include "persistence/sqlite/statement.hpp"
 
 namespace payorch::persistence::sqlite {
@@ -17,6 +18,9 @@ class sqlite_journal final : public journal_store {
  public:
   /// Opens the file, applies the schema and prepares the statements; null with `*error` on failure.
   static std::unique_ptr<sqlite_journal> open(const sqlite_options& options, std::string* error);
+  ~sqlite_journal() override;
+  sqlite_journal(const sqlite_journal&) = delete;
+  sqlite_journal& operator=(const sqlite_journal&) = delete;
 
   std::vector<append_result> append_batch(std::span<const append_request> batch) override;
   stream_read read_stream(std::string_view stream_id) override;
@@ -43,7 +47,9 @@ class sqlite_journal final : public journal_store {
 
   request_outcome append_one(const append_request& request);
   request_outcome abort_with(std::string_view what);
-  bool insert_events(const append_request& request, stream_head head, bool& conflict);
+  /// Inserts the request's events after `head`: done, key_violation if the first one's version was
+  /// taken (then nothing was written), or error.
+  step_result insert_events(const append_request& request, stream_head head);
   std::optional<stream_head> read_head(std::string_view stream_id);
   bool collect_events(std::string_view stream_id, std::int64_t after_version, std::int64_t limit,
                       std::vector<event_record>& out);
@@ -55,9 +61,6 @@ class sqlite_journal final : public journal_store {
   statement begin_read_;
   statement commit_;
   statement rollback_;
-  statement savepoint_;
-  statement release_;
-  statement rollback_to_;
   statement select_head_;
   statement insert_event_;
   statement select_events_;
@@ -65,6 +68,8 @@ class sqlite_journal final : public journal_store {
   statement upsert_snapshot_;
   statement list_streams_;
   statement select_all_events_;
+  // Declared last so it stops (and closes its connection) before the writer's connection closes.
+  std::unique_ptr<checkpointer> checkpointer_;  // null: SQLite's automatic checkpoint
 };
 
 }  // namespace payorch::persistence::sqlite

@@ -22,8 +22,8 @@ std::optional<std::string> prefix_upper_bound(std::string_view prefix) {
 
 }  // namespace
 
-bool sqlite_journal::collect_events(std::string_view stream_id, std::int64_t after_version, std::int64_t limit,
-                                    std::vector<event_record>& out) {
+bool sqlite_journal::collect_events(std::string_view stream_id, std::int64_t after_version,
+                                    std::int64_t limit, std::vector<event_record>& out) {
   const reset_guard guard(select_events_);
   select_events_.bind_text(1, stream_id);
   select_events_.bind_int64(2, after_version);
@@ -55,7 +55,8 @@ stream_read sqlite_journal::read_stream(std::string_view stream_id) {
     const step_result step = select_snapshot_.step();
     if (step == step_result::row) {
       after_version = select_snapshot_.column_int64(0);
-      read.snapshot = snapshot_record{std::string(stream_id), after_version, select_snapshot_.column_string(1)};
+      read.snapshot =
+          snapshot_record{std::string(stream_id), after_version, select_snapshot_.column_string(1)};
     } else if (step != step_result::done) {
       read.detail = "read snapshot: " + last_error(db_.get());
       rollback();
@@ -74,7 +75,8 @@ stream_read sqlite_journal::read_stream(std::string_view stream_id) {
   return read;
 }
 
-std::vector<event_record> sqlite_journal::read_events(std::string_view stream_id, std::int64_t after_version,
+std::vector<event_record> sqlite_journal::read_events(std::string_view stream_id,
+                                                      std::int64_t after_version,
                                                       std::size_t limit) {
   std::vector<event_record> events;
   if (limit == 0) return events;
@@ -106,8 +108,8 @@ bool sqlite_journal::save_snapshot(const snapshot_record& snapshot) {
   return true;
 }
 
-std::vector<std::string> sqlite_journal::list_streams(std::string_view prefix, std::string_view after,
-                                                      std::size_t limit) {
+std::vector<std::string> sqlite_journal::list_streams(std::string_view prefix,
+                                                      std::string_view after, std::size_t limit) {
   std::vector<std::string> streams;
   if (limit == 0) return streams;
   const std::optional<std::string> upper = prefix_upper_bound(prefix);
@@ -120,7 +122,8 @@ std::vector<std::string> sqlite_journal::list_streams(std::string_view prefix, s
     list_streams_.bind_blob(3, {});  // see prepare_statements: an empty BLOB bounds nothing
   }
   list_streams_.bind_int64(4, clamp_limit(limit));
-  while (list_streams_.step() == step_result::row) streams.push_back(list_streams_.column_string(0));
+  while (list_streams_.step() == step_result::row)
+    streams.push_back(list_streams_.column_string(0));
   return streams;
 }
 

@@ -12,12 +12,14 @@ class chain_walker {
   std::string check(const event_record& event) {
     if (!started_ || event.stream_id != stream_id_) start_stream(event.stream_id);
     if (event.version != next_version_) {
-      return "version " + std::to_string(event.version) + " where " + std::to_string(next_version_) +
-             " was expected";
+      return "version " + std::to_string(event.version) + " where " +
+             std::to_string(next_version_) + " was expected";
     }
-    if (event.prev_hash != prev_hash_) return "prev_hash does not match the hash of the previous event";
-    const std::string expected = event_hash({event.prev_hash, event.stream_id, event.version, event.event_type,
-                                             event.recorded_at_ms, event.payload});
+    if (event.prev_hash != prev_hash_)
+      return "prev_hash does not match the hash of the previous event";
+    const std::string expected =
+        event_hash({event.prev_hash, event.stream_id, event.version, event.event_type,
+                    event.recorded_at_ms, event.payload});
     if (event.hash != expected) return "hash does not match the event's contents";
     ++next_version_;
     prev_hash_ = event.hash;
@@ -78,8 +80,8 @@ verify_report sqlite_journal::verify() {
   run(commit_);
   report.streams_checked = walker.streams();
   report.ok = true;
-  report.detail = std::to_string(report.events_checked) + " events in " + std::to_string(report.streams_checked) +
-                  " streams intact";
+  report.detail = std::to_string(report.events_checked) + " events in " +
+                  std::to_string(report.streams_checked) + " streams intact";
   return report;
 }
 

@@ -12,8 +12,8 @@ void connection_closer::operator()(sqlite3* db) const noexcept {
 }
 
 statement::statement(sqlite3* db, std::string_view sql, std::string* error) {
-  const int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
-                                    &stmt_, nullptr);
+  const int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+                                    SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
   if (rc != SQLITE_OK) {
     if (error != nullptr) *error = "prepare failed: " + last_error(db) + " in: " + std::string(sql);
     sqlite3_finalize(stmt_);
@@ -21,7 +21,9 @@ statement::statement(sqlite3* db, std::string_view sql, std::string* error) {
   }
 }
 
-statement::~statement() { sqlite3_finalize(stmt_); }
+statement::~statement() {
+  sqlite3_finalize(stmt_);
+}
 
 statement::statement(statement&& other) noexcept : stmt_(std::exchange(other.stmt_, nullptr)) {}
 
@@ -46,19 +48,38 @@ void statement::bind_blob(int index, std::string_view bytes) {
   sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
 }
 
-void statement::bind_int64(int index, std::int64_t value) { sqlite3_bind_int64(stmt_, index, value); }
+void statement::bind_text_view(int index, std::string_view text) {
+  // A null pointer would bind NULL rather than an empty string.
+  const char* bytes = text.data() != nullptr ? text.data() : "";
+  sqlite3_bind_text64(stmt_, index, bytes, text.size(), SQLITE_STATIC, SQLITE_UTF8);
+}
 
-void statement::bind_null(int index) { sqlite3_bind_null(stmt_, index); }
+void statement::bind_blob_view(int index, std::string_view bytes) {
+  if (bytes.empty()) {
+    sqlite3_bind_zeroblob(stmt_, index, 0);
+    return;
+  }
+  sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_STATIC);
+}
+
+void statement::bind_int64(int index, std::int64_t value) {
+  sqlite3_bind_int64(stmt_, index, value);
+}
+
+void statement::bind_null(int index) {
+  sqlite3_bind_null(stmt_, index);
+}
 
 step_result statement::step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return step_result::row;
   if (rc == SQLITE_DONE) return step_result::done;
-  // Only the key's own uniqueness means "another writer got there first"; a trigger or CHECK
-  // failure is a storage problem, so the extended code is required here.
-  if (sqlite3_extended_errcode(sqlite3_db_handle(stmt_)) == SQLITE_CONSTRAINT_PRIMARYKEY) {
-    return step_result::primary_key_violation;
-  }
+  // Only the key's own uniqueness means "this version is taken" (PRIMARYKEY in the old WITHOUT
+  // ROWID layout, UNIQUE in the current one); a trigger or CHECK failure is a storage problem, so
+  // the extended code is required here.
+  const int code = sqlite3_extended_errcode(sqlite3_db_handle(stmt_));
+  if (code == SQLITE_CONSTRAINT_PRIMARYKEY || code == SQLITE_CONSTRAINT_UNIQUE)
+    return step_result::key_violation;
   return step_result::error;
 }
 
@@ -75,7 +96,9 @@ std::string statement::column_string(int index) const {
   return std::string(bytes, static_cast<std::size_t>(size));
 }
 
-std::int64_t statement::column_int64(int index) const { return sqlite3_column_int64(stmt_, index); }
+std::int64_t statement::column_int64(int index) const {
+  return sqlite3_column_int64(stmt_, index);
+}
 
 bool exec(sqlite3* db, std::string_view sql, std::string* error) {
   char* message = nullptr;

@@ -1,5 +1,6 @@
 #pragma once
-/// Thin RAII wrappers over a SQLite connection and its prepared statements (internal to persistence).
+/// Thin RAII wrappers over a SQLite connection and its prepared statements (internal to
+/// persistence).
 ///
 /// SQLite's own header stays in the .cpp files: the handles are only forward-declared here.
 
@@ -20,7 +21,7 @@ struct connection_closer {
 using connection_ptr = std::unique_ptr<sqlite3, connection_closer>;
 
 /// The outcome of one step of a statement.
-enum class step_result { row, done, primary_key_violation, error };
+enum class step_result { row, done, key_violation, error };
 
 /// A prepared statement that is compiled once and reused for every call.
 class statement {
@@ -38,6 +39,10 @@ class statement {
   // Bind indexes are 1-based, as in SQLite.
   void bind_text(int index, std::string_view text);
   void bind_blob(int index, std::string_view bytes);
+  /// Like bind_text/bind_blob without SQLite's private copy: the bytes must stay alive and
+  /// unchanged until the statement is reset.
+  void bind_text_view(int index, std::string_view text);
+  void bind_blob_view(int index, std::string_view bytes);
   void bind_int64(int index, std::int64_t value);
   void bind_null(int index);
 
@@ -65,7 +70,8 @@ class reset_guard {
   statement& stmt_;
 };
 
-/// Runs SQL without results (pragmas, DDL, transaction control); returns false and sets `*error` on failure.
+/// Runs SQL without results (pragmas, DDL, transaction control); returns false and sets `*error` on
+/// failure.
 bool exec(sqlite3* db, std::string_view sql, std::string* error);
 
 /// The connection's latest error message.

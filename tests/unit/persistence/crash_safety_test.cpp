@@ -34,9 +34,11 @@ constexpr std::size_t acks_before_kill = 300;
       const std::string stream = numbered("crash-", s);
       writer.submit(make_request(stream, v - 1, 1, v), [ack_fd, stream](const append_result& r) {
         if (r.status != append_status::committed) ::_exit(3);
-        // One write() per line: pipe writes this small are atomic, so the parent never sees half a line.
+        // One write() per line: pipe writes this small are atomic, so the parent never sees half a
+        // line.
         const std::string line = stream + " " + std::to_string(r.last_version) + "\n";
-        if (::write(ack_fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) ::_exit(4);
+        if (::write(ack_fd, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+          ::_exit(4);
       });
     }
   }
@@ -44,7 +46,8 @@ constexpr std::size_t acks_before_kill = 300;
   ::_exit(0);
 }
 
-/// Reads from `fd` until `wanted` lines have arrived or the pipe ends; returns the lines read so far.
+/// Reads from `fd` until `wanted` lines have arrived or the pipe ends; returns the lines read so
+/// far.
 std::vector<std::string> read_lines(int fd, std::size_t wanted, std::string& partial) {
   std::vector<std::string> lines;
   char buffer[4096];
@@ -61,7 +64,8 @@ std::vector<std::string> read_lines(int fd, std::size_t wanted, std::string& par
   return lines;
 }
 
-// Goal: every append acknowledged before a SIGKILL is in the journal afterwards and the chains verify.
+// Goal: every append acknowledged before a SIGKILL is in the journal afterwards and the chains
+// verify.
 TEST(crash_safety, acknowledged_appends_survive_sigkill) {
   temp_dir dir;
   const std::filesystem::path file = dir.file("j.db");
@@ -83,7 +87,8 @@ TEST(crash_safety, acknowledged_appends_survive_sigkill) {
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
   // Acknowledgements already in the pipe when the child died count as well.
-  for (const std::string& line : read_lines(fds[0], static_cast<std::size_t>(-1), partial)) acks.push_back(line);
+  for (const std::string& line : read_lines(fds[0], static_cast<std::size_t>(-1), partial))
+    acks.push_back(line);
   ::close(fds[0]);
   ASSERT_GE(acks.size(), acks_before_kill) << "child exited early, status " << status;
   // How far the child got is timing-dependent, so it is recorded for the curious, never asserted.

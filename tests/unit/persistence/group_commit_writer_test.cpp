@@ -1,4 +1,5 @@
-// Tests of the group-commit writer: acknowledgement after commit, batching, reads, errors and shutdown.
+// Tests of the group-commit writer: acknowledgement after commit, batching, reads, errors and
+// shutdown.
 #include "persistence/group_commit_writer.hpp"
 
 #include <gtest/gtest.h>
@@ -20,7 +21,8 @@ using testing::open_journal;
 using testing::raw_db;
 using testing::temp_dir;
 
-/// Holds the writer thread inside a callback until released, so later work queues up deterministically.
+/// Holds the writer thread inside a callback until released, so later work queues up
+/// deterministically.
 class writer_gate {
  public:
   /// The callback to pass to submit(); it blocks the writer thread until release().
@@ -43,19 +45,25 @@ class writer_gate {
 class failing_store final : public journal_store {
  public:
   std::vector<append_result> append_batch(std::span<const append_request> batch) override {
-    return std::vector<append_result>(batch.size(), {append_status::storage_error, 0, "disk on fire"});
+    return std::vector<append_result>(batch.size(),
+                                      {append_status::storage_error, 0, "disk on fire"});
   }
   stream_read read_stream(std::string_view) override { return {false, "disk on fire", {}, {}}; }
-  std::vector<event_record> read_events(std::string_view, std::int64_t, std::size_t) override { return {}; }
+  std::vector<event_record> read_events(std::string_view, std::int64_t, std::size_t) override {
+    return {};
+  }
   bool save_snapshot(const snapshot_record&) override { return false; }
-  std::vector<std::string> list_streams(std::string_view, std::string_view, std::size_t) override { return {}; }
+  std::vector<std::string> list_streams(std::string_view, std::string_view, std::size_t) override {
+    return {};
+  }
   verify_report verify() override { return {}; }
 };
 
 /// Submits and waits for the answer (the writer thread delivers it).
 append_result submit_and_wait(group_commit_writer& writer, append_request request) {
   std::promise<append_result> answer;
-  writer.submit(std::move(request), [&answer](append_result result) { answer.set_value(std::move(result)); });
+  writer.submit(std::move(request),
+                [&answer](append_result result) { answer.set_value(std::move(result)); });
   return answer.get_future().get();
 }
 
@@ -69,14 +77,16 @@ stream_read read_and_wait(group_commit_writer& writer, const std::string& stream
 TEST(group_commit_writer, acknowledges_only_after_commit) {
   temp_dir dir;
   std::mutex mutex;
-  std::vector<std::pair<append_status, std::int64_t>> seen;  // status, rows visible to a second connection
+  std::vector<std::pair<append_status, std::int64_t>>
+      seen;  // status, rows visible to a second connection
   {
     group_commit_writer writer(open_journal(dir.file("j.db")), {});
     for (int i = 0; i < 5; ++i) {
       const std::string stream = numbered("s", i);
       writer.submit(make_request(stream, 0, 1), [&, stream](const append_result& result) {
         raw_db other(dir.file("j.db"));
-        const std::int64_t rows = other.query_int("SELECT count(*) FROM events WHERE stream_id = '" + stream + "'");
+        const std::int64_t rows =
+            other.query_int("SELECT count(*) FROM events WHERE stream_id = '" + stream + "'");
         const std::lock_guard lock(mutex);
         seen.emplace_back(result.status, rows);
       });
@@ -89,7 +99,8 @@ TEST(group_commit_writer, acknowledges_only_after_commit) {
   }
 }
 
-// Goal: a read submitted after an acknowledged append sees it, and a snapshot sent before the read too.
+// Goal: a read submitted after an acknowledged append sees it, and a snapshot sent before the read
+// too.
 TEST(group_commit_writer, reads_see_acknowledged_appends_and_snapshots) {
   temp_dir dir;
   group_commit_writer writer(open_journal(dir.file("j.db")), {});
@@ -147,7 +158,8 @@ TEST(group_commit_writer, store_failure_answers_every_request) {
   EXPECT_EQ(read_ok, std::vector<bool>{false});
 }
 
-// Goal: many threads submitting at once each get every append acknowledged exactly once, in shared batches.
+// Goal: many threads submitting at once each get every append acknowledged exactly once, in shared
+// batches.
 TEST(group_commit_writer, concurrent_submitters_share_batches) {
   constexpr int threads = 8;
   constexpr int per_thread = 100;
@@ -185,7 +197,8 @@ TEST(group_commit_writer, concurrent_submitters_share_batches) {
   const writer_stats stats = writer.stats();
   EXPECT_EQ(stats.appends, static_cast<std::uint64_t>(threads * per_thread + 1));
   EXPECT_GT(stats.appends, 2 * stats.batches);  // batches hold more than one append on average
-  EXPECT_EQ(std::accumulate(stats.batch_size_counts.begin(), stats.batch_size_counts.end(), std::uint64_t{0}),
+  EXPECT_EQ(std::accumulate(stats.batch_size_counts.begin(), stats.batch_size_counts.end(),
+                            std::uint64_t{0}),
             stats.batches);
   EXPECT_FALSE(stats.running);
   EXPECT_EQ(stats.queued_appends, 0U);
@@ -200,7 +213,8 @@ TEST(group_commit_writer, concurrent_submitters_share_batches) {
 TEST(group_commit_writer, respects_max_batch_and_fills_histogram) {
   temp_dir dir;
   writer_gate gate;
-  group_commit_writer writer(open_journal(dir.file("j.db")), {.max_batch_appends = 4, .max_wait_us = 0});
+  group_commit_writer writer(open_journal(dir.file("j.db")),
+                             {.max_batch_appends = 4, .max_wait_us = 0});
   writer.submit(make_request("gate", 0, 1), gate.hold());
   gate.wait_until_held();
   for (int i = 0; i < 10; ++i) writer.submit(make_request(numbered("s", i), 0, 1), {});
@@ -239,7 +253,8 @@ TEST(group_commit_writer, full_queue_refuses) {
   EXPECT_EQ(writer.stats().appends, 3U);
 }
 
-// Goal: stop() answers queued work, then refuses new work on the caller's thread; stopping twice is fine.
+// Goal: stop() answers queued work, then refuses new work on the caller's thread; stopping twice is
+// fine.
 TEST(group_commit_writer, stop_drains_then_refuses) {
   temp_dir dir;
   group_commit_writer writer(open_journal(dir.file("j.db")), {});
@@ -277,7 +292,8 @@ TEST(group_commit_writer, stop_drains_then_refuses) {
 // Goal: a callback may stop its own writer without deadlocking; the owner's destructor joins.
 TEST(group_commit_writer, stop_from_a_callback) {
   temp_dir dir;
-  auto writer = std::make_unique<group_commit_writer>(open_journal(dir.file("j.db")), writer_options{});
+  auto writer =
+      std::make_unique<group_commit_writer>(open_journal(dir.file("j.db")), writer_options{});
   std::promise<append_status> stopped;
   writer->submit(make_request("s", 0, 1), [&](const append_result& result) {
     writer->stop();

@@ -14,7 +14,8 @@ hashed_fields sample() {
 
 // Goal: the encoding is pinned, so journals written today still verify after a rebuild.
 TEST(event_hash, matches_the_pinned_vector) {
-  EXPECT_EQ(event_hash(sample()), "33f482fd978a6f31a083c7c2ce853b8da9c6d48343814598437cd771ca24626c");
+  EXPECT_EQ(event_hash(sample()),
+            "33f482fd978a6f31a083c7c2ce853b8da9c6d48343814598437cd771ca24626c");
 }
 
 // Goal: the genesis link is 64 '0' characters and a hash is 64 lowercase hex characters.

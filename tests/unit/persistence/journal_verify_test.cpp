@@ -11,7 +11,8 @@ using testing::open_journal;
 using testing::raw_db;
 using testing::temp_dir;
 
-/// A journal with streams "a" (3 events) and "b" (4 events), and a raw connection to tamper with it.
+/// A journal with streams "a" (3 events) and "b" (4 events), and a raw connection to tamper with
+/// it.
 class tampered_journal : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -29,7 +30,8 @@ class tampered_journal : public ::testing::Test {
     EXPECT_EQ(report.first_broken->stream_id, stream_id);
     EXPECT_EQ(report.first_broken->version, version);
     EXPECT_EQ(report.events_checked, intact);
-    EXPECT_NE(report.detail.find(stream_id + " version " + std::to_string(version)), std::string::npos)
+    EXPECT_NE(report.detail.find(stream_id + " version " + std::to_string(version)),
+              std::string::npos)
         << report.detail;
   }
 
@@ -65,13 +67,15 @@ TEST_F(tampered_journal, edited_payload_is_named) {
 
 // Goal: a rewritten hash is caught at that event even though its contents are original.
 TEST_F(tampered_journal, rewritten_hash_is_named) {
-  raw_->exec("UPDATE events SET hash = '" + std::string(64, 'f') + "' WHERE stream_id = 'a' AND version = 1");
+  raw_->exec("UPDATE events SET hash = '" + std::string(64, 'f') +
+             "' WHERE stream_id = 'a' AND version = 1");
   expect_broken_at("a", 1, 0);
 }
 
 // Goal: an event whose prev_hash no longer links to its predecessor is named.
 TEST_F(tampered_journal, broken_link_is_named) {
-  raw_->exec("UPDATE events SET prev_hash = '" + std::string(64, '0') + "' WHERE stream_id = 'b' AND version = 3");
+  raw_->exec("UPDATE events SET prev_hash = '" + std::string(64, '0') +
+             "' WHERE stream_id = 'b' AND version = 3");
   expect_broken_at("b", 3, 5);
 }
 

@@ -3,12 +3,11 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-
 #include <stdlib.h>  // mkdtemp
 
-#include <stdexcept>
 #include <filesystem>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -27,7 +26,8 @@ class temp_dir : public payorch::testing::temp_dir {
 class raw_db {
  public:
   explicit raw_db(const std::filesystem::path& file) {
-    if (sqlite3_open(file.string().c_str(), &db_) != SQLITE_OK) throw std::runtime_error("raw open failed");
+    if (sqlite3_open(file.string().c_str(), &db_) != SQLITE_OK)
+      throw std::runtime_error("raw open failed");
     sqlite3_busy_timeout(db_, 5000);
   }
   ~raw_db() { sqlite3_close(db_); }
@@ -45,7 +45,8 @@ class raw_db {
   /// Returns the first column of the first row as text ("" if there is no row).
   std::string query_text(const std::string& sql) {
     sqlite3_stmt* stmt = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sqlite3_errmsg(db_);
+    EXPECT_EQ(sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db_);
     std::string value;
     if (stmt != nullptr && sqlite3_step(stmt) == SQLITE_ROW) {
       const auto* text = sqlite3_column_text(stmt, 0);

@@ -1,4 +1,5 @@
-// Tests of the SQLite journal: opening, appends with optimistic versions, reads, snapshots, listing.
+// Tests of the SQLite journal: opening, appends with optimistic versions, reads, snapshots,
+// listing.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -22,7 +23,8 @@ TEST(sqlite_journal, open_creates_schema_in_wal_mode) {
   raw_db raw(dir.file("j.db"));
   EXPECT_EQ(raw.query_text("PRAGMA journal_mode"), "wal");
   EXPECT_EQ(raw.query_int("SELECT version FROM schema_version"), 1);
-  EXPECT_EQ(raw.query_int("SELECT count(*) FROM sqlite_master WHERE name IN ('events', 'snapshots')"), 2);
+  EXPECT_EQ(
+      raw.query_int("SELECT count(*) FROM sqlite_master WHERE name IN ('events', 'snapshots')"), 2);
 }
 
 // Goal: bad paths, foreign files and future schemas are refused with a reason, never half-opened.
@@ -36,7 +38,8 @@ TEST(sqlite_journal, open_refuses_bad_input) {
   EXPECT_EQ(open_sqlite_journal({.file = dir.file("missing/j.db")}, &error), nullptr);
   EXPECT_FALSE(error.empty());
 
-  std::ofstream(dir.file("garbage.db")) << "this is not a sqlite database, just some text that is long enough";
+  std::ofstream(dir.file("garbage.db"))
+      << "this is not a sqlite database, just some text that is long enough";
   error.clear();
   EXPECT_EQ(open_sqlite_journal({.file = dir.file("garbage.db")}, &error), nullptr);
   EXPECT_FALSE(error.empty());
@@ -47,7 +50,8 @@ TEST(sqlite_journal, open_refuses_bad_input) {
   EXPECT_EQ(open_sqlite_journal({.file = dir.file("future.db")}, &error), nullptr);
   EXPECT_NE(error.find("schema_version"), std::string::npos) << error;
 
-  EXPECT_EQ(open_sqlite_journal({.file = ""}, nullptr), nullptr);  // a null error pointer is allowed
+  EXPECT_EQ(open_sqlite_journal({.file = ""}, nullptr),
+            nullptr);  // a null error pointer is allowed
 }
 
 // Goal: appended events read back field for field, chained by hash, binary payloads intact.
@@ -74,8 +78,8 @@ TEST(sqlite_journal, append_then_read_round_trip) {
     EXPECT_EQ(event.payload, request.events[i].payload);
     EXPECT_EQ(event.recorded_at_ms, request.events[i].recorded_at_ms);
     EXPECT_EQ(event.prev_hash, i == 0 ? std::string(genesis_hash) : read.events[i - 1].hash);
-    EXPECT_EQ(event.hash, event_hash({event.prev_hash, event.stream_id, event.version, event.event_type,
-                                      event.recorded_at_ms, event.payload}));
+    EXPECT_EQ(event.hash, event_hash({event.prev_hash, event.stream_id, event.version,
+                                      event.event_type, event.recorded_at_ms, event.payload}));
   }
   const stream_read unknown = store->read_stream("pay-unknown");
   EXPECT_TRUE(unknown.ok);
@@ -96,7 +100,8 @@ TEST(sqlite_journal, reopen_continues_the_stream) {
   EXPECT_TRUE(store->verify().ok);
 }
 
-// Goal: a stale expected_version fails alone with the stream's real version; the rest of the batch commits.
+// Goal: a stale expected_version fails alone with the stream's real version; the rest of the batch
+// commits.
 TEST(sqlite_journal, version_conflict_fails_alone) {
   temp_dir dir;
   auto store = open_journal(dir.file("j.db"));
@@ -112,14 +117,16 @@ TEST(sqlite_journal, version_conflict_fails_alone) {
   EXPECT_EQ(results[2].status, append_status::committed);
   EXPECT_EQ(results[2].last_version, 2);
   EXPECT_EQ(results[3].status, append_status::version_conflict);  // negative: no stream is there
-  EXPECT_EQ(results[4].status, append_status::version_conflict);  // ahead of a stream that does not exist
+  EXPECT_EQ(results[4].status,
+            append_status::version_conflict);  // ahead of a stream that does not exist
   EXPECT_EQ(results[4].last_version, 0);
   EXPECT_EQ(store->read_stream("b").events.size(), 2U);
   EXPECT_TRUE(store->read_stream("d").events.empty());
   EXPECT_EQ(store->read_stream("c").events.size(), 2U);
 }
 
-// Goal: two requests for one stream in one batch apply in order; a duplicate of the same version loses.
+// Goal: two requests for one stream in one batch apply in order; a duplicate of the same version
+// loses.
 TEST(sqlite_journal, same_stream_twice_in_one_batch) {
   temp_dir dir;
   auto store = open_journal(dir.file("j.db"));
@@ -147,8 +154,8 @@ TEST(sqlite_journal, same_stream_twice_in_one_batch) {
 TEST(sqlite_journal, malformed_and_empty_requests) {
   temp_dir dir;
   auto store = open_journal(dir.file("j.db"));
-  const std::vector batch{make_request("", 0, 1), make_request("ok", 0, 1), make_request("ok", 1, 0),
-                          make_request("ok", 0, 0)};
+  const std::vector batch{make_request("", 0, 1), make_request("ok", 0, 1),
+                          make_request("ok", 1, 0), make_request("ok", 0, 0)};
   const std::vector<append_result> results = store->append_batch(batch);
   ASSERT_EQ(results.size(), 4U);
   EXPECT_EQ(results[0].status, append_status::storage_error);
@@ -160,14 +167,17 @@ TEST(sqlite_journal, malformed_and_empty_requests) {
   EXPECT_TRUE(store->append_batch({}).empty());
 }
 
-// Goal: a storage failure inside the transaction answers every request with storage_error and writes nothing.
+// Goal: a storage failure inside the transaction answers every request with storage_error and
+// writes nothing.
 TEST(sqlite_journal, storage_failure_rolls_back_the_whole_batch) {
   temp_dir dir;
   auto store = open_journal(dir.file("j.db"));
   raw_db raw(dir.file("j.db"));
-  raw.exec("CREATE TRIGGER fail_boom BEFORE INSERT ON events WHEN NEW.stream_id = 'boom' "
-           "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
-  const std::vector batch{make_request("a", 0, 2), make_request("boom", 0, 1), make_request("c", 0, 1)};
+  raw.exec(
+      "CREATE TRIGGER fail_boom BEFORE INSERT ON events WHEN NEW.stream_id = 'boom' "
+      "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+  const std::vector batch{make_request("a", 0, 2), make_request("boom", 0, 1),
+                          make_request("c", 0, 1)};
   const std::vector<append_result> results = store->append_batch(batch);
   ASSERT_EQ(results.size(), 3U);
   for (const append_result& result : results) {
@@ -198,7 +208,8 @@ TEST(sqlite_journal, snapshot_plus_tail) {
   EXPECT_EQ(read.events[0].version, 4);
   EXPECT_EQ(read.events[1].version, 5);
 
-  EXPECT_TRUE(store->save_snapshot({"s", 2, "state@2"}));  // older: accepted but the newer one stays
+  EXPECT_TRUE(
+      store->save_snapshot({"s", 2, "state@2"}));  // older: accepted but the newer one stays
   EXPECT_EQ(store->read_stream("s").snapshot->version, 3);
   EXPECT_TRUE(store->save_snapshot({"s", 5, "state@5"}));
   read = store->read_stream("s");
