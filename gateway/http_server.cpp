@@ -6,6 +6,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <algorithm>
 #include <optional>
 #include <random>
 
@@ -61,7 +62,7 @@ bool is_json_content_type(std::string_view ct) {
 class session : public std::enable_shared_from_this<session> {
  public:
   session(tcp::socket socket, std::shared_ptr<server_shared> shared)
-      : stream_(std::move(socket)), shared_(std::move(shared)), timer_(stream_.get_executor()) {
+      : stream_(std::move(socket)), shared_(std::move(shared)) {
     ++shared_->sessions;
   }
   ~session() { --shared_->sessions; }
@@ -153,17 +154,8 @@ class session : public std::enable_shared_from_this<session> {
           asio::post(self->stream_.get_executor(),
                      [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
         });
-    arm_deadline(ex);
+    shared_->deadlines.push(std::chrono::steady_clock::now() + shared_->options.request_timeout, ex);
     match.found->run(ex);
-  }
-
-  /// The request's deadline: a handler that has not answered by then yields 504.
-  void arm_deadline(const exchange_ptr& ex) {
-    timer_.expires_after(shared_->options.request_timeout);
-    timer_.async_wait([ex](beast::error_code ec) {
-      if (ec) return;  // cancelled: the response was written
-      ex->expire();
-    });
   }
 
   /// Answers an error found before routing and closes: the stream may be mid-message.
@@ -177,7 +169,6 @@ class session : public std::enable_shared_from_this<session> {
   }
 
   void write(http_response res) {
-    timer_.cancel();
     bool close_after = !keep_alive_ || shared_->draining;
     res.version(version_);
     res.keep_alive(!close_after);
@@ -211,7 +202,6 @@ class session : public std::enable_shared_from_this<session> {
 
   beast::tcp_stream stream_;
   std::shared_ptr<server_shared> shared_;
-  asio::steady_timer timer_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http_response> response_;
@@ -228,7 +218,10 @@ class session : public std::enable_shared_from_this<session> {
 
 http_server::http_server(asio::io_context& ioc, server_options options, const route_table& routes,
                          http_metrics& metrics)
-    : ioc_(ioc), shared_(std::make_shared<server_shared>()), acceptor_(asio::make_strand(ioc)) {
+    : ioc_(ioc),
+      shared_(std::make_shared<server_shared>()),
+      acceptor_(asio::make_strand(ioc)),
+      sweep_timer_(ioc) {
   shared_->options = std::move(options);
   shared_->routes = &routes;
   shared_->metrics = &metrics;
@@ -265,6 +258,38 @@ std::uint16_t http_server::port() const {
 
 void http_server::start_accepting() {
   do_accept();
+  sweep_deadlines();
+}
+
+/// How often expired requests are looked for: a tenth of the timeout, at most every 50 ms.
+static std::chrono::milliseconds sweep_period(std::chrono::milliseconds timeout) {
+  return std::clamp(timeout / 10, std::chrono::milliseconds(1), std::chrono::milliseconds(50));
+}
+
+void http_server::sweep_deadlines() {
+  sweep_timer_.expires_after(sweep_period(shared_->options.request_timeout));
+  sweep_timer_.async_wait([this](beast::error_code ec) {
+    if (ec) return;
+    shared_->deadlines.expire_until(std::chrono::steady_clock::now());
+    sweep_deadlines();
+  });
+}
+
+void deadline_queue::push(clock::time_point deadline, std::weak_ptr<exchange> ex) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  queue_.emplace_back(deadline, std::move(ex));
+}
+
+void deadline_queue::expire_until(clock::time_point now) {
+  std::vector<exchange_ptr> expired;
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    while (!queue_.empty() && queue_.front().first <= now) {
+      if (auto ex = queue_.front().second.lock()) expired.push_back(std::move(ex));
+      queue_.pop_front();
+    }
+  }
+  for (auto& ex : expired) ex->expire();  // a no-op for requests already answered
 }
 
 void http_server::do_accept() {
