@@ -16,8 +16,9 @@ struct entity_options {
   std::size_t max_restarts = 5;
   std::chrono::milliseconds restart_window{10'000};
   /// ...after which it is quarantined (answers entity_unavailable) until the window passes.
-  /// An append or read the journal has not answered within this long fails the entity, which
-  /// then restarts from the journal instead of waiting forever on a lost reply.
+  /// An append or read the journal writer has not answered within this long is failed by the
+  /// journal actor (storage_unavailable), so the entity restarts from the journal instead of
+  /// waiting forever on a stuck disk.
   std::chrono::milliseconds journal_timeout{30'000};
 };
 

@@ -6,15 +6,43 @@
 
 namespace payorch::actors {
 
+namespace {
+
+using self_ptr = journal_actor::stateful_pointer<journal_state>;
+
+/// How often requests are checked against `answer_within`.
+constexpr auto sweep_every = std::chrono::seconds(1);
+
+/// Fails every request that has waited longer than `answer_within` (the writer is stuck).
+template <class Map>
+void expire(Map& pending, caf::actor_clock::time_point now, caf::timespan limit) {
+  for (auto i = pending.begin(); i != pending.end();) {
+    if (now - i->second.since < limit) {
+      ++i;
+      continue;
+    }
+    i->second.promise.deliver(
+      make_failure(errc::storage_unavailable, "the journal writer did not answer in time"));
+    i = pending.erase(i);
+  }
+}
+
+}  // namespace
+
 journal_actor::behavior_type journal_impl(journal_actor::stateful_pointer<journal_state> self,
-                                          std::shared_ptr<journal_backend> backend) {
+                                          std::shared_ptr<journal_backend> backend,
+                                          caf::timespan answer_within) {
   self->state.backend = std::move(backend);
+  self->state.answer_within = answer_within;
+  self->delayed_send(self, sweep_every, caf::tick_atom::value);
   return {
       [self](persistence::append_request& req)
           -> caf::typed_response_promise<persistence::append_result> {
         auto ticket = self->state.next_ticket++;
         auto promise = self->make_response_promise<persistence::append_result>();
-        self->state.pending_appends.emplace(ticket, promise);
+        self->state.pending_appends.emplace(
+            ticket, pending_request<persistence::append_result>{
+                        guarded_promise<persistence::append_result>{promise}, self->clock().now()});
         auto me = caf::actor_cast<journal_actor>(self);
         self->state.backend->submit(std::move(req), [me, ticket](persistence::append_result r) {
           caf::anon_send(me, append_completed{ticket, std::move(r)});
@@ -24,7 +52,9 @@ journal_actor::behavior_type journal_impl(journal_actor::stateful_pointer<journa
       [self](read_stream& req) -> caf::typed_response_promise<persistence::stream_read> {
         auto ticket = self->state.next_ticket++;
         auto promise = self->make_response_promise<persistence::stream_read>();
-        self->state.pending_reads.emplace(ticket, promise);
+        self->state.pending_reads.emplace(
+            ticket, pending_request<persistence::stream_read>{
+                        guarded_promise<persistence::stream_read>{promise}, self->clock().now()});
         auto me = caf::actor_cast<journal_actor>(self);
         self->state.backend->read(std::move(req.stream_id),
                                   [me, ticket](persistence::stream_read r) {
@@ -38,15 +68,21 @@ journal_actor::behavior_type journal_impl(journal_actor::stateful_pointer<journa
       [self](append_completed& done) {
         auto i = self->state.pending_appends.find(done.ticket);
         if (i == self->state.pending_appends.end()) return;
-        i->second.deliver(std::move(done.result));
+        i->second.promise.deliver(std::move(done.result));
         self->state.pending_appends.erase(i);
       },
       [self](read_completed& done) {
         auto i = self->state.pending_reads.find(done.ticket);
         if (i == self->state.pending_reads.end()) return;
-        i->second.deliver(std::move(done.result));
+        i->second.promise.deliver(std::move(done.result));
         self->state.pending_reads.erase(i);
       },
+    [self](caf::tick_atom) {
+      auto now = self->clock().now();
+      expire(self->state.pending_appends, now, self->state.answer_within);
+      expire(self->state.pending_reads, now, self->state.answer_within);
+      self->delayed_send(self, sweep_every, caf::tick_atom::value);
+    },
   };
 }
 

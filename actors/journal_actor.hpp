@@ -1,31 +1,47 @@
 #pragma once
 /// Spawning the journal writer actor.
 
-#include <caf/stateful_actor.hpp>
-#include <caf/typed_response_promise.hpp>
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
 
+#include <caf/actor_clock.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/timespan.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include "actors/guarded_promise.hpp"
 #include "actors/journal_protocol.hpp"
 
 namespace payorch::actors {
 
 class journal_backend;
 
+/// A request the backend has not answered yet, and when it was handed over.
+template <class T>
+struct pending_request {
+  guarded_promise<T> promise;
+  caf::actor_clock::time_point since;
+};
+
 /// State of the journal actor: promises of requests the backend has not answered yet.
 struct journal_state {
   static inline const char* name = "journal";
   std::shared_ptr<journal_backend> backend;
+  caf::timespan answer_within{};
   std::uint64_t next_ticket = 1;
-  std::unordered_map<std::uint64_t, caf::typed_response_promise<persistence::append_result>>
-      pending_appends;
-  std::unordered_map<std::uint64_t, caf::typed_response_promise<persistence::stream_read>>
-      pending_reads;
+  std::unordered_map<std::uint64_t, pending_request<persistence::append_result>> pending_appends;
+  std::unordered_map<std::uint64_t, pending_request<persistence::stream_read>> pending_reads;
 };
 
 /// The journal actor's behaviour; it never blocks: the backend answers by message.
+///
+/// Every request is answered: by the backend, with `storage_unavailable` once it has waited
+/// `answer_within` (a sweep every second, one timer for all requests), or with
+/// `entity_unavailable` if the actor stops (guarded promises). Requesters therefore need no
+/// timeout of their own.
 journal_actor::behavior_type journal_impl(journal_actor::stateful_pointer<journal_state> self,
-                                          std::shared_ptr<journal_backend> backend);
+                                          std::shared_ptr<journal_backend> backend,
+                                          caf::timespan answer_within);
 
 }  // namespace payorch::actors

@@ -8,6 +8,8 @@
 #include <caf/meta/load_callback.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/replies_to.hpp>
+#include <caf/atom.hpp>
+#include <caf/type_id.hpp>
 #include <caf/typed_actor.hpp>
 #include <cstdint>
 #include <string>
@@ -96,6 +98,6 @@ using journal_actor =
     caf::typed_actor<caf::replies_to<persistence::append_request>::with<persistence::append_result>,
                      caf::replies_to<read_stream>::with<persistence::stream_read>,
                      caf::reacts_to<persistence::snapshot_record>, caf::reacts_to<append_completed>,
-                     caf::reacts_to<read_completed>>;
+                     caf::reacts_to<read_completed>, caf::reacts_to<caf::tick_atom>>;
 
 }  // namespace payorch::actors

@@ -76,12 +76,13 @@ void maybe_snapshot(self_ptr self) {
 /// Journals `events` (already applied to the tentative state) and answers `promise` with
 /// `answer` once they are durable.
 void commit(self_ptr self, std::vector<persistence::new_event> events, pod_view answer,
-            caf::typed_response_promise<pod_view> promise) {
+            guarded_promise<pod_view> promise) {
   auto& st = self->state;
   auto expected = st.version - static_cast<std::int64_t>(events.size());
   ++st.in_flight;
   persistence::append_request req{st.pod_id, expected, std::move(events)};
-  self->request(st.journal, st.options.journal_timeout, std::move(req))
+  // No timeout here: the journal actor answers every request (see journal_actor.hpp).
+  self->request(st.journal, caf::infinite, std::move(req))
       .then(
           [self, answer, promise](persistence::append_result& r) mutable {
             auto& s = self->state;
@@ -103,7 +104,8 @@ void commit(self_ptr self, std::vector<persistence::new_event> events, pod_view 
           [self, promise](caf::error& e) mutable {
             --self->state.in_flight;
             self->state.poisoned = true;
-            promise.deliver(unavailable("journal unavailable: " + self->system().render(e)));
+            // Keep the journal's reason (storage_unavailable when the writer is stuck).
+            promise.deliver(to_error(to_failure(e)));
             maybe_exit(self);
           });
 }
@@ -161,7 +163,7 @@ pod_actor::behavior_type pod_impl(pod_actor::stateful_pointer<pod_state> self, s
   touch(self);
   // Commands wait in the mailbox until the stream is replayed: `await` suspends the behaviour.
   if (start == pod_start::recover) {
-    self->request(st.journal, options.journal_timeout, read_stream{st.pod_id})
+    self->request(st.journal, caf::infinite, read_stream{st.pod_id})
         .await([self](persistence::stream_read& read) { recover(self, read); },
                [self](caf::error& e) { self->quit(e); });
   }
@@ -182,7 +184,7 @@ pod_actor::behavior_type pod_impl(pod_actor::stateful_pointer<pod_state> self, s
         ++s.version;
         auto answer = view_of(*s.pod, s.version);
         auto promise = self->make_response_promise<pod_view>();
-        commit(self, {std::move(event)}, std::move(answer), promise);
+        commit(self, {std::move(event)}, std::move(answer), guarded_promise<pod_view>{promise});
         return promise;
       },
       [self](get_pod&) -> caf::result<pod_view> {
@@ -196,7 +198,7 @@ pod_actor::behavior_type pod_impl(pod_actor::stateful_pointer<pod_state> self, s
         auto view = view_of(*s.pod, s.version);
         if (s.committed_version >= s.version) return view;
         auto promise = self->make_response_promise<pod_view>();
-        s.reads.push_back({s.version, std::move(view), promise});
+        s.reads.push_back({s.version, std::move(view), guarded_promise<pod_view>{promise}});
         return promise;
       },
       [self](idle_check&) { on_idle_check(self); },

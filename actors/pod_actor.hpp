@@ -15,6 +15,7 @@
 #include <string>
 
 #include "actors/entity_options.hpp"
+#include "actors/guarded_promise.hpp"
 #include "actors/journal_protocol.hpp"
 #include "actors/pod_protocol.hpp"
 #include "actors/pod_record.hpp"
@@ -25,7 +26,7 @@ namespace payorch::actors {
 struct deferred_read {
   std::int64_t version;
   pod_view view;
-  caf::typed_response_promise<pod_view> promise;
+  guarded_promise<pod_view> promise;
 };
 
 struct pod_state {

@@ -7,9 +7,10 @@
 /// response back to the session's executor. A bridge instead of a requester actor per request
 /// saves a spawn and a termination (which costs a trip through CAF's clock thread) per request.
 ///
-/// The client's deadline is kept by the session's Asio timer (504). The bridge's request carries
-/// its own timeout a little later, so a reply that never comes (an entity killed mid-request)
-/// cannot leave a handler behind in the bridge.
+/// The client's deadline is kept by the server's deadline queue (504). The bridge's request has
+/// no CAF timeout (each would cost a trip through CAF's clock thread): every entity request is
+/// answered, by the entity, by CAF when the receiver is gone, or by the entity's guarded promises
+/// when it stops mid-request (actors/guarded_promise.hpp).
 
 #include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -21,7 +22,6 @@
 
 #include "actors/errors.hpp"
 #include "domain/result.hpp"
-#include "gateway/exchange.hpp"
 
 namespace caf {
 class actor_system;
@@ -44,21 +44,19 @@ namespace payorch::gateway {
 /// Spawns the bridge actor of one server; it lives until the actor system shuts down.
 caf::actor spawn_bridge(caf::actor_system& sys);
 
-/// Sends `cmd` to `target` through `bridge` for the request `ex`; `on_reply` gets the reply or
-/// the failure (on an actor thread).
+/// Sends `cmd` to `target` through `bridge`; `on_reply` gets the reply or the failure (on an actor
+/// thread).
 template <class Reply, class Handle, class Command, class OnReply>
-void ask(const caf::actor& bridge, const exchange_ptr& ex, const Handle& target, Command cmd,
-         OnReply on_reply) {
+void ask(const caf::actor& bridge, const Handle& target, Command cmd, OnReply on_reply) {
   if (!target || !bridge) {
     on_reply(
         result<Reply>(fail(errc::entity_unavailable, "the service is starting or restarting")));
     return;
   }
-  caf::timespan give_up = ex->deadline() + std::chrono::seconds(1);
   caf::anon_send(
-      bridge, bridge_job{[target, cmd = std::move(cmd), give_up,
+      bridge, bridge_job{[target, cmd = std::move(cmd),
                           on_reply = std::move(on_reply)](caf::event_based_actor* self) mutable {
-        self->request(target, give_up, std::move(cmd))
+        self->request(target, caf::infinite, std::move(cmd))
             .then([on_reply](Reply& r) mutable { on_reply(result<Reply>(std::move(r))); },
                   [on_reply](caf::error& e) mutable {
                     on_reply(result<Reply>(actors::to_failure(e)));

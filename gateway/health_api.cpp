@@ -106,7 +106,7 @@ void metrics(const api_context& ctx, const exchange_ptr& ex) {
     ex->reply(std::move(res));
   };
   // The router's counters live in the router actor; a scrape never blocks on them.
-  ask<actors::router_stats>(ctx.bridge, ex, ctx.runtime->pods(), actors::router_stats_request{},
+  ask<actors::router_stats>(ctx.bridge, ctx.runtime->pods(), actors::router_stats_request{},
                             std::move(answer));
 }
 

@@ -111,7 +111,7 @@ void create(const api_context& ctx, const exchange_ptr& ex) {
   // Until clients authenticate, the creator is recorded as anonymous.
   cmd.owner_id = "anonymous";
   cmd.requested_at_ms = ctx.now_ms();
-  ask<actors::pod_view>(ctx.bridge, ex, ctx.runtime->pods(), std::move(cmd),
+  ask<actors::pod_view>(ctx.bridge, ctx.runtime->pods(), std::move(cmd),
                         [ex](result<actors::pod_view> r) {
                           if (!r) return ex->reply_problem(problem_from(r.error()));
                           json_writer w;
@@ -133,7 +133,7 @@ void read(const api_context& ctx, const exchange_ptr& ex) {
   if (!id)
     return ex->reply_problem(make_problem(http::status::not_found, "not_found",
                                           "no pod " + std::string(ex->param("pod_id")), "pod_id"));
-  ask<actors::pod_view>(ctx.bridge, ex, ctx.runtime->pods(), actors::get_pod{id->str()},
+  ask<actors::pod_view>(ctx.bridge, ctx.runtime->pods(), actors::get_pod{id->str()},
                         [ex](result<actors::pod_view> r) {
                           if (!r) return ex->reply_problem(problem_from(r.error()));
                           json_writer w;

@@ -27,6 +27,11 @@ class faulty_backend final : public actors::journal_backend {
 
   void submit(persistence::append_request req,
               std::function<void(persistence::append_result)> done) override {
+    if (hang_next_appends > 0) {
+      --hang_next_appends;
+      hung.push_back(std::move(done));  // never answered, as with a stuck disk
+      return;
+    }
     if (fail_next_appends > 0) {
       --fail_next_appends;
       done({persistence::append_status::storage_error, 0, "injected storage fault"});
@@ -41,6 +46,8 @@ class faulty_backend final : public actors::journal_backend {
   actors::journal_health health() const override { return inner_->health(); }
 
   int fail_next_appends = 0;
+  int hang_next_appends = 0;
+  std::vector<std::function<void(persistence::append_result)>> hung;
 
  private:
   std::shared_ptr<actors::journal_backend> inner_;

@@ -117,6 +117,43 @@ TEST_F(pod_actor_test, unknown_pod_does_not_stay_in_memory) {
   EXPECT_EQ(stats().live, 1u);
 }
 
+// Goal: an append the journal writer never answers fails after the journal timeout, and the
+// pod restarts from the journal (no request waits forever on a stuck disk).
+TEST_F(pod_actor_test, stuck_journal_write_is_answered_after_timeout) {
+  backend_->hang_next_appends = 1;
+  caf::scoped_actor client{sys()};
+  auto pending = client->request(runtime_->pods(), caf::infinite, summer_trip());
+  sched().run();
+  EXPECT_EQ(backend_->hung.size(), 1u);
+  advance(options_.entities.journal_timeout + std::chrono::seconds(1));
+  std::optional<errc> code;
+  pending.receive([&](pod_view&) { code = errc::ok; },
+                  [&](caf::error& e) { code = actors::to_failure(e).code; });
+  EXPECT_EQ(code, errc::storage_unavailable);
+  EXPECT_EQ(stats().restarted, 1u);
+  EXPECT_TRUE(ask<pod_view>(runtime_->pods(), summer_trip()));
+}
+
+// Goal: when the journal actor dies mid-append, the waiting command is still answered
+// (its promise is guarded), and the supervisor restarts the journal actor.
+TEST_F(pod_actor_test, journal_crash_mid_append_still_answers) {
+  backend_->hang_next_appends = 1;
+  caf::scoped_actor client{sys()};
+  auto pending = client->request(runtime_->pods(), caf::infinite, summer_trip());
+  sched().run();
+  auto journal = sys().registry().get<caf::actor>(actors::journal_registry_name());
+  caf::anon_send_exit(journal, caf::exit_reason::unhandled_exception);  // as a crash would
+  sched().run();
+  std::optional<errc> code;
+  pending.receive([&](pod_view&) { code = errc::ok; },
+                  [&](caf::error& e) { code = actors::to_failure(e).code; });
+  EXPECT_EQ(code, errc::entity_unavailable);
+  auto restarted = sys().registry().get<caf::actor>(actors::journal_registry_name());
+  ASSERT_TRUE(restarted);
+  EXPECT_NE(restarted.address(), journal.address());
+  EXPECT_TRUE(ask<pod_view>(runtime_->pods(), summer_trip()));
+}
+
 // Goal: many pods are independent actors.
 TEST_F(pod_actor_test, pods_are_independent) {
   for (int i = 0; i < 20; ++i) {
