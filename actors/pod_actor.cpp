@@ -114,10 +114,6 @@ void touch(self_ptr self) {
   self->state.last_active = self->clock().now();
 }
 
-void schedule_idle_check(self_ptr self, caf::actor_clock::duration_type after) {
-  self->delayed_send(self, after, idle_check{});
-}
-
 /// Asks the router to forget this actor; exits once it agreed and nothing is in flight.
 void passivate(self_ptr self) {
   auto& st = self->state;
@@ -130,23 +126,17 @@ void passivate(self_ptr self) {
               self->state.passivating = true;
               maybe_exit(self);
             } else {
-              self->state.passivation_asked = false;
-              schedule_idle_check(self, self->state.options.idle_timeout);
+              self->state.passivation_asked = false;  // the router asks again later
             }
           },
           [self](caf::error&) { self->quit(); });
 }
 
+/// The router saw no command for this pod for a while; passivate unless work is pending.
 void on_idle_check(self_ptr self) {
   auto& st = self->state;
-  if (st.passivating) return;
-  auto idle_for = self->clock().now() - st.last_active;
-  if (idle_for < st.options.idle_timeout || st.in_flight > 0) {
-    auto remaining = std::chrono::duration_cast<caf::actor_clock::duration_type>(
-        st.options.idle_timeout - idle_for);
-    schedule_idle_check(self, std::max(remaining, caf::actor_clock::duration_type{1'000'000}));
-    return;
-  }
+  if (st.passivating || st.in_flight > 0) return;
+  if (self->clock().now() - st.last_active < st.options.idle_timeout) return;
   passivate(self);
 }
 
@@ -167,7 +157,6 @@ pod_actor::behavior_type pod_impl(pod_actor::stateful_pointer<pod_state> self, s
         .await([self](persistence::stream_read& read) { recover(self, read); },
                [self](caf::error& e) { self->quit(e); });
   }
-  schedule_idle_check(self, options.idle_timeout);
   return {
       [self](create_pod& cmd) -> caf::result<pod_view> {
         touch(self);

@@ -7,6 +7,8 @@
 
 #include <caf/meta/type_name.hpp>
 #include <caf/replies_to.hpp>
+#include <caf/atom.hpp>
+#include <caf/type_id.hpp>
 #include <caf/typed_actor.hpp>
 #include <cstdint>
 #include <string>
@@ -80,7 +82,7 @@ typename Inspector::result_type inspect(Inspector& f, passivate_pod& x) {
   return f(caf::meta::type_name("passivate_pod"), x.pod_id);
 }
 
-/// A pod actor's periodic self-message to check whether it has been idle long enough.
+/// The router's hint to a pod that no command reached it for `idle_timeout`.
 struct idle_check {
   std::uint64_t generation = 0;
 };
@@ -123,6 +125,7 @@ using pod_router_actor =
     caf::typed_actor<caf::replies_to<create_pod>::with<pod_view>,
                      caf::replies_to<get_pod>::with<pod_view>,
                      caf::replies_to<passivate_pod>::with<bool>,
-                     caf::replies_to<router_stats_request>::with<router_stats>>;
+                     caf::replies_to<router_stats_request>::with<router_stats>,
+                     caf::reacts_to<caf::tick_atom>>;
 
 }  // namespace payorch::actors

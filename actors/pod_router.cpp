@@ -25,7 +25,7 @@ pod_actor spawn_pod(self_ptr self, const std::string& id, caf::atom_value journa
   auto me = caf::actor_cast<pod_router_actor>(self);
   auto pod = self->spawn(pod_impl, id, journal, me, self->state.options, start);
   self->link_to(pod);
-  self->state.live.emplace(id, pod);
+  self->state.live.emplace(id, pod_router_state::live_pod{pod, self->clock().now()});
   self->state.ids_by_addr.emplace(pod.address(), id);
   ++self->state.stats.spawned;
   return pod;
@@ -35,7 +35,10 @@ pod_actor spawn_pod(self_ptr self, const std::string& id, caf::atom_value journa
 caf::expected<pod_actor> pod_for(self_ptr self, const std::string& id, caf::atom_value journal_name,
                                  pod_start start) {
   auto& st = self->state;
-  if (auto i = st.live.find(id); i != st.live.end()) return i->second;
+  if (auto i = st.live.find(id); i != st.live.end()) {
+    i->second.last_routed = self->clock().now();
+    return i->second.actor;
+  }
   if (auto r = st.restarts.find(id); r != st.restarts.end()) {
     if (r->second.exhausted(self->clock().now())) {
       return make_failure(errc::entity_unavailable,
@@ -56,7 +59,7 @@ void on_exit(self_ptr self, caf::exit_msg& dm, caf::atom_value journal_name) {
   auto id = std::move(i->second);
   st.ids_by_addr.erase(i);
   auto live = st.live.find(id);
-  if (live != st.live.end() && live->second.address() == dm.source) st.live.erase(live);
+  if (live != st.live.end() && live->second.actor.address() == dm.source) st.live.erase(live);
   if (!dm.reason || dm.reason == caf::exit_reason::normal) return;
   // A crash: restart eagerly (the new actor recovers from the journal) while the budget lasts.
   if (budget_of(self, id).try_restart(self->clock().now())) {
@@ -79,12 +82,18 @@ caf::result<pod_view> route(self_ptr self, Command& cmd, caf::atom_value journal
   return self->delegate(*pod, std::move(cmd));
 }
 
+/// How often idle pods are looked for: a quarter of the idle timeout (at least 1 ms).
+caf::timespan sweep_period(const entity_options& options) {
+  return std::max<caf::timespan>(options.idle_timeout / 4, std::chrono::milliseconds(1));
+}
+
 }  // namespace
 
 pod_router_actor::behavior_type pod_router_impl(
     pod_router_actor::stateful_pointer<pod_router_state> self, caf::atom_value journal_name,
     entity_options options) {
   self->state.options = options;
+  self->delayed_send(self, sweep_period(options), caf::tick_atom::value);
   // Pods are linked, so they stop with the router; trapping exits turns a pod's crash into a
   // message here instead of taking the router down.
   self->set_exit_handler(
@@ -100,7 +109,8 @@ pod_router_actor::behavior_type pod_router_impl(
         auto& st = self->state;
         auto i = st.live.find(req.pod_id);
         auto sender = self->current_sender();
-        if (i == st.live.end() || !sender || i->second.address() != sender->address()) return false;
+        if (i == st.live.end() || !sender || i->second.actor.address() != sender->address())
+          return false;
         st.live.erase(i);
         st.ids_by_addr.erase(sender->address());
         ++st.stats.passivated;
@@ -110,6 +120,13 @@ pod_router_actor::behavior_type pod_router_impl(
         auto s = self->state.stats;
         s.live = self->state.live.size();
         return s;
+      },
+      [self](caf::tick_atom) {
+        auto now = self->clock().now();
+        for (auto& [id, pod] : self->state.live)
+          if (now - pod.last_routed >= self->state.options.idle_timeout)
+            self->send(pod.actor, idle_check{});
+        self->delayed_send(self, sweep_period(self->state.options), caf::tick_atom::value);
       },
   };
 }

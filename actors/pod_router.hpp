@@ -5,6 +5,10 @@
 /// passivates, and restarts it when it crashes, at most `max_restarts` times within
 /// `restart_window`; past that the pod is quarantined and answers entity_unavailable until the
 /// window passes (the escalation an entity gets: one sick pod must not take the node down).
+///
+/// Idleness is tracked here, where every command passes: a sweep every quarter of the idle
+/// timeout sends `idle_check` to pods no command reached for `idle_timeout`, and the pod asks to
+/// be passivated unless work is pending. One timer for all pods instead of one per pod.
 
 #include <caf/actor_addr.hpp>
 #include <caf/stateful_actor.hpp>
@@ -21,7 +25,11 @@ namespace payorch::actors {
 struct pod_router_state {
   static inline const char* name = "pod_router";
   entity_options options;
-  std::unordered_map<std::string, pod_actor> live;
+  struct live_pod {
+    pod_actor actor;
+    caf::actor_clock::time_point last_routed;
+  };
+  std::unordered_map<std::string, live_pod> live;
   std::unordered_map<caf::actor_addr, std::string> ids_by_addr;
   std::unordered_map<std::string, restart_budget> restarts;
   router_stats stats;
