@@ -8,6 +8,7 @@
 #include <string_view>
 #include <utility>
 
+#include "domain/fwd.hpp"
 #include "domain/result.hpp"
 
 namespace payorch {
@@ -80,13 +81,7 @@ struct campaign_tag {
   static constexpr std::string_view prefix = "cmp_";
 };
 
-using pod_id = strong_id<pod_tag>;
-using payment_id = strong_id<payment_tag>;
-using pledge_id = strong_id<pledge_tag>;
-using payout_id = strong_id<payout_tag>;
-using event_id = strong_id<event_tag>;
-using saga_id = strong_id<saga_tag>;
-using campaign_id = strong_id<campaign_tag>;
+// The aliases (pod_id, payment_id, ...) are declared once, in domain/fwd.hpp.
 
 }  // namespace payorch
 
