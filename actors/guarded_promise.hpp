@@ -6,11 +6,10 @@
 /// copy goes (the actor stopped, its pending handlers were destroyed), the requester still gets
 /// an answer. That is what lets requests to entities go without a CAF timeout each.
 
+#include <caf/typed_response_promise.hpp>
 #include <memory>
 #include <string>
 #include <utility>
-
-#include <caf/typed_response_promise.hpp>
 
 #include "actors/errors.hpp"
 
@@ -21,7 +20,7 @@ class guarded_promise {
  public:
   guarded_promise() = default;
   explicit guarded_promise(caf::typed_response_promise<T> promise)
-    : state_(std::make_shared<guard>(std::move(promise))) {}
+      : state_(std::make_shared<guard>(std::move(promise))) {}
 
   /// Delivers a value or an error; later deliveries through any copy are ignored.
   template <class U>
@@ -40,7 +39,8 @@ class guarded_promise {
     guard& operator=(const guard&) = delete;
     ~guard() {
       if (!delivered && promise.pending())
-        promise.deliver(make_failure(errc::entity_unavailable, "the actor stopped before answering"));
+        promise.deliver(
+            make_failure(errc::entity_unavailable, "the actor stopped before answering"));
     }
     caf::typed_response_promise<T> promise;
     bool delivered = false;

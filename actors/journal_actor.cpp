@@ -22,7 +22,7 @@ void expire(Map& pending, caf::actor_clock::time_point now, caf::timespan limit)
       continue;
     }
     i->second.promise.deliver(
-      make_failure(errc::storage_unavailable, "the journal writer did not answer in time"));
+        make_failure(errc::storage_unavailable, "the journal writer did not answer in time"));
     i = pending.erase(i);
   }
 }
@@ -77,12 +77,12 @@ journal_actor::behavior_type journal_impl(journal_actor::stateful_pointer<journa
         i->second.promise.deliver(std::move(done.result));
         self->state.pending_reads.erase(i);
       },
-    [self](caf::tick_atom) {
-      auto now = self->clock().now();
-      expire(self->state.pending_appends, now, self->state.answer_within);
-      expire(self->state.pending_reads, now, self->state.answer_within);
-      self->delayed_send(self, sweep_every, caf::tick_atom::value);
-    },
+      [self](caf::tick_atom) {
+        auto now = self->clock().now();
+        expire(self->state.pending_appends, now, self->state.answer_within);
+        expire(self->state.pending_reads, now, self->state.answer_within);
+        self->delayed_send(self, sweep_every, caf::tick_atom::value);
+      },
   };
 }
 

@@ -1,14 +1,13 @@
 #pragma once
 /// Spawning the journal writer actor.
 
-#include <cstdint>
-#include <memory>
-#include <unordered_map>
-
 #include <caf/actor_clock.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/timespan.hpp>
 #include <caf/typed_response_promise.hpp>
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
 
 #include "actors/guarded_promise.hpp"
 #include "actors/journal_protocol.hpp"

@@ -5,10 +5,10 @@
 /// inline store in deterministic tests). It holds each requester's promise until the backend says
 /// the batch holding the request is durable, so a reply always means "committed".
 
+#include <caf/atom.hpp>
 #include <caf/meta/load_callback.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/replies_to.hpp>
-#include <caf/atom.hpp>
 #include <caf/type_id.hpp>
 #include <caf/typed_actor.hpp>
 #include <cstdint>

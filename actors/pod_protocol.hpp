@@ -5,9 +5,9 @@
 /// pod actor validates them against the domain rules, so a command from any source (HTTP, bus,
 /// a peer node) meets the same checks.
 
+#include <caf/atom.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/replies_to.hpp>
-#include <caf/atom.hpp>
 #include <caf/type_id.hpp>
 #include <caf/typed_actor.hpp>
 #include <cstdint>
@@ -121,11 +121,9 @@ using pod_actor =
                      caf::replies_to<get_pod>::with<pod_view>, caf::reacts_to<idle_check>>;
 
 /// Routes pod commands to the pod's actor, spawning, recovering and restarting it as needed.
-using pod_router_actor =
-    caf::typed_actor<caf::replies_to<create_pod>::with<pod_view>,
-                     caf::replies_to<get_pod>::with<pod_view>,
-                     caf::replies_to<passivate_pod>::with<bool>,
-                     caf::replies_to<router_stats_request>::with<router_stats>,
-                     caf::reacts_to<caf::tick_atom>>;
+using pod_router_actor = caf::typed_actor<
+    caf::replies_to<create_pod>::with<pod_view>, caf::replies_to<get_pod>::with<pod_view>,
+    caf::replies_to<passivate_pod>::with<bool>,
+    caf::replies_to<router_stats_request>::with<router_stats>, caf::reacts_to<caf::tick_atom>>;
 
 }  // namespace payorch::actors

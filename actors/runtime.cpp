@@ -113,8 +113,8 @@ std::unique_ptr<actor_runtime> actor_runtime::start(const runtime_options& optio
   auto entities = options.entities;
   std::vector<child_spec> children{
       {journal_registry_name(),
-       [backend, answer_within = caf::timespan(entities.journal_timeout)](
-           caf::event_based_actor* sup) {
+       [backend,
+        answer_within = caf::timespan(entities.journal_timeout)](caf::event_based_actor* sup) {
          return caf::actor_cast<caf::actor>(sup->spawn(journal_impl, backend, answer_within));
        }},
       {pods_registry_name(),

@@ -91,10 +91,11 @@ void metrics(const api_context& ctx, const exchange_ptr& ex) {
   auto answer = [ctx, ex](result<actors::router_stats> entities) {
     std::string out;
     ctx.metrics->render(out);
-    out += "# HELP payorch_http_requests_in_flight Requests read and not yet answered.\n"
-           "# TYPE payorch_http_requests_in_flight gauge\n"
-           "payorch_http_requests_in_flight " +
-           std::to_string(ctx.in_flight()) + "\n";
+    out +=
+        "# HELP payorch_http_requests_in_flight Requests read and not yet answered.\n"
+        "# TYPE payorch_http_requests_in_flight gauge\n"
+        "payorch_http_requests_in_flight " +
+        std::to_string(ctx.in_flight()) + "\n";
     render_journal_metrics(ctx.runtime->journal(), out);
     if (entities)
       render_entity_metrics(*entities, out);

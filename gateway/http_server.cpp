@@ -1,12 +1,12 @@
 #include "gateway/http_server.hpp"
 
+#include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <algorithm>
 #include <optional>
 #include <random>
 
@@ -154,7 +154,8 @@ class session : public std::enable_shared_from_this<session> {
           asio::post(self->stream_.get_executor(),
                      [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
         });
-    shared_->deadlines.push(std::chrono::steady_clock::now() + shared_->options.request_timeout, ex);
+    shared_->deadlines.push(std::chrono::steady_clock::now() + shared_->options.request_timeout,
+                            ex);
     match.found->run(ex);
   }
 

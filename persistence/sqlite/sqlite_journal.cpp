@@ -148,7 +148,13 @@ sqlite_journal::request_outcome sqlite_journal::append_one(const append_request&
   if (request.expected_version > room)
     return {storage_failure("invalid request: version overflow"), false};
 
-  const std::optional<stream_head> head = read_head(request.stream_id);
+  // A request for a new stream (expected version 0) skips the head lookup: versions start at 1
+  // without gaps, so if the stream has any event, inserting version 1 violates the unique key
+  // and the request fails alone as a conflict below. Creates are most appends to new streams.
+  // (A request without events only checks the version, so it still reads the head.)
+  const bool new_stream = request.expected_version == 0 && !request.events.empty();
+  const std::optional<stream_head> head =
+      new_stream ? std::optional<stream_head>(stream_head{0, {}}) : read_head(request.stream_id);
   if (!head) return abort_with("read head of " + request.stream_id);
   if (head->version != request.expected_version) {
     return {{append_status::version_conflict, head->version,

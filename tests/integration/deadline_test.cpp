@@ -102,8 +102,8 @@ TEST_F(deadline, sigterm_drains_in_flight_requests_before_exit) {
   journal_write_lock lock(server->data_dir() / "journal.sqlite");
   ASSERT_TRUE(lock.held()) << lock.error();
   http_connection pending(server->port());
-  ASSERT_TRUE(pending.send_raw(serialise(json_post("/pods", std::string(summer_trip_body)),
-                                         server->port())));
+  ASSERT_TRUE(pending.send_raw(
+      serialise(json_post("/pods", std::string(summer_trip_body)), server->port())));
   // The create is in flight once the gauge counts it beside the scrape itself.
   bool in_flight = false;
   for (int i = 0; i < 500 && !in_flight; ++i)

@@ -66,7 +66,8 @@ TEST_F(pod_actor_test, idle_pod_passivates_and_recovers) {
   // The router sweeps for idle pods every quarter of the idle timeout.
   advance(options_.entities.idle_timeout / 2);
   EXPECT_EQ(stats().live, 1u);  // not idle long enough yet
-  for (int i = 0; i < 3; ++i) advance(options_.entities.idle_timeout / 4 + std::chrono::milliseconds(1));
+  for (int i = 0; i < 3; ++i)
+    advance(options_.entities.idle_timeout / 4 + std::chrono::milliseconds(1));
   EXPECT_EQ(stats().live, 0u);
   EXPECT_EQ(stats().passivated, 1u);
   auto read = ask<pod_view>(runtime_->pods(), get_pod{pod_a});

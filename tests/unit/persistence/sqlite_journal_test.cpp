@@ -125,6 +125,22 @@ TEST(sqlite_journal, version_conflict_fails_alone) {
   EXPECT_EQ(store->read_stream("c").events.size(), 2U);
 }
 
+// Goal: "create" (expected version 0) on a stream that already has events is a conflict that
+// fails alone and writes nothing, even though new streams skip the head lookup.
+TEST(sqlite_journal, create_on_existing_stream_conflicts) {
+  temp_dir dir;
+  auto store = open_journal(dir.file("j.db"));
+  append_one(*store, make_request("b", 0, 2));
+  const std::vector batch{make_request("b", 0, 1), make_request("fresh", 0, 1)};
+  const std::vector<append_result> results = store->append_batch(batch);
+  ASSERT_EQ(results.size(), 2U);
+  EXPECT_EQ(results[0].status, append_status::version_conflict);
+  EXPECT_EQ(results[0].last_version, 2);
+  EXPECT_EQ(results[1].status, append_status::committed);
+  EXPECT_EQ(store->read_stream("b").events.size(), 2U);
+  EXPECT_TRUE(store->verify().ok);
+}
+
 // Goal: two requests for one stream in one batch apply in order; a duplicate of the same version
 // loses.
 TEST(sqlite_journal, same_stream_twice_in_one_batch) {
