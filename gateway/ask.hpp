@@ -41,6 +41,20 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(payorch::gateway::bridge_job)
 
 namespace payorch::gateway {
 
+namespace detail {
+
+/// Runs a reply callback on the bridge; an exception (out of memory while building the response)
+/// is contained, since CAF 0.17 would stop the bridge, and with it every later request.
+template <class OnReply, class Result>
+void call_safely(OnReply& on_reply, Result&& r) {
+  try {
+    on_reply(std::forward<Result>(r));
+  } catch (...) {
+  }
+}
+
+}  // namespace detail
+
 /// Spawns the bridge actor of one server; it lives until the actor system shuts down.
 caf::actor spawn_bridge(caf::actor_system& sys);
 
@@ -53,15 +67,17 @@ void ask(const caf::actor& bridge, const Handle& target, Command cmd, OnReply on
         result<Reply>(fail(errc::entity_unavailable, "the service is starting or restarting")));
     return;
   }
-  caf::anon_send(
-      bridge, bridge_job{[target, cmd = std::move(cmd),
-                          on_reply = std::move(on_reply)](caf::event_based_actor* self) mutable {
-        self->request(target, caf::infinite, std::move(cmd))
-            .then([on_reply](Reply& r) mutable { on_reply(result<Reply>(std::move(r))); },
-                  [on_reply](caf::error& e) mutable {
-                    on_reply(result<Reply>(actors::to_failure(e)));
-                  });
-      }});
+  caf::anon_send(bridge, bridge_job{[target, cmd = std::move(cmd), on_reply = std::move(on_reply)](
+                                        caf::event_based_actor* self) mutable {
+                   self->request(target, caf::infinite, std::move(cmd))
+                       .then(
+                           [on_reply](Reply& r) mutable {
+                             detail::call_safely(on_reply, result<Reply>(std::move(r)));
+                           },
+                           [on_reply](caf::error& e) mutable {
+                             detail::call_safely(on_reply, result<Reply>(actors::to_failure(e)));
+                           });
+                 }});
 }
 
 }  // namespace payorch::gateway

@@ -8,7 +8,15 @@ namespace payorch::gateway {
 namespace {
 
 caf::behavior bridge_impl(caf::event_based_actor* self, int /*CAF 0.17 needs an argument*/) {
-  return {[self](bridge_job& job) { job.run(self); }};
+  // Every request of the server goes through this actor, so a job that throws (out of memory
+  // while sending) must not stop it: that request gets its 504 at the deadline and the bridge
+  // goes on. (CAF 0.17 stops an actor on any exception its handlers let through.)
+  return {[self](bridge_job& job) {
+    try {
+      job.run(self);
+    } catch (...) {
+    }
+  }};
 }
 
 }  // namespace
