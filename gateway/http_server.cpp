@@ -148,12 +148,15 @@ class session : public std::enable_shared_from_this<session> {
           version_));
     }
     auto self = shared_from_this();
-    auto ex = std::make_shared<exchange>(
+    // Not make_shared: the deadline queue holds a weak reference for up to the request timeout,
+    // and with make_shared that would keep the whole exchange's storage allocated, not just the
+    // small control block.
+    auto ex = exchange_ptr(new exchange(
         std::move(req), std::move(match.params), request_id_, shared_->options.request_timeout,
         [self](http_response res) {
           asio::post(self->stream_.get_executor(),
                      [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
-        });
+        }));
     shared_->deadlines.push(std::chrono::steady_clock::now() + shared_->options.request_timeout,
                             ex);
     match.found->run(ex);
