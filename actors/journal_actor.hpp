@@ -7,7 +7,9 @@
 #include <caf/typed_response_promise.hpp>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <unordered_map>
+#include <vector>
 
 #include "actors/guarded_promise.hpp"
 #include "actors/journal_protocol.hpp"
@@ -23,11 +25,26 @@ struct pending_request {
   caf::actor_clock::time_point since;
 };
 
+/// Collects the answers of a batch on the writer thread and hands them to the journal actor in
+/// one message when the batch is done (or at once for answers given synchronously).
+class completion_sink {
+ public:
+  explicit completion_sink(journal_actor journal) : journal_(std::move(journal)) {}
+  void add(std::uint64_t ticket, persistence::append_result result);
+  void flush();
+
+ private:
+  journal_actor journal_;
+  std::mutex mutex_;
+  std::vector<append_completed> items_;  // guarded by mutex_
+};
+
 /// State of the journal actor: promises of requests the backend has not answered yet.
 struct journal_state {
   static inline const char* name = "journal";
   std::shared_ptr<journal_backend> backend;
   caf::timespan answer_within{};
+  std::shared_ptr<completion_sink> completions;
   std::uint64_t next_ticket = 1;
   std::unordered_map<std::uint64_t, pending_request<persistence::append_result>> pending_appends;
   std::unordered_map<std::uint64_t, pending_request<persistence::stream_read>> pending_reads;

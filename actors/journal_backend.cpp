@@ -21,6 +21,8 @@ class threaded_backend final : public journal_backend {
 
   void snapshot(persistence::snapshot_record snap) override { writer_->snapshot(std::move(snap)); }
 
+  void after_batch(std::function<void()> hook) override { writer_->after_batch(std::move(hook)); }
+
   journal_health health() const override {
     auto s = writer_->stats();
     journal_health h;

@@ -39,6 +39,9 @@ class journal_backend {
   /// Stores a snapshot; failures are only logged, since the events stay the source of truth.
   virtual void snapshot(persistence::snapshot_record snap) = 0;
   virtual journal_health health() const = 0;
+  /// Runs `hook` after the callbacks of every batch (on the thread that ran them). Backends that
+  /// answer inline have no batches and ignore it.
+  virtual void after_batch(std::function<void()> /*hook*/) {}
 };
 
 /// The production backend: the group-commit writer thread over a journal store.

@@ -82,6 +82,17 @@ typename Inspector::result_type inspect(Inspector& f, append_completed& x) {
   return f(caf::meta::type_name("append_completed"), x.ticket, x.result);
 }
 
+/// The answers to every append of one committed batch, sent once per batch by the writer thread
+/// (one cross-thread message per batch instead of one per append).
+struct appends_completed {
+  std::vector<append_completed> items;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, appends_completed& x) {
+  return f(caf::meta::type_name("appends_completed"), x.items);
+}
+
 /// The backend's answer to one read, sent by the writer thread back to the journal actor.
 struct read_completed {
   std::uint64_t ticket = 0;
@@ -97,7 +108,8 @@ typename Inspector::result_type inspect(Inspector& f, read_completed& x) {
 using journal_actor =
     caf::typed_actor<caf::replies_to<persistence::append_request>::with<persistence::append_result>,
                      caf::replies_to<read_stream>::with<persistence::stream_read>,
-                     caf::reacts_to<persistence::snapshot_record>, caf::reacts_to<append_completed>,
-                     caf::reacts_to<read_completed>, caf::reacts_to<caf::tick_atom>>;
+                     caf::reacts_to<persistence::snapshot_record>,
+                     caf::reacts_to<appends_completed>, caf::reacts_to<read_completed>,
+                     caf::reacts_to<caf::tick_atom>>;
 
 }  // namespace payorch::actors

@@ -25,5 +25,6 @@ CAF_ADD_TYPE_ID(payorch, (payorch::actors::passivate_pod))
 CAF_ADD_TYPE_ID(payorch, (payorch::actors::idle_check))
 CAF_ADD_TYPE_ID(payorch, (payorch::actors::router_stats_request))
 CAF_ADD_TYPE_ID(payorch, (payorch::actors::router_stats))
+CAF_ADD_TYPE_ID(payorch, (payorch::actors::appends_completed))
 
 CAF_END_TYPE_ID_BLOCK(payorch)

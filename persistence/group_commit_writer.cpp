@@ -178,6 +178,17 @@ void group_commit_writer::commit(std::deque<pending_append>& batch) {
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (batch[i].done) batch[i].done(std::move(results[i]));
   }
+  std::function<void()> hook;
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    hook = after_batch_;
+  }
+  if (hook) hook();
+}
+
+void group_commit_writer::after_batch(std::function<void()> hook) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  after_batch_ = std::move(hook);
 }
 
 void group_commit_writer::serve(side_job& job) {

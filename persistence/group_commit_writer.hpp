@@ -66,6 +66,10 @@ class group_commit_writer {
   /// Saves a snapshot between batches; fire and forget (a failure only loses an optimisation).
   void snapshot(snapshot_record record);
 
+  /// Runs `hook` on the writer thread after the callbacks of every batch, so a caller can hand a
+  /// batch's results to another thread at once instead of one by one. Replaces any earlier hook.
+  void after_batch(std::function<void()> hook);
+
   /// Runs `job` on the writer thread between batches, for store calls the writer does not wrap.
   ///
   /// Returns false (and never runs `job`) if the writer is stopped.
@@ -105,6 +109,7 @@ class group_commit_writer {
   std::deque<pending_append> appends_;  // guarded by mutex_
   std::deque<side_job> side_jobs_;      // guarded by mutex_
   bool stopping_ = false;               // guarded by mutex_
+  std::function<void()> after_batch_;   // guarded by mutex_
 
   std::mutex join_mutex_;
   std::thread thread_;
