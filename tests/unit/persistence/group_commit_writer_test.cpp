@@ -320,3 +320,36 @@ TEST(group_commit_writer, run_executes_on_the_writer_thread) {
 
 }  // namespace
 }  // namespace payorch::persistence
+
+namespace payorch::persistence {
+namespace {
+
+// Goal: the after-batch hook runs once per batch, after every callback of that batch.
+TEST(group_commit_writer, after_batch_hook_follows_each_batch_callbacks) {
+  testing::temp_dir dir;
+  group_commit_writer writer(testing::open_journal(dir.file("j.db")), {});
+  std::mutex mutex;
+  std::size_t answered = 0;
+  std::vector<std::size_t> answered_at_hook;
+  writer.after_batch([&] {
+    const std::lock_guard<std::mutex> lock(mutex);
+    answered_at_hook.push_back(answered);
+  });
+  for (int i = 0; i < 3; ++i) {
+    std::promise<void> done;
+    writer.submit(testing::make_request("s" + std::to_string(i), 0, 1), [&](append_result r) {
+      EXPECT_EQ(r.status, append_status::committed);
+      const std::lock_guard<std::mutex> lock(mutex);
+      ++answered;
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
+  writer.stop();
+  const std::lock_guard<std::mutex> lock(mutex);
+  ASSERT_EQ(answered_at_hook.size(), 3U);  // one batch each, since each waited for its answer
+  EXPECT_EQ(answered_at_hook, (std::vector<std::size_t>{1, 2, 3}));
+}
+
+}  // namespace
+}  // namespace payorch::persistence
