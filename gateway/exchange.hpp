@@ -24,18 +24,14 @@ class exchange {
  public:
   using sink = std::function<void(http_response)>;
 
-  exchange(http_request request, path_params params, std::string request_id,
-           std::chrono::milliseconds deadline, sink on_reply)
+  exchange(http_request request, path_params params, std::string request_id, sink on_reply)
       : request_(std::move(request)),
         params_(std::move(params)),
         request_id_(std::move(request_id)),
-        deadline_(deadline),
         on_reply_(std::move(on_reply)) {}
 
   const http_request& request() const { return request_; }
   const std::string& request_id() const { return request_id_; }
-  /// How long the handler has before the client gets 504.
-  std::chrono::milliseconds deadline() const { return deadline_; }
 
   /// The value of path parameter `name` (empty if the route has none by that name).
   std::string_view param(std::string_view name) const {
@@ -63,7 +59,6 @@ class exchange {
   http_request request_;
   path_params params_;
   std::string request_id_;
-  std::chrono::milliseconds deadline_;
   sink on_reply_;
   std::atomic<bool> replied_{false};
 };

@@ -62,10 +62,7 @@ bool is_json_content_type(std::string_view ct) {
 class session : public std::enable_shared_from_this<session> {
  public:
   session(tcp::socket socket, std::shared_ptr<server_shared> shared)
-      : stream_(std::move(socket)), shared_(std::move(shared)) {
-    ++shared_->sessions;
-  }
-  ~session() { --shared_->sessions; }
+      : stream_(std::move(socket)), shared_(std::move(shared)) {}
 
   void start() {
     asio::dispatch(stream_.get_executor(),
@@ -152,8 +149,7 @@ class session : public std::enable_shared_from_this<session> {
     // and with make_shared that would keep the whole exchange's storage allocated, not just the
     // small control block.
     auto ex = exchange_ptr(new exchange(
-        std::move(req), std::move(match.params), request_id_, shared_->options.request_timeout,
-        [self](http_response res) {
+        std::move(req), std::move(match.params), request_id_, [self](http_response res) {
           asio::post(self->stream_.get_executor(),
                      [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
         }));

@@ -56,8 +56,7 @@ struct server_shared {
   const route_table* routes = nullptr;
   http_metrics* metrics = nullptr;
   std::atomic<std::size_t> in_flight{0};  ///< requests read and not yet answered
-  std::atomic<std::size_t> sessions{0};
-  std::atomic<bool> draining{false};  ///< answer in-flight requests, then close
+  std::atomic<bool> draining{false};      ///< answer in-flight requests, then close
   deadline_queue deadlines;
 };
 
