@@ -7,7 +7,7 @@ namespace payorch {
 namespace {
 
 // Indexed by the numeric value of errc; keep in declaration order.
-constexpr std::array<std::string_view, 24> errc_names{
+constexpr std::array<std::string_view, 33> errc_names{
     "ok",
     "invalid_argument",
     "invalid_amount",
@@ -32,9 +32,18 @@ constexpr std::array<std::string_view, 24> errc_names{
     "internal_error",
     "deadline_exceeded",
     "entity_unavailable",
+    "role_forbidden",
+    "pod_not_active",
+    "invalid_role",
+    "invalid_cycle",
+    "idempotency_key_reused",
+    "idempotency_in_flight",
+    "idempotency_key_required",
+    "ledger_unbalanced",
+    "pending_expired",
 };
 
-static_assert(errc_names.size() == static_cast<std::size_t>(errc::entity_unavailable) + 1,
+static_assert(errc_names.size() == static_cast<std::size_t>(errc::pending_expired) + 1,
               "every errc needs a name");
 
 }  // namespace

@@ -37,6 +37,15 @@ enum class errc : std::uint8_t {
   internal_error,
   deadline_exceeded,   ///< the request's deadline passed before an answer
   entity_unavailable,  ///< the entity is restarting, quarantined or not started yet
+  role_forbidden,      ///< the acting member's role may not do this inside the pod
+  pod_not_active,      ///< the pod's status does not allow the operation (e.g. pledging)
+  invalid_role,
+  invalid_cycle,
+  idempotency_key_reused,    ///< the same Idempotency-Key came with another request
+  idempotency_in_flight,     ///< the first request with this Idempotency-Key is still running
+  idempotency_key_required,  ///< the operation needs an Idempotency-Key header
+  ledger_unbalanced,         ///< a ledger transaction's postings do not sum to zero per currency
+  pending_expired,           ///< the pending ledger transaction expired before it was posted
 };
 
 /// The snake_case name of `code`, e.g. "amount_overflow"; "unknown" for out-of-range values.

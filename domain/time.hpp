@@ -3,8 +3,10 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "domain/fwd.hpp"
+#include "domain/result.hpp"
 
 namespace payorch {
 
@@ -14,5 +16,14 @@ namespace payorch {
 /// Values before 0000-01-01 or after 9999-12-31T23:59:59.999Z, which RFC 3339 cannot
 /// spell, are clamped to those bounds.
 std::string format_rfc3339_utc(std::int64_t unix_ms);
+
+/// Unix milliseconds of an RFC 3339 timestamp such as "2026-01-05T00:00:00Z",
+/// "2026-01-05T01:00:00.250+01:00"; fractions beyond milliseconds must be zero (nothing is
+/// rounded). invalid_argument (naming `param`) for any other text or an impossible date.
+result<std::int64_t> parse_rfc3339(std::string_view text, std::string param);
+
+/// Adds `months` calendar months to `unix_ms`, keeping the time of day and clamping the day to
+/// the end of a shorter month (Jan 31 + 1 month = Feb 28 or 29).
+std::int64_t add_calendar_months(std::int64_t unix_ms, std::int64_t months);
 
 }  // namespace payorch
