@@ -1,6 +1,7 @@
 #include "actors/journal_actor.hpp"
 
 #include <caf/all.hpp>
+#include <optional>
 
 #include "actors/journal_backend.hpp"
 
@@ -25,6 +26,76 @@ void expire(Map& pending, caf::actor_clock::time_point now, caf::timespan limit)
         make_failure(errc::storage_unavailable, "the journal writer did not answer in time"));
     i = pending.erase(i);
   }
+}
+
+void expire_queries(std::unordered_map<std::uint64_t, pending_query>& pending,
+                    caf::actor_clock::time_point now, caf::timespan limit) {
+  for (auto i = pending.begin(); i != pending.end();) {
+    if (now - i->second.since < limit) {
+      ++i;
+      continue;
+    }
+    i->second.fail(
+        make_failure(errc::storage_unavailable, "the journal writer did not answer in time"));
+    i = pending.erase(i);
+  }
+}
+
+/// Most rows one page carries, whatever the requester asked.
+std::size_t page_rows(std::uint64_t limit) {
+  return limit < persistence::max_page_rows ? static_cast<std::size_t>(limit)
+                                            : persistence::max_page_rows;
+}
+
+/// Runs `read` on the backend's thread and answers the requester with its result.
+///
+/// `read` takes the store and returns result<Reply>; it runs after every append submitted before
+/// it. The answer comes back through `query_completed`, so the actor never waits for the store.
+template <class Reply, class Read>
+caf::typed_response_promise<Reply> start_query(self_ptr self, Read read) {
+  const auto ticket = self->state.next_ticket++;
+  auto promise = self->make_response_promise<Reply>();
+  guarded_promise<Reply> guarded{promise};
+  auto answer = std::make_shared<std::optional<result<Reply>>>();
+  self->state.pending_queries.emplace(
+      ticket,
+      pending_query{
+          [guarded, answer]() mutable {
+            if (!*answer) {
+              guarded.deliver(make_failure(errc::internal_error, "the read left no answer"));
+            } else if (!(*answer)->has_value()) {
+              guarded.deliver(to_error((*answer)->error()));
+            } else {
+              guarded.deliver(std::move(**answer).value());
+            }
+          },
+          [guarded](caf::error e) mutable { guarded.deliver(std::move(e)); }, self->clock().now()});
+  auto me = caf::actor_cast<journal_actor>(self);
+  // The job holds only the answer's slot, never the promise: the promise must be completed on the
+  // actor's thread.
+  self->state.backend->query(
+      [me, ticket, answer, read = std::move(read)](persistence::journal_store* store) mutable {
+        if (store == nullptr) {
+          answer->emplace(fail(errc::storage_unavailable, "the journal is not running"));
+        } else {
+          answer->emplace(read(*store));
+        }
+        caf::anon_send(me, query_completed{ticket});
+      });
+  return promise;
+}
+
+/// A store read that cannot fail (it reports errors as an empty page) as a result.
+template <class Reply, class Rows>
+result<Reply> page_of(Rows rows) {
+  return Reply{std::move(rows)};
+}
+
+/// A store read that can fail, as a result of the reply type.
+template <class Reply, class Rows>
+result<Reply> page_of(result<Rows> rows) {
+  if (!rows) return rows.error();
+  return Reply{std::move(*rows)};
 }
 
 }  // namespace
@@ -99,10 +170,68 @@ journal_actor::behavior_type journal_impl(journal_actor::stateful_pointer<journa
         i->second.promise.deliver(std::move(done.result));
         self->state.pending_reads.erase(i);
       },
+      [self](put_idempotency& req) -> caf::typed_response_promise<persistence::append_result> {
+        // Answered like an append: after the batch holding it commits, through the sink.
+        auto ticket = self->state.next_ticket++;
+        auto promise = self->make_response_promise<persistence::append_result>();
+        self->state.pending_appends.emplace(
+            ticket, pending_request<persistence::append_result>{
+                        guarded_promise<persistence::append_result>{promise}, self->clock().now()});
+        auto sink = self->state.completions;
+        self->state.backend->put_idempotency(
+            std::move(req.record),
+            [sink, ticket](persistence::append_result r) { sink->add(ticket, std::move(r)); });
+        sink->flush();
+        return promise;
+      },
+      [self](read_events& req) -> caf::typed_response_promise<event_page> {
+        return start_query<event_page>(self, [req = std::move(req)](persistence::journal_store& s) {
+          return page_of<event_page>(
+              s.read_events(req.stream_id, req.after_version, page_rows(req.limit)));
+        });
+      },
+      [self](list_streams& req) -> caf::typed_response_promise<stream_page> {
+        return start_query<stream_page>(self, [req =
+                                                   std::move(req)](persistence::journal_store& s) {
+          return page_of<stream_page>(s.list_streams(req.prefix, req.after, page_rows(req.limit)));
+        });
+      },
+      [self](read_ledger& req) -> caf::typed_response_promise<ledger_page> {
+        return start_query<ledger_page>(
+            self, [req = std::move(req)](persistence::journal_store& s) {
+              return page_of<ledger_page>(
+                  s.read_ledger(req.account_prefix, req.after_entry_id, page_rows(req.limit)));
+            });
+      },
+      [self](read_balances& req) -> caf::typed_response_promise<balance_page> {
+        return start_query<balance_page>(self, [req =
+                                                    std::move(req)](persistence::journal_store& s) {
+          return page_of<balance_page>(s.read_balances(req.account_prefix, page_rows(req.limit)));
+        });
+      },
+      [self](get_idempotency& req) -> caf::typed_response_promise<idempotency_lookup> {
+        return start_query<idempotency_lookup>(
+            self,
+            [req = std::move(req)](persistence::journal_store& s) -> result<idempotency_lookup> {
+              auto found = s.get_idempotency(req.client_id, req.key);
+              if (!found) return found.error();
+              idempotency_lookup lookup;
+              lookup.found = found->has_value();
+              if (lookup.found) lookup.record = std::move(**found);
+              return lookup;
+            });
+      },
+      [self](query_completed done) {
+        auto i = self->state.pending_queries.find(done.ticket);
+        if (i == self->state.pending_queries.end()) return;  // already failed by the sweep
+        i->second.deliver();
+        self->state.pending_queries.erase(i);
+      },
       [self](caf::tick_atom) {
         auto now = self->clock().now();
         expire(self->state.pending_appends, now, self->state.answer_within);
         expire(self->state.pending_reads, now, self->state.answer_within);
+        expire_queries(self->state.pending_queries, now, self->state.answer_within);
         self->delayed_send(self, sweep_every, caf::tick_atom::value);
       },
   };

@@ -6,6 +6,7 @@
 #include <caf/timespan.hpp>
 #include <caf/typed_response_promise.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -25,6 +26,16 @@ struct pending_request {
   caf::actor_clock::time_point since;
 };
 
+/// A read the backend has not answered yet, whatever its reply type.
+///
+/// The backend leaves the answer in memory shared with `deliver` and then sends `query_completed`;
+/// the message orders the write before the actor reads it.
+struct pending_query {
+  std::function<void()> deliver;         // hands the backend's answer to the requester
+  std::function<void(caf::error)> fail;  // answers with an error instead
+  caf::actor_clock::time_point since;
+};
+
 /// Collects the answers of a batch on the writer thread and hands them to the journal actor in
 /// one message when the batch is done (or at once for answers given synchronously).
 class completion_sink {
@@ -40,6 +51,9 @@ class completion_sink {
 };
 
 /// State of the journal actor: promises of requests the backend has not answered yet.
+///
+/// Appends and idempotency puts share `pending_appends` (both are answered with an append_result
+/// through the completion sink); page reads and idempotency gets wait in `pending_queries`.
 struct journal_state {
   static inline const char* name = "journal";
   std::shared_ptr<journal_backend> backend;
@@ -48,6 +62,7 @@ struct journal_state {
   std::uint64_t next_ticket = 1;
   std::unordered_map<std::uint64_t, pending_request<persistence::append_result>> pending_appends;
   std::unordered_map<std::uint64_t, pending_request<persistence::stream_read>> pending_reads;
+  std::unordered_map<std::uint64_t, pending_query> pending_queries;
 };
 
 /// The journal actor's behaviour; it never blocks: the backend answers by message.

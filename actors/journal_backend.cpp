@@ -21,6 +21,19 @@ class threaded_backend final : public journal_backend {
 
   void snapshot(persistence::snapshot_record snap) override { writer_->snapshot(std::move(snap)); }
 
+  void query(std::function<void(persistence::journal_store*)> job) override {
+    // run() drops a job it refuses, so the job is shared to still answer with null then.
+    auto shared =
+        std::make_shared<std::function<void(persistence::journal_store*)>>(std::move(job));
+    if (!writer_->run([shared](persistence::journal_store& store) { (*shared)(&store); }))
+      (*shared)(nullptr);
+  }
+
+  void put_idempotency(persistence::idempotency_record record,
+                       std::function<void(persistence::append_result)> done) override {
+    writer_->put_idempotency(std::move(record), std::move(done));
+  }
+
   void after_batch(std::function<void()> hook) override { writer_->after_batch(std::move(hook)); }
 
   journal_health health() const override {
@@ -59,6 +72,15 @@ class inline_backend final : public journal_backend {
   }
 
   void snapshot(persistence::snapshot_record snap) override { store_->save_snapshot(snap); }
+
+  void query(std::function<void(persistence::journal_store*)> job) override { job(store_.get()); }
+
+  void put_idempotency(persistence::idempotency_record record,
+                       std::function<void(persistence::append_result)> done) override {
+    auto results =
+        store_->commit_batch({}, std::span<const persistence::idempotency_record>(&record, 1));
+    done(std::move(results.idempotency.front()));
+  }
 
   journal_health health() const override {
     journal_health h;

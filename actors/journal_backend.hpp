@@ -1,5 +1,6 @@
 #pragma once
-/// Where the journal actor sends appends: the group-commit thread, or an inline store for tests.
+/// Where the journal actor sends appends, idempotency puts and reads: the group-commit thread, or
+/// an inline store for tests.
 
 #include <cstdint>
 #include <functional>
@@ -27,7 +28,10 @@ struct journal_health {
   std::vector<std::uint64_t> batch_size_buckets;
 };
 
-/// A durable sink for appends and a source of stream reads; callbacks may run on any thread.
+/// A durable sink for appends and a source of reads; callbacks may run on any thread.
+///
+/// `query` and `put_idempotency` have defaults that answer "unavailable", so a wrapper that only
+/// forwards the older calls still compiles; forward them too to serve pages and idempotency.
 class journal_backend {
  public:
   virtual ~journal_backend() = default;
@@ -39,6 +43,17 @@ class journal_backend {
   /// Stores a snapshot; failures are only logged, since the events stay the source of truth.
   virtual void snapshot(persistence::snapshot_record snap) = 0;
   virtual journal_health health() const = 0;
+  /// Runs `job` against the store after every append submitted before it: on the writer thread
+  /// between batches, or at once for an inline backend. `job` gets null when it cannot run (the
+  /// writer stopped, or this backend has no store to offer) and must answer its requester anyway.
+  virtual void query(std::function<void(persistence::journal_store*)> job) { job(nullptr); }
+  /// Stores an idempotency record in the next batch's transaction; `done` runs once that batch is
+  /// durable (committed) or failed (storage_error).
+  virtual void put_idempotency(persistence::idempotency_record /*record*/,
+                               std::function<void(persistence::append_result)> done) {
+    done({persistence::append_status::storage_error, 0,
+          "this journal backend does not store idempotency records"});
+  }
   /// Runs `hook` after the callbacks of every batch (on the thread that ran them). Backends that
   /// answer inline have no batches and ignore it.
   virtual void after_batch(std::function<void()> /*hook*/) {}

@@ -47,20 +47,41 @@ group_commit_writer::~group_commit_writer() {
   stop();
 }
 
+bool group_commit_writer::refuse_queueing(std::string& refusal) const {
+  const bool full = options_.max_queued_appends != 0 &&
+                    appends_.size() + puts_.size() >= options_.max_queued_appends;
+  if (!stopping_ && !full) return false;
+  refusal = stopping_ ? "writer stopped" : "writer queue full";
+  return true;
+}
+
 void group_commit_writer::submit(append_request request, std::function<void(append_result)> done) {
   std::string refusal;
   {
     std::unique_lock lock(mutex_);
-    const bool full =
-        options_.max_queued_appends != 0 && appends_.size() >= options_.max_queued_appends;
-    if (!stopping_ && !full) {
+    if (!refuse_queueing(refusal)) {
       appends_.push_back({std::move(request), std::move(done)});
       queued_.store(appends_.size(), std::memory_order_relaxed);
       lock.unlock();
       wake_.notify_one();
       return;
     }
-    refusal = stopping_ ? "writer stopped" : "writer queue full";
+  }
+  rejected_.fetch_add(1, std::memory_order_relaxed);
+  if (done) done({append_status::storage_error, 0, refusal});
+}
+
+void group_commit_writer::put_idempotency(idempotency_record record,
+                                          std::function<void(append_result)> done) {
+  std::string refusal;
+  {
+    std::unique_lock lock(mutex_);
+    if (!refuse_queueing(refusal)) {
+      puts_.push_back({std::move(record), std::move(done)});
+      lock.unlock();
+      wake_.notify_one();
+      return;
+    }
   }
   rejected_.fetch_add(1, std::memory_order_relaxed);
   if (done) done({append_status::storage_error, 0, refusal});
@@ -121,6 +142,7 @@ writer_stats group_commit_writer::stats() const {
   out.running = running_.load(std::memory_order_relaxed);
   out.queued_appends = queued_.load(std::memory_order_relaxed);
   out.rejected_appends = rejected_.load(std::memory_order_relaxed);
+  out.idempotency_puts = puts_done_.load(std::memory_order_relaxed);
   for (std::size_t i = 0; i < out.batch_size_counts.size(); ++i) {
     out.batch_size_counts[i] = batch_size_counts_[i].load(std::memory_order_relaxed);
   }
@@ -131,11 +153,12 @@ void group_commit_writer::loop() {
   current_writer = this;
   work taken;
   while (take_work(taken)) {
-    if (!taken.appends.empty()) commit(taken.appends);
+    if (!taken.appends.empty() || !taken.puts.empty()) commit(taken);
     // Side jobs run after the commit so a read or snapshot never sees less than what was
     // acknowledged.
     for (side_job& job : taken.side_jobs) serve(job);
     taken.appends.clear();
+    taken.puts.clear();
     taken.side_jobs.clear();
   }
   running_.store(false);
@@ -143,40 +166,63 @@ void group_commit_writer::loop() {
 
 bool group_commit_writer::take_work(work& taken) {
   std::unique_lock lock(mutex_);
-  wake_.wait(lock, [this] { return stopping_ || !appends_.empty() || !side_jobs_.empty(); });
-  if (appends_.empty() && side_jobs_.empty()) return false;  // stopping and drained
+  wake_.wait(lock, [this] {
+    return stopping_ || !appends_.empty() || !puts_.empty() || !side_jobs_.empty();
+  });
+  const bool writes = !appends_.empty() || !puts_.empty();
+  if (!writes && side_jobs_.empty()) return false;  // stopping and drained
   const std::size_t max = options_.max_batch_appends;
-  if (!appends_.empty() && appends_.size() < max && options_.max_wait_us > 0 && !stopping_) {
+  const auto full = [&] { return appends_.size() >= max || puts_.size() >= max; };
+  if (writes && !full() && options_.max_wait_us > 0 && !stopping_) {
     // A short wait lets concurrent writers share this batch's fsync.
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::microseconds(options_.max_wait_us);
-    wake_.wait_until(lock, deadline, [&] { return stopping_ || appends_.size() >= max; });
+    wake_.wait_until(lock, deadline, [&] { return stopping_ || full(); });
   }
   const std::size_t count = appends_.size() < max ? appends_.size() : max;
   for (std::size_t i = 0; i < count; ++i) {
     taken.appends.push_back(std::move(appends_.front()));
     appends_.pop_front();
   }
+  const std::size_t put_count = puts_.size() < max ? puts_.size() : max;
+  for (std::size_t i = 0; i < put_count; ++i) {
+    taken.puts.push_back(std::move(puts_.front()));
+    puts_.pop_front();
+  }
   taken.side_jobs.swap(side_jobs_);
   queued_.store(appends_.size(), std::memory_order_relaxed);
   return true;
 }
 
-void group_commit_writer::commit(std::deque<pending_append>& batch) {
+void group_commit_writer::commit(work& taken) {
+  std::deque<pending_append>& batch = taken.appends;
   std::vector<append_request> requests;
   requests.reserve(batch.size());
   for (pending_append& pending : batch) requests.push_back(std::move(pending.request));
+  std::vector<idempotency_record> records;
+  records.reserve(taken.puts.size());
+  for (pending_put& put : taken.puts) records.push_back(std::move(put.record));
 
   const auto started = std::chrono::steady_clock::now();
-  std::vector<append_result> results = store_->append_batch(requests);
+  batch_results results = store_->commit_batch(requests, records);
   const auto elapsed = std::chrono::steady_clock::now() - started;
-  assert(results.size() == batch.size() && "journal_store must answer every request");
-  results.resize(batch.size(), {append_status::storage_error, 0, "store gave no answer"});
-  record_batch(batch.size(),
-               std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
+  assert(results.appends.size() == batch.size() && "journal_store must answer every request");
+  assert(results.idempotency.size() == records.size() && "journal_store must answer every put");
+  const append_result unanswered{append_status::storage_error, 0, "store gave no answer"};
+  results.appends.resize(batch.size(), unanswered);
+  results.idempotency.resize(records.size(), unanswered);
+  // The histogram and counters describe append transactions; one with only puts is not one.
+  if (!batch.empty()) {
+    record_batch(batch.size(),
+                 std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
+  }
+  puts_done_.fetch_add(records.size(), std::memory_order_relaxed);
 
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (batch[i].done) batch[i].done(std::move(results[i]));
+    if (batch[i].done) batch[i].done(std::move(results.appends[i]));
+  }
+  for (std::size_t i = 0; i < taken.puts.size(); ++i) {
+    if (taken.puts[i].done) taken.puts[i].done(std::move(results.idempotency[i]));
   }
   std::function<void()> hook;
   {

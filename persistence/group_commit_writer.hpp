@@ -1,5 +1,6 @@
 #pragma once
-/// The single writer thread that turns many concurrent appends into few fsyncs.
+/// The single writer thread that turns many concurrent appends (and idempotency puts) into few
+/// fsyncs.
 
 #include <array>
 #include <atomic>
@@ -19,9 +20,9 @@ namespace payorch::persistence {
 
 /// How the writer forms batches.
 struct writer_options {
-  std::size_t max_batch_appends = 256;     // most append requests committed in one transaction
-  std::int64_t max_wait_us = 200;          // longest wait for more appends when a batch is not full
-  std::size_t max_queued_appends = 65536;  // submit() refuses beyond this (0 = no limit)
+  std::size_t max_batch_appends = 256;  // most appends (and, apart, most puts) in one transaction
+  std::int64_t max_wait_us = 200;       // longest wait for more appends when a batch is not full
+  std::size_t max_queued_appends = 65536;  // submit()/put refuse beyond this many queued (0 = none)
 };
 
 /// Inclusive upper bounds of the batch-size histogram; one more bucket counts larger batches.
@@ -36,6 +37,7 @@ struct writer_stats {
   bool running = false;
   std::uint64_t queued_appends = 0;    // waiting for a batch right now
   std::uint64_t rejected_appends = 0;  // refused because the queue was full or the writer stopped
+  std::uint64_t idempotency_puts = 0;  // idempotency records answered by the store
   /// batch_size_counts[i] counts batches with size in (bounds[i-1], bounds[i]]; the last entry
   /// counts batches larger than bounds.back(). Not cumulative.
   std::array<std::uint64_t, batch_size_bounds.size() + 1> batch_size_counts{};
@@ -58,6 +60,11 @@ class group_commit_writer {
   /// If the writer is stopped or its queue is full, `done` gets storage_error at once, on the
   /// caller's thread.
   void submit(append_request request, std::function<void(append_result)> done);
+
+  /// Queues an idempotency record for the next batch's transaction (with the appends, one fsync);
+  /// `done` gets committed or storage_error on the writer thread after that transaction, before
+  /// the after_batch hook. Refused like submit() when stopped or full.
+  void put_idempotency(idempotency_record record, std::function<void(append_result)> done);
 
   /// Reads a stream between batches; `done` runs on the writer thread (or at once with ok=false if
   /// stopped).
@@ -85,6 +92,10 @@ class group_commit_writer {
     append_request request;
     std::function<void(append_result)> done;
   };
+  struct pending_put {
+    idempotency_record record;
+    std::function<void(append_result)> done;
+  };
   struct pending_read {
     std::string stream_id;
     std::function<void(stream_read)> done;
@@ -92,12 +103,14 @@ class group_commit_writer {
   using side_job = std::variant<pending_read, snapshot_record, std::function<void(journal_store&)>>;
   struct work {
     std::deque<pending_append> appends;
+    std::deque<pending_put> puts;
     std::deque<side_job> side_jobs;
   };
 
   void loop();
   bool take_work(work& taken);
-  void commit(std::deque<pending_append>& batch);
+  void commit(work& taken);
+  bool refuse_queueing(std::string& refusal) const;  // with mutex_ held
   void serve(side_job& job);
   void record_batch(std::size_t size, std::int64_t commit_us);
 
@@ -107,6 +120,7 @@ class group_commit_writer {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<pending_append> appends_;  // guarded by mutex_
+  std::deque<pending_put> puts_;        // guarded by mutex_
   std::deque<side_job> side_jobs_;      // guarded by mutex_
   bool stopping_ = false;               // guarded by mutex_
   std::function<void()> after_batch_;   // guarded by mutex_
@@ -121,6 +135,7 @@ class group_commit_writer {
   std::atomic<bool> running_{false};
   std::atomic<std::uint64_t> queued_{0};
   std::atomic<std::uint64_t> rejected_{0};
+  std::atomic<std::uint64_t> puts_done_{0};
   std::array<std::atomic<std::uint64_t>, batch_size_bounds.size() + 1> batch_size_counts_{};
 };
 

@@ -1,8 +1,10 @@
 #pragma once
 /// The journal: an append-only, hash-chained event store with optimistic concurrency per stream.
 ///
-/// This header holds only standard-library types so that any layer can include it cheaply; the
-/// SQLite backend lives behind `open_sqlite_journal` and never leaks its own headers.
+/// Besides events, the journal stores the ledger (rows, pending transactions and balances, written
+/// in the same transaction as the events that carry them) and idempotency records. This header
+/// holds standard-library and domain types only, so any layer can include it cheaply; the SQLite
+/// backend lives behind `open_sqlite_journal` and never leaks its own headers.
 
 #include <cstdint>
 #include <filesystem>
@@ -13,7 +15,17 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/ledger.hpp"
+#include "domain/result.hpp"
+
 namespace payorch::persistence {
+
+/// The most rows one page read returns, whatever limit the caller asks for.
+inline constexpr std::size_t max_page_rows = 1000;
+
+/// The most expired idempotency records one transaction deletes (the purge runs in bounded chunks
+/// so no batch's commit grows without bound).
+inline constexpr std::size_t idempotency_purge_chunk = 1000;
 
 /// One event a writer wants to append; the store assigns its version and hashes.
 struct new_event {
@@ -34,26 +46,70 @@ struct event_record {
 };
 
 /// Appends `events` to `stream_id` if the stream's last version is still `expected_version`.
+///
+/// `ledger` commands are applied in the same transaction, in order, after a check that rejects the
+/// whole request (ledger_rejected, nothing written) if any is unbalanced or refers to a pending
+/// transaction that is unknown, no longer pending or (for post_pending) expired. Ledger commands
+/// need at least one event: their rows record the first event's version and time, and expiry is
+/// judged at that time.
 struct append_request {
   std::string stream_id;
   std::int64_t expected_version = 0;  // version of the last event the writer saw; 0 = new stream
   std::vector<new_event> events;      // empty: only checks the version
+  std::vector<ledger_command> ledger{};
 };
 
-/// How one append request ended.
+/// How one append request (or idempotency put) ended.
 enum class append_status {
   committed,         // durable: the batch's transaction committed
   version_conflict,  // the stream has moved on; nothing of this request was written
   storage_error,     // the store failed (whole batch rolled back) or the request was malformed
+  ledger_rejected,   // a ledger command was refused (see `reason`); nothing of this request was
+                     // written
 };
 
 /// The answer to one append request.
 struct append_result {
   append_status status = append_status::storage_error;
   /// committed: the new last version; version_conflict: the stream's actual last version;
-  /// storage_error: 0 (unknown).
+  /// storage_error, ledger_rejected: 0.
   std::int64_t last_version = 0;
   std::string detail;  // human-readable reason when not committed
+  /// ledger_rejected: why (ledger_unbalanced, not_found, illegal_transition, pending_expired,
+  /// already_exists, amount_overflow, invalid_argument, ...); errc::ok otherwise.
+  errc reason = errc::ok;
+};
+
+/// One stored ledger row: one posting of one transaction.
+struct ledger_entry {
+  std::int64_t entry_id = 0;  // ascending in commit order; rows are never deleted
+  std::string transaction_id;
+  std::string account;
+  std::string currency;
+  std::int64_t amount_minor = 0;  // signed: + credits the account
+  std::string phase;              // "POSTED", "PENDING" or "VOIDED"
+  std::string stream_id;          // the stream whose append carried the transaction
+  std::int64_t stream_version = 0;
+  std::int64_t recorded_at_ms = 0;
+};
+
+/// The stored first answer to a request with an Idempotency-Key, replayed for retries.
+struct idempotency_record {
+  std::string client_id;
+  std::string key;
+  std::string fingerprint;  // of the first request, to tell a retry from a reuse of the key
+  std::int32_t status = 0;  // HTTP status of the first answer
+  std::string content_type;
+  std::string location;
+  std::string body;
+  std::int64_t created_at_ms = 0;
+  std::int64_t expires_at_ms = 0;  // after this the record may be purged
+};
+
+/// The answers to one batch transaction: one per append request and one per idempotency put.
+struct batch_results {
+  std::vector<append_result> appends;
+  std::vector<append_result> idempotency;  // committed or storage_error
 };
 
 /// A stream's folded state at `version`; events up to and including `version` are covered.
@@ -85,12 +141,25 @@ class journal_store {
  public:
   virtual ~journal_store() = default;
 
-  /// Appends every request in one transaction (one fsync); a stale request fails alone.
+  /// Appends every request in one transaction (one fsync); a stale or ledger-rejected request fails
+  /// alone.
   ///
   /// Requests for the same stream apply in order, so the second may expect the first's last
   /// version. Returns one result per request, in request order. If the transaction itself fails,
   /// every result is storage_error and nothing of the batch is written.
-  virtual std::vector<append_result> append_batch(std::span<const append_request> batch) = 0;
+  std::vector<append_result> append_batch(std::span<const append_request> batch) {
+    return commit_batch(batch, {}).appends;
+  }
+
+  /// Appends every request and upserts every idempotency record in one transaction (one fsync).
+  ///
+  /// The requests behave as in append_batch. A record replaces any stored one with the same
+  /// (client_id, key); a malformed record (empty client_id or key, expiry not after creation) fails
+  /// alone with storage_error. When there are records, up to idempotency_purge_chunk records that
+  /// expired by the newest record's created_at_ms are deleted in the same transaction. If the
+  /// transaction fails, every answer is storage_error and nothing is written.
+  virtual batch_results commit_batch(std::span<const append_request> appends,
+                                     std::span<const idempotency_record> records) = 0;
 
   /// Reads the newest snapshot of a stream and the events after it.
   virtual stream_read read_stream(std::string_view stream_id) = 0;
@@ -115,6 +184,26 @@ class journal_store {
   /// Walks every chain, recomputing hashes and checking links and versions; stops at the first
   /// break.
   virtual verify_report verify() = 0;
+
+  /// Reads ledger rows whose account starts with `account_prefix` and whose entry_id is greater
+  /// than `after_entry_id`, ascending by entry_id, at most min(limit, max_page_rows).
+  virtual result<std::vector<ledger_entry>> read_ledger(std::string_view account_prefix,
+                                                        std::int64_t after_entry_id,
+                                                        std::size_t limit) = 0;
+
+  /// Reads the balances of accounts that start with `account_prefix`, ordered by (account,
+  /// currency), at most min(limit, max_page_rows).
+  virtual result<std::vector<account_balance>> read_balances(std::string_view account_prefix,
+                                                             std::size_t limit) = 0;
+
+  /// Reads the idempotency record of (client_id, key), if any. An expired record that has not been
+  /// purged yet is returned too: the caller compares expires_at_ms with its own clock.
+  virtual result<std::optional<idempotency_record>> get_idempotency(std::string_view client_id,
+                                                                    std::string_view key) = 0;
+
+  /// Deletes up to min(max_rows, idempotency_purge_chunk) records with expires_at_ms <= now_ms in
+  /// a transaction of its own; returns how many it deleted.
+  virtual result<std::size_t> purge_idempotency(std::int64_t now_ms, std::size_t max_rows) = 0;
 };
 
 /// Where and how durably the SQLite journal stores its file.

@@ -15,6 +15,20 @@ namespace {
 // a random 4 KiB leaf and split it often: about 2.5 WAL pages per event against about 1 now. The
 // unique index is what makes two events with the same version impossible even if a check raced.
 // Files created with the old layout keep it and keep working: no statement depends on the layout.
+//
+// The ledger and idempotency tables came later; CREATE ... IF NOT EXISTS adds them to older files,
+// and older builds ignore them, so schema_version stays 1.
+// - ledger_entries: one row per posting; entry_id is the rowid, and since rows are never deleted it
+//   only grows (no AUTOINCREMENT needed) and serves as the page cursor. Its index on (account,
+//   entry_id) serves reads by account prefix. A pending transaction's rows are consecutive, so
+//   ledger_pending keeps their entry_id range instead of an index on transaction_id.
+// - ledger_pending: pending transactions by id, PENDING until posted or voided (then the rows'
+//   phase changes too).
+// - ledger_balances: per (account, currency), kept in step with the rows in the same transaction.
+// - idempotency: a rowid table with a unique key, because a row holds a whole response body (too
+//   big for a WITHOUT ROWID table); the expiry index lets the purge find old rows cheaply.
+// The CHECKs catch a bug in the code, never a user's input: that is checked before writing, as a
+// failing statement would roll back the whole batch.
 constexpr std::string_view create_tables = R"sql(
 BEGIN IMMEDIATE;
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
@@ -33,6 +47,46 @@ CREATE TABLE IF NOT EXISTS snapshots (
   version   INTEGER NOT NULL,
   payload   BLOB    NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ledger_entries (
+  entry_id       INTEGER PRIMARY KEY,
+  transaction_id TEXT    NOT NULL,
+  account        TEXT    NOT NULL,
+  currency       TEXT    NOT NULL,
+  amount_minor   INTEGER NOT NULL CHECK (amount_minor <> 0),
+  phase          TEXT    NOT NULL CHECK (phase IN ('POSTED', 'PENDING', 'VOIDED')),
+  stream_id      TEXT    NOT NULL,
+  stream_version INTEGER NOT NULL,
+  recorded_at_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ledger_entries_by_account ON ledger_entries (account, entry_id);
+CREATE TABLE IF NOT EXISTS ledger_pending (
+  transaction_id TEXT    NOT NULL PRIMARY KEY,
+  state          TEXT    NOT NULL CHECK (state IN ('PENDING', 'POSTED', 'VOIDED')),
+  expires_at_ms  INTEGER NOT NULL,
+  first_entry_id INTEGER NOT NULL,
+  last_entry_id  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ledger_balances (
+  account           TEXT    NOT NULL,
+  currency          TEXT    NOT NULL,
+  posted_minor      INTEGER NOT NULL,
+  pending_in_minor  INTEGER NOT NULL CHECK (pending_in_minor >= 0),
+  pending_out_minor INTEGER NOT NULL CHECK (pending_out_minor >= 0),
+  PRIMARY KEY (account, currency)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS idempotency (
+  client_id     TEXT    NOT NULL,
+  key           TEXT    NOT NULL,
+  fingerprint   TEXT    NOT NULL,
+  status        INTEGER NOT NULL,
+  content_type  TEXT    NOT NULL,
+  location      TEXT    NOT NULL,
+  body          BLOB    NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  expires_at_ms INTEGER NOT NULL,
+  UNIQUE (client_id, key)
+);
+CREATE INDEX IF NOT EXISTS idempotency_by_expiry ON idempotency (expires_at_ms);
 INSERT INTO schema_version (version) SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM schema_version);
 COMMIT;
 )sql";

@@ -102,7 +102,24 @@ bool sqlite_journal::prepare_statements(std::string* error) {
          prepare(list_streams_,
                  "SELECT DISTINCT stream_id FROM events WHERE stream_id > ?1 AND "
                  "stream_id >= ?2 AND stream_id < ?3 ORDER BY stream_id LIMIT ?4") &&
-         prepare(select_all_events_, select_from_events("ORDER BY stream_id, version"));
+         prepare(select_all_events_, select_from_events("ORDER BY stream_id, version")) &&
+         prepare(
+             upsert_idempotency_,
+             "INSERT INTO idempotency (client_id, key, fingerprint, status, content_type, "
+             "location, body, created_at_ms, expires_at_ms) "
+             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+             "ON CONFLICT (client_id, key) DO UPDATE SET fingerprint = excluded.fingerprint, "
+             "status = excluded.status, content_type = excluded.content_type, "
+             "location = excluded.location, body = excluded.body, "
+             "created_at_ms = excluded.created_at_ms, expires_at_ms = excluded.expires_at_ms") &&
+         prepare(
+             select_idempotency_,
+             "SELECT client_id, key, fingerprint, status, content_type, location, body, "
+             "created_at_ms, expires_at_ms FROM idempotency WHERE client_id = ?1 AND key = ?2") &&
+         prepare(purge_idempotency_,
+                 "DELETE FROM idempotency WHERE rowid IN (SELECT rowid FROM idempotency "
+                 "WHERE expires_at_ms <= ?1 ORDER BY expires_at_ms LIMIT ?2)") &&
+         prepare_ledger_statements(error);
 }
 
 bool sqlite_journal::run(statement& stmt) {
@@ -115,23 +132,44 @@ void sqlite_journal::rollback() noexcept {
   if (sqlite3_get_autocommit(db_.get()) == 0) run(rollback_);
 }
 
-std::vector<append_result> sqlite_journal::append_batch(std::span<const append_request> batch) {
-  std::vector<append_result> results;
-  if (batch.empty()) return results;
-  if (!run(begin_write_)) return fail_all(batch.size(), "begin: " + last_error(db_.get()));
-  results.reserve(batch.size());
-  for (const append_request& request : batch) {
+batch_results sqlite_journal::commit_batch(std::span<const append_request> appends,
+                                           std::span<const idempotency_record> records) {
+  batch_results results;
+  if (appends.empty() && records.empty()) return results;
+  const auto fail_batch = [&](const std::string& why) {
+    return batch_results{fail_all(appends.size(), why), fail_all(records.size(), why)};
+  };
+  if (!run(begin_write_)) return fail_batch("begin: " + last_error(db_.get()));
+  results.appends.reserve(appends.size());
+  for (const append_request& request : appends) {
     request_outcome outcome = append_one(request);
     if (outcome.abort_batch) {
       rollback();
-      return fail_all(batch.size(), outcome.result.detail);
+      return fail_batch(outcome.result.detail);
     }
-    results.push_back(std::move(outcome.result));
+    results.appends.push_back(std::move(outcome.result));
+  }
+  if (!records.empty()) {
+    results.idempotency.reserve(records.size());
+    std::int64_t newest_ms = std::numeric_limits<std::int64_t>::min();
+    for (const idempotency_record& record : records) {
+      request_outcome outcome = put_one(record);
+      if (outcome.abort_batch) {
+        rollback();
+        return fail_batch(outcome.result.detail);
+      }
+      if (outcome.result.status == append_status::committed)
+        newest_ms = std::max(newest_ms, record.created_at_ms);
+      results.idempotency.push_back(std::move(outcome.result));
+    }
+    // Purging with the puts bounds the table by the traffic that fills it, and needs no clock
+    // here. A failed purge only leaves rows for the next batch: its statement undid itself.
+    purge_expired(newest_ms, static_cast<std::int64_t>(idempotency_purge_chunk));
   }
   if (!run(commit_)) {
     const std::string why = "commit: " + last_error(db_.get());
     rollback();
-    return fail_all(batch.size(), why);
+    return fail_batch(why);
   }
   return results;
 }
@@ -162,6 +200,12 @@ sqlite_journal::request_outcome sqlite_journal::append_one(const append_request&
                  request.stream_id + " is at " + std::to_string(head->version)},
             false};
   }
+  // The ledger is checked before anything of the request is written, so a rejection needs no
+  // savepoint; a conflict found by the insert below also leaves the ledger untouched.
+  std::optional<ledger_plan> plan;  // engaged only for requests with a ledger: appends stay lean
+  if (!request.ledger.empty()) {
+    if (auto refused = plan_ledger(request, plan.emplace())) return std::move(*refused);
+  }
   // No savepoint per request: the check above ran inside BEGIN IMMEDIATE on the only writer, so the
   // versions are free. Should the first insert still find its version taken (another process wrote
   // the file despite the lock), that one statement undid itself and nothing of the request is
@@ -175,8 +219,31 @@ sqlite_journal::request_outcome sqlite_journal::append_one(const append_request&
             false};
   }
   if (inserted != step_result::done) return abort_with("insert into " + request.stream_id);
+  if (plan) {
+    if (auto failed = write_ledger(request, *plan)) return std::move(*failed);
+  }
   const auto last = request.expected_version + static_cast<std::int64_t>(request.events.size());
   return {{append_status::committed, last, {}}, false};
+}
+
+sqlite_journal::request_outcome sqlite_journal::put_one(const idempotency_record& record) {
+  if (record.client_id.empty() || record.key.empty())
+    return {storage_failure("invalid idempotency record: empty client_id or key"), false};
+  if (record.expires_at_ms <= record.created_at_ms)
+    return {storage_failure("invalid idempotency record: expires before it is created"), false};
+  const reset_guard guard(upsert_idempotency_);
+  upsert_idempotency_.bind_text_view(1, record.client_id);
+  upsert_idempotency_.bind_text_view(2, record.key);
+  upsert_idempotency_.bind_text_view(3, record.fingerprint);
+  upsert_idempotency_.bind_int64(4, record.status);
+  upsert_idempotency_.bind_text_view(5, record.content_type);
+  upsert_idempotency_.bind_text_view(6, record.location);
+  upsert_idempotency_.bind_blob_view(7, record.body);
+  upsert_idempotency_.bind_int64(8, record.created_at_ms);
+  upsert_idempotency_.bind_int64(9, record.expires_at_ms);
+  if (upsert_idempotency_.step() != step_result::done)
+    return abort_with("store idempotency record " + record.key);
+  return {{append_status::committed, 0, {}}, false};
 }
 
 step_result sqlite_journal::insert_events(const append_request& request, stream_head head) {

@@ -1,8 +1,10 @@
 #pragma once
 /// The SQLite implementation of journal_store (internal; callers use open_sqlite_journal).
 
+#include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "persistence/journal.hpp"
 #include "persistence/sqlite/checkpointer.hpp"
@@ -13,6 +15,41 @@ namespace payorch::persistence::sqlite {
 /// Builds an event from a row whose columns are the events table's, in declaration order.
 event_record event_from_row(const statement& row);
 
+/// A caller's row limit as SQLite's LIMIT, at most max_page_rows.
+std::int64_t page_limit(std::size_t limit);
+
+/// Binds `prefix` and the smallest string above every string that starts with it to parameters
+/// `index` and `index + 1`, for `column >= ?index AND column < ?index+1`.
+///
+/// A prefix of only 0xff bytes (or an empty one) has no such string: the upper bound is then an
+/// empty BLOB, which sorts after every TEXT value and so bounds nothing.
+void bind_prefix_range(statement& stmt, int index, std::string_view prefix);
+
+/// What a request's ledger commands will write, worked out (and checked) before anything is.
+struct ledger_plan {
+  /// A pending transaction the request creates or resolves.
+  struct pending_tx {
+    std::string transaction_id;
+    std::string_view state = "PENDING";  // PENDING, or what a command of this request made it
+    std::int64_t expires_at_ms = 0;
+    std::int64_t first_entry_id = 0;  // its rows are first..last (known once inserted)
+    std::int64_t last_entry_id = 0;
+    /// The creating command's postings; null for a transaction stored earlier, whose postings are
+    /// read into `stored` when a command resolves it.
+    const std::vector<ledger_posting>* postings = nullptr;
+    std::vector<ledger_posting> stored;
+
+    const std::vector<ledger_posting>& legs() const {
+      return postings != nullptr ? *postings : stored;
+    }
+  };
+  static constexpr std::size_t none = static_cast<std::size_t>(-1);
+
+  std::vector<pending_tx> pendings;
+  std::vector<std::size_t> target;        // per command: its entry in `pendings`, or none (posted)
+  std::vector<account_balance> balances;  // every balance touched, with its new figures
+};
+
 /// A journal in one SQLite file, with every statement prepared once at open.
 class sqlite_journal final : public journal_store {
  public:
@@ -22,7 +59,6 @@ class sqlite_journal final : public journal_store {
   sqlite_journal(const sqlite_journal&) = delete;
   sqlite_journal& operator=(const sqlite_journal&) = delete;
 
-  std::vector<append_result> append_batch(std::span<const append_request> batch) override;
   stream_read read_stream(std::string_view stream_id) override;
   std::vector<event_record> read_events(std::string_view stream_id, std::int64_t after_version,
                                         std::size_t limit) override;
@@ -30,6 +66,16 @@ class sqlite_journal final : public journal_store {
   std::vector<std::string> list_streams(std::string_view prefix, std::string_view after,
                                         std::size_t limit) override;
   verify_report verify() override;
+  batch_results commit_batch(std::span<const append_request> appends,
+                             std::span<const idempotency_record> records) override;
+  result<std::vector<ledger_entry>> read_ledger(std::string_view account_prefix,
+                                                std::int64_t after_entry_id,
+                                                std::size_t limit) override;
+  result<std::vector<account_balance>> read_balances(std::string_view account_prefix,
+                                                     std::size_t limit) override;
+  result<std::optional<idempotency_record>> get_idempotency(std::string_view client_id,
+                                                            std::string_view key) override;
+  result<std::size_t> purge_idempotency(std::int64_t now_ms, std::size_t max_rows) override;
 
  private:
   struct stream_head {
@@ -44,9 +90,40 @@ class sqlite_journal final : public journal_store {
 
   explicit sqlite_journal(connection_ptr db) : db_(std::move(db)) {}
   bool prepare_statements(std::string* error);
+  bool prepare_ledger_statements(std::string* error);
 
   request_outcome append_one(const append_request& request);
   request_outcome abort_with(std::string_view what);
+  /// Upserts one idempotency record (a malformed one fails alone).
+  request_outcome put_one(const idempotency_record& record);
+  /// Deletes up to `max_rows` records expired by `now_ms`; the number, or -1 on a store error.
+  std::int64_t purge_expired(std::int64_t now_ms, std::int64_t max_rows);
+
+  // The ledger (sqlite_ledger.cpp). Planning reads but never writes, so a rejected request leaves
+  // nothing behind; writing follows the plan after the request's events are in.
+  /// Checks the request's commands against the ledger and plans their writes; a set outcome is a
+  /// rejection (or a storage failure) to return instead of appending.
+  std::optional<request_outcome> plan_ledger(const append_request& request, ledger_plan& plan);
+  std::optional<request_outcome> plan_command(const ledger_command& command, std::int64_t now_ms,
+                                              ledger_plan& plan);
+  /// The index in plan.pendings of pending transaction `id`, reading it from the file if needed;
+  /// ledger_plan::none if it does not exist; nullopt on a storage error.
+  std::optional<std::size_t> find_pending(const std::string& id, ledger_plan& plan);
+  /// The planned balance of (account, currency), read from the file on first use; null on error.
+  account_balance* find_balance(const ledger_posting& posting, ledger_plan& plan);
+  /// Moves the planned balances by `postings`; a set outcome is a rejection or storage failure.
+  std::optional<request_outcome> plan_postings(const std::vector<ledger_posting>& postings,
+                                               balance_effect effect, ledger_plan& plan);
+  bool load_pending_postings(ledger_plan::pending_tx& pending);
+  /// Writes what `plan` says; an error here means the batch must be rolled back.
+  std::optional<request_outcome> write_ledger(const append_request& request, ledger_plan& plan);
+  bool insert_rows(const append_request& request, const ledger_command& command,
+                   std::string_view phase, std::int64_t& first, std::int64_t& last);
+  bool insert_pending(const ledger_plan::pending_tx& pending);
+  bool resolve_pending(const ledger_plan::pending_tx& pending, bool post);
+  bool write_balances(const ledger_plan& plan);
+  /// The SQL-side guard: every transaction's rows from `first_entry_id` on sum to 0 per currency.
+  std::optional<request_outcome> check_sums(std::int64_t first_entry_id);
   /// Inserts the request's events after `head`: done, key_violation if the first one's version was
   /// taken (then nothing was written), or error.
   step_result insert_events(const append_request& request, stream_head head);
@@ -68,6 +145,20 @@ class sqlite_journal final : public journal_store {
   statement upsert_snapshot_;
   statement list_streams_;
   statement select_all_events_;
+  statement insert_entry_;
+  statement select_pending_;
+  statement insert_pending_;
+  statement resolve_pending_;
+  statement select_entry_range_;
+  statement set_entries_phase_;
+  statement select_balance_;
+  statement upsert_balance_;
+  statement check_sums_;
+  statement read_ledger_;
+  statement read_balances_;
+  statement upsert_idempotency_;
+  statement select_idempotency_;
+  statement purge_idempotency_;
   // Declared last so it stops (and closes its connection) before the writer's connection closes.
   std::unique_ptr<checkpointer> checkpointer_;  // null: SQLite's automatic checkpoint
 };

@@ -22,6 +22,19 @@ std::optional<std::string> prefix_upper_bound(std::string_view prefix) {
 
 }  // namespace
 
+std::int64_t page_limit(std::size_t limit) {
+  return static_cast<std::int64_t>(limit < max_page_rows ? limit : max_page_rows);
+}
+
+void bind_prefix_range(statement& stmt, int index, std::string_view prefix) {
+  stmt.bind_text(index, prefix);
+  if (const std::optional<std::string> upper = prefix_upper_bound(prefix)) {
+    stmt.bind_text(index + 1, *upper);
+  } else {
+    stmt.bind_blob(index + 1, {});  // an empty BLOB sorts after every TEXT: no upper bound
+  }
+}
+
 bool sqlite_journal::collect_events(std::string_view stream_id, std::int64_t after_version,
                                     std::int64_t limit, std::vector<event_record>& out) {
   const reset_guard guard(select_events_);
@@ -112,15 +125,9 @@ std::vector<std::string> sqlite_journal::list_streams(std::string_view prefix,
                                                       std::string_view after, std::size_t limit) {
   std::vector<std::string> streams;
   if (limit == 0) return streams;
-  const std::optional<std::string> upper = prefix_upper_bound(prefix);
   const reset_guard guard(list_streams_);
   list_streams_.bind_text(1, after);
-  list_streams_.bind_text(2, prefix);
-  if (upper) {
-    list_streams_.bind_text(3, *upper);
-  } else {
-    list_streams_.bind_blob(3, {});  // see prepare_statements: an empty BLOB bounds nothing
-  }
+  bind_prefix_range(list_streams_, 2, prefix);
   list_streams_.bind_int64(4, clamp_limit(limit));
   while (list_streams_.step() == step_result::row)
     streams.push_back(list_streams_.column_string(0));

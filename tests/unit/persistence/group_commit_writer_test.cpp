@@ -44,9 +44,11 @@ class writer_gate {
 /// A store whose every transaction fails, to see how the writer reports storage errors.
 class failing_store final : public journal_store {
  public:
-  std::vector<append_result> append_batch(std::span<const append_request> batch) override {
-    return std::vector<append_result>(batch.size(),
-                                      {append_status::storage_error, 0, "disk on fire"});
+  batch_results commit_batch(std::span<const append_request> batch,
+                             std::span<const idempotency_record> records) override {
+    const append_result fire{append_status::storage_error, 0, "disk on fire"};
+    return {std::vector<append_result>(batch.size(), fire),
+            std::vector<append_result>(records.size(), fire)};
   }
   stream_read read_stream(std::string_view) override { return {false, "disk on fire", {}, {}}; }
   std::vector<event_record> read_events(std::string_view, std::int64_t, std::size_t) override {
@@ -57,6 +59,20 @@ class failing_store final : public journal_store {
     return {};
   }
   verify_report verify() override { return {}; }
+  result<std::vector<ledger_entry>> read_ledger(std::string_view, std::int64_t,
+                                                std::size_t) override {
+    return fail(errc::storage_unavailable, "disk on fire");
+  }
+  result<std::vector<account_balance>> read_balances(std::string_view, std::size_t) override {
+    return fail(errc::storage_unavailable, "disk on fire");
+  }
+  result<std::optional<idempotency_record>> get_idempotency(std::string_view,
+                                                            std::string_view) override {
+    return fail(errc::storage_unavailable, "disk on fire");
+  }
+  result<std::size_t> purge_idempotency(std::int64_t, std::size_t) override {
+    return fail(errc::storage_unavailable, "disk on fire");
+  }
 };
 
 /// Submits and waits for the answer (the writer thread delivers it).
@@ -316,6 +332,76 @@ TEST(group_commit_writer, run_executes_on_the_writer_thread) {
   EXPECT_NE(thread, std::this_thread::get_id());
   EXPECT_EQ(streams, std::vector<std::string>{"pay-1"});
   EXPECT_FALSE(writer.run({}));  // an empty job is a caller bug and is refused
+}
+
+append_result put_and_wait(group_commit_writer& writer, idempotency_record record) {
+  std::promise<append_result> answer;
+  writer.put_idempotency(std::move(record),
+                         [&answer](append_result result) { answer.set_value(std::move(result)); });
+  return answer.get_future().get();
+}
+
+idempotency_record record_for(std::string key) {
+  return {"client", std::move(key), "fp", 201, "application/json", "", "{}", 1000, 2000};
+}
+
+// Goal: an idempotency put rides in the same transaction as the appends queued with it, and its
+// answer comes after that commit, after the appends' answers.
+TEST(group_commit_writer, puts_share_the_batch_with_appends) {
+  temp_dir dir;
+  writer_gate gate;
+  group_commit_writer writer(open_journal(dir.file("j.db")), {.max_wait_us = 0});
+  writer.submit(make_request("gate", 0, 1), gate.hold());
+  gate.wait_until_held();
+  std::vector<std::string> order;  // written on the writer thread, read after stop() joined
+  writer.submit(make_request("a", 0, 1), [&](const append_result& r) {
+    order.push_back("append:" + std::to_string(static_cast<int>(r.status)));
+  });
+  writer.put_idempotency(record_for("k1"), [&](const append_result& r) {
+    order.push_back("put:" + std::to_string(static_cast<int>(r.status)));
+  });
+  writer.put_idempotency(record_for(""), [&](const append_result& r) {
+    order.push_back("bad put:" + std::to_string(static_cast<int>(r.status)));
+  });
+  gate.release();
+  writer.stop();
+  EXPECT_EQ(order, (std::vector<std::string>{"append:0", "put:0", "bad put:2"}));
+  const writer_stats stats = writer.stats();
+  EXPECT_EQ(stats.batches, 2U);  // the gate's, then one for the append and both puts
+  EXPECT_EQ(stats.idempotency_puts, 2U);
+  auto reopened = open_journal(dir.file("j.db"));
+  EXPECT_TRUE(reopened->get_idempotency("client", "k1")->has_value());
+}
+
+// Goal: a put alone is committed and then readable through run(); a failing store answers it with
+// storage_error; a stopped writer refuses it on the caller's thread.
+TEST(group_commit_writer, puts_alone_fail_and_refuse_like_appends) {
+  temp_dir dir;
+  {
+    group_commit_writer writer(open_journal(dir.file("j.db")), {});
+    EXPECT_EQ(put_and_wait(writer, record_for("k")).status, append_status::committed);
+    std::promise<bool> found;
+    ASSERT_TRUE(writer.run([&](journal_store& store) {
+      found.set_value(store.get_idempotency("client", "k")->has_value());
+    }));
+    EXPECT_TRUE(found.get_future().get());
+    EXPECT_EQ(writer.stats().batches, 0U);  // puts alone are not append batches
+    writer.stop();
+    const auto caller = std::this_thread::get_id();
+    std::thread::id answered_on;
+    append_result refused;
+    writer.put_idempotency(record_for("late"), [&](append_result r) {
+      answered_on = std::this_thread::get_id();
+      refused = std::move(r);
+    });
+    EXPECT_EQ(answered_on, caller);
+    EXPECT_EQ(refused.detail, "writer stopped");
+    EXPECT_EQ(writer.stats().rejected_appends, 1U);
+  }
+  group_commit_writer failing(std::make_unique<failing_store>(), {});
+  const append_result failed = put_and_wait(failing, record_for("k"));
+  EXPECT_EQ(failed.status, append_status::storage_error);
+  EXPECT_EQ(failed.detail, "disk on fire");
 }
 
 }  // namespace
