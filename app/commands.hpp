@@ -14,6 +14,10 @@ int verify(const config::settings& settings);
 /// Prints the effective configuration as TOML.
 int print_config(const config::settings& settings);
 
+/// Reads a client secret from stdin (without echo on a terminal) and prints its
+/// `pbkdf2-sha256$...` line for `[[auth.clients]] secret_hash`; exit 2 on an empty secret.
+int hash_secret(std::int64_t iterations);
+
 /// Sets up logging (text on a terminal, JSON lines otherwise, unless the settings say).
 void setup_logging(const config::settings& settings);
 

@@ -20,7 +20,15 @@ int main(int argc, char** argv) {
   auto* show = cli.add_subcommand("config", "print the effective configuration");
   auto* verify = cli.add_subcommand("verify", "verify every journal hash chain");
   for (auto* cmd : {serve, show, verify}) add_common(cmd);
+  auto* hash = cli.add_subcommand(
+      "hash-secret", "read a client secret on stdin and print its secret_hash for auth.clients");
+  std::int64_t iterations = config::limits::pbkdf2_iterations_default;
+  hash->add_option("--iterations", iterations, "PBKDF2 iterations (default 600000)")
+      ->check(CLI::Range(config::limits::pbkdf2_iterations_floor,
+                         config::limits::pbkdf2_iterations_ceiling));
   CLI11_PARSE(cli, argc, argv);
+  // Needs no settings: an operator runs it to write the configuration.
+  if (hash->parsed()) return app::hash_secret(iterations);
 
   std::optional<std::filesystem::path> file;
   if (config_file) file = *config_file;

@@ -11,9 +11,11 @@
 #include <vector>
 
 #include "actors/runtime.hpp"
+#include "adapters/fx_rates.hpp"
 #include "app/commands.hpp"
 #include "gateway/api.hpp"
 #include "gateway/ask.hpp"
+#include "gateway/authenticator.hpp"
 #include "gateway/http_server.hpp"
 
 namespace payorch::app {
@@ -31,6 +33,29 @@ gateway::server_options server_options_of(const config::settings& s) {
   o.request_timeout = std::chrono::milliseconds(s.request_timeout_ms);
   o.keep_alive_timeout = std::chrono::milliseconds(s.keep_alive_timeout_ms);
   return o;
+}
+
+std::int64_t unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+/// The signing key and the API clients; logs where the bootstrap credentials are. Null (after
+/// logging why) when they cannot be read or made.
+std::unique_ptr<gateway::authenticator> start_auth(const config::settings& settings) {
+  std::vector<std::string> notices;
+  std::string error;
+  auto auth = gateway::authenticator::start(settings, &notices, &error);
+  for (const auto& line : notices) {
+    if (line.starts_with("warning: ")) {
+      spdlog::warn("{}", line.substr(9));
+    } else {
+      spdlog::info("{}", line);
+    }
+  }
+  if (!auth) spdlog::error("cannot start: {}", error);
+  return auth;
 }
 
 /// Longest wait for in-flight requests to finish after SIGTERM.
@@ -52,8 +77,15 @@ void drain(asio::io_context& ioc, gateway::http_server& server,
 }  // namespace
 
 int serve(const config::settings& settings) {
+  // Before the actors: a missing or unreadable key stops the process before it holds anything.
+  auto auth = start_auth(settings);
+  if (!auth) return 1;
+  auto options = actors::runtime_options::from(settings);
+  // Balance totals convert at these rates inside the pod actors.
+  options.entities.fx_rates = std::make_shared<const adapters::static_fx_rates>(
+      adapters::static_fx_rates::from_settings(settings, unix_now_ms()));
   std::string error;
-  auto runtime = actors::actor_runtime::start(actors::runtime_options::from(settings), &error);
+  auto runtime = actors::actor_runtime::start(options, &error);
   if (!runtime) {
     spdlog::error("cannot start: {}", error);
     return 1;
@@ -68,11 +100,8 @@ int serve(const config::settings& settings) {
   ctx.metrics = &metrics;
   ctx.accepting = [&server] { return !server.draining(); };
   ctx.in_flight = [&server] { return server.in_flight(); };
-  ctx.now_ms = [] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  };
+  ctx.now_ms = unix_now_ms;
+  ctx.auth = auth.get();
   gateway::add_all_routes(routes, ctx);
   if (!server.listen(&error)) {
     spdlog::error("{}", error);
@@ -103,6 +132,7 @@ int serve(const config::settings& settings) {
   for (std::size_t i = 1; i < settings.io_threads; ++i) extra.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
   for (auto& t : extra) t.join();
+  auth->shutdown();  // its worker posts replies to the io_context, which must outlive it
 
   caf::anon_send_exit(ctx.bridge, caf::exit_reason::user_shutdown);
   ctx.bridge = nullptr;

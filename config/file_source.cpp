@@ -118,6 +118,9 @@ class file_walker {
 
   std::optional<config_error> apply_node(const key_spec& spec, const toml::node& node) {
     std::string where = origin(node.source());
+    if (const auto* array = node.as_array()) {
+      if (std::holds_alternative<table_list_rule>(spec.rule)) return apply_array(spec, *array);
+    }
     if (const auto* number = node.as_integer()) {
       return apply_integer(spec, number->get(), where, out_);
     }
@@ -126,13 +129,50 @@ class file_walker {
         return apply_text(spec, text->get(), where, out_);
       }
     }
-    std::string expected = "an integer";
-    if (const auto* rule = std::get_if<text_rule>(&spec.rule)) {
-      expected = "a string (" + std::string(rule->expected) + ")";
-    }
-    return config_error{std::string(spec.key), "must be " + expected + ", not " +
+    return config_error{std::string(spec.key), "must be " + expected_of(spec) + ", not " +
                                                    std::string(type_name(node.type())) + " (" +
                                                    where + ")"};
+  }
+
+  /// Reads an array of tables whose fields are strings or arrays of strings.
+  std::optional<config_error> apply_array(const key_spec& spec, const toml::array& array) {
+    std::vector<table_item> items;
+    for (const toml::node& element : array) {
+      const toml::table* table = element.as_table();
+      if (table == nullptr) {
+        return config_error{std::string(spec.key), "must be " + expected_of(spec) +
+                                                       ", not an array holding " +
+                                                       std::string(type_name(element.type())) +
+                                                       " (" + origin(element.source()) + ")"};
+      }
+      table_item item;
+      item.origin = origin(table->source());
+      for (auto&& [name, value] : *table) {
+        auto field = field_of(value);
+        if (!field) {
+          return config_error{
+              std::string(spec.key),
+              std::string(name.str()) + " must be a string or an array of strings, not " +
+                  std::string(type_name(value.type())) + " (" + origin(value.source()) + ")"};
+        }
+        item.fields.emplace_back(std::string(name.str()), std::move(*field));
+      }
+      items.push_back(std::move(item));
+    }
+    return apply_tables(spec, items, origin(array.source()), out_);
+  }
+
+  static std::optional<item_value> field_of(const toml::node& node) {
+    if (const auto* text = node.as_string()) return item_value{text->get()};
+    const auto* list = node.as_array();
+    if (list == nullptr) return std::nullopt;
+    std::vector<std::string> texts;
+    for (const toml::node& element : *list) {
+      const auto* text = element.as_string();
+      if (text == nullptr) return std::nullopt;
+      texts.push_back(text->get());
+    }
+    return item_value{std::move(texts)};
   }
 
   std::string origin(const toml::source_region& at) const {

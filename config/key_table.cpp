@@ -63,6 +63,19 @@ std::optional<std::string> set_one_of(settings& out, std::string_view text,
 
 constexpr std::array<std::string_view, 5> log_levels{"trace", "debug", "info", "warn", "error"};
 constexpr std::array<std::string_view, 3> log_formats{"auto", "text", "json"};
+constexpr std::array<std::string_view, 2> auth_algorithms{"ES256", "HS256"};
+
+/// What is wrong with an issuer or audience name, if anything.
+std::optional<std::string> name_problem(std::string_view text) {
+  if (text.empty()) return "must not be empty";
+  if (text.size() > limits::max_issuer_bytes) {
+    return "must be at most " + std::to_string(limits::max_issuer_bytes) + " bytes";
+  }
+  bool printable =
+      std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+  if (!printable) return "must be printable ASCII";
+  return std::nullopt;
+}
 
 text_rule listen_rule() {
   return {"HOST:PORT", &set_listen, [](const settings& in) { return to_string(in.listen); }};
@@ -94,8 +107,44 @@ text_rule log_format_rule() {
           [](const settings& in) { return in.log_format; }};
 }
 
+template <std::string settings::*member>
+text_rule name_rule() {
+  return {"printable ASCII, 1 to 256 bytes",
+          [](settings& out, std::string_view text) {
+            auto problem = name_problem(text);
+            if (!problem) out.*member = std::string(text);
+            return problem;
+          },
+          [](const settings& in) { return in.*member; }};
+}
+
+text_rule auth_algorithm_rule() {
+  return {"ES256 or HS256",
+          [](settings& out, std::string_view text) {
+            return set_one_of<&settings::auth_algorithm>(out, text, auth_algorithms);
+          },
+          [](const settings& in) { return in.auth_algorithm; }};
+}
+
+std::optional<std::string> set_hs256_secret(settings& out, std::string_view text) {
+  // Empty means unset; check_together refuses it when the algorithm is HS256.
+  if (!text.empty() && (text.size() < limits::hs256_secret_min_bytes ||
+                        text.size() > limits::hs256_secret_max_bytes)) {
+    return "must be " + std::to_string(limits::hs256_secret_min_bytes) + " to " +
+           std::to_string(limits::hs256_secret_max_bytes) + " bytes (got " +
+           std::to_string(text.size()) + " bytes)";
+  }
+  out.auth_hs256_secret = std::string(text);
+  return std::nullopt;
+}
+
+text_rule hs256_secret_rule() {
+  return {"32 to 1024 bytes", &set_hs256_secret,
+          [](const settings& in) { return in.auth_hs256_secret; }, true};
+}
+
 /// One row per member of `settings` (the load tests check each row reaches its own member).
-constexpr std::size_t key_count = 18;
+constexpr std::size_t key_count = 26;
 
 std::array<key_spec, key_count> make_table() {
   namespace l = limits;
@@ -143,6 +192,21 @@ std::array<key_spec, key_count> make_table() {
                                                          l::snapshot_every_events_ceiling)},
       {"log.level", "least severe level logged", log_level_rule()},
       {"log.format", "auto (text on a terminal, json otherwise), text or json", log_format_rule()},
+      {"auth.issuer", "the iss of every token issued, and the only one accepted",
+       name_rule<&settings::auth_issuer>()},
+      {"auth.audience", "the aud of every token issued, and the only one accepted",
+       name_rule<&settings::auth_audience>()},
+      {"auth.token_ttl_s", "lifetime of an issued token, in seconds",
+       integer_between<&settings::auth_token_ttl_s>(l::token_ttl_s_floor, l::token_ttl_s_ceiling)},
+      {"auth.leeway_s", "clock skew forgiven on a token's exp and nbf, in seconds",
+       integer_between<&settings::auth_leeway_s>(l::token_leeway_s_floor,
+                                                 l::token_leeway_s_ceiling)},
+      {"auth.algorithm", "token signature: ES256 (key made on first start) or HS256",
+       auth_algorithm_rule()},
+      {"auth.hs256_secret", "HMAC key when auth.algorithm is HS256", hs256_secret_rule()},
+      {"auth.clients", "API clients: id, secret_hash (payorch hash-secret), scopes",
+       auth_clients_rule()},
+      {"fx.rates", "static FX rates: 1 base = rate quote", fx_rates_rule()},
   }};
 }
 
@@ -202,10 +266,9 @@ std::optional<config_error> apply_integer(const key_spec& spec, std::int64_t val
                                           std::string_view origin, settings& out) {
   const auto* rule = std::get_if<integer_rule>(&spec.rule);
   if (rule == nullptr) {
-    const auto& text = std::get<text_rule>(spec.rule);
-    return config_error{std::string(spec.key), "must be a string (" + std::string(text.expected) +
-                                                   "), not an integer (" + std::string(origin) +
-                                                   ")"};
+    return config_error{
+        std::string(spec.key),
+        "must be " + expected_of(spec) + ", not an integer (" + std::string(origin) + ")"};
   }
   if (value < rule->floor || value > rule->ceiling) {
     return out_of_range(spec, *rule, std::to_string(value), origin);
@@ -218,10 +281,16 @@ std::optional<config_error> apply_text(const key_spec& spec, std::string_view te
                                        std::string_view origin, settings& out) {
   if (const auto* rule = std::get_if<text_rule>(&spec.rule)) {
     if (auto problem = rule->set(out, text)) {
-      return config_error{std::string(spec.key),
-                          *problem + " (got " + shown(text) + " " + std::string(origin) + ")"};
+      // A secret is never echoed, not even a wrong one: it may be a real key mistyped.
+      std::string got = rule->secret ? std::string() : "got " + shown(text) + " ";
+      return config_error{std::string(spec.key), *problem + " (" + got + std::string(origin) + ")"};
     }
     return std::nullopt;
+  }
+  if (std::holds_alternative<table_list_rule>(spec.rule)) {
+    return config_error{std::string(spec.key), "can only be set in the config file, as " +
+                                                   expected_of(spec) + " (" + std::string(origin) +
+                                                   ")"};
   }
   const auto& rule = std::get<integer_rule>(spec.rule);
   std::int64_t value = 0;
@@ -239,6 +308,26 @@ std::optional<config_error> apply_text(const key_spec& spec, std::string_view te
   }
   rule.set(out, value);
   return std::nullopt;
+}
+
+std::optional<config_error> apply_tables(const key_spec& spec, std::span<const table_item> items,
+                                         std::string_view origin, settings& out) {
+  const auto* rule = std::get_if<table_list_rule>(&spec.rule);
+  if (rule == nullptr) {
+    return config_error{std::string(spec.key), "must be " + expected_of(spec) + ", not an array (" +
+                                                   std::string(origin) + ")"};
+  }
+  if (auto problem = rule->set(out, items)) return config_error{std::string(spec.key), *problem};
+  return std::nullopt;
+}
+
+std::string expected_of(const key_spec& spec) {
+  if (const auto* text = std::get_if<text_rule>(&spec.rule)) {
+    return "a string (" + std::string(text->expected) + ")";
+  }
+  if (const auto* list = std::get_if<table_list_rule>(&spec.rule))
+    return std::string(list->expected);
+  return "an integer";
 }
 
 }  // namespace payorch::config::detail

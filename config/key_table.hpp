@@ -11,7 +11,9 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "config/settings.hpp"
 
@@ -30,13 +32,34 @@ struct text_rule {
   std::string_view expected;  // shown in errors, e.g. `"full" or "normal"`
   std::optional<std::string> (*set)(settings&, std::string_view) = nullptr;
   std::string (*get)(const settings&) = nullptr;
+  /// A secret: `to_toml` says whether it is set but never prints it.
+  bool secret = false;
+};
+
+/// A field of one table in a list of tables: text, or a list of texts.
+using item_value = std::variant<std::string, std::vector<std::string>>;
+
+/// One table of a list of tables (`[[auth.clients]]`), read from the file without toml++ types.
+struct table_item {
+  std::vector<std::pair<std::string, item_value>> fields;  // in file order
+  std::string origin;                                      // e.g. `in payorch.toml line 12`
+};
+
+/// A key holding a list of tables whose fields are texts or lists of texts; only the file can
+/// set it (an environment variable cannot carry a list of tables).
+struct table_list_rule {
+  std::string_view expected;  // shown in errors, e.g. `[[auth.clients]] tables`
+  /// Replaces the list; returns what is wrong with it, naming the item, if anything.
+  std::optional<std::string> (*set)(settings&, std::span<const table_item>) = nullptr;
+  /// The list as one line of TOML: an array of inline tables.
+  std::string (*get)(const settings&) = nullptr;
 };
 
 /// One settable key: its dotted name, what it means, and its rule.
 struct key_spec {
   std::string_view key;  // `section.name`, or `name` at the top level
   std::string_view description;
-  std::variant<integer_rule, text_rule> rule;
+  std::variant<integer_rule, text_rule, table_list_rule> rule;
 
   /// `PAYORCH_SECTION_NAME`: the environment variable that sets this key.
   std::string env_var() const;
@@ -62,6 +85,24 @@ std::optional<config_error> apply_integer(const key_spec& spec, std::int64_t val
 /// Checks text from the environment or a flag (parsing numbers for integer keys) and stores it.
 std::optional<config_error> apply_text(const key_spec& spec, std::string_view text,
                                        std::string_view origin, settings& out);
+
+/// Checks a list of tables from the file and stores it.
+std::optional<config_error> apply_tables(const key_spec& spec, std::span<const table_item> items,
+                                         std::string_view origin, settings& out);
+
+/// What the value of `spec` must be, for type errors: `an integer`, `a string (...)`, ...
+std::string expected_of(const key_spec& spec);
+
+/// The rules of the list keys (list_rules.cpp).
+table_list_rule auth_clients_rule();
+table_list_rule fx_rates_rule();
+
+/// What is wrong with a scope a client may be given, if anything (`*`, `operator`,
+/// `crowdpod:{pod_id|*}:{read|write|admin}`).
+std::optional<std::string> scope_problem(std::string_view scope);
+
+/// Checks the keys that depend on each other, once every source is applied.
+std::optional<config_error> check_together(const settings& value);
 
 /// Parses `HOST:PORT` or `[IPV6]:PORT`; on failure, what is wrong with it.
 std::variant<listen_address, std::string> parse_listen_address(std::string_view text);

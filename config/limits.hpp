@@ -109,6 +109,50 @@ inline constexpr std::size_t max_retry_attempts = 10;
 inline constexpr std::int64_t retry_delay_ms_max = 60'000;
 inline constexpr std::size_t max_webhook_attempts = 16;
 
+// --- authentication (gateway) ------------------------------------------------------------
+
+inline constexpr std::int64_t token_ttl_s_floor = 300;  // 5 min
+inline constexpr std::int64_t token_ttl_s_default = 3600;
+inline constexpr std::int64_t token_ttl_s_ceiling = 86'400;  // 1 day
+
+/// Clock skew forgiven when checking a token's `exp` and `nbf`.
+inline constexpr std::int64_t token_leeway_s_floor = 0;
+inline constexpr std::int64_t token_leeway_s_default = 30;
+inline constexpr std::int64_t token_leeway_s_ceiling = 120;
+
+/// An HS256 secret at least as long as the SHA-256 output (RFC 7518 section 3.2).
+inline constexpr std::size_t hs256_secret_min_bytes = 32;
+inline constexpr std::size_t hs256_secret_max_bytes = 1024;
+
+/// PBKDF2-HMAC-SHA256 iterations a configured client secret hash may use; `payorch
+/// hash-secret` uses the default (OWASP's 2023 figure), about 0.25 s of one core per check.
+inline constexpr std::int64_t pbkdf2_iterations_floor = 10'000;
+inline constexpr std::int64_t pbkdf2_iterations_default = 600'000;
+inline constexpr std::int64_t pbkdf2_iterations_ceiling = 10'000'000;
+/// Salt bytes `payorch hash-secret` draws, and the fewest a configured hash may have.
+inline constexpr std::size_t pbkdf2_salt_bytes = 16;
+
+/// Configured API clients (`[[auth.clients]]`), and scopes per client.
+inline constexpr std::size_t max_auth_clients = 1000;
+inline constexpr std::size_t max_scopes_per_client = 200;
+/// Longest client id; ids travel in Basic credentials and in every token's `sub`.
+inline constexpr std::size_t max_client_id_bytes = 128;
+/// Longest `auth.issuer` or `auth.audience`.
+inline constexpr std::size_t max_issuer_bytes = 256;
+
+/// Bearer tokens longer than this are refused before any parsing (ours are about 400 bytes).
+inline constexpr std::size_t max_bearer_token_bytes = 4096;
+/// Verified tokens remembered so a request skips the signature check; when full, the expired
+/// entries go, then everything (a token is verified again on its next use).
+inline constexpr std::size_t verified_token_cache_entries = 16'384;
+/// Client secret checks (PBKDF2) waiting for the auth worker thread; more get 503.
+inline constexpr std::size_t max_pending_secret_checks = 64;
+
+// --- FX rates (adapters) -------------------------------------------------------------------
+
+/// Pairs in the static `[[fx.rates]]` table.
+inline constexpr std::size_t max_fx_rates = 1000;
+
 // --- how they relate -----------------------------------------------------------------------
 
 static_assert(max_body_bytes_floor <= max_body_bytes_default);
@@ -144,5 +188,17 @@ static_assert(max_in_flight_requests_per_connection >= 1);
 static_assert(page_size_default >= 1 && page_size_default <= page_size_max);
 // A saga's retry loop is bounded in attempts and in the wait between two of them.
 static_assert(max_retry_attempts >= 1 && retry_delay_ms_max > 0);
+static_assert(token_ttl_s_floor <= token_ttl_s_default);
+static_assert(token_ttl_s_default <= token_ttl_s_ceiling);
+static_assert(token_leeway_s_floor <= token_leeway_s_default);
+static_assert(token_leeway_s_default <= token_leeway_s_ceiling);
+// The leeway must not outlast the shortest token, or an expired token would still pass.
+static_assert(token_leeway_s_ceiling < token_ttl_s_floor);
+static_assert(hs256_secret_min_bytes <= hs256_secret_max_bytes);
+static_assert(pbkdf2_iterations_floor <= pbkdf2_iterations_default);
+static_assert(pbkdf2_iterations_default <= pbkdf2_iterations_ceiling);
+// A bearer token must fit in the smallest header budget an operator can configure.
+static_assert(max_bearer_token_bytes <= max_header_bytes_floor);
+static_assert(verified_token_cache_entries >= 1 && max_pending_secret_checks >= 1);
 
 }  // namespace payorch::config::limits

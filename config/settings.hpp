@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config/fwd.hpp"
 #include "config/limits.hpp"
@@ -27,6 +28,28 @@ struct listen_address {
 
 /// `HOST:PORT`, with brackets around an IPv6 host (`[::1]:8080`): what `listen` accepts.
 std::string to_string(const listen_address& address);
+
+/// One API client that may ask `POST /oauth/token` for tokens (`[[auth.clients]]`).
+struct auth_client {
+  /// The client id: 1 to 128 of `A-Z a-z 0-9 . _ ~ -`; unique.
+  std::string id;
+  /// `pbkdf2-sha256$<iterations>$<salt base64>$<hash base64>`, as `payorch hash-secret` prints.
+  std::string secret_hash;
+  /// What the client may ask for: `crowdpod:{pod_id|*}:{read|write|admin}`, `operator`, or `*`
+  /// (any scope). A token request without `scope` gets all of them.
+  std::vector<std::string> scopes;
+
+  bool operator==(const auth_client&) const = default;
+};
+
+/// One static FX rate (`[[fx.rates]]`): 1 `base` = `rate` `quote`, the rate as exact decimal text.
+struct fx_rate_entry {
+  std::string base;   ///< ISO 4217 code, e.g. "EUR"
+  std::string quote;  ///< ISO 4217 code, different from base
+  std::string rate;   ///< positive decimal text with at most 9 decimals, e.g. "1.0842"
+
+  bool operator==(const fx_rate_entry&) const = default;
+};
 
 /// Every setting of the process; each member's comment starts with its key in the TOML file.
 ///
@@ -73,6 +96,24 @@ struct settings {
   /// `log.format`: auto (text on a terminal, JSON lines otherwise), text or json.
   std::string log_format = "auto";
 
+  /// `auth.issuer`: the `iss` of every token issued, and the only one accepted.
+  std::string auth_issuer = "payorch";
+  /// `auth.audience`: the `aud` of every token issued, and the only one accepted.
+  std::string auth_audience = "payorch-api";
+  /// `auth.token_ttl_s`: lifetime of an issued token.
+  std::int64_t auth_token_ttl_s = limits::token_ttl_s_default;
+  /// `auth.leeway_s`: clock skew forgiven on `exp` and `nbf`.
+  std::int64_t auth_leeway_s = limits::token_leeway_s_default;
+  /// `auth.algorithm`: "ES256" (a P-256 key made on first start) or "HS256" (`hs256_secret`).
+  std::string auth_algorithm = "ES256";
+  /// `auth.hs256_secret`: the HMAC key when the algorithm is HS256 (at least 32 bytes).
+  std::string auth_hs256_secret;
+  /// `auth.clients`: the API clients; none means a bootstrap admin client in `credentials.json`.
+  std::vector<auth_client> auth_clients;
+
+  /// `fx.rates`: the static FX table.
+  std::vector<fx_rate_entry> fx_rates;
+
   bool operator==(const settings&) const = default;
 };
 
@@ -115,7 +156,8 @@ struct load_result {
 load_result load_settings(const std::optional<std::filesystem::path>& file, const environment& env,
                           const flag_overrides& flags);
 
-/// Every setting as a TOML document that `load_settings` reads back to the same settings.
+/// Every setting as a TOML document that `load_settings` reads back to the same settings,
+/// except that a set `auth.hs256_secret` is replaced by a comment saying it is set.
 std::string to_toml(const settings& value);
 
 }  // namespace payorch::config

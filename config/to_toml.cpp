@@ -51,7 +51,14 @@ std::string value_of(const detail::key_spec& spec, const settings& value) {
   if (const auto* rule = std::get_if<detail::integer_rule>(&spec.rule)) {
     return std::to_string(rule->get(value));
   }
+  if (const auto* rule = std::get_if<detail::table_list_rule>(&spec.rule)) return rule->get(value);
   return detail::quote_toml(std::get<detail::text_rule>(spec.rule).get(value));
+}
+
+/// True for a secret that is set: its line is replaced by a comment saying so.
+bool hidden(const detail::key_spec& spec, const settings& value) {
+  const auto* rule = std::get_if<detail::text_rule>(&spec.rule);
+  return rule != nullptr && rule->secret && !rule->get(value).empty();
 }
 
 /// ` (floor to ceiling)` for an integer key, so the printed settings show what may change.
@@ -73,6 +80,13 @@ std::string to_toml(const settings& value) {
       text += "\n[" + std::string(section) + "]\n";
     }
     text += "# " + std::string(spec.description) + range_of(spec) + "\n";
+    if (hidden(spec, value)) {
+      // `payorch config` output ends up in tickets and chats; a signing key must not.
+      text += "# " + std::string(spec.name()) + " is set (" +
+              std::to_string(std::get<detail::text_rule>(spec.rule).get(value).size()) +
+              " bytes) and not shown\n";
+      continue;
+    }
     text += std::string(spec.name()) + " = " + value_of(spec, value) + "\n";
   }
   return text;

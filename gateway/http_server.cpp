@@ -48,14 +48,14 @@ bool method_has_body(http::verb v) {
   return v == http::verb::post || v == http::verb::put || v == http::verb::patch;
 }
 
-bool is_json_content_type(std::string_view ct) {
+/// True when the media type of `ct` (parameters aside, any case) is `expected` (lower case).
+bool has_media_type(std::string_view ct, std::string_view expected) {
   auto semi = ct.find(';');
   auto media = ct.substr(0, semi);
   while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
-  if (media.size() != 16) return false;
-  static constexpr std::string_view json = "application/json";
+  if (media.size() != expected.size()) return false;
   for (std::size_t i = 0; i < media.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(media[i])) != json[i]) return false;
+    if (std::tolower(static_cast<unsigned char>(media[i])) != expected[i]) return false;
   return true;
 }
 
@@ -138,10 +138,13 @@ class session : public std::enable_shared_from_this<session> {
                        "no resource at " + std::string(req.target().substr(0, 200))),
           version_));
     }
-    if (method_has_body(req.method()) && !is_json_content_type(req[http::field::content_type])) {
+    const std::string& body_type = match.found->body_type;
+    // An empty body has no media type to check (actions and settle take none).
+    if (method_has_body(req.method()) && !req.body().empty() &&
+        !has_media_type(req[http::field::content_type], body_type)) {
       return write(problem_response(
           make_problem(http::status::unsupported_media_type, "unsupported_media_type",
-                       "the request body must be application/json", "Content-Type"),
+                       "the request body must be " + body_type, "Content-Type"),
           version_));
     }
     auto self = shared_from_this();

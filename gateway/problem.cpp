@@ -11,13 +11,21 @@ http::status status_of(errc code) {
     case errc::already_exists:
     case errc::illegal_transition:
     case errc::version_conflict:
+    case errc::pod_not_active:
+    case errc::idempotency_in_flight:
+    case errc::pending_expired:
       return http::status::conflict;
+    case errc::role_forbidden:
+      return http::status::forbidden;
+    case errc::idempotency_key_reused:
+      return http::status::unprocessable_entity;
     case errc::storage_unavailable:
     case errc::entity_unavailable:
       return http::status::service_unavailable;
     case errc::deadline_exceeded:
       return http::status::gateway_timeout;
     case errc::internal_error:
+    case errc::ledger_unbalanced:  // the code builds balanced transactions: a bug, not input
     case errc::ok:
       return http::status::internal_server_error;
     default:

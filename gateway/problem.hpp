@@ -18,6 +18,8 @@ struct problem {
   std::string title;
   std::string detail;
   std::string param;
+  /// The `WWW-Authenticate` header value of a 401 or 403 (empty: no header).
+  std::string www_authenticate;
 };
 
 /// A problem with the standard title of `status`.

@@ -63,9 +63,10 @@ int match_score(const route& r, const std::vector<std::string>& segments, path_p
 
 }  // namespace
 
-void route_table::add(http::verb method, std::string pattern, handler run) {
+void route_table::add(http::verb method, std::string pattern, handler run, std::string body_type) {
   auto segments = split_pattern(pattern);
-  routes_.push_back({method, std::move(pattern), std::move(run), std::move(segments)});
+  routes_.push_back(
+      {method, std::move(pattern), std::move(run), std::move(segments), std::move(body_type)});
 }
 
 bool split_target(std::string_view target, std::vector<std::string>& segments, std::string& query) {

@@ -16,6 +16,7 @@ struct route {
   std::string pattern;  ///< e.g. "/pods/{pod_id}"; also the metrics label
   handler run;
   std::vector<std::string> segments;  ///< the pattern split on '/'
+  std::string body_type;              ///< the media type a request body must have
 };
 
 struct route_match {
@@ -27,7 +28,9 @@ struct route_match {
 
 class route_table {
  public:
-  void add(http::verb method, std::string pattern, handler run);
+  /// Registers `run`; a POST, PUT or PATCH body must be of `body_type` (else 415).
+  void add(http::verb method, std::string pattern, handler run,
+           std::string body_type = "application/json");
 
   /// Matches a decoded path (no query string); literal segments win over parameters.
   route_match match(http::verb method, std::string_view path) const;

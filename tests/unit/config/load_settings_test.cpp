@@ -40,6 +40,14 @@ snapshot_every = 7
 [log]
 level = "debug"
 format = "json"
+
+[auth]
+issuer = "https://auth.example"
+audience = "pods"
+token_ttl_s = 600
+leeway_s = 5
+algorithm = "HS256"
+hs256_secret = "0123456789abcdef0123456789abcdef"
 )";
 
 environment every_key_env() {
@@ -62,10 +70,17 @@ environment every_key_env() {
       {"PAYORCH_JOURNAL_SNAPSHOT_EVERY", "7"},
       {"PAYORCH_LOG_LEVEL", "debug"},
       {"PAYORCH_LOG_FORMAT", "json"},
+      {"PAYORCH_AUTH_ISSUER", "https://auth.example"},
+      {"PAYORCH_AUTH_AUDIENCE", "pods"},
+      {"PAYORCH_AUTH_TOKEN_TTL_S", "600"},
+      {"PAYORCH_AUTH_LEEWAY_S", "5"},
+      {"PAYORCH_AUTH_ALGORITHM", "HS256"},
+      {"PAYORCH_AUTH_HS256_SECRET", "0123456789abcdef0123456789abcdef"},
   };
 }
 
-/// Checks every member against the values of `every_key_file` and `every_key_env`.
+/// Checks every member that text can set against `every_key_file` and `every_key_env` (the
+/// lists of tables come from the file only; auth_settings_test.cpp covers them).
 void expect_every_key_changed(const settings& s) {
   EXPECT_EQ(s.listen.host, "0.0.0.0");
   EXPECT_EQ(s.listen.port, 9090);
@@ -86,6 +101,12 @@ void expect_every_key_changed(const settings& s) {
   EXPECT_EQ(s.snapshot_every_events, 7);
   EXPECT_EQ(s.log_level, "debug");
   EXPECT_EQ(s.log_format, "json");
+  EXPECT_EQ(s.auth_issuer, "https://auth.example");
+  EXPECT_EQ(s.auth_audience, "pods");
+  EXPECT_EQ(s.auth_token_ttl_s, 600);
+  EXPECT_EQ(s.auth_leeway_s, 5);
+  EXPECT_EQ(s.auth_algorithm, "HS256");
+  EXPECT_EQ(s.auth_hs256_secret, "0123456789abcdef0123456789abcdef");
 }
 
 // Goal: with no file, environment or flags, every member holds its documented default.
@@ -111,6 +132,14 @@ TEST(load_settings, no_sources_give_the_defaults) {
   EXPECT_EQ(s.snapshot_every_events, 100);
   EXPECT_EQ(s.log_level, "info");
   EXPECT_EQ(s.log_format, "auto");
+  EXPECT_EQ(s.auth_issuer, "payorch");
+  EXPECT_EQ(s.auth_audience, "payorch-api");
+  EXPECT_EQ(s.auth_token_ttl_s, 3600);
+  EXPECT_EQ(s.auth_leeway_s, 30);
+  EXPECT_EQ(s.auth_algorithm, "ES256");
+  EXPECT_TRUE(s.auth_hs256_secret.empty());
+  EXPECT_TRUE(s.auth_clients.empty());
+  EXPECT_TRUE(s.fx_rates.empty());
 }
 
 // Goal: an empty file changes nothing.

@@ -33,6 +33,19 @@ settings unusual_settings() {
   s.snapshot_every_events = 1000000;
   s.log_level = "error";
   s.log_format = "text";
+  s.auth_issuer = "https://id.example/\"quoted\"";
+  s.auth_audience = "pods api";
+  s.auth_token_ttl_s = limits::token_ttl_s_ceiling;
+  s.auth_leeway_s = 0;
+  s.auth_clients = {{"ops",
+                     "pbkdf2-sha256$10000$c2FsdHNhbHRzYWx0c2FsdA==$" + std::string(43, 'A') + "=",
+                     {"crowdpod:*:admin", "operator"}},
+                    {"reader.1",
+                     "pbkdf2-sha256$600000$c2FsdHNhbHRzYWx0c2FsdA==$" + std::string(43, 'B') + "=",
+                     {"crowdpod:pod_0123456789abcdef:read"}}};
+  s.fx_rates = {{"EUR", "USD", "1.0842"}, {"USD", "JPY", "151.5"}};
+  // auth.algorithm stays ES256 and hs256_secret empty: a set secret is not printed, so HS256
+  // settings cannot round-trip (hides_the_hs256_secret checks that).
   return s;
 }
 
@@ -78,6 +91,32 @@ TEST(to_toml, unusual_settings_round_trip) {
   settings original = unusual_settings();
   ASSERT_NE(original, settings{});
   EXPECT_EQ(loaded(load_text(to_toml(original))), original);
+}
+
+// Goal: a set HS256 secret is never printed; its line says it is set and how long it is.
+TEST(to_toml, hides_the_hs256_secret) {
+  settings s = unusual_settings();
+  s.auth_hs256_secret = "a-very-secret-key-of-thirty-two-bytes!";
+  std::string text = to_toml(s);
+  EXPECT_EQ(text.find(s.auth_hs256_secret), std::string::npos) << text;
+  EXPECT_NE(text.find("# hs256_secret is set (38 bytes) and not shown\n"), std::string::npos)
+      << text;
+  EXPECT_TRUE(loaded(load_text(text)).auth_hs256_secret.empty());
+  EXPECT_NE(to_toml(settings{}).find("hs256_secret = \"\"\n"), std::string::npos);
+  // Printed HS256 settings say plainly what is missing when loaded back.
+  s.auth_algorithm = "HS256";
+  test::expect_error(load_text(to_toml(s)), "auth.hs256_secret", "must be set");
+}
+
+// Goal: the lists of tables are written as one-line arrays of inline tables.
+TEST(to_toml, writes_lists_of_tables_on_one_line) {
+  std::string text = to_toml(unusual_settings());
+  EXPECT_NE(text.find("rates = [{ base = \"EUR\", quote = \"USD\", rate = \"1.0842\" }, "
+                      "{ base = \"USD\", quote = \"JPY\", rate = \"151.5\" }]\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("clients = [{ id = \"ops\", "), std::string::npos) << text;
+  EXPECT_NE(to_toml(settings{}).find("\nclients = []\n"), std::string::npos);
 }
 
 // Goal: to_toml writes every key exactly once, with IPv6 in brackets.
