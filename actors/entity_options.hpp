@@ -4,6 +4,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+
+namespace payorch::adapters {
+class fx_rate_source;
+}
 
 namespace payorch::actors {
 
@@ -20,6 +25,8 @@ struct entity_options {
   /// journal actor (storage_unavailable), so the entity restarts from the journal instead of
   /// waiting forever on a stuck disk.
   std::chrono::milliseconds journal_timeout{30'000};
+  /// Where balance totals get their FX rates; null: totals cover the pod's own currency only.
+  std::shared_ptr<const adapters::fx_rate_source> fx_rates;
 };
 
 }  // namespace payorch::actors

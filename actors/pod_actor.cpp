@@ -8,6 +8,7 @@ namespace payorch::actors {
 namespace {
 
 using self_ptr = pod_actor::stateful_pointer<pod_state>;
+using events = std::vector<pod_event>;
 
 caf::error unavailable(const std::string& why) {
   return make_failure(errc::entity_unavailable, why);
@@ -30,13 +31,14 @@ bool recover(self_ptr self, persistence::stream_read& read) {
     st.version = read.snapshot->version;
     st.last_snapshot_version = read.snapshot->version;
   }
-  for (const auto& ev : read.events) {
-    auto applied = apply_event(st.pod, ev);
+  for (const auto& record : read.events) {
+    auto ev = decode_event(record);
+    auto applied = ev ? apply_event(st.pod, *ev) : result<void>{ev.error()};
     if (!applied) {
       self->quit(to_error(applied.error()));
       return false;
     }
-    st.version = ev.version;
+    st.version = record.version;
   }
   st.committed_version = st.version;
   return true;
@@ -45,10 +47,10 @@ bool recover(self_ptr self, persistence::stream_read& read) {
 /// Answers every deferred read whose events are now durable.
 void release_reads(self_ptr self) {
   auto& st = self->state;
-  while (!st.reads.empty() && st.reads.front().version <= st.committed_version) {
-    st.reads.front().promise.deliver(std::move(st.reads.front().view));
-    st.reads.pop_front();
-  }
+  std::size_t done = 0;
+  while (done < st.reads.size() && st.reads[done].version <= st.committed_version)
+    st.reads[done++].deliver();
+  st.reads.erase(st.reads.begin(), st.reads.begin() + static_cast<std::ptrdiff_t>(done));
 }
 
 /// Exits once nothing is in flight, if the actor is poisoned or passivating.
@@ -56,7 +58,8 @@ void maybe_exit(self_ptr self) {
   auto& st = self->state;
   if (st.in_flight > 0) return;
   if (st.poisoned) {
-    for (auto& r : st.reads) r.promise.deliver(unavailable("pod restarted after a failed write"));
+    auto why = unavailable("pod restarted after a failed write");
+    for (auto& r : st.reads) r.refuse(why);
     st.reads.clear();
     self->quit(unavailable("append failed; restarting from the journal"));
   } else if (st.passivating) {
@@ -73,41 +76,104 @@ void maybe_snapshot(self_ptr self) {
                                                       encode_snapshot(*st.pod)});
 }
 
-/// Journals `events` (already applied to the tentative state) and answers `promise` with
-/// `answer` once they are durable.
-void commit(self_ptr self, std::vector<persistence::new_event> events, pod_view answer,
-            guarded_promise<pod_view> promise) {
+/// Journals `evs` (already applied to the tentative state) with their ledger moves, and runs
+/// `done(error-or-none)` once they are durable or failed.
+void commit(self_ptr self, const events& evs, std::function<void(const caf::error&)> done) {
   auto& st = self->state;
-  auto expected = st.version - static_cast<std::int64_t>(events.size());
+  persistence::append_request req;
+  req.stream_id = st.pod_id;
+  req.expected_version = st.version - static_cast<std::int64_t>(evs.size());
+  req.events.reserve(evs.size());
+  for (const auto& e : evs) {
+    req.events.push_back(encode_event(st.pod_id, e));
+    append_ledger(st.pod_id, e, req.ledger);
+  }
   ++st.in_flight;
-  persistence::append_request req{st.pod_id, expected, std::move(events)};
   // No timeout here: the journal actor answers every request (see journal_actor.hpp).
   self->request(st.journal, caf::infinite, std::move(req))
       .then(
-          [self, answer, promise](persistence::append_result& r) mutable {
+          [self, done](persistence::append_result& r) {
             auto& s = self->state;
             --s.in_flight;
             if (r.status == persistence::append_status::committed) {
               s.committed_version = std::max(s.committed_version, r.last_version);
-              promise.deliver(std::move(answer));
+              done(caf::none);
               release_reads(self);
               maybe_snapshot(self);
             } else {
               s.poisoned = true;
+              // A ledger refusal means the pod's state and the ledger disagree: a bug, not a
+              // client error; the restart rebuilds the state from what was stored.
               auto code = r.status == persistence::append_status::version_conflict
                               ? errc::version_conflict
+                          : r.status == persistence::append_status::ledger_rejected
+                              ? errc::internal_error
                               : errc::storage_unavailable;
-              promise.deliver(make_failure(code, r.detail));
+              done(make_failure(code, r.detail));
             }
             maybe_exit(self);
           },
-          [self, promise](caf::error& e) mutable {
+          [self, done](caf::error& e) {
             --self->state.in_flight;
             self->state.poisoned = true;
             // Keep the journal's reason (storage_unavailable when the writer is stuck).
-            promise.deliver(to_error(to_failure(e)));
+            done(to_error(to_failure(e)));
             maybe_exit(self);
           });
+}
+
+/// Applies decided events to the tentative state; a failure here is a bug in a decision, and
+/// the state can no longer be trusted.
+bool apply_all(self_ptr self, const events& evs) {
+  auto& st = self->state;
+  for (const auto& e : evs) {
+    if (auto ok = apply_event(st.pod, e); !ok) {
+      st.poisoned = true;
+      return false;
+    }
+    ++st.version;
+  }
+  return true;
+}
+
+/// Answers with `make_reply()` once everything applied so far is durable.
+template <class Reply, class MakeReply>
+caf::result<Reply> reply_when_durable(self_ptr self, MakeReply make_reply) {
+  auto& st = self->state;
+  Reply reply = make_reply();
+  if (st.committed_version >= st.version) return reply;
+  auto raw = self->make_response_promise<Reply>();
+  guarded_promise<Reply> promise{raw};
+  st.reads.push_back({st.version, [promise, reply]() mutable { promise.deliver(std::move(reply)); },
+                      [promise](const caf::error& e) mutable { promise.deliver(e); }});
+  return raw;
+}
+
+/// Journals `evs` and answers with `make_reply()` (taken now, on the new state) once durable.
+template <class Reply, class MakeReply>
+caf::result<Reply> commit_then_reply(self_ptr self, events evs, MakeReply make_reply) {
+  if (evs.empty()) return reply_when_durable<Reply>(self, make_reply);
+  if (!apply_all(self, evs)) {
+    maybe_exit(self);
+    return make_failure(errc::internal_error, "a decided event could not be applied");
+  }
+  auto raw = self->make_response_promise<Reply>();
+  guarded_promise<Reply> promise{raw};
+  commit(self, evs, [promise, reply = make_reply()](const caf::error& e) mutable {
+    if (e)
+      promise.deliver(e);
+    else
+      promise.deliver(std::move(reply));
+  });
+  return raw;
+}
+
+/// Journals the PledgeExpired events due by `now_ms`; they are facts whatever the command.
+void expire_due(self_ptr self, std::int64_t now_ms) {
+  auto& st = self->state;
+  auto expired = expire_due_pledges(*st.pod, now_ms);
+  if (expired.empty() || !apply_all(self, expired)) return;
+  commit(self, expired, [](const caf::error&) {});
 }
 
 void touch(self_ptr self) {
@@ -140,6 +206,87 @@ void on_idle_check(self_ptr self) {
   passivate(self);
 }
 
+/// The failure every command on a pod that does not exist gets.
+caf::error no_such_pod(self_ptr self) {
+  auto& st = self->state;
+  // Nothing to keep in memory for a pod that does not exist (e.g. a scan of random ids).
+  if (st.in_flight == 0) passivate(self);
+  return make_failure(errc::not_found, "no pod " + st.pod_id, "pod_id");
+}
+
+/// Runs a state-changing command: expire due pledges, decide, apply, journal, reply.
+template <class Reply, class Command, class MakeReply>
+caf::result<Reply> run_command(self_ptr self, const Command& cmd, MakeReply make_reply) {
+  touch(self);
+  auto& st = self->state;
+  if (st.poisoned) return unavailable("pod is restarting");
+  if (!st.pod) return no_such_pod(self);
+  expire_due(self, cmd.requested_at_ms);
+  auto decided = decide(*st.pod, cmd);
+  if (!decided) return to_error(decided.error());
+  return commit_then_reply<Reply>(self, std::move(*decided),
+                                  [self, &make_reply] { return make_reply(*self->state.pod); });
+}
+
+/// Runs a read: answers from the committed state.
+template <class Reply, class MakeReply>
+caf::result<Reply> run_query(self_ptr self, MakeReply make_reply) {
+  touch(self);
+  auto& st = self->state;
+  if (st.poisoned) return unavailable("pod is restarting");
+  if (!st.pod) return no_such_pod(self);
+  return reply_when_durable<Reply>(self,
+                                   [self, &make_reply] { return make_reply(*self->state.pod); });
+}
+
+caf::result<pod_view> on_create(self_ptr self, create_pod& cmd) {
+  touch(self);
+  auto& s = self->state;
+  if (s.poisoned) return unavailable("pod is restarting");
+  if (s.pod) {
+    // A retry of the creating request (after a crash lost its idempotency record) finds the pod
+    // it made; anything else naming this id is a conflict.
+    const auto& key = cmd.idempotency.key;
+    if (!key.empty() && key == s.pod->creation_key && cmd.owner_id == s.pod->owner_id) {
+      if (cmd.idempotency.fingerprint != s.pod->creation_fingerprint)
+        return make_failure(errc::idempotency_key_reused,
+                            "this Idempotency-Key created a pod from another request");
+      return reply_when_durable<pod_view>(
+          self, [self] { return view_of(*self->state.pod, self->state.version); });
+    }
+    return make_failure(errc::already_exists, "pod " + s.pod_id + " already exists", "pod_id");
+  }
+  auto decided = decide_create(cmd);
+  if (!decided) return to_error(decided.error());
+  return commit_then_reply<pod_view>(
+      self, std::move(*decided), [self] { return view_of(*self->state.pod, self->state.version); });
+}
+
+caf::result<pledge_view> on_pledge(self_ptr self, make_pledge& cmd) {
+  auto& s = self->state;
+  if (s.pod) {
+    if (const auto* p = s.pod->pledge(cmd.pledge_id)) {
+      touch(self);
+      if (cmd.idempotency.key.empty() || p->idempotency_key != cmd.idempotency.key)
+        return make_failure(errc::already_exists, "pledge " + cmd.pledge_id + " already exists",
+                            "pledge_id");
+      if (p->request_fingerprint != cmd.idempotency.fingerprint)
+        return make_failure(errc::idempotency_key_reused,
+                            "this Idempotency-Key made a pledge from another request");
+      auto now = cmd.requested_at_ms;
+      auto id = cmd.pledge_id;
+      return reply_when_durable<pledge_view>(self, [self, id, now] {
+        const auto& pod = *self->state.pod;
+        return view_of(pod, *pod.pledge(id), now);
+      });
+    }
+  }
+  auto id = cmd.pledge_id;
+  auto now = cmd.requested_at_ms;
+  return run_command<pledge_view>(
+      self, cmd, [id, now](const pod_record& pod) { return view_of(pod, *pod.pledge(id), now); });
+}
+
 }  // namespace
 
 pod_actor::behavior_type pod_impl(pod_actor::stateful_pointer<pod_state> self, std::string pod_id,
@@ -157,38 +304,85 @@ pod_actor::behavior_type pod_impl(pod_actor::stateful_pointer<pod_state> self, s
         .await([self](persistence::stream_read& read) { recover(self, read); },
                [self](caf::error& e) { self->quit(e); });
   }
+  auto pod_reply = [self](const pod_record& pod) { return view_of(pod, self->state.version); };
   return {
-      [self](create_pod& cmd) -> caf::result<pod_view> {
-        touch(self);
-        auto& s = self->state;
-        if (s.poisoned) return unavailable("pod is restarting");
-        if (s.pod) {
-          return make_failure(errc::already_exists, "pod " + s.pod_id + " already exists",
-                              "pod_id");
-        }
-        auto decided = decide_create(cmd);
-        if (!decided) return to_error(decided.error());
-        auto event = created_event(*decided);
-        s.pod = std::move(*decided);
-        ++s.version;
-        auto answer = view_of(*s.pod, s.version);
-        auto promise = self->make_response_promise<pod_view>();
-        commit(self, {std::move(event)}, std::move(answer), guarded_promise<pod_view>{promise});
-        return promise;
+      [self](create_pod& cmd) { return on_create(self, cmd); },
+      [self, pod_reply](get_pod&) { return run_query<pod_view>(self, pod_reply); },
+      [self, pod_reply](update_policy& cmd) { return run_command<pod_view>(self, cmd, pod_reply); },
+      [self, pod_reply](change_pod_status& cmd) {
+        return run_command<pod_view>(self, cmd, pod_reply);
       },
-      [self](get_pod&) -> caf::result<pod_view> {
-        touch(self);
-        auto& s = self->state;
-        if (!s.pod) {
-          // Nothing to keep in memory for a pod that does not exist (e.g. a scan of random ids).
-          if (s.in_flight == 0) passivate(self);
-          return make_failure(errc::not_found, "no pod " + s.pod_id, "pod_id");
+      [self](add_member& cmd) {
+        return run_command<member_view>(self, cmd, [&cmd](const pod_record& pod) {
+          return view_of(pod, cmd.user_id, cmd.requested_at_ms);
+        });
+      },
+      [self](change_member_role& cmd) {
+        return run_command<member_view>(self, cmd, [&cmd](const pod_record& pod) {
+          return view_of(pod, cmd.user_id, cmd.requested_at_ms);
+        });
+      },
+      [self](remove_member& cmd) -> caf::result<member_view> {
+        // The answer is the member as it was, taken before the removal.
+        if (!self->state.pod || !self->state.pod->member(cmd.user_id))
+          return run_command<member_view>(self, cmd,
+                                          [](const pod_record&) { return member_view{}; });
+        auto before = view_of(*self->state.pod, cmd.user_id, cmd.requested_at_ms);
+        return run_command<member_view>(self, cmd, [before](const pod_record&) { return before; });
+      },
+      [self](get_member& q) -> caf::result<member_view> {
+        if (self->state.pod && !self->state.pod->member(q.user_id)) {
+          touch(self);
+          return make_failure(errc::not_found,
+                              "no member \"" + q.user_id + "\" in pod " + self->state.pod_id,
+                              "user_id");
         }
-        auto view = view_of(*s.pod, s.version);
-        if (s.committed_version >= s.version) return view;
-        auto promise = self->make_response_promise<pod_view>();
-        s.reads.push_back({s.version, std::move(view), guarded_promise<pod_view>{promise}});
-        return promise;
+        return run_query<member_view>(self, [&q](const pod_record& pod) {
+          return view_of(pod, q.user_id, q.requested_at_ms);
+        });
+      },
+      [self](list_members& q) {
+        return run_query<member_page>(self,
+                                      [&q](const pod_record& pod) { return page_of(pod, q); });
+      },
+      [self](make_pledge& cmd) { return on_pledge(self, cmd); },
+      [self](settle_pledge& cmd) {
+        return run_command<pledge_view>(self, cmd, [&cmd](const pod_record& pod) {
+          return view_of(pod, *pod.pledge(cmd.pledge_id), cmd.requested_at_ms);
+        });
+      },
+      [self](get_pledge& q) -> caf::result<pledge_view> {
+        if (self->state.pod && !self->state.pod->pledge(q.pledge_id)) {
+          touch(self);
+          return make_failure(errc::not_found,
+                              "no pledge " + q.pledge_id + " in pod " + self->state.pod_id,
+                              "pledge_id");
+        }
+        return run_query<pledge_view>(self, [&q](const pod_record& pod) {
+          return view_of(pod, *pod.pledge(q.pledge_id), q.requested_at_ms);
+        });
+      },
+      [self](list_pledges& q) -> caf::result<pledge_page> {
+        if (self->state.pod) {
+          auto checked = page_of(*self->state.pod, q);
+          if (!checked) return to_error(checked.error());
+        }
+        return run_query<pledge_page>(self,
+                                      [&q](const pod_record& pod) { return *page_of(pod, q); });
+      },
+      [self](get_balance& q) {
+        return run_query<balance_view>(self, [self, &q](const pod_record& pod) {
+          return balance_of(pod, self->state.version, q.requested_at_ms,
+                            self->state.options.fx_rates.get());
+        });
+      },
+      [self](get_cycle& q) -> caf::result<cycle_view> {
+        if (self->state.pod) {
+          auto checked = cycle_of(*self->state.pod, q);
+          if (!checked) return to_error(checked.error());
+        }
+        return run_query<cycle_view>(self,
+                                     [&q](const pod_record& pod) { return *cycle_of(pod, q); });
       },
       [self](idle_check&) { on_idle_check(self); },
   };

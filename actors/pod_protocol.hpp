@@ -12,6 +12,9 @@
 #include <caf/typed_actor.hpp>
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "domain/pod.hpp"
 
 namespace payorch::actors {
 
@@ -27,7 +30,42 @@ typename Inspector::result_type inspect(Inspector& f, policy_input& x) {
   return f(caf::meta::type_name("policy_input"), x.spending_limit, x.voting_quorum, x.risk_tier);
 }
 
+/// Who asks: the authenticated client (the token's subject) acting in the pod.
+struct caller {
+  std::string subject;          ///< the acting user id inside the pod (the token's `sub`)
+  bool platform_admin = false;  ///< a `crowdpod:*:admin` token: ADMIN rights in every pod
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, caller& x) {
+  return f(caf::meta::type_name("caller"), x.subject, x.platform_admin);
+}
+
+/// An Idempotency-Key as the entity sees it: the pod remembers which key made which pod or
+/// pledge, so a retry after a crash finds the first result instead of making a second one.
+struct idempotency_tag {
+  std::string key;          ///< empty: the request carried none
+  std::string fingerprint;  ///< hash of the request; another body with the same key is refused
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, idempotency_tag& x) {
+  return f(caf::meta::type_name("idempotency_tag"), x.key, x.fingerprint);
+}
+
+/// A contribution cycle as submitted; an empty period means the pod has none.
+struct cycle_input {
+  std::string period;     ///< "WEEKLY" or "MONTHLY"
+  std::string starts_at;  ///< RFC 3339
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cycle_input& x) {
+  return f(caf::meta::type_name("cycle_input"), x.period, x.starts_at);
+}
+
 /// Creates a pod in DRAFT; the pod id is chosen by the caller so a retry names the same pod.
+/// The creator (caller.subject) becomes the pod's first ADMIN member.
 struct create_pod {
   std::string pod_id;
   std::string name;
@@ -35,12 +73,14 @@ struct create_pod {
   policy_input policy;
   std::string owner_id;
   std::int64_t requested_at_ms = 0;
+  cycle_input cycle;
+  idempotency_tag idempotency;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, create_pod& x) {
   return f(caf::meta::type_name("create_pod"), x.pod_id, x.name, x.currency, x.policy, x.owner_id,
-           x.requested_at_ms);
+           x.requested_at_ms, x.cycle, x.idempotency);
 }
 
 /// Reads a pod; answered only with committed state.
@@ -64,12 +104,323 @@ struct pod_view {
   std::int64_t created_at_ms = 0;
   std::int64_t updated_at_ms = 0;
   std::int64_t version = 0;  ///< the pod's journal stream version
+  std::int64_t policy_version = 1;
+  cycle_input cycle;  ///< starts_at as RFC 3339; empty period: none
+  std::int64_t member_count = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, pod_view& x) {
   return f(caf::meta::type_name("pod_view"), x.pod_id, x.name, x.currency, x.status, x.policy,
-           x.owner_id, x.created_at_ms, x.updated_at_ms, x.version);
+           x.owner_id, x.created_at_ms, x.updated_at_ms, x.version, x.policy_version, x.cycle,
+           x.member_count);
+}
+
+/// Changes some fields of the governance policy; an empty text leaves that field as it is.
+struct update_policy {
+  std::string pod_id;
+  caller by;
+  policy_input changes;
+  std::int64_t requested_at_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, update_policy& x) {
+  return f(caf::meta::type_name("update_policy"), x.pod_id, x.by, x.changes, x.requested_at_ms);
+}
+
+/// Moves the pod through its lifecycle (activate, suspend, reinstate, close, force-close).
+struct change_pod_status {
+  std::string pod_id;
+  caller by;
+  pod_transition transition = pod_transition::policy_accepted;
+  std::string reason;
+  std::int64_t requested_at_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, change_pod_status& x) {
+  return f(caf::meta::type_name("change_pod_status"), x.pod_id, x.by, x.transition, x.reason,
+           x.requested_at_ms);
+}
+
+/// One member as seen from outside.
+struct member_view {
+  std::string user_id;
+  std::string role;
+  std::int64_t joined_at_ms = 0;
+  std::int64_t pledges_settled_on_time = 0;
+  std::int64_t pledges_missed = 0;
+  std::int64_t votes_cast = 0;
+  std::int64_t reputation_score = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member_view& x) {
+  return f(caf::meta::type_name("member_view"), x.user_id, x.role, x.joined_at_ms,
+           x.pledges_settled_on_time, x.pledges_missed, x.votes_cast, x.reputation_score);
+}
+
+/// Adds a member (role ADMIN, TREASURER, MEMBER or OBSERVER).
+struct add_member {
+  std::string pod_id;
+  caller by;
+  std::string user_id;
+  std::string role;
+  std::int64_t requested_at_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, add_member& x) {
+  return f(caf::meta::type_name("add_member"), x.pod_id, x.by, x.user_id, x.role,
+           x.requested_at_ms);
+}
+
+/// Gives a member another role.
+struct change_member_role {
+  std::string pod_id;
+  caller by;
+  std::string user_id;
+  std::string role;
+  std::int64_t requested_at_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, change_member_role& x) {
+  return f(caf::meta::type_name("change_member_role"), x.pod_id, x.by, x.user_id, x.role,
+           x.requested_at_ms);
+}
+
+/// Removes a member; answers the member as it was.
+struct remove_member {
+  std::string pod_id;
+  caller by;
+  std::string user_id;
+  std::int64_t requested_at_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, remove_member& x) {
+  return f(caf::meta::type_name("remove_member"), x.pod_id, x.by, x.user_id, x.requested_at_ms);
+}
+
+/// Reads one member.
+struct get_member {
+  std::string pod_id;
+  std::string user_id;
+  std::int64_t requested_at_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_member& x) {
+  return f(caf::meta::type_name("get_member"), x.pod_id, x.user_id, x.requested_at_ms);
+}
+
+/// Reads a page of members ordered by user id, after `after` (empty: from the start).
+struct list_members {
+  std::string pod_id;
+  std::string after;
+  std::int64_t limit = 50;
+  std::int64_t requested_at_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, list_members& x) {
+  return f(caf::meta::type_name("list_members"), x.pod_id, x.after, x.limit, x.requested_at_ms);
+}
+
+struct member_page {
+  std::vector<member_view> items;
+  std::string next_after;  ///< empty: this is the last page
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member_page& x) {
+  return f(caf::meta::type_name("member_page"), x.items, x.next_after);
+}
+
+/// One pledge as seen from outside; 0 stands for "none" in cycle and the times.
+struct pledge_view {
+  std::string pledge_id;
+  std::string pod_id;
+  std::string user_id;
+  std::int64_t amount_minor = 0;
+  std::string currency;
+  std::string status;  ///< PLEDGED, SETTLED, EXPIRED or CANCELLED
+  std::int64_t cycle = 0;
+  std::int64_t due_at_ms = 0;
+  std::int64_t created_at_ms = 0;
+  std::int64_t settled_at_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pledge_view& x) {
+  return f(caf::meta::type_name("pledge_view"), x.pledge_id, x.pod_id, x.user_id, x.amount_minor,
+           x.currency, x.status, x.cycle, x.due_at_ms, x.created_at_ms, x.settled_at_ms);
+}
+
+/// Promises money to the pod: a pending hold in the ledger until it is settled.
+struct make_pledge {
+  std::string pod_id;
+  caller by;
+  std::string pledge_id;  ///< chosen by the gateway (derived from the Idempotency-Key)
+  std::string user_id;    ///< the pledging member
+  std::int64_t amount_minor = 0;
+  std::string currency;
+  std::int64_t due_at_ms = 0;  ///< 0: the end of the pledge's cycle, or never without cycles
+  idempotency_tag idempotency;
+  std::int64_t requested_at_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, make_pledge& x) {
+  return f(caf::meta::type_name("make_pledge"), x.pod_id, x.by, x.pledge_id, x.user_id,
+           x.amount_minor, x.currency, x.due_at_ms, x.idempotency, x.requested_at_ms);
+}
+
+/// Moves a pledge's money into the pod (posts its hold): it becomes a contribution.
+struct settle_pledge {
+  std::string pod_id;
+  caller by;
+  std::string pledge_id;
+  std::int64_t requested_at_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, settle_pledge& x) {
+  return f(caf::meta::type_name("settle_pledge"), x.pod_id, x.by, x.pledge_id, x.requested_at_ms);
+}
+
+struct get_pledge {
+  std::string pod_id;
+  std::string pledge_id;
+  std::int64_t requested_at_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_pledge& x) {
+  return f(caf::meta::type_name("get_pledge"), x.pod_id, x.pledge_id, x.requested_at_ms);
+}
+
+/// Reads a page of pledges in the order they were made, after the `after`-th one.
+struct list_pledges {
+  std::string pod_id;
+  std::string status;  ///< empty: any
+  std::int64_t after = 0;
+  std::int64_t limit = 50;
+  std::int64_t requested_at_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, list_pledges& x) {
+  return f(caf::meta::type_name("list_pledges"), x.pod_id, x.status, x.after, x.limit,
+           x.requested_at_ms);
+}
+
+struct pledge_page {
+  std::vector<pledge_view> items;
+  std::int64_t next_after = 0;  ///< 0: this is the last page
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pledge_page& x) {
+  return f(caf::meta::type_name("pledge_page"), x.items, x.next_after);
+}
+
+/// Reads the pod's balances per currency.
+struct get_balance {
+  std::string pod_id;
+  std::int64_t requested_at_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_balance& x) {
+  return f(caf::meta::type_name("get_balance"), x.pod_id, x.requested_at_ms);
+}
+
+/// The pod wallet's balance in one currency, in minor units.
+struct currency_balance {
+  std::string currency;
+  std::int64_t posted_minor = 0;    ///< settled contributions
+  std::int64_t pending_minor = 0;   ///< pledged, not yet settled (incoming holds)
+  std::int64_t reserved_minor = 0;  ///< held for payouts (outgoing holds)
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, currency_balance& x) {
+  return f(caf::meta::type_name("currency_balance"), x.currency, x.posted_minor, x.pending_minor,
+           x.reserved_minor);
+}
+
+/// An FX rate a balance total was converted at: 1 `base` = `rate` `quote`, known at `as_of_ms`.
+struct rate_used {
+  std::string base;
+  std::string quote;
+  std::string rate;  ///< exact decimal text
+  std::int64_t as_of_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, rate_used& x) {
+  return f(caf::meta::type_name("rate_used"), x.base, x.quote, x.rate, x.as_of_ms);
+}
+
+struct balance_view {
+  std::string pod_id;
+  std::string currency;  ///< the pod's own currency
+  std::vector<currency_balance> balances;
+  std::int64_t version = 0;
+  /// Every currency's available amount converted into the pod's currency (half-even per
+  /// currency); valid only when `missing_rates` is empty.
+  std::int64_t total_available_minor = 0;
+  std::vector<rate_used> rates;
+  std::vector<std::string> missing_rates;  ///< currencies with no rate to the pod's currency
+  std::int64_t as_of_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, balance_view& x) {
+  return f(caf::meta::type_name("balance_view"), x.pod_id, x.currency, x.balances, x.version,
+           x.total_available_minor, x.rates, x.missing_rates, x.as_of_ms);
+}
+
+/// Sums one contribution cycle.
+struct get_cycle {
+  std::string pod_id;
+  std::int64_t number = 0;
+  std::int64_t requested_at_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_cycle& x) {
+  return f(caf::meta::type_name("get_cycle"), x.pod_id, x.number, x.requested_at_ms);
+}
+
+struct cycle_member_total {
+  std::string user_id;
+  std::string currency;
+  std::int64_t pledged_minor = 0;  ///< every pledge of the cycle but cancelled ones
+  std::int64_t settled_minor = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cycle_member_total& x) {
+  return f(caf::meta::type_name("cycle_member_total"), x.user_id, x.currency, x.pledged_minor,
+           x.settled_minor);
+}
+
+struct cycle_view {
+  std::string pod_id;
+  std::int64_t number = 0;
+  std::int64_t starts_at_ms = 0;
+  std::int64_t ends_at_ms = 0;
+  std::vector<cycle_member_total> members;  ///< by user id, then currency
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cycle_view& x) {
+  return f(caf::meta::type_name("cycle_view"), x.pod_id, x.number, x.starts_at_ms, x.ends_at_ms,
+           x.members);
 }
 
 /// A pod actor's request to be passivated; the router answers true once it forgot the actor.
@@ -115,15 +466,29 @@ typename Inspector::result_type inspect(Inspector& f, router_stats& x) {
            x.quarantined);
 }
 
+/// Every command and query a pod answers; the pod actor and the router both speak it.
+using pod_interface = caf::typed_actor<
+    caf::replies_to<create_pod>::with<pod_view>, caf::replies_to<get_pod>::with<pod_view>,
+    caf::replies_to<update_policy>::with<pod_view>,
+    caf::replies_to<change_pod_status>::with<pod_view>,
+    caf::replies_to<add_member>::with<member_view>,
+    caf::replies_to<change_member_role>::with<member_view>,
+    caf::replies_to<remove_member>::with<member_view>,
+    caf::replies_to<get_member>::with<member_view>,
+    caf::replies_to<list_members>::with<member_page>,
+    caf::replies_to<make_pledge>::with<pledge_view>,
+    caf::replies_to<settle_pledge>::with<pledge_view>,
+    caf::replies_to<get_pledge>::with<pledge_view>,
+    caf::replies_to<list_pledges>::with<pledge_page>,
+    caf::replies_to<get_balance>::with<balance_view>, caf::replies_to<get_cycle>::with<cycle_view>>;
+
 /// One live pod: its state lives only inside this actor.
-using pod_actor =
-    caf::typed_actor<caf::replies_to<create_pod>::with<pod_view>,
-                     caf::replies_to<get_pod>::with<pod_view>, caf::reacts_to<idle_check>>;
+using pod_actor = pod_interface::extend<caf::reacts_to<idle_check>>;
 
 /// Routes pod commands to the pod's actor, spawning, recovering and restarting it as needed.
-using pod_router_actor = caf::typed_actor<
-    caf::replies_to<create_pod>::with<pod_view>, caf::replies_to<get_pod>::with<pod_view>,
-    caf::replies_to<passivate_pod>::with<bool>,
-    caf::replies_to<router_stats_request>::with<router_stats>, caf::reacts_to<caf::tick_atom>>;
+using pod_router_actor =
+    pod_interface::extend<caf::replies_to<passivate_pod>::with<bool>,
+                          caf::replies_to<router_stats_request>::with<router_stats>,
+                          caf::reacts_to<caf::tick_atom>>;
 
 }  // namespace payorch::actors

@@ -1,76 +1,236 @@
 #include "actors/pod_record.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
+
+#include "domain/fx.hpp"
+#include "domain/money.hpp"
+#include "domain/time.hpp"
 
 namespace payorch::actors {
 namespace json = boost::json;
 
 namespace {
 
-json::object policy_json(const governance_policy& p) {
-  return json::object{{"spending_limit", p.spending_limit.to_string()},
-                      {"voting_quorum", p.voting_quorum.to_string()},
-                      {"risk_tier", std::string(to_string(p.tier))}};
-}
+template <class... Fs>
+struct overloaded : Fs... {
+  using Fs::operator()...;
+};
+template <class... Fs>
+overloaded(Fs...) -> overloaded<Fs...>;
 
-json::object pod_json(const pod_record& pod) {
-  return json::object{{"pod_id", pod.pod_id},
-                      {"owner_id", pod.owner_id},
-                      {"name", pod.name},
-                      {"currency", std::string(pod.pod_currency.code())},
-                      {"policy", policy_json(pod.policy)},
-                      {"created_at", pod.created_at_ms}};
-}
-
-const json::value* member(const json::object& o, std::string_view key) {
-  return o.if_contains(key);
-}
-
-std::string text_of(const json::object& o, std::string_view key) {
-  auto* v = member(o, key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-std::int64_t int_of(const json::object& o, std::string_view key) {
-  auto* v = member(o, key);
-  return v && v->is_int64() ? v->get_int64() : 0;
-}
+using events = std::vector<pod_event>;
 
 failure corrupt(std::string what) {
-  return fail(errc::internal_error, "journal payload is not a valid pod event: " + std::move(what));
+  return fail(errc::internal_error, "journal holds an impossible pod event: " + std::move(what));
 }
 
-/// Rebuilds a pod from the fields CrowdPodCreated and snapshots share.
-result<pod_record> pod_from_json(const json::object& o) {
-  const auto* policy = member(o, "policy");
-  if (!policy || !policy->is_object()) return corrupt("policy missing");
-  const auto& p = policy->get_object();
-  auto cur = currency::from_code(text_of(o, "currency"));
-  if (!cur) return corrupt("currency");
-  auto pol = make_policy(text_of(p, "spending_limit"), text_of(p, "voting_quorum"),
-                         text_of(p, "risk_tier"), *cur);
-  if (!pol) return corrupt(pol.error().detail);
-  pod_record pod;
-  pod.pod_id = text_of(o, "pod_id");
-  pod.owner_id = text_of(o, "owner_id");
-  pod.name = text_of(o, "name");
-  pod.pod_currency = *cur;
-  pod.policy = *pol;
-  pod.created_at_ms = int_of(o, "created_at");
-  pod.updated_at_ms = pod.created_at_ms;
-  return pod;
+std::string in_quotes(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out.push_back('"');
+  out.append(s);
+  out.push_back('"');
+  return out;
 }
 
-result<json::object> parse_object(const std::string& payload) {
-  json::error_code ec;
-  auto v = json::parse(payload, ec);
-  if (ec || !v.is_object()) return corrupt("not a JSON object");
-  return std::move(v.get_object());
+/// The acting member's role must allow `action`; a platform admin may do anything.
+result<void> require_role(const pod_record& pod, const caller& by, pod_action action) {
+  if (by.platform_admin) return {};
+  const auto* m = pod.member(by.subject);
+  if (!m) {
+    return fail(errc::role_forbidden, in_quotes(by.subject) + " is not a member of pod " +
+                                          pod.pod_id + " and may not " +
+                                          std::string(to_string(action)));
+  }
+  if (!role_allows(m->role, action)) {
+    return fail(errc::role_forbidden, "a " + std::string(to_string(m->role)) + " may not " +
+                                          std::string(to_string(action)) + " in pod " + pod.pod_id);
+  }
+  return {};
+}
+
+result<void> require_open(const pod_record& pod, std::string_view what) {
+  if (pod.status == pod_status::closed)
+    return fail(errc::pod_not_active,
+                "pod " + pod.pod_id + " is CLOSED; cannot " + std::string(what));
+  return {};
+}
+
+result<void> require_active(const pod_record& pod, std::string_view what) {
+  if (pod.status != pod_status::active) {
+    return fail(errc::pod_not_active, "pod " + pod.pod_id + " is " +
+                                          std::string(to_string(pod.status)) + "; " +
+                                          std::string(what) + " needs an ACTIVE pod");
+  }
+  return {};
+}
+
+std::size_t admin_count(const pod_record& pod) {
+  return static_cast<std::size_t>(
+      std::count_if(pod.members.begin(), pod.members.end(),
+                    [](auto& m) { return m.second.role == member_role::admin; }));
+}
+
+pledge_record* find_pledge(pod_record& pod, const std::string& id) {
+  auto i = pod.pledge_index.find(id);
+  return i == pod.pledge_index.end() ? nullptr : &pod.pledges[i->second];
+}
+
+member_record* find_member(pod_record& pod, const std::string& id) {
+  auto i = pod.members.find(id);
+  return i == pod.members.end() ? nullptr : &i->second;
+}
+
+result<void> apply_created(std::optional<pod_record>& pod, const pod_created& e) {
+  if (pod) return corrupt("CrowdPodCreated on an existing pod");
+  pod_record p;
+  p.pod_id = e.pod_id;
+  p.name = e.name;
+  p.owner_id = e.owner_id;
+  p.pod_currency = e.pod_currency;
+  p.policy = e.policy;
+  p.cycle = e.cycle;
+  p.created_at_ms = e.at_ms;
+  p.creation_key = e.idempotency_key;
+  p.creation_fingerprint = e.request_fingerprint;
+  pod = std::move(p);
+  return {};
+}
+
+/// Moves a PLEDGED pledge to `to`, crediting or debiting its member's reputation.
+result<void> resolve_pledge(pod_record& pod, const std::string& id, pledge_status to,
+                            std::int64_t at_ms) {
+  auto* p = find_pledge(pod, id);
+  if (!p || p->status != pledge_status::pledged)
+    return corrupt("pledge " + id + " resolved while not PLEDGED");
+  p->status = to;
+  if (to == pledge_status::settled) p->settled_at_ms = at_ms;
+  if (auto* m = find_member(pod, p->user_id)) {
+    if (to == pledge_status::settled) ++m->reputation.pledges_settled_on_time;
+    if (to == pledge_status::expired) ++m->reputation.pledges_missed;
+  }
+  return {};
+}
+
+result<void> apply_to(pod_record& pod, const pod_event& event) {
+  return std::visit(
+      overloaded{
+          [](const pod_created&) -> result<void> { return corrupt("second CrowdPodCreated"); },
+          [&](const member_joined& e) -> result<void> {
+            if (!pod.members.emplace(e.user_id, member_record{e.role, e.at_ms, {}}).second)
+              return corrupt("MemberJoined twice for " + e.user_id);
+            return {};
+          },
+          [&](const member_role_changed& e) -> result<void> {
+            auto* m = find_member(pod, e.user_id);
+            if (!m) return corrupt("MemberRoleChanged for a non-member");
+            m->role = e.role;
+            return {};
+          },
+          [&](const member_removed& e) -> result<void> {
+            if (pod.members.erase(e.user_id) == 0) return corrupt("MemberRemoved for a non-member");
+            return {};
+          },
+          [&](const policy_updated& e) -> result<void> {
+            pod.policy = e.policy;
+            pod.policy_version = e.policy_version;
+            return {};
+          },
+          [&](const status_changed& e) -> result<void> {
+            auto next = next_status(pod.status, e.transition);
+            if (!next) return corrupt(next.error().detail);
+            pod.status = *next;
+            return {};
+          },
+          [&](const funds_pledged& e) -> result<void> {
+            if (pod.pledge_index.count(e.pledge_id) != 0)
+              return corrupt("FundsPledged twice for " + e.pledge_id);
+            pledge_record p;
+            p.pledge_id = e.pledge_id;
+            p.user_id = e.user_id;
+            p.amount_minor = e.amount_minor;
+            p.pledge_currency = e.pledge_currency;
+            p.cycle = e.cycle;
+            p.due_at_ms = e.due_at_ms;
+            p.created_at_ms = e.at_ms;
+            p.idempotency_key = e.idempotency_key;
+            p.request_fingerprint = e.request_fingerprint;
+            pod.pledge_index.emplace(e.pledge_id, pod.pledges.size());
+            pod.pledges.push_back(std::move(p));
+            return {};
+          },
+          [&](const pledge_settled& e) {
+            return resolve_pledge(pod, e.pledge_id, pledge_status::settled, e.at_ms);
+          },
+          [&](const pledge_expired& e) {
+            return resolve_pledge(pod, e.pledge_id, pledge_status::expired, e.at_ms);
+          },
+          [&](const pledge_cancelled& e) {
+            return resolve_pledge(pod, e.pledge_id, pledge_status::cancelled, e.at_ms);
+          },
+      },
+      event);
+}
+
+std::int64_t at_of(const pod_event& e) {
+  return std::visit([](const auto& x) { return x.at_ms; }, e);
+}
+
+/// Posted and pending minor units of one currency in the wallet.
+struct wallet_totals {
+  std::int64_t posted_minor = 0;
+  std::int64_t pending_minor = 0;
+};
+
+std::map<std::string, wallet_totals> totals_of(const pod_record& pod, std::int64_t now_ms) {
+  std::map<std::string, wallet_totals> out;
+  out[std::string(pod.pod_currency.code())];
+  for (const auto& p : pod.pledges) {
+    auto& t = out[std::string(p.pledge_currency.code())];
+    // Sums cannot overflow: decide(make_pledge) refuses a pledge that would.
+    switch (effective_status(p, now_ms)) {
+      case pledge_status::settled:
+        t.posted_minor += p.amount_minor;
+        break;
+      case pledge_status::pledged:
+        t.pending_minor += p.amount_minor;
+        break;
+      default:
+        break;
+    }
+  }
+  return out;
 }
 
 }  // namespace
 
-result<pod_record> decide_create(const create_pod& cmd) {
+const member_record* pod_record::member(const std::string& user_id) const {
+  auto i = members.find(user_id);
+  return i == members.end() ? nullptr : &i->second;
+}
+
+const pledge_record* pod_record::pledge(const std::string& pledge_id) const {
+  auto i = pledge_index.find(pledge_id);
+  return i == pledge_index.end() ? nullptr : &pledges[i->second];
+}
+
+pledge_status effective_status(const pledge_record& p, std::int64_t now_ms) {
+  if (p.status == pledge_status::pledged && p.due_at_ms != 0 && p.due_at_ms <= now_ms)
+    return pledge_status::expired;
+  return p.status;
+}
+
+result<void> apply_event(std::optional<pod_record>& pod, const pod_event& event) {
+  if (const auto* created = std::get_if<pod_created>(&event)) return apply_created(pod, *created);
+  if (!pod) return corrupt(std::string(event_type_of(event)) + " before CrowdPodCreated");
+  auto applied = apply_to(*pod, event);
+  if (!applied) return applied;
+  pod->updated_at_ms = std::max(pod->updated_at_ms, at_of(event));
+  return {};
+}
+
+result<events> decide_create(const create_pod& cmd) {
   auto cur = currency::from_code(cmd.currency);
   if (!cur) {
     return fail(errc::unknown_currency, "'" + cmd.currency + "' is not an ISO 4217 currency code",
@@ -81,52 +241,170 @@ result<pod_record> decide_create(const create_pod& cmd) {
   auto pol =
       make_policy(cmd.policy.spending_limit, cmd.policy.voting_quorum, cmd.policy.risk_tier, *cur);
   if (!pol) return pol.error();
-  pod_record pod;
-  pod.pod_id = cmd.pod_id;
-  pod.name = std::move(*name);
-  pod.owner_id = cmd.owner_id;
-  pod.pod_currency = *cur;
-  pod.policy = *pol;
-  pod.status = pod_status::draft;
-  pod.created_at_ms = cmd.requested_at_ms;
-  pod.updated_at_ms = cmd.requested_at_ms;
-  return pod;
-}
-
-persistence::new_event created_event(const pod_record& pod) {
-  return {std::string(pod_event::created), json::serialize(pod_json(pod)), pod.created_at_ms};
-}
-
-result<void> apply_event(std::optional<pod_record>& pod, const persistence::event_record& ev) {
-  if (ev.event_type == pod_event::created) {
-    if (pod) return corrupt("CrowdPodCreated on an existing pod");
-    auto o = parse_object(ev.payload);
-    if (!o) return o.error();
-    auto rebuilt = pod_from_json(*o);
-    if (!rebuilt) return rebuilt.error();
-    pod = std::move(*rebuilt);
-    return {};
+  std::optional<contribution_cycle> cycle;
+  if (!cmd.cycle.period.empty() || !cmd.cycle.starts_at.empty()) {
+    auto c = make_cycle(cmd.cycle.period, cmd.cycle.starts_at);
+    if (!c) return c.error();
+    cycle = *c;
   }
-  return corrupt("unknown event type " + ev.event_type);
+  auto owner = validate_user_id(cmd.owner_id, "owner_id");
+  if (!owner) return owner.error();
+  pod_created created{
+      cmd.pod_id,          cmd.owner_id,        std::move(*name),           *cur, *pol, cycle,
+      cmd.requested_at_ms, cmd.idempotency.key, cmd.idempotency.fingerprint};
+  member_joined creator{cmd.owner_id, member_role::admin, cmd.owner_id, cmd.requested_at_ms};
+  return events{std::move(created), std::move(creator)};
 }
 
-std::string encode_snapshot(const pod_record& pod) {
-  auto o = pod_json(pod);
-  o["status"] = std::string(to_string(pod.status));
-  o["updated_at"] = pod.updated_at_ms;
-  return json::serialize(o);
+result<events> decide(const pod_record& pod, const update_policy& cmd) {
+  if (auto ok = require_role(pod, cmd.by, pod_action::change_policy); !ok) return ok.error();
+  if (auto ok = require_open(pod, "change its policy"); !ok) return ok.error();
+  const auto& c = cmd.changes;
+  auto pol = make_policy(
+      c.spending_limit.empty() ? pod.policy.spending_limit.to_string() : c.spending_limit,
+      c.voting_quorum.empty() ? pod.policy.voting_quorum.to_string() : c.voting_quorum,
+      c.risk_tier.empty() ? std::string(to_string(pod.policy.tier)) : c.risk_tier,
+      pod.pod_currency);
+  if (!pol) return pol.error();
+  return events{policy_updated{*pol, pod.pod_currency, pod.policy_version + 1, cmd.by.subject,
+                               cmd.requested_at_ms}};
 }
 
-result<pod_record> decode_snapshot(const std::string& payload) {
-  auto o = parse_object(payload);
-  if (!o) return o.error();
-  auto pod = pod_from_json(*o);
-  if (!pod) return pod.error();
-  auto st = pod_status_from_string(text_of(*o, "status"));
-  if (!st) return corrupt("status");
-  pod->status = *st;
-  pod->updated_at_ms = int_of(*o, "updated_at");
-  return pod;
+result<events> decide(const pod_record& pod, const change_pod_status& cmd) {
+  if (auto ok = require_role(pod, cmd.by, pod_action::change_status); !ok) return ok.error();
+  auto next = next_status(pod.status, cmd.transition);
+  if (!next) {
+    return fail(errc::illegal_transition, "pod " + pod.pod_id + " is " +
+                                              std::string(to_string(pod.status)) + ": " +
+                                              next.error().detail);
+  }
+  if (cmd.reason.size() > 500)
+    return fail(errc::invalid_argument, "reason must be at most 500 bytes", "reason");
+  events out;
+  if (*next == pod_status::closed) {
+    // Money promised to a closed pod can never arrive: release every open hold first.
+    for (const auto& p : pod.pledges) {
+      if (p.status == pledge_status::pledged)
+        out.push_back(pledge_cancelled{p.pledge_id, "pod closed", cmd.requested_at_ms});
+    }
+  }
+  out.push_back(status_changed{cmd.transition, cmd.reason, cmd.by.subject, cmd.requested_at_ms});
+  return out;
+}
+
+result<events> decide(const pod_record& pod, const add_member& cmd) {
+  if (auto ok = require_role(pod, cmd.by, pod_action::manage_members); !ok) return ok.error();
+  if (auto ok = require_open(pod, "add members"); !ok) return ok.error();
+  auto user = validate_user_id(cmd.user_id, "user_id");
+  if (!user) return user.error();
+  auto role = parse_member_role(cmd.role, "role");
+  if (!role) return role.error();
+  if (pod.member(*user))
+    return fail(errc::already_exists,
+                in_quotes(*user) + " is already a member of pod " + pod.pod_id, "user_id");
+  if (pod.members.size() >= max_members_per_pod)
+    return fail(errc::invalid_argument, "pod " + pod.pod_id + " already has the most members (" +
+                                            std::to_string(max_members_per_pod) + ")");
+  return events{member_joined{*user, *role, cmd.by.subject, cmd.requested_at_ms}};
+}
+
+result<events> decide(const pod_record& pod, const change_member_role& cmd) {
+  if (auto ok = require_role(pod, cmd.by, pod_action::manage_members); !ok) return ok.error();
+  if (auto ok = require_open(pod, "change roles"); !ok) return ok.error();
+  auto role = parse_member_role(cmd.role, "role");
+  if (!role) return role.error();
+  const auto* m = pod.member(cmd.user_id);
+  if (!m)
+    return fail(errc::not_found, "no member " + in_quotes(cmd.user_id) + " in pod " + pod.pod_id,
+                "user_id");
+  if (m->role == *role) return events{};
+  if (m->role == member_role::admin && admin_count(pod) == 1)
+    return fail(errc::illegal_transition,
+                "the last ADMIN of pod " + pod.pod_id + " cannot be demoted", "role");
+  return events{
+      member_role_changed{cmd.user_id, *role, m->role, cmd.by.subject, cmd.requested_at_ms}};
+}
+
+result<events> decide(const pod_record& pod, const remove_member& cmd) {
+  if (auto ok = require_role(pod, cmd.by, pod_action::manage_members); !ok) return ok.error();
+  if (auto ok = require_open(pod, "remove members"); !ok) return ok.error();
+  const auto* m = pod.member(cmd.user_id);
+  if (!m)
+    return fail(errc::not_found, "no member " + in_quotes(cmd.user_id) + " in pod " + pod.pod_id,
+                "user_id");
+  if (m->role == member_role::admin && admin_count(pod) == 1)
+    return fail(errc::illegal_transition,
+                "the last ADMIN of pod " + pod.pod_id + " cannot be removed", "user_id");
+  return events{member_removed{cmd.user_id, cmd.by.subject, cmd.requested_at_ms}};
+}
+
+result<events> decide(const pod_record& pod, const make_pledge& cmd) {
+  if (auto ok = require_active(pod, "pledging"); !ok) return ok.error();
+  auto user = validate_user_id(cmd.user_id, "user_id");
+  if (!user) return user.error();
+  const auto* m = pod.member(*user);
+  if (!m)
+    return fail(errc::not_found, "no member " + in_quotes(*user) + " in pod " + pod.pod_id,
+                "user_id");
+  if (!role_allows(m->role, pod_action::pledge))
+    return fail(errc::role_forbidden,
+                "a " + std::string(to_string(m->role)) + " may not pledge in pod " + pod.pod_id,
+                "user_id");
+  if (cmd.amount_minor <= 0)
+    return fail(errc::invalid_amount, "amount_minor must be a positive integer", "amount_minor");
+  auto cur = currency::from_code(cmd.currency);
+  if (!cur)
+    return fail(errc::unknown_currency, "'" + cmd.currency + "' is not an ISO 4217 currency code",
+                "currency");
+  if (pod.pledges.size() >= max_pledges_per_pod)
+    return fail(errc::invalid_argument, "pod " + pod.pod_id + " holds the most pledges (" +
+                                            std::to_string(max_pledges_per_pod) + ")");
+  // Posted plus pending of this currency must stay within int64: overflow is an error.
+  std::int64_t held = 0;
+  for (const auto& p : pod.pledges) {
+    if (p.pledge_currency == *cur && p.status != pledge_status::expired &&
+        p.status != pledge_status::cancelled && __builtin_add_overflow(held, p.amount_minor, &held))
+      return fail(errc::amount_overflow, "the pod's balance would overflow", "amount_minor");
+  }
+  if (std::int64_t sum; __builtin_add_overflow(held, cmd.amount_minor, &sum))
+    return fail(errc::amount_overflow, "the pod's balance would overflow", "amount_minor");
+  std::int64_t cycle = 0, due = cmd.due_at_ms;
+  if (pod.cycle) {
+    if (auto n = pod.cycle->number_at(cmd.requested_at_ms)) {
+      cycle = *n;
+      if (due == 0) due = pod.cycle->start_of(*n + 1);
+    }
+  }
+  if (cmd.due_at_ms != 0 && cmd.due_at_ms <= cmd.requested_at_ms)
+    return fail(errc::invalid_argument, "due_at must be in the future", "due_at");
+  return events{funds_pledged{cmd.pledge_id, *user, cmd.amount_minor, *cur, cycle, due,
+                              cmd.requested_at_ms, cmd.idempotency.key,
+                              cmd.idempotency.fingerprint}};
+}
+
+result<events> decide(const pod_record& pod, const settle_pledge& cmd) {
+  if (auto ok = require_role(pod, cmd.by, pod_action::settle_pledge); !ok) return ok.error();
+  if (auto ok = require_active(pod, "settling"); !ok) return ok.error();
+  const auto* p = pod.pledge(cmd.pledge_id);
+  if (!p)
+    return fail(errc::not_found, "no pledge " + cmd.pledge_id + " in pod " + pod.pod_id,
+                "pledge_id");
+  const auto status = effective_status(*p, cmd.requested_at_ms);
+  if (status != pledge_status::pledged) {
+    return fail(errc::illegal_transition, "pledge " + p->pledge_id + " is " +
+                                              std::string(to_string(status)) +
+                                              "; only a PLEDGED pledge can be settled");
+  }
+  return events{pledge_settled{p->pledge_id, cmd.by.subject, cmd.requested_at_ms}};
+}
+
+std::vector<pod_event> expire_due_pledges(const pod_record& pod, std::int64_t now_ms) {
+  std::vector<pod_event> out;
+  for (const auto& p : pod.pledges) {
+    if (p.status == pledge_status::pledged && p.due_at_ms != 0 && p.due_at_ms <= now_ms)
+      out.push_back(pledge_expired{p.pledge_id, now_ms});
+  }
+  return out;
 }
 
 pod_view view_of(const pod_record& pod, std::int64_t version) {
@@ -141,6 +419,133 @@ pod_view view_of(const pod_record& pod, std::int64_t version) {
   v.created_at_ms = pod.created_at_ms;
   v.updated_at_ms = pod.updated_at_ms;
   v.version = version;
+  v.policy_version = pod.policy_version;
+  if (pod.cycle) {
+    v.cycle.period = std::string(to_string(pod.cycle->period));
+    v.cycle.starts_at = format_rfc3339_utc(pod.cycle->starts_at_ms);
+  }
+  v.member_count = static_cast<std::int64_t>(pod.members.size());
+  return v;
+}
+
+member_view view_of(const pod_record& pod, const std::string& user_id, std::int64_t now_ms) {
+  member_view v;
+  const auto* m = pod.member(user_id);
+  if (!m) return v;
+  v.user_id = user_id;
+  v.role = std::string(to_string(m->role));
+  v.joined_at_ms = m->joined_at_ms;
+  auto counters = m->reputation;
+  // Pledges past due but not yet journaled as expired count as missed already.
+  for (const auto& p : pod.pledges) {
+    if (p.user_id == user_id && p.status == pledge_status::pledged &&
+        effective_status(p, now_ms) == pledge_status::expired)
+      ++counters.pledges_missed;
+  }
+  v.pledges_settled_on_time = counters.pledges_settled_on_time;
+  v.pledges_missed = counters.pledges_missed;
+  v.votes_cast = counters.votes_cast;
+  v.reputation_score = reputation_score(counters);
+  return v;
+}
+
+pledge_view view_of(const pod_record& pod, const pledge_record& p, std::int64_t now_ms) {
+  return {p.pledge_id,
+          pod.pod_id,
+          p.user_id,
+          p.amount_minor,
+          std::string(p.pledge_currency.code()),
+          std::string(to_string(effective_status(p, now_ms))),
+          p.cycle,
+          p.due_at_ms,
+          p.created_at_ms,
+          p.settled_at_ms};
+}
+
+member_page page_of(const pod_record& pod, const list_members& q) {
+  member_page page;
+  auto it = q.after.empty() ? pod.members.begin() : pod.members.upper_bound(q.after);
+  for (; it != pod.members.end() && static_cast<std::int64_t>(page.items.size()) < q.limit; ++it)
+    page.items.push_back(view_of(pod, it->first, q.requested_at_ms));
+  if (it != pod.members.end() && !page.items.empty()) page.next_after = page.items.back().user_id;
+  return page;
+}
+
+result<pledge_page> page_of(const pod_record& pod, const list_pledges& q) {
+  std::optional<pledge_status> wanted;
+  if (!q.status.empty()) {
+    wanted = pledge_status_from_string(q.status);
+    if (!wanted)
+      return fail(errc::invalid_argument, "status must be PLEDGED, SETTLED, EXPIRED or CANCELLED",
+                  "status");
+  }
+  pledge_page page;
+  auto i = static_cast<std::size_t>(std::max<std::int64_t>(q.after, 0));
+  for (; i < pod.pledges.size(); ++i) {
+    if (static_cast<std::int64_t>(page.items.size()) == q.limit) break;
+    const auto& p = pod.pledges[i];
+    if (wanted && effective_status(p, q.requested_at_ms) != *wanted) continue;
+    page.items.push_back(view_of(pod, p, q.requested_at_ms));
+  }
+  // `i` is the position of the next pledge to look at; a cursor of i resumes there.
+  if (i < pod.pledges.size()) page.next_after = static_cast<std::int64_t>(i);
+  return page;
+}
+
+balance_view balance_of(const pod_record& pod, std::int64_t version, std::int64_t now_ms,
+                        const adapters::fx_rate_source* rates) {
+  balance_view v;
+  v.pod_id = pod.pod_id;
+  v.currency = std::string(pod.pod_currency.code());
+  v.version = version;
+  v.as_of_ms = now_ms;
+  bool overflow = false;
+  for (const auto& [code, t] : totals_of(pod, now_ms)) {
+    v.balances.push_back({code, t.posted_minor, t.pending_minor, 0});
+    const std::int64_t available = t.posted_minor;  // minus reserved, once payouts hold money
+    std::int64_t converted = available;
+    if (code != v.currency) {
+      auto quote = rates ? rates->rate(code, v.currency) : std::nullopt;
+      auto from = currency::from_code(code);
+      auto rate = quote && from ? fx_rate::parse(*from, pod.pod_currency, quote->rate)
+                                : result<fx_rate>(fail(errc::invalid_rate, "no rate"));
+      auto conv = rate ? convert(money::of_minor(available, *from), *rate)
+                       : result<conversion>(fail(errc::invalid_rate, "no rate"));
+      if (!conv) {
+        v.missing_rates.push_back(code);
+        continue;
+      }
+      converted = conv->converted.amount_minor();
+      v.rates.push_back({code, v.currency, quote->rate, quote->as_of_ms});
+    }
+    overflow = overflow ||
+               __builtin_add_overflow(v.total_available_minor, converted, &v.total_available_minor);
+  }
+  if (overflow) v.missing_rates.push_back("overflow");
+  return v;
+}
+
+result<cycle_view> cycle_of(const pod_record& pod, const get_cycle& q) {
+  if (!pod.cycle)
+    return fail(errc::not_found, "pod " + pod.pod_id + " has no contribution cycle", "cycle");
+  if (q.number < 1 || q.number > max_cycle_number)
+    return fail(errc::invalid_cycle,
+                "cycle must be between 1 and " + std::to_string(max_cycle_number), "cycle");
+  cycle_view v;
+  v.pod_id = pod.pod_id;
+  v.number = q.number;
+  v.starts_at_ms = pod.cycle->start_of(q.number);
+  v.ends_at_ms = pod.cycle->start_of(q.number + 1);
+  std::map<std::pair<std::string, std::string>, cycle_member_total> sums;
+  for (const auto& p : pod.pledges) {
+    if (p.cycle != q.number || p.status == pledge_status::cancelled) continue;
+    auto& t = sums[{p.user_id, std::string(p.pledge_currency.code())}];
+    t.user_id = p.user_id;
+    t.currency = std::string(p.pledge_currency.code());
+    t.pledged_minor += p.amount_minor;
+    if (p.status == pledge_status::settled) t.settled_minor += p.amount_minor;
+  }
+  for (auto& [key, t] : sums) v.members.push_back(std::move(t));
   return v;
 }
 

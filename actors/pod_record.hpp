@@ -1,21 +1,57 @@
 #pragma once
-/// A pod's state as rebuilt from its journal stream, and the events that change it.
+/// A pod's state as rebuilt from its journal stream, the decisions commands make on it, and the
+/// views the outside sees.
 ///
-/// Events are stored as JSON payloads (decimals as exact strings). A command's decision yields
-/// the new state and the event that records it; recovery rebuilds the same state from the event
-/// with `apply_event` (the actor tests restart pods and compare both).
+/// Decisions are pure: `decide_*` reads the state and a command and returns the events to
+/// journal (or why not); `apply` folds one event into the state. The pod actor applies decided
+/// events to its tentative state at once and journals them; recovery applies the same events
+/// decoded from the journal. Views take the request time, because a pledge past its due time
+/// reads as EXPIRED even before the pod journals its PledgeExpired event.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
+#include "actors/pod_events.hpp"
 #include "actors/pod_protocol.hpp"
+#include "adapters/fx_rates.hpp"
 #include "domain/currency.hpp"
+#include "domain/cycle.hpp"
+#include "domain/membership.hpp"
 #include "domain/pod.hpp"
 #include "domain/result.hpp"
 #include "persistence/journal.hpp"
 
 namespace payorch::actors {
+
+/// Most members one pod holds; a bound on the pod actor's memory.
+inline constexpr std::size_t max_members_per_pod = 10'000;
+/// Most pledges one pod holds over its life (settled ones included); past it, pledges are
+/// refused until a later issue archives old ones.
+inline constexpr std::size_t max_pledges_per_pod = 100'000;
+
+struct member_record {
+  member_role role = member_role::member;
+  std::int64_t joined_at_ms = 0;
+  reputation_counters reputation;
+};
+
+struct pledge_record {
+  std::string pledge_id;
+  std::string user_id;
+  std::int64_t amount_minor = 0;
+  currency pledge_currency;
+  pledge_status status = pledge_status::pledged;
+  std::int64_t cycle = 0;
+  std::int64_t due_at_ms = 0;
+  std::int64_t created_at_ms = 0;
+  std::int64_t settled_at_ms = 0;
+  std::string idempotency_key;
+  std::string request_fingerprint;
+};
 
 /// The state of one pod.
 struct pod_record {
@@ -24,30 +60,55 @@ struct pod_record {
   std::string owner_id;
   currency pod_currency;
   governance_policy policy;
+  std::int64_t policy_version = 1;
+  std::optional<contribution_cycle> cycle;
   pod_status status = pod_status::draft;
   std::int64_t created_at_ms = 0;
   std::int64_t updated_at_ms = 0;
+  std::string creation_key, creation_fingerprint;
+  std::map<std::string, member_record> members;               ///< by user id
+  std::vector<pledge_record> pledges;                         ///< in the order they were made
+  std::unordered_map<std::string, std::size_t> pledge_index;  ///< pledge id -> position
+
+  const member_record* member(const std::string& user_id) const;
+  const pledge_record* pledge(const std::string& pledge_id) const;
 };
 
-/// Event type names as journaled (and later published); taken from the CrowdPod contract.
-namespace pod_event {
-inline constexpr std::string_view created = "CrowdPodCreated";
-}
+/// Folds one event into the state (absent before CrowdPodCreated).
+result<void> apply_event(std::optional<pod_record>& pod, const pod_event& event);
 
-/// Validates a create command and returns the pod it describes (not yet journaled).
-result<pod_record> decide_create(const create_pod& cmd);
+/// Validates a create command; the events that create the pod with its creator as ADMIN.
+result<std::vector<pod_event>> decide_create(const create_pod& cmd);
 
-/// Encodes the CrowdPodCreated event of a freshly decided pod.
-persistence::new_event created_event(const pod_record& pod);
+/// Each decision below returns the events to journal, given the pod as it is now.
+result<std::vector<pod_event>> decide(const pod_record& pod, const update_policy& cmd);
+result<std::vector<pod_event>> decide(const pod_record& pod, const change_pod_status& cmd);
+result<std::vector<pod_event>> decide(const pod_record& pod, const add_member& cmd);
+result<std::vector<pod_event>> decide(const pod_record& pod, const change_member_role& cmd);
+result<std::vector<pod_event>> decide(const pod_record& pod, const remove_member& cmd);
+result<std::vector<pod_event>> decide(const pod_record& pod, const make_pledge& cmd);
+result<std::vector<pod_event>> decide(const pod_record& pod, const settle_pledge& cmd);
 
-/// Applies one journaled event to a pod's state (absent before its first event).
-result<void> apply_event(std::optional<pod_record>& pod, const persistence::event_record& ev);
+/// PledgeExpired for every pledge still PLEDGED whose due time is at or before `now_ms`.
+std::vector<pod_event> expire_due_pledges(const pod_record& pod, std::int64_t now_ms);
 
 /// Encodes the whole state for a snapshot, and decodes it back.
 std::string encode_snapshot(const pod_record& pod);
 result<pod_record> decode_snapshot(const std::string& payload);
 
-/// The outside view of a pod at a journal version.
+/// The outside views, as of `now_ms`.
 pod_view view_of(const pod_record& pod, std::int64_t version);
+member_view view_of(const pod_record& pod, const std::string& user_id, std::int64_t now_ms);
+pledge_view view_of(const pod_record& pod, const pledge_record& pledge, std::int64_t now_ms);
+member_page page_of(const pod_record& pod, const list_members& query);
+result<pledge_page> page_of(const pod_record& pod, const list_pledges& query);
+/// The wallet's balances, with their total in the pod's currency at `rates` (may be null: no
+/// conversion, every other currency is reported missing).
+balance_view balance_of(const pod_record& pod, std::int64_t version, std::int64_t now_ms,
+                        const adapters::fx_rate_source* rates);
+result<cycle_view> cycle_of(const pod_record& pod, const get_cycle& query);
+
+/// A pledge's status as of `now_ms`: PLEDGED past its due time reads EXPIRED.
+pledge_status effective_status(const pledge_record& pledge, std::int64_t now_ms);
 
 }  // namespace payorch::actors

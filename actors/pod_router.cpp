@@ -75,8 +75,8 @@ template <class Command>
 constexpr pod_start start_for =
     std::is_same_v<Command, create_pod> ? pod_start::fresh : pod_start::recover;
 
-template <class Command>
-caf::result<pod_view> route(self_ptr self, Command& cmd, caf::atom_value journal_name) {
+template <class Reply, class Command>
+caf::result<Reply> route(self_ptr self, Command& cmd, caf::atom_value journal_name) {
   auto pod = pod_for(self, cmd.pod_id, journal_name, start_for<Command>);
   if (!pod) return std::move(pod.error());
   return self->delegate(*pod, std::move(cmd));
@@ -99,12 +99,21 @@ pod_router_actor::behavior_type pod_router_impl(
   self->set_exit_handler(
       [self, journal_name](caf::exit_msg& msg) { on_exit(self, msg, journal_name); });
   return {
-      [self, journal_name](create_pod& cmd) -> caf::result<pod_view> {
-        return route(self, cmd, journal_name);
-      },
-      [self, journal_name](get_pod& cmd) -> caf::result<pod_view> {
-        return route(self, cmd, journal_name);
-      },
+      [=](create_pod& cmd) { return route<pod_view>(self, cmd, journal_name); },
+      [=](get_pod& cmd) { return route<pod_view>(self, cmd, journal_name); },
+      [=](update_policy& cmd) { return route<pod_view>(self, cmd, journal_name); },
+      [=](change_pod_status& cmd) { return route<pod_view>(self, cmd, journal_name); },
+      [=](add_member& cmd) { return route<member_view>(self, cmd, journal_name); },
+      [=](change_member_role& cmd) { return route<member_view>(self, cmd, journal_name); },
+      [=](remove_member& cmd) { return route<member_view>(self, cmd, journal_name); },
+      [=](get_member& cmd) { return route<member_view>(self, cmd, journal_name); },
+      [=](list_members& cmd) { return route<member_page>(self, cmd, journal_name); },
+      [=](make_pledge& cmd) { return route<pledge_view>(self, cmd, journal_name); },
+      [=](settle_pledge& cmd) { return route<pledge_view>(self, cmd, journal_name); },
+      [=](get_pledge& cmd) { return route<pledge_view>(self, cmd, journal_name); },
+      [=](list_pledges& cmd) { return route<pledge_page>(self, cmd, journal_name); },
+      [=](get_balance& cmd) { return route<balance_view>(self, cmd, journal_name); },
+      [=](get_cycle& cmd) { return route<cycle_view>(self, cmd, journal_name); },
       [self](passivate_pod& req) -> bool {
         auto& st = self->state;
         auto i = st.live.find(req.pod_id);

@@ -141,6 +141,10 @@ pod_router_actor actor_runtime::pods() const {
   return impl_->sys.registry().get<pod_router_actor>(pods_registry_name());
 }
 
+journal_actor actor_runtime::journal_writer() const {
+  return impl_->sys.registry().get<journal_actor>(journal_registry_name());
+}
+
 journal_health actor_runtime::journal() const {
   return impl_->backend->health();
 }

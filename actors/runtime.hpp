@@ -14,6 +14,7 @@
 #include "actors/entity_options.hpp"
 #include "actors/fwd.hpp"
 #include "actors/journal_backend.hpp"
+#include "actors/journal_protocol.hpp"
 #include "actors/pod_protocol.hpp"
 #include "actors/supervisor.hpp"
 
@@ -55,6 +56,9 @@ class actor_runtime {
 
   /// The current pod router (invalid while the supervisor is restarting it).
   pod_router_actor pods() const;
+
+  /// The current journal writer actor, for read models (events, ledger, stream lists).
+  journal_actor journal_writer() const;
 
   /// The journal backend's figures, for health and metrics.
   journal_health journal() const;

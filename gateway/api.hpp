@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "gateway/metrics.hpp"
+#include "gateway/openapi_api.hpp"
 #include "gateway/route_table.hpp"
 
 namespace payorch::actors {
@@ -12,6 +13,8 @@ class actor_runtime;
 }
 
 namespace payorch::gateway {
+
+class authenticator;
 
 /// What handlers need from the rest of the process.
 struct api_context {
@@ -25,10 +28,15 @@ struct api_context {
   std::function<std::size_t()> in_flight;
   /// Milliseconds since the Unix epoch; tests may pin it.
   std::function<std::int64_t()> now_ms;
+  /// Issues and verifies tokens (authenticator.hpp); null refuses every protected request.
+  authenticator* auth = nullptr;
 };
 
 /// /healthz, /readyz, /health/*, /metrics.
 void add_health_routes(route_table& routes, const api_context& ctx);
+
+/// POST /oauth/token and GET /.well-known/jwks.json.
+void add_oauth_routes(route_table& routes, const api_context& ctx);
 
 /// /pods and /pods/{pod_id}.
 void add_pod_routes(route_table& routes, const api_context& ctx);
@@ -36,6 +44,8 @@ void add_pod_routes(route_table& routes, const api_context& ctx);
 /// Every route of the API.
 inline void add_all_routes(route_table& routes, const api_context& ctx) {
   add_health_routes(routes, ctx);
+  add_oauth_routes(routes, ctx);
+  add_openapi_routes(routes, ctx);
   add_pod_routes(routes, ctx);
 }
 

@@ -16,13 +16,17 @@ void exchange::reply_problem(const problem& p) {
 }
 
 void exchange::expire() {
-  reply_problem(make_problem(http::status::gateway_timeout, "deadline_exceeded",
-                             "the request did not complete before its deadline"));
+  // Straight to the client: a timeout is not the handler's answer, so it is never stored.
+  if (replied_.exchange(true)) return;
+  on_reply_(problem_response(make_problem(http::status::gateway_timeout, "deadline_exceeded",
+                                          "the request did not complete before its deadline"),
+                             request_.version()));
 }
 
 http_response problem_response(const problem& p, unsigned version) {
   http_response res{p.status, version};
   res.set(http::field::content_type, "application/problem+json");
+  if (!p.www_authenticate.empty()) res.set(http::field::www_authenticate, p.www_authenticate);
   res.body() = problem_body(p);
   return res;
 }

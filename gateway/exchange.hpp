@@ -40,11 +40,18 @@ class exchange {
     return {};
   }
 
-  /// Sends `res`; only the first reply counts.
+  /// Sends `res`; only the first reply counts. With an interceptor set, the interceptor gets
+  /// the response and the sink, and sends it when it is ready.
   void reply(http_response res) {
     if (replied_.exchange(true)) return;
+    if (interceptor_) return interceptor_(std::move(res), on_reply_);
     on_reply_(std::move(res));
   }
+
+  /// Takes the handler's response before it is sent (the idempotency layer stores it first).
+  /// Set it before the handler runs, from the thread that runs it.
+  using interceptor = std::function<void(http_response, const sink&)>;
+  void intercept(interceptor f) { interceptor_ = std::move(f); }
 
   /// Answers 504 at the deadline if nothing was answered yet.
   void expire();
@@ -60,6 +67,7 @@ class exchange {
   path_params params_;
   std::string request_id_;
   sink on_reply_;
+  interceptor interceptor_;
   std::atomic<bool> replied_{false};
 };
 

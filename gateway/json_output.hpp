@@ -23,6 +23,8 @@ class json_writer {
   json_writer& null();
   /// Writes `text`, which must be a valid JSON number (e.g. a decimal's exact text).
   json_writer& raw_number(std::string_view text);
+  /// Writes `json_text`, which must be one valid JSON value (e.g. a stored event payload).
+  json_writer& raw_value(std::string_view json_text) { return raw_number(json_text); }
 
   /// key + value shorthands.
   json_writer& field(std::string_view k, std::string_view v) { return key(k).string(v); }

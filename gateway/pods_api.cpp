@@ -1,152 +1,266 @@
-#include <random>
+// /pods, /pods/{pod_id}, its policy and its lifecycle actions.
+#include <memory>
+#include <mutex>
 
+#include "actors/journal_protocol.hpp"
 #include "actors/pod_protocol.hpp"
 #include "actors/runtime.hpp"
 #include "domain/ids.hpp"
 #include "domain/time.hpp"
 #include "gateway/api.hpp"
 #include "gateway/ask.hpp"
-#include "gateway/json_input.hpp"
-#include "gateway/json_output.hpp"
+#include "gateway/auth.hpp"
+#include "gateway/handler_support.hpp"
+#include "gateway/idempotency.hpp"
+#include "gateway/pod_json.hpp"
+#include "gateway/pod_routes.hpp"
 
 namespace payorch::gateway {
 namespace {
 
-problem bad_field(std::string param, std::string detail) {
-  return make_problem(http::status::bad_request, "invalid_field", std::move(detail),
-                      std::move(param));
-}
-
-/// Reads a required member of `kind` from `obj`; a problem naming `param` when absent or mistyped.
-std::optional<problem> require(const json_node& obj, std::string_view key, json_kind kind,
-                               const std::string& param, const json_node*& out) {
-  out = obj.find(key);
-  static constexpr const char* names[] = {"null",     "a boolean", "a number",
-                                          "a string", "an array",  "an object"};
-  if (!out) return bad_field(param, param + " is required");
-  if (out->kind() != kind)
-    return bad_field(param, param + " must be " + names[static_cast<int>(kind)]);
-  return std::nullopt;
-}
-
-/// Rejects members the schema does not know, so a misspelt field is not silently ignored.
-std::optional<problem> only_known(const json_node& obj,
-                                  std::initializer_list<std::string_view> keys,
-                                  std::string_view prefix) {
-  for (const auto& [name, value] : obj.members()) {
-    bool known = false;
-    for (auto k : keys) known = known || k == name;
-    if (!known) {
-      std::string param = std::string(prefix) + name;
-      return bad_field(param, "unknown field " + param);
-    }
+/// Reads the policy members of `policy` (all required when `all`, else any non-empty subset).
+std::optional<problem> decode_policy(const json_node& policy, bool all, std::string_view prefix,
+                                     actors::policy_input& out) {
+  if (auto p = only_known(policy, {"spending_limit", "voting_quorum", "risk_tier"}, prefix))
+    return p;
+  const std::string pre(prefix);
+  const json_node *limit, *quorum, *tier;
+  auto read = [&](std::string_view key, json_kind kind, const json_node*& n) {
+    return all ? require(policy, key, kind, pre + std::string(key), n)
+               : optional_member(policy, key, kind, pre + std::string(key), n);
+  };
+  if (auto p = read("spending_limit", json_kind::number, limit)) return p;
+  if (auto p = read("voting_quorum", json_kind::number, quorum)) return p;
+  if (auto p = read("risk_tier", json_kind::string, tier)) return p;
+  if (!limit && !quorum && !tier)
+    return bad_field(pre.empty() ? "policy" : pre.substr(0, pre.size() - 1),
+                     "name at least one of spending_limit, voting_quorum, risk_tier");
+  if (limit) out.spending_limit = std::string(limit->number_text());
+  if (quorum) out.voting_quorum = std::string(quorum->number_text());
+  if (tier) {
+    out.risk_tier = std::string(tier->as_string());
+    // Empty means "unchanged" to the pod actor, so a PATCH must not send it through.
+    if (out.risk_tier.empty() && !all)
+      return make_problem(http::status::bad_request, "unknown_risk_tier",
+                          "risk_tier must be LOW, STANDARD or HIGH", pre + "risk_tier");
   }
   return std::nullopt;
 }
 
 /// Decodes the body of POST /pods into a command, or the problem with it.
 std::variant<actors::create_pod, problem> decode_create(const http_request& req) {
-  auto parsed = parse_json(req.body());
-  if (!parsed.value)
-    return make_problem(http::status::bad_request, "malformed_json",
-                        "the body is not valid JSON: " + parsed.error->message);
-  const json_node& body = *parsed.value;
-  if (body.kind() != json_kind::object)
-    return make_problem(http::status::bad_request, "malformed_json",
-                        "the body must be a JSON object");
-  if (auto p = only_known(body, {"name", "currency", "policy"}, "")) return *p;
-  const json_node *name, *currency, *policy, *limit, *quorum, *tier;
+  auto parsed = object_body(req);
+  if (auto* p = std::get_if<problem>(&parsed)) return *p;
+  const auto& body = std::get<json_node>(parsed);
+  if (auto p = only_known(body, {"name", "currency", "policy", "cycle"})) return *p;
+  const json_node *name, *currency, *policy, *cycle;
   if (auto p = require(body, "name", json_kind::string, "name", name)) return *p;
   if (auto p = require(body, "currency", json_kind::string, "currency", currency)) return *p;
   if (auto p = require(body, "policy", json_kind::object, "policy", policy)) return *p;
-  if (auto p = only_known(*policy, {"spending_limit", "voting_quorum", "risk_tier"}, "policy."))
-    return *p;
-  if (auto p =
-          require(*policy, "spending_limit", json_kind::number, "policy.spending_limit", limit))
-    return *p;
-  if (auto p = require(*policy, "voting_quorum", json_kind::number, "policy.voting_quorum", quorum))
-    return *p;
-  if (auto p = require(*policy, "risk_tier", json_kind::string, "policy.risk_tier", tier))
-    return *p;
+  if (auto p = optional_member(body, "cycle", json_kind::object, "cycle", cycle)) return *p;
   actors::create_pod cmd;
+  if (auto p = decode_policy(*policy, true, "policy.", cmd.policy)) return *p;
+  if (cycle) {
+    if (auto p = only_known(*cycle, {"period", "starts_at"}, "cycle.")) return *p;
+    const json_node *period, *starts;
+    if (auto p = require(*cycle, "period", json_kind::string, "cycle.period", period)) return *p;
+    if (auto p = require(*cycle, "starts_at", json_kind::string, "cycle.starts_at", starts))
+      return *p;
+    cmd.cycle = {std::string(period->as_string()), std::string(starts->as_string())};
+  }
   cmd.name = std::string(name->as_string());
   cmd.currency = std::string(currency->as_string());
-  cmd.policy.spending_limit = std::string(limit->number_text());
-  cmd.policy.voting_quorum = std::string(quorum->number_text());
-  cmd.policy.risk_tier = std::string(tier->as_string());
   return cmd;
 }
 
-std::string new_pod_id() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return pod_id::from_random(rng()).str();
-}
-
-void write_pod(json_writer& w, const actors::pod_view& v) {
-  w.begin_object()
-      .field("pod_id", v.pod_id)
-      .field("name", v.name)
-      .field("currency", v.currency)
-      .field("status", v.status);
-  w.key("policy")
-      .begin_object()
-      .key("spending_limit")
-      .raw_number(v.policy.spending_limit)
-      .key("voting_quorum")
-      .raw_number(v.policy.voting_quorum)
-      .field("risk_tier", v.policy.risk_tier)
-      .end_object();
-  w.field("owner_id", v.owner_id)
-      .field("created_at", format_rfc3339_utc(v.created_at_ms))
-      .field("updated_at", format_rfc3339_utc(v.updated_at_ms))
-      .field("version", v.version)
-      .end_object();
+void reply_pod(const exchange_ptr& ex, const result<actors::pod_view>& r) {
+  if (!r) return reply_failure(ex, r.error());
+  json_writer w;
+  write_pod(w, *r);
+  reply_body(ex, http::status::ok, w.take());
 }
 
 void create(const api_context& ctx, const exchange_ptr& ex) {
-  auto decoded = decode_create(ex->request());
-  if (auto* p = std::get_if<problem>(&decoded)) return ex->reply_problem(*p);
-  auto cmd = std::get<actors::create_pod>(std::move(decoded));
-  cmd.pod_id = new_pod_id();
-  // Until clients authenticate, the creator is recorded as anonymous.
-  cmd.owner_id = "anonymous";
-  cmd.requested_at_ms = ctx.now_ms();
-  ask<actors::pod_view>(ctx.bridge, ctx.runtime->pods(), std::move(cmd),
-                        [ex](result<actors::pod_view> r) {
-                          if (!r) return ex->reply_problem(problem_from(r.error()));
-                          json_writer w;
-                          w.begin_object()
-                              .field("pod_id", r->pod_id)
-                              .field("status", r->status)
-                              .field("created_at", format_rfc3339_utc(r->created_at_ms))
-                              .end_object();
-                          http_response res{http::status::created, ex->request().version()};
-                          res.set(http::field::content_type, "application/json");
-                          res.set(http::field::location, "/pods/" + r->pod_id);
-                          res.body() = w.take();
-                          ex->reply(std::move(res));
-                        });
+  auto who = authorize(ctx, ex, "*", permission::write);
+  if (!who) return;
+  run_idempotent(ctx, ex, *who, true, [ctx, ex, who = *who] {
+    auto decoded = decode_create(ex->request());
+    if (auto* p = std::get_if<problem>(&decoded)) return ex->reply_problem(*p);
+    auto cmd = std::get<actors::create_pod>(std::move(decoded));
+    cmd.idempotency = idempotency_of(*ex);
+    // The key names the pod, so a retry that lost its stored response finds the same pod.
+    cmd.pod_id =
+        pod_id::from_random(id_bits_from("pod\n" + who.subject + "\n" + cmd.idempotency.key)).str();
+    cmd.owner_id = who.subject;
+    cmd.requested_at_ms = ctx.now_ms();
+    ask<actors::pod_view>(ctx.bridge, ctx.runtime->pods(), std::move(cmd),
+                          [ex](result<actors::pod_view> r) {
+                            if (!r) return reply_failure(ex, r.error());
+                            json_writer w;
+                            w.begin_object()
+                                .field("pod_id", r->pod_id)
+                                .field("status", r->status)
+                                .field("created_at", format_rfc3339_utc(r->created_at_ms))
+                                .end_object();
+                            reply_body(ex, http::status::created, w.take(), "/pods/" + r->pod_id);
+                          });
+  });
 }
 
 void read(const api_context& ctx, const exchange_ptr& ex) {
-  auto id = pod_id::parse(ex->param("pod_id"));
-  if (!id)
-    return ex->reply_problem(make_problem(http::status::not_found, "not_found",
-                                          "no pod " + std::string(ex->param("pod_id")), "pod_id"));
-  ask<actors::pod_view>(ctx.bridge, ctx.runtime->pods(), actors::get_pod{id->str()},
-                        [ex](result<actors::pod_view> r) {
-                          if (!r) return ex->reply_problem(problem_from(r.error()));
-                          json_writer w;
-                          write_pod(w, *r);
-                          ex->reply_json(http::status::ok, w.take());
-                        });
+  auto id = checked_pod_id(ex);
+  if (!id) return;
+  if (!authorize(ctx, ex, *id, permission::read)) return;
+  ask<actors::pod_view>(ctx.bridge, ctx.runtime->pods(), actors::get_pod{*id},
+                        [ex](const result<actors::pod_view>& r) { reply_pod(ex, r); });
+}
+
+/// Collects the views of `ids` in order, then writes the page.
+struct pod_list_job {
+  exchange_ptr ex;
+  std::vector<std::string> ids;
+  std::vector<std::optional<actors::pod_view>> views;
+  std::string next_after;
+  std::mutex mutex;
+  std::size_t remaining = 0;
+};
+
+void finish_list(const std::shared_ptr<pod_list_job>& job) {
+  json_writer w;
+  w.begin_object().key("items").begin_array();
+  for (const auto& v : job->views)
+    if (v) write_pod(w, *v);
+  w.end_array();
+  write_next_cursor(w, job->next_after);
+  w.end_object();
+  reply_body(job->ex, http::status::ok, w.take());
+}
+
+void fetch_views(const api_context& ctx, std::shared_ptr<pod_list_job> job) {
+  job->views.resize(job->ids.size());
+  job->remaining = job->ids.size();
+  if (job->ids.empty()) return finish_list(job);
+  for (std::size_t i = 0; i < job->ids.size(); ++i) {
+    ask<actors::pod_view>(ctx.bridge, ctx.runtime->pods(), actors::get_pod{job->ids[i]},
+                          [job, i](result<actors::pod_view> r) {
+                            bool last = false;
+                            {
+                              std::lock_guard lock(job->mutex);
+                              if (r) job->views[i] = std::move(*r);
+                              last = --job->remaining == 0;
+                            }
+                            if (last) finish_list(job);
+                          });
+  }
+}
+
+/// GET /pods: every pod for a wildcard token (from the journal's streams), else the pods its
+/// scopes name.
+void list(const api_context& ctx, const exchange_ptr& ex) {
+  auto who = authenticate(ctx, ex);
+  if (!who) return;
+  auto page = page_request_of(ex->request(), {});
+  if (auto* p = std::get_if<problem>(&page)) return ex->reply_problem(*p);
+  auto& pr = std::get<page_request>(page);
+  auto job = std::make_shared<pod_list_job>();
+  job->ex = ex;
+  if (!who->allows_every_pod(permission::read)) {
+    auto named = who->pods_with(permission::read);
+    std::sort(named.begin(), named.end());
+    named.erase(std::unique(named.begin(), named.end()), named.end());
+    auto it = std::upper_bound(named.begin(), named.end(), pr.after);
+    for (; it != named.end() && static_cast<std::int64_t>(job->ids.size()) < pr.limit; ++it)
+      job->ids.push_back(*it);
+    if (it != named.end()) job->next_after = job->ids.back();
+    return fetch_views(ctx, job);
+  }
+  ask<actors::stream_page>(
+      ctx.bridge, ctx.runtime->journal_writer(),
+      actors::list_streams{"pod_", pr.after, static_cast<std::size_t>(pr.limit + 1)},
+      [ctx, job, limit = pr.limit](result<actors::stream_page> r) {
+        if (!r) return reply_failure(job->ex, r.error());
+        job->ids = std::move(r->stream_ids);
+        if (static_cast<std::int64_t>(job->ids.size()) > limit) {
+          job->ids.resize(static_cast<std::size_t>(limit));
+          job->next_after = job->ids.back();
+        }
+        fetch_views(ctx, job);
+      });
+}
+
+void patch_policy(const api_context& ctx, const exchange_ptr& ex) {
+  auto id = checked_pod_id(ex);
+  if (!id) return;
+  auto who = authorize(ctx, ex, *id, permission::admin);
+  if (!who) return;
+  run_idempotent(ctx, ex, *who, false, [ctx, ex, id = *id, who = *who] {
+    auto parsed = object_body(ex->request());
+    if (auto* p = std::get_if<problem>(&parsed)) return ex->reply_problem(*p);
+    actors::update_policy cmd{id, caller_of(who), {}, ctx.now_ms()};
+    if (auto p = decode_policy(std::get<json_node>(parsed), false, "", cmd.changes))
+      return ex->reply_problem(*p);
+    ask<actors::pod_view>(ctx.bridge, ctx.runtime->pods(), std::move(cmd),
+                          [ex](const result<actors::pod_view>& r) {
+                            if (r) return reply_pod(ex, r);
+                            // The policy's fields are top-level in this body.
+                            auto f = r.error();
+                            if (f.param.starts_with("policy.")) f.param.erase(0, 7);
+                            reply_failure(ex, f);
+                          });
+  });
+}
+
+void change_status(const api_context& ctx, const exchange_ptr& ex, pod_transition transition) {
+  auto id = checked_pod_id(ex);
+  if (!id) return;
+  auto who = authorize(ctx, ex, *id, permission::admin);
+  if (!who) return;
+  run_idempotent(ctx, ex, *who, false, [ctx, ex, id = *id, who = *who, transition] {
+    auto parsed = object_body(ex->request(), true);
+    if (auto* p = std::get_if<problem>(&parsed)) return ex->reply_problem(*p);
+    const auto& body = std::get<json_node>(parsed);
+    if (auto p = only_known(body, {"reason"})) return ex->reply_problem(*p);
+    const json_node* reason = nullptr;
+    if (auto p = optional_member(body, "reason", json_kind::string, "reason", reason))
+      return ex->reply_problem(*p);
+    actors::change_pod_status cmd{id, caller_of(who), transition,
+                                  reason ? std::string(reason->as_string()) : std::string(),
+                                  ctx.now_ms()};
+    ask<actors::pod_view>(ctx.bridge, ctx.runtime->pods(), std::move(cmd),
+                          [ex](const result<actors::pod_view>& r) { reply_pod(ex, r); });
+  });
 }
 
 }  // namespace
 
+std::optional<std::string> checked_pod_id(const exchange_ptr& ex) {
+  auto id = pod_id::parse(ex->param("pod_id"));
+  if (!id) {
+    ex->reply_problem(make_problem(http::status::not_found, "not_found",
+                                   "no pod " + std::string(ex->param("pod_id")), "pod_id"));
+    return std::nullopt;
+  }
+  return id->str();
+}
+
 void add_pod_routes(route_table& routes, const api_context& ctx) {
   routes.add(http::verb::post, "/pods", [ctx](const exchange_ptr& ex) { create(ctx, ex); });
+  routes.add(http::verb::get, "/pods", [ctx](const exchange_ptr& ex) { list(ctx, ex); });
   routes.add(http::verb::get, "/pods/{pod_id}", [ctx](const exchange_ptr& ex) { read(ctx, ex); });
+  routes.add(http::verb::patch, "/pods/{pod_id}/policy",
+             [ctx](const exchange_ptr& ex) { patch_policy(ctx, ex); });
+  const std::pair<const char*, pod_transition> actions[] = {
+      {"activate", pod_transition::policy_accepted},  {"suspend", pod_transition::risk_flagged},
+      {"reinstate", pod_transition::manual_override}, {"close", pod_transition::voluntary_closure},
+      {"force-close", pod_transition::force_closure},
+  };
+  for (const auto& [name, transition] : actions) {
+    routes.add(http::verb::post, std::string("/pods/{pod_id}/actions/") + name,
+               [ctx, t = transition](const exchange_ptr& ex) { change_status(ctx, ex, t); });
+  }
+  add_member_routes(routes, ctx);
+  add_pledge_routes(routes, ctx);
+  add_pod_read_routes(routes, ctx);
 }
 
 }  // namespace payorch::gateway

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include "tests/integration/integration_support.hpp"
+#include "tests/support/auth_client.hpp"
 
 namespace payorch::testing {
 namespace {
@@ -53,6 +54,19 @@ class journal_write_lock {
 
 class deadline : public integration_test {};
 
+/// `req` carrying `token`.
+http_request with_token(const std::string& token, http_request req) {
+  req.headers.emplace_back("Authorization", bearer(token));
+  return req;
+}
+
+/// GET `target` carrying `token`.
+http_reply get_with(std::uint16_t port, const std::string& token, std::string target) {
+  http_request req;
+  req.target = std::move(target);
+  return http_exchange(port, with_token(token, std::move(req)));
+}
+
 // Goal: a create blocked behind a held journal lock gets 504; afterwards the server answers and
 // the journal verifies.
 TEST_F(deadline, blocked_journal_write_yields_504_and_the_server_recovers) {
@@ -60,25 +74,28 @@ TEST_F(deadline, blocked_journal_write_yields_504_and_the_server_recovers) {
   o.config_toml = "[http]\nrequest_timeout_ms = " + std::to_string(request_timeout_ms) + "\n";
   auto* server = start(o);
   ASSERT_NE(server, nullptr);
-  auto before = http_exchange(server->port(), json_post("/pods", std::string(summer_trip_body)));
+  const std::string token = admin_token(*server);
+  auto before = http_exchange(server->port(),
+                              with_token(token, json_post("/pods", std::string(summer_trip_body))));
   ASSERT_EQ(before.status, 201) << before.error << before.body;
   const std::string kept = string_of(json_object_of(before), "pod_id");
 
   journal_write_lock lock(server->data_dir() / "journal.sqlite");
   ASSERT_TRUE(lock.held()) << lock.error();
-  http_request blocked = json_post("/pods", std::string(summer_trip_body));
+  http_request blocked = with_token(token, json_post("/pods", std::string(summer_trip_body)));
   blocked.headers.emplace_back("X-Request-Id", "blocked-create");
   auto timed_out = http_exchange(server->port(), blocked);
   expect_problem(timed_out, 504, "deadline_exceeded");
   EXPECT_EQ(timed_out.header("X-Request-Id").value_or(""), "blocked-create");
   // Reads of committed state do not need the write lock.
-  EXPECT_EQ(http_get(server->port(), "/pods/" + kept).status, 200);
+  EXPECT_EQ(get_with(server->port(), token, "/pods/" + kept).status, 200);
   lock.release();
 
   EXPECT_EQ(http_get(server->port(), "/readyz").status, 200);
-  auto after = http_exchange(server->port(), json_post("/pods", std::string(summer_trip_body)));
+  auto after = http_exchange(server->port(),
+                             with_token(token, json_post("/pods", std::string(summer_trip_body))));
   EXPECT_EQ(after.status, 201) << after.error << after.body;
-  EXPECT_EQ(http_get(server->port(), "/pods/" + kept).status, 200);
+  EXPECT_EQ(get_with(server->port(), token, "/pods/" + kept).status, 200);
   ASSERT_EQ(server->stop(), 0);
 
   auto verified =
@@ -99,11 +116,12 @@ long gauge(std::uint16_t port, const std::string& name) {
 TEST_F(deadline, sigterm_drains_in_flight_requests_before_exit) {
   auto* server = start();
   ASSERT_NE(server, nullptr);
+  const std::string token = admin_token(*server);
   journal_write_lock lock(server->data_dir() / "journal.sqlite");
   ASSERT_TRUE(lock.held()) << lock.error();
   http_connection pending(server->port());
-  ASSERT_TRUE(pending.send_raw(
-      serialise(json_post("/pods", std::string(summer_trip_body)), server->port())));
+  ASSERT_TRUE(pending.send_raw(serialise(
+      with_token(token, json_post("/pods", std::string(summer_trip_body))), server->port())));
   // The create is in flight once the gauge counts it beside the scrape itself.
   bool in_flight = false;
   for (int i = 0; i < 500 && !in_flight; ++i)

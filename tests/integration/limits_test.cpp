@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "tests/integration/integration_support.hpp"
+#include "tests/support/auth_client.hpp"
 
 namespace payorch::testing {
 namespace {
@@ -40,7 +41,9 @@ http_request healthz_with(header_list extra) {
 
 // Goal: a body of exactly the limit is accepted; one byte more is 413 and the connection closes.
 TEST_F(limits, body_over_max_body_bytes_is_413) {
-  EXPECT_EQ(http_exchange(port(), json_post("/pods", pod_body_of_size(body_limit))).status, 201);
+  auto at_limit = json_post("/pods", pod_body_of_size(body_limit));
+  at_limit.headers.emplace_back("Authorization", bearer(admin_token(server())));
+  EXPECT_EQ(http_exchange(port(), at_limit).status, 201);
 
   http_connection c(port());
   ASSERT_TRUE(c.connected()) << c.error();

@@ -1,6 +1,7 @@
 /// Request ids, keep-alive, the health endpoints and the Prometheus metrics of a running server.
 
 #include "tests/integration/integration_support.hpp"
+#include "tests/support/auth_client.hpp"
 
 namespace payorch::testing {
 namespace {
@@ -9,7 +10,16 @@ struct default_server {
   static process_options options() { return {}; }
 };
 
-class observability : public shared_server_test<default_server> {};
+class observability : public shared_server_test<default_server> {
+ protected:
+  /// POST /pods with `body` and the admin token of the suite's server (fetched once).
+  static http_request create_pod(std::string body) {
+    static const std::string token = admin_token(server());
+    auto req = json_post("/pods", std::move(body));
+    req.headers.emplace_back("Authorization", bearer(token));
+    return req;
+  }
+};
 
 http_request get_with_id(std::string target, std::string id) {
   http_request req;
@@ -36,7 +46,7 @@ TEST_F(observability, client_request_id_is_echoed) {
   EXPECT_EQ(missing.status, 404);
   EXPECT_EQ(missing.header("X-Request-Id").value_or(""), "trace-404");
 
-  auto bad = json_post("/pods", "{");
+  auto bad = create_pod("{");
   bad.headers.emplace_back("X-Request-Id", "trace-400");
   auto r = http_exchange(port(), bad);
   EXPECT_EQ(r.status, 400);
@@ -78,7 +88,7 @@ TEST_F(observability, keep_alive_serves_several_requests_on_one_connection) {
     ASSERT_EQ(r.status, step.status) << r.error << r.body;
     EXPECT_NE(r.header("Connection").value_or(""), "close");
   }
-  auto created = c.exchange(json_post("/pods", std::string(summer_trip_body)));
+  auto created = c.exchange(create_pod(std::string(summer_trip_body)));
   EXPECT_EQ(created.status, 201) << created.error;
   // Connection: close is honoured: the server answers, then closes.
   http_request last;
@@ -124,7 +134,7 @@ TEST_F(observability, deps_reports_the_journal_state) {
   };
   const auto before = appends();
   ASSERT_GE(before, 0);
-  ASSERT_EQ(http_exchange(port(), json_post("/pods", std::string(summer_trip_body))).status, 201);
+  ASSERT_EQ(http_exchange(port(), create_pod(std::string(summer_trip_body))).status, 201);
   EXPECT_GT(appends(), before);
 }
 

@@ -3,15 +3,26 @@
 #include <sqlite3.h>
 
 #include "tests/integration/integration_support.hpp"
+#include "tests/support/auth_client.hpp"
 
 namespace payorch::testing {
 namespace {
 
 class pods_round_trip : public integration_test {};
 
-/// GET /pods/{id} on a fresh connection.
-http_reply get_pod(std::uint16_t port, const std::string& id) {
-  return http_get(port, "/pods/" + id);
+/// GET /pods/{id} on a fresh connection, as `server`'s admin client.
+http_reply get_pod(const payorch_process& server, const std::string& id) {
+  http_request req;
+  req.target = "/pods/" + id;
+  req.headers.emplace_back("Authorization", bearer(admin_token(server)));
+  return http_exchange(server.port(), req);
+}
+
+/// POST /pods of the example pod, as `server`'s admin client.
+http_reply create_pod(const payorch_process& server) {
+  auto req = json_post("/pods", std::string(summer_trip_body));
+  req.headers.emplace_back("Authorization", bearer(admin_token(server)));
+  return http_exchange(server.port(), req);
 }
 
 // Goal: a created pod reads back exactly as written, survives SIGTERM and restart, and verifies.
@@ -22,7 +33,7 @@ TEST_F(pods_round_trip, created_pod_reads_back_exactly_and_survives_a_restart) {
   auto* first = start(on_data);
   ASSERT_NE(first, nullptr);
 
-  auto created = http_exchange(first->port(), json_post("/pods", std::string(summer_trip_body)));
+  auto created = create_pod(*first);
   ASSERT_EQ(created.status, 201) << created.error << created.body;
   EXPECT_EQ(created.header("Content-Type").value_or(""), "application/json");
   auto c = json_object_of(created);
@@ -32,7 +43,7 @@ TEST_F(pods_round_trip, created_pod_reads_back_exactly_and_survives_a_restart) {
   EXPECT_TRUE(is_rfc3339_utc(string_of(c, "created_at"))) << created.body;
   EXPECT_EQ(created.header("Location").value_or(""), "/pods/" + id);
 
-  auto read = get_pod(first->port(), id);
+  auto read = get_pod(*first, id);
   ASSERT_EQ(read.status, 200) << read.error << read.body;
   EXPECT_EQ(read.header("Content-Type").value_or(""), "application/json");
   auto r = json_object_of(read);
@@ -43,7 +54,7 @@ TEST_F(pods_round_trip, created_pod_reads_back_exactly_and_survives_a_restart) {
   EXPECT_EQ(string_of(r, "created_at"), string_of(c, "created_at"));
   // Decimals keep their source text: the raw body must hold them exactly as they were sent.
   EXPECT_NE(read.body.find(R"("policy":{"spending_limit":5000,"voting_quorum":0.66,)"
-                           R"("risk_tier":"STANDARD"})"),
+                           R"("risk_tier":"STANDARD","version":1})"),
             std::string::npos)
       << read.body;
 
@@ -51,11 +62,11 @@ TEST_F(pods_round_trip, created_pod_reads_back_exactly_and_survives_a_restart) {
 
   auto* second = start(on_data);
   ASSERT_NE(second, nullptr);
-  auto again = get_pod(second->port(), id);
+  auto again = get_pod(*second, id);
   ASSERT_EQ(again.status, 200) << again.error << again.body;
   EXPECT_EQ(again.body, read.body);
   // A pod that was never created is still unknown after recovery.
-  EXPECT_EQ(get_pod(second->port(), "pod_0123456789abcdef").status, 404);
+  EXPECT_EQ(get_pod(*second, "pod_0123456789abcdef").status, 404);
   ASSERT_EQ(second->stop(), 0);
 
   auto verified = run_payorch(payorch_binary(), {"verify", "--data-dir", data.path().string()}, {},
@@ -80,7 +91,7 @@ TEST_F(pods_round_trip, verify_names_the_first_tampered_event) {
   on_data.data_dir = data.path();
   auto* server = start(on_data);
   ASSERT_NE(server, nullptr);
-  auto created = http_exchange(server->port(), json_post("/pods", std::string(summer_trip_body)));
+  auto created = create_pod(*server);
   ASSERT_EQ(created.status, 201) << created.error << created.body;
   const std::string id = string_of(json_object_of(created), "pod_id");
   ASSERT_EQ(server->stop(), 0);
@@ -88,7 +99,8 @@ TEST_F(pods_round_trip, verify_names_the_first_tampered_event) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((data.path() / "journal.sqlite").c_str(), &db), SQLITE_OK);
   const std::string tamper =
-      "UPDATE events SET payload = replace(payload, '5000', '9000') WHERE stream_id = '" + id + "'";
+      "UPDATE events SET payload = replace(payload, '5000', '9000') WHERE stream_id = '" + id +
+      "' AND version = 1";
   EXPECT_EQ(sqlite3_exec(db, tamper.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
   EXPECT_EQ(sqlite3_changes(db), 1);
   sqlite3_close(db);

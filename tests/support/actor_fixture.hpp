@@ -44,6 +44,13 @@ class faulty_backend final : public actors::journal_backend {
   }
   void snapshot(persistence::snapshot_record snap) override { inner_->snapshot(std::move(snap)); }
   actors::journal_health health() const override { return inner_->health(); }
+  void query(std::function<void(persistence::journal_store*)> job) override {
+    inner_->query(std::move(job));
+  }
+  void put_idempotency(persistence::idempotency_record record,
+                       std::function<void(persistence::append_result)> done) override {
+    inner_->put_idempotency(std::move(record), std::move(done));
+  }
 
   int fail_next_appends = 0;
   int hang_next_appends = 0;

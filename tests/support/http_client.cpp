@@ -7,6 +7,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -80,6 +81,10 @@ http_request json_post(std::string target, std::string body) {
   req.method = "POST";
   req.target = std::move(target);
   req.headers.emplace_back("Content-Type", "application/json");
+  // A fresh key per request, as a careful client sends; tests of the key build their own.
+  static std::atomic<std::uint64_t> next_key{0};
+  req.headers.emplace_back("Idempotency-Key",
+                           "test-" + std::to_string(::getpid()) + "-" + std::to_string(++next_key));
   req.body = std::move(body);
   return req;
 }

@@ -36,7 +36,7 @@ struct http_request {
   bool content_length = true;  ///< false: send no Content-Length (e.g. for a chunked body)
 };
 
-/// A request with a JSON body.
+/// A POST with a JSON body and a fresh Idempotency-Key.
 http_request json_post(std::string target, std::string body);
 
 /// One client connection to 127.0.0.1:`port`; requests on it reuse the connection (keep-alive).

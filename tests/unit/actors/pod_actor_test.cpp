@@ -28,7 +28,7 @@ TEST_F(pod_actor_test, create_then_read) {
   EXPECT_EQ(created->status, "DRAFT");
   EXPECT_EQ(created->policy.voting_quorum, "0.66");
   EXPECT_EQ(created->policy.spending_limit, "5000");
-  EXPECT_EQ(created->version, 1);
+  EXPECT_EQ(created->version, 2);  // CrowdPodCreated, then MemberJoined for the creator
   auto read = ask<pod_view>(runtime_->pods(), get_pod{pod_a});
   ASSERT_TRUE(read);
   EXPECT_EQ(read->name, "Summer Trip 2025");
@@ -73,7 +73,7 @@ TEST_F(pod_actor_test, idle_pod_passivates_and_recovers) {
   auto read = ask<pod_view>(runtime_->pods(), get_pod{pod_a});
   ASSERT_TRUE(read);
   EXPECT_EQ(read->status, "DRAFT");
-  EXPECT_EQ(read->version, 1);
+  EXPECT_EQ(read->version, 2);
   EXPECT_EQ(stats().spawned, 2u);
 }
 

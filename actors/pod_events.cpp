@@ -1,0 +1,344 @@
+#include "actors/pod_events.hpp"
+
+#include <boost/json.hpp>
+
+namespace payorch::actors {
+namespace json = boost::json;
+
+namespace {
+
+template <class... Fs>
+struct overloaded : Fs... {
+  using Fs::operator()...;
+};
+template <class... Fs>
+overloaded(Fs...) -> overloaded<Fs...>;
+
+failure corrupt(std::string what) {
+  return fail(errc::internal_error, "journal payload is not a valid pod event: " + std::move(what));
+}
+
+json::object policy_json(const governance_policy& p) {
+  return json::object{{"spending_limit", p.spending_limit.to_string()},
+                      {"voting_quorum", p.voting_quorum.to_string()},
+                      {"risk_tier", std::string(to_string(p.tier))}};
+}
+
+/// Reads the members of a JSON object, remembering the first one that is missing or mistyped.
+class reader {
+ public:
+  explicit reader(const json::object& o) : o_(o) {}
+
+  std::string text(std::string_view key) {
+    auto* v = o_.if_contains(key);
+    if (v && v->is_string()) return std::string(v->get_string());
+    miss(key);
+    return {};
+  }
+  /// A string member that may be absent (older or optional fields).
+  std::string optional_text(std::string_view key) const {
+    auto* v = o_.if_contains(key);
+    return v && v->is_string() ? std::string(v->get_string()) : std::string();
+  }
+  std::int64_t integer(std::string_view key) {
+    auto* v = o_.if_contains(key);
+    if (v && v->is_int64()) return v->get_int64();
+    if (v && v->is_uint64() && v->get_uint64() <= INT64_MAX)
+      return static_cast<std::int64_t>(v->get_uint64());
+    miss(key);
+    return 0;
+  }
+  const json::object* object(std::string_view key) const {
+    auto* v = o_.if_contains(key);
+    return v && v->is_object() ? &v->get_object() : nullptr;
+  }
+  currency currency_of(std::string_view key) {
+    auto c = currency::from_code(text(key));
+    if (!c) miss(key);
+    return c ? *c : currency{};
+  }
+  member_role role_of(std::string_view key) {
+    auto r = member_role_from_string(text(key));
+    if (!r) miss(key);
+    return r.value_or(member_role::observer);
+  }
+  governance_policy policy_of(std::string_view key, currency pod_currency) {
+    const auto* p = object(key);
+    if (!p) {
+      miss(key);
+      return {};
+    }
+    reader pr(*p);
+    auto pol = make_policy(pr.text("spending_limit"), pr.text("voting_quorum"),
+                           pr.text("risk_tier"), pod_currency);
+    if (!pol) {
+      miss(key);
+      return {};
+    }
+    return *pol;
+  }
+  /// The first member that was missing or wrong, or empty when all were fine.
+  const std::string& missing() const { return missing_; }
+
+ private:
+  void miss(std::string_view key) {
+    if (missing_.empty()) missing_ = std::string(key);
+  }
+  const json::object& o_;
+  std::string missing_;
+};
+
+json::object encode_body(const pod_event& event) {
+  return std::visit(
+      overloaded{
+          [](const pod_created& e) {
+            json::object o{{"owner_id", e.owner_id},
+                           {"name", e.name},
+                           {"currency", std::string(e.pod_currency.code())},
+                           {"policy", policy_json(e.policy)},
+                           {"created_at", e.at_ms}};
+            if (e.cycle) {
+              o["cycle"] = json::object{{"period", std::string(to_string(e.cycle->period))},
+                                        {"starts_at", e.cycle->starts_at_ms}};
+            }
+            if (!e.idempotency_key.empty()) {
+              o["idempotency_key"] = e.idempotency_key;
+              o["request_fingerprint"] = e.request_fingerprint;
+            }
+            return o;
+          },
+          [](const member_joined& e) {
+            return json::object{{"user_id", e.user_id},
+                                {"role", std::string(to_string(e.role))},
+                                {"by", e.by},
+                                {"joined_at", e.at_ms}};
+          },
+          [](const member_role_changed& e) {
+            return json::object{{"user_id", e.user_id},
+                                {"role", std::string(to_string(e.role))},
+                                {"previous_role", std::string(to_string(e.previous))},
+                                {"by", e.by},
+                                {"changed_at", e.at_ms}};
+          },
+          [](const member_removed& e) {
+            return json::object{{"user_id", e.user_id}, {"by", e.by}, {"removed_at", e.at_ms}};
+          },
+          [](const policy_updated& e) {
+            return json::object{{"policy", policy_json(e.policy)},
+                                {"currency", std::string(e.pod_currency.code())},
+                                {"policy_version", e.policy_version},
+                                {"by", e.by},
+                                {"updated_at", e.at_ms}};
+          },
+          [](const status_changed& e) {
+            json::object o{{"by", e.by}, {"reason", e.reason}, {"at", e.at_ms}};
+            if (e.transition == pod_transition::voluntary_closure ||
+                e.transition == pod_transition::force_closure)
+              o["closure"] = std::string(to_string(e.transition));
+            return o;
+          },
+          [](const funds_pledged& e) {
+            json::object o{{"pledge_id", e.pledge_id},
+                           {"user_id", e.user_id},
+                           {"amount_minor", e.amount_minor},
+                           {"currency", std::string(e.pledge_currency.code())},
+                           {"cycle", e.cycle},
+                           {"due_at", e.due_at_ms},
+                           {"pledged_at", e.at_ms}};
+            if (!e.idempotency_key.empty()) {
+              o["idempotency_key"] = e.idempotency_key;
+              o["request_fingerprint"] = e.request_fingerprint;
+            }
+            return o;
+          },
+          [](const pledge_settled& e) {
+            return json::object{{"pledge_id", e.pledge_id}, {"by", e.by}, {"settled_at", e.at_ms}};
+          },
+          [](const pledge_expired& e) {
+            return json::object{{"pledge_id", e.pledge_id}, {"expired_at", e.at_ms}};
+          },
+          [](const pledge_cancelled& e) {
+            return json::object{
+                {"pledge_id", e.pledge_id}, {"reason", e.reason}, {"cancelled_at", e.at_ms}};
+          },
+      },
+      event);
+}
+
+std::int64_t time_of(const pod_event& event) {
+  return std::visit([](const auto& e) { return e.at_ms; }, event);
+}
+
+/// The event type names of status_changed, by transition.
+std::string_view status_event_name(pod_transition t) {
+  switch (t) {
+    case pod_transition::policy_accepted:
+      return "PolicyAccepted";
+    case pod_transition::risk_flagged:
+      return "RiskFlagged";
+    case pod_transition::manual_override:
+      return "ManualOverride";
+    case pod_transition::voluntary_closure:
+    case pod_transition::force_closure:
+      return "PodClosed";
+  }
+  return "PodStatusChanged";
+}
+
+result<pod_event> decode_status(reader& r, std::string_view type) {
+  status_changed e;
+  if (type == "PolicyAccepted") {
+    e.transition = pod_transition::policy_accepted;
+  } else if (type == "RiskFlagged") {
+    e.transition = pod_transition::risk_flagged;
+  } else if (type == "ManualOverride") {
+    e.transition = pod_transition::manual_override;
+  } else {
+    auto t = pod_transition_from_string(r.text("closure"));
+    if (!t || (*t != pod_transition::voluntary_closure && *t != pod_transition::force_closure))
+      return corrupt("PodClosed without a closure kind");
+    e.transition = *t;
+  }
+  e.by = r.text("by");
+  e.reason = r.optional_text("reason");
+  e.at_ms = r.integer("at");
+  return pod_event{e};
+}
+
+result<pod_event> decode_body(std::string_view type, const json::object& o) {
+  reader r(o);
+  pod_event out;
+  if (type == "CrowdPodCreated") {
+    pod_created e;
+    e.pod_id = r.text("pod_id");
+    e.owner_id = r.text("owner_id");
+    e.name = r.text("name");
+    e.pod_currency = r.currency_of("currency");
+    e.policy = r.policy_of("policy", e.pod_currency);
+    e.at_ms = r.integer("created_at");
+    if (const auto* c = r.object("cycle")) {
+      reader cr(*c);
+      auto period = cycle_period_from_string(cr.text("period"));
+      auto start = cr.integer("starts_at");
+      if (!period || !cr.missing().empty()) return corrupt("cycle");
+      e.cycle = contribution_cycle{*period, start};
+    }
+    e.idempotency_key = r.optional_text("idempotency_key");
+    e.request_fingerprint = r.optional_text("request_fingerprint");
+    out = std::move(e);
+  } else if (type == "MemberJoined") {
+    out = member_joined{r.text("user_id"), r.role_of("role"), r.text("by"), r.integer("joined_at")};
+  } else if (type == "MemberRoleChanged") {
+    out = member_role_changed{r.text("user_id"), r.role_of("role"), r.role_of("previous_role"),
+                              r.text("by"), r.integer("changed_at")};
+  } else if (type == "MemberRemoved") {
+    out = member_removed{r.text("user_id"), r.text("by"), r.integer("removed_at")};
+  } else if (type == "PolicyUpdated") {
+    policy_updated e;
+    e.pod_currency = r.currency_of("currency");
+    e.policy = r.policy_of("policy", e.pod_currency);
+    e.policy_version = r.integer("policy_version");
+    e.by = r.text("by");
+    e.at_ms = r.integer("updated_at");
+    out = std::move(e);
+  } else if (type == "PolicyAccepted" || type == "RiskFlagged" || type == "ManualOverride" ||
+             type == "PodClosed") {
+    auto e = decode_status(r, type);
+    if (!e) return e;
+    out = std::move(*e);
+  } else if (type == "FundsPledged") {
+    funds_pledged e;
+    e.pledge_id = r.text("pledge_id");
+    e.user_id = r.text("user_id");
+    e.amount_minor = r.integer("amount_minor");
+    e.pledge_currency = r.currency_of("currency");
+    e.cycle = r.integer("cycle");
+    e.due_at_ms = r.integer("due_at");
+    e.at_ms = r.integer("pledged_at");
+    e.idempotency_key = r.optional_text("idempotency_key");
+    e.request_fingerprint = r.optional_text("request_fingerprint");
+    out = std::move(e);
+  } else if (type == "PledgeSettled") {
+    out = pledge_settled{r.text("pledge_id"), r.text("by"), r.integer("settled_at")};
+  } else if (type == "PledgeExpired") {
+    out = pledge_expired{r.text("pledge_id"), r.integer("expired_at")};
+  } else if (type == "PledgeCancelled") {
+    out =
+        pledge_cancelled{r.text("pledge_id"), r.optional_text("reason"), r.integer("cancelled_at")};
+  } else {
+    return corrupt("unknown event type " + std::string(type));
+  }
+  if (!r.missing().empty()) return corrupt(std::string(type) + "." + r.missing());
+  return out;
+}
+
+}  // namespace
+
+std::string_view event_type_of(const pod_event& event) {
+  return std::visit(
+      overloaded{
+          [](const pod_created&) { return std::string_view{"CrowdPodCreated"}; },
+          [](const member_joined&) { return std::string_view{"MemberJoined"}; },
+          [](const member_role_changed&) { return std::string_view{"MemberRoleChanged"}; },
+          [](const member_removed&) { return std::string_view{"MemberRemoved"}; },
+          [](const policy_updated&) { return std::string_view{"PolicyUpdated"}; },
+          [](const status_changed& e) { return status_event_name(e.transition); },
+          [](const funds_pledged&) { return std::string_view{"FundsPledged"}; },
+          [](const pledge_settled&) { return std::string_view{"PledgeSettled"}; },
+          [](const pledge_expired&) { return std::string_view{"PledgeExpired"}; },
+          [](const pledge_cancelled&) { return std::string_view{"PledgeCancelled"}; },
+      },
+      event);
+}
+
+persistence::new_event encode_event(const std::string& pod_id, const pod_event& event) {
+  auto body = encode_body(event);
+  body["pod_id"] = pod_id;
+  return {std::string(event_type_of(event)), json::serialize(body), time_of(event)};
+}
+
+result<pod_event> decode_event(const persistence::event_record& record) {
+  json::error_code ec;
+  auto v = json::parse(record.payload, ec);
+  if (ec || !v.is_object()) return corrupt(record.event_type + " is not a JSON object");
+  return decode_body(record.event_type, v.get_object());
+}
+
+std::string wallet_account(std::string_view pod_id) {
+  return "pod:" + std::string(pod_id) + ":wallet";
+}
+
+std::string member_account(std::string_view pod_id, std::string_view user_id) {
+  return "pod:" + std::string(pod_id) + ":member:" + std::string(user_id);
+}
+
+void append_ledger(const std::string& pod_id, const pod_event& event,
+                   std::vector<ledger_command>& out) {
+  if (const auto* e = std::get_if<funds_pledged>(&event)) {
+    ledger_command hold;
+    hold.transaction_id = e->pledge_id;
+    hold.phase = ledger_phase::pending;
+    const std::string code(e->pledge_currency.code());
+    hold.postings = {{member_account(pod_id, e->user_id), code, -e->amount_minor},
+                     {wallet_account(pod_id), code, e->amount_minor}};
+    hold.expires_at_ms = e->due_at_ms;
+    out.push_back(std::move(hold));
+    return;
+  }
+  auto resolve = [&](const std::string& pledge_id, ledger_phase phase) {
+    ledger_command c;
+    c.transaction_id = pledge_id + (phase == ledger_phase::post_pending ? ":post" : ":void");
+    c.phase = phase;
+    c.pending_id = pledge_id;
+    out.push_back(std::move(c));
+  };
+  if (const auto* settled = std::get_if<pledge_settled>(&event)) {
+    resolve(settled->pledge_id, ledger_phase::post_pending);
+  } else if (const auto* expired = std::get_if<pledge_expired>(&event)) {
+    resolve(expired->pledge_id, ledger_phase::void_pending);
+  } else if (const auto* cancelled = std::get_if<pledge_cancelled>(&event)) {
+    resolve(cancelled->pledge_id, ledger_phase::void_pending);
+  }
+}
+
+}  // namespace payorch::actors

@@ -1,0 +1,167 @@
+// Snapshots of a pod's whole state (see pod_record.hpp): JSON with exact decimal strings.
+#include <boost/json.hpp>
+
+#include "actors/pod_record.hpp"
+
+namespace payorch::actors {
+namespace json = boost::json;
+
+namespace {
+
+failure corrupt(std::string what) {
+  return fail(errc::internal_error, "snapshot is not a valid pod state: " + std::move(what));
+}
+
+const json::value* at(const json::object& o, std::string_view key) {
+  return o.if_contains(key);
+}
+
+bool read(const json::object& o, std::string_view key, std::string& out) {
+  auto* v = at(o, key);
+  if (!v || !v->is_string()) return false;
+  out = std::string(v->get_string());
+  return true;
+}
+
+bool read(const json::object& o, std::string_view key, std::int64_t& out) {
+  auto* v = at(o, key);
+  if (!v || !v->is_int64()) return false;
+  out = v->get_int64();
+  return true;
+}
+
+json::object member_json(const std::string& id, const member_record& m) {
+  return json::object{{"user_id", id},
+                      {"role", std::string(to_string(m.role))},
+                      {"joined_at", m.joined_at_ms},
+                      {"settled_on_time", m.reputation.pledges_settled_on_time},
+                      {"missed", m.reputation.pledges_missed},
+                      {"votes", m.reputation.votes_cast}};
+}
+
+json::object pledge_json(const pledge_record& p) {
+  return json::object{{"pledge_id", p.pledge_id},
+                      {"user_id", p.user_id},
+                      {"amount_minor", p.amount_minor},
+                      {"currency", std::string(p.pledge_currency.code())},
+                      {"status", std::string(to_string(p.status))},
+                      {"cycle", p.cycle},
+                      {"due_at", p.due_at_ms},
+                      {"created_at", p.created_at_ms},
+                      {"settled_at", p.settled_at_ms},
+                      {"idempotency_key", p.idempotency_key},
+                      {"request_fingerprint", p.request_fingerprint}};
+}
+
+bool read_member(const json::object& o, pod_record& pod) {
+  std::string id, role;
+  member_record m;
+  if (!read(o, "user_id", id) || !read(o, "role", role) || !read(o, "joined_at", m.joined_at_ms) ||
+      !read(o, "settled_on_time", m.reputation.pledges_settled_on_time) ||
+      !read(o, "missed", m.reputation.pledges_missed) || !read(o, "votes", m.reputation.votes_cast))
+    return false;
+  auto r = member_role_from_string(role);
+  if (!r) return false;
+  m.role = *r;
+  return pod.members.emplace(std::move(id), m).second;
+}
+
+bool read_pledge(const json::object& o, pod_record& pod) {
+  pledge_record p;
+  std::string code, status;
+  if (!read(o, "pledge_id", p.pledge_id) || !read(o, "user_id", p.user_id) ||
+      !read(o, "amount_minor", p.amount_minor) || !read(o, "currency", code) ||
+      !read(o, "status", status) || !read(o, "cycle", p.cycle) || !read(o, "due_at", p.due_at_ms) ||
+      !read(o, "created_at", p.created_at_ms) || !read(o, "settled_at", p.settled_at_ms) ||
+      !read(o, "idempotency_key", p.idempotency_key) ||
+      !read(o, "request_fingerprint", p.request_fingerprint))
+    return false;
+  auto cur = currency::from_code(code);
+  auto st = pledge_status_from_string(status);
+  if (!cur || !st) return false;
+  p.pledge_currency = *cur;
+  p.status = *st;
+  if (!pod.pledge_index.emplace(p.pledge_id, pod.pledges.size()).second) return false;
+  pod.pledges.push_back(std::move(p));
+  return true;
+}
+
+}  // namespace
+
+std::string encode_snapshot(const pod_record& pod) {
+  json::object o{{"pod_id", pod.pod_id},
+                 {"name", pod.name},
+                 {"owner_id", pod.owner_id},
+                 {"currency", std::string(pod.pod_currency.code())},
+                 {"policy", json::object{{"spending_limit", pod.policy.spending_limit.to_string()},
+                                         {"voting_quorum", pod.policy.voting_quorum.to_string()},
+                                         {"risk_tier", std::string(to_string(pod.policy.tier))}}},
+                 {"policy_version", pod.policy_version},
+                 {"status", std::string(to_string(pod.status))},
+                 {"created_at", pod.created_at_ms},
+                 {"updated_at", pod.updated_at_ms},
+                 {"creation_key", pod.creation_key},
+                 {"creation_fingerprint", pod.creation_fingerprint}};
+  if (pod.cycle) {
+    o["cycle"] = json::object{{"period", std::string(to_string(pod.cycle->period))},
+                              {"starts_at", pod.cycle->starts_at_ms}};
+  }
+  json::array members;
+  for (const auto& [id, m] : pod.members) members.push_back(member_json(id, m));
+  o["members"] = std::move(members);
+  json::array pledges;
+  for (const auto& p : pod.pledges) pledges.push_back(pledge_json(p));
+  o["pledges"] = std::move(pledges);
+  return json::serialize(o);
+}
+
+result<pod_record> decode_snapshot(const std::string& payload) {
+  json::error_code ec;
+  auto v = json::parse(payload, ec);
+  if (ec || !v.is_object()) return corrupt("not a JSON object");
+  const auto& o = v.get_object();
+  pod_record pod;
+  std::string code, status;
+  if (!read(o, "pod_id", pod.pod_id) || !read(o, "name", pod.name) ||
+      !read(o, "owner_id", pod.owner_id) || !read(o, "currency", code) ||
+      !read(o, "status", status) || !read(o, "created_at", pod.created_at_ms) ||
+      !read(o, "updated_at", pod.updated_at_ms))
+    return corrupt("pod fields");
+  auto cur = currency::from_code(code);
+  auto st = pod_status_from_string(status);
+  if (!cur || !st) return corrupt("currency or status");
+  pod.pod_currency = *cur;
+  pod.status = *st;
+  // Fields added after the first snapshots were written default when absent.
+  read(o, "policy_version", pod.policy_version);
+  read(o, "creation_key", pod.creation_key);
+  read(o, "creation_fingerprint", pod.creation_fingerprint);
+  const auto* pol = at(o, "policy");
+  if (!pol || !pol->is_object()) return corrupt("policy");
+  std::string limit, quorum, tier;
+  read(pol->get_object(), "spending_limit", limit);
+  read(pol->get_object(), "voting_quorum", quorum);
+  read(pol->get_object(), "risk_tier", tier);
+  auto policy = make_policy(limit, quorum, tier, *cur);
+  if (!policy) return corrupt(policy.error().detail);
+  pod.policy = *policy;
+  if (const auto* c = at(o, "cycle"); c && c->is_object()) {
+    std::string period;
+    std::int64_t start = 0;
+    read(c->get_object(), "period", period);
+    auto p = cycle_period_from_string(period);
+    if (!p || !read(c->get_object(), "starts_at", start)) return corrupt("cycle");
+    pod.cycle = contribution_cycle{*p, start};
+  }
+  if (const auto* ms = at(o, "members"); ms && ms->is_array()) {
+    for (const auto& m : ms->get_array())
+      if (!m.is_object() || !read_member(m.get_object(), pod)) return corrupt("member");
+  }
+  if (const auto* ps = at(o, "pledges"); ps && ps->is_array()) {
+    for (const auto& p : ps->get_array())
+      if (!p.is_object() || !read_pledge(p.get_object(), pod)) return corrupt("pledge");
+  }
+  return pod;
+}
+
+}  // namespace payorch::actors

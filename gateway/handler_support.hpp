@@ -1,0 +1,89 @@
+#pragma once
+/// What the resource handlers share: body and query decoding with problem details, cursors,
+/// the caller an authenticated request acts as, and replies from actor results.
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "actors/pod_protocol.hpp"
+#include "domain/result.hpp"
+#include "gateway/exchange.hpp"
+#include "gateway/json_input.hpp"
+#include "gateway/json_output.hpp"
+
+namespace payorch::gateway {
+
+struct principal;
+
+/// A 400 `invalid_field` naming `param`.
+problem bad_field(std::string param, std::string detail);
+
+/// The request body as a JSON object; `allow_empty` accepts an empty body as `{}`.
+std::variant<json_node, problem> object_body(const http_request& req, bool allow_empty = false);
+
+/// Reads a required member of `kind`; a problem naming `param` when absent or mistyped.
+std::optional<problem> require(const json_node& obj, std::string_view key, json_kind kind,
+                               const std::string& param, const json_node*& out);
+
+/// Reads an optional member of `kind` (`out` null when absent); a problem when mistyped.
+std::optional<problem> optional_member(const json_node& obj, std::string_view key, json_kind kind,
+                                       const std::string& param, const json_node*& out);
+
+/// Rejects members the schema does not know, so a misspelt field is not silently ignored.
+std::optional<problem> only_known(const json_node& obj,
+                                  std::initializer_list<std::string_view> keys,
+                                  std::string_view prefix = {});
+
+/// An integer member that fits int64 (no fraction, no exponent); a problem otherwise.
+std::optional<problem> require_integer(const json_node& obj, std::string_view key,
+                                       const std::string& param, std::int64_t& out);
+
+/// The decoded query parameters of the request target (later duplicates win).
+std::variant<std::vector<std::pair<std::string, std::string>>, problem> query_of(
+    const http_request& req);
+
+/// `?limit=` and `?cursor=` of a list request: limit 1..200 (default 50), the cursor's text.
+struct page_request {
+  std::int64_t limit = 50;
+  std::string after;  ///< decoded cursor; empty for the first page
+  std::vector<std::pair<std::string, std::string>> query;
+};
+
+/// Reads and checks the paging parameters; 400 naming `limit` or `cursor`.
+std::variant<page_request, problem> page_request_of(const http_request& req,
+                                                    std::initializer_list<std::string_view> also);
+
+/// The opaque cursor clients see for a position (base64url of its text).
+std::string encode_cursor(std::string_view position);
+
+/// Writes `"next_cursor": "..."` or `null` when `position` is empty.
+void write_next_cursor(json_writer& w, std::string_view position);
+
+/// The caller a principal acts as inside pods.
+actors::caller caller_of(const principal& p);
+
+/// The Idempotency-Key's entity tag: the key and the fingerprint of this request.
+actors::idempotency_tag idempotency_of(const exchange& ex);
+
+/// A stable 64-bit id derived from the seed's SHA-256 (ids named by an Idempotency-Key).
+std::uint64_t id_bits_from(std::string_view seed);
+
+/// A fresh random 64-bit id.
+std::uint64_t random_id_bits();
+
+/// Replies with the failure as problem details.
+void reply_failure(const exchange_ptr& ex, const failure& f);
+
+/// Replies `status` with a JSON body, and a Location header when `location` is not empty.
+void reply_body(const exchange_ptr& ex, http::status status, std::string body,
+                const std::string& location = {});
+
+/// RFC 3339 text of `ms`, or null when `ms` is 0 (none).
+void write_time_or_null(json_writer& w, std::string_view key, std::int64_t ms);
+
+}  // namespace payorch::gateway

@@ -1,0 +1,28 @@
+#pragma once
+/// Idempotency-Key handling for POST and PATCH (IETF draft "The Idempotency-Key HTTP Header
+/// Field"), in front of the handlers.
+///
+/// A key belongs to the authenticated client. The first request with a key runs; its response
+/// (status, body, Location) is stored durably before it is sent, for 24 h. A retry with the
+/// same key and the same request (method, target, body) gets that stored response again with
+/// `Idempotency-Replayed: true` and causes nothing; the same key with another request is 422;
+/// a retry while the first is still running is 409. Responses with a 5xx status are not stored,
+/// so a retry after a server failure runs again. Pods and pledges also remember the key that
+/// made them, so a retry whose stored response was lost in a crash finds them instead of making
+/// a second one.
+
+#include <functional>
+
+#include "gateway/exchange.hpp"
+
+namespace payorch::gateway {
+
+struct api_context;
+struct principal;
+
+/// Runs `run` (the handler, which replies on `ex`) under the request's Idempotency-Key, if any;
+/// without a key it calls `run` directly unless `key_required` (then 400).
+void run_idempotent(const api_context& ctx, const exchange_ptr& ex, const principal& who,
+                    bool key_required, std::function<void()> run);
+
+}  // namespace payorch::gateway

@@ -1,0 +1,125 @@
+// /pods/{pod_id}/members: add, list, read, change a role, remove.
+#include "actors/pod_protocol.hpp"
+#include "actors/runtime.hpp"
+#include "gateway/api.hpp"
+#include "gateway/ask.hpp"
+#include "gateway/auth.hpp"
+#include "gateway/handler_support.hpp"
+#include "gateway/idempotency.hpp"
+#include "gateway/pod_json.hpp"
+#include "gateway/pod_routes.hpp"
+
+namespace payorch::gateway {
+namespace {
+
+auto member_reply(const exchange_ptr& ex, http::status status, std::string location = {}) {
+  return [ex, status, location](result<actors::member_view> r) {
+    if (!r) return reply_failure(ex, r.error());
+    json_writer w;
+    write_member(w, *r);
+    reply_body(ex, status, w.take(), location.empty() ? location : location + r->user_id);
+  };
+}
+
+void add(const api_context& ctx, const exchange_ptr& ex) {
+  auto id = checked_pod_id(ex);
+  if (!id) return;
+  auto who = authorize(ctx, ex, *id, permission::admin);
+  if (!who) return;
+  run_idempotent(ctx, ex, *who, false, [ctx, ex, id = *id, who = *who] {
+    auto parsed = object_body(ex->request());
+    if (auto* p = std::get_if<problem>(&parsed)) return ex->reply_problem(*p);
+    const auto& body = std::get<json_node>(parsed);
+    if (auto p = only_known(body, {"user_id", "role"})) return ex->reply_problem(*p);
+    const json_node *user, *role;
+    if (auto p = require(body, "user_id", json_kind::string, "user_id", user))
+      return ex->reply_problem(*p);
+    if (auto p = require(body, "role", json_kind::string, "role", role))
+      return ex->reply_problem(*p);
+    actors::add_member cmd{id, caller_of(who), std::string(user->as_string()),
+                           std::string(role->as_string()), ctx.now_ms()};
+    ask<actors::member_view>(ctx.bridge, ctx.runtime->pods(), std::move(cmd),
+                             member_reply(ex, http::status::created, "/pods/" + id + "/members/"));
+  });
+}
+
+void list(const api_context& ctx, const exchange_ptr& ex) {
+  auto id = checked_pod_id(ex);
+  if (!id) return;
+  if (!authorize(ctx, ex, *id, permission::read)) return;
+  auto page = page_request_of(ex->request(), {});
+  if (auto* p = std::get_if<problem>(&page)) return ex->reply_problem(*p);
+  auto& pr = std::get<page_request>(page);
+  ask<actors::member_page>(ctx.bridge, ctx.runtime->pods(),
+                           actors::list_members{*id, pr.after, pr.limit, ctx.now_ms()},
+                           [ex](result<actors::member_page> r) {
+                             if (!r) return reply_failure(ex, r.error());
+                             json_writer w;
+                             w.begin_object().key("items").begin_array();
+                             for (const auto& m : r->items) write_member(w, m);
+                             w.end_array();
+                             write_next_cursor(w, r->next_after);
+                             w.end_object();
+                             reply_body(ex, http::status::ok, w.take());
+                           });
+}
+
+void read(const api_context& ctx, const exchange_ptr& ex) {
+  auto id = checked_pod_id(ex);
+  if (!id) return;
+  if (!authorize(ctx, ex, *id, permission::read)) return;
+  ask<actors::member_view>(ctx.bridge, ctx.runtime->pods(),
+                           actors::get_member{*id, std::string(ex->param("user_id")), ctx.now_ms()},
+                           member_reply(ex, http::status::ok));
+}
+
+void change_role(const api_context& ctx, const exchange_ptr& ex) {
+  auto id = checked_pod_id(ex);
+  if (!id) return;
+  auto who = authorize(ctx, ex, *id, permission::admin);
+  if (!who) return;
+  run_idempotent(ctx, ex, *who, false, [ctx, ex, id = *id, who = *who] {
+    auto parsed = object_body(ex->request());
+    if (auto* p = std::get_if<problem>(&parsed)) return ex->reply_problem(*p);
+    const auto& body = std::get<json_node>(parsed);
+    if (auto p = only_known(body, {"role"})) return ex->reply_problem(*p);
+    const json_node* role;
+    if (auto p = require(body, "role", json_kind::string, "role", role))
+      return ex->reply_problem(*p);
+    actors::change_member_role cmd{id, caller_of(who), std::string(ex->param("user_id")),
+                                   std::string(role->as_string()), ctx.now_ms()};
+    ask<actors::member_view>(ctx.bridge, ctx.runtime->pods(), std::move(cmd),
+                             member_reply(ex, http::status::ok));
+  });
+}
+
+void remove(const api_context& ctx, const exchange_ptr& ex) {
+  auto id = checked_pod_id(ex);
+  if (!id) return;
+  auto who = authorize(ctx, ex, *id, permission::admin);
+  if (!who) return;
+  actors::remove_member cmd{*id, caller_of(*who), std::string(ex->param("user_id")), ctx.now_ms()};
+  ask<actors::member_view>(ctx.bridge, ctx.runtime->pods(), std::move(cmd),
+                           [ex](result<actors::member_view> r) {
+                             if (!r) return reply_failure(ex, r.error());
+                             http_response res{http::status::no_content, ex->request().version()};
+                             ex->reply(std::move(res));
+                           });
+}
+
+}  // namespace
+
+void add_member_routes(route_table& routes, const api_context& ctx) {
+  routes.add(http::verb::post, "/pods/{pod_id}/members",
+             [ctx](const exchange_ptr& ex) { add(ctx, ex); });
+  routes.add(http::verb::get, "/pods/{pod_id}/members",
+             [ctx](const exchange_ptr& ex) { list(ctx, ex); });
+  routes.add(http::verb::get, "/pods/{pod_id}/members/{user_id}",
+             [ctx](const exchange_ptr& ex) { read(ctx, ex); });
+  routes.add(http::verb::patch, "/pods/{pod_id}/members/{user_id}",
+             [ctx](const exchange_ptr& ex) { change_role(ctx, ex); });
+  routes.add(http::verb::delete_, "/pods/{pod_id}/members/{user_id}",
+             [ctx](const exchange_ptr& ex) { remove(ctx, ex); });
+}
+
+}  // namespace payorch::gateway

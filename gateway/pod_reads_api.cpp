@@ -1,0 +1,173 @@
+// /pods/{pod_id}/balance, /ledger, /events and /cycles/{n}: read models of one pod.
+#include "actors/journal_protocol.hpp"
+#include "actors/pod_protocol.hpp"
+#include "actors/runtime.hpp"
+#include "domain/time.hpp"
+#include "gateway/api.hpp"
+#include "gateway/ask.hpp"
+#include "gateway/auth.hpp"
+#include "gateway/handler_support.hpp"
+#include "gateway/pod_json.hpp"
+#include "gateway/pod_routes.hpp"
+
+namespace payorch::gateway {
+namespace {
+
+/// A cursor that must hold a non-negative integer position.
+std::optional<std::int64_t> integer_cursor(const exchange_ptr& ex, const std::string& after) {
+  if (after.empty()) return 0;
+  std::int64_t n = 0;
+  for (char c : after) {
+    if (c < '0' || c > '9' || n > 100'000'000'000'000) {
+      ex->reply_problem(make_problem(http::status::bad_request, "invalid_query",
+                                     "cursor is not one this API gave out", "cursor"));
+      return std::nullopt;
+    }
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
+void balance(const api_context& ctx, const exchange_ptr& ex) {
+  auto id = checked_pod_id(ex);
+  if (!id) return;
+  if (!authorize(ctx, ex, *id, permission::read)) return;
+  ask<actors::balance_view>(ctx.bridge, ctx.runtime->pods(), actors::get_balance{*id, ctx.now_ms()},
+                            [ex](result<actors::balance_view> r) {
+                              if (!r) return reply_failure(ex, r.error());
+                              json_writer w;
+                              write_balance(w, *r);
+                              reply_body(ex, http::status::ok, w.take());
+                            });
+}
+
+void cycle(const api_context& ctx, const exchange_ptr& ex) {
+  auto id = checked_pod_id(ex);
+  if (!id) return;
+  if (!authorize(ctx, ex, *id, permission::read)) return;
+  auto text = ex->param("n");
+  std::int64_t n = 0;
+  bool ok = !text.empty() && text.size() <= 9;
+  for (char c : text) {
+    ok = ok && c >= '0' && c <= '9';
+    if (ok) n = n * 10 + (c - '0');
+  }
+  if (!ok || n < 1)
+    return ex->reply_problem(make_problem(http::status::bad_request, "invalid_cycle",
+                                          "the cycle number must be a positive integer", "n"));
+  ask<actors::cycle_view>(ctx.bridge, ctx.runtime->pods(), actors::get_cycle{*id, n, ctx.now_ms()},
+                          [ex](result<actors::cycle_view> r) {
+                            if (!r) return reply_failure(ex, r.error());
+                            json_writer w;
+                            write_cycle(w, *r);
+                            reply_body(ex, http::status::ok, w.take());
+                          });
+}
+
+/// Runs `then` once the pod is known to exist (404 otherwise), so lists of unknown pods are not
+/// answered with an empty page.
+template <class Then>
+void with_existing_pod(const api_context& ctx, const exchange_ptr& ex, const std::string& id,
+                       Then then) {
+  ask<actors::pod_view>(ctx.bridge, ctx.runtime->pods(), actors::get_pod{id},
+                        [ex, then](result<actors::pod_view> r) mutable {
+                          if (!r) return reply_failure(ex, r.error());
+                          then();
+                        });
+}
+
+void events(const api_context& ctx, const exchange_ptr& ex) {
+  auto id = checked_pod_id(ex);
+  if (!id) return;
+  if (!authorize(ctx, ex, *id, permission::read)) return;
+  auto page = page_request_of(ex->request(), {});
+  if (auto* p = std::get_if<problem>(&page)) return ex->reply_problem(*p);
+  auto after = integer_cursor(ex, std::get<page_request>(page).after);
+  if (!after) return;
+  const auto limit = std::get<page_request>(page).limit;
+  with_existing_pod(ctx, ex, *id, [ctx, ex, id = *id, after = *after, limit] {
+    ask<actors::event_page>(
+        ctx.bridge, ctx.runtime->journal_writer(),
+        actors::read_events{id, after, static_cast<std::size_t>(limit + 1)},
+        [ex, limit](result<actors::event_page> r) {
+          if (!r) return reply_failure(ex, r.error());
+          auto& evs = r->events;
+          std::string next;
+          if (static_cast<std::int64_t>(evs.size()) > limit) {
+            evs.resize(static_cast<std::size_t>(limit));
+            next = std::to_string(evs.back().version);
+          }
+          json_writer w;
+          w.begin_object().key("items").begin_array();
+          for (const auto& e : evs) {
+            w.begin_object()
+                .field("version", e.version)
+                .field("type", e.event_type)
+                .field("recorded_at", format_rfc3339_utc(e.recorded_at_ms));
+            w.key("data").raw_value(e.payload);
+            w.field("prev_hash", e.prev_hash).field("hash", e.hash).end_object();
+          }
+          w.end_array();
+          write_next_cursor(w, next);
+          w.end_object();
+          reply_body(ex, http::status::ok, w.take());
+        });
+  });
+}
+
+void ledger(const api_context& ctx, const exchange_ptr& ex) {
+  auto id = checked_pod_id(ex);
+  if (!id) return;
+  if (!authorize(ctx, ex, *id, permission::read)) return;
+  auto page = page_request_of(ex->request(), {});
+  if (auto* p = std::get_if<problem>(&page)) return ex->reply_problem(*p);
+  auto after = integer_cursor(ex, std::get<page_request>(page).after);
+  if (!after) return;
+  const auto limit = std::get<page_request>(page).limit;
+  with_existing_pod(ctx, ex, *id, [ctx, ex, id = *id, after = *after, limit] {
+    ask<actors::ledger_page>(
+        ctx.bridge, ctx.runtime->journal_writer(),
+        actors::read_ledger{"pod:" + id + ":", after, static_cast<std::size_t>(limit + 1)},
+        [ex, limit](result<actors::ledger_page> r) {
+          if (!r) return reply_failure(ex, r.error());
+          auto& entries = r->entries;
+          std::string next;
+          if (static_cast<std::int64_t>(entries.size()) > limit) {
+            entries.resize(static_cast<std::size_t>(limit));
+            next = std::to_string(entries.back().entry_id);
+          }
+          json_writer w;
+          w.begin_object().key("items").begin_array();
+          for (const auto& e : entries) {
+            w.begin_object()
+                .field("entry_id", e.entry_id)
+                .field("transaction_id", e.transaction_id)
+                .field("account", e.account)
+                .field("currency", e.currency)
+                .field("amount_minor", e.amount_minor)
+                .field("phase", e.phase)
+                .field("recorded_at", format_rfc3339_utc(e.recorded_at_ms))
+                .end_object();
+          }
+          w.end_array();
+          write_next_cursor(w, next);
+          w.end_object();
+          reply_body(ex, http::status::ok, w.take());
+        });
+  });
+}
+
+}  // namespace
+
+void add_pod_read_routes(route_table& routes, const api_context& ctx) {
+  routes.add(http::verb::get, "/pods/{pod_id}/balance",
+             [ctx](const exchange_ptr& ex) { balance(ctx, ex); });
+  routes.add(http::verb::get, "/pods/{pod_id}/cycles/{n}",
+             [ctx](const exchange_ptr& ex) { cycle(ctx, ex); });
+  routes.add(http::verb::get, "/pods/{pod_id}/events",
+             [ctx](const exchange_ptr& ex) { events(ctx, ex); });
+  routes.add(http::verb::get, "/pods/{pod_id}/ledger",
+             [ctx](const exchange_ptr& ex) { ledger(ctx, ex); });
+}
+
+}  // namespace payorch::gateway

@@ -1,0 +1,274 @@
+// The CrowdPod API on the real binary: auth, members, roles, lifecycle, pledges, the ledger,
+// idempotency, lists with cursors, and money conservation over many random operations.
+#include <random>
+#include <thread>
+
+#include "tests/integration/integration_support.hpp"
+#include "tests/support/auth_client.hpp"
+
+namespace payorch::testing {
+namespace {
+
+struct crowdpod_config {
+  static process_options options() { return {}; }
+};
+
+class crowdpod_api : public shared_server_test<crowdpod_config> {
+ protected:
+  void SetUp() override {
+    shared_server_test::SetUp();
+    if (admin_.empty()) admin_ = admin_token(server());
+  }
+
+  /// A request with the admin token (or `token`) and, for writes, a fresh Idempotency-Key.
+  static http_reply call(std::string method, std::string target, std::string body = {},
+                         std::string token = {}, std::string key = {}) {
+    http_request req;
+    req.method = std::move(method);
+    req.target = std::move(target);
+    req.headers.push_back({"Authorization", bearer(token.empty() ? admin_ : token)});
+    if (!body.empty()) {
+      req.headers.push_back({"Content-Type", "application/json"});
+      req.body = std::move(body);
+    }
+    if (req.method == "POST" || req.method == "PATCH") {
+      if (key.empty()) key = "k-" + std::to_string(++key_seq_);
+      if (key != "-") req.headers.push_back({"Idempotency-Key", key});
+    }
+    return http_exchange(port(), req);
+  }
+
+  /// Creates an ACTIVE pod and returns its id.
+  static std::string active_pod(std::string_view cycle = {}) {
+    std::string body = R"({"name":"Trip","currency":"EUR","policy":{"spending_limit":5000,)"
+                       R"("voting_quorum":0.66,"risk_tier":"STANDARD"})";
+    if (!cycle.empty()) body += R"(,"cycle":)" + std::string(cycle);
+    body += "}";
+    auto created = call("POST", "/pods", body);
+    EXPECT_EQ(created.status, 201) << created.body;
+    auto id = string_of(json_object_of(created), "pod_id");
+    auto activated = call("POST", "/pods/" + id + "/actions/activate");
+    EXPECT_EQ(activated.status, 200) << activated.body;
+    // The creator (the admin client) is the ADMIN; "owner" is the member who pledges below.
+    auto joined =
+        call("POST", "/pods/" + id + "/members", R"({"user_id":"owner","role":"MEMBER"})");
+    EXPECT_EQ(joined.status, 201) << joined.body;
+    return id;
+  }
+
+  static std::string pledge_body(std::string_view user, std::int64_t amount,
+                                 std::string_view cur = "EUR") {
+    return R"({"user_id":")" + std::string(user) + R"(","amount_minor":)" + std::to_string(amount) +
+           R"(,"currency":")" + std::string(cur) + R"("})";
+  }
+
+  static inline std::string admin_;
+  static inline int key_seq_ = 0;
+};
+
+// Goal: the creator is ADMIN, members join with roles, and the member view shows reputation.
+TEST_F(crowdpod_api, members_join_with_roles) {
+  auto pod = active_pod();
+  auto added = call("POST", "/pods/" + pod + "/members", R"({"user_id":"mia","role":"MEMBER"})");
+  ASSERT_EQ(added.status, 201) << added.body;
+  EXPECT_EQ(added.header("Location").value_or(""), "/pods/" + pod + "/members/mia");
+  auto m = json_object_of(added);
+  EXPECT_EQ(string_of(m, "role"), "MEMBER");
+  EXPECT_EQ(m.at("reputation").as_object().at("score").as_int64(), 50);
+  expect_problem(call("POST", "/pods/" + pod + "/members", R"({"user_id":"mia","role":"MEMBER"})"),
+                 409, "already_exists", "user_id");
+  expect_problem(call("POST", "/pods/" + pod + "/members", R"({"user_id":"zoe","role":"BOSS"})"),
+                 400, "invalid_role", "role");
+  expect_problem(call("POST", "/pods/" + pod + "/members", R"({"user_id":"zoe"})"), 400,
+                 "invalid_field", "role");
+  auto changed = call("PATCH", "/pods/" + pod + "/members/mia", R"({"role":"OBSERVER"})");
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  EXPECT_EQ(string_of(json_object_of(changed), "role"), "OBSERVER");
+  // An OBSERVER never moves money.
+  expect_problem(call("POST", "/pods/" + pod + "/pledges", pledge_body("mia", 100)), 403,
+                 "role_forbidden", "user_id");
+  EXPECT_EQ(call("DELETE", "/pods/" + pod + "/members/mia").status, 204);
+  expect_problem(call("GET", "/pods/" + pod + "/members/mia"), 404, "not_found", "user_id");
+}
+
+// Goal: a token for another pod is 403, no token 401 with WWW-Authenticate.
+TEST_F(crowdpod_api, scopes_limit_what_a_token_sees) {
+  auto pod = active_pod();
+  auto other = active_pod();
+  auto scoped = admin_token(server(), "crowdpod:" + pod + ":read");
+  EXPECT_EQ(call("GET", "/pods/" + pod, {}, scoped).status, 200);
+  expect_problem(call("GET", "/pods/" + other, {}, scoped), 403, "forbidden");
+  expect_problem(
+      call("POST", "/pods/" + pod + "/members", R"({"user_id":"x","role":"MEMBER"})", scoped), 403,
+      "forbidden");
+  auto listed = call("GET", "/pods", {}, scoped);
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  auto items = json_object_of(listed).at("items").as_array();
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].as_object().at("pod_id").as_string(), pod);
+  auto anonymous = http_get(port(), "/pods/" + pod);
+  EXPECT_EQ(anonymous.status, 401);
+  EXPECT_TRUE(anonymous.header("WWW-Authenticate").has_value());
+}
+
+// Goal: forbidden lifecycle moves are 409 naming the current state.
+TEST_F(crowdpod_api, lifecycle_conflicts_name_the_state) {
+  auto pod = active_pod();
+  auto again = call("POST", "/pods/" + pod + "/actions/activate");
+  expect_problem(again, 409, "illegal_transition");
+  EXPECT_NE(again.body.find("ACTIVE"), std::string::npos) << again.body;
+  EXPECT_EQ(call("POST", "/pods/" + pod + "/actions/suspend", R"({"reason":"risk"})").status, 200);
+  expect_problem(call("POST", "/pods/" + pod + "/pledges", pledge_body("x", 1)), 409,
+                 "pod_not_active");
+  EXPECT_EQ(call("POST", "/pods/" + pod + "/actions/reinstate").status, 200);
+  auto closed = call("POST", "/pods/" + pod + "/actions/close");
+  ASSERT_EQ(closed.status, 200) << closed.body;
+  EXPECT_EQ(string_of(json_object_of(closed), "status"), "CLOSED");
+  expect_problem(call("POST", "/pods/" + pod + "/actions/force-close"), 409, "illegal_transition");
+}
+
+// Goal: the policy is versioned and validated field by field.
+TEST_F(crowdpod_api, policy_patch_is_versioned) {
+  auto pod = active_pod();
+  auto patched = call("PATCH", "/pods/" + pod + "/policy", R"({"voting_quorum":0.75})");
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_NE(patched.body.find(R"("voting_quorum":0.75)"), std::string::npos) << patched.body;
+  EXPECT_NE(patched.body.find(R"("version":2)"), std::string::npos) << patched.body;
+  expect_problem(call("PATCH", "/pods/" + pod + "/policy", R"({"voting_quorum":1.5})"), 400,
+                 "invalid_quorum", "voting_quorum");
+  expect_problem(call("PATCH", "/pods/" + pod + "/policy", R"({})"), 400, "invalid_field",
+                 "policy");
+}
+
+// Goal: pledge → settle moves money from pending to posted, in the balance and the ledger.
+TEST_F(crowdpod_api, pledge_settle_balance_and_ledger) {
+  auto pod = active_pod();
+  auto pledged = call("POST", "/pods/" + pod + "/pledges", pledge_body("owner", 0));
+  expect_problem(pledged, 400, "invalid_amount", "amount_minor");
+  ASSERT_EQ(
+      call("POST", "/pods/" + pod + "/members", R"({"user_id":"mia","role":"MEMBER"})").status,
+      201);
+  pledged = call("POST", "/pods/" + pod + "/pledges", pledge_body("mia", 2500));
+  ASSERT_EQ(pledged.status, 201) << pledged.body;
+  auto pledge_id = string_of(json_object_of(pledged), "pledge_id");
+  ASSERT_EQ(call("POST", "/pods/" + pod + "/pledges", pledge_body("mia", 700, "USD")).status, 201);
+  auto settled = call("POST", "/pods/" + pod + "/pledges/" + pledge_id + "/settle");
+  ASSERT_EQ(settled.status, 200) << settled.body;
+  EXPECT_EQ(string_of(json_object_of(settled), "status"), "SETTLED");
+  auto balance = call("GET", "/pods/" + pod + "/balance");
+  ASSERT_EQ(balance.status, 200) << balance.body;
+  auto b = json_object_of(balance).at("balances").as_array();
+  ASSERT_EQ(b.size(), 2u) << balance.body;
+  EXPECT_EQ(b[0].as_object().at("currency").as_string(), "EUR");
+  EXPECT_EQ(b[0].as_object().at("posted_minor").as_int64(), 2500);
+  EXPECT_EQ(b[1].as_object().at("pending_minor").as_int64(), 700);
+  auto ledger = call("GET", "/pods/" + pod + "/ledger?limit=2");
+  ASSERT_EQ(ledger.status, 200) << ledger.body;
+  auto page = json_object_of(ledger);
+  EXPECT_EQ(page.at("items").as_array().size(), 2u);
+  ASSERT_TRUE(page.at("next_cursor").is_string());
+  auto events = call("GET", "/pods/" + pod + "/events");
+  ASSERT_EQ(events.status, 200) << events.body;
+  std::vector<std::string> types;
+  const auto event_page = json_object_of(events);
+  for (const auto& e : event_page.at("items").as_array())
+    types.emplace_back(e.as_object().at("type").as_string());
+  EXPECT_EQ(types, (std::vector<std::string>{"CrowdPodCreated", "MemberJoined", "PolicyAccepted",
+                                             "MemberJoined", "MemberJoined", "FundsPledged",
+                                             "FundsPledged", "PledgeSettled"}));
+}
+
+// Goal: a retry replays the first response; another body with the key is 422; no key is 400.
+TEST_F(crowdpod_api, idempotency_replays_and_refuses_reuse) {
+  auto pod = active_pod();
+  auto first = call("POST", "/pods/" + pod + "/pledges", pledge_body("owner", 100), {}, "same");
+  ASSERT_EQ(first.status, 201) << first.body;
+  auto second = call("POST", "/pods/" + pod + "/pledges", pledge_body("owner", 100), {}, "same");
+  EXPECT_EQ(second.status, 201);
+  EXPECT_EQ(second.body, first.body);
+  EXPECT_EQ(second.header("Idempotency-Replayed").value_or(""), "true");
+  expect_problem(call("POST", "/pods/" + pod + "/pledges", pledge_body("owner", 101), {}, "same"),
+                 422, "idempotency_key_reused", "Idempotency-Key");
+  expect_problem(call("POST", "/pods/" + pod + "/pledges", pledge_body("owner", 1), {}, "-"), 400,
+                 "idempotency_key_required", "Idempotency-Key");
+  auto pledges = call("GET", "/pods/" + pod + "/pledges");
+  EXPECT_EQ(json_object_of(pledges).at("items").as_array().size(), 1u);
+}
+
+// Goal: two clients racing one key make one pledge; the loser sees 409 or the replay.
+TEST_F(crowdpod_api, racing_clients_make_one_pledge) {
+  auto pod = active_pod();
+  for (int round = 0; round < 5; ++round) {
+    const std::string key = "race-" + std::to_string(round);
+    http_reply a, b;
+    std::thread other(
+        [&] { b = call("POST", "/pods/" + pod + "/pledges", pledge_body("owner", 5), {}, key); });
+    a = call("POST", "/pods/" + pod + "/pledges", pledge_body("owner", 5), {}, key);
+    other.join();
+    for (const auto* r : {&a, &b}) EXPECT_TRUE(r->status == 201 || r->status == 409) << r->body;
+    EXPECT_TRUE(a.status == 201 || b.status == 201);
+  }
+  auto pledges = call("GET", "/pods/" + pod + "/pledges?limit=200");
+  EXPECT_EQ(json_object_of(pledges).at("items").as_array().size(), 5u);
+}
+
+// Goal: cycles sum pledged and settled per member.
+TEST_F(crowdpod_api, cycle_sums_pledges) {
+  auto pod = active_pod(R"({"period":"MONTHLY","starts_at":"2020-01-01T00:00:00Z"})");
+  auto pledged = call("POST", "/pods/" + pod + "/pledges", pledge_body("owner", 300));
+  ASSERT_EQ(pledged.status, 201) << pledged.body;
+  const auto n = json_object_of(pledged).at("cycle").as_int64();
+  auto cycle = call("GET", "/pods/" + pod + "/cycles/" + std::to_string(n));
+  ASSERT_EQ(cycle.status, 200) << cycle.body;
+  auto members = json_object_of(cycle).at("members").as_array();
+  ASSERT_EQ(members.size(), 1u);
+  EXPECT_EQ(members[0].as_object().at("pledged_minor").as_int64(), 300);
+  expect_problem(call("GET", "/pods/" + pod + "/cycles/0"), 400, "invalid_cycle", "n");
+}
+
+// Goal: 1,000 random pledge/settle/close operations never create or lose money: the pods'
+// posted balances add up to exactly the settled pledges.
+TEST_F(crowdpod_api, money_is_conserved_over_random_operations) {
+  std::mt19937_64 rng{20261123};
+  std::vector<std::string> pods;
+  for (int i = 0; i < 4; ++i) pods.push_back(active_pod());
+  std::vector<std::pair<std::string, std::string>> open;  // pod, pledge
+  std::map<std::string, std::int64_t> amount_of;
+  std::int64_t settled_total = 0;
+  for (int op = 0; op < 1000; ++op) {
+    const auto choice = rng() % 10;
+    if (choice < 6 || open.empty()) {
+      const auto& pod = pods[rng() % pods.size()];
+      const std::int64_t amount = 1 + static_cast<std::int64_t>(rng() % 100'000);
+      auto r = call("POST", "/pods/" + pod + "/pledges", pledge_body("owner", amount));
+      if (r.status == 201) {
+        auto id = string_of(json_object_of(r), "pledge_id");
+        open.push_back({pod, id});
+        amount_of[id] = amount;
+      } else {
+        EXPECT_EQ(r.status, 409) << r.body;  // only a closed pod refuses
+      }
+    } else if (choice < 9) {
+      auto i = rng() % open.size();
+      auto [pod, id] = open[i];
+      open.erase(open.begin() + static_cast<std::ptrdiff_t>(i));
+      auto r = call("POST", "/pods/" + pod + "/pledges/" + id + "/settle");
+      if (r.status == 200)
+        settled_total += amount_of[id];
+      else
+        EXPECT_EQ(r.status, 409) << r.body;  // cancelled by a close
+    } else if (op % 50 == 0) {
+      call("POST", "/pods/" + pods[rng() % pods.size()] + "/actions/close");
+    }
+  }
+  std::int64_t posted_total = 0;
+  for (const auto& pod : pods) {
+    auto b = json_object_of(call("GET", "/pods/" + pod + "/balance"));
+    for (auto& c : b.at("balances").as_array())
+      posted_total += c.as_object().at("posted_minor").as_int64();
+  }
+  EXPECT_EQ(posted_total, settled_total);
+}
+
+}  // namespace
+}  // namespace payorch::testing

@@ -1,0 +1,276 @@
+// The CrowdPod aggregate under the deterministic scheduler: members, roles, the lifecycle,
+// pledges and their ledger holds, cycles, and recovery of all of it from the journal.
+#include "tests/support/actor_fixture.hpp"
+
+namespace payorch::testing {
+namespace {
+
+using namespace actors;
+
+constexpr const char* pod_a = "pod_00000000000000b1";
+constexpr std::int64_t t0 = 1767225600000;  // 2026-01-01T00:00:00Z
+constexpr std::int64_t day_ms = 24LL * 60 * 60 * 1000;
+
+const caller owner{"owner_1", false};
+const caller operator_admin{"ops", true};
+
+class pod_membership_test : public actor_fixture {
+ protected:
+  void SetUp() override {
+    create_pod cmd{pod_a, "Trip", "EUR", {"5000", "0.66", "STANDARD"}, owner.subject, t0};
+    cmd.cycle = {"WEEKLY", "2026-01-01T00:00:00Z"};
+    ASSERT_TRUE(ask<pod_view>(runtime_->pods(), cmd));
+  }
+
+  result<pod_view> transition(pod_transition t, caller by = owner, std::int64_t at = t0 + 1) {
+    return ask<pod_view>(runtime_->pods(), change_pod_status{pod_a, by, t, "", at});
+  }
+  result<member_view> add(const std::string& user, const std::string& role) {
+    return ask<member_view>(runtime_->pods(), add_member{pod_a, owner, user, role, t0 + 2});
+  }
+  result<pledge_view> pledge(const std::string& id, const std::string& user, std::int64_t amount,
+                             const std::string& cur = "EUR", std::int64_t at = t0 + 3) {
+    make_pledge cmd;
+    cmd.pod_id = pod_a;
+    cmd.by = owner;
+    cmd.pledge_id = id;
+    cmd.user_id = user;
+    cmd.amount_minor = amount;
+    cmd.currency = cur;
+    cmd.requested_at_ms = at;
+    return ask<pledge_view>(runtime_->pods(), cmd);
+  }
+  result<pledge_view> settle(const std::string& id, caller by = owner, std::int64_t at = t0 + 4) {
+    return ask<pledge_view>(runtime_->pods(), settle_pledge{pod_a, by, id, at});
+  }
+  balance_view balance(std::int64_t at = t0 + 5) {
+    return *ask<balance_view>(runtime_->pods(), get_balance{pod_a, at});
+  }
+  /// An ACTIVE pod with a TREASURER, a MEMBER and an OBSERVER.
+  void populate() {
+    ASSERT_TRUE(transition(pod_transition::policy_accepted));
+    ASSERT_TRUE(add("tess", "TREASURER"));
+    ASSERT_TRUE(add("mia", "MEMBER"));
+    ASSERT_TRUE(add("otto", "OBSERVER"));
+  }
+};
+
+// Goal: the creator is the pod's first ADMIN member.
+TEST_F(pod_membership_test, creator_is_admin_member) {
+  auto m = ask<member_view>(runtime_->pods(), get_member{pod_a, owner.subject, t0});
+  ASSERT_TRUE(m) << m.error().detail;
+  EXPECT_EQ(m->role, "ADMIN");
+  EXPECT_EQ(m->reputation_score, 50);
+  auto pod = ask<pod_view>(runtime_->pods(), get_pod{pod_a});
+  EXPECT_EQ(pod->member_count, 1);
+  EXPECT_EQ(pod->cycle.period, "WEEKLY");
+}
+
+// Goal: only an ADMIN manages members; duplicates, bad roles and unknown members are refused.
+TEST_F(pod_membership_test, member_management_checks_roles_and_input) {
+  populate();
+  auto by_member = ask<member_view>(runtime_->pods(),
+                                    add_member{pod_a, caller{"mia", false}, "zoe", "MEMBER", t0});
+  ASSERT_FALSE(by_member);
+  EXPECT_EQ(by_member.error().code, errc::role_forbidden);
+  auto stranger = ask<member_view>(runtime_->pods(),
+                                   add_member{pod_a, caller{"nobody", false}, "zoe", "MEMBER", t0});
+  EXPECT_EQ(stranger.error().code, errc::role_forbidden);
+  EXPECT_EQ(add("mia", "MEMBER").error().code, errc::already_exists);
+  EXPECT_EQ(add("zoe", "OWNER").error().code, errc::invalid_role);
+  EXPECT_EQ(add("bad id", "MEMBER").error().param, "user_id");
+  EXPECT_TRUE(
+      ask<member_view>(runtime_->pods(), add_member{pod_a, operator_admin, "zoe", "MEMBER", t0}));
+  auto changed =
+      ask<member_view>(runtime_->pods(), change_member_role{pod_a, owner, "mia", "TREASURER", t0});
+  ASSERT_TRUE(changed);
+  EXPECT_EQ(changed->role, "TREASURER");
+  EXPECT_EQ(
+      ask<member_view>(runtime_->pods(), remove_member{pod_a, owner, "ghost", t0}).error().code,
+      errc::not_found);
+  EXPECT_TRUE(ask<member_view>(runtime_->pods(), remove_member{pod_a, owner, "zoe", t0}));
+  EXPECT_EQ(ask<member_view>(runtime_->pods(), get_member{pod_a, "zoe", t0}).error().code,
+            errc::not_found);
+}
+
+// Goal: the last ADMIN can be neither demoted nor removed.
+TEST_F(pod_membership_test, last_admin_stays) {
+  auto demote = ask<member_view>(runtime_->pods(),
+                                 change_member_role{pod_a, owner, owner.subject, "MEMBER", t0});
+  EXPECT_EQ(demote.error().code, errc::illegal_transition);
+  auto remove = ask<member_view>(runtime_->pods(), remove_member{pod_a, owner, owner.subject, t0});
+  EXPECT_EQ(remove.error().code, errc::illegal_transition);
+}
+
+// Goal: the lifecycle follows the state machine; a forbidden move is 409 naming the state.
+TEST_F(pod_membership_test, lifecycle_follows_the_state_machine) {
+  auto early = transition(pod_transition::risk_flagged);
+  ASSERT_FALSE(early);
+  EXPECT_EQ(early.error().code, errc::illegal_transition);
+  EXPECT_NE(early.error().detail.find("DRAFT"), std::string::npos);
+  EXPECT_EQ(transition(pod_transition::policy_accepted)->status, "ACTIVE");
+  EXPECT_EQ(transition(pod_transition::risk_flagged)->status, "SUSPENDED");
+  EXPECT_EQ(transition(pod_transition::manual_override)->status, "ACTIVE");
+  EXPECT_EQ(transition(pod_transition::risk_flagged)->status, "SUSPENDED");
+  EXPECT_EQ(transition(pod_transition::force_closure)->status, "CLOSED");
+  EXPECT_EQ(transition(pod_transition::manual_override).error().code, errc::illegal_transition);
+  EXPECT_EQ(add("late", "MEMBER").error().code, errc::pod_not_active);
+}
+
+// Goal: pledges need an ACTIVE pod and a pledging role; an OBSERVER never moves money.
+TEST_F(pod_membership_test, pledges_check_status_role_and_amount) {
+  EXPECT_EQ(pledge("plg_0000000000000001", owner.subject, 100).error().code, errc::pod_not_active);
+  populate();
+  EXPECT_EQ(pledge("plg_0000000000000001", "otto", 100).error().code, errc::role_forbidden);
+  EXPECT_EQ(pledge("plg_0000000000000001", "ghost", 100).error().code, errc::not_found);
+  EXPECT_EQ(pledge("plg_0000000000000001", "mia", 0).error().param, "amount_minor");
+  EXPECT_EQ(pledge("plg_0000000000000001", "mia", 100, "EUX").error().code, errc::unknown_currency);
+  auto p = pledge("plg_0000000000000001", "mia", 2500);
+  ASSERT_TRUE(p) << p.error().detail;
+  EXPECT_EQ(p->status, "PLEDGED");
+  EXPECT_EQ(p->cycle, 1);
+  EXPECT_EQ(p->due_at_ms, t0 + 7 * day_ms);  // the end of its weekly cycle
+}
+
+// Goal: settling moves a pledge from pending to posted; only TREASURER or ADMIN settles.
+TEST_F(pod_membership_test, settle_moves_pending_to_posted) {
+  populate();
+  ASSERT_TRUE(pledge("plg_0000000000000001", "mia", 2500));
+  ASSERT_TRUE(pledge("plg_0000000000000002", "tess", 700, "USD"));
+  auto b = balance();
+  ASSERT_EQ(b.balances.size(), 2u);
+  EXPECT_EQ(b.balances[0].currency, "EUR");
+  EXPECT_EQ(b.balances[0].pending_minor, 2500);
+  EXPECT_EQ(b.balances[0].posted_minor, 0);
+  EXPECT_EQ(settle("plg_0000000000000001", caller{"mia", false}).error().code,
+            errc::role_forbidden);
+  auto s = settle("plg_0000000000000001", caller{"tess", false});
+  ASSERT_TRUE(s) << s.error().detail;
+  EXPECT_EQ(s->status, "SETTLED");
+  EXPECT_EQ(settle("plg_0000000000000001").error().code, errc::illegal_transition);
+  b = balance();
+  EXPECT_EQ(b.balances[0].posted_minor, 2500);
+  EXPECT_EQ(b.balances[0].pending_minor, 0);
+  EXPECT_EQ(b.balances[1].pending_minor, 700);
+  auto mia = ask<member_view>(runtime_->pods(), get_member{pod_a, "mia", t0 + 5});
+  EXPECT_EQ(mia->pledges_settled_on_time, 1);
+  EXPECT_EQ(mia->reputation_score, 55);
+}
+
+// Goal: a pledge past due reads EXPIRED, cannot be settled, counts as missed, leaves pending.
+TEST_F(pod_membership_test, overdue_pledge_expires) {
+  populate();
+  ASSERT_TRUE(pledge("plg_0000000000000001", "mia", 2500));
+  const auto later = t0 + 8 * day_ms;
+  EXPECT_EQ(balance(later).balances[0].pending_minor, 0);
+  EXPECT_EQ(settle("plg_0000000000000001", owner, later).error().code, errc::illegal_transition);
+  auto p = ask<pledge_view>(runtime_->pods(), get_pledge{pod_a, "plg_0000000000000001", later});
+  EXPECT_EQ(p->status, "EXPIRED");
+  auto mia = ask<member_view>(runtime_->pods(), get_member{pod_a, "mia", later});
+  EXPECT_EQ(mia->pledges_missed, 1);
+  EXPECT_EQ(mia->reputation_score, 35);
+}
+
+// Goal: closing a pod cancels its open pledges (their holds are voided) and keeps settled money.
+TEST_F(pod_membership_test, close_cancels_open_pledges) {
+  populate();
+  ASSERT_TRUE(pledge("plg_0000000000000001", "mia", 2500));
+  ASSERT_TRUE(pledge("plg_0000000000000002", "mia", 100));
+  ASSERT_TRUE(settle("plg_0000000000000002"));
+  ASSERT_EQ(transition(pod_transition::voluntary_closure, owner, t0 + 6)->status, "CLOSED");
+  auto p = ask<pledge_view>(runtime_->pods(), get_pledge{pod_a, "plg_0000000000000001", t0 + 7});
+  EXPECT_EQ(p->status, "CANCELLED");
+  auto b = balance(t0 + 7);
+  EXPECT_EQ(b.balances[0].posted_minor, 100);
+  EXPECT_EQ(b.balances[0].pending_minor, 0);
+}
+
+// Goal: a retried pledge with the same key answers the first pledge; another body is refused.
+TEST_F(pod_membership_test, pledge_retry_finds_the_first_pledge) {
+  populate();
+  make_pledge cmd;
+  cmd.pod_id = pod_a;
+  cmd.by = owner;
+  cmd.pledge_id = "plg_00000000000000aa";
+  cmd.user_id = "mia";
+  cmd.amount_minor = 300;
+  cmd.currency = "EUR";
+  cmd.idempotency = {"key-1", "fp-1"};
+  cmd.requested_at_ms = t0 + 3;
+  ASSERT_TRUE(ask<pledge_view>(runtime_->pods(), cmd));
+  auto again = ask<pledge_view>(runtime_->pods(), cmd);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->amount_minor, 300);
+  EXPECT_EQ(balance().balances[0].pending_minor, 300);  // one pledge, not two
+  cmd.idempotency.fingerprint = "fp-2";
+  EXPECT_EQ(ask<pledge_view>(runtime_->pods(), cmd).error().code, errc::idempotency_key_reused);
+}
+
+// Goal: a cycle sums pledged and settled per member and currency.
+TEST_F(pod_membership_test, cycle_sums_per_member) {
+  populate();
+  ASSERT_TRUE(pledge("plg_0000000000000001", "mia", 200));
+  ASSERT_TRUE(pledge("plg_0000000000000002", "mia", 300));
+  ASSERT_TRUE(settle("plg_0000000000000001"));
+  // In cycle 2; mia's unsettled pledge of cycle 1 expires on the way, and still counts pledged.
+  ASSERT_TRUE(pledge("plg_0000000000000003", "tess", 50, "EUR", t0 + 7 * day_ms + 1));
+  auto c1 = ask<cycle_view>(runtime_->pods(), get_cycle{pod_a, 1, t0 + 8 * day_ms});
+  ASSERT_TRUE(c1);
+  ASSERT_EQ(c1->members.size(), 1u);
+  EXPECT_EQ(c1->members[0].pledged_minor, 500);
+  EXPECT_EQ(c1->members[0].settled_minor, 200);
+  auto c2 = ask<cycle_view>(runtime_->pods(), get_cycle{pod_a, 2, t0 + 8 * day_ms});
+  ASSERT_EQ(c2->members.size(), 1u);
+  EXPECT_EQ(c2->members[0].user_id, "tess");
+  EXPECT_EQ(ask<cycle_view>(runtime_->pods(), get_cycle{pod_a, 0, t0}).error().code,
+            errc::invalid_cycle);
+}
+
+// Goal: everything above is rebuilt identically from the journal after a restart, with and
+// without snapshots.
+TEST_F(pod_membership_test, state_survives_restart_with_snapshots) {
+  options_.entities.snapshot_every_events = 3;
+  start();
+  populate();
+  ASSERT_TRUE(pledge("plg_0000000000000001", "mia", 2500));
+  ASSERT_TRUE(pledge("plg_0000000000000002", "tess", 700, "USD"));
+  ASSERT_TRUE(settle("plg_0000000000000001"));
+  auto before_pod = *ask<pod_view>(runtime_->pods(), get_pod{pod_a});
+  auto before_members = *ask<member_page>(runtime_->pods(), list_members{pod_a, "", 50, t0 + 5});
+  auto before_balance = balance();
+  start();
+  auto after_pod = ask<pod_view>(runtime_->pods(), get_pod{pod_a});
+  ASSERT_TRUE(after_pod) << after_pod.error().detail;
+  EXPECT_EQ(after_pod->version, before_pod.version);
+  EXPECT_EQ(after_pod->member_count, 4);
+  EXPECT_EQ(after_pod->status, "ACTIVE");
+  auto after_members = *ask<member_page>(runtime_->pods(), list_members{pod_a, "", 50, t0 + 5});
+  ASSERT_EQ(after_members.items.size(), before_members.items.size());
+  for (std::size_t i = 0; i < after_members.items.size(); ++i) {
+    EXPECT_EQ(after_members.items[i].user_id, before_members.items[i].user_id);
+    EXPECT_EQ(after_members.items[i].role, before_members.items[i].role);
+    EXPECT_EQ(after_members.items[i].reputation_score, before_members.items[i].reputation_score);
+  }
+  auto after_balance = balance();
+  ASSERT_EQ(after_balance.balances.size(), before_balance.balances.size());
+  for (std::size_t i = 0; i < after_balance.balances.size(); ++i) {
+    EXPECT_EQ(after_balance.balances[i].posted_minor, before_balance.balances[i].posted_minor);
+    EXPECT_EQ(after_balance.balances[i].pending_minor, before_balance.balances[i].pending_minor);
+  }
+}
+
+// Goal: member pages follow user ids with a cursor, without gaps or repeats.
+TEST_F(pod_membership_test, member_pages_walk_every_member_once) {
+  populate();
+  std::vector<std::string> seen;
+  std::string after;
+  do {
+    auto page = *ask<member_page>(runtime_->pods(), list_members{pod_a, after, 2, t0});
+    for (auto& m : page.items) seen.push_back(m.user_id);
+    after = page.next_after;
+  } while (!after.empty());
+  EXPECT_EQ(seen, (std::vector<std::string>{"mia", "otto", "owner_1", "tess"}));
+}
+
+}  // namespace
+}  // namespace payorch::testing
