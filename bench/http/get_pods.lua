@@ -1,5 +1,6 @@
 -- wrk script for GET /pods/{id}: ids are drawn at random from a file of existing pod ids.
--- Usage: wrk ... -s get_pods.lua URL -- IDS_FILE   (one pod id per line)
+-- Usage: PAYORCH_BENCH_TOKEN=<access token> wrk ... -s get_pods.lua URL -- IDS_FILE
+-- (one pod id per line)
 local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 dofile(here .. "report.lua")
 
@@ -12,9 +13,10 @@ function init(args)
   if not file then
     error("get_pods.lua: cannot open ids file " .. tostring(path))
   end
+  local headers = {["Authorization"] = "Bearer " .. (os.getenv("PAYORCH_BENCH_TOKEN") or "")}
   for id in file:lines() do
     if id ~= "" then
-      table.insert(requests, wrk.format("GET", "/pods/" .. id))
+      table.insert(requests, wrk.format("GET", "/pods/" .. id, headers))
     end
   end
   file:close()

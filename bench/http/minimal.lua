@@ -4,3 +4,5 @@ dofile(here .. "report.lua")
 
 wrk.method = "GET"
 wrk.path = "/pods/pod_bench"
+-- Unread by the minimal server; sent so its requests are as large as payorch's.
+wrk.headers["Authorization"] = "Bearer " .. (os.getenv("PAYORCH_BENCH_TOKEN") or "")

@@ -153,6 +153,33 @@ mark_failed() {
   failed[$1]=$2
 }
 
+# The Authorization header every wrk script sends (PAYORCH_BENCH_TOKEN, read by the Lua
+# scripts). payorch's comes from its bootstrap client; the minimal server gets a filler of a
+# token's length so both parse requests of the same size.
+bench_token=$(printf 'x%.0s' $(seq 1 560))
+
+# Gets one access token from the bootstrap client in $2/credentials.json (POST /oauth/token on
+# port $1, HTTP Basic) into $bench_token; prints the reason and returns 1 on failure.
+fetch_token() {
+  local port=$1 data_dir=$2 credentials id secret answer
+  credentials="$data_dir/credentials.json"
+  id=$(sed -n 's/.*"client_id":"\([^"]*\)".*/\1/p' "$credentials" 2>/dev/null || true)
+  secret=$(sed -n 's/.*"client_secret":"\([^"]*\)".*/\1/p' "$credentials" 2>/dev/null || true)
+  if [ -z "$id" ] || [ -z "$secret" ]; then
+    failure_reason="no bootstrap client in $credentials"
+    echo "bench: $failure_reason" >&2
+    return 1
+  fi
+  answer=$(curl -sS --max-time 10 -u "$id:$secret" -d grant_type=client_credentials \
+    "http://127.0.0.1:$port/oauth/token" 2>&1 || true)
+  bench_token=$(sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p' <<<"$answer")
+  if [ -z "$bench_token" ]; then
+    failure_reason="POST /oauth/token gave no token: $answer"
+    echo "bench: $failure_reason" >&2
+    return 1
+  fi
+}
+
 # Runs the warm-up and the measured wrk run for one target and records its figures.
 measure() {
   local name=$1 url=$2 script=$3
@@ -161,11 +188,11 @@ measure() {
   local wrk_args=(-t1 "-c$connections" --timeout 10s -s "$here/$script" "$url")
   echo "bench: $name: ${warmup_s}s warm-up, ${duration_s}s run, $connections connections" >&2
   if [ "$warmup_s" -gt 0 ]; then
-    timeout $((warmup_s + 30)) wrk "-d${warmup_s}s" "${wrk_args[@]}" -- "$@" warmup \
-      >"$logs/$name.warmup.log" 2>&1 || true
+    PAYORCH_BENCH_TOKEN=$bench_token timeout $((warmup_s + 30)) wrk "-d${warmup_s}s" \
+      "${wrk_args[@]}" -- "$@" warmup >"$logs/$name.warmup.log" 2>&1 || true
   fi
-  timeout $((duration_s + 30)) wrk "-d${duration_s}s" "${wrk_args[@]}" -- "$@" run \
-    >"$log" 2>&1 || status=$?
+  PAYORCH_BENCH_TOKEN=$bench_token timeout $((duration_s + 30)) wrk "-d${duration_s}s" \
+    "${wrk_args[@]}" -- "$@" run >"$log" 2>&1 || status=$?
   line=$(grep '^wrk-result ' "$log" | tail -n 1 || true)
   if [ "$status" -ne 0 ] || [ -z "$line" ]; then
     mark_failed "$name" "wrk failed (status $status): $(grep -v '^wrk-result' "$log" | head -n 1)"
@@ -190,6 +217,7 @@ create_pods() {
     >"$body"
   for i in $(seq 1 "$pod_count"); do
     printf 'url = "http://127.0.0.1:%s/pods"\nheader = "Content-Type: application/json"\n' "$port"
+    printf 'header = "Authorization: Bearer %s"\n' "$bench_token"
     printf 'header = "Idempotency-Key: bench-seed-%s-%s"\n' "$$" "$i"
     printf 'data-binary = "@%s"\nmax-time = 10\nwrite-out = " http_code=%%{http_code}\\n"\n' "$body"
     [ "$i" -eq "$pod_count" ] || printf 'next\n'
@@ -222,7 +250,8 @@ run_payorch() {
   start_server "$log" "$payorch_bin" serve --listen "127.0.0.1:$payorch_port" \
     --data-dir "$work/data"
   local pid=$server_pid
-  if ! wait_until_serving "payorch serve" "$pid" "$payorch_port" "$log" 20; then
+  if ! wait_until_serving "payorch serve" "$pid" "$payorch_port" "$log" 20 ||
+    ! fetch_token "$payorch_port" "$work/data"; then
     mark_failed payorch_post_pods "$failure_reason"
     mark_failed payorch_get_pod "$failure_reason"
     return 0
