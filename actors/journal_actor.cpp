@@ -73,7 +73,8 @@ caf::typed_response_promise<Reply> start_query(self_ptr self, Read read) {
   auto me = caf::actor_cast<journal_actor>(self);
   // The job holds only the answer's slot, never the promise: the promise must be completed on the
   // actor's thread.
-  self->state.backend->query(
+  // Reads of committed state only: the reader connection, never queued behind group commits.
+  self->state.backend->lookup(
       [me, ticket, answer, read = std::move(read)](persistence::journal_store* store) mutable {
         if (store == nullptr) {
           answer->emplace(fail(errc::storage_unavailable, "the journal is not running"));

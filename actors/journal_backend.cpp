@@ -1,14 +1,76 @@
 #include "actors/journal_backend.hpp"
 
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
 #include "persistence/group_commit_writer.hpp"
 
 namespace payorch::actors {
 namespace {
 
+/// One thread serving lookup jobs in order against its own store connection.
+class reader_thread {
+ public:
+  using job = std::function<void(persistence::journal_store*)>;
+
+  explicit reader_thread(std::unique_ptr<persistence::journal_store> store)
+      : store_(std::move(store)), thread_([this] { loop(); }) {}
+
+  ~reader_thread() {
+    {
+      const std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+
+  reader_thread(const reader_thread&) = delete;
+  reader_thread& operator=(const reader_thread&) = delete;
+
+  void post(job j) {
+    {
+      const std::lock_guard lock(mutex_);
+      if (!stopping_) {
+        jobs_.push_back(std::move(j));
+        wake_.notify_one();
+        return;
+      }
+    }
+    j(nullptr);
+  }
+
+ private:
+  void loop() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+      if (jobs_.empty()) return;  // stopping and drained
+      auto next = std::move(jobs_.front());
+      jobs_.pop_front();
+      lock.unlock();
+      next(store_.get());
+      lock.lock();
+    }
+  }
+
+  std::unique_ptr<persistence::journal_store> store_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<job> jobs_;
+  bool stopping_ = false;
+  std::thread thread_;  // last: starts once the members above exist
+};
+
 class threaded_backend final : public journal_backend {
  public:
-  explicit threaded_backend(std::shared_ptr<persistence::group_commit_writer> writer)
-      : writer_(std::move(writer)) {}
+  threaded_backend(std::shared_ptr<persistence::group_commit_writer> writer,
+                   std::unique_ptr<persistence::journal_store> reader)
+      : writer_(std::move(writer)) {
+    if (reader) reader_ = std::make_unique<reader_thread>(std::move(reader));
+  }
 
   void submit(persistence::append_request req,
               std::function<void(persistence::append_result)> done) override {
@@ -27,6 +89,11 @@ class threaded_backend final : public journal_backend {
         std::make_shared<std::function<void(persistence::journal_store*)>>(std::move(job));
     if (!writer_->run([shared](persistence::journal_store& store) { (*shared)(&store); }))
       (*shared)(nullptr);
+  }
+
+  void lookup(std::function<void(persistence::journal_store*)> job) override {
+    if (!reader_) return query(std::move(job));
+    reader_->post(std::move(job));
   }
 
   void put_idempotency(persistence::idempotency_record record,
@@ -52,6 +119,7 @@ class threaded_backend final : public journal_backend {
 
  private:
   std::shared_ptr<persistence::group_commit_writer> writer_;
+  std::unique_ptr<reader_thread> reader_;
 };
 
 class inline_backend final : public journal_backend {
@@ -102,8 +170,9 @@ class inline_backend final : public journal_backend {
 }  // namespace
 
 std::shared_ptr<journal_backend> make_threaded_backend(
-    std::shared_ptr<persistence::group_commit_writer> writer) {
-  return std::make_shared<threaded_backend>(std::move(writer));
+    std::shared_ptr<persistence::group_commit_writer> writer,
+    std::unique_ptr<persistence::journal_store> reader) {
+  return std::make_shared<threaded_backend>(std::move(writer), std::move(reader));
 }
 
 std::shared_ptr<journal_backend> make_inline_backend(

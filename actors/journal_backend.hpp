@@ -47,6 +47,12 @@ class journal_backend {
   /// between batches, or at once for an inline backend. `job` gets null when it cannot run (the
   /// writer stopped, or this backend has no store to offer) and must answer its requester anyway.
   virtual void query(std::function<void(persistence::journal_store*)> job) { job(nullptr); }
+  /// Runs `job` against a store that sees every committed batch but need not wait for appends
+  /// still queued: a separate reader connection when the backend has one, so page reads and
+  /// idempotency lookups never queue behind group commits. Defaults to `query`.
+  virtual void lookup(std::function<void(persistence::journal_store*)> job) {
+    query(std::move(job));
+  }
   /// Stores an idempotency record in the next batch's transaction; `done` runs once that batch is
   /// durable (committed) or failed (storage_error).
   virtual void put_idempotency(persistence::idempotency_record /*record*/,
@@ -60,8 +66,11 @@ class journal_backend {
 };
 
 /// The production backend: the group-commit writer thread over a journal store.
+/// `reader` (optional) is a second connection to the same journal; `lookup` jobs run on a thread
+/// of their own against it.
 std::shared_ptr<journal_backend> make_threaded_backend(
-    std::shared_ptr<persistence::group_commit_writer> writer);
+    std::shared_ptr<persistence::group_commit_writer> writer,
+    std::unique_ptr<persistence::journal_store> reader = nullptr);
 
 /// A backend that runs every call synchronously on the caller's thread; for deterministic tests.
 std::shared_ptr<journal_backend> make_inline_backend(

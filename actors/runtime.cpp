@@ -94,7 +94,12 @@ std::unique_ptr<actor_runtime> actor_runtime::start(const runtime_options& optio
       std::move(store),
       persistence::writer_options{.max_batch_appends = options.journal_max_batch_appends,
                                   .max_wait_us = options.journal_max_wait_us});
-  auto rt = start(options, make_threaded_backend(writer));
+  // A second connection serves page reads and idempotency lookups beside the writer (WAL lets
+  // readers run during commits); it never checkpoints, the writer's store does.
+  auto reader = persistence::open_sqlite_journal(
+      {.file = options.journal_file, .checkpoint_pages = 0}, error);
+  if (!reader) return nullptr;
+  auto rt = start(options, make_threaded_backend(writer, std::move(reader)));
   rt->impl_->writer = std::move(writer);
   // The supervisor starts its children asynchronously; serve only once they are registered.
   for (int i = 0; i < 5000 && !rt->ready(); ++i)

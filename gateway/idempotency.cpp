@@ -1,7 +1,7 @@
 #include "gateway/idempotency.hpp"
 
 #include <mutex>
-#include <unordered_set>
+#include <unordered_map>
 
 #include "actors/journal_protocol.hpp"
 #include "actors/runtime.hpp"
@@ -14,12 +14,23 @@
 namespace payorch::gateway {
 namespace {
 
-/// The (client, key) pairs whose first request is still running, in this process.
+using record_ptr = std::shared_ptr<const persistence::idempotency_record>;
+
+/// The (client, key) pairs claimed in this process: running (no record yet), or answered and
+/// waiting for their record to be durable (the record, replayed from memory meanwhile).
 class in_flight_keys {
  public:
-  bool claim(const std::string& scoped_key) {
+  /// True if the key was free and is now claimed; else `*answered` is the key's answered record
+  /// (null while its request still runs).
+  bool claim(const std::string& scoped_key, record_ptr* answered) {
     std::lock_guard lock(mutex_);
-    return keys_.insert(scoped_key).second;
+    auto [it, fresh] = keys_.try_emplace(scoped_key);
+    if (!fresh) *answered = it->second;
+    return fresh;
+  }
+  void answered(const std::string& scoped_key, record_ptr rec) {
+    std::lock_guard lock(mutex_);
+    if (auto it = keys_.find(scoped_key); it != keys_.end()) it->second = std::move(rec);
   }
   void release(const std::string& scoped_key) {
     std::lock_guard lock(mutex_);
@@ -28,7 +39,7 @@ class in_flight_keys {
 
  private:
   std::mutex mutex_;
-  std::unordered_set<std::string> keys_;
+  std::unordered_map<std::string, record_ptr> keys_;
 };
 
 in_flight_keys& in_flight() {
@@ -42,6 +53,7 @@ class key_claim {
  public:
   explicit key_claim(std::string scoped_key) : scoped_key_(std::move(scoped_key)) {}
   ~key_claim() { in_flight().release(scoped_key_); }
+  const std::string& scoped_key() const { return scoped_key_; }
   key_claim(const key_claim&) = delete;
   key_claim& operator=(const key_claim&) = delete;
 
@@ -65,8 +77,19 @@ void replay(const exchange_ptr& ex, const persistence::idempotency_record& rec) 
   ex->reply(std::move(res));
 }
 
-/// Stores the handler's response under the key before sending it; 5xx answers are not stored.
-void store_then_send(const api_context& ctx, persistence::idempotency_record rec,
+void reused(const exchange_ptr& ex) {
+  ex->reply_problem(make_problem(http::status::unprocessable_entity, "idempotency_key_reused",
+                                 "this Idempotency-Key was used for another request",
+                                 "Idempotency-Key"));
+}
+
+/// Sends the handler's response and stores it under the key; 5xx answers are not stored.
+///
+/// The store is off the response's path (it rides the next group commit), so a request costs
+/// one commit of latency, not two. The key stays claimed until the record is durable: a retry
+/// in that window gets 409, never a second run. Should the process die in that window, the
+/// retry runs again and finds the pod or pledge its key made (see idempotency.hpp).
+void send_then_store(const api_context& ctx, persistence::idempotency_record rec,
                      std::shared_ptr<key_claim> claim, http_response res,
                      const exchange::sink& send) {
   const auto status = static_cast<int>(res.result_int());
@@ -77,15 +100,14 @@ void store_then_send(const api_context& ctx, persistence::idempotency_record rec
   if (auto loc = res.find(http::field::location); loc != res.end())
     rec.location = std::string(loc->value());
   rec.body = res.body();
-  auto shared_res = std::make_shared<http_response>(std::move(res));
-  ask<persistence::append_result>(
-      ctx.bridge, ctx.runtime->journal_writer(), actors::put_idempotency{std::move(rec)},
-      [claim, shared_res, send](result<persistence::append_result>) mutable {
-        // Whether or not the record was stored, the effect happened: answer it. Entities
-        // remember the keys that made pods and pledges, so a lost record costs no duplicate.
-        send(std::move(*shared_res));
-        claim.reset();
-      });
+  in_flight().answered(claim->scoped_key(),
+                       std::make_shared<const persistence::idempotency_record>(rec));
+  send(std::move(res));
+  ask<persistence::append_result>(ctx.bridge, ctx.runtime->journal_writer(),
+                                  actors::put_idempotency{std::move(rec)},
+                                  [claim](result<persistence::append_result>) mutable {
+                                    claim.reset();  // durable (or failed): the key is free
+                                  });
 }
 
 }  // namespace
@@ -109,17 +131,23 @@ void run_idempotent(const api_context& ctx, const exchange_ptr& ex, const princi
         "Idempotency-Key must be 1 to 255 visible ASCII characters", "Idempotency-Key"));
   }
   const std::string scoped = who.subject + '\n' + key;
-  if (!in_flight().claim(scoped)) {
-    return ex->reply_problem(make_problem(http::status::conflict, "idempotency_in_flight",
-                                          "a request with this Idempotency-Key is still running",
-                                          "Idempotency-Key"));
+  const auto fingerprint = idempotency_of(*ex).fingerprint;
+  record_ptr answered;
+  if (!in_flight().claim(scoped, &answered)) {
+    if (!answered) {
+      return ex->reply_problem(make_problem(http::status::conflict, "idempotency_in_flight",
+                                            "a request with this Idempotency-Key is still running",
+                                            "Idempotency-Key"));
+    }
+    if (answered->fingerprint != fingerprint) return reused(ex);
+    return replay(ex, *answered);
   }
   auto claim = std::make_shared<key_claim>(scoped);
   const auto now = ctx.now_ms();
   persistence::idempotency_record rec;
   rec.client_id = who.subject;
   rec.key = key;
-  rec.fingerprint = idempotency_of(*ex).fingerprint;
+  rec.fingerprint = fingerprint;
   rec.created_at_ms = now;
   rec.expires_at_ms = now + config::limits::idempotency_record_ttl_ms;
   ask<actors::idempotency_lookup>(
@@ -129,16 +157,12 @@ void run_idempotent(const api_context& ctx, const exchange_ptr& ex, const princi
         if (!r) return reply_failure(ex, r.error());
         if (r->found && r->record.expires_at_ms > now) {
           const auto& first = r->record;
-          if (first.fingerprint != rec.fingerprint) {
-            return ex->reply_problem(make_problem(
-                http::status::unprocessable_entity, "idempotency_key_reused",
-                "this Idempotency-Key was used for another request", "Idempotency-Key"));
-          }
+          if (first.fingerprint != rec.fingerprint) return reused(ex);
           return replay(ex, first);
         }
         ex->intercept([ctx, rec = std::move(rec), claim](http_response res,
                                                          const exchange::sink& send) mutable {
-          store_then_send(ctx, std::move(rec), std::move(claim), std::move(res), send);
+          send_then_store(ctx, std::move(rec), std::move(claim), std::move(res), send);
         });
         run();
       });

@@ -3,7 +3,8 @@
 /// Field"), in front of the handlers.
 ///
 /// A key belongs to the authenticated client. The first request with a key runs; its response
-/// (status, body, Location) is stored durably before it is sent, for 24 h. A retry with the
+/// (status, body, Location) is sent and stored in the next group commit, for 24 h; until the
+/// record is durable, retries are answered from memory. A retry with the
 /// same key and the same request (method, target, body) gets that stored response again with
 /// `Idempotency-Replayed: true` and causes nothing; the same key with another request is 422;
 /// a retry while the first is still running is 409. Responses with a 5xx status are not stored,

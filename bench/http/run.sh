@@ -140,13 +140,14 @@ wait_until_serving() {
 
 # Per-target results, keyed by target name.
 declare -A rps p50 p99 non_2xx errors failed
-targets=(minimal payorch_post_pods payorch_get_pod)
+targets=(minimal payorch_post_pods payorch_get_pod payorch_post_pledges)
 declare -A describe=(
   [minimal]="GET on the minimal Beast server"
   [payorch_post_pods]="POST /pods on payorch serve (durable create)"
   [payorch_get_pod]="GET /pods/{id} on payorch serve"
+  [payorch_post_pledges]="POST /pods/{id}/pledges on payorch serve (durable, idempotent, authenticated)"
 )
-declare -A aim=([payorch_post_pods]=0.3 [payorch_get_pod]=0.6)
+declare -A aim=([payorch_post_pods]=0.3 [payorch_get_pod]=0.6 [payorch_post_pledges]=0.3)
 
 # Records why a target has no figures; the caller has already told the user.
 mark_failed() {
@@ -229,6 +230,27 @@ create_pods() {
     "$(grep -o 'http_code=[0-9]*' "$logs/create_pods.log" | sort | uniq -c | tr -s ' \n' ' ')" >&2
 }
 
+# Activates every pod in $1 and adds "bench-member" as a MEMBER, with one keep-alive curl.
+prepare_pledge_pods() {
+  local ids_file=$1 port=$2 config="$work/prepare.curl" member="$work/member.json" id n=0
+  printf '%s' '{"user_id":"bench-member","role":"MEMBER"}' >"$member"
+  while read -r id; do
+    n=$((n + 1))
+    [ "$n" -eq 1 ] || printf 'next\n'
+    printf 'url = "http://127.0.0.1:%s/pods/%s/actions/activate"\nrequest = "POST"\n' "$port" "$id"
+    printf 'header = "Authorization: Bearer %s"\nmax-time = 10\n' "$bench_token"
+    printf 'write-out = " http_code=%%{http_code}\\n"\nnext\n'
+    printf 'url = "http://127.0.0.1:%s/pods/%s/members"\nheader = "Content-Type: application/json"\n' \
+      "$port" "$id"
+    printf 'header = "Authorization: Bearer %s"\ndata-binary = "@%s"\nmax-time = 10\n' \
+      "$bench_token" "$member"
+    printf 'write-out = " http_code=%%{http_code}\\n"\n'
+  done <"$ids_file" >"$config"
+  curl -sS -K "$config" >"$logs/prepare_pledges.log" 2>&1 || true
+  echo "bench: prepared the pods for pledges; answers:" \
+    "$(grep -o 'http_code=[0-9]*' "$logs/prepare_pledges.log" | sort | uniq -c | tr -s ' \n' ' ')" >&2
+}
+
 run_minimal() {
   pick_port
   local minimal_port=$port log="$logs/minimal_server.log"
@@ -254,14 +276,19 @@ run_payorch() {
     ! fetch_token "$payorch_port" "$work/data"; then
     mark_failed payorch_post_pods "$failure_reason"
     mark_failed payorch_get_pod "$failure_reason"
+    mark_failed payorch_post_pledges "$failure_reason"
     return 0
   fi
   measure payorch_post_pods "http://127.0.0.1:$payorch_port" post_pods.lua "bench-$$"
   create_pods "$ids" "$payorch_port"
   if [ -s "$ids" ]; then
     measure payorch_get_pod "http://127.0.0.1:$payorch_port" get_pods.lua "$ids"
+    prepare_pledge_pods "$ids" "$payorch_port"
+    measure payorch_post_pledges "http://127.0.0.1:$payorch_port" post_pledges.lua "$ids" \
+      "pledge-$$"
   else
     mark_failed payorch_get_pod "no pod could be created with POST /pods (see create_pods.log)"
+    mark_failed payorch_post_pledges "${failed[payorch_get_pod]}"
     echo "bench: payorch_get_pod: ${failed[payorch_get_pod]}" >&2
   fi
   stop_server "$pid"
