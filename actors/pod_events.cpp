@@ -2,17 +2,12 @@
 
 #include <boost/json.hpp>
 
+#include "actors/overloaded.hpp"
+
 namespace payorch::actors {
 namespace json = boost::json;
 
 namespace {
-
-template <class... Fs>
-struct overloaded : Fs... {
-  using Fs::operator()...;
-};
-template <class... Fs>
-overloaded(Fs...) -> overloaded<Fs...>;
 
 failure corrupt(std::string what) {
   return fail(errc::internal_error, "journal payload is not a valid pod event: " + std::move(what));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "actors/overloaded.hpp"
 #include "domain/fx.hpp"
 #include "domain/money.hpp"
 #include "domain/time.hpp"
@@ -11,13 +12,6 @@ namespace payorch::actors {
 namespace json = boost::json;
 
 namespace {
-
-template <class... Fs>
-struct overloaded : Fs... {
-  using Fs::operator()...;
-};
-template <class... Fs>
-overloaded(Fs...) -> overloaded<Fs...>;
 
 using events = std::vector<pod_event>;
 

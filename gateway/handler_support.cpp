@@ -127,6 +127,19 @@ std::variant<page_request, problem> page_request_of(const http_request& req,
   return page;
 }
 
+std::optional<std::int64_t> integer_cursor(const exchange_ptr& ex, const std::string& after) {
+  std::int64_t n = 0;
+  for (char c : after) {
+    if (c < '0' || c > '9' || n > 100'000'000'000'000) {
+      ex->reply_problem(make_problem(http::status::bad_request, "invalid_query",
+                                     "cursor is not one this API gave out", "cursor"));
+      return std::nullopt;
+    }
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
 std::string encode_cursor(std::string_view position) {
   return base64url_encode(position);
 }

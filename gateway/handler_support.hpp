@@ -58,6 +58,10 @@ struct page_request {
 std::variant<page_request, problem> page_request_of(const http_request& req,
                                                     std::initializer_list<std::string_view> also);
 
+/// The position a decoded cursor holds when positions are integers (0 for the first page);
+/// replies 400 `invalid_query` and returns nullopt when it is not one.
+std::optional<std::int64_t> integer_cursor(const exchange_ptr& ex, const std::string& after);
+
 /// The opaque cursor clients see for a position (base64url of its text).
 std::string encode_cursor(std::string_view position);
 

@@ -76,16 +76,9 @@ void list(const api_context& ctx, const exchange_ptr& ex) {
   actors::list_pledges q{*id, {}, 0, pr.limit, ctx.now_ms()};
   for (const auto& [name, value] : pr.query)
     if (name == "status") q.status = value;
-  if (!pr.after.empty()) {
-    std::int64_t n = 0;
-    for (char c : pr.after) {
-      if (c < '0' || c > '9' || n > 1'000'000'000)
-        return ex->reply_problem(make_problem(http::status::bad_request, "invalid_query",
-                                              "cursor is not one this API gave out", "cursor"));
-      n = n * 10 + (c - '0');
-    }
-    q.after = n;
-  }
+  auto after = integer_cursor(ex, pr.after);
+  if (!after) return;
+  q.after = *after;
   ask<actors::pledge_page>(
       ctx.bridge, ctx.runtime->pods(), std::move(q), [ex](result<actors::pledge_page> r) {
         if (!r) return reply_failure(ex, r.error());

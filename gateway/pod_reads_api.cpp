@@ -13,19 +13,13 @@
 namespace payorch::gateway {
 namespace {
 
-/// A cursor that must hold a non-negative integer position.
-std::optional<std::int64_t> integer_cursor(const exchange_ptr& ex, const std::string& after) {
-  if (after.empty()) return 0;
-  std::int64_t n = 0;
-  for (char c : after) {
-    if (c < '0' || c > '9' || n > 100'000'000'000'000) {
-      ex->reply_problem(make_problem(http::status::bad_request, "invalid_query",
-                                     "cursor is not one this API gave out", "cursor"));
-      return std::nullopt;
-    }
-    n = n * 10 + (c - '0');
-  }
-  return n;
+/// Cuts a page read with one row more than `limit` back to `limit`; the cursor of the next page
+/// (the last row's position), or empty at the end.
+template <class Rows, class Position>
+std::string trim_page(Rows& rows, std::int64_t limit, Position position) {
+  if (static_cast<std::int64_t>(rows.size()) <= limit) return {};
+  rows.resize(static_cast<std::size_t>(limit));
+  return std::to_string(position(rows.back()));
 }
 
 void balance(const api_context& ctx, const exchange_ptr& ex) {
@@ -92,11 +86,7 @@ void events(const api_context& ctx, const exchange_ptr& ex) {
         [ex, limit](result<actors::event_page> r) {
           if (!r) return reply_failure(ex, r.error());
           auto& evs = r->events;
-          std::string next;
-          if (static_cast<std::int64_t>(evs.size()) > limit) {
-            evs.resize(static_cast<std::size_t>(limit));
-            next = std::to_string(evs.back().version);
-          }
+          const auto next = trim_page(evs, limit, [](const auto& e) { return e.version; });
           json_writer w;
           w.begin_object().key("items").begin_array();
           for (const auto& e : evs) {
@@ -131,11 +121,7 @@ void ledger(const api_context& ctx, const exchange_ptr& ex) {
         [ex, limit](result<actors::ledger_page> r) {
           if (!r) return reply_failure(ex, r.error());
           auto& entries = r->entries;
-          std::string next;
-          if (static_cast<std::int64_t>(entries.size()) > limit) {
-            entries.resize(static_cast<std::size_t>(limit));
-            next = std::to_string(entries.back().entry_id);
-          }
+          const auto next = trim_page(entries, limit, [](const auto& e) { return e.entry_id; });
           json_writer w;
           w.begin_object().key("items").begin_array();
           for (const auto& e : entries) {

@@ -305,7 +305,8 @@ TEST_F(openapi_live, ledger_conforms) {
   pledge(pod);
   auto r = send("GET", "/pods/" + pod + "/ledger?limit=1");
   expect_conforms("GET", "/pods/" + pod + "/ledger?limit=1", r, 200);
-  auto* cursor = json_object_of(r).if_contains("next_cursor");
+  const auto page = json_object_of(r);
+  auto* cursor = page.if_contains("next_cursor");
   EXPECT_TRUE(cursor && cursor->is_string()) << "two postings, one per page";
 }
 
@@ -353,7 +354,8 @@ TEST_F(openapi_live, oauth_token_conforms) {
 TEST_F(openapi_live, jwks_conforms) {
   auto r = http_get(port(), "/.well-known/jwks.json");
   expect_conforms("GET", "/.well-known/jwks.json", r, 200);
-  auto* keys = json_object_of(r).if_contains("keys");
+  const auto jwks = json_object_of(r);
+  auto* keys = jwks.if_contains("keys");
   EXPECT_TRUE(keys && keys->is_array() && !keys->as_array().empty()) << r.body;
 }
 
