@@ -71,6 +71,9 @@ void maybe_snapshot(self_ptr self) {
   auto& st = self->state;
   if (!st.pod || st.committed_version - st.last_snapshot_version < st.options.snapshot_every_events)
     return;
+  // The state holds every event applied so far, committed or not: it is the state at
+  // `committed_version` only when nothing is in flight. Else wait for a later commit.
+  if (st.version != st.committed_version) return;
   st.last_snapshot_version = st.committed_version;
   self->send(st.journal, persistence::snapshot_record{st.pod_id, st.committed_version,
                                                       encode_snapshot(*st.pod)});

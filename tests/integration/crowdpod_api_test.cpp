@@ -272,3 +272,69 @@ TEST_F(crowdpod_api, money_is_conserved_over_random_operations) {
 
 }  // namespace
 }  // namespace payorch::testing
+
+namespace payorch::testing {
+namespace {
+
+/// A server whose configuration holds one FX rate: 1 USD = 0.9215 EUR.
+struct fx_config {
+  static process_options options() {
+    process_options o;
+    o.config_toml = "[[fx.rates]]\nbase = \"USD\"\nquote = \"EUR\"\nrate = \"0.9215\"\n";
+    return o;
+  }
+};
+
+class crowdpod_fx : public shared_server_test<fx_config> {};
+
+// Goal: the balance totals every currency in the pod's currency at the configured rate, says
+// which rate and when, and names a currency it has no rate for instead of guessing.
+TEST_F(crowdpod_fx, balance_total_converts_at_configured_rates) {
+  const auto token = admin_token(server());
+  auto call = [&](std::string method, std::string target, std::string body, std::string key) {
+    http_request req;
+    req.method = std::move(method);
+    req.target = std::move(target);
+    req.headers = {{"Authorization", bearer(token)}, {"Content-Type", "application/json"}};
+    if (!key.empty()) req.headers.push_back({"Idempotency-Key", key});
+    req.body = std::move(body);
+    return http_exchange(port(), req);
+  };
+  auto created = call("POST", "/pods", std::string(summer_trip_body), "fx-pod");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const auto pod = "/pods/" + string_of(json_object_of(created), "pod_id");
+  ASSERT_EQ(call("POST", pod + "/actions/activate", "", "").status, 200);
+  ASSERT_EQ(call("POST", pod + "/members", R"({"user_id":"ann","role":"TREASURER"})", "").status,
+            201);
+  auto settle_pledge = [&](std::int64_t amount, std::string cur, std::string key) {
+    auto p = call("POST", pod + "/pledges",
+                  R"({"user_id":"ann","amount_minor":)" + std::to_string(amount) +
+                      R"(,"currency":")" + cur + R"("})",
+                  key);
+    ASSERT_EQ(p.status, 201) << p.body;
+    auto id = string_of(json_object_of(p), "pledge_id");
+    ASSERT_EQ(call("POST", pod + "/pledges/" + id + "/settle", "", "").status, 200);
+  };
+  settle_pledge(10000, "EUR", "fx-1");  // 100.00 EUR
+  settle_pledge(1001, "USD", "fx-2");   // 10.01 USD = 9.224215 EUR -> 922 cents (half-even)
+  auto balance = call("GET", pod + "/balance", "", "");
+  ASSERT_EQ(balance.status, 200) << balance.body;
+  const auto b = json_object_of(balance);
+  const auto& total = b.at("total").as_object();
+  EXPECT_EQ(total.at("currency").as_string(), "EUR");
+  EXPECT_EQ(total.at("available_minor").as_int64(), 10000 + 922) << balance.body;
+  const auto& rates = b.at("rates").as_array();
+  ASSERT_EQ(rates.size(), 1u);
+  EXPECT_EQ(rates[0].as_object().at("rate").as_string(), "0.9215");
+  EXPECT_TRUE(is_rfc3339_utc(std::string(rates[0].as_object().at("as_of").as_string())));
+
+  settle_pledge(500, "GBP", "fx-3");  // no GBP rate configured
+  const auto after = json_object_of(call("GET", pod + "/balance", "", ""));
+  EXPECT_TRUE(after.at("total").as_object().at("available_minor").is_null());
+  const auto& missing = after.at("total").as_object().at("missing_rates").as_array();
+  ASSERT_EQ(missing.size(), 1u);
+  EXPECT_EQ(missing[0].as_string(), "GBP");
+}
+
+}  // namespace
+}  // namespace payorch::testing

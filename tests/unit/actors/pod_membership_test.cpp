@@ -1,5 +1,6 @@
 // The CrowdPod aggregate under the deterministic scheduler: members, roles, the lifecycle,
 // pledges and their ledger holds, cycles, and recovery of all of it from the journal.
+#include "domain/ids.hpp"
 #include "tests/support/actor_fixture.hpp"
 
 namespace payorch::testing {
@@ -257,6 +258,42 @@ TEST_F(pod_membership_test, state_survives_restart_with_snapshots) {
     EXPECT_EQ(after_balance.balances[i].posted_minor, before_balance.balances[i].posted_minor);
     EXPECT_EQ(after_balance.balances[i].pending_minor, before_balance.balances[i].pending_minor);
   }
+}
+
+// Goal: a snapshot taken while later pledges are still being written holds only committed
+// state, so recovery applies every later event exactly once.
+TEST_F(pod_membership_test, snapshots_under_concurrent_pledges_recover) {
+  options_.entities.snapshot_every_events = 2;
+  start();
+  populate();
+  {
+    caf::scoped_actor self{sys()};
+    std::vector<caf::response_handle<caf::blocking_actor, caf::message, true>> pending;
+    for (int i = 0; i < 12; ++i) {
+      make_pledge cmd;
+      cmd.pod_id = pod_a;
+      cmd.by = owner;
+      cmd.pledge_id = pledge_id::from_random(static_cast<std::uint64_t>(i + 1)).str();
+      cmd.user_id = "mia";
+      cmd.amount_minor = 100;
+      cmd.currency = "EUR";
+      cmd.requested_at_ms = t0 + 3;
+      self->send(runtime_->pods(), cmd);  // all sent before any is written
+    }
+    sched().run();
+    int answered = 0;
+    for (int i = 0; i < 12; ++i)
+      self->receive([&](pledge_view&) { ++answered; }, [&](caf::error&) {});
+    ASSERT_EQ(answered, 12);
+  }
+  start();
+  auto b = ask<balance_view>(runtime_->pods(), get_balance{pod_a, t0 + 5});
+  ASSERT_TRUE(b) << b.error().detail;
+  ASSERT_FALSE(b->balances.empty());
+  EXPECT_EQ(b->balances[0].pending_minor, 1200);
+  auto page = ask<pledge_page>(runtime_->pods(), list_pledges{pod_a, "", 0, 50, t0 + 5});
+  ASSERT_TRUE(page) << page.error().detail;
+  EXPECT_EQ(page->items.size(), 12u);
 }
 
 // Goal: member pages follow user ids with a cursor, without gaps or repeats.
