@@ -14,34 +14,65 @@ caf::error unavailable(const std::string& why) {
   return make_failure(errc::entity_unavailable, why);
 }
 
-/// Replays a recovered stream into the state; false (and the actor exits) on corrupt data.
-bool recover(self_ptr self, persistence::stream_read& read) {
+/// Applies journaled events in order; the failure of the first that does not apply.
+result<void> replay(self_ptr self, const std::vector<persistence::event_record>& records) {
   auto& st = self->state;
-  if (!read.ok) {
-    self->quit(unavailable("journal read failed: " + read.detail));
-    return false;
+  for (const auto& record : records) {
+    if (record.version != st.version + 1)
+      return fail(errc::internal_error, "journal stream " + st.pod_id + " skips from version " +
+                                            std::to_string(st.version) + " to " +
+                                            std::to_string(record.version));
+    auto ev = decode_event(record);
+    auto applied = ev ? apply_event(st.pod, *ev) : result<void>{ev.error()};
+    if (!applied) return applied;
+    st.version = record.version;
   }
+  return {};
+}
+
+/// Most events one page of a full replay reads (the journal's page bound).
+constexpr std::uint64_t replay_page_events = 1000;
+
+/// Rebuilds the state from the stream's first event, ignoring snapshots, one page at a time
+/// (the behaviour stays suspended until the last page is applied).
+void replay_all(self_ptr self) {
+  auto& st = self->state;
+  self->request(st.journal, caf::infinite, read_events{st.pod_id, st.version, replay_page_events})
+      .await(
+          [self](event_page& page) {
+            auto& s = self->state;
+            if (auto ok = replay(self, page.events); !ok) return self->quit(to_error(ok.error()));
+            if (page.events.size() == replay_page_events) return replay_all(self);
+            s.committed_version = s.version;
+            s.last_snapshot_version = 0;  // the next commit past the interval writes a good one
+          },
+          [self](caf::error& e) { self->quit(e); });
+}
+
+/// Replays a recovered stream into the state; on data that does not apply, a snapshot is
+/// distrusted and the whole stream replayed (snapshots are a cache; events are the truth), and
+/// only corrupt events end the actor.
+void recover(self_ptr self, persistence::stream_read& read) {
+  auto& st = self->state;
+  if (!read.ok) return self->quit(unavailable("journal read failed: " + read.detail));
+  auto from_scratch = [self] {
+    auto& s = self->state;
+    s.pod.reset();
+    s.version = 0;
+    replay_all(self);
+  };
   if (read.snapshot) {
     auto pod = decode_snapshot(read.snapshot->payload);
-    if (!pod) {
-      self->quit(to_error(pod.error()));
-      return false;
-    }
+    if (!pod) return from_scratch();
     st.pod = std::move(*pod);
     st.version = read.snapshot->version;
     st.last_snapshot_version = read.snapshot->version;
   }
-  for (const auto& record : read.events) {
-    auto ev = decode_event(record);
-    auto applied = ev ? apply_event(st.pod, *ev) : result<void>{ev.error()};
-    if (!applied) {
-      self->quit(to_error(applied.error()));
-      return false;
-    }
-    st.version = record.version;
+  if (auto ok = replay(self, read.events); !ok) {
+    if (read.snapshot) return from_scratch();
+    return self->quit(to_error(ok.error()));
   }
   st.committed_version = st.version;
-  return true;
 }
 
 /// Answers every deferred read whose events are now durable.

@@ -296,6 +296,24 @@ TEST_F(pod_membership_test, snapshots_under_concurrent_pledges_recover) {
   EXPECT_EQ(page->items.size(), 12u);
 }
 
+// Goal: a snapshot that does not decode or does not fit its events is ignored and the pod is
+// rebuilt from its whole stream (events are the truth; snapshots are a cache).
+TEST_F(pod_membership_test, bad_snapshot_falls_back_to_the_events) {
+  populate();
+  ASSERT_TRUE(pledge("plg_0000000000000001", "mia", 2500));
+  const auto version = ask<pod_view>(runtime_->pods(), get_pod{pod_a})->version;
+  caf::anon_send(runtime_->journal_writer(),
+                 persistence::snapshot_record{pod_a, version - 1, R"({"not":"a pod"})"});
+  sched().run();
+  start();
+  auto b = ask<balance_view>(runtime_->pods(), get_balance{pod_a, t0 + 5});
+  ASSERT_TRUE(b) << b.error().detail;
+  EXPECT_EQ(b->balances[0].pending_minor, 2500);
+  auto pod = ask<pod_view>(runtime_->pods(), get_pod{pod_a});
+  EXPECT_EQ(pod->version, version);
+  EXPECT_EQ(pod->member_count, 4);
+}
+
 // Goal: member pages follow user ids with a cursor, without gaps or repeats.
 TEST_F(pod_membership_test, member_pages_walk_every_member_once) {
   populate();
