@@ -17,6 +17,7 @@
 #include "gateway/ask.hpp"
 #include "gateway/authenticator.hpp"
 #include "gateway/http_server.hpp"
+#include "gateway/idempotency.hpp"
 
 namespace payorch::app {
 namespace {
@@ -64,9 +65,13 @@ constexpr auto drain_timeout = std::chrono::seconds(10);
 /// Waits (without blocking the io_context) until no request is in flight, then stops it.
 void drain(asio::io_context& ioc, gateway::http_server& server,
            std::chrono::steady_clock::time_point give_up) {
-  if (server.in_flight() == 0 || std::chrono::steady_clock::now() >= give_up) {
+  // Answered requests may still be storing their Idempotency-Key records: wait for those too.
+  const auto unsettled = gateway::unsettled_idempotency_keys();
+  if ((server.in_flight() == 0 && unsettled == 0) || std::chrono::steady_clock::now() >= give_up) {
     if (server.in_flight() > 0)
       spdlog::warn("stopping with {} requests still in flight", server.in_flight());
+    if (unsettled > 0)
+      spdlog::warn("stopping with {} idempotency records not yet stored", unsettled);
     ioc.stop();
     return;
   }

@@ -36,6 +36,10 @@ class in_flight_keys {
     std::lock_guard lock(mutex_);
     keys_.erase(scoped_key);
   }
+  std::size_t size() {
+    std::lock_guard lock(mutex_);
+    return keys_.size();
+  }
 
  private:
   std::mutex mutex_;
@@ -111,6 +115,10 @@ void send_then_store(const api_context& ctx, persistence::idempotency_record rec
 }
 
 }  // namespace
+
+std::size_t unsettled_idempotency_keys() {
+  return in_flight().size();
+}
 
 void run_idempotent(const api_context& ctx, const exchange_ptr& ex, const principal& who,
                     bool key_required, std::function<void()> run) {

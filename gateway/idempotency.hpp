@@ -12,6 +12,7 @@
 /// made them, so a retry whose stored response was lost in a crash finds them instead of making
 /// a second one.
 
+#include <cstddef>
 #include <functional>
 
 #include "gateway/exchange.hpp"
@@ -25,5 +26,9 @@ struct principal;
 /// without a key it calls `run` directly unless `key_required` (then 400).
 void run_idempotent(const api_context& ctx, const exchange_ptr& ex, const principal& who,
                     bool key_required, std::function<void()> run);
+
+/// Keys claimed in this process whose request runs or whose record is not yet durable; a
+/// graceful shutdown waits for this to reach 0.
+std::size_t unsettled_idempotency_keys();
 
 }  // namespace payorch::gateway

@@ -338,3 +338,38 @@ TEST_F(crowdpod_fx, balance_total_converts_at_configured_rates) {
 
 }  // namespace
 }  // namespace payorch::testing
+
+namespace payorch::testing {
+namespace {
+
+class crowdpod_restart : public integration_test {};
+
+// Goal: a response stored under its Idempotency-Key survives a SIGTERM right after it was sent
+// and a restart: the retry is replayed, not run again.
+TEST_F(crowdpod_restart, idempotent_response_survives_a_restart) {
+  temp_dir data{"payorch-idem"};
+  process_options on_data;
+  on_data.data_dir = data.path();
+  auto* first = start(on_data);
+  ASSERT_NE(first, nullptr);
+  auto create = [&](payorch_process& p) {
+    auto req = json_post("/pods", std::string(summer_trip_body));
+    req.headers.push_back({"Authorization", bearer(admin_token(p))});
+    for (auto& [name, value] : req.headers)
+      if (name == "Idempotency-Key") value = "create-once";
+    return http_exchange(p.port(), req);
+  };
+  auto created = create(*first);
+  ASSERT_EQ(created.status, 201) << created.body;
+  ASSERT_EQ(first->stop(), 0);
+  auto* second = start(on_data);
+  ASSERT_NE(second, nullptr);
+  auto again = create(*second);
+  EXPECT_EQ(again.status, 201);
+  EXPECT_EQ(again.body, created.body);
+  EXPECT_EQ(again.header("Idempotency-Replayed").value_or(""), "true");
+  ASSERT_EQ(second->stop(), 0);
+}
+
+}  // namespace
+}  // namespace payorch::testing

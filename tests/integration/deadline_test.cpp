@@ -22,9 +22,10 @@ class journal_write_lock {
       return;
     }
     char* message = nullptr;
-    // busy_timeout 0: fail at once rather than wait if the server happens to hold the lock.
-    if (sqlite3_exec(db_, "PRAGMA busy_timeout=0; BEGIN EXCLUSIVE;", nullptr, nullptr, &message) !=
-        SQLITE_OK) {
+    // The server may still be committing the previous request's idempotency record (stored
+    // after its response was sent): wait for that commit, but never longer than 5 s.
+    if (sqlite3_exec(db_, "PRAGMA busy_timeout=5000; BEGIN EXCLUSIVE;", nullptr, nullptr,
+                     &message) != SQLITE_OK) {
       error_ = "BEGIN EXCLUSIVE: " + std::string(message ? message : "?");
       sqlite3_free(message);
       return;
