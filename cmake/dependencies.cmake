@@ -16,6 +16,22 @@ set_target_properties(caf::core PROPERTIES IMPORTED_LOCATION "${CAF_CORE_LIBRARY
   INTERFACE_INCLUDE_DIRECTORIES "${CAF_INCLUDE_DIR}"
   INTERFACE_LINK_LIBRARIES Threads::Threads)
 
+# libpqxx 6.4 (Debian's libpqxx-dev) over libpq: pkg-config only hints where to look, so a
+# machine without the .pc file still finds the libraries. Not linked into any library yet.
+find_package(PkgConfig QUIET)
+if(PkgConfig_FOUND)
+  pkg_check_modules(PC_PQXX QUIET libpqxx)
+endif()
+find_path(PQXX_INCLUDE_DIR pqxx/pqxx HINTS ${PC_PQXX_INCLUDE_DIRS} REQUIRED)
+find_path(PQ_INCLUDE_DIR libpq-fe.h HINTS ${PC_PQXX_INCLUDE_DIRS} PATH_SUFFIXES postgresql
+  REQUIRED)
+find_library(PQXX_LIBRARY pqxx HINTS ${PC_PQXX_LIBRARY_DIRS} REQUIRED)
+find_library(PQ_LIBRARY pq HINTS ${PC_PQXX_LIBRARY_DIRS} REQUIRED)
+add_library(payorch::pqxx UNKNOWN IMPORTED)
+set_target_properties(payorch::pqxx PROPERTIES IMPORTED_LOCATION "${PQXX_LIBRARY}"
+  INTERFACE_INCLUDE_DIRECTORIES "${PQXX_INCLUDE_DIR};${PQ_INCLUDE_DIR}"
+  INTERFACE_LINK_LIBRARIES "${PQ_LIBRARY}")
+
 # Boost.Asio / Beast settings shared by every target that includes them.
 add_library(payorch_asio INTERFACE)
 target_link_libraries(payorch_asio INTERFACE Boost::headers Threads::Threads)

@@ -9,6 +9,7 @@ packages=(
   libcaf-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev sqlite3
+  postgresql libpqxx-dev
   libssl-dev
   libspdlog-dev libfmt-dev
   libtomlplusplus-dev libcli11-dev
