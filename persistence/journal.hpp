@@ -209,6 +209,8 @@ class journal_store {
 /// Where and how durably the SQLite journal stores its file.
 struct sqlite_options {
   std::filesystem::path file;
+  /// Apply pending schema migrations on open; false: refuse to open while one is pending.
+  bool apply_migrations = true;
   bool synchronous_full =
       true;  // false: synchronous=NORMAL (a power loss may drop the last commits)
   std::int64_t busy_timeout_ms = 5000;
@@ -227,5 +229,30 @@ struct sqlite_options {
 /// `error` may be null.
 std::unique_ptr<journal_store> open_sqlite_journal(const sqlite_options& options,
                                                    std::string* error);
+
+/// Applies the pending schema migrations of the SQLite journal `file` (creating it if absent);
+/// `report` says which were applied, or that none was pending. False with `error` naming the
+/// migration that failed (it was rolled back; the ones before it stay applied).
+bool migrate_sqlite(const std::filesystem::path& file, std::string* report, std::string* error);
+
+/// Where the PostgreSQL journal connects and how long one statement may run.
+struct postgres_options {
+  std::string uri;  // postgresql://user@host:port/database
+  std::int64_t statement_timeout_ms = 5000;
+};
+
+/// Connects to PostgreSQL, applies pending migrations and prepares the statements; on failure
+/// returns null and describes why in `*error` (`error` may be null).
+///
+/// A broken connection later makes calls answer storage errors; the next call reconnects.
+std::unique_ptr<journal_store> open_postgres_journal(const postgres_options& options,
+                                                     std::string* error);
+
+/// Applies every pending schema migration, each in its own transaction with its
+/// schema_migrations(version, name, applied_at) row.
+///
+/// Returns false if one fails: that migration is rolled back (earlier ones stay) and `*error`
+/// names it. `*report` lists what was applied. Either pointer may be null.
+bool migrate_postgres(const std::string& uri, std::string* report, std::string* error);
 
 }  // namespace payorch::persistence

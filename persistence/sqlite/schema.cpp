@@ -2,7 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <array>
 #include <climits>
+#include <vector>
 
 #include "persistence/sqlite/statement.hpp"
 
@@ -29,8 +31,7 @@ namespace {
 //   big for a WITHOUT ROWID table); the expiry index lets the purge find old rows cheaply.
 // The CHECKs catch a bug in the code, never a user's input: that is checked before writing, as a
 // failing statement would roll back the whole batch.
-constexpr std::string_view create_tables = R"sql(
-BEGIN IMMEDIATE;
+constexpr std::string_view journal_tables = R"sql(
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
   stream_id      TEXT    NOT NULL,
@@ -47,6 +48,10 @@ CREATE TABLE IF NOT EXISTS snapshots (
   version   INTEGER NOT NULL,
   payload   BLOB    NOT NULL
 ) WITHOUT ROWID;
+INSERT INTO schema_version (version) SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM schema_version);
+)sql";
+
+constexpr std::string_view ledger_tables = R"sql(
 CREATE TABLE IF NOT EXISTS ledger_entries (
   entry_id       INTEGER PRIMARY KEY,
   transaction_id TEXT    NOT NULL,
@@ -87,9 +92,15 @@ CREATE TABLE IF NOT EXISTS idempotency (
   UNIQUE (client_id, key)
 );
 CREATE INDEX IF NOT EXISTS idempotency_by_expiry ON idempotency (expires_at_ms);
-INSERT INTO schema_version (version) SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM schema_version);
-COMMIT;
 )sql";
+
+/// The journal's schema, in order. Each migration runs in a transaction of its own with its
+/// row in schema_migrations; statements use IF NOT EXISTS, so files made before migrations were
+/// versioned (which already hold the tables) simply record them as applied.
+constexpr std::array<migration, 2> journal_migrations{{
+    {1, "events and snapshots", journal_tables},
+    {2, "ledger and idempotency records", ledger_tables},
+}};
 
 bool enable_wal(sqlite3* db, std::string* error) {
   statement pragma(db, "PRAGMA journal_mode=WAL", error);
@@ -138,6 +149,61 @@ bool tune_connection(sqlite3* db, const sqlite_options& options, std::string* er
 
 }  // namespace
 
+std::span<const migration> sqlite_migrations() {
+  return journal_migrations;
+}
+
+bool run_migrations(sqlite3* db, std::span<const migration> migrations, bool apply,
+                    std::string* report, std::string* error) {
+  if (!exec(db,
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+            "name TEXT NOT NULL, applied_at_ms INTEGER NOT NULL)",
+            error))
+    return false;
+  std::vector<const migration*> pending;
+  for (const auto& m : migrations) {
+    statement applied(db, "SELECT 1 FROM schema_migrations WHERE version = ?1", error);
+    if (!applied.valid()) return false;
+    applied.bind_int64(1, m.version);
+    if (applied.step() != step_result::row) pending.push_back(&m);
+  }
+  if (pending.empty()) {
+    if (report)
+      *report =
+          "the schema is up to date (" + std::to_string(migrations.size()) + " migrations applied)";
+    return true;
+  }
+  auto named = [](const migration& m) {
+    return std::to_string(m.version) + " (" + std::string(m.name) + ")";
+  };
+  if (!apply) {
+    std::string list;
+    for (const auto* m : pending) list += (list.empty() ? "" : ", ") + named(*m);
+    if (error) *error = "schema migrations pending: " + list + "; run `payorch migrate`";
+    return false;
+  }
+  std::string done;
+  for (const auto* m : pending) {
+    std::string why;
+    const std::string record =
+        "INSERT INTO schema_migrations (version, name, applied_at_ms) "
+        "VALUES (" +
+        std::to_string(m->version) + ", '" + std::string(m->name) +
+        "', CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))";
+    if (!exec(db, "BEGIN IMMEDIATE", &why) || !exec(db, m->sql, &why) || !exec(db, record, &why) ||
+        !exec(db, "COMMIT", &why)) {
+      exec(db, "ROLLBACK", nullptr);
+      if (error)
+        *error = "migration " + named(*m) + " failed and was rolled back, the schema is as it " +
+                 "was before it: " + why;
+      return false;
+    }
+    done += (done.empty() ? "" : ", ") + named(*m);
+  }
+  if (report) *report = "applied migration " + done;
+  return true;
+}
+
 bool prepare_database(sqlite3* db, const sqlite_options& options, std::string* error) {
   const auto timeout_ms = options.busy_timeout_ms < 0 ? 0 : options.busy_timeout_ms;
   sqlite3_busy_timeout(db, static_cast<int>(timeout_ms > INT_MAX ? INT_MAX : timeout_ms));
@@ -146,10 +212,9 @@ bool prepare_database(sqlite3* db, const sqlite_options& options, std::string* e
       options.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
   if (!exec(db, sync, error)) return false;
   if (!tune_connection(db, options, error)) return false;
-  if (!exec(db, create_tables, error)) {
-    exec(db, "ROLLBACK", nullptr);
+  std::string report;
+  if (!run_migrations(db, journal_migrations, options.apply_migrations, &report, error))
     return false;
-  }
   return check_schema_version(db, error);
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 /// Connection settings and the journal's tables (internal to persistence).
 
+#include <span>
 #include <string>
+#include <string_view>
 
 #include "persistence/journal.hpp"
 
@@ -12,7 +14,24 @@ namespace payorch::persistence::sqlite {
 /// The schema version this code reads and writes; a file with another version is refused.
 inline constexpr int schema_version = 1;
 
-/// Sets WAL, the synchronous level and the busy timeout, then creates or checks the tables.
+/// One versioned step of the schema: SQL run in a transaction of its own.
+struct migration {
+  int version;
+  std::string_view name;
+  std::string_view sql;
+};
+
+/// The journal's migrations, in order.
+std::span<const migration> sqlite_migrations();
+
+/// Applies the migrations not yet recorded in `schema_migrations`, each in its own transaction
+/// (a failing one is rolled back and named in `error`; the ones before it stay applied). With
+/// `apply` false, only checks: pending migrations are an error naming them. `report` says what
+/// was done.
+bool run_migrations(sqlite3* db, std::span<const migration> migrations, bool apply,
+                    std::string* report, std::string* error);
+
+/// Sets WAL, the synchronous level and the busy timeout, then migrates (or checks) the tables.
 bool prepare_database(sqlite3* db, const sqlite_options& options, std::string* error);
 
 }  // namespace payorch::persistence::sqlite

@@ -295,4 +295,19 @@ std::unique_ptr<journal_store> open_sqlite_journal(const sqlite_options& options
   return sqlite::sqlite_journal::open(options, error);
 }
 
+bool migrate_sqlite(const std::filesystem::path& file, std::string* report, std::string* error) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK) {
+    if (error)
+      *error = "cannot open " + file.string() + ": " + (db ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_close(db);
+    return false;
+  }
+  sqlite3_busy_timeout(db, 5000);
+  const bool ok = sqlite::run_migrations(db, sqlite::sqlite_migrations(), true, report, error);
+  sqlite3_close(db);
+  return ok;
+}
+
 }  // namespace payorch::persistence

@@ -1,0 +1,158 @@
+#include "persistence/postgres/migrations.hpp"
+
+#include <pqxx/pqxx>
+
+#include "persistence/journal.hpp"
+
+namespace payorch::persistence::postgres {
+namespace {
+
+// Every text column the store compares or pages by is COLLATE "C", so ordering and prefix ranges
+// are bytewise whatever the database's locale (and LIKE 'prefix%' can use the btree indexes).
+// A pending transaction's rows are found by (transaction_id, phase): unlike SQLite's single
+// writer, concurrent sessions may interleave bigserial values, so its rows need not be
+// consecutive. An idempotency record's fingerprint and stored answer are opaque bytes (bytea), as
+// SQLite keeps them byte for byte. The constraint trigger is the database's own zero-sum guard: at commit, every
+// (transaction_id, currency) that gained a row must sum to zero over its PENDING and POSTED rows.
+constexpr std::string_view initial_schema = R"sql(
+CREATE TABLE events (
+  stream_id      text COLLATE "C" NOT NULL,
+  version        bigint NOT NULL CHECK (version >= 1),
+  event_type     text NOT NULL,
+  payload        bytea NOT NULL,
+  recorded_at_ms bigint NOT NULL,
+  prev_hash      text NOT NULL,
+  hash           text NOT NULL,
+  PRIMARY KEY (stream_id, version)
+);
+CREATE TABLE snapshots (
+  stream_id text COLLATE "C" PRIMARY KEY,
+  version   bigint NOT NULL,
+  payload   bytea NOT NULL
+);
+CREATE TABLE ledger_entries (
+  entry_id       bigserial PRIMARY KEY,
+  transaction_id text COLLATE "C" NOT NULL,
+  account        text COLLATE "C" NOT NULL,
+  currency       text COLLATE "C" NOT NULL,
+  amount_minor   bigint NOT NULL CHECK (amount_minor <> 0),
+  phase          text NOT NULL CHECK (phase IN ('POSTED', 'PENDING', 'VOIDED')),
+  stream_id      text COLLATE "C" NOT NULL,
+  stream_version bigint NOT NULL,
+  recorded_at_ms bigint NOT NULL
+);
+CREATE INDEX ledger_entries_by_account ON ledger_entries (account, entry_id);
+CREATE INDEX ledger_entries_by_transaction ON ledger_entries (transaction_id, currency);
+CREATE TABLE ledger_pending (
+  transaction_id text COLLATE "C" PRIMARY KEY,
+  state          text NOT NULL CHECK (state IN ('PENDING', 'POSTED', 'VOIDED')),
+  expires_at_ms  bigint NOT NULL
+);
+CREATE TABLE ledger_balances (
+  account           text COLLATE "C" NOT NULL,
+  currency          text COLLATE "C" NOT NULL,
+  posted_minor      bigint NOT NULL,
+  pending_in_minor  bigint NOT NULL CHECK (pending_in_minor >= 0),
+  pending_out_minor bigint NOT NULL CHECK (pending_out_minor >= 0),
+  PRIMARY KEY (account, currency)
+);
+CREATE TABLE idempotency (
+  client_id     text COLLATE "C" NOT NULL,
+  key           text COLLATE "C" NOT NULL,
+  fingerprint   bytea NOT NULL,
+  status        integer NOT NULL,
+  content_type  bytea NOT NULL,
+  location      bytea NOT NULL,
+  body          bytea NOT NULL,
+  created_at_ms bigint NOT NULL,
+  expires_at_ms bigint NOT NULL,
+  UNIQUE (client_id, key)
+);
+CREATE INDEX idempotency_by_expiry ON idempotency (expires_at_ms);
+CREATE FUNCTION ledger_check_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF (SELECT coalesce(sum(amount_minor), 0) FROM ledger_entries
+      WHERE transaction_id = NEW.transaction_id AND currency = NEW.currency
+        AND phase IN ('PENDING', 'POSTED')) <> 0 THEN
+    RAISE EXCEPTION 'ledger transaction % is unbalanced in %', NEW.transaction_id, NEW.currency
+      USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NULL;
+END
+$$;
+CREATE CONSTRAINT TRIGGER ledger_entries_balanced AFTER INSERT ON ledger_entries
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_check_balanced();
+)sql";
+
+constexpr migration builtin[] = {
+    {1, "initial_schema", initial_schema},
+};
+
+// Any constant both this build and other processes agree on; it only serialises migrators.
+constexpr std::int64_t migration_lock_key = 0x7061796f72636801;
+
+void append_line(std::string* report, const std::string& line) {
+  if (report == nullptr) return;
+  if (!report->empty()) *report += '\n';
+  *report += line;
+}
+
+/// Applies `step` unless already recorded; true if it was applied now.
+bool apply_one(pqxx::connection& conn, const migration& step) {
+  pqxx::work txn(conn);
+  txn.exec_params("SELECT pg_advisory_xact_lock($1)", migration_lock_key);
+  txn.exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, "
+      "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+  if (!txn.exec_params("SELECT 1 FROM schema_migrations WHERE version = $1", step.version)
+           .empty())
+    return false;  // the destructor rolls back the lock-only transaction
+  txn.exec(std::string(step.sql));
+  txn.exec_params("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", step.version,
+                  std::string(step.name));
+  txn.commit();
+  return true;
+}
+
+}  // namespace
+
+std::span<const migration> builtin_migrations() { return builtin; }
+
+bool apply_migrations(const std::string& uri, std::span<const migration> list, std::string* report,
+                      std::string* error) {
+  std::unique_ptr<pqxx::connection> conn;
+  try {
+    conn = std::make_unique<pqxx::connection>(uri);
+  } catch (const std::exception& e) {
+    if (error != nullptr) *error = std::string("connect: ") + e.what();
+    return false;
+  }
+  int applied = 0;
+  for (const migration& step : list) {
+    try {
+      if (apply_one(*conn, step)) {
+        ++applied;
+        append_line(report, "applied " + std::to_string(step.version) + " (" +
+                                std::string(step.name) + ")");
+      }
+    } catch (const std::exception& e) {
+      if (error != nullptr) {
+        *error = "migration " + std::to_string(step.version) + " (" + std::string(step.name) +
+                 ") failed and was rolled back: " + e.what();
+      }
+      return false;
+    }
+  }
+  if (applied == 0) append_line(report, "schema is up to date");
+  return true;
+}
+
+}  // namespace payorch::persistence::postgres
+
+namespace payorch::persistence {
+
+bool migrate_postgres(const std::string& uri, std::string* report, std::string* error) {
+  return postgres::apply_migrations(uri, postgres::builtin_migrations(), report, error);
+}
+
+}  // namespace payorch::persistence

@@ -1,0 +1,28 @@
+#pragma once
+/// The PostgreSQL journal's schema migrations (internal; callers use migrate_postgres).
+
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace payorch::persistence::postgres {
+
+/// One schema step: applied once, in its own transaction, recorded in schema_migrations.
+struct migration {
+  int version = 0;  // ascending, from 1
+  std::string_view name;
+  std::string_view sql;  // may hold several statements
+};
+
+/// The migrations this build knows, in order.
+std::span<const migration> builtin_migrations();
+
+/// Applies every migration of `list` whose version schema_migrations lacks, in order.
+///
+/// Each runs in its own transaction under an advisory lock (two processes migrating at once
+/// serialise). A failing one is rolled back and named in `*error`; earlier ones stay applied.
+/// Tests pass their own list to inject a failing step.
+bool apply_migrations(const std::string& uri, std::span<const migration> list, std::string* report,
+                      std::string* error);
+
+}  // namespace payorch::persistence::postgres

@@ -1,0 +1,225 @@
+#include "persistence/postgres/pg_journal.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace payorch::persistence::postgres {
+namespace {
+
+append_result storage_failure(std::string detail) {
+  return {append_status::storage_error, 0, std::move(detail)};
+}
+
+batch_results fail_batch(std::size_t appends, std::size_t records, const std::string& why) {
+  const append_result failed = storage_failure("batch rolled back: " + why);
+  return {std::vector<append_result>(appends, failed), std::vector<append_result>(records, failed)};
+}
+
+/// Every statement the store runs more than once, prepared once per connection.
+void prepare_statements(pqxx::connection& conn) {
+  conn.prepare("heads",
+               "SELECT s.id, e.version, e.hash FROM unnest($1::text[]) AS s(id) "
+               "CROSS JOIN LATERAL (SELECT version, hash FROM events WHERE stream_id = s.id "
+               "ORDER BY version DESC LIMIT 1) AS e");
+  conn.prepare("insert_events",
+               "INSERT INTO events (stream_id, version, event_type, payload, recorded_at_ms, "
+               "prev_hash, hash) SELECT s, v, t, decode(p, 'hex'), r, ph, h FROM "
+               "unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], "
+               "$6::text[], $7::text[]) AS u(s, v, t, p, r, ph, h)");
+  // ORDER BY ordinality: entry ids follow the order of the commands and their postings.
+  conn.prepare("insert_entries",
+               "INSERT INTO ledger_entries (transaction_id, account, currency, amount_minor, "
+               "phase, stream_id, stream_version, recorded_at_ms) SELECT t, a, c, m, ph, s, v, r "
+               "FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], "
+               "$6::text[], $7::bigint[], $8::bigint[]) WITH ORDINALITY "
+               "AS u(t, a, c, m, ph, s, v, r, n) ORDER BY n");
+  conn.prepare("insert_pendings",
+               "INSERT INTO ledger_pending (transaction_id, state, expires_at_ms) "
+               "SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])");
+  conn.prepare("resolve_pendings",
+               "UPDATE ledger_pending p SET state = u.st FROM unnest($1::text[], $2::text[]) "
+               "AS u(t, st) WHERE p.transaction_id = u.t AND p.state = 'PENDING'");
+  conn.prepare("resolve_entries",
+               "UPDATE ledger_entries e SET phase = u.st FROM unnest($1::text[], $2::text[]) "
+               "AS u(t, st) WHERE e.transaction_id = u.t AND e.phase = 'PENDING'");
+  conn.prepare("update_balances",
+               "UPDATE ledger_balances b SET posted_minor = u.p, pending_in_minor = u.i, "
+               "pending_out_minor = u.o FROM unnest($1::text[], $2::text[], $3::bigint[], "
+               "$4::bigint[], $5::bigint[]) AS u(a, c, p, i, o) "
+               "WHERE b.account = u.a AND b.currency = u.c");
+  conn.prepare("add_balances",
+               "INSERT INTO ledger_balances (account, currency, posted_minor, pending_in_minor, "
+               "pending_out_minor) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], "
+               "$4::bigint[], $5::bigint[]) ON CONFLICT (account, currency) DO UPDATE SET "
+               "posted_minor = ledger_balances.posted_minor + excluded.posted_minor, "
+               "pending_in_minor = ledger_balances.pending_in_minor + excluded.pending_in_minor, "
+               "pending_out_minor = ledger_balances.pending_out_minor + "
+               "excluded.pending_out_minor");
+  // FOR UPDATE: another process resolving the same transaction or moving the same balance waits
+  // for this batch, so neither overwrites the other's figures.
+  conn.prepare("select_pending",
+               "SELECT state, expires_at_ms FROM ledger_pending WHERE transaction_id = $1 "
+               "FOR UPDATE");
+  conn.prepare("select_pending_rows",
+               "SELECT account, currency, amount_minor FROM ledger_entries "
+               "WHERE transaction_id = $1 AND phase = 'PENDING' ORDER BY entry_id");
+  conn.prepare("prefetch_pendings",
+               "SELECT transaction_id, state, expires_at_ms FROM ledger_pending "
+               "WHERE transaction_id = ANY($1::text[]) ORDER BY transaction_id FOR UPDATE");
+  conn.prepare("prefetch_pending_rows",
+               "SELECT transaction_id, account, currency, amount_minor FROM ledger_entries "
+               "WHERE transaction_id = ANY($1::text[]) AND phase = 'PENDING' ORDER BY entry_id");
+  conn.prepare("prefetch_balances",
+               "SELECT b.account, b.currency, b.posted_minor, b.pending_in_minor, "
+               "b.pending_out_minor FROM ledger_balances b JOIN unnest($1::text[], $2::text[]) "
+               "AS u(a, c) ON b.account = u.a AND b.currency = u.c "
+               "ORDER BY b.account, b.currency FOR UPDATE OF b");
+  conn.prepare("select_balance",
+               "SELECT posted_minor, pending_in_minor, pending_out_minor FROM ledger_balances "
+               "WHERE account = $1 AND currency = $2 FOR UPDATE");
+  conn.prepare("upsert_idempotency",
+               "INSERT INTO idempotency (client_id, key, fingerprint, status, content_type, "
+               "location, body, created_at_ms, expires_at_ms) "
+               "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+               "ON CONFLICT (client_id, key) DO UPDATE SET fingerprint = excluded.fingerprint, "
+               "status = excluded.status, content_type = excluded.content_type, "
+               "location = excluded.location, body = excluded.body, "
+               "created_at_ms = excluded.created_at_ms, expires_at_ms = excluded.expires_at_ms");
+  conn.prepare("purge_idempotency",
+               "DELETE FROM idempotency WHERE (client_id, key) IN (SELECT client_id, key "
+               "FROM idempotency WHERE expires_at_ms <= $1 ORDER BY expires_at_ms LIMIT $2)");
+  conn.prepare("select_events",
+               "SELECT stream_id, version, event_type, payload, recorded_at_ms, prev_hash, hash "
+               "FROM events WHERE stream_id = $1 AND version > $2 ORDER BY version LIMIT $3");
+}
+
+/// Whether a record can be stored; the reason if not.
+std::string malformed_record(const idempotency_record& record) {
+  if (record.client_id.empty() || record.key.empty())
+    return "invalid idempotency record: empty client_id or key";
+  if (record.expires_at_ms <= record.created_at_ms)
+    return "invalid idempotency record: expires before it is created";
+  if (!storable_text(record.client_id) || !storable_text(record.key))
+    return "invalid idempotency record: client_id or key is not UTF-8 text without NUL";
+  return {};
+}
+
+}  // namespace
+
+std::unique_ptr<postgres_journal> postgres_journal::open(const postgres_options& options,
+                                                         std::string* error) {
+  if (options.uri.empty()) {
+    if (error != nullptr) *error = "postgres_options.uri is empty";
+    return nullptr;
+  }
+  if (!migrate_postgres(options.uri, nullptr, error)) return nullptr;
+  std::unique_ptr<postgres_journal> journal(new postgres_journal(options));
+  if (!journal->ensure_connected(error)) return nullptr;
+  return journal;
+}
+
+bool postgres_journal::ensure_connected(std::string* error) {
+  if (connection_ != nullptr && connection_->is_open()) return true;
+  connection_.reset();
+  try {
+    auto conn = std::make_unique<pqxx::connection>(options_.uri);
+    pqxx::nontransaction setup(*conn);
+    const std::int64_t timeout_ms = std::max<std::int64_t>(options_.statement_timeout_ms, 0);
+    setup.exec("SET statement_timeout = " + std::to_string(timeout_ms));
+    // Every commit waits for its WAL flush, whatever the server's default.
+    setup.exec("SET synchronous_commit = on");
+    setup.commit();
+    prepare_statements(*conn);
+    connection_ = std::move(conn);
+    return true;
+  } catch (const std::exception& e) {
+    if (error != nullptr) *error = std::string("connect: ") + e.what();
+    return false;
+  }
+}
+
+batch_results postgres_journal::commit_batch(std::span<const append_request> appends,
+                                             std::span<const idempotency_record> records) {
+  if (appends.empty() && records.empty()) return {};
+  // A unique violation means another process committed one of our versions (or pending ids)
+  // between our reads and our insert. The batch is rolled back and tried once more with fresh
+  // reads, which turns the race into version_conflict (or already_exists) for the requests
+  // concerned; a second violation fails the batch.
+  for (int attempt = 0;; ++attempt) {
+    bool retry = false;
+    abort_reason_.clear();
+    std::optional<batch_results> done = guarded(
+        "commit batch",
+        [&](pqxx::connection& conn) -> std::optional<batch_results> {
+          try {
+            pqxx::work txn(conn);
+            std::optional<batch_results> results = run_batch(txn, appends, records);
+            if (results) txn.commit();
+            return results;
+          } catch (const pqxx::unique_violation&) {
+            if (attempt != 0) throw;
+            retry = true;
+            return std::nullopt;
+          }
+        },
+        [&](std::string why) -> std::optional<batch_results> {
+          abort_reason_ = std::move(why);
+          return std::nullopt;
+        });
+    if (done) return std::move(*done);
+    if (!retry) return fail_batch(appends.size(), records.size(), abort_reason_);
+  }
+}
+
+std::optional<batch_results> postgres_journal::run_batch(
+    pqxx::work& txn, std::span<const append_request> appends,
+    std::span<const idempotency_record> records) {
+  batch_results results;
+  batch_writer writer(txn);
+  writer.load_heads(appends);
+  writer.prefetch_ledger(appends);
+  results.appends.reserve(appends.size());
+  for (const append_request& request : appends) {
+    bool abort = false;
+    append_result result = writer.append(request, abort);
+    if (abort) {
+      abort_reason_ = result.detail;
+      return std::nullopt;
+    }
+    results.appends.push_back(std::move(result));
+  }
+  writer.flush();
+  if (records.empty()) return results;
+  std::int64_t newest_ms = std::numeric_limits<std::int64_t>::min();
+  for (const idempotency_record& record : records) {
+    if (std::string why = malformed_record(record); !why.empty()) {
+      results.idempotency.push_back(storage_failure(std::move(why)));
+      continue;
+    }
+    txn.exec_prepared("upsert_idempotency", record.client_id, record.key,
+                      pqxx::binarystring(record.fingerprint), record.status,
+                      pqxx::binarystring(record.content_type),
+                      pqxx::binarystring(record.location), pqxx::binarystring(record.body),
+                      record.created_at_ms,
+                      record.expires_at_ms);
+    newest_ms = std::max(newest_ms, record.created_at_ms);
+    results.idempotency.push_back({append_status::committed, 0, {}});
+  }
+  // Purging with the puts bounds the table by the traffic that fills it, and needs no clock here.
+  if (newest_ms != std::numeric_limits<std::int64_t>::min()) {
+    txn.exec_prepared("purge_idempotency", newest_ms,
+                      static_cast<std::int64_t>(idempotency_purge_chunk));
+  }
+  return results;
+}
+
+}  // namespace payorch::persistence::postgres
+
+namespace payorch::persistence {
+
+std::unique_ptr<journal_store> open_postgres_journal(const postgres_options& options,
+                                                     std::string* error) {
+  return postgres::postgres_journal::open(options, error);
+}
+
+}  // namespace payorch::persistence

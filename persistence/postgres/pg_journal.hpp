@@ -1,0 +1,172 @@
+#pragma once
+/// The PostgreSQL implementation of journal_store (internal; callers use open_postgres_journal).
+
+#include <pqxx/pqxx>
+
+#include <map>
+#include <span>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "persistence/journal.hpp"
+#include "persistence/postgres/pg_text.hpp"
+
+namespace payorch::persistence::postgres {
+
+/// What one commit_batch has decided so far; flushed with a few multi-row statements at the end.
+///
+/// Requests are checked against this state (which caches what it read from the database), so a
+/// later request of the batch sees what earlier ones did before anything is written.
+struct batch_state {
+  struct head {
+    std::int64_t version = 0;
+    std::string hash;
+  };
+  /// A pending transaction as the batch sees it.
+  struct pending {
+    std::string state = "PENDING";
+    std::int64_t expires_at_ms = 0;
+    std::vector<ledger_posting> postings;  // loaded on first resolve for a stored one
+    bool postings_loaded = false;
+    bool created = false;   // by this batch: its rows are in `rows` at `row_indices`
+    bool resolved = false;  // stored, and resolved by this batch: flushed with an UPDATE
+    std::vector<std::size_t> row_indices;
+  };
+  struct event_row {
+    std::string_view stream_id;
+    std::int64_t version = 0;
+    std::string_view event_type;
+    std::string payload_hex;
+    std::int64_t recorded_at_ms = 0;
+    std::string prev_hash;
+    std::string hash;
+  };
+  struct entry_row {
+    std::string_view transaction_id;
+    std::string_view account;
+    std::string_view currency;
+    std::int64_t amount_minor = 0;
+    std::string_view phase;
+    std::string_view stream_id;
+    std::int64_t stream_version = 0;
+    std::int64_t recorded_at_ms = 0;
+  };
+  using balance_key = std::pair<std::string, std::string>;  // (account, currency)
+
+  std::map<std::string, head, std::less<>> heads;
+  std::map<std::string, std::optional<pending>, std::less<>> pendings;  // nullopt: none exists
+  std::map<balance_key, account_balance> balances;
+  std::set<balance_key> stored_balances;  // read (and locked) from the database, not new
+  std::vector<balance_key> dirty_balances;
+  std::vector<event_row> events;
+  std::vector<entry_row> rows;
+};
+
+/// A journal in one PostgreSQL database over one connection, reconnecting after a failure.
+class postgres_journal final : public journal_store {
+ public:
+  /// Migrates the schema, connects and prepares the statements; null with `*error` on failure.
+  static std::unique_ptr<postgres_journal> open(const postgres_options& options,
+                                                std::string* error);
+
+  batch_results commit_batch(std::span<const append_request> appends,
+                             std::span<const idempotency_record> records) override;
+  stream_read read_stream(std::string_view stream_id) override;
+  std::vector<event_record> read_events(std::string_view stream_id, std::int64_t after_version,
+                                        std::size_t limit) override;
+  bool save_snapshot(const snapshot_record& snapshot) override;
+  std::vector<std::string> list_streams(std::string_view prefix, std::string_view after,
+                                        std::size_t limit) override;
+  verify_report verify() override;
+  result<std::vector<ledger_entry>> read_ledger(std::string_view account_prefix,
+                                                std::int64_t after_entry_id,
+                                                std::size_t limit) override;
+  result<std::vector<account_balance>> read_balances(std::string_view account_prefix,
+                                                     std::size_t limit) override;
+  result<std::optional<idempotency_record>> get_idempotency(std::string_view client_id,
+                                                            std::string_view key) override;
+  result<std::size_t> purge_idempotency(std::int64_t now_ms, std::size_t max_rows) override;
+
+ private:
+  explicit postgres_journal(postgres_options options) : options_(std::move(options)) {}
+
+  /// Connects (again) if there is no open connection; false with `*error` if that fails.
+  bool ensure_connected(std::string* error);
+
+  /// Runs `body` on the connection, turning every exception into `on_error(why)`; a broken
+  /// connection is dropped so the next call reconnects.
+  template <class Body, class OnError>
+  auto guarded(std::string_view what, Body&& body, OnError&& on_error)
+      -> decltype(body(std::declval<pqxx::connection&>())) {
+    std::string why;
+    if (!ensure_connected(&why)) return on_error(std::string(what) + ": " + why);
+    try {
+      return body(*connection_);
+    } catch (const pqxx::broken_connection& e) {
+      connection_.reset();
+      why = e.what();
+    } catch (const std::exception& e) {
+      if (!connection_->is_open()) connection_.reset();
+      why = e.what();
+    }
+    return on_error(std::string(what) + ": " + why);
+  }
+
+  /// One attempt at a batch inside `txn`; nullopt (with `abort_reason_`) to roll it all back.
+  std::optional<batch_results> run_batch(pqxx::work& txn, std::span<const append_request> appends,
+                                         std::span<const idempotency_record> records);
+
+  postgres_options options_;
+  std::unique_ptr<pqxx::connection> connection_;
+  std::string abort_reason_;
+};
+
+/// Checks and applies the requests of one batch to a batch_state, then writes it (pg_batch.cpp).
+class batch_writer {
+ public:
+  explicit batch_writer(pqxx::work& txn) : txn_(txn) {}
+
+  /// Reads the heads of every stream the batch names, with one query.
+  void load_heads(std::span<const append_request> appends);
+  /// Reads (and locks) every pending transaction and balance the batch's ledger commands name, with
+  /// three queries, so checking the requests needs no further round trip (pg_ledger.cpp).
+  void prefetch_ledger(std::span<const append_request> appends);
+  /// Applies one request; `abort` is set if the whole batch must be rolled back.
+  append_result append(const append_request& request, bool& abort);
+  /// Writes every event, ledger row, pending transaction and balance the batch decided on.
+  void flush();
+
+ private:
+  /// One request's ledger decisions: copies of what it touches, merged into the batch on success.
+  struct plan {
+    std::map<std::string, std::optional<batch_state::pending>, std::less<>> pendings;
+    std::map<batch_state::balance_key, account_balance> balances;
+  };
+  struct outcome {
+    std::optional<append_result> result;  // set: the request ends here
+    bool abort = false;
+  };
+
+  outcome plan_ledger(const append_request& request, plan& p);
+  outcome plan_command(const ledger_command& command, std::int64_t now_ms, plan& p);
+  outcome plan_postings(const std::vector<ledger_posting>& postings, balance_effect effect,
+                        plan& p);
+  /// The pending transaction `id` as the batch sees it (read from the database on first use).
+  std::optional<batch_state::pending>& find_pending(const std::string& id, plan& p);
+  account_balance& find_balance(const ledger_posting& posting, plan& p);
+  void load_postings(const std::string& id, batch_state::pending& pending);
+  void merge(const append_request& request, plan& p);
+  void write_events();
+  void write_ledger();
+  /// Writes the batch's balances that were `stored` before it (or, if false, new ones).
+  void write_balances(bool stored);
+
+  pqxx::work& txn_;
+  batch_state state_;
+};
+
+}  // namespace payorch::persistence::postgres

@@ -1,0 +1,93 @@
+// The PostgreSQL journal's schema migrations: idempotent, one transaction each, a failing one
+// rolled back and named.
+#include <gtest/gtest.h>
+
+#include <pqxx/pqxx>
+
+#include <vector>
+
+#include "persistence/journal.hpp"
+#include "persistence/postgres/migrations.hpp"
+#include "tests/support/postgres_fixture.hpp"
+
+namespace payorch::persistence::testing {
+
+// Defined in postgres_conformance_test.cpp: the process's shared server.
+std::string fresh_postgres_database(std::string* error);
+
+namespace {
+
+class postgres_migrations : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!payorch::testing::postgres_available()) GTEST_SKIP() << "PostgreSQL 15 not installed";
+    std::string error;
+    uri_ = fresh_postgres_database(&error);
+    ASSERT_FALSE(uri_.empty()) << error;
+  }
+
+  std::int64_t count(const std::string& sql) {
+    pqxx::connection conn(uri_);
+    pqxx::nontransaction txn(conn);
+    return txn.exec(sql)[0][0].as<std::int64_t>();
+  }
+
+  std::string uri_;
+};
+
+// Goal: the first run applies every migration with its schema_migrations row; a second run is a
+// no-op that says so.
+TEST_F(postgres_migrations, applying_twice_is_a_no_op) {
+  std::string report;
+  std::string error;
+  ASSERT_TRUE(migrate_postgres(uri_, &report, &error)) << error;
+  EXPECT_NE(report.find("applied 1 (initial_schema)"), std::string::npos) << report;
+  const auto applied = static_cast<std::int64_t>(postgres::builtin_migrations().size());
+  EXPECT_EQ(count("SELECT count(*) FROM schema_migrations"), applied);
+  EXPECT_EQ(count("SELECT count(*) FROM schema_migrations WHERE applied_at IS NULL"), 0);
+
+  report.clear();
+  ASSERT_TRUE(migrate_postgres(uri_, &report, &error)) << error;
+  EXPECT_EQ(report, "schema is up to date");
+  EXPECT_EQ(count("SELECT count(*) FROM schema_migrations"), applied);
+  EXPECT_EQ(count("SELECT count(*) FROM pg_tables WHERE tablename IN ('events', 'snapshots', "
+                  "'ledger_entries', 'ledger_pending', 'ledger_balances', 'idempotency')"),
+            6);
+}
+
+// Goal: a failing migration leaves the schema as it was (its own earlier statements included),
+// names itself, and does not undo the migrations before it.
+TEST_F(postgres_migrations, a_failing_migration_rolls_back_and_names_itself) {
+  std::vector<postgres::migration> steps(postgres::builtin_migrations().begin(),
+                                         postgres::builtin_migrations().end());
+  const int bad_version = steps.back().version + 1;
+  steps.push_back({bad_version, "broken_step",
+                   "CREATE TABLE half_done (x integer); SELECT * FROM no_such_table;"});
+  std::string report;
+  std::string error;
+  EXPECT_FALSE(postgres::apply_migrations(uri_, steps, &report, &error));
+  EXPECT_NE(error.find("migration " + std::to_string(bad_version) + " (broken_step)"),
+            std::string::npos)
+      << error;
+  EXPECT_EQ(count("SELECT count(*) FROM pg_tables WHERE tablename = 'half_done'"), 0);
+  EXPECT_EQ(count("SELECT max(version) FROM schema_migrations"), bad_version - 1);
+  EXPECT_EQ(count("SELECT count(*) FROM pg_tables WHERE tablename = 'events'"), 1);
+
+  // The store still opens: the built-in migrations are all applied.
+  EXPECT_NE(open_postgres_journal({.uri = uri_}, &error), nullptr) << error;
+}
+
+// Goal: an unreachable server is an error with a reason, from migrate and from open alike.
+TEST_F(postgres_migrations, unreachable_server_is_an_error) {
+  std::string error;
+  const std::string nowhere = "postgresql://postgres@127.0.0.1:1/none?connect_timeout=2";
+  EXPECT_FALSE(migrate_postgres(nowhere, nullptr, &error));
+  EXPECT_FALSE(error.empty());
+  error.clear();
+  EXPECT_EQ(open_postgres_journal({.uri = nowhere}, &error), nullptr);
+  EXPECT_FALSE(error.empty());
+  EXPECT_EQ(open_postgres_journal({.uri = ""}, &error), nullptr);
+}
+
+}  // namespace
+}  // namespace payorch::persistence::testing

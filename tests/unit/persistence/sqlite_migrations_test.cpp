@@ -1,0 +1,108 @@
+// Versioned schema migrations of the SQLite journal.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <array>
+#include <vector>
+
+#include "persistence/journal.hpp"
+#include "persistence/sqlite/schema.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace payorch::persistence {
+namespace {
+
+using sqlite::migration;
+
+/// A raw connection to a journal file, closed at scope end.
+struct raw_db {
+  explicit raw_db(const std::filesystem::path& file) { sqlite3_open(file.c_str(), &db); }
+  ~raw_db() { sqlite3_close(db); }
+  std::vector<std::int64_t> applied() const {
+    std::vector<std::int64_t> out;
+    sqlite3_stmt* s = nullptr;
+    sqlite3_prepare_v2(db, "SELECT version FROM schema_migrations ORDER BY version", -1, &s,
+                       nullptr);
+    while (s && sqlite3_step(s) == SQLITE_ROW) out.push_back(sqlite3_column_int64(s, 0));
+    sqlite3_finalize(s);
+    return out;
+  }
+  bool has_table(const char* name) const {
+    sqlite3_stmt* s = nullptr;
+    sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?1", -1, &s,
+                       nullptr);
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    const bool found = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_finalize(s);
+    return found;
+  }
+  sqlite3* db = nullptr;
+};
+
+TEST(sqlite_migrations, a_new_journal_records_every_migration) {
+  testing::temp_dir dir{"payorch-migrate"};
+  std::string error;
+  ASSERT_TRUE(open_sqlite_journal({.file = dir.file("j.sqlite")}, &error)) << error;
+  raw_db db(dir.file("j.sqlite"));
+  EXPECT_EQ(db.applied(), (std::vector<std::int64_t>{1, 2}));
+}
+
+TEST(sqlite_migrations, migrating_twice_changes_nothing) {
+  testing::temp_dir dir{"payorch-migrate"};
+  std::string report, error;
+  ASSERT_TRUE(migrate_sqlite(dir.file("j.sqlite"), &report, &error)) << error;
+  EXPECT_NE(report.find("applied migration 1 (events and snapshots), 2"), std::string::npos)
+      << report;
+  ASSERT_TRUE(migrate_sqlite(dir.file("j.sqlite"), &report, &error)) << error;
+  EXPECT_NE(report.find("up to date"), std::string::npos) << report;
+  EXPECT_TRUE(open_sqlite_journal({.file = dir.file("j.sqlite")}, &error)) << error;
+}
+
+TEST(sqlite_migrations, a_failing_migration_is_rolled_back_and_named) {
+  testing::temp_dir dir{"payorch-migrate"};
+  raw_db db(dir.file("j.sqlite"));
+  std::vector<migration> list(sqlite::sqlite_migrations().begin(),
+                              sqlite::sqlite_migrations().end());
+  list.push_back({3, "broken step", "CREATE TABLE half_done (x); SELECT * FROM no_such_table;"});
+  std::string report, error;
+  EXPECT_FALSE(sqlite::run_migrations(db.db, list, true, &report, &error));
+  EXPECT_NE(error.find("migration 3 (broken step) failed"), std::string::npos) << error;
+  EXPECT_NE(error.find("no_such_table"), std::string::npos) << error;
+  EXPECT_FALSE(db.has_table("half_done"));  // its first statement was rolled back too
+  EXPECT_EQ(db.applied(), (std::vector<std::int64_t>{1, 2}));  // the earlier ones stay
+}
+
+TEST(sqlite_migrations, check_only_refuses_to_open_with_pending_migrations) {
+  testing::temp_dir dir{"payorch-migrate"};
+  {
+    raw_db db(dir.file("j.sqlite"));
+    std::string report, error;
+    ASSERT_TRUE(
+        sqlite::run_migrations(db.db, sqlite::sqlite_migrations().first(1), true, &report, &error))
+        << error;
+  }
+  std::string error;
+  EXPECT_FALSE(
+      open_sqlite_journal({.file = dir.file("j.sqlite"), .apply_migrations = false}, &error));
+  EXPECT_NE(error.find("2 (ledger and idempotency records)"), std::string::npos) << error;
+  EXPECT_NE(error.find("payorch migrate"), std::string::npos) << error;
+  EXPECT_TRUE(open_sqlite_journal({.file = dir.file("j.sqlite")}, &error)) << error;
+}
+
+TEST(sqlite_migrations, a_journal_from_before_versioned_migrations_is_adopted) {
+  testing::temp_dir dir{"payorch-migrate"};
+  {
+    raw_db db(dir.file("j.sqlite"));
+    for (const auto& m : sqlite::sqlite_migrations())
+      ASSERT_EQ(sqlite3_exec(db.db, std::string(m.sql).c_str(), nullptr, nullptr, nullptr),
+                SQLITE_OK);
+    EXPECT_FALSE(db.has_table("schema_migrations"));
+  }
+  std::string error;
+  ASSERT_TRUE(open_sqlite_journal({.file = dir.file("j.sqlite")}, &error)) << error;
+  raw_db db(dir.file("j.sqlite"));
+  EXPECT_EQ(db.applied(), (std::vector<std::int64_t>{1, 2}));
+}
+
+}  // namespace
+}  // namespace payorch::persistence
