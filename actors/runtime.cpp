@@ -24,7 +24,9 @@ caf::atom_value pods_registry_name() {
 runtime_options runtime_options::from(const config::settings& s) {
   runtime_options o;
   o.journal_file = s.data_dir / "journal.sqlite";
+  if (config::uses_postgres(s)) o.postgres_uri = s.storage;
   o.synchronous_full = s.journal_synchronous_full;
+  o.apply_migrations = s.journal_apply_migrations;
   o.actor_threads = s.actor_threads;
   o.journal_max_batch_appends = s.journal_max_batch_appends;
   o.journal_max_wait_us = s.journal_max_wait_us;
@@ -80,25 +82,38 @@ actor_runtime::~actor_runtime() {
 
 std::unique_ptr<actor_runtime> actor_runtime::start(const runtime_options& options,
                                                     std::string* error) {
-  std::error_code ec;
-  std::filesystem::create_directories(options.journal_file.parent_path(), ec);
-  if (ec) {
-    if (error)
-      *error = "cannot create " + options.journal_file.parent_path().string() + ": " + ec.message();
-    return nullptr;
+  std::unique_ptr<persistence::journal_store> store, reader;
+  if (!options.postgres_uri.empty()) {
+    // One connection for the writer thread, one for the reader thread: libpqxx connections are
+    // never shared between threads.
+    store = persistence::open_postgres_journal({.uri = options.postgres_uri}, error);
+    if (!store) return nullptr;
+    reader = persistence::open_postgres_journal({.uri = options.postgres_uri}, error);
+    if (!reader) return nullptr;
+  } else {
+    std::error_code ec;
+    std::filesystem::create_directories(options.journal_file.parent_path(), ec);
+    if (ec) {
+      if (error)
+        *error =
+            "cannot create " + options.journal_file.parent_path().string() + ": " + ec.message();
+      return nullptr;
+    }
+    store = persistence::open_sqlite_journal({.file = options.journal_file,
+                                              .apply_migrations = options.apply_migrations,
+                                              .synchronous_full = options.synchronous_full},
+                                             error);
+    if (!store) return nullptr;
+    // A second connection serves page reads and idempotency lookups beside the writer (WAL lets
+    // readers run during commits); it never checkpoints, the writer's store does.
+    reader = persistence::open_sqlite_journal({.file = options.journal_file, .checkpoint_pages = 0},
+                                              error);
+    if (!reader) return nullptr;
   }
-  auto store = persistence::open_sqlite_journal(
-      {.file = options.journal_file, .synchronous_full = options.synchronous_full}, error);
-  if (!store) return nullptr;
   auto writer = std::make_shared<persistence::group_commit_writer>(
       std::move(store),
       persistence::writer_options{.max_batch_appends = options.journal_max_batch_appends,
                                   .max_wait_us = options.journal_max_wait_us});
-  // A second connection serves page reads and idempotency lookups beside the writer (WAL lets
-  // readers run during commits); it never checkpoints, the writer's store does.
-  auto reader = persistence::open_sqlite_journal(
-      {.file = options.journal_file, .checkpoint_pages = 0}, error);
-  if (!reader) return nullptr;
   auto rt = start(options, make_threaded_backend(writer, std::move(reader)));
   rt->impl_->writer = std::move(writer);
   // The supervisor starts its children asynchronously; serve only once they are registered.

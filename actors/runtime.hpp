@@ -26,7 +26,11 @@ namespace payorch::actors {
 
 struct runtime_options {
   std::filesystem::path journal_file;
+  /// A PostgreSQL URI: the journal lives there instead of `journal_file`.
+  std::string postgres_uri;
   bool synchronous_full = true;
+  /// Apply pending schema migrations when the journal opens (false: refuse to start instead).
+  bool apply_migrations = true;
   std::size_t actor_threads = 1;
   std::size_t journal_max_batch_appends = 256;
   std::int64_t journal_max_wait_us = 200;

@@ -11,6 +11,9 @@ int serve(const config::settings& settings);
 /// Walks every journal hash chain; exit 0 when intact, 1 naming the first broken event.
 int verify(const config::settings& settings);
 
+/// Applies the journal's pending schema migrations and says which; exit 1 naming a failed one.
+int migrate(const config::settings& settings);
+
 /// Prints the effective configuration as TOML.
 int print_config(const config::settings& settings);
 

@@ -15,11 +15,14 @@ int main(int argc, char** argv) {
     cmd->add_option("--config", config_file, "TOML configuration file");
     cmd->add_option("--listen", flags.listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
     cmd->add_option("--data-dir", flags.data_dir, "directory of the journal (default ./var)");
+    cmd->add_option("--storage", flags.storage,
+                    "the journal: sqlite (default) or a postgresql:// URI");
   };
   auto* serve = cli.add_subcommand("serve", "serve the HTTP API");
   auto* show = cli.add_subcommand("config", "print the effective configuration");
   auto* verify = cli.add_subcommand("verify", "verify every journal hash chain");
-  for (auto* cmd : {serve, show, verify}) add_common(cmd);
+  auto* migrate = cli.add_subcommand("migrate", "apply the journal's pending schema migrations");
+  for (auto* cmd : {serve, show, verify, migrate}) add_common(cmd);
   auto* hash = cli.add_subcommand(
       "hash-secret", "read a client secret on stdin and print its secret_hash for auth.clients");
   std::int64_t iterations = config::limits::pbkdf2_iterations_default;
@@ -40,6 +43,7 @@ int main(int argc, char** argv) {
   const auto& settings = *loaded.value;
   if (show->parsed()) return app::print_config(settings);
   if (verify->parsed()) return app::verify(settings);
+  if (migrate->parsed()) return app::migrate(settings);
   app::setup_logging(settings);
   return app::serve(settings);
 }

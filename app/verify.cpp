@@ -5,19 +5,32 @@
 
 namespace payorch::app {
 
-int verify(const config::settings& settings) {
+namespace {
+
+/// The configured journal, or null after saying why on stderr.
+std::unique_ptr<persistence::journal_store> open_journal(const config::settings& settings) {
+  std::string error;
+  if (config::uses_postgres(settings)) {
+    auto store = persistence::open_postgres_journal({.uri = settings.storage}, &error);
+    if (!store) std::fprintf(stderr, "verify: cannot open the journal: %s\n", error.c_str());
+    return store;
+  }
   auto file = settings.data_dir / "journal.sqlite";
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) {
     std::fprintf(stderr, "verify: no journal at %s\n", file.c_str());
-    return 2;
+    return nullptr;
   }
-  std::string error;
   auto store = persistence::open_sqlite_journal({.file = file}, &error);
-  if (!store) {
-    std::fprintf(stderr, "verify: cannot open %s: %s\n", file.c_str(), error.c_str());
-    return 2;
-  }
+  if (!store) std::fprintf(stderr, "verify: cannot open %s: %s\n", file.c_str(), error.c_str());
+  return store;
+}
+
+}  // namespace
+
+int verify(const config::settings& settings) {
+  auto store = open_journal(settings);
+  if (!store) return 2;
   auto report = store->verify();
   if (report.ok) {
     std::printf("journal intact: %lld streams, %lld events, every hash chain verified\n",

@@ -39,6 +39,40 @@ std::optional<std::string> set_data_dir(settings& out, std::string_view text) {
   return std::nullopt;
 }
 
+std::optional<std::string> set_storage(settings& out, std::string_view text) {
+  if (text == "sqlite") {
+    out.storage = std::string(text);
+    return std::nullopt;
+  }
+  const bool postgres = text.starts_with("postgresql://") || text.starts_with("postgres://");
+  if (!postgres) return R"(must be "sqlite" or a postgresql://user@host:port/database URI)";
+  const auto rest = text.substr(text.find("://") + 3);
+  if (rest.empty() || rest.front() == '/')
+    return "must name a host: postgresql://user@host:port/db";
+  if (text.find_first_of(" \t\n\r") != std::string_view::npos ||
+      text.find('\0') != std::string_view::npos)
+    return "must not contain spaces or control characters";
+  out.storage = std::string(text);
+  return std::nullopt;
+}
+
+/// The storage setting with any password replaced by `***`, so printing it leaks nothing.
+std::string storage_shown(const settings& in) {
+  const auto& s = in.storage;
+  const auto scheme = s.find("://");
+  if (scheme == std::string::npos) return s;
+  const auto at = s.find('@', scheme + 3);
+  const auto colon = s.find(':', scheme + 3);
+  if (at == std::string::npos || colon == std::string::npos || colon > at) return s;
+  return s.substr(0, colon + 1) + "***" + s.substr(at);
+}
+
+std::optional<std::string> set_migrations(settings& out, std::string_view text) {
+  if (text != "apply" && text != "check") return R"(must be "apply" or "check")";
+  out.journal_apply_migrations = text == "apply";
+  return std::nullopt;
+}
+
 std::optional<std::string> set_synchronous(settings& out, std::string_view text) {
   if (text != "full" && text != "normal") return R"(must be "full" or "normal")";
   out.journal_synchronous_full = text == "full";
@@ -83,6 +117,16 @@ text_rule listen_rule() {
 
 text_rule data_dir_rule() {
   return {"a path", &set_data_dir, [](const settings& in) { return in.data_dir.string(); }};
+}
+
+text_rule storage_rule() {
+  return {R"("sqlite" or a postgresql:// URI)", &set_storage, &storage_shown};
+}
+
+text_rule migrations_rule() {
+  return {R"("apply" or "check")", &set_migrations, [](const settings& in) {
+            return std::string(in.journal_apply_migrations ? "apply" : "check");
+          }};
 }
 
 text_rule synchronous_rule() {
@@ -144,13 +188,14 @@ text_rule hs256_secret_rule() {
 }
 
 /// One row per member of `settings` (the load tests check each row reaches its own member).
-constexpr std::size_t key_count = 26;
+constexpr std::size_t key_count = 28;
 
 std::array<key_spec, key_count> make_table() {
   namespace l = limits;
   return {{
       {"listen", "address the HTTP listener binds, HOST:PORT or [IPV6]:PORT", listen_rule()},
       {"data_dir", "directory for the embedded database and other state", data_dir_rule()},
+      {"storage", "the journal: sqlite (in data_dir) or a postgresql:// URI", storage_rule()},
       {"http.max_body_bytes", "largest request body accepted; larger gets 413",
        integer_between<&settings::max_body_bytes>(l::max_body_bytes_floor,
                                                   l::max_body_bytes_ceiling)},
@@ -187,6 +232,8 @@ std::array<key_spec, key_count> make_table() {
                                                        l::journal_max_wait_us_ceiling)},
       {"journal.synchronous", "SQLite synchronous mode: full survives power loss, normal is faster",
        synchronous_rule()},
+      {"journal.migrations", "apply pending schema migrations at start-up, or only check",
+       migrations_rule()},
       {"journal.snapshot_every", "events between two snapshots of an entity",
        integer_between<&settings::snapshot_every_events>(l::snapshot_every_events_floor,
                                                          l::snapshot_every_events_ceiling)},

@@ -42,6 +42,9 @@ load_result load_settings(const std::optional<std::filesystem::path>& file, cons
   if (auto error = apply_flag(flags.data_dir, "data_dir", "--data-dir", loaded)) {
     return failure(std::move(*error));
   }
+  if (auto error = apply_flag(flags.storage, "storage", "--storage", loaded)) {
+    return failure(std::move(*error));
+  }
   if (auto error = detail::check_together(loaded)) return failure(std::move(*error));
   return {std::move(loaded), std::nullopt};
 }

@@ -6,4 +6,8 @@ std::string config_error::line() const {
   return "config error: " + key + ": " + message;
 }
 
+bool uses_postgres(const settings& s) {
+  return s.storage != "sqlite";
+}
+
 }  // namespace payorch::config

@@ -59,6 +59,9 @@ struct settings {
   listen_address listen;
   /// `data_dir`: the embedded database and other state.
   std::filesystem::path data_dir = "var";
+  /// `storage`: "sqlite" (the embedded journal in data_dir) or a PostgreSQL URI
+  /// (`postgresql://user[:password]@host:port/database`).
+  std::string storage = "sqlite";
 
   /// `http.max_body_bytes`: larger request bodies get 413.
   std::size_t max_body_bytes = limits::max_body_bytes_default;
@@ -88,6 +91,9 @@ struct settings {
   std::int64_t journal_max_wait_us = limits::journal_max_wait_us_default;
   /// `journal.synchronous`: "full" (true) survives power loss; "normal" (false) is faster.
   bool journal_synchronous_full = true;
+  /// `journal.migrations`: "apply" pending schema migrations at start-up, or only "check" that
+  /// none is pending (start-up then stops with a message naming them).
+  bool journal_apply_migrations = true;
   /// `journal.snapshot_every`: events between two snapshots of an entity.
   std::int64_t snapshot_every_events = limits::snapshot_every_events_default;
 
@@ -133,7 +139,11 @@ struct config_error {
 struct flag_overrides {
   std::optional<std::string> listen;    // --listen HOST:PORT
   std::optional<std::string> data_dir;  // --data-dir PATH
+  std::optional<std::string> storage;   // --storage sqlite|postgresql://...
 };
+
+/// True when `storage` names a PostgreSQL server rather than the embedded SQLite journal.
+bool uses_postgres(const settings& s);
 
 /// Environment variables by name; only the `PAYORCH_*` ones are read.
 using environment = std::map<std::string, std::string>;

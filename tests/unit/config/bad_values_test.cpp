@@ -148,7 +148,7 @@ TEST(bad_values, unknown_keys_name_the_key) {
 TEST(bad_values, unknown_keys_list_the_known_ones) {
   expect_error(load_text("[log]\nlevl = \"info\"\n"), "log.levl", "; [log] takes level, format");
   expect_error(load_text("[htp]\n"), "htp",
-               "; the top level takes listen, data_dir, [http], [actors], [journal], [log], "
+               "; the top level takes listen, data_dir, storage, [http], [actors], [journal], [log], "
                "[auth], [fx]");
 }
 

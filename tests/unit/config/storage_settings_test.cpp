@@ -1,0 +1,50 @@
+// The storage choice (SQLite or a PostgreSQL URI) and the migration policy.
+#include <gtest/gtest.h>
+
+#include "config/settings.hpp"
+#include "tests/unit/config/config_test_support.hpp"
+
+namespace payorch::config::test {
+namespace {
+
+TEST(storage_settings, default_is_the_embedded_sqlite_journal_with_migrations_applied) {
+  auto s = loaded(load_text(""));
+  EXPECT_EQ(s.storage, "sqlite");
+  EXPECT_FALSE(uses_postgres(s));
+  EXPECT_TRUE(s.journal_apply_migrations);
+}
+
+TEST(storage_settings, a_postgresql_uri_selects_postgres_from_file_env_or_flag) {
+  auto from_file = loaded(load_text("storage = \"postgresql://payorch@127.0.0.1:5432/pay\"\n"));
+  EXPECT_TRUE(uses_postgres(from_file));
+  auto from_env = loaded(load_env({{"PAYORCH_STORAGE", "postgres://u@db:5432/x"}}));
+  EXPECT_EQ(from_env.storage, "postgres://u@db:5432/x");
+  flag_overrides flags;
+  flags.storage = "postgresql://flag@h/db";
+  auto r = load_settings(std::nullopt, {{"PAYORCH_STORAGE", "sqlite"}}, flags);
+  ASSERT_TRUE(r.value) << r.error->line();
+  EXPECT_EQ(r.value->storage, "postgresql://flag@h/db");  // the flag wins
+}
+
+TEST(storage_settings, anything_else_is_refused_naming_the_key) {
+  expect_error(load_text("storage = \"mysql://x@h/db\"\n"), "storage", "postgresql://");
+  expect_error(load_text("storage = \"postgresql://\"\n"), "storage", "host");
+  expect_error(load_text("storage = \"postgresql:///db\"\n"), "storage", "host");
+  expect_error(load_env({{"PAYORCH_STORAGE", "postgresql://u@h/d b"}}), "storage", "spaces");
+  expect_error(load_text("[journal]\nmigrations = \"maybe\"\n"), "journal.migrations", "apply");
+}
+
+TEST(storage_settings, printed_configuration_never_shows_the_password) {
+  auto s = loaded(load_text("storage = \"postgresql://payorch:s3cret@db:5432/pay\"\n"));
+  const auto text = to_toml(s);
+  EXPECT_EQ(text.find("s3cret"), std::string::npos) << text;
+  EXPECT_NE(text.find("postgresql://payorch:***@db:5432/pay"), std::string::npos) << text;
+}
+
+TEST(storage_settings, check_only_migrations_can_be_chosen) {
+  auto s = loaded(load_env({{"PAYORCH_JOURNAL_MIGRATIONS", "check"}}));
+  EXPECT_FALSE(s.journal_apply_migrations);
+}
+
+}  // namespace
+}  // namespace payorch::config::test
