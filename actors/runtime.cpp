@@ -86,7 +86,8 @@ std::unique_ptr<actor_runtime> actor_runtime::start(const runtime_options& optio
   if (!options.postgres_uri.empty()) {
     // One connection for the writer thread, one for the reader thread: libpqxx connections are
     // never shared between threads.
-    store = persistence::open_postgres_journal({.uri = options.postgres_uri}, error);
+    store = persistence::open_postgres_journal(
+        {.uri = options.postgres_uri, .apply_migrations = options.apply_migrations}, error);
     if (!store) return nullptr;
     reader = persistence::open_postgres_journal({.uri = options.postgres_uri}, error);
     if (!reader) return nullptr;

@@ -238,6 +238,8 @@ bool migrate_sqlite(const std::filesystem::path& file, std::string* report, std:
 /// Where the PostgreSQL journal connects and how long one statement may run.
 struct postgres_options {
   std::string uri;  // postgresql://user@host:port/database
+  /// Apply pending schema migrations on open; false: refuse to open while one is pending.
+  bool apply_migrations = true;
   std::int64_t statement_timeout_ms = 5000;
 };
 

@@ -12,8 +12,9 @@ namespace {
 // A pending transaction's rows are found by (transaction_id, phase): unlike SQLite's single
 // writer, concurrent sessions may interleave bigserial values, so its rows need not be
 // consecutive. An idempotency record's fingerprint and stored answer are opaque bytes (bytea), as
-// SQLite keeps them byte for byte. The constraint trigger is the database's own zero-sum guard: at commit, every
-// (transaction_id, currency) that gained a row must sum to zero over its PENDING and POSTED rows.
+// SQLite keeps them byte for byte. The constraint trigger is the database's own zero-sum guard: at
+// commit, every (transaction_id, currency) that gained a row must sum to zero over its PENDING and
+// POSTED rows.
 constexpr std::string_view initial_schema = R"sql(
 CREATE TABLE events (
   stream_id      text COLLATE "C" NOT NULL,
@@ -104,8 +105,7 @@ bool apply_one(pqxx::connection& conn, const migration& step) {
   txn.exec(
       "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, "
       "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
-  if (!txn.exec_params("SELECT 1 FROM schema_migrations WHERE version = $1", step.version)
-           .empty())
+  if (!txn.exec_params("SELECT 1 FROM schema_migrations WHERE version = $1", step.version).empty())
     return false;  // the destructor rolls back the lock-only transaction
   txn.exec(std::string(step.sql));
   txn.exec_params("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", step.version,
@@ -116,7 +116,34 @@ bool apply_one(pqxx::connection& conn, const migration& step) {
 
 }  // namespace
 
-std::span<const migration> builtin_migrations() { return builtin; }
+std::span<const migration> builtin_migrations() {
+  return builtin;
+}
+
+bool check_migrations(const std::string& uri, std::span<const migration> list, std::string* error) {
+  try {
+    pqxx::connection conn(uri);
+    pqxx::read_transaction txn(conn);
+    const bool has_table = !txn.exec("SELECT to_regclass('schema_migrations')")[0][0].is_null();
+    std::string pending;
+    for (const migration& step : list) {
+      const bool applied =
+          has_table &&
+          !txn.exec_params("SELECT 1 FROM schema_migrations WHERE version = $1", step.version)
+               .empty();
+      if (!applied)
+        pending += (pending.empty() ? "" : ", ") + std::to_string(step.version) + " (" +
+                   std::string(step.name) + ")";
+    }
+    if (pending.empty()) return true;
+    if (error != nullptr)
+      *error = "schema migrations pending: " + pending + "; run `payorch migrate`";
+    return false;
+  } catch (const std::exception& e) {
+    if (error != nullptr) *error = std::string("connect: ") + e.what();
+    return false;
+  }
+}
 
 bool apply_migrations(const std::string& uri, std::span<const migration> list, std::string* report,
                       std::string* error) {

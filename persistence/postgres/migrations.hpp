@@ -25,4 +25,8 @@ std::span<const migration> builtin_migrations();
 bool apply_migrations(const std::string& uri, std::span<const migration> list, std::string* report,
                       std::string* error);
 
+/// True when every migration of `list` is recorded; else false with `error` naming the pending
+/// ones (or why the server could not be asked). Changes nothing.
+bool check_migrations(const std::string& uri, std::span<const migration> list, std::string* error);
+
 }  // namespace payorch::persistence::postgres

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "persistence/postgres/migrations.hpp"
+
 namespace payorch::persistence::postgres {
 namespace {
 
@@ -112,7 +114,11 @@ std::unique_ptr<postgres_journal> postgres_journal::open(const postgres_options&
     if (error != nullptr) *error = "postgres_options.uri is empty";
     return nullptr;
   }
-  if (!migrate_postgres(options.uri, nullptr, error)) return nullptr;
+  const bool schema_ready =
+      options.apply_migrations
+          ? migrate_postgres(options.uri, nullptr, error)
+          : postgres::check_migrations(options.uri, postgres::builtin_migrations(), error);
+  if (!schema_ready) return nullptr;
   std::unique_ptr<postgres_journal> journal(new postgres_journal(options));
   if (!journal->ensure_connected(error)) return nullptr;
   return journal;
@@ -198,10 +204,8 @@ std::optional<batch_results> postgres_journal::run_batch(
     }
     txn.exec_prepared("upsert_idempotency", record.client_id, record.key,
                       pqxx::binarystring(record.fingerprint), record.status,
-                      pqxx::binarystring(record.content_type),
-                      pqxx::binarystring(record.location), pqxx::binarystring(record.body),
-                      record.created_at_ms,
-                      record.expires_at_ms);
+                      pqxx::binarystring(record.content_type), pqxx::binarystring(record.location),
+                      pqxx::binarystring(record.body), record.created_at_ms, record.expires_at_ms);
     newest_ms = std::max(newest_ms, record.created_at_ms);
     results.idempotency.push_back({append_status::committed, 0, {}});
   }

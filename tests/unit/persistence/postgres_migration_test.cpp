@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <pqxx/pqxx>
-
 #include <vector>
 
 #include "persistence/journal.hpp"
@@ -87,6 +86,18 @@ TEST_F(postgres_migrations, unreachable_server_is_an_error) {
   EXPECT_EQ(open_postgres_journal({.uri = nowhere}, &error), nullptr);
   EXPECT_FALSE(error.empty());
   EXPECT_EQ(open_postgres_journal({.uri = ""}, &error), nullptr);
+}
+
+// Goal: with migrations not applied on open, a fresh database is refused with the pending
+// migration named and nothing created; once migrated, it opens.
+TEST_F(postgres_migrations, check_only_open_refuses_pending_migrations) {
+  std::string error;
+  EXPECT_FALSE(open_postgres_journal({.uri = uri_, .apply_migrations = false}, &error));
+  EXPECT_NE(error.find("schema migrations pending: 1 (initial_schema)"), std::string::npos)
+      << error;
+  EXPECT_EQ(count("SELECT count(*) FROM pg_tables WHERE tablename = 'events'"), 0);
+  ASSERT_TRUE(migrate_postgres(uri_, nullptr, &error)) << error;
+  EXPECT_TRUE(open_postgres_journal({.uri = uri_, .apply_migrations = false}, &error)) << error;
 }
 
 }  // namespace
