@@ -107,6 +107,7 @@ class threaded_backend final : public journal_backend {
     auto s = writer_->stats();
     journal_health h;
     h.running = s.running;
+    h.store_ok = s.store_ok;
     h.batches = s.batches;
     h.appends = s.appends;
     h.last_batch_appends = s.last_batch_appends;

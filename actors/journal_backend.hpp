@@ -19,6 +19,8 @@ namespace payorch::actors {
 /// Health figures of the backend, read by `/health/deps` and `/metrics` from any thread.
 struct journal_health {
   bool running = false;
+  bool store_ok =
+      true;  ///< false while the store fails every transaction (e.g. its server is down)
   std::uint64_t batches = 0;
   std::uint64_t appends = 0;
   std::uint64_t last_batch_appends = 0;

@@ -170,10 +170,15 @@ journal_health actor_runtime::journal() const {
   return impl_->backend->health();
 }
 
+std::string actor_runtime::storage_name() const {
+  return impl_->options.postgres_uri.empty() ? "sqlite" : "postgresql";
+}
+
 bool actor_runtime::ready() const {
   auto& reg = impl_->sys.registry();
   return reg.get<caf::actor>(journal_registry_name()) != nullptr &&
-         reg.get<caf::actor>(pods_registry_name()) != nullptr && impl_->backend->health().running;
+         reg.get<caf::actor>(pods_registry_name()) != nullptr && impl_->backend->health().running &&
+         impl_->backend->health().store_ok;
 }
 
 void actor_runtime::on_fatal(std::function<void(std::string)> callback) {

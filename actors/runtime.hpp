@@ -67,7 +67,11 @@ class actor_runtime {
   /// The journal backend's figures, for health and metrics.
   journal_health journal() const;
 
-  /// True when every supervised child is registered and the journal writer runs.
+  /// "sqlite" or "postgresql": where the journal lives.
+  std::string storage_name() const;
+
+  /// True when every supervised child is registered, the journal writer runs and its store
+  /// answers.
   bool ready() const;
 
   /// Called once, from an actor thread, if the root supervisor escalates (the process must stop).

@@ -18,20 +18,24 @@ void ready(const api_context& ctx, const exchange_ptr& ex) {
   }
   if (!ctx.runtime->ready()) {
     return ex->reply_problem(make_problem(http::status::service_unavailable, "not_ready",
-                                          "the journal writer or the actors are not running"));
+                                          ctx.runtime->journal().store_ok
+                                              ? "the journal writer or the actors are not running"
+                                              : "the journal's store does not answer"));
   }
   ex->reply_json(http::status::ok, R"({"status":"ready"})");
 }
 
 void deps(const api_context& ctx, const exchange_ptr& ex) {
   auto j = ctx.runtime->journal();
-  bool ok = j.running && ctx.runtime->ready();
+  bool ok = j.running && j.store_ok && ctx.runtime->ready();
   json_writer w;
   w.begin_object().field("status", ok ? "ok" : "degraded");
   w.key("journal")
       .begin_object()
-      .field("state", j.running ? "running" : "stopped")
-      .field("backend", "sqlite")
+      .field("state", !j.running   ? "stopped"
+                      : j.store_ok ? "running"
+                                   : "store_unavailable")
+      .field("backend", ctx.runtime->storage_name())
       .field("batches", static_cast<std::int64_t>(j.batches))
       .field("appends", static_cast<std::int64_t>(j.appends))
       .field("last_batch_appends", static_cast<std::int64_t>(j.last_batch_appends))

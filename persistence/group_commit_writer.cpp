@@ -1,5 +1,6 @@
 #include "persistence/group_commit_writer.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <chrono>
 #include <utility>
@@ -143,6 +144,7 @@ writer_stats group_commit_writer::stats() const {
   out.queued_appends = queued_.load(std::memory_order_relaxed);
   out.rejected_appends = rejected_.load(std::memory_order_relaxed);
   out.idempotency_puts = puts_done_.load(std::memory_order_relaxed);
+  out.store_ok = store_ok_.load(std::memory_order_relaxed);
   for (std::size_t i = 0; i < out.batch_size_counts.size(); ++i) {
     out.batch_size_counts[i] = batch_size_counts_[i].load(std::memory_order_relaxed);
   }
@@ -157,6 +159,8 @@ void group_commit_writer::loop() {
     // Side jobs run after the commit so a read or snapshot never sees less than what was
     // acknowledged.
     for (side_job& job : taken.side_jobs) serve(job);
+    if (!store_ok_.load(std::memory_order_relaxed) && taken.appends.empty() && taken.puts.empty())
+      probe_store();
     taken.appends.clear();
     taken.puts.clear();
     taken.side_jobs.clear();
@@ -166,9 +170,14 @@ void group_commit_writer::loop() {
 
 bool group_commit_writer::take_work(work& taken) {
   std::unique_lock lock(mutex_);
-  wake_.wait(lock, [this] {
+  const auto has_work = [this] {
     return stopping_ || !appends_.empty() || !puts_.empty() || !side_jobs_.empty();
-  });
+  };
+  if (store_ok_.load(std::memory_order_relaxed)) {
+    wake_.wait(lock, has_work);
+  } else if (!wake_.wait_for(lock, store_probe_interval, has_work)) {
+    return true;  // nothing to do: time to probe the store
+  }
   const bool writes = !appends_.empty() || !puts_.empty();
   if (!writes && side_jobs_.empty()) return false;  // stopping and drained
   const std::size_t max = options_.max_batch_appends;
@@ -217,6 +226,15 @@ void group_commit_writer::commit(work& taken) {
                  std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
   }
   puts_done_.fetch_add(records.size(), std::memory_order_relaxed);
+  // A transaction that failed as a whole answers every request storage_error; one committed
+  // answer (or a refusal such as a version conflict) shows the store works.
+  const auto failed = [](const append_result& r) {
+    return r.status == append_status::storage_error;
+  };
+  const bool all_failed =
+      std::all_of(results.appends.begin(), results.appends.end(), failed) &&
+      std::all_of(results.idempotency.begin(), results.idempotency.end(), failed);
+  store_ok_.store(!all_failed, std::memory_order_relaxed);
 
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (batch[i].done) batch[i].done(std::move(results.appends[i]));
@@ -230,6 +248,10 @@ void group_commit_writer::commit(work& taken) {
     hook = after_batch_;
   }
   if (hook) hook();
+}
+
+void group_commit_writer::probe_store() {
+  store_ok_.store(store_->ping(), std::memory_order_relaxed);
 }
 
 void group_commit_writer::after_batch(std::function<void()> hook) {

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -29,6 +30,9 @@ struct writer_options {
 inline constexpr std::array<std::uint64_t, 9> batch_size_bounds{1, 2, 4, 8, 16, 32, 64, 128, 256};
 
 /// Counters of a writer, safe to read from any thread.
+/// How often a writer whose store failed asks it whether it answers again.
+inline constexpr std::chrono::milliseconds store_probe_interval{500};
+
 struct writer_stats {
   std::uint64_t batches = 0;  // committed or failed append transactions
   std::uint64_t appends = 0;  // append requests answered by the store
@@ -38,6 +42,9 @@ struct writer_stats {
   std::uint64_t queued_appends = 0;    // waiting for a batch right now
   std::uint64_t rejected_appends = 0;  // refused because the queue was full or the writer stopped
   std::uint64_t idempotency_puts = 0;  // idempotency records answered by the store
+  /// False from a transaction that failed as a whole until the store answers again (the writer
+  /// pings it every `store_probe_interval` meanwhile).
+  bool store_ok = true;
   /// batch_size_counts[i] counts batches with size in (bounds[i-1], bounds[i]]; the last entry
   /// counts batches larger than bounds.back(). Not cumulative.
   std::array<std::uint64_t, batch_size_bounds.size() + 1> batch_size_counts{};
@@ -109,6 +116,8 @@ class group_commit_writer {
 
   void loop();
   bool take_work(work& taken);
+  /// Asks the store whether it answers again, after a failed transaction.
+  void probe_store();
   void commit(work& taken);
   bool refuse_queueing(std::string& refusal) const;  // with mutex_ held
   void serve(side_job& job);
@@ -133,6 +142,7 @@ class group_commit_writer {
   std::atomic<std::uint64_t> last_batch_appends_{0};
   std::atomic<std::int64_t> last_commit_us_{0};
   std::atomic<bool> running_{false};
+  std::atomic<bool> store_ok_{true};
   std::atomic<std::uint64_t> queued_{0};
   std::atomic<std::uint64_t> rejected_{0};
   std::atomic<std::uint64_t> puts_done_{0};

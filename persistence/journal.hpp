@@ -185,6 +185,10 @@ class journal_store {
   /// break.
   virtual verify_report verify() = 0;
 
+  /// True when the store answers (a server store reconnects if it must); the writer asks while
+  /// its last transaction failed, so readiness follows the store. An embedded store always does.
+  virtual bool ping() { return true; }
+
   /// Reads ledger rows whose account starts with `account_prefix` and whose entry_id is greater
   /// than `after_entry_id`, ascending by entry_id, at most min(limit, max_page_rows).
   virtual result<std::vector<ledger_entry>> read_ledger(std::string_view account_prefix,

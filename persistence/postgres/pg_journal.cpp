@@ -144,6 +144,18 @@ bool postgres_journal::ensure_connected(std::string* error) {
   }
 }
 
+bool postgres_journal::ping() {
+  if (!ensure_connected(nullptr)) return false;
+  try {
+    pqxx::nontransaction probe(*connection_);
+    probe.exec("SELECT 1");
+    return true;
+  } catch (const std::exception&) {
+    connection_.reset();  // the next call reconnects
+    return false;
+  }
+}
+
 batch_results postgres_journal::commit_batch(std::span<const append_request> appends,
                                              std::span<const idempotency_record> records) {
   if (appends.empty() && records.empty()) return {};

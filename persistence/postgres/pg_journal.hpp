@@ -1,13 +1,12 @@
 #pragma once
 /// The PostgreSQL implementation of journal_store (internal; callers use open_postgres_journal).
 
-#include <pqxx/pqxx>
-
 #include <map>
-#include <span>
 #include <memory>
 #include <optional>
+#include <pqxx/pqxx>
 #include <set>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -82,6 +81,7 @@ class postgres_journal final : public journal_store {
   std::vector<std::string> list_streams(std::string_view prefix, std::string_view after,
                                         std::size_t limit) override;
   verify_report verify() override;
+  bool ping() override;
   result<std::vector<ledger_entry>> read_ledger(std::string_view account_prefix,
                                                 std::int64_t after_entry_id,
                                                 std::size_t limit) override;

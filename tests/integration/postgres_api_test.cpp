@@ -1,5 +1,8 @@
 // payorch serve on PostgreSQL: the CrowdPod flow, idempotent replay, restart and verify, with
 // the journal in a real PostgreSQL 15 server (tests/support/postgres_fixture.hpp).
+#include <chrono>
+#include <thread>
+
 #include "tests/integration/integration_support.hpp"
 #include "tests/support/auth_client.hpp"
 #include "tests/support/postgres_fixture.hpp"
@@ -91,6 +94,54 @@ TEST_F(postgres_api, crowdpod_flow_survives_a_restart_and_verifies) {
   EXPECT_NE(verified.out.find("journal intact"), std::string::npos) << verified.out;
   auto migrated = run_payorch(payorch_binary(), {"migrate", "--storage", uri_}, {}, data.path());
   EXPECT_EQ(migrated.exit_code, 0) << migrated.err;
+}
+
+}  // namespace
+}  // namespace payorch::testing
+
+namespace payorch::testing {
+namespace {
+
+class postgres_outage : public postgres_api {};
+
+// Goal: while PostgreSQL is down, requests are answered 503 at once (no hang), /readyz says not
+// ready, and nothing acknowledged is lost; when it returns, payorch reconnects by itself.
+TEST_F(postgres_outage, requests_fail_fast_then_recover_by_themselves) {
+  temp_dir data{"payorch-pgdata"};
+  auto* server = serve(data.path());
+  ASSERT_NE(server, nullptr);
+  const auto token = admin_token(*server);
+  auto created = call(*server, token, "POST", "/pods", std::string(summer_trip_body), "before");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const auto pod = "/pods/" + string_of(json_object_of(created), "pod_id");
+
+  ASSERT_TRUE(pg_->halt());
+  const auto started = std::chrono::steady_clock::now();
+  auto during = call(*server, token, "POST", "/pods", std::string(summer_trip_body), "during");
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(during.status, 503) << during.body;
+  // "Quickly" means well inside the request deadline (5 s), not a hang until it.
+  EXPECT_LT(took, std::chrono::seconds(3));
+  bool not_ready = false;
+  for (int i = 0; i < 100 && !not_ready; ++i) {
+    not_ready = http_get(server->port(), "/readyz").status == 503;
+    if (!not_ready) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(not_ready);
+
+  std::string error;
+  ASSERT_TRUE(pg_->resume(&error)) << error;
+  bool ready = false;
+  for (int i = 0; i < 100 && !ready; ++i) {
+    ready = http_get(server->port(), "/readyz").status == 200;
+    if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(ready);
+  auto read = call(*server, token, "GET", pod);
+  EXPECT_EQ(read.status, 200) << read.body;  // acknowledged before the outage, still there
+  auto after = call(*server, token, "POST", "/pods", std::string(summer_trip_body), "after");
+  EXPECT_EQ(after.status, 201) << after.body;
+  EXPECT_EQ(server->stop(), 0);
 }
 
 }  // namespace

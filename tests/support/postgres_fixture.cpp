@@ -242,8 +242,8 @@ bool postgres_server::init_cluster(std::string* error) {
   return true;
 }
 
-bool postgres_server::spawn(std::string* error) {
-  port_ = pick_free_port();
+bool postgres_server::spawn(std::string* error, bool same_port) {
+  if (!same_port) port_ = pick_free_port();
   if (port_ == 0) {
     *error = "no free loopback port";
     return false;
@@ -334,6 +334,21 @@ bool postgres_server::stop() {
   std::error_code ignored;
   stopped_cleanly_ = exited_cleanly && !std::filesystem::exists(work_dir_, ignored);
   return *stopped_cleanly_;
+}
+
+bool postgres_server::halt() {
+  if (!running()) return false;
+  ::kill(pid_, SIGINT);
+  exit_code_ = wait_exit(pid_);
+  return exit_code_.value_or(1) == 0;
+}
+
+bool postgres_server::resume(std::string* error) {
+  if (running() || stopped_cleanly_) {
+    *error = running() ? "the server is running" : "the server was stopped for good";
+    return false;
+  }
+  return spawn(error, true) && wait_ready(error);
 }
 
 std::string postgres_server::log() const {

@@ -66,13 +66,21 @@ class postgres_server {
   /// returned. Stopping again returns the first answer.
   bool stop();
 
+  /// Shuts the server down (fast) but keeps its data and port, so `resume` can bring the same
+  /// database back: a database that goes away and returns, as the journal sees it.
+  bool halt();
+
+  /// Starts a halted server again on the same port and data; false with `error` if it is not
+  /// ready within `postgres_wait_bound`.
+  bool resume(std::string* error);
+
   /// What the server wrote to stderr so far ("" once stopped).
   std::string log() const;
 
  private:
   explicit postgres_server(postgres_options options);
   bool init_cluster(std::string* error);
-  bool spawn(std::string* error);
+  bool spawn(std::string* error, bool same_port = false);
   bool wait_ready(std::string* error);
 
   /// The account the server runs as when the test runs as root.
