@@ -3,7 +3,7 @@
 # figures as JSON (see bench/README.md for what each one means).
 #
 # Usage: bench/http/run.sh BUILD_DIR [--duration S] [--connections N] [--warmup S]
-#                          [--pods N] [--out FILE]
+#                          [--pods N] [--out FILE] [--storage sqlite|postgresql://...]
 # Exit status: 0 when every target ran and answered only 2xx without socket errors, 1 otherwise
 # (the JSON is still written so the problem is visible), 2 on bad usage or missing tools.
 set -euo pipefail
@@ -16,6 +16,7 @@ warmup_s=2
 connections=64
 pod_count=1000
 out="$repo/bench/results/http.json"
+storage=""
 build_dir=""
 
 usage() {
@@ -39,6 +40,7 @@ while [ $# -gt 0 ]; do
     --connections) positive_int "$1" "${2-}"; connections=$2; shift 2 ;;
     --pods) positive_int "$1" "${2-}"; pod_count=$2; shift 2 ;;
     --out) [ -n "${2-}" ] || die "--out wants a file name"; out=$2; shift 2 ;;
+    --storage) [ -n "${2-}" ] || die "--storage wants sqlite or a postgresql:// URI"; storage=$2; shift 2 ;;
     -h|--help) usage ;;
     -*) echo "bench: unknown option $1" >&2; usage ;;
     *) [ -z "$build_dir" ] || usage; build_dir=$1; shift ;;
@@ -269,8 +271,10 @@ run_payorch() {
   pick_port
   local payorch_port=$port log="$logs/payorch.log" ids="$work/pod_ids.txt"
   mkdir -p "$work/data"
+  local storage_args=()
+  [ -z "$storage" ] || storage_args=(--storage "$storage")
   start_server "$log" "$payorch_bin" serve --listen "127.0.0.1:$payorch_port" \
-    --data-dir "$work/data"
+    --data-dir "$work/data" "${storage_args[@]}"
   local pid=$server_pid
   if ! wait_until_serving "payorch serve" "$pid" "$payorch_port" "$log" 20 ||
     ! fetch_token "$payorch_port" "$work/data"; then

@@ -19,6 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include <pqxx/pqxx>
+
 #include "counting_vfs.hpp"
 #include "persistence/group_commit_writer.hpp"
 
@@ -43,6 +45,9 @@ struct bench_options {
   int open_loop_s = 3;
   writer_options writer{};
   persistence::sqlite_options store{};
+  /// Non-empty: run against this PostgreSQL database instead of a SQLite file; fsyncs are then
+  /// the server's WAL syncs (pg_stat_wal.wal_sync) and writes/reads are not counted.
+  std::string postgres_uri;
   bool closed_only = false;
 };
 
@@ -69,9 +74,21 @@ append_request make_request(std::mt19937_64& rng) {
   return request;
 }
 
+/// The PostgreSQL database of this run, when there is one (set once in main).
+std::string postgres_uri;
+
 std::unique_ptr<group_commit_writer> open_writer(persistence::sqlite_options store_options,
                                                  const std::filesystem::path& file,
                                                  writer_options options) {
+  if (!postgres_uri.empty()) {
+    std::string error;
+    auto store = persistence::open_postgres_journal({.uri = postgres_uri}, &error);
+    if (store == nullptr) {
+      std::cerr << "cannot open journal: " << error << "\n";
+      std::exit(1);
+    }
+    return std::make_unique<group_commit_writer>(std::move(store), options);
+  }
   std::error_code ignored;
   std::filesystem::remove(file, ignored);
   std::filesystem::remove(file.string() + "-wal", ignored);
@@ -106,6 +123,20 @@ struct run_result {
   std::int64_t wal_bytes_end = 0;
   std::int64_t failures = 0;
 };
+
+/// The server's WAL syncs so far (PostgreSQL), or the VFS shim's counts (SQLite).
+io_counts current_io() {
+  if (postgres_uri.empty()) return read_io_counts();
+  io_counts c;
+  try {
+    pqxx::connection conn(postgres_uri);
+    pqxx::nontransaction txn(conn);
+    c.syncs = txn.exec("SELECT wal_sync FROM pg_stat_wal")[0][0].as<std::uint64_t>();
+  } catch (const std::exception& e) {
+    std::cerr << "pg_stat_wal: " << e.what() << "\n";
+  }
+  return c;
+}
 
 /// The client threads of one closed-loop run and what they measured.
 class closed_loop {
@@ -213,14 +244,14 @@ run_result run_closed_loop(const bench_options& options, const std::filesystem::
   std::thread sampler([&] {
     std::this_thread::sleep_until(measure_from);
     before = writer->stats();
-    io_before = read_io_counts();
+    io_before = current_io();
   });
   loop.run(measure_from, stop_at);
   sampler.join();
   // Acks inside the window are the latencies; batches and I/O are counted between the same instants
   // (the last in-flight batches after stop_at add a little to both, equally).
   const persistence::writer_stats after = writer->stats();
-  const io_counts io_after = read_io_counts();
+  const io_counts io_after = current_io();
   std::vector<std::int64_t> latencies = loop.latencies();
   run_result r;
   const auto acks = static_cast<std::uint64_t>(latencies.size());
@@ -252,7 +283,7 @@ run_result run_open_loop(const bench_options& options, const std::filesystem::pa
   std::int64_t failures = 0;
   std::vector<std::int64_t> burst_us;
   const auto before = writer->stats();
-  const io_counts io_before = read_io_counts();
+  const io_counts io_before = current_io();
   const auto start = clock_type::now();
   const auto stop_at = start + std::chrono::seconds(options.open_loop_s);
   std::uint64_t acks = 0;
@@ -278,7 +309,7 @@ run_result run_open_loop(const bench_options& options, const std::filesystem::pa
   const auto elapsed_us =
       std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - start).count();
   const auto after = writer->stats();
-  const io_counts io_after = read_io_counts();
+  const io_counts io_after = current_io();
   run_result r;
   r.appends_per_s =
       static_cast<std::int64_t>(acks * 1000000 / static_cast<std::uint64_t>(elapsed_us));
@@ -343,8 +374,10 @@ bench_options parse(int argc, char** argv) {
       std::cerr << "usage: payorch_bench_journal [--dir D] [--out F] [--clients N] [--threads N] "
                    "[--duration S] [--warmup S] [--repeats N] [--open-loop-s S] [--max-wait-us U] "
                    "[--max-batch N] [--cache-kib K] [--checkpoint-pages P] [--max-wal-pages P] "
-                   "[--closed-only]\n";
+                   "[--closed-only] [--postgres URI]\n";
       std::exit(2);
+    } else if (arg == "--postgres") {
+      o.postgres_uri = argv[++i];
     } else if (arg == "--dir") {
       o.dir = argv[++i];
     } else if (arg == "--out") {
@@ -386,6 +419,7 @@ bench_options parse(int argc, char** argv) {
 int main(int argc, char** argv) {
   using namespace payorch::bench;
   bench_options options = parse(argc, argv);
+  postgres_uri = options.postgres_uri;
   if (!install_counting_vfs()) {
     std::cerr << "cannot install the counting VFS\n";
     return 1;
@@ -414,6 +448,7 @@ int main(int argc, char** argv) {
        << ", \"repeats\": " << options.repeats
        << ", \"max_wait_us\": " << options.writer.max_wait_us
        << ", \"max_batch_appends\": " << options.writer.max_batch_appends
+       << ", \"store\": \"" << (options.postgres_uri.empty() ? "sqlite" : "postgresql") << "\""
        << ", \"cache_kib\": " << options.store.cache_kib
        << ", \"checkpoint_pages\": " << options.store.checkpoint_pages
        << ", \"max_wal_pages\": " << options.store.max_wal_pages << "},\n";
