@@ -159,8 +159,9 @@ void group_commit_writer::loop() {
     // Side jobs run after the commit so a read or snapshot never sees less than what was
     // acknowledged.
     for (side_job& job : taken.side_jobs) serve(job);
-    if (!store_ok_.load(std::memory_order_relaxed) && taken.appends.empty() && taken.puts.empty())
-      probe_store();
+    // Idle for a probe interval (or still failing): ask the store, so readiness notices a store
+    // that went away even when nothing is written.
+    if (taken.appends.empty() && taken.puts.empty() && taken.side_jobs.empty()) probe_store();
     taken.appends.clear();
     taken.puts.clear();
     taken.side_jobs.clear();
@@ -173,10 +174,8 @@ bool group_commit_writer::take_work(work& taken) {
   const auto has_work = [this] {
     return stopping_ || !appends_.empty() || !puts_.empty() || !side_jobs_.empty();
   };
-  if (store_ok_.load(std::memory_order_relaxed)) {
-    wake_.wait(lock, has_work);
-  } else if (!wake_.wait_for(lock, store_probe_interval, has_work)) {
-    return true;  // nothing to do: time to probe the store
+  if (!wake_.wait_for(lock, store_probe_interval, has_work)) {
+    return true;  // nothing to do for a while: time to probe the store
   }
   const bool writes = !appends_.empty() || !puts_.empty();
   if (!writes && side_jobs_.empty()) return false;  // stopping and drained

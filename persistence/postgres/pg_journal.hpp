@@ -97,21 +97,27 @@ class postgres_journal final : public journal_store {
   /// Connects (again) if there is no open connection; false with `*error` if that fails.
   bool ensure_connected(std::string* error);
 
-  /// Runs `body` on the connection, turning every exception into `on_error(why)`; a broken
-  /// connection is dropped so the next call reconnects.
+  /// Runs `body` on the connection, turning every exception into `on_error(why)`. A connection
+  /// found broken is replaced and `body` run once more: after the server came back, the first
+  /// call must not fail on the connection it lost. (A batch whose COMMIT was cut off may have
+  /// committed; run again, its appends meet their own versions and fail as version conflicts,
+  /// never apply twice.)
   template <class Body, class OnError>
   auto guarded(std::string_view what, Body&& body, OnError&& on_error)
       -> decltype(body(std::declval<pqxx::connection&>())) {
     std::string why;
-    if (!ensure_connected(&why)) return on_error(std::string(what) + ": " + why);
-    try {
-      return body(*connection_);
-    } catch (const pqxx::broken_connection& e) {
-      connection_.reset();
-      why = e.what();
-    } catch (const std::exception& e) {
-      if (!connection_->is_open()) connection_.reset();
-      why = e.what();
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if (!ensure_connected(&why)) break;
+      try {
+        return body(*connection_);
+      } catch (const pqxx::broken_connection& e) {
+        connection_.reset();
+        why = e.what();
+      } catch (const std::exception& e) {
+        why = e.what();
+        if (connection_->is_open()) break;  // the statement failed, not the connection
+        connection_.reset();
+      }
     }
     return on_error(std::string(what) + ": " + why);
   }
