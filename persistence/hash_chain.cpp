@@ -5,6 +5,8 @@
 #include <array>
 #include <cassert>
 
+#include "persistence/journal.hpp"
+
 namespace payorch::persistence {
 namespace {
 
@@ -59,6 +61,30 @@ std::string event_hash(const hashed_fields& fields) {
   assert(ok == 1 && digest_size == 32);
   (void)ok;
   return to_hex(digest.data(), digest_size);
+}
+
+std::string chain_walker::check(const event_record& event) {
+  if (!started_ || event.stream_id != stream_id_) start_stream(event.stream_id);
+  if (event.version != next_version_) {
+    return "version " + std::to_string(event.version) + " where " + std::to_string(next_version_) +
+           " was expected";
+  }
+  if (event.prev_hash != prev_hash_)
+    return "prev_hash does not match the hash of the previous event";
+  const std::string expected = event_hash({event.prev_hash, event.stream_id, event.version,
+                                           event.event_type, event.recorded_at_ms, event.payload});
+  if (event.hash != expected) return "hash does not match the event's contents";
+  ++next_version_;
+  prev_hash_ = event.hash;
+  return {};
+}
+
+void chain_walker::start_stream(const std::string& stream_id) {
+  started_ = true;
+  stream_id_ = stream_id;
+  next_version_ = 1;
+  prev_hash_ = genesis_hash;
+  ++streams_;
 }
 
 }  // namespace payorch::persistence

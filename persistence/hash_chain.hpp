@@ -29,4 +29,26 @@ struct hashed_fields {
 /// bytes, so no two different field tuples encode to the same bytes.
 std::string event_hash(const hashed_fields& fields);
 
+struct event_record;
+
+/// Walks events in (stream_id, version) order, as `verify` reads them, and remembers what the
+/// next one must link to; one walker per verify, shared by every backend.
+class chain_walker {
+ public:
+  /// Why `event` breaks its chain (version gap, prev_hash or hash mismatch), or "" if intact.
+  std::string check(const event_record& event);
+
+  /// How many streams the walk has entered.
+  [[nodiscard]] std::int64_t streams() const { return streams_; }
+
+ private:
+  void start_stream(const std::string& stream_id);
+
+  bool started_ = false;
+  std::string stream_id_;
+  std::int64_t next_version_ = 1;
+  std::string prev_hash_;
+  std::int64_t streams_ = 0;
+};
+
 }  // namespace payorch::persistence

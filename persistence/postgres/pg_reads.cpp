@@ -18,7 +18,9 @@ std::int64_t page_limit(std::size_t limit) {
   return static_cast<std::int64_t>(limit < max_page_rows ? limit : max_page_rows);
 }
 
-std::string bytes_of(const pqxx::field& field) { return pqxx::binarystring(field).str(); }
+std::string bytes_of(const pqxx::field& field) {
+  return pqxx::binarystring(field).str();
+}
 
 event_record event_from_row(const pqxx::row& row) {
   event_record event;
@@ -39,45 +41,6 @@ void collect_events(pqxx::transaction_base& txn, std::string_view stream_id,
        txn.exec_prepared("select_events", std::string(stream_id), after_version, limit))
     out.push_back(event_from_row(row));
 }
-
-/// Walks events in (stream_id, version) order and remembers what the next one must link to.
-class chain_walker {
- public:
-  /// Returns why `event` breaks its chain, or an empty string if it is intact.
-  std::string check(const event_record& event) {
-    if (!started_ || event.stream_id != stream_id_) start_stream(event.stream_id);
-    if (event.version != next_version_) {
-      return "version " + std::to_string(event.version) + " where " +
-             std::to_string(next_version_) + " was expected";
-    }
-    if (event.prev_hash != prev_hash_)
-      return "prev_hash does not match the hash of the previous event";
-    const std::string expected =
-        event_hash({event.prev_hash, event.stream_id, event.version, event.event_type,
-                    event.recorded_at_ms, event.payload});
-    if (event.hash != expected) return "hash does not match the event's contents";
-    ++next_version_;
-    prev_hash_ = event.hash;
-    return {};
-  }
-
-  [[nodiscard]] std::int64_t streams() const { return streams_; }
-
- private:
-  void start_stream(const std::string& stream_id) {
-    started_ = true;
-    stream_id_ = stream_id;
-    next_version_ = 1;
-    prev_hash_ = genesis_hash;
-    ++streams_;
-  }
-
-  bool started_ = false;
-  std::string stream_id_;
-  std::int64_t next_version_ = 1;
-  std::string prev_hash_;
-  std::int64_t streams_ = 0;
-};
 
 /// How many events verify fetches per round trip from its cursor.
 constexpr int verify_fetch_rows = 1000;
@@ -106,7 +69,9 @@ stream_read postgres_journal::read_stream(std::string_view stream_id) {
         read.ok = true;
         return read;
       },
-      [](std::string why) { return stream_read{false, std::move(why), {}, {}}; });
+      [](std::string why) {
+        return stream_read{false, std::move(why), {}, {}};
+      });
 }
 
 std::vector<event_record> postgres_journal::read_events(std::string_view stream_id,
@@ -132,9 +97,9 @@ bool postgres_journal::save_snapshot(const snapshot_record& snapshot) {
       [&](pqxx::connection& conn) {
         pqxx::work txn(conn);
         // A snapshot past the last event would make read_stream skip events that do not exist yet.
-        const pqxx::result head = txn.exec_params(
-            "SELECT coalesce(max(version), 0) FROM events WHERE stream_id = $1",
-            snapshot.stream_id);
+        const pqxx::result head =
+            txn.exec_params("SELECT coalesce(max(version), 0) FROM events WHERE stream_id = $1",
+                            snapshot.stream_id);
         if (snapshot.version > head[0][0].as<std::int64_t>()) return false;
         txn.exec_params(
             "INSERT INTO snapshots (stream_id, version, payload) VALUES ($1, $2, $3) "
@@ -176,7 +141,8 @@ verify_report postgres_journal::verify() {
         txn.exec(
             "DECLARE verify_events NO SCROLL CURSOR FOR SELECT stream_id, version, event_type, "
             "payload, recorded_at_ms, prev_hash, hash FROM events ORDER BY stream_id, version");
-        const std::string fetch = "FETCH " + std::to_string(verify_fetch_rows) + " FROM verify_events";
+        const std::string fetch =
+            "FETCH " + std::to_string(verify_fetch_rows) + " FROM verify_events";
         for (;;) {
           const pqxx::result rows = txn.exec(fetch);
           if (rows.empty()) break;
@@ -223,11 +189,10 @@ result<std::vector<ledger_entry>> postgres_journal::read_ledger(std::string_view
                  "stream_id, stream_version, recorded_at_ms FROM ledger_entries "
                  "WHERE account LIKE $1 AND entry_id > $2 ORDER BY entry_id LIMIT $3",
                  like_prefix(account_prefix), after_entry_id, page_limit(limit))) {
-          entries.push_back({row[0].as<std::int64_t>(), row[1].as<std::string>(),
-                             row[2].as<std::string>(), row[3].as<std::string>(),
-                             row[4].as<std::int64_t>(), row[5].as<std::string>(),
-                             row[6].as<std::string>(), row[7].as<std::int64_t>(),
-                             row[8].as<std::int64_t>()});
+          entries.push_back(
+              {row[0].as<std::int64_t>(), row[1].as<std::string>(), row[2].as<std::string>(),
+               row[3].as<std::string>(), row[4].as<std::int64_t>(), row[5].as<std::string>(),
+               row[6].as<std::string>(), row[7].as<std::int64_t>(), row[8].as<std::int64_t>()});
         }
         return entries;
       },
@@ -299,8 +264,8 @@ result<std::size_t> postgres_journal::purge_idempotency(std::int64_t now_ms, std
       "purge idempotency records",
       [&](pqxx::connection& conn) -> result<std::size_t> {
         pqxx::work txn(conn);
-        const pqxx::result purged = txn.exec_prepared("purge_idempotency", now_ms,
-                                                      static_cast<std::int64_t>(bounded));
+        const pqxx::result purged =
+            txn.exec_prepared("purge_idempotency", now_ms, static_cast<std::int64_t>(bounded));
         txn.commit();
         return static_cast<std::size_t>(purged.affected_rows());
       },

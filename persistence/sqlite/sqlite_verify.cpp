@@ -3,48 +3,6 @@
 #include "persistence/sqlite/sqlite_journal.hpp"
 
 namespace payorch::persistence::sqlite {
-namespace {
-
-/// Walks events in (stream_id, version) order and remembers what the next one must link to.
-class chain_walker {
- public:
-  /// Returns why `event` breaks its chain, or an empty string if it is intact.
-  std::string check(const event_record& event) {
-    if (!started_ || event.stream_id != stream_id_) start_stream(event.stream_id);
-    if (event.version != next_version_) {
-      return "version " + std::to_string(event.version) + " where " +
-             std::to_string(next_version_) + " was expected";
-    }
-    if (event.prev_hash != prev_hash_)
-      return "prev_hash does not match the hash of the previous event";
-    const std::string expected =
-        event_hash({event.prev_hash, event.stream_id, event.version, event.event_type,
-                    event.recorded_at_ms, event.payload});
-    if (event.hash != expected) return "hash does not match the event's contents";
-    ++next_version_;
-    prev_hash_ = event.hash;
-    return {};
-  }
-
-  [[nodiscard]] std::int64_t streams() const { return streams_; }
-
- private:
-  void start_stream(const std::string& stream_id) {
-    started_ = true;
-    stream_id_ = stream_id;
-    next_version_ = 1;
-    prev_hash_ = genesis_hash;
-    ++streams_;
-  }
-
-  bool started_ = false;
-  std::string stream_id_;
-  std::int64_t next_version_ = 1;
-  std::string prev_hash_;
-  std::int64_t streams_ = 0;
-};
-
-}  // namespace
 
 verify_report sqlite_journal::verify() {
   verify_report report;
