@@ -87,6 +87,20 @@ void reply_failure(const exchange_ptr& ex, const failure& f);
 void reply_body(const exchange_ptr& ex, http::status status, std::string body,
                 const std::string& location = {});
 
+/// Replies 200 with a list page: `{"items": [write_item(w, item)...], "next_cursor": ...}`
+/// (`next_position` empty: the last page).
+template <class Items, class WriteItem>
+void reply_page(const exchange_ptr& ex, const Items& items, WriteItem write_item,
+                std::string_view next_position) {
+  json_writer w;
+  w.begin_object().key("items").begin_array();
+  for (const auto& item : items) write_item(w, item);
+  w.end_array();
+  write_next_cursor(w, next_position);
+  w.end_object();
+  reply_body(ex, http::status::ok, w.take());
+}
+
 /// RFC 3339 text of `ms`, or null when `ms` is 0 (none).
 void write_time_or_null(json_writer& w, std::string_view key, std::int64_t ms);
 

@@ -54,13 +54,7 @@ void list(const api_context& ctx, const exchange_ptr& ex) {
                            actors::list_members{*id, pr.after, pr.limit, ctx.now_ms()},
                            [ex](result<actors::member_page> r) {
                              if (!r) return reply_failure(ex, r.error());
-                             json_writer w;
-                             w.begin_object().key("items").begin_array();
-                             for (const auto& m : r->items) write_member(w, m);
-                             w.end_array();
-                             write_next_cursor(w, r->next_after);
-                             w.end_object();
-                             reply_body(ex, http::status::ok, w.take());
+                             reply_page(ex, r->items, write_member, r->next_after);
                            });
 }
 

@@ -82,13 +82,8 @@ void list(const api_context& ctx, const exchange_ptr& ex) {
   ask<actors::pledge_page>(
       ctx.bridge, ctx.runtime->pods(), std::move(q), [ex](result<actors::pledge_page> r) {
         if (!r) return reply_failure(ex, r.error());
-        json_writer w;
-        w.begin_object().key("items").begin_array();
-        for (const auto& p : r->items) write_pledge(w, p);
-        w.end_array();
-        write_next_cursor(w, r->next_after == 0 ? std::string() : std::to_string(r->next_after));
-        w.end_object();
-        reply_body(ex, http::status::ok, w.take());
+        reply_page(ex, r->items, write_pledge,
+                   r->next_after == 0 ? std::string() : std::to_string(r->next_after));
       });
 }
 

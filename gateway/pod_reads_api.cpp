@@ -13,6 +13,27 @@
 namespace payorch::gateway {
 namespace {
 
+void write_event(json_writer& w, const persistence::event_record& e) {
+  w.begin_object()
+      .field("version", e.version)
+      .field("type", e.event_type)
+      .field("recorded_at", format_rfc3339_utc(e.recorded_at_ms));
+  w.key("data").raw_value(e.payload);
+  w.field("prev_hash", e.prev_hash).field("hash", e.hash).end_object();
+}
+
+void write_ledger_entry(json_writer& w, const persistence::ledger_entry& e) {
+  w.begin_object()
+      .field("entry_id", e.entry_id)
+      .field("transaction_id", e.transaction_id)
+      .field("account", e.account)
+      .field("currency", e.currency)
+      .field("amount_minor", e.amount_minor)
+      .field("phase", e.phase)
+      .field("recorded_at", format_rfc3339_utc(e.recorded_at_ms))
+      .end_object();
+}
+
 /// Cuts a page read with one row more than `limit` back to `limit`; the cursor of the next page
 /// (the last row's position), or empty at the end.
 template <class Rows, class Position>
@@ -70,7 +91,10 @@ void with_existing_pod(const api_context& ctx, const exchange_ptr& ex, const std
                         });
 }
 
-void events(const api_context& ctx, const exchange_ptr& ex) {
+/// The common start of a journal-backed list of one pod: the pod id, the read scope, paging
+/// with an integer cursor and the pod's existence; then `read(pod_id, after, limit)`.
+template <class Read>
+void paged_pod_read(const api_context& ctx, const exchange_ptr& ex, Read read) {
   auto id = checked_pod_id(ex);
   if (!id) return;
   if (!authorize(ctx, ex, *id, permission::read)) return;
@@ -79,42 +103,26 @@ void events(const api_context& ctx, const exchange_ptr& ex) {
   auto after = integer_cursor(ex, std::get<page_request>(page).after);
   if (!after) return;
   const auto limit = std::get<page_request>(page).limit;
-  with_existing_pod(ctx, ex, *id, [ctx, ex, id = *id, after = *after, limit] {
-    ask<actors::event_page>(
-        ctx.bridge, ctx.runtime->journal_writer(),
-        actors::read_events{id, after, static_cast<std::size_t>(limit + 1)},
-        [ex, limit](result<actors::event_page> r) {
-          if (!r) return reply_failure(ex, r.error());
-          auto& evs = r->events;
-          const auto next = trim_page(evs, limit, [](const auto& e) { return e.version; });
-          json_writer w;
-          w.begin_object().key("items").begin_array();
-          for (const auto& e : evs) {
-            w.begin_object()
-                .field("version", e.version)
-                .field("type", e.event_type)
-                .field("recorded_at", format_rfc3339_utc(e.recorded_at_ms));
-            w.key("data").raw_value(e.payload);
-            w.field("prev_hash", e.prev_hash).field("hash", e.hash).end_object();
-          }
-          w.end_array();
-          write_next_cursor(w, next);
-          w.end_object();
-          reply_body(ex, http::status::ok, w.take());
-        });
+  with_existing_pod(ctx, ex, *id,
+                    [id = *id, after = *after, limit, read] { read(id, after, limit); });
+}
+
+void events(const api_context& ctx, const exchange_ptr& ex) {
+  paged_pod_read(ctx, ex, [ctx, ex](const std::string& id, std::int64_t after, std::int64_t limit) {
+    ask<actors::event_page>(ctx.bridge, ctx.runtime->journal_writer(),
+                            actors::read_events{id, after, static_cast<std::size_t>(limit + 1)},
+                            [ex, limit](result<actors::event_page> r) {
+                              if (!r) return reply_failure(ex, r.error());
+                              auto& evs = r->events;
+                              const auto next =
+                                  trim_page(evs, limit, [](const auto& e) { return e.version; });
+                              reply_page(ex, evs, write_event, next);
+                            });
   });
 }
 
 void ledger(const api_context& ctx, const exchange_ptr& ex) {
-  auto id = checked_pod_id(ex);
-  if (!id) return;
-  if (!authorize(ctx, ex, *id, permission::read)) return;
-  auto page = page_request_of(ex->request(), {});
-  if (auto* p = std::get_if<problem>(&page)) return ex->reply_problem(*p);
-  auto after = integer_cursor(ex, std::get<page_request>(page).after);
-  if (!after) return;
-  const auto limit = std::get<page_request>(page).limit;
-  with_existing_pod(ctx, ex, *id, [ctx, ex, id = *id, after = *after, limit] {
+  paged_pod_read(ctx, ex, [ctx, ex](const std::string& id, std::int64_t after, std::int64_t limit) {
     ask<actors::ledger_page>(
         ctx.bridge, ctx.runtime->journal_writer(),
         actors::read_ledger{"pod:" + id + ":", after, static_cast<std::size_t>(limit + 1)},
@@ -122,23 +130,7 @@ void ledger(const api_context& ctx, const exchange_ptr& ex) {
           if (!r) return reply_failure(ex, r.error());
           auto& entries = r->entries;
           const auto next = trim_page(entries, limit, [](const auto& e) { return e.entry_id; });
-          json_writer w;
-          w.begin_object().key("items").begin_array();
-          for (const auto& e : entries) {
-            w.begin_object()
-                .field("entry_id", e.entry_id)
-                .field("transaction_id", e.transaction_id)
-                .field("account", e.account)
-                .field("currency", e.currency)
-                .field("amount_minor", e.amount_minor)
-                .field("phase", e.phase)
-                .field("recorded_at", format_rfc3339_utc(e.recorded_at_ms))
-                .end_object();
-          }
-          w.end_array();
-          write_next_cursor(w, next);
-          w.end_object();
-          reply_body(ex, http::status::ok, w.take());
+          reply_page(ex, entries, write_ledger_entry, next);
         });
   });
 }

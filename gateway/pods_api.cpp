@@ -126,14 +126,13 @@ struct pod_list_job {
 };
 
 void finish_list(const std::shared_ptr<pod_list_job>& job) {
-  json_writer w;
-  w.begin_object().key("items").begin_array();
-  for (const auto& v : job->views)
-    if (v) write_pod(w, *v);
-  w.end_array();
-  write_next_cursor(w, job->next_after);
-  w.end_object();
-  reply_body(job->ex, http::status::ok, w.take());
+  // A pod that could not be read (e.g. restarting) is left out of the page.
+  reply_page(
+      job->ex, job->views,
+      [](json_writer& w, const std::optional<actors::pod_view>& v) {
+        if (v) write_pod(w, *v);
+      },
+      job->next_after);
 }
 
 void fetch_views(const api_context& ctx, std::shared_ptr<pod_list_job> job) {

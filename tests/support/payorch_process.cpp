@@ -84,7 +84,8 @@ int decode_status(int status) {
   return -1;
 }
 
-/// The child's exit code once it has exited, nullopt while it runs.
+}  // namespace
+
 std::optional<int> try_reap(pid_t pid) {
   int status = 0;
   pid_t r;
@@ -96,9 +97,8 @@ std::optional<int> try_reap(pid_t pid) {
   return std::nullopt;
 }
 
-/// Polls until the child exits or `wait_bound` passes; SIGKILLs it on timeout (then -1).
-int wait_exit(pid_t pid) {
-  const auto give_up = std::chrono::steady_clock::now() + wait_bound;
+int wait_exit(pid_t pid, std::chrono::milliseconds bound) {
+  const auto give_up = std::chrono::steady_clock::now() + bound;
   while (std::chrono::steady_clock::now() < give_up) {
     if (auto code = try_reap(pid)) return *code;
     std::this_thread::sleep_for(poll_interval);
@@ -109,8 +109,6 @@ int wait_exit(pid_t pid) {
   }
   return -1;
 }
-
-}  // namespace
 
 std::string read_text(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);

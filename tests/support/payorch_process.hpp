@@ -95,6 +95,13 @@ std::uint16_t pick_free_port();
 /// The whole text of a file ("" when it cannot be read).
 std::string read_text(const std::filesystem::path& file);
 
+/// A child's exit code once it has exited (128 + signal if a signal ended it), nullopt while it
+/// runs; -1 if it is not our child any more.
+std::optional<int> try_reap(pid_t pid);
+
+/// Polls until the child exits or `bound` passes; SIGKILLs and reaps it on timeout (then -1).
+int wait_exit(pid_t pid, std::chrono::milliseconds bound = wait_bound);
+
 /// Writes `text` to `file`, replacing it; false on failure.
 bool write_text(const std::filesystem::path& file, const std::string& text);
 

@@ -95,38 +95,6 @@ pid_t spawn_child(const child_spec& spec) {
   ::_exit(127);
 }
 
-int decode_status(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
-}
-
-/// The child's exit code once it has exited, nullopt while it runs.
-std::optional<int> try_reap(pid_t pid) {
-  int status = 0;
-  pid_t r;
-  do {
-    r = ::waitpid(pid, &status, WNOHANG);
-  } while (r < 0 && errno == EINTR);
-  if (r == pid) return decode_status(status);
-  if (r < 0) return -1;  // not our child any more: nothing left to wait for
-  return std::nullopt;
-}
-
-/// Polls until the child exits or `postgres_wait_bound` passes; SIGKILLs it on timeout (-1).
-int wait_exit(pid_t pid) {
-  const auto give_up = std::chrono::steady_clock::now() + postgres_wait_bound;
-  while (std::chrono::steady_clock::now() < give_up) {
-    if (auto code = try_reap(pid)) return *code;
-    std::this_thread::sleep_for(poll_interval);
-  }
-  ::kill(pid, SIGKILL);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return -1;
-}
-
 bool executable(const std::filesystem::path& file) {
   return ::access(file.c_str(), X_OK) == 0;
 }
@@ -233,7 +201,7 @@ bool postgres_server::init_cluster(std::string* error) {
     *error = "fork failed";
     return false;
   }
-  const int code = wait_exit(pid);
+  const int code = wait_exit(pid, postgres_wait_bound);
   if (code != 0) {
     *error = "initdb exited with code " + std::to_string(code) + "\n--- initdb log ---\n" +
              read_text(spec.log_file);
@@ -327,7 +295,7 @@ bool postgres_server::stop() {
   if (stopped_cleanly_) return *stopped_cleanly_;
   if (running()) {
     ::kill(pid_, SIGINT);  // fast shutdown; SIGTERM would wait for every client to leave
-    exit_code_ = wait_exit(pid_);
+    exit_code_ = wait_exit(pid_, postgres_wait_bound);
   }
   const bool exited_cleanly = exit_code_.value_or(0) == 0;
   work_.reset();
@@ -339,7 +307,7 @@ bool postgres_server::stop() {
 bool postgres_server::halt() {
   if (!running()) return false;
   ::kill(pid_, SIGINT);
-  exit_code_ = wait_exit(pid_);
+  exit_code_ = wait_exit(pid_, postgres_wait_bound);
   return exit_code_.value_or(1) == 0;
 }
 
