@@ -30,19 +30,25 @@ result<void> replay(self_ptr self, const std::vector<persistence::event_record>&
   return {};
 }
 
-/// Most events one page of a full replay reads (the journal's page bound).
-constexpr std::uint64_t replay_page_events = 1000;
-
-/// Rebuilds the state from the stream's first event, ignoring snapshots, one page at a time
-/// (the behaviour stays suspended until the last page is applied).
-void replay_all(self_ptr self) {
+/// Rebuilds the state from the stream's first event, ignoring snapshots, one journal page at a
+/// time, up to `last_version` (the newest version the stream is known to hold); the behaviour
+/// stays suspended until then. A page read answers empty on a storage error as well as at the
+/// end, so stopping short of `last_version` is a failed read, never the end of the pod.
+void replay_all(self_ptr self, std::int64_t last_version) {
   auto& st = self->state;
-  self->request(st.journal, caf::infinite, read_events{st.pod_id, st.version, replay_page_events})
+  self->request(st.journal, caf::infinite,
+                read_events{st.pod_id, st.version, persistence::max_page_rows})
       .await(
-          [self](event_page& page) {
+          [self, last_version](event_page& page) {
             auto& s = self->state;
             if (auto ok = replay(self, page.events); !ok) return self->quit(to_error(ok.error()));
-            if (page.events.size() == replay_page_events) return replay_all(self);
+            if (s.version < last_version) {
+              if (page.events.empty())
+                return self->quit(unavailable("journal read stopped at version " +
+                                              std::to_string(s.version) + " of " +
+                                              std::to_string(last_version)));
+              return replay_all(self, last_version);
+            }
             s.committed_version = s.version;
             s.last_snapshot_version = 0;  // the next commit past the interval writes a good one
           },
@@ -55,11 +61,15 @@ void replay_all(self_ptr self) {
 void recover(self_ptr self, persistence::stream_read& read) {
   auto& st = self->state;
   if (!read.ok) return self->quit(unavailable("journal read failed: " + read.detail));
-  auto from_scratch = [self] {
+  // The newest version the stream holds: its last event, else the snapshot's.
+  const std::int64_t last_version = !read.events.empty() ? read.events.back().version
+                                    : read.snapshot      ? read.snapshot->version
+                                                         : 0;
+  auto from_scratch = [self, last_version] {
     auto& s = self->state;
     s.pod.reset();
     s.version = 0;
-    replay_all(self);
+    replay_all(self, last_version);
   };
   if (read.snapshot) {
     auto pod = decode_snapshot(read.snapshot->payload);

@@ -1,7 +1,5 @@
 #include "gateway/handler_support.hpp"
 
-#include <random>
-
 #include "config/limits.hpp"
 #include "domain/time.hpp"
 #include "gateway/auth.hpp"
@@ -170,11 +168,6 @@ std::uint64_t id_bits_from(std::string_view seed) {
   std::uint64_t bits = 0;
   for (int i = 0; i < 8; ++i) bits = (bits << 8) | static_cast<unsigned char>(digest[i]);
   return bits;
-}
-
-std::uint64_t random_id_bits() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return rng();
 }
 
 void reply_failure(const exchange_ptr& ex, const failure& f) {

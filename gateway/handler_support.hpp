@@ -77,9 +77,6 @@ actors::idempotency_tag idempotency_of(const exchange& ex);
 /// A stable 64-bit id derived from the seed's SHA-256 (ids named by an Idempotency-Key).
 std::uint64_t id_bits_from(std::string_view seed);
 
-/// A fresh random 64-bit id.
-std::uint64_t random_id_bits();
-
 /// Replies with the failure as problem details.
 void reply_failure(const exchange_ptr& ex, const failure& f);
 

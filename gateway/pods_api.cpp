@@ -164,9 +164,7 @@ void list(const api_context& ctx, const exchange_ptr& ex) {
   auto job = std::make_shared<pod_list_job>();
   job->ex = ex;
   if (!who->allows_every_pod(permission::read)) {
-    auto named = who->pods_with(permission::read);
-    std::sort(named.begin(), named.end());
-    named.erase(std::unique(named.begin(), named.end()), named.end());
+    const auto named = who->pods_with(permission::read);  // sorted, without duplicates
     auto it = std::upper_bound(named.begin(), named.end(), pr.after);
     for (; it != named.end() && static_cast<std::int64_t>(job->ids.size()) < pr.limit; ++it)
       job->ids.push_back(*it);

@@ -225,15 +225,9 @@ void group_commit_writer::commit(work& taken) {
                  std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
   }
   puts_done_.fetch_add(records.size(), std::memory_order_relaxed);
-  // A transaction that failed as a whole answers every request storage_error; one committed
-  // answer (or a refusal such as a version conflict) shows the store works.
-  const auto failed = [](const append_result& r) {
-    return r.status == append_status::storage_error;
-  };
-  const bool all_failed =
-      std::all_of(results.appends.begin(), results.appends.end(), failed) &&
-      std::all_of(results.idempotency.begin(), results.idempotency.end(), failed);
-  store_ok_.store(!all_failed, std::memory_order_relaxed);
+  // Only a transaction that failed as a whole says the store is unwell; a request refused for
+  // its own input does not.
+  store_ok_.store(!results.transaction_failed, std::memory_order_relaxed);
 
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (batch[i].done) batch[i].done(std::move(results.appends[i]));

@@ -110,6 +110,9 @@ struct idempotency_record {
 struct batch_results {
   std::vector<append_result> appends;
   std::vector<append_result> idempotency;  // committed or storage_error
+  /// The transaction itself failed (nothing of the batch was written): the store, not a
+  /// request, is at fault. Requests refused one by one leave it false.
+  bool transaction_failed = false;
 };
 
 /// A stream's folded state at `version`; events up to and including `version` are covered.

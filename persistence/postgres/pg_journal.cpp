@@ -14,7 +14,8 @@ append_result storage_failure(std::string detail) {
 
 batch_results fail_batch(std::size_t appends, std::size_t records, const std::string& why) {
   const append_result failed = storage_failure("batch rolled back: " + why);
-  return {std::vector<append_result>(appends, failed), std::vector<append_result>(records, failed)};
+  return {std::vector<append_result>(appends, failed), std::vector<append_result>(records, failed),
+          true};
 }
 
 /// Every statement the store runs more than once, prepared once per connection.
@@ -177,6 +178,11 @@ batch_results postgres_journal::commit_batch(std::span<const append_request> app
           } catch (const pqxx::unique_violation&) {
             if (attempt != 0) throw;
             retry = true;
+            return std::nullopt;
+          } catch (const pqxx::in_doubt_error& e) {
+            // The connection broke during COMMIT: the batch may or may not have landed. Running
+            // it again would answer committed appends as conflicts; report the doubt instead.
+            abort_reason_ = std::string("commit outcome unknown: ") + e.what();
             return std::nullopt;
           }
         },

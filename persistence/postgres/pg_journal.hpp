@@ -99,9 +99,8 @@ class postgres_journal final : public journal_store {
 
   /// Runs `body` on the connection, turning every exception into `on_error(why)`. A connection
   /// found broken is replaced and `body` run once more: after the server came back, the first
-  /// call must not fail on the connection it lost. (A batch whose COMMIT was cut off may have
-  /// committed; run again, its appends meet their own versions and fail as version conflicts,
-  /// never apply twice.)
+  /// call must not fail on the connection it lost. (A COMMIT cut off mid-way is not retried:
+  /// commit_batch answers it as a doubt, since the batch may have landed.)
   template <class Body, class OnError>
   auto guarded(std::string_view what, Body&& body, OnError&& on_error)
       -> decltype(body(std::declval<pqxx::connection&>())) {

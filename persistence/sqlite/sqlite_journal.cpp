@@ -137,7 +137,7 @@ batch_results sqlite_journal::commit_batch(std::span<const append_request> appen
   batch_results results;
   if (appends.empty() && records.empty()) return results;
   const auto fail_batch = [&](const std::string& why) {
-    return batch_results{fail_all(appends.size(), why), fail_all(records.size(), why)};
+    return batch_results{fail_all(appends.size(), why), fail_all(records.size(), why), true};
   };
   if (!run(begin_write_)) return fail_batch("begin: " + last_error(db_.get()));
   results.appends.reserve(appends.size());

@@ -48,7 +48,7 @@ class failing_store final : public journal_store {
                              std::span<const idempotency_record> records) override {
     const append_result fire{append_status::storage_error, 0, "disk on fire"};
     return {std::vector<append_result>(batch.size(), fire),
-            std::vector<append_result>(records.size(), fire)};
+            std::vector<append_result>(records.size(), fire), true};
   }
   stream_read read_stream(std::string_view) override { return {false, "disk on fire", {}, {}}; }
   std::vector<event_record> read_events(std::string_view, std::int64_t, std::size_t) override {
@@ -165,6 +165,7 @@ TEST(group_commit_writer, store_failure_answers_every_request) {
     });
     writer.stop();
     EXPECT_EQ(writer.stats().appends, 10U);
+    EXPECT_FALSE(writer.stats().store_ok);  // readiness follows the store
   }
   ASSERT_EQ(answers.size(), 10U);
   for (const append_result& answer : answers) {
@@ -172,6 +173,15 @@ TEST(group_commit_writer, store_failure_answers_every_request) {
     EXPECT_EQ(answer.detail, "disk on fire");
   }
   EXPECT_EQ(read_ok, std::vector<bool>{false});
+}
+
+// Goal: a request refused for its own input (here an empty stream id) does not make the store
+// look unwell; readiness follows the store, not the clients.
+TEST(group_commit_writer, a_refused_request_leaves_the_store_ok) {
+  temp_dir dir;
+  group_commit_writer writer(open_journal(dir.file("j.db")), {});
+  EXPECT_EQ(submit_and_wait(writer, make_request("", 0, 1)).status, append_status::storage_error);
+  EXPECT_TRUE(writer.stats().store_ok);
 }
 
 // Goal: many threads submitting at once each get every append acknowledged exactly once, in shared
