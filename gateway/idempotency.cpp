@@ -121,7 +121,7 @@ std::size_t unsettled_idempotency_keys() {
 }
 
 void run_idempotent(const api_context& ctx, const exchange_ptr& ex, const principal& who,
-                    bool key_required, std::function<void()> run) {
+                    bool key_required, idempotent_run run) {
   const auto& req = ex->request();
   auto header = req.find("Idempotency-Key");
   if (header == req.end()) {
@@ -130,7 +130,7 @@ void run_idempotent(const api_context& ctx, const exchange_ptr& ex, const princi
                                             "this operation needs an Idempotency-Key header",
                                             "Idempotency-Key"));
     }
-    return run();
+    return run(actors::idempotency_tag{});
   }
   const std::string key(header->value());
   if (!valid_key(key)) {
@@ -139,7 +139,8 @@ void run_idempotent(const api_context& ctx, const exchange_ptr& ex, const princi
         "Idempotency-Key must be 1 to 255 visible ASCII characters", "Idempotency-Key"));
   }
   const std::string scoped = who.subject + '\n' + key;
-  const auto fingerprint = idempotency_of(*ex).fingerprint;
+  auto tag = idempotency_of(*ex);  // the key and the request's fingerprint, hashed once
+  const auto& fingerprint = tag.fingerprint;
   record_ptr answered;
   if (!in_flight().claim(scoped, &answered)) {
     if (!answered) {
@@ -160,7 +161,7 @@ void run_idempotent(const api_context& ctx, const exchange_ptr& ex, const princi
   rec.expires_at_ms = now + config::limits::idempotency_record_ttl_ms;
   ask<actors::idempotency_lookup>(
       ctx.bridge, ctx.runtime->journal_writer(), actors::get_idempotency{who.subject, key},
-      [ctx, ex, claim, rec = std::move(rec), run = std::move(run),
+      [ctx, ex, claim, rec = std::move(rec), run = std::move(run), tag = std::move(tag),
        now](result<actors::idempotency_lookup> r) mutable {
         if (!r) return reply_failure(ex, r.error());
         if (r->found && r->record.expires_at_ms > now) {
@@ -172,7 +173,7 @@ void run_idempotent(const api_context& ctx, const exchange_ptr& ex, const princi
                                                          const exchange::sink& send) mutable {
           send_then_store(ctx, std::move(rec), std::move(claim), std::move(res), send);
         });
-        run();
+        run(tag);
       });
 }
 

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <functional>
 
+#include "actors/pod_protocol.hpp"
 #include "gateway/exchange.hpp"
 
 namespace payorch::gateway {
@@ -22,10 +23,13 @@ namespace payorch::gateway {
 struct api_context;
 struct principal;
 
+/// The handler run under a key; it gets the request's key and fingerprint (empty without a key).
+using idempotent_run = std::function<void(const actors::idempotency_tag&)>;
+
 /// Runs `run` (the handler, which replies on `ex`) under the request's Idempotency-Key, if any;
 /// without a key it calls `run` directly unless `key_required` (then 400).
 void run_idempotent(const api_context& ctx, const exchange_ptr& ex, const principal& who,
-                    bool key_required, std::function<void()> run);
+                    bool key_required, idempotent_run run);
 
 /// Keys claimed in this process whose request runs or whose record is not yet durable; a
 /// graceful shutdown waits for this to reach 0.

@@ -26,21 +26,23 @@ void add(const api_context& ctx, const exchange_ptr& ex) {
   if (!id) return;
   auto who = authorize(ctx, ex, *id, permission::admin);
   if (!who) return;
-  run_idempotent(ctx, ex, *who, false, [ctx, ex, id = *id, who = *who] {
-    auto parsed = object_body(ex->request());
-    if (auto* p = std::get_if<problem>(&parsed)) return ex->reply_problem(*p);
-    const auto& body = std::get<json_node>(parsed);
-    if (auto p = only_known(body, {"user_id", "role"})) return ex->reply_problem(*p);
-    const json_node *user, *role;
-    if (auto p = require(body, "user_id", json_kind::string, "user_id", user))
-      return ex->reply_problem(*p);
-    if (auto p = require(body, "role", json_kind::string, "role", role))
-      return ex->reply_problem(*p);
-    actors::add_member cmd{id, caller_of(who), std::string(user->as_string()),
-                           std::string(role->as_string()), ctx.now_ms()};
-    ask<actors::member_view>(ctx.bridge, ctx.runtime->pods(), std::move(cmd),
-                             member_reply(ex, http::status::created, "/pods/" + id + "/members/"));
-  });
+  run_idempotent(ctx, ex, *who, false,
+                 [ctx, ex, id = *id, who = *who](const actors::idempotency_tag&) {
+                   auto parsed = object_body(ex->request());
+                   if (auto* p = std::get_if<problem>(&parsed)) return ex->reply_problem(*p);
+                   const auto& body = std::get<json_node>(parsed);
+                   if (auto p = only_known(body, {"user_id", "role"})) return ex->reply_problem(*p);
+                   const json_node *user, *role;
+                   if (auto p = require(body, "user_id", json_kind::string, "user_id", user))
+                     return ex->reply_problem(*p);
+                   if (auto p = require(body, "role", json_kind::string, "role", role))
+                     return ex->reply_problem(*p);
+                   actors::add_member cmd{id, caller_of(who), std::string(user->as_string()),
+                                          std::string(role->as_string()), ctx.now_ms()};
+                   ask<actors::member_view>(
+                       ctx.bridge, ctx.runtime->pods(), std::move(cmd),
+                       member_reply(ex, http::status::created, "/pods/" + id + "/members/"));
+                 });
 }
 
 void list(const api_context& ctx, const exchange_ptr& ex) {
@@ -72,19 +74,20 @@ void change_role(const api_context& ctx, const exchange_ptr& ex) {
   if (!id) return;
   auto who = authorize(ctx, ex, *id, permission::admin);
   if (!who) return;
-  run_idempotent(ctx, ex, *who, false, [ctx, ex, id = *id, who = *who] {
-    auto parsed = object_body(ex->request());
-    if (auto* p = std::get_if<problem>(&parsed)) return ex->reply_problem(*p);
-    const auto& body = std::get<json_node>(parsed);
-    if (auto p = only_known(body, {"role"})) return ex->reply_problem(*p);
-    const json_node* role;
-    if (auto p = require(body, "role", json_kind::string, "role", role))
-      return ex->reply_problem(*p);
-    actors::change_member_role cmd{id, caller_of(who), std::string(ex->param("user_id")),
-                                   std::string(role->as_string()), ctx.now_ms()};
-    ask<actors::member_view>(ctx.bridge, ctx.runtime->pods(), std::move(cmd),
-                             member_reply(ex, http::status::ok));
-  });
+  run_idempotent(
+      ctx, ex, *who, false, [ctx, ex, id = *id, who = *who](const actors::idempotency_tag&) {
+        auto parsed = object_body(ex->request());
+        if (auto* p = std::get_if<problem>(&parsed)) return ex->reply_problem(*p);
+        const auto& body = std::get<json_node>(parsed);
+        if (auto p = only_known(body, {"role"})) return ex->reply_problem(*p);
+        const json_node* role;
+        if (auto p = require(body, "role", json_kind::string, "role", role))
+          return ex->reply_problem(*p);
+        actors::change_member_role cmd{id, caller_of(who), std::string(ex->param("user_id")),
+                                       std::string(role->as_string()), ctx.now_ms()};
+        ask<actors::member_view>(ctx.bridge, ctx.runtime->pods(), std::move(cmd),
+                                 member_reply(ex, http::status::ok));
+      });
 }
 
 void remove(const api_context& ctx, const exchange_ptr& ex) {

@@ -49,21 +49,23 @@ void create(const api_context& ctx, const exchange_ptr& ex) {
   if (!id) return;
   auto who = authorize(ctx, ex, *id, permission::write);
   if (!who) return;
-  run_idempotent(ctx, ex, *who, true, [ctx, ex, id = *id, who = *who] {
-    auto decoded = decode_pledge(ex->request());
-    if (auto* p = std::get_if<problem>(&decoded)) return ex->reply_problem(*p);
-    auto cmd = std::get<actors::make_pledge>(std::move(decoded));
-    cmd.pod_id = id;
-    cmd.by = caller_of(who);
-    cmd.idempotency = idempotency_of(*ex);
-    // The key names the pledge, so a retry that lost its stored response finds it again.
-    cmd.pledge_id = pledge_id::from_random(id_bits_from("pledge\n" + who.subject + "\n" + id +
-                                                        "\n" + cmd.idempotency.key))
-                        .str();
-    cmd.requested_at_ms = ctx.now_ms();
-    ask<actors::pledge_view>(ctx.bridge, ctx.runtime->pods(), std::move(cmd),
-                             pledge_reply(ex, http::status::created, "/pods/" + id + "/pledges/"));
-  });
+  run_idempotent(
+      ctx, ex, *who, true, [ctx, ex, id = *id, who = *who](const actors::idempotency_tag& tag) {
+        auto decoded = decode_pledge(ex->request());
+        if (auto* p = std::get_if<problem>(&decoded)) return ex->reply_problem(*p);
+        auto cmd = std::get<actors::make_pledge>(std::move(decoded));
+        cmd.pod_id = id;
+        cmd.by = caller_of(who);
+        cmd.idempotency = tag;
+        // The key names the pledge, so a retry that lost its stored response finds it again.
+        cmd.pledge_id = pledge_id::from_random(id_bits_from("pledge\n" + who.subject + "\n" + id +
+                                                            "\n" + cmd.idempotency.key))
+                            .str();
+        cmd.requested_at_ms = ctx.now_ms();
+        ask<actors::pledge_view>(
+            ctx.bridge, ctx.runtime->pods(), std::move(cmd),
+            pledge_reply(ex, http::status::created, "/pods/" + id + "/pledges/"));
+      });
 }
 
 void list(const api_context& ctx, const exchange_ptr& ex) {
@@ -102,17 +104,19 @@ void settle(const api_context& ctx, const exchange_ptr& ex) {
   if (!id) return;
   auto who = authorize(ctx, ex, *id, permission::write);
   if (!who) return;
-  run_idempotent(ctx, ex, *who, false, [ctx, ex, id = *id, who = *who] {
-    if (!ex->request().body().empty()) {
-      auto parsed = object_body(ex->request());
-      if (auto* p = std::get_if<problem>(&parsed)) return ex->reply_problem(*p);
-      if (auto p = only_known(std::get<json_node>(parsed), {})) return ex->reply_problem(*p);
-    }
-    actors::settle_pledge cmd{id, caller_of(who), std::string(ex->param("pledge_id")),
-                              ctx.now_ms()};
-    ask<actors::pledge_view>(ctx.bridge, ctx.runtime->pods(), std::move(cmd),
-                             pledge_reply(ex, http::status::ok));
-  });
+  run_idempotent(ctx, ex, *who, false,
+                 [ctx, ex, id = *id, who = *who](const actors::idempotency_tag&) {
+                   if (!ex->request().body().empty()) {
+                     auto parsed = object_body(ex->request());
+                     if (auto* p = std::get_if<problem>(&parsed)) return ex->reply_problem(*p);
+                     if (auto p = only_known(std::get<json_node>(parsed), {}))
+                       return ex->reply_problem(*p);
+                   }
+                   actors::settle_pledge cmd{id, caller_of(who),
+                                             std::string(ex->param("pledge_id")), ctx.now_ms()};
+                   ask<actors::pledge_view>(ctx.bridge, ctx.runtime->pods(), std::move(cmd),
+                                            pledge_reply(ex, http::status::ok));
+                 });
 }
 
 }  // namespace

@@ -83,11 +83,11 @@ void reply_pod(const exchange_ptr& ex, const result<actors::pod_view>& r) {
 void create(const api_context& ctx, const exchange_ptr& ex) {
   auto who = authorize(ctx, ex, "*", permission::write);
   if (!who) return;
-  run_idempotent(ctx, ex, *who, true, [ctx, ex, who = *who] {
+  run_idempotent(ctx, ex, *who, true, [ctx, ex, who = *who](const actors::idempotency_tag& tag) {
     auto decoded = decode_create(ex->request());
     if (auto* p = std::get_if<problem>(&decoded)) return ex->reply_problem(*p);
     auto cmd = std::get<actors::create_pod>(std::move(decoded));
-    cmd.idempotency = idempotency_of(*ex);
+    cmd.idempotency = tag;
     // The key names the pod, so a retry that lost its stored response finds the same pod.
     cmd.pod_id =
         pod_id::from_random(id_bits_from("pod\n" + who.subject + "\n" + cmd.idempotency.key)).str();
@@ -190,21 +190,22 @@ void patch_policy(const api_context& ctx, const exchange_ptr& ex) {
   if (!id) return;
   auto who = authorize(ctx, ex, *id, permission::admin);
   if (!who) return;
-  run_idempotent(ctx, ex, *who, false, [ctx, ex, id = *id, who = *who] {
-    auto parsed = object_body(ex->request());
-    if (auto* p = std::get_if<problem>(&parsed)) return ex->reply_problem(*p);
-    actors::update_policy cmd{id, caller_of(who), {}, ctx.now_ms()};
-    if (auto p = decode_policy(std::get<json_node>(parsed), false, "", cmd.changes))
-      return ex->reply_problem(*p);
-    ask<actors::pod_view>(ctx.bridge, ctx.runtime->pods(), std::move(cmd),
-                          [ex](const result<actors::pod_view>& r) {
-                            if (r) return reply_pod(ex, r);
-                            // The policy's fields are top-level in this body.
-                            auto f = r.error();
-                            if (f.param.starts_with("policy.")) f.param.erase(0, 7);
-                            reply_failure(ex, f);
-                          });
-  });
+  run_idempotent(ctx, ex, *who, false,
+                 [ctx, ex, id = *id, who = *who](const actors::idempotency_tag&) {
+                   auto parsed = object_body(ex->request());
+                   if (auto* p = std::get_if<problem>(&parsed)) return ex->reply_problem(*p);
+                   actors::update_policy cmd{id, caller_of(who), {}, ctx.now_ms()};
+                   if (auto p = decode_policy(std::get<json_node>(parsed), false, "", cmd.changes))
+                     return ex->reply_problem(*p);
+                   ask<actors::pod_view>(ctx.bridge, ctx.runtime->pods(), std::move(cmd),
+                                         [ex](const result<actors::pod_view>& r) {
+                                           if (r) return reply_pod(ex, r);
+                                           // The policy's fields are top-level in this body.
+                                           auto f = r.error();
+                                           if (f.param.starts_with("policy.")) f.param.erase(0, 7);
+                                           reply_failure(ex, f);
+                                         });
+                 });
 }
 
 void change_status(const api_context& ctx, const exchange_ptr& ex, pod_transition transition) {
@@ -212,20 +213,22 @@ void change_status(const api_context& ctx, const exchange_ptr& ex, pod_transitio
   if (!id) return;
   auto who = authorize(ctx, ex, *id, permission::admin);
   if (!who) return;
-  run_idempotent(ctx, ex, *who, false, [ctx, ex, id = *id, who = *who, transition] {
-    auto parsed = object_body(ex->request(), true);
-    if (auto* p = std::get_if<problem>(&parsed)) return ex->reply_problem(*p);
-    const auto& body = std::get<json_node>(parsed);
-    if (auto p = only_known(body, {"reason"})) return ex->reply_problem(*p);
-    const json_node* reason = nullptr;
-    if (auto p = optional_member(body, "reason", json_kind::string, "reason", reason))
-      return ex->reply_problem(*p);
-    actors::change_pod_status cmd{id, caller_of(who), transition,
-                                  reason ? std::string(reason->as_string()) : std::string(),
-                                  ctx.now_ms()};
-    ask<actors::pod_view>(ctx.bridge, ctx.runtime->pods(), std::move(cmd),
-                          [ex](const result<actors::pod_view>& r) { reply_pod(ex, r); });
-  });
+  run_idempotent(
+      ctx, ex, *who, false,
+      [ctx, ex, id = *id, who = *who, transition](const actors::idempotency_tag&) {
+        auto parsed = object_body(ex->request(), true);
+        if (auto* p = std::get_if<problem>(&parsed)) return ex->reply_problem(*p);
+        const auto& body = std::get<json_node>(parsed);
+        if (auto p = only_known(body, {"reason"})) return ex->reply_problem(*p);
+        const json_node* reason = nullptr;
+        if (auto p = optional_member(body, "reason", json_kind::string, "reason", reason))
+          return ex->reply_problem(*p);
+        actors::change_pod_status cmd{id, caller_of(who), transition,
+                                      reason ? std::string(reason->as_string()) : std::string(),
+                                      ctx.now_ms()};
+        ask<actors::pod_view>(ctx.bridge, ctx.runtime->pods(), std::move(cmd),
+                              [ex](const result<actors::pod_view>& r) { reply_pod(ex, r); });
+      });
 }
 
 }  // namespace
