@@ -128,8 +128,12 @@ void commit(self_ptr self, const events& evs, std::function<void(const caf::erro
   req.stream_id = st.pod_id;
   req.expected_version = st.version - static_cast<std::int64_t>(evs.size());
   req.events.reserve(evs.size());
+  req.outbox.reserve(evs.size());
+  auto version = req.expected_version;
   for (const auto& e : evs) {
-    req.events.push_back(encode_event(st.pod_id, e));
+    auto encoded = encode_with_outbox(st.pod_id, ++version, e);
+    req.events.push_back(std::move(encoded.journal));
+    req.outbox.push_back(std::move(encoded.outbox));
     append_ledger(st.pod_id, e, req.ledger);
   }
   ++st.in_flight;

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "actors/overloaded.hpp"
+#include "domain/time.hpp"
 
 namespace payorch::actors {
 namespace json = boost::json;
@@ -290,6 +291,30 @@ persistence::new_event encode_event(const std::string& pod_id, const pod_event& 
   auto body = encode_body(event);
   body["pod_id"] = pod_id;
   return {std::string(event_type_of(event)), json::serialize(body), time_of(event)};
+}
+
+encoded_event encode_with_outbox(const std::string& pod_id, std::int64_t version,
+                                 const pod_event& event) {
+  auto body = encode_body(event);
+  body["pod_id"] = pod_id;
+  const auto name = event_type_of(event);
+  const auto at_ms = time_of(event);
+  encoded_event out;
+  out.journal = {std::string(name), json::serialize(body), at_ms};
+  body.erase("idempotency_key");
+  body.erase("request_fingerprint");
+  const auto version_text = std::to_string(version);
+  out.outbox.message_id = pod_id + ":" + version_text;
+  out.outbox.subject = std::string(pod_event_subject_prefix) + std::string(name);
+  json::object cloud_event{
+      {"specversion", "1.0"},        {"id", out.outbox.message_id},
+      {"source", "/pods/" + pod_id}, {"type", out.outbox.subject},
+      {"subject", pod_id},           {"time", format_rfc3339_utc(at_ms)},
+      {"sequence", version_text},    {"datacontenttype", "application/json"},
+      {"data", std::move(body)},
+  };
+  out.outbox.payload = json::serialize(cloud_event);
+  return out;
 }
 
 result<pod_event> decode_event(const persistence::event_record& record) {

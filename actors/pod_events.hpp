@@ -112,6 +112,26 @@ std::string_view event_type_of(const pod_event& event);
 /// events do).
 persistence::new_event encode_event(const std::string& pod_id, const pod_event& event);
 
+/// The bus's name for pod events: a CloudEvent's `type` and NATS subject are this prefix plus
+/// the journal's event name (`crowdpay.crowdpod.v1.FundsPledged`).
+inline constexpr std::string_view pod_event_subject_prefix = "crowdpay.crowdpod.v1.";
+
+/// One decided event as the journal stores it and as the outbox publishes it.
+struct encoded_event {
+  persistence::new_event journal;
+  persistence::outbox_message outbox;
+};
+
+/// Encodes `event`, which will be version `version` of pod `pod_id`'s stream, for the journal
+/// and for the outbox.
+///
+/// The outbox message is a structured CloudEvents 1.0 document: `id` `{pod_id}:{version}` (stable,
+/// so a consumer recognises a republished event), `source` `/pods/{pod_id}`, `subject` the pod
+/// id, `type` the subject name, `time`, `sequence` (the stream version) and `data` the journal
+/// payload without the creating request's idempotency key and fingerprint, which stay internal.
+encoded_event encode_with_outbox(const std::string& pod_id, std::int64_t version,
+                                 const pod_event& event);
+
 /// The typed event of a journal record; internal_error if the record is not a valid pod event.
 result<pod_event> decode_event(const persistence::event_record& record);
 

@@ -106,9 +106,12 @@ std::unique_ptr<actor_runtime> actor_runtime::start(const runtime_options& optio
                                              error);
     if (!store) return nullptr;
     // A second connection serves page reads and idempotency lookups beside the writer (WAL lets
-    // readers run during commits); it never checkpoints, the writer's store does.
-    reader = persistence::open_sqlite_journal({.file = options.journal_file, .checkpoint_pages = 0},
-                                              error);
+    // readers run during commits); it never checkpoints, the writer's store does. Its page cache
+    // is small on purpose: every commit of the writer makes SQLite drop the reader's whole cache
+    // at its next read, and dropping walks the cache's hash table, whose size follows the most
+    // pages ever cached.
+    reader = persistence::open_sqlite_journal(
+        {.file = options.journal_file, .cache_kib = 2048, .checkpoint_pages = 0}, error);
     if (!reader) return nullptr;
   }
   auto writer = std::make_shared<persistence::group_commit_writer>(

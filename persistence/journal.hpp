@@ -2,9 +2,10 @@
 /// The journal: an append-only, hash-chained event store with optimistic concurrency per stream.
 ///
 /// Besides events, the journal stores the ledger (rows, pending transactions and balances, written
-/// in the same transaction as the events that carry them) and idempotency records. This header
-/// holds standard-library and domain types only, so any layer can include it cheaply; the SQLite
-/// backend lives behind `open_sqlite_journal` and never leaks its own headers.
+/// in the same transaction as the events that carry them), the outbox (messages to publish, written
+/// with the events too) and idempotency records. This header holds standard-library and domain
+/// types only, so any layer can include it cheaply; the SQLite backend lives behind
+/// `open_sqlite_journal` and never leaks its own headers.
 
 #include <cstdint>
 #include <filesystem>
@@ -27,6 +28,12 @@ inline constexpr std::size_t max_page_rows = 1000;
 /// so no batch's commit grows without bound).
 inline constexpr std::size_t idempotency_purge_chunk = 1000;
 
+/// The most published outbox rows one purge_outbox call deletes.
+inline constexpr std::size_t outbox_purge_chunk = 1000;
+
+/// How long published outbox rows are kept by default, so a consumer can replay from a position.
+inline constexpr std::int64_t default_outbox_retention_ms = 7LL * 24 * 60 * 60 * 1000;
+
 /// One event a writer wants to append; the store assigns its version and hashes.
 struct new_event {
   std::string event_type;
@@ -45,6 +52,13 @@ struct event_record {
   std::string hash;       // lowercase hex SHA-256, see hash_chain.hpp
 };
 
+/// One message to publish, written in the same transaction as its request's events.
+struct outbox_message {
+  std::string message_id;  // unique across the store (the CloudEvents id; the bus's Nats-Msg-Id)
+  std::string subject;     // where it goes, e.g. "crowdpay.crowdpod.v1.FundsPledged"
+  std::string payload;     // the whole message (a CloudEvent in JSON), stored verbatim as bytes
+};
+
 /// Appends `events` to `stream_id` if the stream's last version is still `expected_version`.
 ///
 /// `ledger` commands are applied in the same transaction, in order, after a check that rejects the
@@ -52,11 +66,17 @@ struct event_record {
 /// transaction that is unknown, no longer pending or (for post_pending) expired. Ledger commands
 /// need at least one event: their rows record the first event's version and time, and expiry is
 /// judged at that time.
+///
+/// `outbox` messages are stored only if the request commits, in its transaction. A message with
+/// an empty message_id or subject, or whose message_id is repeated in the request or already
+/// stored (by an earlier batch or an earlier committed request of this one), refuses the request
+/// alone with storage_error.
 struct append_request {
   std::string stream_id;
   std::int64_t expected_version = 0;  // version of the last event the writer saw; 0 = new stream
   std::vector<new_event> events;      // empty: only checks the version
   std::vector<ledger_command> ledger{};
+  std::vector<outbox_message> outbox{};
 };
 
 /// How one append request (or idempotency put) ended.
@@ -91,6 +111,14 @@ struct ledger_entry {
   std::string stream_id;          // the stream whose append carried the transaction
   std::int64_t stream_version = 0;
   std::int64_t recorded_at_ms = 0;
+};
+
+/// One stored outbox row.
+struct outbox_entry {
+  std::int64_t position = 0;  // ascending in commit order, never reused
+  std::string message_id, subject, payload, stream_id;
+  std::int64_t created_at_ms = 0;  // the time of the request's first event (or now if no event)
+  std::optional<std::int64_t> published_at_ms;
 };
 
 /// The stored first answer to a request with an Idempotency-Key, replayed for retries.
@@ -144,8 +172,8 @@ class journal_store {
  public:
   virtual ~journal_store() = default;
 
-  /// Appends every request in one transaction (one fsync); a stale or ledger-rejected request fails
-  /// alone.
+  /// Appends every request in one transaction (one fsync); a stale, ledger-rejected or malformed
+  /// request (outbox messages included) fails alone.
   ///
   /// Requests for the same stream apply in order, so the second may expect the first's last
   /// version. Returns one result per request, in request order. If the transaction itself fails,
@@ -211,6 +239,24 @@ class journal_store {
   /// Deletes up to min(max_rows, idempotency_purge_chunk) records with expires_at_ms <= now_ms in
   /// a transaction of its own; returns how many it deleted.
   virtual result<std::size_t> purge_idempotency(std::int64_t now_ms, std::size_t max_rows) = 0;
+
+  /// Reads outbox rows with position > `after_position` (only those not yet published if
+  /// `unpublished_only`), ascending by position, at most min(limit, max_page_rows).
+  virtual result<std::vector<outbox_entry>> read_outbox(std::int64_t after_position,
+                                                        std::size_t limit,
+                                                        bool unpublished_only) = 0;
+
+  /// Marks the rows at `positions` published at `published_at_ms`, in one transaction; returns
+  /// how many changed (a row already published keeps its first time and is not counted, an
+  /// unknown position is ignored).
+  virtual result<std::size_t> mark_outbox_published(std::span<const std::int64_t> positions,
+                                                    std::int64_t published_at_ms) = 0;
+
+  /// Deletes up to min(max_rows, outbox_purge_chunk) published rows with published_at_ms <
+  /// `published_before_ms`, oldest publication first, in a transaction of its own; returns how
+  /// many it deleted. Unpublished rows are never deleted.
+  virtual result<std::size_t> purge_outbox(std::int64_t published_before_ms,
+                                           std::size_t max_rows) = 0;
 };
 
 /// Where and how durably the SQLite journal stores its file.

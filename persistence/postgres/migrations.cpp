@@ -85,8 +85,28 @@ CREATE CONSTRAINT TRIGGER ledger_entries_balanced AFTER INSERT ON ledger_entries
   DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_check_balanced();
 )sql";
 
+// The outbox: messages to publish, written in the transaction of the events they announce, read
+// by a relay in position order and kept after publication so consumers can replay. position is an
+// identity column (never reused, even after purges). outbox_unpublished holds only rows still to
+// send, so "unpublished after position" walks those alone; outbox_by_published holds only published
+// rows, so the purge finds the oldest of them without walking the unsent ones.
+constexpr std::string_view outbox_schema = R"sql(
+CREATE TABLE outbox (
+  position        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  message_id      text COLLATE "C" NOT NULL UNIQUE CHECK (message_id <> ''),
+  stream_id       text COLLATE "C" NOT NULL,
+  subject         text NOT NULL CHECK (subject <> ''),
+  payload         bytea NOT NULL,
+  created_at_ms   bigint NOT NULL,
+  published_at_ms bigint
+);
+CREATE INDEX outbox_unpublished ON outbox (position) WHERE published_at_ms IS NULL;
+CREATE INDEX outbox_by_published ON outbox (published_at_ms) WHERE published_at_ms IS NOT NULL;
+)sql";
+
 constexpr migration builtin[] = {
     {1, "initial_schema", initial_schema},
+    {2, "outbox", outbox_schema},
 };
 
 // Any constant both this build and other processes agree on; it only serialises migrators.

@@ -27,6 +27,10 @@ std::string unstorable_text(const append_request& request) {
         return "ledger account or currency";
     }
   }
+  for (const outbox_message& message : request.outbox) {
+    if (!storable_text(message.message_id) || !storable_text(message.subject))
+      return "outbox message_id or subject";
+  }
   return {};
 }
 
@@ -69,6 +73,9 @@ append_result batch_writer::append(const append_request& request, bool& abort) {
     abort = planned.abort;
     if (planned.result) return std::move(*planned.result);
   }
+  if (!request.outbox.empty()) {
+    if (std::optional<append_result> refused = check_outbox(request)) return std::move(*refused);
+  }
   for (const new_event& event : request.events) {
     batch_state::event_row row;
     row.stream_id = request.stream_id;
@@ -84,6 +91,7 @@ append_result batch_writer::append(const append_request& request, bool& abort) {
     state_.events.push_back(std::move(row));
   }
   if (!request.ledger.empty()) merge(request, p);
+  if (!request.outbox.empty()) stage_outbox(request);
   return {append_status::committed, head.version, {}};
 }
 
@@ -115,8 +123,8 @@ void batch_writer::merge(const append_request& request, plan& p) {
       continue;
     }
     batch_state::pending& resolved = *state_.pendings[command.pending_id];
-    const std::string_view phase = command.phase == ledger_phase::post_pending ? "POSTED"
-                                                                               : "VOIDED";
+    const std::string_view phase =
+        command.phase == ledger_phase::post_pending ? "POSTED" : "VOIDED";
     if (resolved.created) {
       for (const std::size_t index : resolved.row_indices) state_.rows[index].phase = phase;
     } else {
@@ -128,6 +136,7 @@ void batch_writer::merge(const append_request& request, plan& p) {
 void batch_writer::flush() {
   write_events();
   write_ledger();
+  write_outbox();
 }
 
 void batch_writer::write_events() {
@@ -144,8 +153,7 @@ void batch_writer::write_events() {
     hashes.push_back(row.hash);
   }
   txn_.exec_prepared("insert_events", text_array(streams), int_array(versions), text_array(types),
-                     text_array(payloads), int_array(times), text_array(prevs),
-                     text_array(hashes));
+                     text_array(payloads), int_array(times), text_array(prevs), text_array(hashes));
 }
 
 void batch_writer::write_ledger() {

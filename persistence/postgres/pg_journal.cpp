@@ -94,6 +94,7 @@ void prepare_statements(pqxx::connection& conn) {
   conn.prepare("select_events",
                "SELECT stream_id, version, event_type, payload, recorded_at_ms, prev_hash, hash "
                "FROM events WHERE stream_id = $1 AND version > $2 ORDER BY version LIMIT $3");
+  prepare_outbox_statements(conn);
 }
 
 /// Whether a record can be stored; the reason if not.
@@ -202,6 +203,7 @@ std::optional<batch_results> postgres_journal::run_batch(
   batch_writer writer(txn);
   writer.load_heads(appends);
   writer.prefetch_ledger(appends);
+  writer.prefetch_outbox(appends);
   results.appends.reserve(appends.size());
   for (const append_request& request : appends) {
     bool abort = false;

@@ -54,6 +54,13 @@ struct batch_state {
     std::int64_t stream_version = 0;
     std::int64_t recorded_at_ms = 0;
   };
+  struct outbox_row {
+    std::string_view message_id;
+    std::string_view stream_id;
+    std::string_view subject;
+    std::string payload_hex;
+    std::int64_t created_at_ms = 0;
+  };
   using balance_key = std::pair<std::string, std::string>;  // (account, currency)
 
   std::map<std::string, head, std::less<>> heads;
@@ -63,7 +70,13 @@ struct batch_state {
   std::vector<balance_key> dirty_balances;
   std::vector<event_row> events;
   std::vector<entry_row> rows;
+  /// Outbox message ids taken: stored before the batch, or by a committed request of it.
+  std::set<std::string, std::less<>> message_ids;
+  std::vector<outbox_row> outbox;
 };
+
+/// Prepares the outbox statements on a new connection (pg_outbox.cpp).
+void prepare_outbox_statements(pqxx::connection& conn);
 
 /// A journal in one PostgreSQL database over one connection, reconnecting after a failure.
 class postgres_journal final : public journal_store {
@@ -90,6 +103,11 @@ class postgres_journal final : public journal_store {
   result<std::optional<idempotency_record>> get_idempotency(std::string_view client_id,
                                                             std::string_view key) override;
   result<std::size_t> purge_idempotency(std::int64_t now_ms, std::size_t max_rows) override;
+  result<std::vector<outbox_entry>> read_outbox(std::int64_t after_position, std::size_t limit,
+                                                bool unpublished_only) override;
+  result<std::size_t> mark_outbox_published(std::span<const std::int64_t> positions,
+                                            std::int64_t published_at_ms) override;
+  result<std::size_t> purge_outbox(std::int64_t published_before_ms, std::size_t max_rows) override;
 
  private:
   explicit postgres_journal(postgres_options options) : options_(std::move(options)) {}
@@ -140,9 +158,13 @@ class batch_writer {
   /// Reads (and locks) every pending transaction and balance the batch's ledger commands name, with
   /// three queries, so checking the requests needs no further round trip (pg_ledger.cpp).
   void prefetch_ledger(std::span<const append_request> appends);
+  /// Reads which of the batch's outbox message ids are stored already, with one query (none if
+  /// no request carries messages; pg_outbox.cpp).
+  void prefetch_outbox(std::span<const append_request> appends);
   /// Applies one request; `abort` is set if the whole batch must be rolled back.
   append_result append(const append_request& request, bool& abort);
-  /// Writes every event, ledger row, pending transaction and balance the batch decided on.
+  /// Writes every event, ledger row, pending transaction, balance and outbox message the batch
+  /// decided on.
   void flush();
 
  private:
@@ -165,6 +187,11 @@ class batch_writer {
   account_balance& find_balance(const ledger_posting& posting, plan& p);
   void load_postings(const std::string& id, batch_state::pending& pending);
   void merge(const append_request& request, plan& p);
+  /// The refusal of a request whose messages are malformed or taken; nullopt if they may go.
+  std::optional<append_result> check_outbox(const append_request& request) const;
+  /// Queues a committed request's messages and takes their ids.
+  void stage_outbox(const append_request& request);
+  void write_outbox();
   void write_events();
   void write_ledger();
   /// Writes the batch's balances that were `stored` before it (or, if false, new ones).

@@ -94,12 +94,35 @@ CREATE TABLE IF NOT EXISTS idempotency (
 CREATE INDEX IF NOT EXISTS idempotency_by_expiry ON idempotency (expires_at_ms);
 )sql";
 
+// The outbox: messages to publish, written in the transaction of the events they announce, read
+// by a relay in position order and kept after publication so consumers can replay.
+// - position is AUTOINCREMENT: purging may delete the newest rows, and a plain rowid would then
+//   hand their positions out again, so a relay's "after position" cursor would skip new rows.
+// - outbox_unpublished holds only rows still to send, so the relay's "unpublished after
+//   position" read walks those alone; outbox_by_published holds only published rows, so the
+//   purge finds the oldest of them without walking the unsent ones.
+constexpr std::string_view outbox_tables = R"sql(
+CREATE TABLE IF NOT EXISTS outbox (
+  position        INTEGER PRIMARY KEY AUTOINCREMENT,
+  message_id      TEXT    NOT NULL UNIQUE CHECK (message_id <> ''),
+  stream_id       TEXT    NOT NULL,
+  subject         TEXT    NOT NULL CHECK (subject <> ''),
+  payload         BLOB    NOT NULL,
+  created_at_ms   INTEGER NOT NULL,
+  published_at_ms INTEGER
+);
+CREATE INDEX IF NOT EXISTS outbox_unpublished ON outbox (position) WHERE published_at_ms IS NULL;
+CREATE INDEX IF NOT EXISTS outbox_by_published ON outbox (published_at_ms)
+  WHERE published_at_ms IS NOT NULL;
+)sql";
+
 /// The journal's schema, in order. Each migration runs in a transaction of its own with its
 /// row in schema_migrations; statements use IF NOT EXISTS, so files made before migrations were
 /// versioned (which already hold the tables) simply record them as applied.
-constexpr std::array<migration, 2> journal_migrations{{
+constexpr std::array<migration, 3> journal_migrations{{
     {1, "events and snapshots", journal_tables},
     {2, "ledger and idempotency records", ledger_tables},
+    {3, "outbox", outbox_tables},
 }};
 
 bool enable_wal(sqlite3* db, std::string* error) {

@@ -119,7 +119,7 @@ bool sqlite_journal::prepare_statements(std::string* error) {
          prepare(purge_idempotency_,
                  "DELETE FROM idempotency WHERE rowid IN (SELECT rowid FROM idempotency "
                  "WHERE expires_at_ms <= ?1 ORDER BY expires_at_ms LIMIT ?2)") &&
-         prepare_ledger_statements(error);
+         prepare_ledger_statements(error) && prepare_outbox_statements(error);
 }
 
 bool sqlite_journal::run(statement& stmt) {
@@ -194,17 +194,31 @@ sqlite_journal::request_outcome sqlite_journal::append_one(const append_request&
   const std::optional<stream_head> head =
       new_stream ? std::optional<stream_head>(stream_head{0, {}}) : read_head(request.stream_id);
   if (!head) return abort_with("read head of " + request.stream_id);
-  if (head->version != request.expected_version) {
-    return {{append_status::version_conflict, head->version,
+  const auto conflict = [&](std::int64_t actual) -> request_outcome {
+    return {{append_status::version_conflict, actual,
              "expected version " + std::to_string(request.expected_version) + " but " +
-                 request.stream_id + " is at " + std::to_string(head->version)},
+                 request.stream_id + " is at " + std::to_string(actual)},
             false};
-  }
-  // The ledger is checked before anything of the request is written, so a rejection needs no
-  // savepoint; a conflict found by the insert below also leaves the ledger untouched.
+  };
+  if (head->version != request.expected_version) return conflict(head->version);
+  // The ledger and the outbox are checked before anything of the request is written, so a
+  // rejection needs no savepoint; a conflict found by the insert below also leaves the ledger and
+  // the outbox untouched.
   std::optional<ledger_plan> plan;  // engaged only for requests with a ledger: appends stay lean
   if (!request.ledger.empty()) {
     if (auto refused = plan_ledger(request, plan.emplace())) return std::move(*refused);
+  }
+  if (!request.outbox.empty()) {
+    if (auto refused = check_outbox(request)) {
+      // A create that skipped the head lookup may be stale rather than wrong: its messages can
+      // exist because its stream does. Then it is the conflict the PostgreSQL store reports too.
+      if (new_stream && !refused->abort_batch) {
+        const auto actual = read_head(request.stream_id);
+        if (!actual) return abort_with("read head of " + request.stream_id);
+        if (actual->version != 0) return conflict(actual->version);
+      }
+      return std::move(*refused);
+    }
   }
   // No savepoint per request: the check above ran inside BEGIN IMMEDIATE on the only writer, so the
   // versions are free. Should the first insert still find its version taken (another process wrote
@@ -221,6 +235,9 @@ sqlite_journal::request_outcome sqlite_journal::append_one(const append_request&
   if (inserted != step_result::done) return abort_with("insert into " + request.stream_id);
   if (plan) {
     if (auto failed = write_ledger(request, *plan)) return std::move(*failed);
+  }
+  if (!request.outbox.empty()) {
+    if (auto failed = write_outbox(request)) return std::move(*failed);
   }
   const auto last = request.expected_version + static_cast<std::int64_t>(request.events.size());
   return {{append_status::committed, last, {}}, false};

@@ -76,6 +76,11 @@ class sqlite_journal final : public journal_store {
   result<std::optional<idempotency_record>> get_idempotency(std::string_view client_id,
                                                             std::string_view key) override;
   result<std::size_t> purge_idempotency(std::int64_t now_ms, std::size_t max_rows) override;
+  result<std::vector<outbox_entry>> read_outbox(std::int64_t after_position, std::size_t limit,
+                                                bool unpublished_only) override;
+  result<std::size_t> mark_outbox_published(std::span<const std::int64_t> positions,
+                                            std::int64_t published_at_ms) override;
+  result<std::size_t> purge_outbox(std::int64_t published_before_ms, std::size_t max_rows) override;
 
  private:
   struct stream_head {
@@ -91,6 +96,7 @@ class sqlite_journal final : public journal_store {
   explicit sqlite_journal(connection_ptr db) : db_(std::move(db)) {}
   bool prepare_statements(std::string* error);
   bool prepare_ledger_statements(std::string* error);
+  bool prepare_outbox_statements(std::string* error);
 
   request_outcome append_one(const append_request& request);
   request_outcome abort_with(std::string_view what);
@@ -124,6 +130,13 @@ class sqlite_journal final : public journal_store {
   bool write_balances(const ledger_plan& plan);
   /// The SQL-side guard: every transaction's rows from `first_entry_id` on sum to 0 per currency.
   std::optional<request_outcome> check_sums(std::int64_t first_entry_id);
+  // The outbox (sqlite_outbox.cpp): checked before anything of the request is written (reads
+  // only), written after its events and ledger rows.
+  /// Refuses the request (storage_error, alone) if a message is malformed or its id is taken; a
+  /// set outcome is that refusal (or a storage failure) to return instead of appending.
+  std::optional<request_outcome> check_outbox(const append_request& request);
+  /// Inserts the request's messages; an error here means the batch must be rolled back.
+  std::optional<request_outcome> write_outbox(const append_request& request);
   /// Inserts the request's events after `head`: done, key_violation if the first one's version was
   /// taken (then nothing was written), or error.
   step_result insert_events(const append_request& request, stream_head head);
@@ -159,6 +172,12 @@ class sqlite_journal final : public journal_store {
   statement upsert_idempotency_;
   statement select_idempotency_;
   statement purge_idempotency_;
+  statement select_outbox_id_;
+  statement insert_outbox_;
+  statement read_outbox_;
+  statement read_outbox_unpublished_;
+  statement mark_outbox_;
+  statement purge_outbox_;
   // Declared last so it stops (and closes its connection) before the writer's connection closes.
   std::unique_ptr<checkpointer> checkpointer_;  // null: SQLite's automatic checkpoint
 };

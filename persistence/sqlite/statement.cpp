@@ -100,6 +100,10 @@ std::int64_t statement::column_int64(int index) const {
   return sqlite3_column_int64(stmt_, index);
 }
 
+bool statement::column_null(int index) const {
+  return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
+}
+
 bool exec(sqlite3* db, std::string_view sql, std::string* error) {
   char* message = nullptr;
   const std::string owned(sql);  // sqlite3_exec needs a terminated string

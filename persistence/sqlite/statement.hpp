@@ -53,6 +53,7 @@ class statement {
   // Column indexes are 0-based, as in SQLite.
   [[nodiscard]] std::string column_string(int index) const;  // text or blob bytes; "" for NULL
   [[nodiscard]] std::int64_t column_int64(int index) const;
+  [[nodiscard]] bool column_null(int index) const;
 
  private:
   sqlite3_stmt* stmt_ = nullptr;

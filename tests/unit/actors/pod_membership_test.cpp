@@ -1,5 +1,7 @@
 // The CrowdPod aggregate under the deterministic scheduler: members, roles, the lifecycle,
 // pledges and their ledger holds, cycles, and recovery of all of it from the journal.
+#include <boost/json.hpp>
+
 #include "domain/ids.hpp"
 #include "tests/support/actor_fixture.hpp"
 
@@ -325,6 +327,60 @@ TEST_F(pod_membership_test, member_pages_walk_every_member_once) {
     after = page.next_after;
   } while (!after.empty());
   EXPECT_EQ(seen, (std::vector<std::string>{"mia", "otto", "owner_1", "tess"}));
+}
+
+// Goal: every journaled event has its CloudEvent in the outbox, in stream order, written with
+// it; a refused command writes none, and the request's idempotency key never leaves.
+TEST_F(pod_membership_test, every_event_has_its_cloud_event_in_the_outbox) {
+  populate();
+  make_pledge cmd;
+  cmd.pod_id = pod_a;
+  cmd.by = owner;
+  cmd.pledge_id = "plg_0000000000000001";
+  cmd.user_id = "mia";
+  cmd.amount_minor = 2500;
+  cmd.currency = "EUR";
+  cmd.idempotency = {"key-1", "fingerprint-1"};
+  cmd.requested_at_ms = t0 + 3;
+  ASSERT_TRUE(ask<pledge_view>(runtime_->pods(), cmd));
+  ASSERT_TRUE(settle("plg_0000000000000001"));
+  auto observer = caller{"otto", false};
+  ASSERT_FALSE(pledge("plg_0000000000000002", "otto", 100));  // an OBSERVER moves no money
+  ASSERT_FALSE(settle("plg_0000000000000404", observer));
+
+  const auto text = [](const boost::json::value& v) {
+    return v.is_string() ? std::string(v.get_string()) : std::string("(not a string)");
+  };
+  std::string error;
+  auto store = persistence::open_sqlite_journal({.file = dir_.file("journal.sqlite")}, &error);
+  ASSERT_NE(store, nullptr) << error;
+  auto rows = store->read_outbox(0, 100, true);
+  ASSERT_TRUE(rows) << rows.error().detail;
+  const std::vector<std::string> types{"CrowdPodCreated", "MemberJoined", "PolicyAccepted",
+                                       "MemberJoined",    "MemberJoined", "MemberJoined",
+                                       "FundsPledged",    "PledgeSettled"};
+  ASSERT_EQ(rows->size(), types.size());
+  for (std::size_t i = 0; i < types.size(); ++i) {
+    const auto& row = (*rows)[i];
+    SCOPED_TRACE(row.payload);
+    const auto version = std::to_string(i + 1);
+    EXPECT_EQ(row.message_id, std::string(pod_a) + ":" + version);
+    EXPECT_EQ(row.subject, "crowdpay.crowdpod.v1." + types[i]);
+    EXPECT_EQ(row.stream_id, pod_a);
+    EXPECT_FALSE(row.published_at_ms.has_value());
+    auto ce = boost::json::parse(row.payload).as_object();
+    EXPECT_EQ(text(ce.at("specversion")), "1.0");
+    EXPECT_EQ(text(ce.at("id")), row.message_id);
+    EXPECT_EQ(text(ce.at("type")), row.subject);
+    EXPECT_EQ(text(ce.at("source")), std::string("/pods/") + pod_a);
+    EXPECT_EQ(text(ce.at("sequence")), version);
+    EXPECT_EQ(text(ce.at("data").as_object().at("pod_id")), pod_a);
+    EXPECT_FALSE(ce.at("data").as_object().contains("idempotency_key"));
+    EXPECT_FALSE(ce.at("data").as_object().contains("request_fingerprint"));
+  }
+  auto pledged = boost::json::parse((*rows)[6].payload).as_object();
+  EXPECT_EQ(text(pledged.at("time")), "2026-01-01T00:00:00.003Z");
+  EXPECT_EQ(pledged.at("data").as_object().at("amount_minor"), 2500);
 }
 
 }  // namespace

@@ -73,6 +73,15 @@ class failing_store final : public journal_store {
   result<std::size_t> purge_idempotency(std::int64_t, std::size_t) override {
     return fail(errc::storage_unavailable, "disk on fire");
   }
+  result<std::vector<outbox_entry>> read_outbox(std::int64_t, std::size_t, bool) override {
+    return fail(errc::storage_unavailable, "disk on fire");
+  }
+  result<std::size_t> mark_outbox_published(std::span<const std::int64_t>, std::int64_t) override {
+    return fail(errc::storage_unavailable, "disk on fire");
+  }
+  result<std::size_t> purge_outbox(std::int64_t, std::size_t) override {
+    return fail(errc::storage_unavailable, "disk on fire");
+  }
 };
 
 /// Submits and waits for the answer (the writer thread delivers it).

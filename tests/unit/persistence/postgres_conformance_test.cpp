@@ -2,6 +2,8 @@
 // on a database of its own. Skipped (not instantiated) where PostgreSQL 15 is not installed.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "store_conformance.hpp"
 #include "tests/support/postgres_fixture.hpp"
 
@@ -42,10 +44,25 @@ std::unique_ptr<journal_store> open_fresh_postgres_journal(std::string* uri) {
 namespace {
 
 /// The PostgreSQL factory, or none where the server binaries are missing.
+///
+/// The database's URI is kept in the test's directory, so `reopen` finds the same database.
 std::vector<store_factory> postgres_factories() {
   if (!payorch::testing::postgres_available()) return {};
-  return {{"postgres", [](const std::filesystem::path&) -> std::unique_ptr<journal_store> {
-             return open_fresh_postgres_journal(nullptr);
+  const auto uri_file = [](const std::filesystem::path& dir) { return dir / "postgres.uri"; };
+  return {{"postgres",
+           [uri_file](const std::filesystem::path& dir) -> std::unique_ptr<journal_store> {
+             std::string uri;
+             auto store = open_fresh_postgres_journal(&uri);
+             std::ofstream(uri_file(dir)) << uri;
+             return store;
+           },
+           [uri_file](const std::filesystem::path& dir) -> std::unique_ptr<journal_store> {
+             std::string uri;
+             std::ifstream(uri_file(dir)) >> uri;
+             std::string error;
+             auto store = open_postgres_journal({.uri = uri}, &error);
+             EXPECT_NE(store, nullptr) << error;
+             return store;
            }}};
 }
 
@@ -55,5 +72,6 @@ INSTANTIATE_TEST_SUITE_P(postgres, ledger_conformance, ::testing::ValuesIn(postg
 INSTANTIATE_TEST_SUITE_P(postgres, idempotency_conformance,
                          ::testing::ValuesIn(postgres_factories()));
 INSTANTIATE_TEST_SUITE_P(postgres, paging_conformance, ::testing::ValuesIn(postgres_factories()));
+INSTANTIATE_TEST_SUITE_P(postgres, outbox_conformance, ::testing::ValuesIn(postgres_factories()));
 
 }  // namespace payorch::persistence::testing

@@ -100,5 +100,42 @@ TEST_F(postgres_migrations, check_only_open_refuses_pending_migrations) {
   EXPECT_TRUE(open_postgres_journal({.uri = uri_, .apply_migrations = false}, &error)) << error;
 }
 
+// Goal: a database at version 1 (written before the outbox) is refused while migration 2 is
+// pending, then gains the outbox when migrated, keeping its events, and takes outbox messages.
+TEST_F(postgres_migrations, a_database_at_version_1_gains_the_outbox) {
+  std::string error;
+  ASSERT_TRUE(
+      postgres::apply_migrations(uri_, postgres::builtin_migrations().first(1), nullptr, &error))
+      << error;
+  {
+    pqxx::connection conn(uri_);
+    pqxx::work txn(conn);
+    txn.exec("INSERT INTO events VALUES ('old', 1, 'Old', '{}'::bytea, 5, 'p', 'h')");
+    txn.commit();
+  }
+  EXPECT_EQ(count("SELECT count(*) FROM pg_tables WHERE tablename = 'outbox'"), 0);
+  EXPECT_FALSE(open_postgres_journal({.uri = uri_, .apply_migrations = false}, &error));
+  EXPECT_NE(error.find("2 (outbox)"), std::string::npos) << error;
+
+  std::string report;
+  ASSERT_TRUE(migrate_postgres(uri_, &report, &error)) << error;
+  EXPECT_EQ(report, "applied 2 (outbox)");
+  EXPECT_EQ(count("SELECT count(*) FROM pg_tables WHERE tablename = 'outbox'"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM pg_indexes WHERE tablename = 'outbox' AND indexname IN "
+                  "('outbox_unpublished', 'outbox_by_published')"),
+            2);
+  auto store = open_postgres_journal({.uri = uri_, .apply_migrations = false}, &error);
+  ASSERT_NE(store, nullptr) << error;
+  EXPECT_EQ(store->read_events("old", 0, 10).size(), 1U);
+  append_request request{"new", 0, {{"Created", "{}", 7}}};
+  request.outbox.push_back({"evt-1", "crowdpay.crowdpod.v1.PodCreated", "{}"});
+  const append_result result = store->append_batch(std::vector<append_request>{request}).at(0);
+  EXPECT_EQ(result.status, append_status::committed) << result.detail;
+  const auto rows = store->read_outbox(0, 10, false);
+  ASSERT_TRUE(rows.has_value());
+  ASSERT_EQ(rows->size(), 1U);
+  EXPECT_EQ(rows->front().message_id, "evt-1");
+}
+
 }  // namespace
 }  // namespace payorch::persistence::testing

@@ -9,6 +9,7 @@ namespace payorch::persistence::testing {
 INSTANTIATE_TEST_SUITE_P(sqlite, ledger_conformance, ::testing::Values(sqlite_factory()));
 INSTANTIATE_TEST_SUITE_P(sqlite, idempotency_conformance, ::testing::Values(sqlite_factory()));
 INSTANTIATE_TEST_SUITE_P(sqlite, paging_conformance, ::testing::Values(sqlite_factory()));
+INSTANTIATE_TEST_SUITE_P(sqlite, outbox_conformance, ::testing::Values(sqlite_factory()));
 
 namespace {
 

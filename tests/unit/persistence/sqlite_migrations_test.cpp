@@ -44,7 +44,7 @@ TEST(sqlite_migrations, a_new_journal_records_every_migration) {
   std::string error;
   ASSERT_TRUE(open_sqlite_journal({.file = dir.file("j.sqlite")}, &error)) << error;
   raw_db db(dir.file("j.sqlite"));
-  EXPECT_EQ(db.applied(), (std::vector<std::int64_t>{1, 2}));
+  EXPECT_EQ(db.applied(), (std::vector<std::int64_t>{1, 2, 3}));
 }
 
 TEST(sqlite_migrations, migrating_twice_changes_nothing) {
@@ -63,13 +63,17 @@ TEST(sqlite_migrations, a_failing_migration_is_rolled_back_and_named) {
   raw_db db(dir.file("j.sqlite"));
   std::vector<migration> list(sqlite::sqlite_migrations().begin(),
                               sqlite::sqlite_migrations().end());
-  list.push_back({3, "broken step", "CREATE TABLE half_done (x); SELECT * FROM no_such_table;"});
+  const int bad_version = list.back().version + 1;
+  list.push_back(
+      {bad_version, "broken step", "CREATE TABLE half_done (x); SELECT * FROM no_such_table;"});
   std::string report, error;
   EXPECT_FALSE(sqlite::run_migrations(db.db, list, true, &report, &error));
-  EXPECT_NE(error.find("migration 3 (broken step) failed"), std::string::npos) << error;
+  EXPECT_NE(error.find("migration " + std::to_string(bad_version) + " (broken step) failed"),
+            std::string::npos)
+      << error;
   EXPECT_NE(error.find("no_such_table"), std::string::npos) << error;
   EXPECT_FALSE(db.has_table("half_done"));  // its first statement was rolled back too
-  EXPECT_EQ(db.applied(), (std::vector<std::int64_t>{1, 2}));  // the earlier ones stay
+  EXPECT_EQ(db.applied(), (std::vector<std::int64_t>{1, 2, 3}));  // the earlier ones stay
 }
 
 TEST(sqlite_migrations, check_only_refuses_to_open_with_pending_migrations) {
@@ -101,7 +105,49 @@ TEST(sqlite_migrations, a_journal_from_before_versioned_migrations_is_adopted) {
   std::string error;
   ASSERT_TRUE(open_sqlite_journal({.file = dir.file("j.sqlite")}, &error)) << error;
   raw_db db(dir.file("j.sqlite"));
-  EXPECT_EQ(db.applied(), (std::vector<std::int64_t>{1, 2}));
+  EXPECT_EQ(db.applied(), (std::vector<std::int64_t>{1, 2, 3}));
+}
+
+// Goal: a journal at version 2 (events, ledger, idempotency; written by a build before the
+// outbox) is refused while the outbox migration is pending, then gains the table when migrated,
+// keeping its events, and takes outbox messages.
+TEST(sqlite_migrations, a_journal_at_version_2_gains_the_outbox) {
+  testing::temp_dir dir{"payorch-migrate"};
+  {
+    raw_db db(dir.file("j.sqlite"));
+    std::string report, error;
+    ASSERT_TRUE(
+        sqlite::run_migrations(db.db, sqlite::sqlite_migrations().first(2), true, &report, &error))
+        << error;
+    // An older build's data: an event written before the outbox existed.
+    ASSERT_EQ(sqlite3_exec(db.db,
+                           "INSERT INTO events VALUES ('old', 1, 'Old', X'7b7d', 5, "
+                           "'0000000000000000000000000000000000000000000000000000000000000000', "
+                           "'h')",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    EXPECT_FALSE(db.has_table("outbox"));
+  }
+  std::string error;
+  EXPECT_FALSE(
+      open_sqlite_journal({.file = dir.file("j.sqlite"), .apply_migrations = false}, &error));
+  EXPECT_NE(error.find("3 (outbox)"), std::string::npos) << error;
+
+  auto store = open_sqlite_journal({.file = dir.file("j.sqlite")}, &error);
+  ASSERT_NE(store, nullptr) << error;
+  raw_db db(dir.file("j.sqlite"));
+  EXPECT_TRUE(db.has_table("outbox"));
+  EXPECT_EQ(db.applied(), (std::vector<std::int64_t>{1, 2, 3}));
+  EXPECT_EQ(store->read_events("old", 0, 10).size(), 1U);
+  append_request request{"new", 0, {{"Created", "{}", 7}}};
+  request.outbox.push_back({"evt-1", "crowdpay.crowdpod.v1.PodCreated", "{}"});
+  const append_result result = store->append_batch(std::vector<append_request>{request}).at(0);
+  EXPECT_EQ(result.status, append_status::committed) << result.detail;
+  const auto rows = store->read_outbox(0, 10, false);
+  ASSERT_TRUE(rows.has_value());
+  ASSERT_EQ(rows->size(), 1U);
+  EXPECT_EQ(rows->front().message_id, "evt-1");
+  EXPECT_EQ(rows->front().created_at_ms, 7);
 }
 
 }  // namespace

@@ -1,11 +1,12 @@
 #pragma once
-/// The backend-neutral conformance suites of `journal_store`: the ledger, idempotency records and
-/// paged reads, written against the interface only.
+/// The backend-neutral conformance suites of `journal_store`: the ledger, idempotency records,
+/// paged reads and the outbox, written against the interface only.
 ///
 /// A backend runs them by instantiating the suites with a factory that yields a fresh, empty store:
 ///   INSTANTIATE_TEST_SUITE_P(sqlite, ledger_conformance, ::testing::Values(sqlite_factory()));
-/// (and the same for idempotency_conformance and paging_conformance). The SQLite instantiation is
-/// in sqlite_conformance_test.cpp.
+/// (and the same for idempotency_conformance, paging_conformance and outbox_conformance). The
+/// SQLite instantiations are in sqlite_ledger_test.cpp, the PostgreSQL ones in
+/// postgres_conformance_test.cpp.
 
 #include <gtest/gtest.h>
 
@@ -27,6 +28,9 @@ namespace payorch::persistence::testing {
 struct store_factory {
   std::string name;
   std::function<std::unique_ptr<journal_store>(const std::filesystem::path& dir)> open;
+  /// Opens the store `open` made in `dir` once more (a new handle on the same data), after the
+  /// first one was closed.
+  std::function<std::unique_ptr<journal_store>(const std::filesystem::path& dir)> reopen;
 };
 
 /// Prints the factory's name in gtest's parameter listing.
@@ -84,6 +88,25 @@ class store_conformance : public ::testing::TestWithParam<store_factory> {
     return {account, currency, 0, 0, 0};
   }
 
+  /// Every outbox row after `after`, read page by page.
+  std::vector<outbox_entry> all_outbox(bool unpublished_only = false, std::int64_t after = 0) {
+    std::vector<outbox_entry> all;
+    for (;;) {
+      auto page = store_->read_outbox(after, max_page_rows, unpublished_only);
+      EXPECT_TRUE(page.has_value());
+      if (!page || page->empty()) return all;
+      after = page->back().position;
+      all.insert(all.end(), page->begin(), page->end());
+    }
+  }
+
+  /// Closes the store and opens it again on the same data.
+  void reopen() {
+    store_.reset();
+    store_ = GetParam().reopen(dir_.path());
+    ASSERT_NE(store_, nullptr) << GetParam().name;
+  }
+
   temp_dir dir_;
   std::unique_ptr<journal_store> store_;
 };
@@ -91,6 +114,7 @@ class store_conformance : public ::testing::TestWithParam<store_factory> {
 class ledger_conformance : public store_conformance {};
 class idempotency_conformance : public store_conformance {};
 class paging_conformance : public store_conformance {};
+class outbox_conformance : public store_conformance {};
 
 // ---- builders ----
 
@@ -134,9 +158,10 @@ inline idempotency_record idem(std::string key, std::int64_t created_at_ms,
 
 /// A default store factory: a SQLite journal in the test's directory.
 inline store_factory sqlite_factory() {
-  return {"sqlite", [](const std::filesystem::path& dir) -> std::unique_ptr<journal_store> {
-            return open_journal(dir / "journal.db");
-          }};
+  const auto open = [](const std::filesystem::path& dir) -> std::unique_ptr<journal_store> {
+    return open_journal(dir / "journal.db");
+  };
+  return {"sqlite", open, open};
 }
 
 }  // namespace payorch::persistence::testing

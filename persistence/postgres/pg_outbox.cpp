@@ -1,0 +1,197 @@
+// The outbox of postgres_journal: checking and staging an append's messages within a batch, and
+// the relay's reads, marks and purges.
+//
+// As with the ledger, a request's messages are checked against the batch's view (ids stored
+// before the batch, read with one query, plus ids of earlier committed requests), so a refused
+// request changes nothing, and then written with one multi-row INSERT at the end of the batch.
+#include <algorithm>
+#include <chrono>
+#include <set>
+
+#include "persistence/postgres/pg_journal.hpp"
+
+namespace payorch::persistence::postgres {
+namespace {
+
+append_result refusal(std::string detail) {
+  return {append_status::storage_error, 0, "invalid outbox: " + std::move(detail)};
+}
+
+/// Why the request's messages cannot be stored whatever the database holds, or "" if they can.
+std::string malformed_outbox(const std::vector<outbox_message>& outbox) {
+  std::vector<std::string_view> ids;
+  ids.reserve(outbox.size());
+  for (std::size_t i = 0; i < outbox.size(); ++i) {
+    const outbox_message& message = outbox[i];
+    const std::string at = "outbox[" + std::to_string(i) + "]";
+    if (message.message_id.empty()) return at + ": empty message_id";
+    if (message.subject.empty()) return at + ": message " + message.message_id + " has no subject";
+    ids.push_back(message.message_id);
+  }
+  std::sort(ids.begin(), ids.end());
+  if (const auto twice = std::adjacent_find(ids.begin(), ids.end()); twice != ids.end())
+    return "message " + std::string(*twice) + " appears twice in the request";
+  return {};
+}
+
+/// The time outbox rows of a request without events record: the store's clock, as nothing else
+/// dates them.
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::int64_t page_limit(std::size_t limit) {
+  return static_cast<std::int64_t>(limit < max_page_rows ? limit : max_page_rows);
+}
+
+outbox_entry entry_from_row(const pqxx::row& row) {
+  outbox_entry entry;
+  entry.position = row[0].as<std::int64_t>();
+  entry.message_id = row[1].as<std::string>();
+  entry.subject = row[2].as<std::string>();
+  entry.payload = pqxx::binarystring(row[3]).str();
+  entry.stream_id = row[4].as<std::string>();
+  entry.created_at_ms = row[5].as<std::int64_t>();
+  if (!row[6].is_null()) entry.published_at_ms = row[6].as<std::int64_t>();
+  return entry;
+}
+
+}  // namespace
+
+void prepare_outbox_statements(pqxx::connection& conn) {
+  conn.prepare("outbox_taken", "SELECT message_id FROM outbox WHERE message_id = ANY($1::text[])");
+  // Positions follow the order of the requests and their messages (ORDER BY ordinality). A relay
+  // reading "after position" also needs them to become visible in position order: identity values
+  // are handed out at insert, not at commit, so two sessions inserting at once could commit a
+  // lower position after a higher one. That cannot happen here because each store has one writer
+  // that commits its batches one after another (a second writing process would have to serialise
+  // its outbox inserts, e.g. with an advisory lock held to commit).
+  conn.prepare("insert_outbox",
+               "INSERT INTO outbox (message_id, stream_id, subject, payload, created_at_ms) "
+               "SELECT m, s, j, decode(p, 'hex'), c FROM unnest($1::text[], $2::text[], "
+               "$3::text[], $4::text[], $5::bigint[]) WITH ORDINALITY AS u(m, s, j, p, c, n) "
+               "ORDER BY n");
+  conn.prepare("read_outbox",
+               "SELECT position, message_id, subject, payload, stream_id, created_at_ms, "
+               "published_at_ms FROM outbox WHERE position > $1 ORDER BY position LIMIT $2");
+  conn.prepare("read_outbox_unpublished",
+               "SELECT position, message_id, subject, payload, stream_id, created_at_ms, "
+               "published_at_ms FROM outbox WHERE published_at_ms IS NULL AND position > $1 "
+               "ORDER BY position LIMIT $2");
+  conn.prepare("mark_outbox",
+               "UPDATE outbox SET published_at_ms = $2 WHERE position = ANY($1::bigint[]) "
+               "AND published_at_ms IS NULL");
+  conn.prepare("purge_outbox",
+               "DELETE FROM outbox WHERE position IN (SELECT position FROM outbox "
+               "WHERE published_at_ms < $1 ORDER BY published_at_ms LIMIT $2)");
+}
+
+// ---- inside commit_batch ----
+
+void batch_writer::prefetch_outbox(std::span<const append_request> appends) {
+  std::set<std::string_view> ids;
+  for (const append_request& request : appends) {
+    for (const outbox_message& message : request.outbox) {
+      // Text PostgreSQL cannot take would fail the query; its request is refused anyway.
+      if (!message.message_id.empty() && storable_text(message.message_id))
+        ids.insert(message.message_id);
+    }
+  }
+  if (ids.empty()) return;
+  const std::vector<std::string_view> named(ids.begin(), ids.end());
+  for (const auto& row : txn_.exec_prepared("outbox_taken", text_array(named)))
+    state_.message_ids.insert(row[0].as<std::string>());
+}
+
+std::optional<append_result> batch_writer::check_outbox(const append_request& request) const {
+  if (std::string why = malformed_outbox(request.outbox); !why.empty())
+    return refusal(std::move(why));
+  for (const outbox_message& message : request.outbox) {
+    if (state_.message_ids.contains(message.message_id))
+      return refusal("message " + message.message_id + " already exists");
+  }
+  return std::nullopt;
+}
+
+void batch_writer::stage_outbox(const append_request& request) {
+  const std::int64_t created_at_ms =
+      request.events.empty() ? now_ms() : request.events.front().recorded_at_ms;
+  for (const outbox_message& message : request.outbox) {
+    state_.message_ids.insert(message.message_id);
+    state_.outbox.push_back({message.message_id, request.stream_id, message.subject,
+                             to_hex(message.payload), created_at_ms});
+  }
+}
+
+void batch_writer::write_outbox() {
+  if (state_.outbox.empty()) return;
+  std::vector<std::string_view> ids, streams, subjects, payloads;
+  std::vector<std::int64_t> times;
+  for (const batch_state::outbox_row& row : state_.outbox) {
+    ids.push_back(row.message_id);
+    streams.push_back(row.stream_id);
+    subjects.push_back(row.subject);
+    payloads.push_back(row.payload_hex);
+    times.push_back(row.created_at_ms);
+  }
+  txn_.exec_prepared("insert_outbox", text_array(ids), text_array(streams), text_array(subjects),
+                     text_array(payloads), int_array(times));
+}
+
+// ---- the relay's side ----
+
+result<std::vector<outbox_entry>> postgres_journal::read_outbox(std::int64_t after_position,
+                                                                std::size_t limit,
+                                                                bool unpublished_only) {
+  using answer = result<std::vector<outbox_entry>>;
+  if (limit == 0) return std::vector<outbox_entry>{};
+  return guarded(
+      "read outbox",
+      [&](pqxx::connection& conn) -> answer {
+        pqxx::nontransaction txn(conn);
+        std::vector<outbox_entry> entries;
+        for (const auto& row :
+             txn.exec_prepared(unpublished_only ? "read_outbox_unpublished" : "read_outbox",
+                               after_position, page_limit(limit)))
+          entries.push_back(entry_from_row(row));
+        return entries;
+      },
+      [](std::string why) -> answer { return fail(errc::storage_unavailable, std::move(why)); });
+}
+
+result<std::size_t> postgres_journal::mark_outbox_published(std::span<const std::int64_t> positions,
+                                                            std::int64_t published_at_ms) {
+  using answer = result<std::size_t>;
+  if (positions.empty()) return std::size_t{0};
+  const std::string array =
+      int_array(std::vector<std::int64_t>(positions.begin(), positions.end()));
+  return guarded(
+      "mark outbox published",
+      [&](pqxx::connection& conn) -> answer {
+        pqxx::work txn(conn);
+        const pqxx::result marked = txn.exec_prepared("mark_outbox", array, published_at_ms);
+        txn.commit();
+        return static_cast<std::size_t>(marked.affected_rows());
+      },
+      [](std::string why) -> answer { return fail(errc::storage_unavailable, std::move(why)); });
+}
+
+result<std::size_t> postgres_journal::purge_outbox(std::int64_t published_before_ms,
+                                                   std::size_t max_rows) {
+  using answer = result<std::size_t>;
+  const std::size_t bounded = std::min(max_rows, outbox_purge_chunk);
+  if (bounded == 0) return std::size_t{0};
+  return guarded(
+      "purge outbox",
+      [&](pqxx::connection& conn) -> answer {
+        pqxx::work txn(conn);
+        const pqxx::result purged = txn.exec_prepared("purge_outbox", published_before_ms,
+                                                      static_cast<std::int64_t>(bounded));
+        txn.commit();
+        return static_cast<std::size_t>(purged.affected_rows());
+      },
+      [](std::string why) -> answer { return fail(errc::storage_unavailable, std::move(why)); });
+}
+
+}  // namespace payorch::persistence::postgres

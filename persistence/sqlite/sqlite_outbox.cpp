@@ -1,0 +1,199 @@
+// The outbox of sqlite_journal: checking and writing an append's messages, and the relay's reads,
+// marks and purges.
+//
+// A request's messages are checked first (shape, repeats within the request, ids already in the
+// file, which inside the batch's write transaction includes earlier requests of the batch), so a
+// refusal writes nothing and needs no savepoint. They are inserted after the request's events and
+// ledger rows; a failing insert then rolls the whole batch back.
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "persistence/sqlite/sqlite_journal.hpp"
+
+namespace payorch::persistence::sqlite {
+namespace {
+
+constexpr std::string_view outbox_columns =
+    "position, message_id, subject, payload, stream_id, created_at_ms, published_at_ms";
+
+append_result refusal(std::string detail) {
+  return {append_status::storage_error, 0, "invalid outbox: " + std::move(detail)};
+}
+
+/// Why the request's messages cannot be stored whatever the file holds, or "" if they can.
+std::string malformed_outbox(const std::vector<outbox_message>& outbox) {
+  std::vector<std::string_view> ids;
+  ids.reserve(outbox.size());
+  for (std::size_t i = 0; i < outbox.size(); ++i) {
+    const outbox_message& message = outbox[i];
+    const std::string at = "outbox[" + std::to_string(i) + "]";
+    if (message.message_id.empty()) return at + ": empty message_id";
+    if (message.subject.empty()) return at + ": message " + message.message_id + " has no subject";
+    ids.push_back(message.message_id);
+  }
+  std::sort(ids.begin(), ids.end());
+  if (const auto twice = std::adjacent_find(ids.begin(), ids.end()); twice != ids.end())
+    return "message " + std::string(*twice) + " appears twice in the request";
+  return {};
+}
+
+/// The time outbox rows of a request without events record: the store's clock, as nothing else
+/// dates them.
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+outbox_entry entry_from_row(const statement& row) {
+  outbox_entry entry;
+  entry.position = row.column_int64(0);
+  entry.message_id = row.column_string(1);
+  entry.subject = row.column_string(2);
+  entry.payload = row.column_string(3);
+  entry.stream_id = row.column_string(4);
+  entry.created_at_ms = row.column_int64(5);
+  if (!row.column_null(6)) entry.published_at_ms = row.column_int64(6);  // NULL until marked
+  return entry;
+}
+
+}  // namespace
+
+bool sqlite_journal::prepare_outbox_statements(std::string* error) {
+  sqlite3* db = db_.get();
+  const auto prepare = [&](statement& target, std::string_view sql) {
+    target = statement(db, sql, error);
+    return target.valid();
+  };
+  const std::string select = "SELECT " + std::string(outbox_columns) + " FROM outbox ";
+  // The reads and the purge name their partial indexes: without statistics the planner might walk
+  // the table by rowid instead, through every published (or unpublished) row kept.
+  return prepare(select_outbox_id_, "SELECT 1 FROM outbox WHERE message_id = ?1") &&
+         prepare(insert_outbox_,
+                 "INSERT INTO outbox (message_id, stream_id, subject, payload, created_at_ms) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5)") &&
+         prepare(read_outbox_, select + "WHERE position > ?1 ORDER BY position LIMIT ?2") &&
+         prepare(read_outbox_unpublished_,
+                 select +
+                     "INDEXED BY outbox_unpublished WHERE published_at_ms IS NULL AND "
+                     "position > ?1 ORDER BY position LIMIT ?2") &&
+         prepare(mark_outbox_,
+                 "UPDATE outbox SET published_at_ms = ?2 WHERE position = ?1 AND "
+                 "published_at_ms IS NULL") &&
+         prepare(purge_outbox_,
+                 "DELETE FROM outbox WHERE position IN (SELECT position FROM outbox "
+                 "INDEXED BY outbox_by_published WHERE published_at_ms IS NOT NULL AND "
+                 "published_at_ms < ?1 ORDER BY published_at_ms LIMIT ?2)");
+}
+
+// ---- inside commit_batch ----
+
+std::optional<sqlite_journal::request_outcome> sqlite_journal::check_outbox(
+    const append_request& request) {
+  if (std::string why = malformed_outbox(request.outbox); !why.empty())
+    return request_outcome{refusal(std::move(why)), false};
+  for (const outbox_message& message : request.outbox) {
+    const reset_guard guard(select_outbox_id_);
+    select_outbox_id_.bind_text_view(1, message.message_id);
+    switch (select_outbox_id_.step()) {
+      case step_result::done:
+        break;
+      case step_result::row:
+        return request_outcome{refusal("message " + message.message_id + " already exists"), false};
+      default:
+        return abort_with("look up outbox message " + message.message_id);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<sqlite_journal::request_outcome> sqlite_journal::write_outbox(
+    const append_request& request) {
+  const std::int64_t created_at_ms =
+      request.events.empty() ? now_ms() : request.events.front().recorded_at_ms;
+  for (const outbox_message& message : request.outbox) {
+    const reset_guard guard(insert_outbox_);
+    insert_outbox_.bind_text_view(1, message.message_id);
+    insert_outbox_.bind_text_view(2, request.stream_id);
+    insert_outbox_.bind_text_view(3, message.subject);
+    insert_outbox_.bind_blob_view(4, message.payload);
+    insert_outbox_.bind_int64(5, created_at_ms);
+    if (insert_outbox_.step() != step_result::done)
+      return abort_with("insert outbox message " + message.message_id);
+  }
+  return std::nullopt;
+}
+
+// ---- the relay's side ----
+
+result<std::vector<outbox_entry>> sqlite_journal::read_outbox(std::int64_t after_position,
+                                                              std::size_t limit,
+                                                              bool unpublished_only) {
+  std::vector<outbox_entry> entries;
+  if (limit == 0) return entries;
+  statement& read = unpublished_only ? read_outbox_unpublished_ : read_outbox_;
+  const reset_guard guard(read);
+  read.bind_int64(1, after_position);
+  read.bind_int64(2, page_limit(limit));
+  for (;;) {
+    switch (read.step()) {
+      case step_result::row:
+        entries.push_back(entry_from_row(read));
+        break;
+      case step_result::done:
+        return entries;
+      default:
+        return fail(errc::storage_unavailable, "read outbox: " + last_error(db_.get()));
+    }
+  }
+}
+
+result<std::size_t> sqlite_journal::mark_outbox_published(std::span<const std::int64_t> positions,
+                                                          std::int64_t published_at_ms) {
+  if (positions.empty()) return std::size_t{0};
+  if (!run(begin_write_)) return fail(errc::storage_unavailable, "begin: " + last_error(db_.get()));
+  std::size_t changed = 0;
+  for (const std::int64_t position : positions) {
+    const reset_guard guard(mark_outbox_);
+    mark_outbox_.bind_int64(1, position);
+    mark_outbox_.bind_int64(2, published_at_ms);
+    if (mark_outbox_.step() != step_result::done) {
+      const std::string why = "mark outbox published: " + last_error(db_.get());
+      rollback();
+      return fail(errc::storage_unavailable, why);
+    }
+    changed += static_cast<std::size_t>(sqlite3_changes(db_.get()));
+  }
+  if (!run(commit_)) {
+    const std::string why = "commit outbox marks: " + last_error(db_.get());
+    rollback();
+    return fail(errc::storage_unavailable, why);
+  }
+  return changed;
+}
+
+result<std::size_t> sqlite_journal::purge_outbox(std::int64_t published_before_ms,
+                                                 std::size_t max_rows) {
+  const std::size_t bounded = std::min(max_rows, outbox_purge_chunk);
+  if (bounded == 0) return std::size_t{0};
+  if (!run(begin_write_)) return fail(errc::storage_unavailable, "begin: " + last_error(db_.get()));
+  bool purged = false;
+  {
+    const reset_guard guard(purge_outbox_);
+    purge_outbox_.bind_int64(1, published_before_ms);
+    purge_outbox_.bind_int64(2, static_cast<std::int64_t>(bounded));
+    purged = purge_outbox_.step() == step_result::done;
+  }
+  const auto deleted = static_cast<std::size_t>(sqlite3_changes(db_.get()));
+  if (!purged || !run(commit_)) {
+    const std::string why = "purge outbox: " + last_error(db_.get());
+    rollback();
+    return fail(errc::storage_unavailable, why);
+  }
+  return deleted;
+}
+
+}  // namespace payorch::persistence::sqlite

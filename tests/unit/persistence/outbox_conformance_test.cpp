@@ -1,0 +1,335 @@
+// The outbox conformance suite of journal_store: messages are stored with their request's events or
+// not at all, read in position order, marked published once, and purged only once published and
+// old. Instantiated per backend (sqlite_ledger_test.cpp, postgres_conformance_test.cpp).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <limits>
+
+#include "store_conformance.hpp"
+
+namespace payorch::persistence::testing {
+namespace {
+
+constexpr std::int64_t t0 = 1'700'000'000'000;
+constexpr std::string_view pledged = "crowdpay.crowdpod.v1.FundsPledged";
+
+outbox_message msg(std::string id, std::string subject = std::string(pledged),
+                   std::string payload = "{}") {
+  return {std::move(id), std::move(subject), std::move(payload)};
+}
+
+/// A request with one event recorded at `recorded_at_ms` that carries `outbox`.
+append_request with_outbox(std::string stream_id, std::int64_t expected_version,
+                           std::int64_t recorded_at_ms, std::vector<outbox_message> outbox) {
+  append_request request{std::move(stream_id), expected_version, {}};
+  request.events.push_back({"Something", "{}", recorded_at_ms});
+  request.outbox = std::move(outbox);
+  return request;
+}
+
+std::vector<std::string> ids_of(const std::vector<outbox_entry>& rows) {
+  std::vector<std::string> ids;
+  for (const outbox_entry& row : rows) ids.push_back(row.message_id);
+  return ids;
+}
+
+std::vector<std::int64_t> positions_of(const std::vector<outbox_entry>& rows) {
+  std::vector<std::int64_t> positions;
+  for (const outbox_entry& row : rows) positions.push_back(row.position);
+  return positions;
+}
+
+std::int64_t wall_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// Goal: messages are stored with their events, field for field (binary payloads included), dated
+// by the request's first event and not yet published.
+TEST_P(outbox_conformance, rows_are_written_with_their_events) {
+  append_request request = make_request("pod_a", 0, 2);  // events recorded at 1001 and 1002
+  const std::string binary("bin\0\xff\x01", 6);
+  request.outbox = {msg("evt-1", "crowdpay.crowdpod.v1.PodCreated", R"({"id":"evt-1"})"),
+                    msg("evt-2", std::string(pledged), binary)};
+  const append_result result = append(request);
+  ASSERT_EQ(result.status, append_status::committed) << result.detail;
+  EXPECT_EQ(result.last_version, 2);
+
+  const std::vector<outbox_entry> rows = all_outbox();
+  ASSERT_EQ(rows.size(), 2U);
+  EXPECT_GT(rows[0].position, 0);
+  EXPECT_LT(rows[0].position, rows[1].position);
+  EXPECT_EQ(rows[0].message_id, "evt-1");
+  EXPECT_EQ(rows[0].subject, "crowdpay.crowdpod.v1.PodCreated");
+  EXPECT_EQ(rows[0].payload, R"({"id":"evt-1"})");
+  EXPECT_EQ(rows[1].payload, binary);  // stored verbatim, NUL and non-UTF-8 bytes included
+  for (const outbox_entry& row : rows) {
+    EXPECT_EQ(row.stream_id, "pod_a");
+    EXPECT_EQ(row.created_at_ms, 1001);
+    EXPECT_FALSE(row.published_at_ms.has_value());
+  }
+  EXPECT_EQ(store_->read_events("pod_a", 0, 10).size(), 2U);
+  EXPECT_TRUE(store_->verify().ok);
+}
+
+// Goal: a request without events that passes its version check stores its messages dated by the
+// store's clock; a stale one stores nothing.
+TEST_P(outbox_conformance, a_request_without_events_is_dated_now) {
+  ASSERT_EQ(append(make_request("pod_a", 0, 1)).status, append_status::committed);
+  append_request bare{"pod_a", 1, {}};
+  bare.outbox = {msg("bare-1")};
+  append_request stale{"pod_a", 0, {}};
+  stale.outbox = {msg("stale-1")};
+  const std::int64_t before = wall_ms();
+  const batch_results results = commit({bare, stale});
+  const std::int64_t after = wall_ms();
+  EXPECT_EQ(results.appends[0].status, append_status::committed) << results.appends[0].detail;
+  EXPECT_EQ(results.appends[0].last_version, 1);
+  EXPECT_EQ(results.appends[1].status, append_status::version_conflict);
+  const std::vector<outbox_entry> rows = all_outbox();
+  ASSERT_EQ(ids_of(rows), std::vector<std::string>{"bare-1"});
+  EXPECT_GE(rows[0].created_at_ms, before);
+  EXPECT_LE(rows[0].created_at_ms, after);
+  EXPECT_EQ(rows[0].stream_id, "pod_a");
+}
+
+// Goal: a stale request (a new stream that exists, or an old version) writes none of its messages
+// and does not use up their ids; the other requests of the batch store theirs.
+TEST_P(outbox_conformance, a_version_conflict_writes_no_rows) {
+  ASSERT_EQ(append(make_request("pod_a", 0, 1)).status, append_status::committed);
+  const batch_results results = commit({with_outbox("pod_a", 0, t0, {msg("stale-new")}),
+                                        with_outbox("pod_a", 5, t0, {msg("stale-ahead")}),
+                                        with_outbox("pod_b", 0, t0, {msg("fresh")})});
+  EXPECT_EQ(results.appends[0].status, append_status::version_conflict);
+  EXPECT_EQ(results.appends[0].last_version, 1);
+  EXPECT_EQ(results.appends[1].status, append_status::version_conflict);
+  EXPECT_EQ(results.appends[2].status, append_status::committed) << results.appends[2].detail;
+  EXPECT_FALSE(results.transaction_failed);
+  EXPECT_EQ(ids_of(all_outbox()), std::vector<std::string>{"fresh"});
+
+  // Retried at the right version, the message goes out: its id was never taken.
+  ASSERT_EQ(append(with_outbox("pod_a", 1, t0, {msg("stale-new")})).status,
+            append_status::committed);
+  EXPECT_EQ(ids_of(all_outbox()), (std::vector<std::string>{"fresh", "stale-new"}));
+}
+
+// Goal: a request whose ledger command is refused writes none of its messages, events or rows.
+TEST_P(outbox_conformance, a_ledger_refusal_writes_no_rows) {
+  append_request refused = with_ledger("pod_a", 0, t0, {post_tx("missing")});
+  refused.outbox = {msg("refused-1")};
+  append_request unbalanced =
+      with_ledger("pod_b", 0, t0, {posted_tx("t-odd", {{"a", "EUR", 5}, {"b", "EUR", -4}})});
+  unbalanced.outbox = {msg("refused-2")};
+  append_request fine = with_ledger("pod_c", 0, t0, {posted_tx("t-fine", transfer("a", "b", 5))});
+  fine.outbox = {msg("fine-1")};
+  const batch_results results = commit({refused, unbalanced, fine});
+  EXPECT_EQ(results.appends[0].status, append_status::ledger_rejected);
+  EXPECT_EQ(results.appends[0].reason, errc::not_found);
+  EXPECT_EQ(results.appends[1].status, append_status::ledger_rejected);
+  EXPECT_EQ(results.appends[2].status, append_status::committed) << results.appends[2].detail;
+  EXPECT_EQ(ids_of(all_outbox()), std::vector<std::string>{"fine-1"});
+  EXPECT_TRUE(store_->read_events("pod_a", 0, 10).empty());
+  EXPECT_TRUE(store_->read_events("pod_b", 0, 10).empty());
+  EXPECT_EQ(all_entries().size(), 2U);  // only the fine request's postings
+}
+
+// Goal: an empty id or subject, an id repeated in the request, an id already stored or claimed by
+// an earlier committed request of the batch refuses that request alone (storage_error naming the
+// message, nothing of it written, ledger included); a refused request claims no id.
+TEST_P(outbox_conformance, malformed_or_taken_messages_refuse_their_request_alone) {
+  ASSERT_EQ(append(with_outbox("setup", 0, t0, {msg("taken")})).status, append_status::committed);
+  append_request with_ledger_rows =
+      with_ledger("s8", 0, t0, {posted_tx("t8", transfer("a", "b", 3))});
+  with_ledger_rows.outbox = {msg("taken")};
+  const batch_results results = commit({
+      with_outbox("s0", 0, t0, {msg("")}),
+      with_outbox("s1", 0, t0, {msg("m1", "")}),
+      with_outbox("s2", 0, t0, {msg("twin"), msg("other"), msg("twin")}),
+      with_outbox("s3", 0, t0, {msg("ok-3"), msg("taken")}),
+      with_outbox("s4", 0, t0, {msg("claimed")}),
+      with_outbox("s5", 0, t0, {msg("claimed")}),
+      with_outbox("s6", 0, t0, {msg("twin")}),
+      make_request("s7", 0, 1),
+      with_ledger_rows,
+  });
+  ASSERT_EQ(results.appends.size(), 9U);
+  EXPECT_FALSE(results.transaction_failed);
+  const std::vector<std::pair<append_status, std::string>> expected{
+      {append_status::storage_error, "empty message_id"},
+      {append_status::storage_error, "m1"},
+      {append_status::storage_error, "twin"},
+      {append_status::storage_error, "taken"},
+      {append_status::committed, ""},
+      {append_status::storage_error, "claimed"},
+      {append_status::committed, ""},
+      {append_status::committed, ""},
+      {append_status::storage_error, "taken"}};
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const append_result& got = results.appends[i];
+    EXPECT_EQ(got.status, expected[i].first) << i << ": " << got.detail;
+    if (expected[i].first != append_status::storage_error) continue;
+    EXPECT_EQ(got.last_version, 0) << i;
+    EXPECT_NE(got.detail.find(expected[i].second), std::string::npos) << i << ": " << got.detail;
+    EXPECT_TRUE(store_->read_events("s" + std::to_string(i), 0, 10).empty()) << i;
+  }
+  EXPECT_EQ(ids_of(all_outbox()), (std::vector<std::string>{"taken", "claimed", "twin"}));
+  EXPECT_TRUE(all_entries().empty());
+  EXPECT_EQ(balance("b", "EUR").posted_minor, 0);
+}
+
+// Goal: positions ascend in commit order across batches, following the order of the requests and
+// of their messages, with refused requests leaving no trace.
+TEST_P(outbox_conformance, positions_ascend_in_commit_order) {
+  std::vector<std::string> expected;
+  std::int64_t version = 0;
+  for (int batch = 0; batch < 3; ++batch) {
+    const std::string b = std::to_string(batch);
+    const batch_results results = commit(
+        {with_outbox("pod_a", version, t0 + batch, {msg("a" + b + "-1"), msg("a" + b + "-2")}),
+         with_outbox("pod_z", 99, t0, {msg("stale" + b)}),
+         with_outbox("pod_b" + b, 0, t0 + batch, {msg("b" + b + "-1")})});
+    ASSERT_EQ(results.appends[0].status, append_status::committed) << results.appends[0].detail;
+    ASSERT_EQ(results.appends[2].status, append_status::committed) << results.appends[2].detail;
+    ++version;
+    for (const std::string& id : {"a" + b + "-1", "a" + b + "-2", "b" + b + "-1"})
+      expected.push_back(id);
+  }
+  const std::vector<outbox_entry> rows = all_outbox();
+  EXPECT_EQ(ids_of(rows), expected);
+  for (std::size_t i = 1; i < rows.size(); ++i) EXPECT_LT(rows[i - 1].position, rows[i].position);
+  EXPECT_EQ(rows.back().created_at_ms, t0 + 2);
+}
+
+// Goal: unpublished_only skips published rows; the position cursor works with and without it;
+// limits are honoured and zero reads nothing.
+TEST_P(outbox_conformance, unpublished_only_filters_published_rows) {
+  std::vector<outbox_message> messages;
+  for (int i = 0; i < 6; ++i) messages.push_back(msg("m" + std::to_string(i)));
+  ASSERT_EQ(append(with_outbox("pod_a", 0, t0, messages)).status, append_status::committed);
+  const std::vector<std::int64_t> p = positions_of(all_outbox());
+  ASSERT_EQ(p.size(), 6U);
+  const std::vector<std::int64_t> marked{p[1], p[3]};
+  ASSERT_EQ(*store_->mark_outbox_published(marked, t0 + 5), 2U);
+
+  EXPECT_EQ(ids_of(all_outbox(true)), (std::vector<std::string>{"m0", "m2", "m4", "m5"}));
+  EXPECT_EQ(ids_of(*store_->read_outbox(p[2], 100, true)), (std::vector<std::string>{"m4", "m5"}));
+  const std::vector<outbox_entry> after_m2 = *store_->read_outbox(p[2], 100, false);
+  EXPECT_EQ(ids_of(after_m2), (std::vector<std::string>{"m3", "m4", "m5"}));
+  EXPECT_EQ(after_m2[0].published_at_ms, std::optional<std::int64_t>(t0 + 5));
+  EXPECT_FALSE(after_m2[1].published_at_ms.has_value());
+  EXPECT_EQ(ids_of(*store_->read_outbox(p[0], 2, true)), (std::vector<std::string>{"m2", "m4"}));
+  EXPECT_EQ(store_->read_outbox(-5, 100, false)->size(), 6U);  // a cursor before the start
+  EXPECT_TRUE(store_->read_outbox(p[5], 100, false)->empty());
+  EXPECT_TRUE(store_->read_outbox(0, 0, false)->empty());
+  EXPECT_TRUE(store_->read_outbox(0, 0, true)->empty());
+}
+
+// Goal: marking counts only rows it changed; a published row keeps its first time; unknown,
+// repeated and empty position lists are harmless.
+TEST_P(outbox_conformance, marking_published_is_idempotent_and_counts) {
+  ASSERT_EQ(append(with_outbox("pod_a", 0, t0, {msg("r0"), msg("r1"), msg("r2")})).status,
+            append_status::committed);
+  const std::vector<std::int64_t> p = positions_of(all_outbox());
+  ASSERT_EQ(p.size(), 3U);
+
+  const std::vector<std::int64_t> first{p[0], p[1]};
+  EXPECT_EQ(*store_->mark_outbox_published(first, t0 + 10), 2U);
+  const std::vector<std::int64_t> again{p[0], p[2], p[2]};
+  EXPECT_EQ(*store_->mark_outbox_published(again, t0 + 20), 1U);
+  EXPECT_EQ(*store_->mark_outbox_published({}, t0 + 30), 0U);
+  const std::vector<std::int64_t> unknown{p[2] + 1000, -1, 0};
+  EXPECT_EQ(*store_->mark_outbox_published(unknown, t0 + 30), 0U);
+  EXPECT_EQ(*store_->mark_outbox_published(p, t0 + 40), 0U);
+
+  const std::vector<outbox_entry> rows = all_outbox();
+  ASSERT_EQ(rows.size(), 3U);
+  EXPECT_EQ(rows[0].published_at_ms, std::optional<std::int64_t>(t0 + 10));
+  EXPECT_EQ(rows[1].published_at_ms, std::optional<std::int64_t>(t0 + 10));
+  EXPECT_EQ(rows[2].published_at_ms, std::optional<std::int64_t>(t0 + 20));
+  EXPECT_TRUE(all_outbox(true).empty());
+}
+
+// Goal: purging deletes only rows published strictly before the cutoff, oldest publication first,
+// at most the requested number; unpublished rows stay whatever the cutoff.
+TEST_P(outbox_conformance, purge_deletes_only_rows_published_before_the_cutoff) {
+  ASSERT_EQ(
+      append(with_outbox("pod_a", 0, t0, {msg("c"), msg("a"), msg("b"), msg("d"), msg("unsent")}))
+          .status,
+      append_status::committed);
+  const std::vector<std::int64_t> p = positions_of(all_outbox());
+  ASSERT_EQ(p.size(), 5U);
+  const std::int64_t cutoff = t0 + 100;
+  ASSERT_EQ(*store_->mark_outbox_published(std::vector<std::int64_t>{p[1]}, cutoff - 30), 1U);
+  ASSERT_EQ(*store_->mark_outbox_published(std::vector<std::int64_t>{p[2]}, cutoff - 20), 1U);
+  ASSERT_EQ(*store_->mark_outbox_published(std::vector<std::int64_t>{p[0]}, cutoff - 10), 1U);
+  ASSERT_EQ(*store_->mark_outbox_published(std::vector<std::int64_t>{p[3]}, cutoff), 1U);
+
+  EXPECT_EQ(*store_->purge_outbox(cutoff, 0), 0U);
+  EXPECT_EQ(*store_->purge_outbox(cutoff, 2), 2U);
+  EXPECT_EQ(ids_of(all_outbox()), (std::vector<std::string>{"c", "d", "unsent"}));  // a, b went
+  EXPECT_EQ(*store_->purge_outbox(cutoff, 100), 1U);
+  EXPECT_EQ(*store_->purge_outbox(cutoff, 100), 0U);  // published at the cutoff: not before it
+  EXPECT_EQ(ids_of(all_outbox()), (std::vector<std::string>{"d", "unsent"}));
+  EXPECT_EQ(*store_->purge_outbox(std::numeric_limits<std::int64_t>::max(), 100), 1U);
+  EXPECT_EQ(ids_of(all_outbox()), std::vector<std::string>{"unsent"});
+  EXPECT_EQ(*store_->purge_outbox(std::numeric_limits<std::int64_t>::min(), 100), 0U);
+}
+
+// Goal: a page never holds more than max_page_rows rows, however many are asked for; marking and
+// purging many rows work in bounded steps (a purge deletes at most outbox_purge_chunk).
+TEST_P(outbox_conformance, pages_and_purges_are_bounded) {
+  const std::size_t total = max_page_rows + 5;
+  std::vector<append_request> batch;
+  for (std::size_t r = 0; r < total / 5; ++r) {
+    std::vector<outbox_message> messages;
+    for (std::size_t i = 0; i < 5; ++i) messages.push_back(msg("m" + std::to_string(r * 5 + i)));
+    batch.push_back(with_outbox("pod_" + std::to_string(r), 0, t0, std::move(messages)));
+  }
+  for (const append_result& result : commit(batch).appends)
+    ASSERT_EQ(result.status, append_status::committed) << result.detail;
+
+  const auto first = store_->read_outbox(0, static_cast<std::size_t>(-1), false);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->size(), max_page_rows);
+  EXPECT_EQ(store_->read_outbox(first->back().position, max_page_rows * 2, false)->size(), 5U);
+  EXPECT_EQ(store_->read_outbox(0, max_page_rows + 1, true)->size(), max_page_rows);
+
+  const std::vector<std::int64_t> p = positions_of(all_outbox());
+  ASSERT_EQ(p.size(), total);
+  EXPECT_EQ(*store_->mark_outbox_published(p, t0), total);
+  EXPECT_EQ(*store_->purge_outbox(t0 + 1, static_cast<std::size_t>(-1)), outbox_purge_chunk);
+  EXPECT_EQ(*store_->purge_outbox(t0 + 1, static_cast<std::size_t>(-1)),
+            total - outbox_purge_chunk);
+  EXPECT_TRUE(all_outbox().empty());
+}
+
+// Goal: a reopened store keeps rows and their publication state, and never hands out a position
+// again, even after every row was purged.
+TEST_P(outbox_conformance, reopened_store_keeps_rows_and_never_reuses_positions) {
+  ASSERT_EQ(append(with_outbox("pod_a", 0, t0, {msg("r0"), msg("r1"), msg("r2")})).status,
+            append_status::committed);
+  const std::vector<std::int64_t> p = positions_of(all_outbox());
+  ASSERT_EQ(*store_->mark_outbox_published(std::vector<std::int64_t>{p[0]}, t0 + 1), 1U);
+
+  reopen();
+  std::vector<outbox_entry> rows = all_outbox();
+  ASSERT_EQ(ids_of(rows), (std::vector<std::string>{"r0", "r1", "r2"}));
+  EXPECT_EQ(positions_of(rows), p);
+  EXPECT_EQ(rows[0].published_at_ms, std::optional<std::int64_t>(t0 + 1));
+  EXPECT_EQ(ids_of(all_outbox(true)), (std::vector<std::string>{"r1", "r2"}));
+  // The stored ids still count after reopening.
+  EXPECT_EQ(append(with_outbox("pod_b", 0, t0, {msg("r1")})).status, append_status::storage_error);
+
+  ASSERT_EQ(*store_->mark_outbox_published(p, t0 + 2), 2U);
+  ASSERT_EQ(*store_->purge_outbox(t0 + 3, 100), 3U);
+  reopen();
+  ASSERT_EQ(append(with_outbox("pod_a", 1, t0, {msg("r3")})).status, append_status::committed);
+  rows = all_outbox();
+  ASSERT_EQ(rows.size(), 1U);
+  EXPECT_GT(rows[0].position, p.back());  // a relay's cursor at p.back() still sees it
+  EXPECT_EQ(ids_of(*store_->read_outbox(p.back(), 10, true)), std::vector<std::string>{"r3"});
+}
+
+}  // namespace
+}  // namespace payorch::persistence::testing

@@ -1,0 +1,141 @@
+// What only the PostgreSQL outbox has: a failed batch rolls its outbox rows back, text the server
+// cannot store is refused up front, and a message id inserted by another process while the batch
+// ran ends as a refusal of that request alone.
+#include <gtest/gtest.h>
+
+#include <future>
+#include <pqxx/pqxx>
+
+#include "store_conformance.hpp"
+#include "tests/support/postgres_fixture.hpp"
+
+namespace payorch::persistence::testing {
+
+// Defined in postgres_conformance_test.cpp: a store on a fresh database of the shared server.
+std::unique_ptr<journal_store> open_fresh_postgres_journal(std::string* uri);
+
+namespace {
+
+class postgres_outbox : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!payorch::testing::postgres_available()) GTEST_SKIP() << "PostgreSQL 15 not installed";
+    store_ = open_fresh_postgres_journal(&uri_);
+    ASSERT_NE(store_, nullptr);
+  }
+
+  void side_exec(const std::string& sql) {
+    pqxx::connection conn(uri_);
+    pqxx::work txn(conn);
+    txn.exec(sql);
+    txn.commit();
+  }
+
+  /// Polls (boundedly) until some session of the database waits on a lock; false if none did.
+  bool wait_for_lock_waiter() {
+    pqxx::connection watcher(uri_);
+    for (int polls = 0; polls < 20000; ++polls) {
+      pqxx::nontransaction query(watcher);
+      if (query
+              .exec("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'")[0][0]
+              .as<std::int64_t>() > 0)
+        return true;
+    }
+    return false;
+  }
+
+  std::vector<std::string> stored_ids() {
+    std::vector<std::string> ids;
+    const auto rows = store_->read_outbox(0, max_page_rows, false);
+    EXPECT_TRUE(rows.has_value());
+    if (rows) {
+      for (const outbox_entry& row : *rows) ids.push_back(row.message_id);
+    }
+    return ids;
+  }
+
+  std::string uri_;
+  std::unique_ptr<journal_store> store_;
+};
+
+append_request with_message(std::string stream_id, std::string message_id,
+                            std::string subject = "crowdpay.crowdpod.v1.PodCreated") {
+  append_request request = make_request(std::move(stream_id), 0, 1);
+  request.outbox.push_back({std::move(message_id), std::move(subject), "{}"});
+  return request;
+}
+
+// Goal: when a statement fails at the end of the batch, the whole batch is rolled back: every
+// answer is storage_error and none of its events or messages stays.
+TEST_F(postgres_outbox, a_failed_transaction_writes_nothing) {
+  side_exec(
+      "CREATE FUNCTION outbox_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+      "IF NEW.message_id = 'boom' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$; "
+      "CREATE TRIGGER outbox_boom BEFORE INSERT ON outbox FOR EACH ROW "
+      "EXECUTE FUNCTION outbox_boom()");
+  const batch_results failed = store_->commit_batch(
+      std::vector<append_request>{with_message("a", "first"), with_message("b", "boom")}, {});
+  EXPECT_TRUE(failed.transaction_failed);
+  ASSERT_EQ(failed.appends.size(), 2U);
+  for (const append_result& result : failed.appends)
+    EXPECT_EQ(result.status, append_status::storage_error) << result.detail;
+  EXPECT_TRUE(store_->read_events("a", 0, 5).empty());
+  EXPECT_TRUE(stored_ids().empty());
+
+  EXPECT_EQ(append_one(*store_, with_message("a", "first")).status, append_status::committed);
+  EXPECT_EQ(stored_ids(), std::vector<std::string>{"first"});
+}
+
+// Goal: a message id or subject that is not UTF-8 text without NUL refuses its request alone;
+// payloads are bytes and take anything.
+TEST_F(postgres_outbox, text_the_server_cannot_store_is_refused_alone) {
+  append_request binary_payload = with_message("s3", "ok");
+  binary_payload.outbox[0].payload = std::string("\0\xff", 2);
+  const batch_results results = store_->commit_batch(
+      std::vector<append_request>{with_message("s1", std::string("a\0b", 3)),
+                                  with_message("s2", "m2", "bad\xff"), binary_payload},
+      {});
+  ASSERT_EQ(results.appends.size(), 3U);
+  EXPECT_EQ(results.appends[0].status, append_status::storage_error);
+  EXPECT_NE(results.appends[0].detail.find("outbox"), std::string::npos)
+      << results.appends[0].detail;
+  EXPECT_EQ(results.appends[1].status, append_status::storage_error);
+  EXPECT_EQ(results.appends[2].status, append_status::committed) << results.appends[2].detail;
+  const auto rows = store_->read_outbox(0, 10, false);
+  ASSERT_TRUE(rows.has_value());
+  ASSERT_EQ(rows->size(), 1U);
+  EXPECT_EQ(rows->front().payload, std::string("\0\xff", 2));
+  EXPECT_TRUE(store_->read_events("s1", 0, 5).empty());
+}
+
+// Goal: when another process stores the same message id between the batch's check and its insert
+// (the unique key fires), the batch is retried and that request alone is refused; the others of
+// the batch commit.
+TEST_F(postgres_outbox, a_racing_message_id_refuses_that_request_alone) {
+  pqxx::connection side(uri_);
+  pqxx::work racing(side);
+  racing.exec(
+      "INSERT INTO outbox (message_id, stream_id, subject, payload, created_at_ms) "
+      "VALUES ('dup', 'theirs', 'x', '{}'::bytea, 1)");
+  // The store cannot see the uncommitted row, so its insert waits on the key until we commit.
+  std::future<batch_results> committed = std::async(std::launch::async, [this] {
+    return store_->commit_batch(
+        std::vector<append_request>{with_message("mine", "dup"), with_message("other", "fine")},
+        {});
+  });
+  const bool store_waits = wait_for_lock_waiter();
+  racing.commit();
+  const batch_results results = committed.get();
+  EXPECT_TRUE(store_waits);
+  ASSERT_EQ(results.appends.size(), 2U);
+  EXPECT_EQ(results.appends[0].status, append_status::storage_error);
+  EXPECT_NE(results.appends[0].detail.find("dup"), std::string::npos) << results.appends[0].detail;
+  EXPECT_EQ(results.appends[1].status, append_status::committed) << results.appends[1].detail;
+  EXPECT_FALSE(results.transaction_failed);
+  EXPECT_EQ(stored_ids(), (std::vector<std::string>{"dup", "fine"}));
+  EXPECT_TRUE(store_->read_events("mine", 0, 5).empty());
+}
+
+}  // namespace
+}  // namespace payorch::persistence::testing
