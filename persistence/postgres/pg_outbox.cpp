@@ -8,38 +8,11 @@
 #include <chrono>
 #include <set>
 
+#include "persistence/outbox_rules.hpp"
 #include "persistence/postgres/pg_journal.hpp"
 
 namespace payorch::persistence::postgres {
 namespace {
-
-append_result refusal(std::string detail) {
-  return {append_status::storage_error, 0, "invalid outbox: " + std::move(detail)};
-}
-
-/// Why the request's messages cannot be stored whatever the database holds, or "" if they can.
-std::string malformed_outbox(const std::vector<outbox_message>& outbox) {
-  std::vector<std::string_view> ids;
-  ids.reserve(outbox.size());
-  for (std::size_t i = 0; i < outbox.size(); ++i) {
-    const outbox_message& message = outbox[i];
-    const std::string at = "outbox[" + std::to_string(i) + "]";
-    if (message.message_id.empty()) return at + ": empty message_id";
-    if (message.subject.empty()) return at + ": message " + message.message_id + " has no subject";
-    ids.push_back(message.message_id);
-  }
-  std::sort(ids.begin(), ids.end());
-  if (const auto twice = std::adjacent_find(ids.begin(), ids.end()); twice != ids.end())
-    return "message " + std::string(*twice) + " appears twice in the request";
-  return {};
-}
-
-/// The time outbox rows of a request without events record: the store's clock, as nothing else
-/// dates them.
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 std::int64_t page_limit(std::size_t limit) {
   return static_cast<std::int64_t>(limit < max_page_rows ? limit : max_page_rows);
@@ -106,17 +79,17 @@ void batch_writer::prefetch_outbox(std::span<const append_request> appends) {
 
 std::optional<append_result> batch_writer::check_outbox(const append_request& request) const {
   if (std::string why = malformed_outbox(request.outbox); !why.empty())
-    return refusal(std::move(why));
+    return outbox_refusal(std::move(why));
   for (const outbox_message& message : request.outbox) {
     if (state_.message_ids.contains(message.message_id))
-      return refusal("message " + message.message_id + " already exists");
+      return outbox_refusal("message " + message.message_id + " already exists");
   }
   return std::nullopt;
 }
 
 void batch_writer::stage_outbox(const append_request& request) {
   const std::int64_t created_at_ms =
-      request.events.empty() ? now_ms() : request.events.front().recorded_at_ms;
+      request.events.empty() ? outbox_clock_ms() : request.events.front().recorded_at_ms;
   for (const outbox_message& message : request.outbox) {
     state_.message_ids.insert(message.message_id);
     state_.outbox.push_back({message.message_id, request.stream_id, message.subject,

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "persistence/outbox_rules.hpp"
 #include "persistence/sqlite/sqlite_journal.hpp"
 
 namespace payorch::persistence::sqlite {
@@ -19,34 +20,6 @@ namespace {
 
 constexpr std::string_view outbox_columns =
     "position, message_id, subject, payload, stream_id, created_at_ms, published_at_ms";
-
-append_result refusal(std::string detail) {
-  return {append_status::storage_error, 0, "invalid outbox: " + std::move(detail)};
-}
-
-/// Why the request's messages cannot be stored whatever the file holds, or "" if they can.
-std::string malformed_outbox(const std::vector<outbox_message>& outbox) {
-  std::vector<std::string_view> ids;
-  ids.reserve(outbox.size());
-  for (std::size_t i = 0; i < outbox.size(); ++i) {
-    const outbox_message& message = outbox[i];
-    const std::string at = "outbox[" + std::to_string(i) + "]";
-    if (message.message_id.empty()) return at + ": empty message_id";
-    if (message.subject.empty()) return at + ": message " + message.message_id + " has no subject";
-    ids.push_back(message.message_id);
-  }
-  std::sort(ids.begin(), ids.end());
-  if (const auto twice = std::adjacent_find(ids.begin(), ids.end()); twice != ids.end())
-    return "message " + std::string(*twice) + " appears twice in the request";
-  return {};
-}
-
-/// The time outbox rows of a request without events record: the store's clock, as nothing else
-/// dates them.
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 outbox_entry entry_from_row(const statement& row) {
   outbox_entry entry;
@@ -94,7 +67,7 @@ bool sqlite_journal::prepare_outbox_statements(std::string* error) {
 std::optional<sqlite_journal::request_outcome> sqlite_journal::check_outbox(
     const append_request& request) {
   if (std::string why = malformed_outbox(request.outbox); !why.empty())
-    return request_outcome{refusal(std::move(why)), false};
+    return request_outcome{outbox_refusal(std::move(why)), false};
   for (const outbox_message& message : request.outbox) {
     const reset_guard guard(select_outbox_id_);
     select_outbox_id_.bind_text_view(1, message.message_id);
@@ -102,7 +75,8 @@ std::optional<sqlite_journal::request_outcome> sqlite_journal::check_outbox(
       case step_result::done:
         break;
       case step_result::row:
-        return request_outcome{refusal("message " + message.message_id + " already exists"), false};
+        return request_outcome{outbox_refusal("message " + message.message_id + " already exists"),
+                               false};
       default:
         return abort_with("look up outbox message " + message.message_id);
     }
@@ -113,7 +87,7 @@ std::optional<sqlite_journal::request_outcome> sqlite_journal::check_outbox(
 std::optional<sqlite_journal::request_outcome> sqlite_journal::write_outbox(
     const append_request& request) {
   const std::int64_t created_at_ms =
-      request.events.empty() ? now_ms() : request.events.front().recorded_at_ms;
+      request.events.empty() ? outbox_clock_ms() : request.events.front().recorded_at_ms;
   for (const outbox_message& message : request.outbox) {
     const reset_guard guard(insert_outbox_);
     insert_outbox_.bind_text_view(1, message.message_id);
