@@ -6,6 +6,7 @@ namespace payorch::config {
 
 struct listen_address;
 struct settings;
+struct provider_settings;
 struct config_error;
 struct flag_overrides;
 struct load_result;

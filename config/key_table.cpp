@@ -188,11 +188,9 @@ text_rule hs256_secret_rule() {
 }
 
 /// One row per member of `settings` (the load tests check each row reaches its own member).
-constexpr std::size_t key_count = 28;
-
-std::array<key_spec, key_count> make_table() {
+std::vector<key_spec> make_table() {
   namespace l = limits;
-  return {{
+  std::vector<key_spec> table{
       {"listen", "address the HTTP listener binds, HOST:PORT or [IPV6]:PORT", listen_rule()},
       {"data_dir", "directory for the embedded database and other state", data_dir_rule()},
       {"storage", "the journal: sqlite (in data_dir) or a postgresql:// URI", storage_rule()},
@@ -254,7 +252,9 @@ std::array<key_spec, key_count> make_table() {
       {"auth.clients", "API clients: id, secret_hash (payorch hash-secret), scopes",
        auth_clients_rule()},
       {"fx.rates", "static FX rates: 1 base = rate quote", fx_rates_rule()},
-  }};
+  };
+  for (const key_spec& spec : provider_keys()) table.push_back(spec);
+  return table;
 }
 
 /// `value` quoted for an error message, cut short so one bad value cannot flood the line.
@@ -292,7 +292,7 @@ std::string_view key_spec::name() const {
 }
 
 std::span<const key_spec> key_table() {
-  static const std::array<key_spec, key_count> table = make_table();
+  static const std::vector<key_spec> table = make_table();
   return table;
 }
 

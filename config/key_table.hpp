@@ -60,6 +60,9 @@ struct key_spec {
   std::string_view key;  // `section.name`, or `name` at the top level
   std::string_view description;
   std::variant<integer_rule, text_rule, table_list_rule> rule;
+  /// A shorter environment variable that also sets this key (`PAYORCH_PROVIDERS`), or empty;
+  /// `env_var()` overrides it when both are set.
+  std::string_view env_alias = {};
 
   /// `PAYORCH_SECTION_NAME`: the environment variable that sets this key.
   std::string env_var() const;
@@ -92,6 +95,12 @@ std::optional<config_error> apply_tables(const key_spec& spec, std::span<const t
 
 /// What the value of `spec` must be, for type errors: `an integer`, `a string (...)`, ...
 std::string expected_of(const key_spec& spec);
+
+/// The rows of the `[providers]` section, in documentation order (provider_rules.cpp).
+std::vector<key_spec> provider_keys();
+
+/// What is wrong with a provider base URL, if anything: it must be `http://host[:port][/path]`.
+std::optional<std::string> provider_url_problem(std::string_view url);
 
 /// The rules of the list keys (list_rules.cpp).
 table_list_rule auth_clients_rule();

@@ -153,6 +153,63 @@ inline constexpr std::size_t max_pending_secret_checks = 64;
 /// Pairs in the static `[[fx.rates]]` table.
 inline constexpr std::size_t max_fx_rates = 1000;
 
+// --- providers (adapters) ----------------------------------------------------------------
+
+/// Deadline of one attempt of a provider call: connect, write and read.
+inline constexpr std::int64_t provider_timeout_ms_floor = 10;
+inline constexpr std::int64_t provider_timeout_ms_default = 2000;
+inline constexpr std::int64_t provider_timeout_ms_ceiling = 60'000;
+
+/// Attempts of one provider call, the first included.
+inline constexpr std::int64_t provider_max_attempts_floor = 1;
+inline constexpr std::int64_t provider_max_attempts_default = 3;
+inline constexpr std::int64_t provider_max_attempts_ceiling = 10;  // max_retry_attempts
+
+/// Zero backoff is allowed: the next attempt then goes at once.
+inline constexpr std::int64_t provider_initial_backoff_ms_floor = 0;
+inline constexpr std::int64_t provider_initial_backoff_ms_default = 100;
+inline constexpr std::int64_t provider_initial_backoff_ms_ceiling = 60'000;  // retry_delay_ms_max
+
+inline constexpr std::int64_t provider_max_backoff_ms_floor = 0;
+inline constexpr std::int64_t provider_max_backoff_ms_default = 2000;
+inline constexpr std::int64_t provider_max_backoff_ms_ceiling = 60'000;  // retry_delay_ms_max
+
+inline constexpr std::int64_t provider_backoff_multiplier_floor = 1;
+inline constexpr std::int64_t provider_backoff_multiplier_default = 2;
+inline constexpr std::int64_t provider_backoff_multiplier_ceiling = 10;
+
+/// Failures within the breaker window that open a provider's circuit breaker.
+inline constexpr std::int64_t breaker_failures_floor = 1;
+inline constexpr std::int64_t breaker_failures_default = 5;
+inline constexpr std::int64_t breaker_failures_ceiling = 1000;
+
+inline constexpr std::int64_t breaker_window_ms_floor = 100;
+inline constexpr std::int64_t breaker_window_ms_default = 10'000;
+inline constexpr std::int64_t breaker_window_ms_ceiling = 3'600'000;  // 1 h
+
+inline constexpr std::int64_t breaker_open_ms_floor = 100;
+inline constexpr std::int64_t breaker_open_ms_default = 5000;
+inline constexpr std::int64_t breaker_open_ms_ceiling = 600'000;  // 10 min
+
+inline constexpr std::int64_t breaker_half_open_probes_floor = 1;
+inline constexpr std::int64_t breaker_half_open_probes_default = 1;
+inline constexpr std::int64_t breaker_half_open_probes_ceiling = 100;
+
+/// Idle keep-alive connections kept per provider host; zero disables reuse.
+inline constexpr std::int64_t provider_max_idle_per_host_floor = 0;
+inline constexpr std::int64_t provider_max_idle_per_host_default = 8;
+inline constexpr std::int64_t provider_max_idle_per_host_ceiling = 1000;
+
+inline constexpr std::int64_t provider_idle_timeout_ms_floor = 100;
+inline constexpr std::int64_t provider_idle_timeout_ms_default = 30'000;
+inline constexpr std::int64_t provider_idle_timeout_ms_ceiling = 600'000;
+
+/// The shared secret that signs provider callbacks (HMAC-SHA256 key).
+inline constexpr std::size_t webhook_secret_min_bytes = 8;
+inline constexpr std::size_t webhook_secret_max_bytes = 1024;
+/// Longest provider base URL.
+inline constexpr std::size_t max_provider_url_bytes = 2048;
+
 // --- how they relate -----------------------------------------------------------------------
 
 static_assert(max_body_bytes_floor <= max_body_bytes_default);
@@ -200,5 +257,25 @@ static_assert(pbkdf2_iterations_default <= pbkdf2_iterations_ceiling);
 // A bearer token must fit in the smallest header budget an operator can configure.
 static_assert(max_bearer_token_bytes <= max_header_bytes_floor);
 static_assert(verified_token_cache_entries >= 1 && max_pending_secret_checks >= 1);
+// A provider call's retry loop stays within the bounds every retry loop has.
+static_assert(provider_max_attempts_ceiling <= static_cast<std::int64_t>(max_retry_attempts));
+static_assert(provider_initial_backoff_ms_ceiling <= retry_delay_ms_max);
+static_assert(provider_max_backoff_ms_ceiling <= retry_delay_ms_max);
+static_assert(provider_max_attempts_floor <= provider_max_attempts_default &&
+              provider_max_attempts_default <= provider_max_attempts_ceiling);
+static_assert(provider_timeout_ms_floor <= provider_timeout_ms_default &&
+              provider_timeout_ms_default <= provider_timeout_ms_ceiling);
+static_assert(provider_initial_backoff_ms_default <= provider_max_backoff_ms_default);
+static_assert(breaker_failures_floor <= breaker_failures_default &&
+              breaker_failures_default <= breaker_failures_ceiling);
+static_assert(breaker_window_ms_floor <= breaker_window_ms_default &&
+              breaker_window_ms_default <= breaker_window_ms_ceiling);
+static_assert(breaker_open_ms_floor <= breaker_open_ms_default &&
+              breaker_open_ms_default <= breaker_open_ms_ceiling);
+static_assert(breaker_half_open_probes_floor <= breaker_half_open_probes_default &&
+              breaker_half_open_probes_default <= breaker_half_open_probes_ceiling);
+static_assert(provider_idle_timeout_ms_floor <= provider_idle_timeout_ms_default &&
+              provider_idle_timeout_ms_default <= provider_idle_timeout_ms_ceiling);
+static_assert(webhook_secret_min_bytes <= webhook_secret_max_bytes);
 
 }  // namespace payorch::config::limits

@@ -7,6 +7,14 @@ namespace {
 
 std::optional<config_error> apply_environment(const environment& env, settings& out) {
   for (const detail::key_spec& spec : detail::key_table()) {
+    // The alias goes first, so the key's own, longer variable overrides it.
+    if (!spec.env_alias.empty()) {
+      std::string alias(spec.env_alias);
+      if (auto given = env.find(alias); given != env.end()) {
+        if (auto error = detail::apply_text(spec, given->second, "from " + alias, out))
+          return error;
+      }
+    }
     std::string name = spec.env_var();
     auto found = env.find(name);
     if (found == env.end()) continue;
@@ -43,6 +51,9 @@ load_result load_settings(const std::optional<std::filesystem::path>& file, cons
     return failure(std::move(*error));
   }
   if (auto error = apply_flag(flags.storage, "storage", "--storage", loaded)) {
+    return failure(std::move(*error));
+  }
+  if (auto error = apply_flag(flags.providers, "providers.base_url", "--providers", loaded)) {
     return failure(std::move(*error));
   }
   if (auto error = detail::check_together(loaded)) return failure(std::move(*error));

@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/fwd.hpp"
@@ -49,6 +50,56 @@ struct fx_rate_entry {
   std::string rate;   ///< positive decimal text with at most 9 decimals, e.g. "1.0842"
 
   bool operator==(const fx_rate_entry&) const = default;
+};
+
+/// The outside providers (`[providers]`): where they are and how payorch calls them.
+///
+/// Each member's comment starts with its key under `[providers]`; the bounds and defaults of
+/// the numeric ones live in `limits.hpp`.
+struct provider_settings {
+  /// `base_url`: where every provider is served unless it has its own URL below (an
+  /// `http://host:port[/path]` URL; the default is `payorch sandbox`'s default address).
+  std::string base_url = "http://127.0.0.1:8090";
+  /// `fx`, `kyc`, `sanctions`, `risk`, `rail`, `psp`: one provider's own base URL; empty
+  /// means `base_url`.
+  std::string fx;
+  std::string kyc;
+  std::string sanctions;
+  std::string risk;
+  std::string rail;
+  std::string psp;
+  /// `webhook_secret`: the key that signs provider callbacks; empty until configured.
+  std::string webhook_secret;
+  /// `timeout_ms`: deadline of one attempt, connect to last byte.
+  std::int64_t timeout_ms = limits::provider_timeout_ms_default;
+  /// `max_attempts`: attempts of one call, the first included.
+  std::int64_t max_attempts = limits::provider_max_attempts_default;
+  /// `initial_backoff_ms`: wait before the second attempt, before jitter.
+  std::int64_t initial_backoff_ms = limits::provider_initial_backoff_ms_default;
+  /// `max_backoff_ms`: longest wait between attempts, before jitter.
+  std::int64_t max_backoff_ms = limits::provider_max_backoff_ms_default;
+  /// `backoff_multiplier`: each wait is this many times the one before.
+  std::int64_t backoff_multiplier = limits::provider_backoff_multiplier_default;
+  /// `jitter`: "full" (uniform in [0, wait]) or "equal" (wait/2 plus uniform in [0, wait/2]).
+  std::string jitter = "full";
+  /// `breaker_failures`: failures within `breaker_window_ms` that open a provider's breaker.
+  std::int64_t breaker_failures = limits::breaker_failures_default;
+  /// `breaker_window_ms`: how far back failures count.
+  std::int64_t breaker_window_ms = limits::breaker_window_ms_default;
+  /// `breaker_open_ms`: how long an open breaker refuses calls before probing.
+  std::int64_t breaker_open_ms = limits::breaker_open_ms_default;
+  /// `breaker_half_open_probes`: probe calls let through; all must succeed to close.
+  std::int64_t breaker_half_open_probes = limits::breaker_half_open_probes_default;
+  /// `max_idle_per_host`: idle keep-alive connections kept per provider host (0: none).
+  std::int64_t max_idle_per_host = limits::provider_max_idle_per_host_default;
+  /// `idle_timeout_ms`: an idle connection older than this is closed, not reused.
+  std::int64_t idle_timeout_ms = limits::provider_idle_timeout_ms_default;
+
+  /// The base URL of `provider` ("fx", "kyc", "sanctions", "risk", "rail" or "psp"): its own
+  /// URL when set, else `base_url` (also for any other name).
+  const std::string& url_of(std::string_view provider) const;
+
+  bool operator==(const provider_settings&) const = default;
 };
 
 /// Every setting of the process; each member's comment starts with its key in the TOML file.
@@ -120,6 +171,9 @@ struct settings {
   /// `fx.rates`: the static FX table.
   std::vector<fx_rate_entry> fx_rates;
 
+  /// `providers`: the outside providers (the `[providers]` section).
+  provider_settings providers;
+
   bool operator==(const settings&) const = default;
 };
 
@@ -137,9 +191,10 @@ struct config_error {
 
 /// The settings that command-line flags can set; they override every other source.
 struct flag_overrides {
-  std::optional<std::string> listen;    // --listen HOST:PORT
-  std::optional<std::string> data_dir;  // --data-dir PATH
-  std::optional<std::string> storage;   // --storage sqlite|postgresql://...
+  std::optional<std::string> listen;     // --listen HOST:PORT
+  std::optional<std::string> data_dir;   // --data-dir PATH
+  std::optional<std::string> storage;    // --storage sqlite|postgresql://...
+  std::optional<std::string> providers;  // --providers URL (providers.base_url)
 };
 
 /// True when `storage` names a PostgreSQL server rather than the embedded SQLite journal.
@@ -160,14 +215,16 @@ struct load_result {
 /// Builds the settings from the defaults, then the TOML file, then the environment, then flags.
 ///
 /// Each key `section.name` is read from the environment as `PAYORCH_SECTION_NAME` (`listen` as
-/// `PAYORCH_LISTEN`). Unknown keys in the file, wrong types, out-of-range values and a malformed
+/// `PAYORCH_LISTEN`; `providers.base_url` also as `PAYORCH_PROVIDERS`, which the longer name
+/// overrides). Unknown keys in the file, wrong types, out-of-range values and a malformed
 /// `HOST:PORT` are errors naming the key; a file that cannot be read is an error naming its
 /// path. `PAYORCH_*` variables that name no key are ignored, since other tools share the prefix.
 load_result load_settings(const std::optional<std::filesystem::path>& file, const environment& env,
                           const flag_overrides& flags);
 
 /// Every setting as a TOML document that `load_settings` reads back to the same settings,
-/// except that a set `auth.hs256_secret` is replaced by a comment saying it is set.
+/// except that a set secret (`auth.hs256_secret`, `providers.webhook_secret`) is replaced by a
+/// comment saying it is set.
 std::string to_toml(const settings& value);
 
 }  // namespace payorch::config

@@ -1,0 +1,138 @@
+#include "adapters/circuit_breaker.hpp"
+
+#include <algorithm>
+
+namespace payorch::adapters {
+
+std::string_view to_string(breaker_state state) noexcept {
+  switch (state) {
+    case breaker_state::open:
+      return "open";
+    case breaker_state::half_open:
+      return "half_open";
+    case breaker_state::closed:
+      break;
+  }
+  return "closed";
+}
+
+circuit_breaker::circuit_breaker(std::string name, breaker_options options, steady_clock_fn clock)
+    : name_(std::move(name)),
+      options_(options),
+      clock_(clock ? std::move(clock) : [] { return std::chrono::steady_clock::now(); }) {
+  counters_.name = name_;
+}
+
+breaker_permit circuit_breaker::try_acquire() {
+  std::lock_guard lock(mutex_);
+  refresh(clock_());
+  const bool allowed =
+      state_ == breaker_state::closed ||
+      (state_ == breaker_state::half_open &&
+       probes_let_through_ < std::max<std::uint32_t>(options_.half_open_probes, 1));
+  if (!allowed) {
+    ++counters_.rejections;
+    return {false, generation_};
+  }
+  if (state_ == breaker_state::half_open) ++probes_let_through_;
+  ++counters_.calls;
+  return {true, generation_};
+}
+
+void circuit_breaker::record_success(const breaker_permit& permit) {
+  if (!permit.allowed) return;
+  std::lock_guard lock(mutex_);
+  ++counters_.successes;
+  if (permit.generation != generation_ || state_ != breaker_state::half_open) return;
+  if (++probes_succeeded_ >= std::max<std::uint32_t>(options_.half_open_probes, 1)) {
+    move_to(breaker_state::closed, clock_());
+  }
+}
+
+void circuit_breaker::record_failure(const breaker_permit& permit) {
+  if (!permit.allowed) return;
+  std::lock_guard lock(mutex_);
+  ++counters_.failures;
+  if (permit.generation != generation_) return;
+  const auto now = clock_();
+  if (state_ == breaker_state::half_open) return move_to(breaker_state::open, now);
+  if (state_ != breaker_state::closed) return;
+  recent_failures_.push_back(now);
+  forget_old_failures(now);
+  if (recent_failures_.size() >= std::max<std::uint32_t>(options_.failure_threshold, 1)) {
+    move_to(breaker_state::open, now);
+  }
+}
+
+breaker_state circuit_breaker::state() const {
+  return snapshot().state;
+}
+
+breaker_snapshot circuit_breaker::snapshot() const {
+  std::lock_guard lock(mutex_);
+  // A snapshot does not move the breaker; it reports open → half_open as it would happen now.
+  const auto now = clock_();
+  breaker_snapshot shot = counters_;
+  shot.state = state_;
+  if (state_ == breaker_state::open) {
+    const auto reopens = opened_at_ + options_.open_duration;
+    if (now >= reopens) {
+      shot.state = breaker_state::half_open;
+    } else {
+      shot.open_remaining = std::chrono::ceil<std::chrono::milliseconds>(reopens - now);
+    }
+  }
+  std::uint32_t in_window = 0;
+  for (const auto& at : recent_failures_) in_window += now - at < options_.window;
+  shot.failures_in_window = state_ == breaker_state::closed ? in_window : 0;
+  return shot;
+}
+
+void circuit_breaker::refresh(time_point now) {
+  if (state_ == breaker_state::open && now >= opened_at_ + options_.open_duration) {
+    move_to(breaker_state::half_open, now);
+  }
+}
+
+void circuit_breaker::move_to(breaker_state next, time_point now) {
+  state_ = next;
+  ++generation_;
+  ++counters_.state_changes;
+  recent_failures_.clear();
+  probes_let_through_ = 0;
+  probes_succeeded_ = 0;
+  if (next == breaker_state::open) opened_at_ = now;
+}
+
+void circuit_breaker::forget_old_failures(time_point now) {
+  while (!recent_failures_.empty() && now - recent_failures_.front() >= options_.window) {
+    recent_failures_.pop_front();
+  }
+  // Only the newest `failure_threshold` failures can ever matter.
+  while (recent_failures_.size() > std::max<std::uint32_t>(options_.failure_threshold, 1)) {
+    recent_failures_.pop_front();
+  }
+}
+
+breaker_registry::breaker_registry(breaker_options defaults, steady_clock_fn clock)
+    : defaults_(defaults), clock_(std::move(clock)) {}
+
+circuit_breaker& breaker_registry::get(std::string_view provider) {
+  std::lock_guard lock(mutex_);
+  auto found = breakers_.find(provider);
+  if (found != breakers_.end()) return *found->second;
+  auto made = std::make_unique<circuit_breaker>(std::string(provider), defaults_, clock_);
+  auto& ref = *made;
+  breakers_.emplace(std::string(provider), std::move(made));
+  return ref;
+}
+
+std::vector<breaker_snapshot> breaker_registry::snapshots() const {
+  std::lock_guard lock(mutex_);
+  std::vector<breaker_snapshot> all;
+  all.reserve(breakers_.size());
+  for (const auto& [name, breaker] : breakers_) all.push_back(breaker->snapshot());
+  return all;
+}
+
+}  // namespace payorch::adapters
