@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "actors/runtime.hpp"
+#include "adapters/circuit_breaker.hpp"
 #include "adapters/fx_rates.hpp"
+#include "adapters/provider_hub.hpp"
 #include "app/commands.hpp"
 #include "gateway/api.hpp"
 #include "gateway/ask.hpp"
@@ -79,6 +81,23 @@ void drain(asio::io_context& ioc, gateway::http_server& server,
   timer->async_wait([&ioc, &server, give_up, timer](auto) { drain(ioc, server, give_up); });
 }
 
+/// The adapters' breaker snapshots in the gateway's terms.
+std::vector<gateway::breaker_view> breaker_views(const adapters::breaker_registry& breakers) {
+  std::vector<gateway::breaker_view> out;
+  for (const auto& b : breakers.snapshots()) {
+    out.push_back({.provider = b.name,
+                   .state = std::string(adapters::to_string(b.state)),
+                   .calls = b.calls,
+                   .successes = b.successes,
+                   .failures = b.failures,
+                   .rejections = b.rejections,
+                   .state_changes = b.state_changes,
+                   .failures_in_window = b.failures_in_window,
+                   .open_remaining_ms = b.open_remaining.count()});
+  }
+  return out;
+}
+
 }  // namespace
 
 int serve(const config::settings& settings) {
@@ -95,6 +114,9 @@ int serve(const config::settings& settings) {
     spdlog::error("cannot start: {}", error);
     return 1;
   }
+  // The provider adapters run on a thread of their own; their breakers are visible at once.
+  auto providers =
+      adapters::provider_hub::start(settings.providers, static_cast<std::uint64_t>(unix_now_ms()));
   asio::io_context ioc{static_cast<int>(settings.io_threads)};
   gateway::http_metrics metrics;
   gateway::route_table routes;
@@ -107,6 +129,7 @@ int serve(const config::settings& settings) {
   ctx.in_flight = [&server] { return server.in_flight(); };
   ctx.now_ms = unix_now_ms;
   ctx.auth = auth.get();
+  ctx.circuit_breakers = [hub = providers.get()] { return breaker_views(hub->breakers()); };
   gateway::add_all_routes(routes, ctx);
   if (!server.listen(&error)) {
     spdlog::error("{}", error);
@@ -142,6 +165,7 @@ int serve(const config::settings& settings) {
   caf::anon_send_exit(ctx.bridge, caf::exit_reason::user_shutdown);
   ctx.bridge = nullptr;
   runtime->stop();  // stops the actors, then commits everything queued in the journal writer
+  providers->stop();
   spdlog::info("journal flushed; bye");
   return exit_code.load();
 }

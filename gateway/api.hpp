@@ -2,7 +2,10 @@
 /// The API's routes: registration of every resource's handlers on one routing table.
 
 #include <caf/actor.hpp>
+#include <cstdint>
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "gateway/metrics.hpp"
 #include "gateway/openapi_api.hpp"
@@ -15,6 +18,19 @@ class actor_runtime;
 namespace payorch::gateway {
 
 class authenticator;
+
+/// One provider's circuit breaker as operators see it (the process fills it from the adapters).
+struct breaker_view {
+  std::string provider;
+  std::string state;  ///< "closed", "open" or "half_open"
+  std::uint64_t calls = 0;
+  std::uint64_t successes = 0;
+  std::uint64_t failures = 0;
+  std::uint64_t rejections = 0;
+  std::uint64_t state_changes = 0;
+  std::uint64_t failures_in_window = 0;
+  std::int64_t open_remaining_ms = 0;  ///< how much longer an open breaker refuses calls
+};
 
 /// What handlers need from the rest of the process.
 struct api_context {
@@ -30,6 +46,8 @@ struct api_context {
   std::function<std::int64_t()> now_ms;
   /// Issues and verifies tokens (authenticator.hpp); null refuses every protected request.
   authenticator* auth = nullptr;
+  /// Every provider's circuit breaker, sorted by provider; empty when the process has none.
+  std::function<std::vector<breaker_view>()> circuit_breakers;
 };
 
 /// /healthz, /readyz, /health/*, /metrics.
@@ -41,12 +59,19 @@ void add_oauth_routes(route_table& routes, const api_context& ctx);
 /// /pods and /pods/{pod_id}.
 void add_pod_routes(route_table& routes, const api_context& ctx);
 
+/// GET /ops/circuit-breakers (operator scope).
+void add_ops_routes(route_table& routes, const api_context& ctx);
+
+/// The circuit breakers' Prometheus lines (state one-hot per provider, call counters).
+void render_breaker_metrics(const std::vector<breaker_view>& breakers, std::string& out);
+
 /// Every route of the API.
 inline void add_all_routes(route_table& routes, const api_context& ctx) {
   add_health_routes(routes, ctx);
   add_oauth_routes(routes, ctx);
   add_openapi_routes(routes, ctx);
   add_pod_routes(routes, ctx);
+  add_ops_routes(routes, ctx);
 }
 
 }  // namespace payorch::gateway

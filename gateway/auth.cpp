@@ -132,4 +132,14 @@ std::optional<principal> authorize(const api_context& ctx, const exchange_ptr& e
   return who;
 }
 
+std::optional<principal> authorize_operator(const api_context& ctx, const exchange_ptr& ex) {
+  auto who = authenticate(ctx, ex);
+  if (!who) return std::nullopt;
+  if (!who->is_operator()) {
+    ex->reply_problem(forbidden("operator"));
+    return std::nullopt;
+  }
+  return who;
+}
+
 }  // namespace payorch::gateway

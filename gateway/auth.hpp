@@ -48,6 +48,9 @@ struct principal {
 std::optional<principal> authorize(const api_context& ctx, const exchange_ptr& ex,
                                    std::string_view pod_id, permission needed);
 
+/// Authenticates the bearer token and checks the `operator` scope (401 or 403 on `ex`).
+std::optional<principal> authorize_operator(const api_context& ctx, const exchange_ptr& ex);
+
 /// Authenticates only (401 on failure), for list routes that filter by what the token may see.
 std::optional<principal> authenticate(const api_context& ctx, const exchange_ptr& ex);
 

@@ -101,6 +101,7 @@ void metrics(const api_context& ctx, const exchange_ptr& ex) {
         "payorch_http_requests_in_flight " +
         std::to_string(ctx.in_flight()) + "\n";
     render_journal_metrics(ctx.runtime->journal(), out);
+    if (ctx.circuit_breakers) render_breaker_metrics(ctx.circuit_breakers(), out);
     if (entities)
       render_entity_metrics(*entities, out);
     else
