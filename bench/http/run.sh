@@ -141,7 +141,9 @@ wait_until_serving() {
 }
 
 # Per-target results, keyed by target name.
-declare -A rps p50 p99 non_2xx errors failed
+declare -A rps p50 p99 non_2xx errors failed write_bytes_per_request commits_per_request
+measured_pid=""
+measured_port=""
 targets=(minimal payorch_post_pods payorch_get_pod payorch_post_pledges)
 declare -A describe=(
   [minimal]="GET on the minimal Beast server"
@@ -194,9 +196,14 @@ measure() {
     PAYORCH_BENCH_TOKEN=$bench_token timeout $((warmup_s + 30)) wrk "-d${warmup_s}s" \
       "${wrk_args[@]}" -- "$@" warmup >"$logs/$name.warmup.log" 2>&1 || true
   fi
+  local bytes_before commits_before
+  bytes_before=$(disk_write_bytes)
+  commits_before=$(journal_commits)
   PAYORCH_BENCH_TOKEN=$bench_token timeout $((duration_s + 30)) wrk "-d${duration_s}s" \
     "${wrk_args[@]}" -- "$@" run >"$log" 2>&1 || status=$?
   line=$(grep '^wrk-result ' "$log" | tail -n 1 || true)
+  per_request "$name" write_bytes "$bytes_before" "$(disk_write_bytes)" "$line"
+  per_request "$name" commits "$commits_before" "$(journal_commits)" "$line"
   if [ "$status" -ne 0 ] || [ -z "$line" ]; then
     mark_failed "$name" "wrk failed (status $status): $(grep -v '^wrk-result' "$log" | head -n 1)"
     echo "bench: $name: ${failed[$name]}" >&2
@@ -207,6 +214,33 @@ measure() {
   p99[$name]=$(field p99_ms "$line")
   non_2xx[$name]=$(field non_2xx "$line")
   errors[$name]=$(field errors "$line")
+}
+
+# Bytes the measured payorch process has caused to be written to disk so far ("" when no
+# payorch process is being measured).
+disk_write_bytes() {
+  [ -n "${measured_pid-}" ] || return 0
+  sed -n 's/^write_bytes: //p' "/proc/$measured_pid/io" 2>/dev/null || true
+}
+
+# Journal transactions (one WAL or PostgreSQL commit each) the measured payorch has made so far.
+journal_commits() {
+  [ -n "${measured_port-}" ] || return 0
+  curl -s --max-time 5 "http://127.0.0.1:$measured_port/metrics" 2>/dev/null |
+    sed -n 's/^payorch_journal_batches_total //p' || true
+}
+
+# Records counter delta / requests of the run as ${what}[name] (nothing when unknown).
+per_request() {
+  local name=$1 what=$2 before=$3 after=$4 line=$5 requests
+  requests=$(field requests "$line")
+  [ -n "$before" ] && [ -n "$after" ] && [ -n "$requests" ] && [ "$requests" -gt 0 ] || return 0
+  local value
+  value=$(awk -v a="$before" -v b="$after" -v n="$requests" 'BEGIN { printf "%.3f", (b - a) / n }')
+  case "$what" in
+    write_bytes) write_bytes_per_request[$name]=$value ;;
+    commits) commits_per_request[$name]=$value ;;
+  esac
 }
 
 field() {
@@ -283,6 +317,8 @@ run_payorch() {
     mark_failed payorch_post_pledges "$failure_reason"
     return 0
   fi
+  measured_pid=$pid
+  measured_port=$payorch_port
   measure payorch_post_pods "http://127.0.0.1:$payorch_port" post_pods.lua "bench-$$"
   create_pods "$ids" "$payorch_port"
   if [ -s "$ids" ]; then
@@ -295,6 +331,8 @@ run_payorch() {
     mark_failed payorch_post_pledges "${failed[payorch_get_pod]}"
     echo "bench: payorch_get_pod: ${failed[payorch_get_pod]}" >&2
   fi
+  measured_pid=""
+  measured_port=""
   stop_server "$pid"
 }
 
@@ -325,6 +363,12 @@ json_target() {
   else
     printf ', "requests_per_s": %s, "p50_ms": %s, "p99_ms": %s, "non_2xx": %s, "errors": %s' \
       "${rps[$name]}" "${p50[$name]}" "${p99[$name]}" "${non_2xx[$name]}" "${errors[$name]}"
+  fi
+  if [ -n "${write_bytes_per_request[$name]-}" ]; then
+    printf ', "disk_write_bytes_per_request": %s' "${write_bytes_per_request[$name]}"
+  fi
+  if [ -n "${commits_per_request[$name]-}" ]; then
+    printf ', "journal_commits_per_request": %s' "${commits_per_request[$name]}"
   fi
   if [ -n "${aim[$name]-}" ]; then
     r=$(ratio "$name")
