@@ -1,9 +1,10 @@
 // The CrowdPod API on the real binary: auth, members, roles, lifecycle, pledges, the ledger,
-// idempotency, lists with cursors, and money conservation over many random operations.
+// idempotency, lists with cursors, and money conservation over many random operations; every
+// suite runs on SQLite and on PostgreSQL.
 #include <random>
 #include <thread>
 
-#include "tests/integration/integration_support.hpp"
+#include "tests/integration/store_support.hpp"
 #include "tests/support/auth_client.hpp"
 
 namespace payorch::testing {
@@ -13,16 +14,17 @@ struct crowdpod_config {
   static process_options options() { return {}; }
 };
 
-class crowdpod_api : public shared_server_test<crowdpod_config> {
+class crowdpod_api : public shared_store_server_test<crowdpod_config> {
  protected:
   void SetUp() override {
-    shared_server_test::SetUp();
-    if (admin_.empty()) admin_ = admin_token(server());
+    shared_store_server_test::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    admin_ = admin_token(server());
   }
 
   /// A request with the admin token (or `token`) and, for writes, a fresh Idempotency-Key.
-  static http_reply call(std::string method, std::string target, std::string body = {},
-                         std::string token = {}, std::string key = {}) {
+  http_reply call(std::string method, std::string target, std::string body = {},
+                  std::string token = {}, std::string key = {}) const {
     http_request req;
     req.method = std::move(method);
     req.target = std::move(target);
@@ -39,7 +41,7 @@ class crowdpod_api : public shared_server_test<crowdpod_config> {
   }
 
   /// Creates an ACTIVE pod and returns its id.
-  static std::string active_pod(std::string_view cycle = {}) {
+  std::string active_pod(std::string_view cycle = {}) const {
     std::string body = R"({"name":"Trip","currency":"EUR","policy":{"spending_limit":5000,)"
                        R"("voting_quorum":0.66,"risk_tier":"STANDARD"})";
     if (!cycle.empty()) body += R"(,"cycle":)" + std::string(cycle);
@@ -62,12 +64,15 @@ class crowdpod_api : public shared_server_test<crowdpod_config> {
            R"(,"currency":")" + std::string(cur) + R"("})";
   }
 
-  static inline std::string admin_;
+  std::string admin_;
+  /// Keys are unique across the process's servers, which is more than each needs.
   static inline int key_seq_ = 0;
 };
 
+INSTANTIATE_TEST_SUITE_P(stores, crowdpod_api, both_stores(), store_test_name);
+
 // Goal: the creator is ADMIN, members join with roles, and the member view shows reputation.
-TEST_F(crowdpod_api, members_join_with_roles) {
+TEST_P(crowdpod_api, members_join_with_roles) {
   auto pod = active_pod();
   auto added = call("POST", "/pods/" + pod + "/members", R"({"user_id":"mia","role":"MEMBER"})");
   ASSERT_EQ(added.status, 201) << added.body;
@@ -92,7 +97,7 @@ TEST_F(crowdpod_api, members_join_with_roles) {
 }
 
 // Goal: a token for another pod is 403, no token 401 with WWW-Authenticate.
-TEST_F(crowdpod_api, scopes_limit_what_a_token_sees) {
+TEST_P(crowdpod_api, scopes_limit_what_a_token_sees) {
   auto pod = active_pod();
   auto other = active_pod();
   auto scoped = admin_token(server(), "crowdpod:" + pod + ":read");
@@ -112,7 +117,7 @@ TEST_F(crowdpod_api, scopes_limit_what_a_token_sees) {
 }
 
 // Goal: forbidden lifecycle moves are 409 naming the current state.
-TEST_F(crowdpod_api, lifecycle_conflicts_name_the_state) {
+TEST_P(crowdpod_api, lifecycle_conflicts_name_the_state) {
   auto pod = active_pod();
   auto again = call("POST", "/pods/" + pod + "/actions/activate");
   expect_problem(again, 409, "illegal_transition");
@@ -128,7 +133,7 @@ TEST_F(crowdpod_api, lifecycle_conflicts_name_the_state) {
 }
 
 // Goal: the policy is versioned and validated field by field.
-TEST_F(crowdpod_api, policy_patch_is_versioned) {
+TEST_P(crowdpod_api, policy_patch_is_versioned) {
   auto pod = active_pod();
   auto patched = call("PATCH", "/pods/" + pod + "/policy", R"({"voting_quorum":0.75})");
   ASSERT_EQ(patched.status, 200) << patched.body;
@@ -141,7 +146,7 @@ TEST_F(crowdpod_api, policy_patch_is_versioned) {
 }
 
 // Goal: pledge → settle moves money from pending to posted, in the balance and the ledger.
-TEST_F(crowdpod_api, pledge_settle_balance_and_ledger) {
+TEST_P(crowdpod_api, pledge_settle_balance_and_ledger) {
   auto pod = active_pod();
   auto pledged = call("POST", "/pods/" + pod + "/pledges", pledge_body("owner", 0));
   expect_problem(pledged, 400, "invalid_amount", "amount_minor");
@@ -179,7 +184,7 @@ TEST_F(crowdpod_api, pledge_settle_balance_and_ledger) {
 }
 
 // Goal: a retry replays the first response; another body with the key is 422; no key is 400.
-TEST_F(crowdpod_api, idempotency_replays_and_refuses_reuse) {
+TEST_P(crowdpod_api, idempotency_replays_and_refuses_reuse) {
   auto pod = active_pod();
   auto first = call("POST", "/pods/" + pod + "/pledges", pledge_body("owner", 100), {}, "same");
   ASSERT_EQ(first.status, 201) << first.body;
@@ -196,7 +201,7 @@ TEST_F(crowdpod_api, idempotency_replays_and_refuses_reuse) {
 }
 
 // Goal: two clients racing one key make one pledge; the loser sees 409 or the replay.
-TEST_F(crowdpod_api, racing_clients_make_one_pledge) {
+TEST_P(crowdpod_api, racing_clients_make_one_pledge) {
   auto pod = active_pod();
   for (int round = 0; round < 5; ++round) {
     const std::string key = "race-" + std::to_string(round);
@@ -213,7 +218,7 @@ TEST_F(crowdpod_api, racing_clients_make_one_pledge) {
 }
 
 // Goal: cycles sum pledged and settled per member.
-TEST_F(crowdpod_api, cycle_sums_pledges) {
+TEST_P(crowdpod_api, cycle_sums_pledges) {
   auto pod = active_pod(R"({"period":"MONTHLY","starts_at":"2020-01-01T00:00:00Z"})");
   auto pledged = call("POST", "/pods/" + pod + "/pledges", pledge_body("owner", 300));
   ASSERT_EQ(pledged.status, 201) << pledged.body;
@@ -228,7 +233,7 @@ TEST_F(crowdpod_api, cycle_sums_pledges) {
 
 // Goal: 1,000 random pledge/settle/close operations never create or lose money: the pods'
 // posted balances add up to exactly the settled pledges.
-TEST_F(crowdpod_api, money_is_conserved_over_random_operations) {
+TEST_P(crowdpod_api, money_is_conserved_over_random_operations) {
   std::mt19937_64 rng{20261123};
   std::vector<std::string> pods;
   for (int i = 0; i < 4; ++i) pods.push_back(active_pod());
@@ -285,11 +290,12 @@ struct fx_config {
   }
 };
 
-class crowdpod_fx : public shared_server_test<fx_config> {};
+class crowdpod_fx : public shared_store_server_test<fx_config> {};
+INSTANTIATE_TEST_SUITE_P(stores, crowdpod_fx, both_stores(), store_test_name);
 
 // Goal: the balance totals every currency in the pod's currency at the configured rate, says
 // which rate and when, and names a currency it has no rate for instead of guessing.
-TEST_F(crowdpod_fx, balance_total_converts_at_configured_rates) {
+TEST_P(crowdpod_fx, balance_total_converts_at_configured_rates) {
   const auto token = admin_token(server());
   auto call = [&](std::string method, std::string target, std::string body, std::string key) {
     http_request req;
@@ -342,11 +348,25 @@ TEST_F(crowdpod_fx, balance_total_converts_at_configured_rates) {
 namespace payorch::testing {
 namespace {
 
-class crowdpod_restart : public integration_test {};
+class crowdpod_restart : public store_test {
+ protected:
+  static http_reply call(const payorch_process& p, const std::string& token, std::string method,
+                         std::string target, std::string body = {}, std::string key = {}) {
+    http_request req;
+    req.method = std::move(method);
+    req.target = std::move(target);
+    req.headers = {{"Authorization", bearer(token)}};
+    if (!body.empty()) req.headers.push_back({"Content-Type", "application/json"});
+    if (!key.empty()) req.headers.push_back({"Idempotency-Key", key});
+    req.body = std::move(body);
+    return http_exchange(p.port(), req);
+  }
+};
+INSTANTIATE_TEST_SUITE_P(stores, crowdpod_restart, both_stores(), store_test_name);
 
 // Goal: a response stored under its Idempotency-Key survives a SIGTERM right after it was sent
 // and a restart: the retry is replayed, not run again.
-TEST_F(crowdpod_restart, idempotent_response_survives_a_restart) {
+TEST_P(crowdpod_restart, idempotent_response_survives_a_restart) {
   temp_dir data{"payorch-idem"};
   process_options on_data;
   on_data.data_dir = data.path();
@@ -369,6 +389,63 @@ TEST_F(crowdpod_restart, idempotent_response_survives_a_restart) {
   EXPECT_EQ(again.body, created.body);
   EXPECT_EQ(again.header("Idempotency-Replayed").value_or(""), "true");
   ASSERT_EQ(second->stop(), 0);
+}
+
+// Goal: create, activate, pledge, settle, balance, ledger and events all survive a restart, a
+// retried pledge is replayed before and after it, and the store verifies and migrates cleanly.
+TEST_P(crowdpod_restart, crowdpod_flow_survives_a_restart_and_verifies) {
+  temp_dir data{"payorch-flow"};
+  process_options on_data;
+  on_data.data_dir = data.path();
+  auto* first = start(on_data);
+  ASSERT_NE(first, nullptr);
+  const auto token = admin_token(*first);
+  auto created = call(*first, token, "POST", "/pods", std::string(summer_trip_body), "flow-pod");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const auto pod = "/pods/" + string_of(json_object_of(created), "pod_id");
+  ASSERT_EQ(call(*first, token, "POST", pod + "/actions/activate").status, 200);
+  ASSERT_EQ(
+      call(*first, token, "POST", pod + "/members", R"({"user_id":"mia","role":"MEMBER"})").status,
+      201);
+  const std::string pledge_body = R"({"user_id":"mia","amount_minor":2500,"currency":"EUR"})";
+  auto pledged = call(*first, token, "POST", pod + "/pledges", pledge_body, "flow-pledge");
+  ASSERT_EQ(pledged.status, 201) << pledged.body;
+  auto replayed = call(*first, token, "POST", pod + "/pledges", pledge_body, "flow-pledge");
+  EXPECT_EQ(replayed.body, pledged.body);
+  EXPECT_EQ(replayed.header("Idempotency-Replayed").value_or(""), "true");
+  const auto pledge_id = string_of(json_object_of(pledged), "pledge_id");
+  ASSERT_EQ(call(*first, token, "POST", pod + "/pledges/" + pledge_id + "/settle").status, 200);
+  ASSERT_EQ(first->stop(), 0);
+
+  auto* second = start(on_data);
+  ASSERT_NE(second, nullptr);
+  const auto token2 = admin_token(*second);
+  auto balance = call(*second, token2, "GET", pod + "/balance");
+  ASSERT_EQ(balance.status, 200) << balance.body;
+  const auto b = json_object_of(balance);
+  EXPECT_EQ(b.at("balances").as_array()[0].as_object().at("posted_minor").as_int64(), 2500);
+  auto ledger = call(*second, token2, "GET", pod + "/ledger");
+  ASSERT_EQ(ledger.status, 200) << ledger.body;
+  const auto entries = json_object_of(ledger).at("items").as_array();
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].as_object().at("phase").as_string(), "POSTED");
+  auto events = call(*second, token2, "GET", pod + "/events");
+  ASSERT_EQ(events.status, 200) << events.body;
+  EXPECT_EQ(json_object_of(events).at("items").as_array().size(), 6u);
+  // The stored response outlives the process too.
+  auto again = call(*second, token2, "POST", pod + "/pledges", pledge_body, "flow-pledge");
+  EXPECT_EQ(again.body, pledged.body);
+  EXPECT_EQ(again.header("Idempotency-Replayed").value_or(""), "true");
+  ASSERT_EQ(second->stop(), 0);
+
+  auto verified = verify(data.path(), data.path());
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+  EXPECT_NE(verified.out.find("journal intact"), std::string::npos) << verified.out;
+  auto args = target().subcommand_args(data.path());
+  args.insert(args.begin(), "migrate");
+  auto migrated = run_payorch(payorch_binary(), args, {}, data.path());
+  EXPECT_EQ(migrated.exit_code, 0) << migrated.err;
+  EXPECT_NE(migrated.out.find("up to date"), std::string::npos) << migrated.out;
 }
 
 }  // namespace

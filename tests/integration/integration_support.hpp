@@ -43,8 +43,10 @@ inline std::unique_ptr<payorch_process> start_server(process_options options = {
   return p;
 }
 
-/// A test whose servers print their stderr when it fails, and are killed if still running.
-class integration_test : public ::testing::Test {
+/// A test (on `Base`, a gtest fixture base) whose servers print their stderr when it fails, and
+/// are killed if still running.
+template <class Base>
+class basic_integration_test : public Base {
  protected:
   payorch_process* start(process_options options = {}) {
     auto p = start_server(std::move(options));
@@ -54,7 +56,7 @@ class integration_test : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (!HasFailure()) return;
+    if (!::testing::Test::HasFailure()) return;
     for (const auto& s : servers_)
       std::cerr << "--- payorch stderr (port " << s->port() << ") ---\n" << s->log() << '\n';
   }
@@ -62,6 +64,9 @@ class integration_test : public ::testing::Test {
  private:
   std::vector<std::unique_ptr<payorch_process>> servers_;
 };
+
+/// The plain (unparameterized) integration test.
+using integration_test = basic_integration_test<::testing::Test>;
 
 /// A suite sharing one server started with `Config::options()`; it must exit 0 at the end.
 template <class Config>

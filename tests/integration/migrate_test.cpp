@@ -1,40 +1,52 @@
-// `payorch migrate` and the start-up migration policy, on the real binary.
-#include "tests/integration/integration_support.hpp"
+// `payorch migrate` and the start-up migration policy, on the real binary, on each store.
+#include "tests/integration/store_support.hpp"
 
 namespace payorch::testing {
 namespace {
 
-class migrate : public integration_test {};
+class migrate : public store_test {
+ protected:
+  /// `payorch migrate` of the test's store (`data_dir` holds SQLite's journal).
+  run_result run_migrate(const std::filesystem::path& data_dir) const {
+    auto args = target().subcommand_args(data_dir);
+    args.insert(args.begin(), "migrate");
+    return run_payorch(payorch_binary(), args, {}, data_dir);
+  }
+
+  /// How the store names its first migration.
+  std::string first_migration() const {
+    return store() == store_kind::postgresql ? "1 (initial_schema)" : "1 (events and snapshots)";
+  }
+};
+INSTANTIATE_TEST_SUITE_P(stores, migrate, both_stores(), store_test_name);
 
 // Goal: migrate applies the schema once, says so, and is a no-op the second time.
-TEST_F(migrate, applies_once_then_reports_up_to_date) {
+TEST_P(migrate, applies_once_then_reports_up_to_date) {
   temp_dir data{"payorch-migrate"};
-  auto first = run_payorch(payorch_binary(), {"migrate", "--data-dir", data.path().string()}, {},
-                           data.path());
+  auto first = run_migrate(data.path());
   EXPECT_EQ(first.exit_code, 0) << first.err;
-  EXPECT_NE(first.out.find("applied migration 1 (events and snapshots)"), std::string::npos)
-      << first.out;
-  auto second = run_payorch(payorch_binary(), {"migrate", "--data-dir", data.path().string()}, {},
-                            data.path());
+  const std::string applied = store() == store_kind::postgresql ? "applied " : "applied migration ";
+  EXPECT_NE(first.out.find(applied + first_migration()), std::string::npos) << first.out;
+  auto second = run_migrate(data.path());
   EXPECT_EQ(second.exit_code, 0) << second.err;
   EXPECT_NE(second.out.find("up to date"), std::string::npos) << second.out;
+  EXPECT_EQ(second.out.find(applied), std::string::npos) << second.out;
 }
 
 // Goal: with migrations = "check", a journal that needs migrating stops start-up with a line
 // naming them; after `payorch migrate` the same server starts.
-TEST_F(migrate, check_only_start_refuses_pending_migrations) {
+TEST_P(migrate, check_only_start_refuses_pending_migrations) {
   temp_dir data{"payorch-migrate"};
   process_options o;
   o.binary = payorch_binary();
   o.data_dir = data.path();
   o.env = {{"PAYORCH_JOURNAL_MIGRATIONS", "check"}};
   std::string error;
-  auto refused = payorch_process::start(o, &error);
+  auto refused = payorch_process::start(target().serve(o), &error);
   EXPECT_EQ(refused, nullptr);
-  EXPECT_NE(error.find("schema migrations pending: 1 (events and snapshots)"), std::string::npos)
+  EXPECT_NE(error.find("schema migrations pending: " + first_migration()), std::string::npos)
       << error;
-  auto migrated = run_payorch(payorch_binary(), {"migrate", "--data-dir", data.path().string()}, {},
-                              data.path());
+  auto migrated = run_migrate(data.path());
   ASSERT_EQ(migrated.exit_code, 0) << migrated.err;
   auto* server = start(o);
   ASSERT_NE(server, nullptr);

@@ -1,6 +1,7 @@
-/// Request ids, keep-alive, the health endpoints and the Prometheus metrics of a running server.
+/// Request ids, keep-alive, the health endpoints and the Prometheus metrics of a running server;
+/// the journal's state in /health/deps on SQLite and on PostgreSQL.
 
-#include "tests/integration/integration_support.hpp"
+#include "tests/integration/store_support.hpp"
 #include "tests/support/auth_client.hpp"
 
 namespace payorch::testing {
@@ -115,29 +116,6 @@ TEST_F(observability, liveness_and_readiness_are_200) {
   }
 }
 
-// Goal: /health/deps reports the journal running with counters that grow after a create.
-TEST_F(observability, deps_reports_the_journal_state) {
-  auto appends = [&] {
-    auto r = http_get(port(), "/health/deps");
-    EXPECT_EQ(r.status, 200) << r.error << r.body;
-    auto o = json_object_of(r);
-    EXPECT_EQ(string_of(o, "status"), "ok");
-    auto* j = o.if_contains("journal");
-    if (!j || !j->is_object()) {
-      ADD_FAILURE() << "no journal object: " << r.body;
-      return std::int64_t{-1};
-    }
-    EXPECT_EQ(string_of(j->as_object(), "state"), "running");
-    EXPECT_EQ(string_of(j->as_object(), "backend"), "sqlite");
-    auto* n = j->as_object().if_contains("appends");
-    return n && n->is_int64() ? n->as_int64() : std::int64_t{-1};
-  };
-  const auto before = appends();
-  ASSERT_GE(before, 0);
-  ASSERT_EQ(http_exchange(port(), create_pod(std::string(summer_trip_body))).status, 201);
-  EXPECT_GT(appends(), before);
-}
-
 // Goal: /metrics is Prometheus text with per-route request counts and the batch-size histogram.
 TEST_F(observability, metrics_are_prometheus_text) {
   ASSERT_EQ(http_get(port(), "/healthz").status, 200);
@@ -155,6 +133,60 @@ TEST_F(observability, metrics_are_prometheus_text) {
   EXPECT_NE(r.body.find(R"(payorch_journal_batch_size_bucket{le="+Inf"})"), std::string::npos)
       << r.body;
   EXPECT_NE(r.body.find("payorch_journal_batch_size_count"), std::string::npos);
+}
+
+/// What the server reports of its journal, on each store.
+// Goal: operators see one closed breaker per provider, in JSON and in /metrics; a token without
+// the operator scope is 403 and no token 401.
+TEST_F(observability, circuit_breakers_are_shown_to_operators_only) {
+  http_request req;
+  req.target = "/ops/circuit-breakers";
+  req.headers.emplace_back("Authorization", bearer(admin_token(server(), "operator")));
+  auto r = http_exchange(port(), req);
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto list = json_object_of(r).at("circuit_breakers").as_array();
+  std::vector<std::string> providers;
+  for (const auto& b : list) {
+    providers.push_back(string_of(b.as_object(), "provider"));
+    EXPECT_EQ(string_of(b.as_object(), "state"), "closed");
+  }
+  EXPECT_EQ(providers, (std::vector<std::string>{"fx", "kyc", "psp", "rail", "risk", "sanctions"}));
+  auto metrics = http_get(port(), "/metrics");
+  EXPECT_NE(metrics.body.find(R"(payorch_circuit_breaker_state{provider="rail",state="closed"} 1)"),
+            std::string::npos);
+
+  req.headers = {{"Authorization", bearer(admin_token(server(), "crowdpod:*:admin"))}};
+  expect_problem(http_exchange(port(), req), 403, "forbidden");
+  expect_problem(http_get(port(), "/ops/circuit-breakers"), 401, "unauthorized");
+}
+
+class observability_journal : public shared_store_server_test<default_server> {};
+INSTANTIATE_TEST_SUITE_P(stores, observability_journal, both_stores(), store_test_name);
+
+// Goal: /health/deps reports the journal running on the configured backend, with counters that
+// grow after a create.
+TEST_P(observability_journal, deps_reports_the_journal_state) {
+  auto appends = [&] {
+    auto r = http_get(port(), "/health/deps");
+    EXPECT_EQ(r.status, 200) << r.error << r.body;
+    auto o = json_object_of(r);
+    EXPECT_EQ(string_of(o, "status"), "ok");
+    auto* j = o.if_contains("journal");
+    if (!j || !j->is_object()) {
+      ADD_FAILURE() << "no journal object: " << r.body;
+      return std::int64_t{-1};
+    }
+    EXPECT_EQ(string_of(j->as_object(), "state"), "running");
+    EXPECT_EQ(string_of(j->as_object(), "backend"), store_name(store()));
+    auto* n = j->as_object().if_contains("appends");
+    return n && n->is_int64() ? n->as_int64() : std::int64_t{-1};
+  };
+  const auto before = appends();
+  ASSERT_GE(before, 0);
+  auto create = json_post("/pods", std::string(summer_trip_body));
+  create.headers.emplace_back("Authorization", bearer(admin_token(server())));
+  ASSERT_EQ(http_exchange(port(), create).status, 201);
+  EXPECT_GT(appends(), before);
 }
 
 }  // namespace

@@ -1,15 +1,16 @@
 /// Live answers of the real binary held to the OpenAPI document (gateway/openapi.json): path,
 /// operation, status, media type, documented headers and body schema.
 ///
-/// The routes that existed first run; the spec's newer routes are  until they land (run
-/// them with --gtest_also_run_disabled_tests). Requests to /pods carry the bootstrap operator's
-/// bearer token (tests/support/auth_client.hpp).
+/// Routes whose answers come from the journal (pods, members, pledges, the ledger, events,
+/// health) run on SQLite and on PostgreSQL; routes the HTTP layer answers by itself (the
+/// document, metrics, refusals before any read, OAuth, JWKS) run on SQLite only. Requests to
+/// /pods carry the bootstrap operator's bearer token (tests/support/auth_client.hpp).
 
 #include <algorithm>
 #include <fstream>
 #include <sstream>
 
-#include "tests/integration/integration_support.hpp"
+#include "tests/integration/store_support.hpp"
 #include "tests/support/auth_client.hpp"
 #include "tests/support/openapi_check.hpp"
 
@@ -44,29 +45,27 @@ struct default_server {
   static process_options options() { return {}; }
 };
 
-class openapi_live : public shared_server_test<default_server> {
+/// The checks and requests of both suites below, over `Base`'s shared server (`port()`,
+/// `server()`).
+template <class Base>
+class openapi_suite : public Base {
  protected:
-  static void SetUpTestSuite() {
-    shared_server_test::SetUpTestSuite();
-    token_.clear();  // a new server has a new bootstrap client
-  }
-
-  /// `req` with the operator's bearer token (one token per server).
-  static http_request authorised(http_request req) {
-    if (token_.empty()) token_ = bearer(admin_token(server()));
+  /// `req` with the operator's bearer token (fetched once per test).
+  http_request authorised(http_request req) {
+    if (token_.empty()) token_ = bearer(admin_token(this->server()));
     req.headers.emplace_back("Authorization", token_);
     return req;
   }
 
-  /// A fresh Idempotency-Key (the suite's server is its own, so a counter is unique).
+  /// A fresh Idempotency-Key (a counter: unique within the process, so on each server).
   static std::string new_key() {
     static int next = 0;
     return "openapi-live-" + std::to_string(++next);
   }
 
   /// `method` `target` with the operator's token on a fresh connection; POST and PATCH as JSON.
-  static http_reply send(std::string method, std::string target, std::string body = {},
-                         header_list headers = {}) {
+  http_reply send(std::string method, std::string target, std::string body = {},
+                  header_list headers = {}) {
     http_request req;
     req.method = std::move(method);
     req.target = std::move(target);
@@ -77,11 +76,11 @@ class openapi_live : public shared_server_test<default_server> {
     bool writes = req.method == "POST" || req.method == "PATCH";
     if (writes && !typed) req.headers.emplace_back("Content-Type", "application/json");
     req.body = std::move(body);
-    return http_exchange(port(), authorised(std::move(req)));
+    return http_exchange(this->port(), authorised(std::move(req)));
   }
 
   /// A POST or PATCH carrying a fresh Idempotency-Key.
-  static http_reply send_keyed(std::string method, std::string target, std::string body = {}) {
+  http_reply send_keyed(std::string method, std::string target, std::string body = {}) {
     return send(std::move(method), std::move(target), std::move(body),
                 {{"Idempotency-Key", new_key()}});
   }
@@ -103,7 +102,7 @@ class openapi_live : public shared_server_test<default_server> {
   }
 
   /// Creates a pod (with a weekly cycle when `with_cycle`) and returns its id.
-  static std::string create_pod(bool with_cycle) {
+  std::string create_pod(bool with_cycle) {
     std::string body(summer_trip_body);
     if (with_cycle)
       body.insert(body.size() - 1,
@@ -114,7 +113,7 @@ class openapi_live : public shared_server_test<default_server> {
   }
 
   /// An ACTIVE pod with a weekly cycle and member `bob`.
-  static std::string active_pod_with_bob() {
+  std::string active_pod_with_bob() {
     auto id = create_pod(true);
     EXPECT_EQ(send_keyed("POST", "/pods/" + id + "/actions/activate").status, 200);
     EXPECT_EQ(send_keyed("POST", "/pods/" + id + "/members", R"({"user_id":"bob","role":"MEMBER"})")
@@ -124,7 +123,7 @@ class openapi_live : public shared_server_test<default_server> {
   }
 
   /// A pledge of 25.00 EUR by bob in `pod`; returns its id.
-  static std::string pledge(const std::string& pod) {
+  std::string pledge(const std::string& pod) {
     auto r = send_keyed("POST", "/pods/" + pod + "/pledges",
                         R"({"user_id":"bob","amount_minor":2500,"currency":"EUR"})");
     EXPECT_EQ(r.status, 201) << r.body;
@@ -132,13 +131,18 @@ class openapi_live : public shared_server_test<default_server> {
   }
 
  private:
-  static inline std::string token_;
+  std::string token_;
 };
 
-// --- routes that exist today --------------------------------------------------------------
+/// Routes whose answers depend on the journal, on each store.
+class openapi_live : public openapi_suite<shared_store_server_test<default_server>> {};
+INSTANTIATE_TEST_SUITE_P(stores, openapi_live, both_stores(), store_test_name);
+
+/// Routes the HTTP layer answers without the journal, on SQLite.
+class openapi_live_http : public openapi_suite<shared_server_test<default_server>> {};
 
 // Goal: GET /openapi.json serves gateway/openapi.json byte for byte, cacheable, as JSON.
-TEST_F(openapi_live, serves_the_document) {
+TEST_F(openapi_live_http, serves_the_document) {
   auto r = http_get(port(), "/openapi.json");
   expect_conforms("GET", "/openapi.json", r, 200);
   EXPECT_EQ(r.header("Content-Type").value_or(""), "application/json");
@@ -147,25 +151,25 @@ TEST_F(openapi_live, serves_the_document) {
 }
 
 // Goal: the liveness, readiness and dependency probes answer as documented.
-TEST_F(openapi_live, health_routes_conform) {
+TEST_P(openapi_live, health_routes_conform) {
   for (const char* path : {"/healthz", "/health/live", "/readyz", "/health/ready", "/health/deps"})
     expect_conforms("GET", path, http_get(port(), path), 200);
 }
 
 // Goal: /metrics is documented Prometheus text.
-TEST_F(openapi_live, metrics_conform) {
+TEST_F(openapi_live_http, metrics_conform) {
   auto r = http_get(port(), "/metrics");
   expect_conforms("GET", "/metrics", r, 200);
   EXPECT_NE(r.body.find("payorch_http_requests_total"), std::string::npos);
 }
 
 // Goal: POST /pods answers 201 PodCreated with Location and X-Request-Id as documented.
-TEST_F(openapi_live, create_pod_conforms) {
+TEST_P(openapi_live, create_pod_conforms) {
   expect_conforms("POST", "/pods", send_keyed("POST", "/pods", std::string(summer_trip_body)), 201);
 }
 
 // Goal: POST /pods's refusals (malformed JSON, unknown field, wrong type, media type) conform.
-TEST_F(openapi_live, create_pod_problems_conform) {
+TEST_F(openapi_live_http, create_pod_problems_conform) {
   expect_conforms("POST", "/pods", send_keyed("POST", "/pods", "{"), 400);
   auto extra = std::string(summer_trip_body);
   extra.insert(1, R"("extra":1,)");
@@ -179,21 +183,21 @@ TEST_F(openapi_live, create_pod_problems_conform) {
 }
 
 // Goal: GET /pods/{pod_id} of a created pod answers a documented Pod.
-TEST_F(openapi_live, read_pod_conforms) {
+TEST_P(openapi_live, read_pod_conforms) {
   auto id = create_pod(false);
   ASSERT_TRUE(is_pod_id(id));
   expect_conforms("GET", "/pods/" + id, send("GET", "/pods/" + id), 200);
 }
 
 // Goal: an unknown pod and a malformed pod id are both a documented 404 problem.
-TEST_F(openapi_live, unknown_pods_are_documented_404s) {
+TEST_P(openapi_live, unknown_pods_are_documented_404s) {
   expect_conforms("GET", "/pods/pod_0000000000000000", send("GET", "/pods/pod_0000000000000000"),
                   404);
   expect_conforms("GET", "/pods/not-a-pod", send("GET", "/pods/not-a-pod"), 404);
 }
 
 // Goal: an unknown route is the NotFound response; a known path's wrong method MethodNotAllowed.
-TEST_F(openapi_live, unknown_route_and_wrong_method_conform) {
+TEST_F(openapi_live_http, unknown_route_and_wrong_method_conform) {
   auto missing = http_get(port(), "/nowhere");
   ASSERT_EQ(missing.status, 404);
   EXPECT_EQ(joined(openapi::check_component_response(document(), "NotFound", sample_of(missing))),
@@ -207,17 +211,15 @@ TEST_F(openapi_live, unknown_route_and_wrong_method_conform) {
   EXPECT_FALSE(openapi::check_response(document(), "DELETE", "/pods", sample_of(wrong)).empty());
 }
 
-// --- routes of the spec that have not landed yet ------------------------------------------
-
 // Goal: a /pods request without a token is a documented 401 with WWW-Authenticate.
-TEST_F(openapi_live, missing_token_is_a_documented_401) {
+TEST_F(openapi_live_http, missing_token_is_a_documented_401) {
   auto r = http_get(port(), "/pods/pod_0000000000000000");
   expect_conforms("GET", "/pods/pod_0000000000000000", r, 401);
   EXPECT_TRUE(r.header("WWW-Authenticate").has_value());
 }
 
 // Goal: GET /pods answers a documented page of pods, and a bad limit a documented 400.
-TEST_F(openapi_live, pod_list_conforms) {
+TEST_P(openapi_live, pod_list_conforms) {
   create_pod(false);
   create_pod(true);
   expect_conforms("GET", "/pods?limit=1", send("GET", "/pods?limit=1"), 200);
@@ -226,7 +228,7 @@ TEST_F(openapi_live, pod_list_conforms) {
 }
 
 // Goal: PATCH policy answers a documented Pod; an empty patch a documented 400.
-TEST_F(openapi_live, policy_patch_conforms) {
+TEST_P(openapi_live, policy_patch_conforms) {
   auto target = "/pods/" + create_pod(false) + "/policy";
   auto r = send_keyed("PATCH", target, R"({"risk_tier":"HIGH","voting_quorum":0.75})");
   expect_conforms("PATCH", target, r, 200);
@@ -235,7 +237,7 @@ TEST_F(openapi_live, policy_patch_conforms) {
 }
 
 // Goal: adding, listing, reading, changing and removing members all answer as documented.
-TEST_F(openapi_live, members_conform) {
+TEST_P(openapi_live, members_conform) {
   auto members = "/pods/" + create_pod(false) + "/members";
   expect_conforms("POST", members,
                   send_keyed("POST", members, R"({"user_id":"carol","role":"TREASURER"})"), 201);
@@ -250,7 +252,7 @@ TEST_F(openapi_live, members_conform) {
 }
 
 // Goal: each lifecycle action answers a documented Pod; a forbidden transition a documented 409.
-TEST_F(openapi_live, actions_conform) {
+TEST_P(openapi_live, actions_conform) {
   auto actions = "/pods/" + create_pod(false) + "/actions/";
   for (const char* step : {"activate", "suspend", "reinstate", "suspend", "force-close"})
     expect_conforms("POST", actions + step, send_keyed("POST", actions + step), 200);
@@ -262,7 +264,7 @@ TEST_F(openapi_live, actions_conform) {
 }
 
 // Goal: pledging, listing and reading pledges, and the idempotency answers, are documented.
-TEST_F(openapi_live, pledges_conform) {
+TEST_P(openapi_live, pledges_conform) {
   auto pledges = "/pods/" + active_pod_with_bob() + "/pledges";
   const std::string body = R"({"user_id":"bob","amount_minor":2500,"currency":"EUR"})";
   header_list key = {{"Idempotency-Key", new_key()}};
@@ -282,7 +284,7 @@ TEST_F(openapi_live, pledges_conform) {
 }
 
 // Goal: settling answers a documented Pledge; settling twice a documented 409.
-TEST_F(openapi_live, settle_conforms) {
+TEST_P(openapi_live, settle_conforms) {
   auto pod = active_pod_with_bob();
   auto settle = "/pods/" + pod + "/pledges/" + pledge(pod) + "/settle";
   auto r = send_keyed("POST", settle);
@@ -292,7 +294,7 @@ TEST_F(openapi_live, settle_conforms) {
 }
 
 // Goal: the balance of a pod with a pledge answers a documented Balance.
-TEST_F(openapi_live, balance_conforms) {
+TEST_P(openapi_live, balance_conforms) {
   auto pod = active_pod_with_bob();
   pledge(pod);
   expect_conforms("GET", "/pods/" + pod + "/balance", send("GET", "/pods/" + pod + "/balance"),
@@ -300,7 +302,7 @@ TEST_F(openapi_live, balance_conforms) {
 }
 
 // Goal: the ledger of a pod with a pledge answers a documented page of entries.
-TEST_F(openapi_live, ledger_conforms) {
+TEST_P(openapi_live, ledger_conforms) {
   auto pod = active_pod_with_bob();
   pledge(pod);
   auto r = send("GET", "/pods/" + pod + "/ledger?limit=1");
@@ -311,13 +313,13 @@ TEST_F(openapi_live, ledger_conforms) {
 }
 
 // Goal: the event journal answers a documented page of hash-chained events.
-TEST_F(openapi_live, events_conform) {
+TEST_P(openapi_live, events_conform) {
   auto pod = active_pod_with_bob();
   expect_conforms("GET", "/pods/" + pod + "/events", send("GET", "/pods/" + pod + "/events"), 200);
 }
 
 // Goal: cycle 1 answers a documented Cycle; cycle 0 a documented error.
-TEST_F(openapi_live, cycles_conform) {
+TEST_P(openapi_live, cycles_conform) {
   auto pod = active_pod_with_bob();
   pledge(pod);
   auto cycles = "/pods/" + pod + "/cycles/";
@@ -328,7 +330,7 @@ TEST_F(openapi_live, cycles_conform) {
 }
 
 // Goal: the token endpoint's grant is a documented TokenResponse, its refusals RFC 6749 errors.
-TEST_F(openapi_live, oauth_token_conforms) {
+TEST_F(openapi_live_http, oauth_token_conforms) {
   auto form = [](std::string body, header_list extra = {}) {
     http_request req;
     req.method = "POST";
@@ -351,7 +353,7 @@ TEST_F(openapi_live, oauth_token_conforms) {
 }
 
 // Goal: the signing keys answer a documented JWK set.
-TEST_F(openapi_live, jwks_conforms) {
+TEST_F(openapi_live_http, jwks_conforms) {
   auto r = http_get(port(), "/.well-known/jwks.json");
   expect_conforms("GET", "/.well-known/jwks.json", r, 200);
   const auto jwks = json_object_of(r);

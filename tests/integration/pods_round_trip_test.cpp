@@ -1,14 +1,22 @@
-/// POST /pods and GET /pods/{id} on the real binary, across a restart on the same data dir.
+/// POST /pods and GET /pods/{id} on the real binary, across a restart on the same store, and
+/// `payorch verify` of that store; on SQLite and on PostgreSQL.
 
 #include <sqlite3.h>
 
-#include "tests/integration/integration_support.hpp"
+#include <pqxx/pqxx>
+
+#include "tests/integration/store_support.hpp"
 #include "tests/support/auth_client.hpp"
 
 namespace payorch::testing {
 namespace {
 
-class pods_round_trip : public integration_test {};
+/// The round trip and verify, on each store.
+class pods_round_trip : public store_test {};
+INSTANTIATE_TEST_SUITE_P(stores, pods_round_trip, both_stores(), store_test_name);
+
+/// What only the embedded journal has: a data dir that may hold no journal file.
+class pods_round_trip_sqlite : public integration_test {};
 
 /// GET /pods/{id} on a fresh connection, as `server`'s admin client.
 http_reply get_pod(const payorch_process& server, const std::string& id) {
@@ -26,7 +34,7 @@ http_reply create_pod(const payorch_process& server) {
 }
 
 // Goal: a created pod reads back exactly as written, survives SIGTERM and restart, and verifies.
-TEST_F(pods_round_trip, created_pod_reads_back_exactly_and_survives_a_restart) {
+TEST_P(pods_round_trip, created_pod_reads_back_exactly_and_survives_a_restart) {
   temp_dir data{"payorch-data"};
   process_options on_data;
   on_data.data_dir = data.path();
@@ -69,14 +77,13 @@ TEST_F(pods_round_trip, created_pod_reads_back_exactly_and_survives_a_restart) {
   EXPECT_EQ(get_pod(*second, "pod_0123456789abcdef").status, 404);
   ASSERT_EQ(second->stop(), 0);
 
-  auto verified = run_payorch(payorch_binary(), {"verify", "--data-dir", data.path().string()}, {},
-                              second->work_dir());
+  auto verified = verify(data.path(), second->work_dir());
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
   EXPECT_NE(verified.out.find("journal intact"), std::string::npos) << verified.out;
 }
 
 // Goal: verify refuses a data dir that holds no journal (exit non-zero, nothing created).
-TEST_F(pods_round_trip, verify_of_an_empty_data_dir_fails) {
+TEST_F(pods_round_trip_sqlite, verify_of_an_empty_data_dir_fails) {
   temp_dir data{"payorch-data"};
   auto run = run_payorch(payorch_binary(), {"verify", "--data-dir", data.path().string()}, {},
                          data.path());
@@ -84,8 +91,32 @@ TEST_F(pods_round_trip, verify_of_an_empty_data_dir_fails) {
   EXPECT_NE(run.err.find("no journal"), std::string::npos) << run.err;
 }
 
+/// Changes the spending limit in the payload of event 1 of `pod`, behind payorch's back.
+void tamper_with_first_event(const store_target& target, const std::filesystem::path& data_dir,
+                             const std::string& pod) {
+  if (target.kind == store_kind::postgresql) {
+    pqxx::connection connection{target.uri};
+    pqxx::work tx{connection};
+    auto changed = tx.exec_params(
+        "UPDATE events SET payload = convert_to(replace(convert_from(payload, 'UTF8'), '5000', "
+        "'9000'), 'UTF8') WHERE stream_id = $1 AND version = 1",
+        pod);
+    tx.commit();
+    EXPECT_EQ(changed.affected_rows(), 1u);
+    return;
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((data_dir / "journal.sqlite").c_str(), &db), SQLITE_OK);
+  const std::string tamper =
+      "UPDATE events SET payload = replace(payload, '5000', '9000') WHERE stream_id = '" + pod +
+      "' AND version = 1";
+  EXPECT_EQ(sqlite3_exec(db, tamper.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_EQ(sqlite3_changes(db), 1);
+  sqlite3_close(db);
+}
+
 // Goal: a journal edited behind payorch's back fails verify, which names the broken event.
-TEST_F(pods_round_trip, verify_names_the_first_tampered_event) {
+TEST_P(pods_round_trip, verify_names_the_first_tampered_event) {
   temp_dir data{"payorch-data"};
   process_options on_data;
   on_data.data_dir = data.path();
@@ -95,18 +126,12 @@ TEST_F(pods_round_trip, verify_names_the_first_tampered_event) {
   ASSERT_EQ(created.status, 201) << created.error << created.body;
   const std::string id = string_of(json_object_of(created), "pod_id");
   ASSERT_EQ(server->stop(), 0);
+  auto intact = verify(data.path(), data.path());
+  ASSERT_EQ(intact.exit_code, 0) << intact.out << intact.err;
 
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open((data.path() / "journal.sqlite").c_str(), &db), SQLITE_OK);
-  const std::string tamper =
-      "UPDATE events SET payload = replace(payload, '5000', '9000') WHERE stream_id = '" + id +
-      "' AND version = 1";
-  EXPECT_EQ(sqlite3_exec(db, tamper.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
-  EXPECT_EQ(sqlite3_changes(db), 1);
-  sqlite3_close(db);
+  tamper_with_first_event(target(), data.path(), id);
 
-  auto run = run_payorch(payorch_binary(), {"verify", "--data-dir", data.path().string()}, {},
-                         data.path());
+  auto run = verify(data.path(), data.path());
   EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
   EXPECT_NE(run.out.find("BROKEN at stream " + id + " version 1"), std::string::npos) << run.out;
 }

@@ -1,5 +1,6 @@
 /// The postgres_server fixture itself: a real PostgreSQL 15 server that takes queries, stops
-/// cleanly, leaves nothing behind, and dies with the process that started it.
+/// cleanly, leaves nothing behind, and dies with the process that started it; clusters copied
+/// from a template made once.
 
 #include "tests/support/postgres_fixture.hpp"
 
@@ -10,6 +11,10 @@
 
 #include <cerrno>
 #include <pqxx/pqxx>
+#include <thread>
+
+#include "tests/integration/store_support.hpp"
+#include "tests/support/payorch_process.hpp"
 
 namespace payorch::testing {
 namespace {
@@ -34,6 +39,18 @@ void run_sql(const std::string& uri, const std::string& sql) {
   tx.commit();
 }
 
+/// Removes `dir`, retrying while something still writes into it; true once it is gone.
+bool remove_when_quiet(const std::filesystem::path& dir) {
+  const auto give_up = std::chrono::steady_clock::now() + postgres_wait_bound;
+  std::error_code ec;
+  while (std::chrono::steady_clock::now() < give_up) {
+    std::filesystem::remove_all(dir, ec);
+    if (!std::filesystem::exists(dir, ec)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
 /// True while `pid` names a process (a reaped child no longer does).
 bool process_exists(pid_t pid) {
   return ::kill(pid, 0) == 0 || errno != ESRCH;
@@ -51,7 +68,8 @@ class postgres_lifecycle : public ::testing::Test {
 class postgres_shared : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (postgres_available()) server_ = postgres_server::start(&start_error_);
+    if (postgres_available())
+      server_ = postgres_server::start(&start_error_, quick_postgres_options());
   }
   static void TearDownTestSuite() {
     if (server_) {
@@ -136,7 +154,7 @@ TEST_F(postgres_shared, create_database_refuses_duplicate_and_empty_names) {
 // Goal: stop disconnects clients, closes the port, removes the temp dir, and is idempotent.
 TEST_F(postgres_lifecycle, stop_closes_the_port_and_removes_the_temp_dir) {
   std::string error;
-  auto server = postgres_server::start(&error);
+  auto server = postgres_server::start(&error, quick_postgres_options());
   ASSERT_NE(server, nullptr) << error;
   const auto port = server->port();
   const auto dir = server->work_dir();
@@ -157,7 +175,7 @@ TEST_F(postgres_lifecycle, stop_closes_the_port_and_removes_the_temp_dir) {
 // Goal: destroying a running server stops it and removes its temp dir.
 TEST_F(postgres_lifecycle, destructor_stops_the_server) {
   std::string error;
-  auto server = postgres_server::start(&error);
+  auto server = postgres_server::start(&error, quick_postgres_options());
   ASSERT_NE(server, nullptr) << error;
   const auto port = server->port();
   const auto pid = server->pid();
@@ -171,9 +189,9 @@ TEST_F(postgres_lifecycle, destructor_stops_the_server) {
 // Goal: two servers run at once on different ports with separate data.
 TEST_F(postgres_lifecycle, two_servers_run_side_by_side) {
   std::string error;
-  auto a = postgres_server::start(&error);
+  auto a = postgres_server::start(&error, quick_postgres_options());
   ASSERT_NE(a, nullptr) << error;
-  auto b = postgres_server::start(&error);
+  auto b = postgres_server::start(&error, quick_postgres_options());
   ASSERT_NE(b, nullptr) << error;
   EXPECT_NE(a->port(), b->port());
   EXPECT_NE(a->work_dir(), b->work_dir());
@@ -236,9 +254,109 @@ TEST_F(postgres_lifecycle, server_dies_with_the_process_that_started_it) {
   const auto port = static_cast<std::uint16_t>(std::stoi(report.substr(0, newline)));
   const std::filesystem::path dir = report.substr(newline + 1);
   EXPECT_TRUE(wait_port_refuses(port));
-  // Nobody was left to remove the temp dir: that is this test's job.
-  std::error_code ignored;
-  std::filesystem::remove_all(dir, ignored);
+  // Nobody was left to remove the temp dir: that is this test's job. The postmaster may still be
+  // writing its last files after its port closed, so retry until the dir is gone.
+  EXPECT_TRUE(remove_when_quiet(dir)) << dir;
+}
+
+/// A directory for templates that the server's account may enter (temp dirs are 0700).
+class template_holder {
+ public:
+  template_holder() {
+    std::filesystem::permissions(holder_.path(), std::filesystem::perms::owner_all |
+                                                     std::filesystem::perms::group_exec |
+                                                     std::filesystem::perms::others_exec);
+  }
+  std::filesystem::path dir() const { return holder_.path() / "template"; }
+
+ private:
+  temp_dir holder_{"payorch-pg-template-test"};
+};
+
+/// Options that start from the template in `dir`.
+postgres_options from_template(const std::filesystem::path& dir) {
+  postgres_options options;
+  options.template_dir = dir;
+  return options;
+}
+
+// Goal: the first server makes the template with initdb, later ones copy it: each gets a cluster
+// of its own, and stopping a server removes its copy but not the template.
+TEST_F(postgres_lifecycle, template_is_made_once_then_copied) {
+  template_holder holder;
+  std::string error;
+  auto a = postgres_server::start(&error, from_template(holder.dir()));
+  ASSERT_NE(a, nullptr) << error;
+  const auto ready = holder.dir() / "ready";
+  ASSERT_TRUE(std::filesystem::exists(ready));
+  const auto made_at = std::filesystem::last_write_time(ready);
+  EXPECT_TRUE(std::filesystem::exists(holder.dir() / "data" / "PG_VERSION"));
+  EXPECT_FALSE(std::filesystem::exists(a->work_dir() / "initdb.log")) << "a ran initdb itself";
+
+  auto b = postgres_server::start(&error, from_template(holder.dir()));
+  ASSERT_NE(b, nullptr) << error;
+  EXPECT_EQ(std::filesystem::last_write_time(ready), made_at) << "the template was made again";
+  run_sql(a->connection_uri(), "CREATE TABLE only_in_a (x int)");
+  const std::string count = "SELECT count(*) FROM pg_tables WHERE tablename = 'only_in_a'";
+  EXPECT_EQ(query_one(b->connection_uri(), count), "0");
+  EXPECT_FALSE(b->create_database("in_b", &error).empty()) << error;
+  const auto b_dir = b->work_dir();
+  EXPECT_TRUE(b->stop());
+  EXPECT_FALSE(std::filesystem::exists(b_dir));
+  EXPECT_TRUE(std::filesystem::exists(holder.dir() / "data" / "PG_VERSION"));
+  // The template never ran: a copy of it starts clean, without the tables of earlier servers.
+  auto c = postgres_server::start(&error, from_template(holder.dir()));
+  ASSERT_NE(c, nullptr) << error;
+  EXPECT_EQ(query_one(c->connection_uri(), count), "0");
+}
+
+// Goal: a template made by another initdb, or left half-made, is made again before use.
+TEST_F(postgres_lifecycle, stale_template_is_made_again) {
+  template_holder holder;
+  std::filesystem::create_directories(holder.dir() / "data");
+  ASSERT_TRUE(write_text(holder.dir() / "ready", "initdb from another version\n"));
+  std::string error;
+  auto server = postgres_server::start(&error, from_template(holder.dir()));
+  ASSERT_NE(server, nullptr) << error;
+  EXPECT_NE(read_text(holder.dir() / "ready").find("--locale=C"), std::string::npos);
+  EXPECT_EQ(query_one(server->connection_uri(), "SELECT 1"), "1");
+}
+
+// Goal: a template dir that cannot be made fails start with a reason naming it.
+TEST_F(postgres_lifecycle, unusable_template_dir_is_reported) {
+  template_holder holder;
+  std::filesystem::create_directories(holder.dir().parent_path());
+  ASSERT_TRUE(write_text(holder.dir(), "a file, not a directory"));
+  std::string error;
+  EXPECT_EQ(postgres_server::start(&error, from_template(holder.dir() / "inside")), nullptr);
+  EXPECT_NE(error.find("cannot create the template dir"), std::string::npos) << error;
+}
+
+// Goal: the sweep removes only clusters nobody owns: named like one, no postmaster.pid, and
+// untouched for the given time; a running, a fresh or an unrelated dir stays.
+TEST(postgres_clusters, sweep_removes_only_left_behind_clusters) {
+  temp_dir parent{"payorch-sweep"};
+  const auto old = std::filesystem::file_time_type::clock::now() - std::chrono::hours(1);
+  auto make = [&](const std::string& name, bool with_pid, bool aged) {
+    const auto dir = parent.path() / name;
+    std::filesystem::create_directories(dir / "data");
+    if (with_pid) {
+      EXPECT_TRUE(write_text(dir / "data" / "postmaster.pid", "4242\n"));
+    }
+    if (aged) std::filesystem::last_write_time(dir, old);
+    return dir;
+  };
+  const auto dead = make("payorch-pg-dead01", false, true);
+  const auto running = make("payorch-pg-live01", true, true);
+  const auto starting = make("payorch-pg-new001", false, false);
+  const auto other = make("someone-else", false, true);
+  sweep_left_behind_clusters(parent.path(), std::chrono::minutes(2));
+  EXPECT_FALSE(std::filesystem::exists(dead));
+  EXPECT_TRUE(std::filesystem::exists(running));
+  EXPECT_TRUE(std::filesystem::exists(starting));
+  EXPECT_TRUE(std::filesystem::exists(other));
+  // A parent that does not exist is nothing to sweep.
+  sweep_left_behind_clusters(parent.path() / "missing", std::chrono::minutes(2));
 }
 
 }  // namespace

@@ -256,4 +256,10 @@ run_result run_payorch(const std::filesystem::path& binary, const std::vector<st
   return result;
 }
 
+pid_t spawn_payorch(const std::filesystem::path& binary, const std::vector<std::string>& args,
+                    const env_list& env, const std::filesystem::path& out_file,
+                    const std::filesystem::path& err_file, const std::filesystem::path& cwd) {
+  return spawn_child(binary, args, env, out_file, err_file, cwd);
+}
+
 }  // namespace payorch::testing

@@ -105,4 +105,11 @@ int wait_exit(pid_t pid, std::chrono::milliseconds bound = wait_bound);
 /// Writes `text` to `file`, replacing it; false on failure.
 bool write_text(const std::filesystem::path& file, const std::string& text);
 
+/// Forks and execs `binary args...` with `env` (PAYORCH_* cleared first) in `cwd`, stdin from
+/// /dev/null and stdout/stderr to the given files; the child dies with the test process. The
+/// pid, or -1 when fork failed. For fixtures of other subcommands (e.g. `sandbox_process`).
+pid_t spawn_payorch(const std::filesystem::path& binary, const std::vector<std::string>& args,
+                    const env_list& env, const std::filesystem::path& out_file,
+                    const std::filesystem::path& err_file, const std::filesystem::path& cwd);
+
 }  // namespace payorch::testing

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -95,6 +96,55 @@ pid_t spawn_child(const child_spec& spec) {
   ::_exit(127);
 }
 
+/// Runs `spec` as the server's account (the test runs as root).
+void set_account(child_spec& spec, uid_t uid, gid_t gid) {
+  spec.drop_privileges = true;
+  spec.uid = uid;
+  spec.gid = gid;
+}
+
+/// initdb's arguments after `-D dir`; a template is reused only if it was made with these.
+const std::vector<std::string>& initdb_arguments() {
+  // --no-sync: a cluster that lives for one test run need not survive a power cut.
+  static const std::vector<std::string> args{"-U",         "postgres",  "-A",
+                                             "trust",      "-E",        "UTF8",
+                                             "--locale=C", "--no-sync", "--no-instructions"};
+  return args;
+}
+
+/// What a finished template records: the initdb that made it and how.
+std::string template_stamp(const postgres_options& options) {
+  std::string stamp = (options.bin_dir / "initdb").string();
+  for (const auto& a : initdb_arguments()) stamp += " " + a;
+  return stamp + "\n";
+}
+
+/// An exclusive flock on a file, held until destruction; polled for at most `bound`.
+class file_lock {
+ public:
+  file_lock(const std::filesystem::path& file, std::chrono::milliseconds bound) {
+    fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0) return;
+    const auto give_up = std::chrono::steady_clock::now() + bound;
+    while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      if (errno != EWOULDBLOCK || std::chrono::steady_clock::now() >= give_up) return;
+      std::this_thread::sleep_for(poll_interval);
+    }
+    held_ = true;
+  }
+  ~file_lock() {
+    if (fd_ >= 0) ::close(fd_);  // releases the lock
+  }
+  file_lock(const file_lock&) = delete;
+  file_lock& operator=(const file_lock&) = delete;
+
+  bool held() const { return held_; }
+
+ private:
+  int fd_ = -1;
+  bool held_ = false;
+};
+
 bool executable(const std::filesystem::path& file) {
   return ::access(file.c_str(), X_OK) == 0;
 }
@@ -165,7 +215,9 @@ bool postgres_server::init_cluster(std::string* error) {
     run_as_ = account{user->pw_uid, user->pw_gid};
   }
   try {
-    work_ = std::make_unique<temp_dir>("payorch-pg");
+    work_ = options_.work_parent.empty()
+                ? std::make_unique<temp_dir>("payorch-pg")
+                : std::make_unique<temp_dir>("payorch-pg", options_.work_parent);
   } catch (const std::exception& e) {
     *error = e.what();
     return false;
@@ -175,27 +227,20 @@ bool postgres_server::init_cluster(std::string* error) {
     *error = "cannot chown " + work_dir_.string() + " to the postgres user";
     return false;
   }
+  if (options_.template_dir.empty())
+    return run_initdb(work_dir_ / "data", work_dir_ / "initdb.log", error);
+  return ensure_template(error) && copy_template(error);
+}
+
+bool postgres_server::run_initdb(const std::filesystem::path& data,
+                                 const std::filesystem::path& log, std::string* error) {
   child_spec spec;
   spec.exe = options_.bin_dir / "initdb";
-  // --no-sync: a cluster that lives for one test run need not survive a power cut.
-  spec.args = {"-D",
-               (work_dir_ / "data").string(),
-               "-U",
-               "postgres",
-               "-A",
-               "trust",
-               "-E",
-               "UTF8",
-               "--locale=C",
-               "--no-sync",
-               "--no-instructions"};
-  spec.cwd = work_dir_;
-  spec.log_file = work_dir_ / "initdb.log";
-  spec.drop_privileges = run_as_.has_value();
-  if (run_as_) {
-    spec.uid = run_as_->uid;
-    spec.gid = run_as_->gid;
-  }
+  spec.args = {"-D", data.string()};
+  spec.args.insert(spec.args.end(), initdb_arguments().begin(), initdb_arguments().end());
+  spec.cwd = data.parent_path();
+  spec.log_file = log;
+  if (run_as_) set_account(spec, run_as_->uid, run_as_->gid);
   const pid_t pid = spawn_child(spec);
   if (pid < 0) {
     *error = "fork failed";
@@ -205,6 +250,59 @@ bool postgres_server::init_cluster(std::string* error) {
   if (code != 0) {
     *error = "initdb exited with code " + std::to_string(code) + "\n--- initdb log ---\n" +
              read_text(spec.log_file);
+    return false;
+  }
+  return true;
+}
+
+bool postgres_server::ensure_template(std::string* error) {
+  const auto& dir = options_.template_dir;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    *error = "cannot create the template dir " + dir.string() + ": " + ec.message();
+    return false;
+  }
+  if (run_as_ && ::chown(dir.c_str(), run_as_->uid, run_as_->gid) != 0) {
+    *error = "cannot chown " + dir.string() + " to the postgres user";
+    return false;
+  }
+  // Another test process may be making it: it takes at most one initdb.
+  file_lock lock(dir / "lock", 2 * postgres_wait_bound);
+  if (!lock.held()) {
+    *error = "cannot lock " + (dir / "lock").string() + " within " +
+             std::to_string(2 * postgres_wait_bound.count()) + " s";
+    return false;
+  }
+  const auto stamp = template_stamp(options_);
+  if (read_text(dir / "ready") == stamp) return true;
+  std::filesystem::remove(dir / "ready", ec);
+  std::filesystem::remove_all(dir / "data", ec);
+  if (!run_initdb(dir / "data", dir / "initdb.log", error)) return false;
+  if (!write_text(dir / "ready", stamp)) {
+    *error = "cannot write " + (dir / "ready").string();
+    return false;
+  }
+  return true;
+}
+
+bool postgres_server::copy_template(std::string* error) {
+  child_spec spec;
+  spec.exe = "/bin/cp";
+  // -a keeps the modes postgres insists on (0700 on the data dir).
+  spec.args = {"-a", (options_.template_dir / "data").string(), (work_dir_ / "data").string()};
+  spec.cwd = work_dir_;
+  spec.log_file = work_dir_ / "copy.log";
+  if (run_as_) set_account(spec, run_as_->uid, run_as_->gid);
+  const pid_t pid = spawn_child(spec);
+  if (pid < 0) {
+    *error = "fork failed";
+    return false;
+  }
+  const int code = wait_exit(pid, postgres_wait_bound);
+  if (code != 0) {
+    *error = "copying the template " + options_.template_dir.string() + " failed (exit code " +
+             std::to_string(code) + "): " + read_text(spec.log_file);
     return false;
   }
   return true;
@@ -227,11 +325,7 @@ bool postgres_server::spawn(std::string* error, bool same_port) {
   spec.log_file = work_dir_ / "postgres.log";
   // SIGQUIT is an immediate shutdown: the postmaster takes its backends down and exits.
   spec.death_signal = SIGQUIT;
-  spec.drop_privileges = run_as_.has_value();
-  if (run_as_) {
-    spec.uid = run_as_->uid;
-    spec.gid = run_as_->gid;
-  }
+  if (run_as_) set_account(spec, run_as_->uid, run_as_->gid);
   exit_code_.reset();
   pid_ = spawn_child(spec);
   if (pid_ < 0) {

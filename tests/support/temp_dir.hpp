@@ -1,5 +1,6 @@
 #pragma once
-/// A fresh directory under the system temp dir, removed with everything in it at scope end.
+/// A fresh directory (under the system temp dir unless told otherwise), removed with everything in
+/// it at scope end.
 
 #include <stdlib.h>
 
@@ -11,8 +12,12 @@ namespace payorch::testing {
 
 class temp_dir {
  public:
-  explicit temp_dir(const std::string& prefix = "payorch-test") {
-    auto pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+  explicit temp_dir(const std::string& prefix = "payorch-test")
+      : temp_dir(prefix, std::filesystem::temp_directory_path()) {}
+
+  /// A fresh directory inside `parent` instead of the system temp dir.
+  temp_dir(const std::string& prefix, const std::filesystem::path& parent) {
+    auto pattern = (parent / (prefix + "-XXXXXX")).string();
     const char* made = ::mkdtemp(pattern.data());
     if (made == nullptr) throw std::runtime_error("mkdtemp failed");
     path_ = made;

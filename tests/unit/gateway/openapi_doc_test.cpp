@@ -135,7 +135,8 @@ TEST(openapi_document, covers_every_route) {
       {"get", "/readyz"},
       {"get", "/health/ready"},
       {"get", "/health/deps"},
-      {"get", "/metrics"}};
+      {"get", "/metrics"},
+      {"get", "/ops/circuit-breakers"}};
   for (const auto& [method, path] : routes) {
     auto* item = paths().if_contains(path);
     EXPECT_TRUE(item && item->as_object().contains(method)) << method << " " << path;
@@ -167,13 +168,15 @@ TEST(openapi_document, declares_bearer_jwt_and_oauth2_client_credentials) {
   EXPECT_FALSE(doc().at("security").as_array().empty()) << "secured unless an operation says not";
 }
 
-// Goal: public routes say `security: []`; every /pods operation names the scope it needs.
+// Goal: public routes say `security: []`; every /pods operation names the scope it needs, and
+// every /ops operation the operator scope.
 TEST(openapi_document, public_routes_are_open_and_pod_routes_need_a_scope) {
   for (const auto& o : operations()) {
     SCOPED_TRACE(o.method + " " + o.path);
     auto* security = o.op->if_contains("security");
     ASSERT_TRUE(security && security->is_array());
-    if (!o.path.starts_with("/pods")) {
+    const bool pods = o.path.starts_with("/pods"), ops = o.path.starts_with("/ops");
+    if (!pods && !ops) {
       EXPECT_TRUE(security->as_array().empty());
       continue;
     }
@@ -181,7 +184,11 @@ TEST(openapi_document, public_routes_are_open_and_pod_routes_need_a_scope) {
     for (const auto& requirement : security->as_array())
       if (auto* s = requirement.as_object().if_contains("oauth2"))
         for (const auto& scope : s->as_array()) scopes += std::string(scope.as_string()) + " ";
-    EXPECT_TRUE(scopes.starts_with("crowdpod:")) << scopes;
+    if (pods) {
+      EXPECT_TRUE(scopes.starts_with("crowdpod:")) << scopes;
+    } else {
+      EXPECT_EQ(scopes, "operator ");
+    }
   }
 }
 
