@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
     cmd->add_option("--data-dir", flags.data_dir, "directory of the journal (default ./var)");
     cmd->add_option("--storage", flags.storage,
                     "the journal: sqlite (default) or a postgresql:// URI");
+    cmd->add_option("--providers", flags.providers,
+                    "base URL of every provider adapter (e.g. a payorch sandbox)");
   };
   auto* serve = cli.add_subcommand("serve", "serve the HTTP API");
   auto* show = cli.add_subcommand("config", "print the effective configuration");
@@ -29,9 +31,14 @@ int main(int argc, char** argv) {
   hash->add_option("--iterations", iterations, "PBKDF2 iterations (default 600000)")
       ->check(CLI::Range(config::limits::pbkdf2_iterations_floor,
                          config::limits::pbkdf2_iterations_ceiling));
+  app::sandbox::sandbox_options sandbox_options;
+  auto* sandbox_cmd = cli.add_subcommand("sandbox", "play every outside provider on one port");
+  app::sandbox::add_options(sandbox_cmd, sandbox_options);
   CLI11_PARSE(cli, argc, argv);
-  // Needs no settings: an operator runs it to write the configuration.
+  // Need no settings: an operator runs hash-secret to write the configuration, and the sandbox
+  // stands in for the outside world.
   if (hash->parsed()) return app::hash_secret(iterations);
+  if (sandbox_cmd->parsed()) return app::run_sandbox(sandbox_options);
 
   std::optional<std::filesystem::path> file;
   if (config_file) file = *config_file;
