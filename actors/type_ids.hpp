@@ -8,6 +8,7 @@
 
 #include "actors/journal_protocol.hpp"
 #include "actors/pod_protocol.hpp"
+#include "actors/saga_protocol.hpp"
 
 CAF_BEGIN_TYPE_ID_BLOCK(payorch, caf::first_custom_type_id)
 
@@ -61,5 +62,21 @@ CAF_ADD_TYPE_ID(payorch, (payorch::actors::get_idempotency))
 CAF_ADD_TYPE_ID(payorch, (payorch::actors::idempotency_lookup))
 CAF_ADD_TYPE_ID(payorch, (payorch::actors::put_idempotency))
 CAF_ADD_TYPE_ID(payorch, (payorch::actors::query_completed))
+
+// Sagas: requests, views and the engine's internal messages (see saga_protocol.hpp).
+CAF_ADD_TYPE_ID(payorch, (payorch::actors::start_saga))
+CAF_ADD_TYPE_ID(payorch, (payorch::actors::get_saga))
+CAF_ADD_TYPE_ID(payorch, (payorch::actors::signal_saga))
+CAF_ADD_TYPE_ID(payorch, (payorch::actors::retry_saga))
+CAF_ADD_TYPE_ID(payorch, (payorch::actors::list_sagas))
+CAF_ADD_TYPE_ID(payorch, (payorch::actors::saga_view))
+CAF_ADD_TYPE_ID(payorch, (payorch::actors::saga_page))
+CAF_ADD_TYPE_ID(payorch, (payorch::actors::saga_stats_request))
+CAF_ADD_TYPE_ID(payorch, (payorch::actors::saga_stats))
+CAF_ADD_TYPE_ID(payorch, (payorch::actors::step_completed))
+CAF_ADD_TYPE_ID(payorch, (payorch::actors::saga_timer))
+CAF_ADD_TYPE_ID(payorch, (payorch::actors::passivate_saga))
+CAF_ADD_TYPE_ID(payorch, (payorch::actors::saga_status_changed))
+CAF_ADD_TYPE_ID(payorch, (payorch::actors::resume_sagas))
 
 CAF_END_TYPE_ID_BLOCK(payorch)

@@ -1,0 +1,322 @@
+#include "tests/unit/sagas/saga_fixture.hpp"
+
+namespace payorch::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using actors::signal_decision;
+
+constexpr const char* saga_a = "saga_00000000000000a1";
+
+std::string key(const std::string& step, const char* id = saga_a) {
+  return std::string(id) + ":" + step;
+}
+
+class saga_engine_test : public saga_fixture {};
+
+// Goal: a three-step saga runs each step once, in order, hands outputs on, and completes.
+TEST_F(saga_engine_test, happy_path_of_three_steps) {
+  auto started = start_saga(saga_a);
+  ASSERT_TRUE(started) << started.error().detail;
+  EXPECT_EQ(started->type, "three_step");
+  auto v = view(saga_a);
+  EXPECT_EQ(v.status, "COMPLETED");
+  EXPECT_EQ(v.current_step, "");
+  EXPECT_EQ(v.version, 8);  // started, 3 × (attempted, succeeded), finished
+  ASSERT_EQ(v.steps.size(), 3u);
+  for (const auto& s : v.steps) {
+    EXPECT_EQ(s.status, "SUCCEEDED") << s.name;
+    EXPECT_EQ(s.attempts, 1) << s.name;
+  }
+  EXPECT_EQ(fake_->log, (std::vector<std::string>{key("reserve"), key("charge"), key("notify")}));
+  EXPECT_EQ(fake_->effects.size(), 3u);
+  ASSERT_EQ(fake_->contexts.size(), 3u);
+  EXPECT_EQ(fake_->contexts[1].input, "{\"amount_minor\":1000}");
+  ASSERT_NE(fake_->contexts[2].output_of("charge"), nullptr);
+  EXPECT_EQ(*fake_->contexts[2].output_of("charge"), "{\"key\":\"" + key("charge") + "\"}");
+  EXPECT_EQ(stats().live, 0u);  // a finished saga leaves memory
+}
+
+// Goal: retryable failures are retried after the journaled backoff (virtual time), with the
+// same idempotency key, until the step succeeds.
+TEST_F(saga_engine_test, retryable_failure_then_success) {
+  fake_->script("charge", {reply::fail_retryable, reply::fail_retryable});
+  const auto t0 = now();
+  ASSERT_TRUE(start_saga(saga_a));
+  auto v = view(saga_a);
+  EXPECT_EQ(v.status, "RUNNING");
+  EXPECT_EQ(step(v, "charge").status, "RETRY_SCHEDULED");
+  EXPECT_EQ(step(v, "charge").retry_at_ms, t0 + 1000);
+  EXPECT_EQ(step(v, "charge").last_error, "charge is busy");
+  pass(999ms);
+  EXPECT_EQ(fake_->calls_of(key("charge")), 1);
+  pass(1ms);
+  EXPECT_EQ(fake_->calls_of(key("charge")), 2);
+  EXPECT_EQ(step(view(saga_a), "charge").retry_at_ms, now() + 2000);  // doubled
+  pass(1999ms);
+  EXPECT_EQ(view(saga_a).status, "RUNNING");
+  pass(1ms);
+  v = view(saga_a);
+  EXPECT_EQ(v.status, "COMPLETED");
+  EXPECT_EQ(step(v, "charge").attempts, 3);
+  ASSERT_EQ(step(v, "charge").history.size(), 3u);
+  EXPECT_EQ(step(v, "charge").history[0].result, "FAILED");
+  EXPECT_EQ(step(v, "charge").history[2].result, "SUCCEEDED");
+  EXPECT_EQ(fake_->calls_of(key("charge")), 3);
+  EXPECT_EQ(fake_->effects.size(), 3u);
+}
+
+// Goal: when retries run out at step 3, steps 2 and 1 are compensated in reverse order and the
+// saga ends COMPENSATED with the reason.
+TEST_F(saga_engine_test, retries_exhausted_compensate_in_reverse) {
+  fake_->sticky("notify", reply::fail_retryable);
+  ASSERT_TRUE(start_saga(saga_a));
+  pass(1000ms);
+  pass(2000ms);
+  auto v = view(saga_a);
+  EXPECT_EQ(v.status, "COMPENSATED");
+  EXPECT_EQ(v.failed_step, "notify");
+  EXPECT_EQ(v.reason, "step notify failed after 3 attempts: notify is busy");
+  EXPECT_EQ(step(v, "notify").status, "FAILED");
+  EXPECT_EQ(step(v, "charge").status, "COMPENSATED");
+  EXPECT_EQ(step(v, "reserve").status, "COMPENSATED");
+  const std::vector<std::string> tail(fake_->log.end() - 2, fake_->log.end());
+  EXPECT_EQ(tail, (std::vector<std::string>{key("charge:compensate"), key("reserve:compensate")}));
+  EXPECT_EQ(fake_->calls_of(key("notify:compensate")), 0);  // it never completed
+}
+
+// Goal: a final failure at step 3 is not retried; steps 2 and 1 are compensated in reverse.
+TEST_F(saga_engine_test, final_failure_at_step_three_compensates_two_then_one) {
+  fake_->script("notify", {reply::fail_final});
+  ASSERT_TRUE(start_saga(saga_a));
+  auto v = view(saga_a);
+  EXPECT_EQ(v.status, "COMPENSATED");
+  EXPECT_EQ(v.reason, "step notify failed: notify refused");
+  EXPECT_EQ(step(v, "notify").attempts, 1);
+  EXPECT_EQ(fake_->log,
+            (std::vector<std::string>{key("reserve"), key("charge"), key("notify"),
+                                      key("charge:compensate"), key("reserve:compensate")}));
+}
+
+// Goal: a saga whose first step fails finally has nothing to undo and ends COMPENSATED.
+TEST_F(saga_engine_test, failure_of_the_first_step_compensates_nothing) {
+  fake_->script("reserve", {reply::fail_final});
+  ASSERT_TRUE(start_saga(saga_a));
+  EXPECT_EQ(view(saga_a).status, "COMPENSATED");
+  EXPECT_EQ(fake_->log, (std::vector<std::string>{key("reserve")}));
+}
+
+// Goal: a compensation that keeps failing ends the saga FAILED with an operator alert and a
+// counter; after the cause is fixed, retry_saga finishes the compensation (COMPENSATED).
+TEST_F(saga_engine_test, failing_compensation_alerts_then_operator_retry) {
+  fake_->script("notify", {reply::fail_final});
+  fake_->sticky("charge:compensate", reply::fail_retryable);
+  ASSERT_TRUE(start_saga(saga_a));
+  pass(1000ms);
+  pass(2000ms);
+  auto v = view(saga_a);
+  EXPECT_EQ(v.status, "FAILED");
+  EXPECT_EQ(v.current_step, "charge");
+  EXPECT_EQ(v.reason, "compensation of step charge failed: charge:compensate is busy");
+  EXPECT_EQ(step(v, "charge").status, "COMPENSATION_FAILED");
+  EXPECT_EQ(step(v, "charge").compensation_attempts, 3);
+  EXPECT_EQ(step(v, "reserve").status, "SUCCEEDED");  // stopped at the failure
+  ASSERT_EQ(alerts_->size(), 1u);
+  EXPECT_NE(alerts_->front().find(saga_a), std::string::npos);
+  EXPECT_NE(alerts_->front().find("compensation of step charge failed"), std::string::npos);
+  EXPECT_EQ(stats().compensation_failures, 1u);
+
+  fake_->sticky("charge:compensate", reply::succeed);
+  auto retried = ask<actors::saga_view>(manager_, actors::retry_saga{saga_a});
+  ASSERT_TRUE(retried) << retried.error().detail;
+  v = view(saga_a);
+  EXPECT_EQ(v.status, "COMPENSATED");
+  EXPECT_EQ(v.reason, "step notify failed: notify refused");  // the original reason
+  EXPECT_EQ(step(v, "charge").status, "COMPENSATED");
+  EXPECT_EQ(step(v, "charge").compensation_attempts, 4);
+  EXPECT_EQ(step(v, "reserve").status, "COMPENSATED");
+  EXPECT_EQ(fake_->effects.count(key("charge:compensate")), 1u);
+  // Nothing left to retry now.
+  auto again = ask<actors::saga_view>(manager_, actors::retry_saga{saga_a});
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, errc::illegal_transition);
+  EXPECT_EQ(alerts_->size(), 1u);
+}
+
+// Goal: an action that answers twice is taken once: one success, one effect, same events as a
+// plain success.
+TEST_F(saga_engine_test, done_called_twice_counts_once) {
+  fake_->script("charge", {reply::answer_twice});
+  ASSERT_TRUE(start_saga(saga_a));
+  auto v = view(saga_a);
+  EXPECT_EQ(v.status, "COMPLETED");
+  EXPECT_EQ(v.version, 8);
+  EXPECT_EQ(step(v, "charge").attempts, 1);
+  EXPECT_EQ(step(v, "charge").history.size(), 1u);
+}
+
+// Goal: an attempt with no answer times out and is retried under the same key; the stale
+// answer of the first attempt, arriving while the retry waits, is ignored.
+TEST_F(saga_engine_test, late_completion_of_a_timed_out_attempt_is_ignored) {
+  fake_->script("charge", {reply::hold});
+  ASSERT_TRUE(start_saga(saga_a, "slow"));
+  EXPECT_EQ(step(view(saga_a), "charge").status, "RUNNING");
+  pass(5000ms);  // the attempt times out: retry in 1 s
+  auto v = view(saga_a);
+  EXPECT_EQ(step(v, "charge").status, "RETRY_SCHEDULED");
+  EXPECT_EQ(step(v, "charge").last_error, "no answer within 5000 ms");
+  const auto version = v.version;
+  ASSERT_EQ(fake_->held.size(), 1u);
+  fake_->held.front()(actors::step_outcome::final_failure("too late"));
+  sched().run();
+  v = view(saga_a);
+  EXPECT_EQ(step(v, "charge").status, "RETRY_SCHEDULED");
+  EXPECT_EQ(v.version, version);
+  pass(1000ms);
+  v = view(saga_a);
+  EXPECT_EQ(v.status, "COMPLETED");
+  EXPECT_EQ(fake_->calls_of(key("charge")), 2);
+  EXPECT_EQ(fake_->effects.size(), 2u);  // reserve, charge: once each
+}
+
+// Goal: after a saga compensated, a late action answer and a late signal change nothing.
+TEST_F(saga_engine_test, late_answers_after_compensation_are_ignored) {
+  fake_->script("charge", {reply::hold});
+  ASSERT_TRUE(start_saga(saga_a, "slow_once"));
+  pass(5000ms);
+  auto v = view(saga_a);
+  EXPECT_EQ(v.status, "COMPENSATED");
+  EXPECT_EQ(step(v, "reserve").status, "COMPENSATED");
+  const auto version = v.version;
+  fake_->held.front()(actors::step_outcome::succeeded("{}"));
+  sched().run();
+  v = view(saga_a);
+  EXPECT_EQ(v.status, "COMPENSATED");
+  EXPECT_EQ(v.version, version);
+
+  const char* waiting = "saga_00000000000000b2";
+  ASSERT_TRUE(start_saga(waiting, "approval"));
+  pass(60s);
+  ASSERT_EQ(view(waiting).status, "COMPENSATED");
+  auto late = signal(waiting, "approve", "vote-1", signal_decision::approve);
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().code, errc::illegal_transition);
+  EXPECT_EQ(step(view(waiting), "approve").signals.size(), 0u);
+}
+
+// Goal: a failed journal write restarts the saga from its journal; the interrupted step runs
+// again under the same key and the provider acts once.
+TEST_F(saga_engine_test, failed_append_restarts_saga_from_journal) {
+  fake_->script("charge", {reply::hold});
+  ASSERT_TRUE(start_saga(saga_a));
+  backend_->fail_next_appends = 1;
+  fake_->held.front()(actors::step_outcome::succeeded("{\"charged\":true}"));
+  sched().run();
+  auto v = view(saga_a);
+  EXPECT_EQ(v.status, "COMPLETED");
+  EXPECT_EQ(stats().restarted, 1u);
+  EXPECT_EQ(step(v, "charge").attempts, 2);
+  EXPECT_EQ(fake_->calls_of(key("charge")), 2);
+  EXPECT_EQ(fake_->effects.count(key("charge")), 1u);
+}
+
+// Goal: list_sagas filters by status and pages with a cursor; the index is rebuilt from the
+// journal after a restart; a bad status filter is refused.
+TEST_F(saga_engine_test, list_by_status_with_cursor) {
+  const std::vector<std::string> ids{"saga_0000000000000001", "saga_0000000000000002",
+                                     "saga_0000000000000003", "saga_0000000000000004",
+                                     "saga_0000000000000005"};
+  fake_->script("reserve", {reply::succeed, reply::fail_final, reply::succeed, reply::fail_final});
+  for (const auto& id : ids) ASSERT_TRUE(start_saga(id));
+  auto page = ask<actors::saga_page>(manager_, actors::list_sagas{"COMPLETED", "", 2});
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->items.size(), 2u);
+  EXPECT_EQ(page->items[0].saga_id, ids[0]);
+  EXPECT_EQ(page->items[1].saga_id, ids[2]);
+  EXPECT_EQ(page->next_after, ids[2]);
+  page = ask<actors::saga_page>(manager_, actors::list_sagas{"COMPLETED", page->next_after, 2});
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].saga_id, ids[4]);
+  EXPECT_EQ(page->next_after, "");
+  auto compensated = ask<actors::saga_page>(manager_, actors::list_sagas{"COMPENSATED", "", 0});
+  ASSERT_TRUE(compensated);
+  EXPECT_EQ(compensated->items.size(), 2u);
+  EXPECT_EQ(compensated->items[0].status, "COMPENSATED");
+
+  restart();
+  auto all = ask<actors::saga_page>(manager_, actors::list_sagas{"", "", 10});
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->items.size(), 5u);
+  EXPECT_EQ(stats().resumed, 5u);
+  EXPECT_EQ(stats().live, 0u);  // finished sagas report and leave
+
+  auto bad = ask<actors::saga_page>(manager_, actors::list_sagas{"done", "", 10});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, errc::invalid_argument);
+  EXPECT_EQ(bad.error().param, "status");
+}
+
+// Goal: wrong input is refused with a clear code: unknown type, malformed id or input, a
+// duplicate start, and requests for a saga that does not exist (which leave no actor behind).
+TEST_F(saga_engine_test, bad_input) {
+  auto unknown_type = start_saga(saga_a, "teleport");
+  ASSERT_FALSE(unknown_type);
+  EXPECT_EQ(unknown_type.error().code, errc::invalid_argument);
+  EXPECT_EQ(unknown_type.error().param, "type");
+  auto bad_id = start_saga("sag_00000000000000a1");
+  ASSERT_FALSE(bad_id);
+  EXPECT_EQ(bad_id.error().code, errc::invalid_id);
+  auto bad_json = start_saga(saga_a, "three_step", "{not json");
+  ASSERT_FALSE(bad_json);
+  EXPECT_EQ(bad_json.error().param, "input");
+
+  ASSERT_TRUE(start_saga(saga_a));
+  auto twice = start_saga(saga_a);
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().code, errc::already_exists);
+  EXPECT_EQ(fake_->calls_of(key("reserve")), 1);
+
+  const char* ghost = "saga_00000000000000ff";
+  EXPECT_EQ(get(ghost).error().code, errc::not_found);
+  EXPECT_EQ(signal(ghost, "approve", "v1", signal_decision::approve).error().code, errc::not_found);
+  EXPECT_EQ(ask<actors::saga_view>(manager_, actors::retry_saga{ghost}).error().code,
+            errc::not_found);
+  EXPECT_EQ(stats().live, 0u);
+
+  auto completed_retry = ask<actors::saga_view>(manager_, actors::retry_saga{saga_a});
+  EXPECT_EQ(completed_retry.error().code, errc::illegal_transition);
+  auto no_id = ask<actors::saga_view>(
+      manager_, actors::signal_saga{{saga_a, "approve", "", signal_decision::approve, ""}});
+  EXPECT_EQ(no_id.error().param, "signal_id");
+  auto bad_payload = ask<actors::saga_view>(
+      manager_, actors::signal_saga{{saga_a, "approve", "v1", signal_decision::approve, "{"}});
+  EXPECT_EQ(bad_payload.error().param, "payload");
+}
+
+// Goal: a saga waiting for a retry when the process stops resumes after the restart and
+// retries at the journaled time.
+TEST_F(saga_engine_test, retry_backoff_survives_restart) {
+  fake_->script("charge", {reply::fail_retryable});
+  ASSERT_TRUE(start_saga(saga_a));
+  restart();
+  EXPECT_EQ(stats().resumed, 1u);
+  EXPECT_EQ(view(saga_a).status, "RUNNING");
+  pass(999ms);
+  EXPECT_EQ(fake_->calls_of(key("charge")), 1);
+  pass(1ms);
+  EXPECT_EQ(view(saga_a).status, "COMPLETED");
+  EXPECT_EQ(fake_->calls_of(key("charge")), 2);
+}
+
+// Goal: sagas are independent actors: one failing does not disturb others.
+TEST_F(saga_engine_test, sagas_are_independent) {
+  fake_->script("reserve", {reply::fail_final});
+  ASSERT_TRUE(start_saga("saga_0000000000000011"));
+  ASSERT_TRUE(start_saga("saga_0000000000000012"));
+  EXPECT_EQ(view("saga_0000000000000011").status, "COMPENSATED");
+  EXPECT_EQ(view("saga_0000000000000012").status, "COMPLETED");
+}
+
+}  // namespace
+}  // namespace payorch::testing
