@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "actors/json_fields.hpp"
 #include "actors/overloaded.hpp"
 #include "domain/time.hpp"
 
@@ -20,34 +21,11 @@ json::object policy_json(const governance_policy& p) {
                       {"risk_tier", std::string(to_string(p.tier))}};
 }
 
-/// Reads the members of a JSON object, remembering the first one that is missing or mistyped.
-class reader {
+/// The pod events' members: json_fields plus currencies, roles and policies.
+class reader : public json_fields {
  public:
-  explicit reader(const json::object& o) : o_(o) {}
+  using json_fields::json_fields;
 
-  std::string text(std::string_view key) {
-    auto* v = o_.if_contains(key);
-    if (v && v->is_string()) return std::string(v->get_string());
-    miss(key);
-    return {};
-  }
-  /// A string member that may be absent (older or optional fields).
-  std::string optional_text(std::string_view key) const {
-    auto* v = o_.if_contains(key);
-    return v && v->is_string() ? std::string(v->get_string()) : std::string();
-  }
-  std::int64_t integer(std::string_view key) {
-    auto* v = o_.if_contains(key);
-    if (v && v->is_int64()) return v->get_int64();
-    if (v && v->is_uint64() && v->get_uint64() <= INT64_MAX)
-      return static_cast<std::int64_t>(v->get_uint64());
-    miss(key);
-    return 0;
-  }
-  const json::object* object(std::string_view key) const {
-    auto* v = o_.if_contains(key);
-    return v && v->is_object() ? &v->get_object() : nullptr;
-  }
   currency currency_of(std::string_view key) {
     auto c = currency::from_code(text(key));
     if (!c) miss(key);
@@ -73,15 +51,6 @@ class reader {
     }
     return *pol;
   }
-  /// The first member that was missing or wrong, or empty when all were fine.
-  const std::string& missing() const { return missing_; }
-
- private:
-  void miss(std::string_view key) {
-    if (missing_.empty()) missing_ = std::string(key);
-  }
-  const json::object& o_;
-  std::string missing_;
 };
 
 json::object encode_body(const pod_event& event) {

@@ -3,6 +3,7 @@
 #include <array>
 #include <boost/json.hpp>
 
+#include "actors/json_fields.hpp"
 #include "actors/overloaded.hpp"
 
 namespace payorch::sagas {
@@ -35,45 +36,17 @@ failure corrupt(std::string what) {
               "journal payload is not a valid saga event: " + std::move(what));
 }
 
-/// Reads the members of a JSON object, remembering the first one missing or mistyped.
-class reader {
+/// The saga events' members: json_fields plus the engine's enumerations by name.
+class reader : public actors::json_fields {
  public:
-  explicit reader(const json::object& o) : o_(o) {}
+  using json_fields::json_fields;
 
-  std::string text(std::string_view key) {
-    auto* v = o_.if_contains(key);
-    if (v && v->is_string()) return std::string(v->get_string());
-    miss(key);
-    return {};
-  }
-  std::int64_t integer(std::string_view key) {
-    auto* v = o_.if_contains(key);
-    if (v && v->is_int64()) return v->get_int64();
-    if (v && v->is_uint64() && v->get_uint64() <= INT64_MAX)
-      return static_cast<std::int64_t>(v->get_uint64());
-    miss(key);
-    return 0;
-  }
-  bool flag(std::string_view key) {
-    auto* v = o_.if_contains(key);
-    if (v && v->is_bool()) return v->get_bool();
-    miss(key);
-    return false;
-  }
   template <class Enum, std::size_t N>
   Enum named(std::string_view key, const std::array<std::string_view, N>& names) {
     auto parsed = parse_name<Enum>(names, text(key));
     if (!parsed) miss(key);
     return parsed.value_or(Enum{});
   }
-  const std::string& missing() const { return missing_; }
-
- private:
-  void miss(std::string_view key) {
-    if (missing_.empty()) missing_ = std::string(key);
-  }
-  const json::object& o_;
-  std::string missing_;
 };
 
 json::object body_of(const saga_event& event) {

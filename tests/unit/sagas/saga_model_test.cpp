@@ -49,7 +49,7 @@ next_step run(std::size_t step, std::int64_t attempt, step_phase phase = step_ph
   return n;
 }
 
-next_step sleep(std::size_t step, step_phase phase, std::int64_t at) {
+next_step retry_at(std::size_t step, step_phase phase, std::int64_t at) {
   next_step n;
   n.kind = action_kind::sleep_until;
   n.step = step;
@@ -136,7 +136,7 @@ TEST(saga_next_action, every_prefix_of_a_failing_run) {
            {step_succeeded{"a", 1, "{}", 2}, 2, run(1, 1)},
            {step_attempted{"b", 1, step_phase::action, 3}, 3, run(1, 2)},
            {step_failed{"b", 1, step_phase::action, "busy", true, 2000, 4}, 1000,
-            sleep(1, step_phase::action, 2000)},
+            retry_at(1, step_phase::action, 2000)},
            {step_attempted{"b", 2, step_phase::action, 2000}, 2000, run(1, 3)},
            {step_failed{"b", 2, step_phase::action, "refused", false, 0, 2001}, 2001,
             with_reason(kind_at(action_kind::begin_compensation, 1), why)},
@@ -144,7 +144,7 @@ TEST(saga_next_action, every_prefix_of_a_failing_run) {
            {step_attempted{"a", 1, step_phase::compensation, 2003}, 2003,
             run(0, 2, step_phase::compensation)},
            {step_failed{"a", 1, step_phase::compensation, "ledger down", true, 5000, 2004}, 3000,
-            sleep(0, step_phase::compensation, 5000)},
+            retry_at(0, step_phase::compensation, 5000)},
            {step_attempted{"a", 2, step_phase::compensation, 5000}, 5000,
             run(0, 3, step_phase::compensation)},
            {step_failed{"a", 2, step_phase::compensation, "ledger down", false, 0, 5001}, 5001,
@@ -165,7 +165,7 @@ TEST(saga_next_action, every_prefix_of_a_failing_run) {
 TEST(saga_next_action, retry_is_due_at_its_journaled_time) {
   auto r = fold({saga_started{"abc", "{}", 0}, step_attempted{"a", 1, step_phase::action, 1},
                  step_failed{"a", 1, step_phase::action, "busy", true, 2000, 2}});
-  EXPECT_EQ(next_action(abc(), *r, 1999), sleep(0, step_phase::action, 2000));
+  EXPECT_EQ(next_action(abc(), *r, 1999), retry_at(0, step_phase::action, 2000));
   EXPECT_EQ(next_action(abc(), *r, 2000), run(0, 2));
   EXPECT_EQ(next_action(abc(), *r, 99'999), run(0, 2));
 }
@@ -217,7 +217,7 @@ TEST(saga_next_action, wait_deadline_paths) {
   EXPECT_EQ(next_action(timed, *t, 60'001), run(1, 2, step_phase::timeout));
   ASSERT_TRUE(
       apply_event(t, step_failed{"w", 1, step_phase::timeout, "rail?", true, 61'000, 60'001}));
-  EXPECT_EQ(next_action(timed, *t, 60'500), sleep(1, step_phase::timeout, 61'000));
+  EXPECT_EQ(next_action(timed, *t, 60'500), retry_at(1, step_phase::timeout, 61'000));
   EXPECT_EQ(next_action(timed, *t, 61'000), run(1, 2, step_phase::timeout));
   ASSERT_TRUE(apply_event(t, step_attempted{"w", 2, step_phase::timeout, 61'000}));
   ASSERT_TRUE(apply_event(t, step_succeeded{"w", 2, "{\"settled\":true}", 61'001}));
