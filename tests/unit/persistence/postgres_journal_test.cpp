@@ -8,6 +8,7 @@
 
 #include "persistence/hash_chain.hpp"
 #include "persistence_test_support.hpp"
+#include "postgres_store_test.hpp"
 #include "store_conformance.hpp"
 #include "tests/support/postgres_fixture.hpp"
 
@@ -15,50 +16,10 @@ namespace payorch::persistence::testing {
 
 // Defined in postgres_conformance_test.cpp: the process's shared server.
 std::string fresh_postgres_database(std::string* error);
-std::unique_ptr<journal_store> open_fresh_postgres_journal(std::string* uri);
 
 namespace {
 
-/// Gives each test a store on a fresh database, and the database's URI for side connections.
-class postgres_journal : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (!payorch::testing::postgres_available()) GTEST_SKIP() << "PostgreSQL 15 not installed";
-    store_ = open_fresh_postgres_journal(&uri_);
-    ASSERT_NE(store_, nullptr);
-  }
-
-  /// Runs SQL on a connection of its own, bypassing the store.
-  void side_exec(const std::string& sql) {
-    pqxx::connection conn(uri_);
-    pqxx::work txn(conn);
-    txn.exec(sql);
-    txn.commit();
-  }
-
-  std::int64_t side_count(const std::string& sql) {
-    pqxx::connection conn(uri_);
-    pqxx::nontransaction txn(conn);
-    return txn.exec(sql)[0][0].as<std::int64_t>();
-  }
-
-  /// Polls (boundedly) until some session of the database waits on a lock; false if none did.
-  bool wait_for_lock_waiter() {
-    pqxx::connection watcher(uri_);
-    for (int polls = 0; polls < 20000; ++polls) {
-      pqxx::nontransaction query(watcher);
-      if (query
-              .exec("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND wait_event_type = 'Lock'")[0][0]
-              .as<std::int64_t>() > 0)
-        return true;
-    }
-    return false;
-  }
-
-  std::string uri_;
-  std::unique_ptr<journal_store> store_;
-};
+using postgres_journal = postgres_store_test;
 
 constexpr std::int64_t t0 = 1'700'000'000'000;
 

@@ -6,45 +6,15 @@
 #include <future>
 #include <pqxx/pqxx>
 
+#include "postgres_store_test.hpp"
 #include "store_conformance.hpp"
 #include "tests/support/postgres_fixture.hpp"
 
 namespace payorch::persistence::testing {
-
-// Defined in postgres_conformance_test.cpp: a store on a fresh database of the shared server.
-std::unique_ptr<journal_store> open_fresh_postgres_journal(std::string* uri);
-
 namespace {
 
-class postgres_outbox : public ::testing::Test {
+class postgres_outbox : public postgres_store_test {
  protected:
-  void SetUp() override {
-    if (!payorch::testing::postgres_available()) GTEST_SKIP() << "PostgreSQL 15 not installed";
-    store_ = open_fresh_postgres_journal(&uri_);
-    ASSERT_NE(store_, nullptr);
-  }
-
-  void side_exec(const std::string& sql) {
-    pqxx::connection conn(uri_);
-    pqxx::work txn(conn);
-    txn.exec(sql);
-    txn.commit();
-  }
-
-  /// Polls (boundedly) until some session of the database waits on a lock; false if none did.
-  bool wait_for_lock_waiter() {
-    pqxx::connection watcher(uri_);
-    for (int polls = 0; polls < 20000; ++polls) {
-      pqxx::nontransaction query(watcher);
-      if (query
-              .exec("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND wait_event_type = 'Lock'")[0][0]
-              .as<std::int64_t>() > 0)
-        return true;
-    }
-    return false;
-  }
-
   std::vector<std::string> stored_ids() {
     std::vector<std::string> ids;
     const auto rows = store_->read_outbox(0, max_page_rows, false);
@@ -54,9 +24,6 @@ class postgres_outbox : public ::testing::Test {
     }
     return ids;
   }
-
-  std::string uri_;
-  std::unique_ptr<journal_store> store_;
 };
 
 append_request with_message(std::string stream_id, std::string message_id,
