@@ -335,6 +335,29 @@ caf::result<pledge_view> on_pledge(self_ptr self, make_pledge& cmd) {
       self, cmd, [id, now](const pod_record& pod) { return view_of(pod, *pod.pledge(id), now); });
 }
 
+caf::result<payout_view> on_payout(self_ptr self, payout_command& cmd) {
+  auto& s = self->state;
+  if (cmd.action == payout_action::check || cmd.action == payout_action::get) {
+    if (s.pod) {
+      touch(self);
+      auto checked = cmd.action == payout_action::check ? decide(*s.pod, cmd)
+                     : s.pod->payouts.count(cmd.payout_id) != 0
+                         ? result<events>(events{})
+                         : result<events>(fail(errc::not_found,
+                                               "no payout " + cmd.payout_id + " in pod " + s.pod_id,
+                                               "payout_id"));
+      if (!checked) return to_error(checked.error());
+    }
+    return run_query<payout_view>(self, [&cmd](const pod_record& pod) {
+      if (cmd.action == payout_action::check) return check_view(pod, cmd);
+      return view_of(pod, pod.payouts.at(cmd.payout_id));
+    });
+  }
+  auto id = cmd.payout_id;
+  return run_command<payout_view>(
+      self, cmd, [id](const pod_record& pod) { return view_of(pod, pod.payouts.at(id)); });
+}
+
 }  // namespace
 
 pod_actor::behavior_type pod_impl(pod_actor::stateful_pointer<pod_state> self, std::string pod_id,
@@ -432,6 +455,7 @@ pod_actor::behavior_type pod_impl(pod_actor::stateful_pointer<pod_state> self, s
         return run_query<cycle_view>(self,
                                      [&q](const pod_record& pod) { return *cycle_of(pod, q); });
       },
+      [self](payout_command& cmd) { return on_payout(self, cmd); },
       [self](idle_check&) { on_idle_check(self); },
   };
 }

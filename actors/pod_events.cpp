@@ -126,6 +126,43 @@ json::object encode_body(const pod_event& event) {
             return json::object{
                 {"pledge_id", e.pledge_id}, {"reason", e.reason}, {"cancelled_at", e.at_ms}};
           },
+          [](const payout_reserved& e) {
+            return json::object{{"payout_id", e.payout_id},
+                                {"hold_minor", e.hold_minor},
+                                {"hold_currency", std::string(e.hold_currency.code())},
+                                {"amount_minor", e.amount_minor},
+                                {"currency", std::string(e.payout_currency.code())},
+                                {"beneficiary_name", e.beneficiary_name},
+                                {"by", e.by},
+                                {"above_spending_limit", e.above_spending_limit},
+                                {"voters", e.voters},
+                                {"approvals_needed", e.approvals_needed},
+                                {"risk_tier", std::string(to_string(e.tier))},
+                                {"reserved_at", e.at_ms}};
+          },
+          [](const payout_posted& e) {
+            return json::object{{"payout_id", e.payout_id},
+                                {"hold_minor", e.hold_minor},
+                                {"hold_currency", std::string(e.hold_currency.code())},
+                                {"sell_minor", e.sell_minor},
+                                {"buy_minor", e.buy_minor},
+                                {"amount_minor", e.amount_minor},
+                                {"currency", std::string(e.payout_currency.code())},
+                                {"rate", e.rate},
+                                {"quote_id", e.quote_id},
+                                {"posted_at", e.at_ms}};
+          },
+          [](const payout_released& e) {
+            return json::object{
+                {"payout_id", e.payout_id}, {"reason", e.reason}, {"released_at", e.at_ms}};
+          },
+          [](const payout_reversed& e) {
+            return json::object{{"payout_id", e.payout_id},
+                                {"amount_minor", e.amount_minor},
+                                {"currency", std::string(e.payout_currency.code())},
+                                {"reason", e.reason},
+                                {"reversed_at", e.at_ms}};
+          },
       },
       event);
 }
@@ -230,6 +267,41 @@ result<pod_event> decode_body(std::string_view type, const json::object& o) {
   } else if (type == "PledgeCancelled") {
     out =
         pledge_cancelled{r.text("pledge_id"), r.optional_text("reason"), r.integer("cancelled_at")};
+  } else if (type == "PayoutReserved") {
+    payout_reserved e;
+    e.payout_id = r.text("payout_id");
+    e.hold_minor = r.integer("hold_minor");
+    e.hold_currency = r.currency_of("hold_currency");
+    e.amount_minor = r.integer("amount_minor");
+    e.payout_currency = r.currency_of("currency");
+    e.beneficiary_name = r.text("beneficiary_name");
+    e.by = r.text("by");
+    e.above_spending_limit = r.flag("above_spending_limit");
+    e.voters = r.integer("voters");
+    e.approvals_needed = r.integer("approvals_needed");
+    auto tier = risk_tier_from_string(r.text("risk_tier"));
+    if (!tier) return corrupt("PayoutReserved.risk_tier");
+    e.tier = *tier;
+    e.at_ms = r.integer("reserved_at");
+    out = std::move(e);
+  } else if (type == "PayoutPosted") {
+    payout_posted e;
+    e.payout_id = r.text("payout_id");
+    e.hold_minor = r.integer("hold_minor");
+    e.hold_currency = r.currency_of("hold_currency");
+    e.sell_minor = r.integer("sell_minor");
+    e.buy_minor = r.integer("buy_minor");
+    e.amount_minor = r.integer("amount_minor");
+    e.payout_currency = r.currency_of("currency");
+    e.rate = r.optional_text("rate");
+    e.quote_id = r.optional_text("quote_id");
+    e.at_ms = r.integer("posted_at");
+    out = std::move(e);
+  } else if (type == "PayoutReleased") {
+    out = payout_released{r.text("payout_id"), r.optional_text("reason"), r.integer("released_at")};
+  } else if (type == "PayoutReversed") {
+    out = payout_reversed{r.text("payout_id"), r.integer("amount_minor"), r.currency_of("currency"),
+                          r.optional_text("reason"), r.integer("reversed_at")};
   } else {
     return corrupt("unknown event type " + std::string(type));
   }
@@ -252,6 +324,10 @@ std::string_view event_type_of(const pod_event& event) {
           [](const pledge_settled&) { return std::string_view{"PledgeSettled"}; },
           [](const pledge_expired&) { return std::string_view{"PledgeExpired"}; },
           [](const pledge_cancelled&) { return std::string_view{"PledgeCancelled"}; },
+          [](const payout_reserved&) { return std::string_view{"PayoutReserved"}; },
+          [](const payout_posted&) { return std::string_view{"PayoutPosted"}; },
+          [](const payout_released&) { return std::string_view{"PayoutReleased"}; },
+          [](const payout_reversed&) { return std::string_view{"PayoutReversed"}; },
       },
       event);
 }
@@ -297,9 +373,77 @@ std::string wallet_account(std::string_view pod_id) {
   return "pod:" + std::string(pod_id) + ":wallet";
 }
 
+std::string payouts_account(std::string_view pod_id) {
+  return "pod:" + std::string(pod_id) + ":payouts";
+}
+
 std::string member_account(std::string_view pod_id, std::string_view user_id) {
   return "pod:" + std::string(pod_id) + ":member:" + std::string(user_id);
 }
+
+namespace {
+
+/// A posted transaction's leg, left out when zero (the ledger refuses zero postings).
+void leg(ledger_command& c, std::string account, const currency& cur, std::int64_t amount) {
+  if (amount != 0) c.postings.push_back({std::move(account), std::string(cur.code()), amount});
+}
+
+/// The ledger moves of the payout events; false for any other event.
+bool append_payout_ledger(const std::string& pod_id, const pod_event& event,
+                          std::vector<ledger_command>& out) {
+  if (const auto* e = std::get_if<payout_reserved>(&event)) {
+    ledger_command hold;
+    hold.transaction_id = e->payout_id;
+    hold.phase = ledger_phase::pending;
+    leg(hold, wallet_account(pod_id), e->hold_currency, -e->hold_minor);
+    leg(hold, payouts_account(pod_id), e->hold_currency, e->hold_minor);
+    out.push_back(std::move(hold));
+    return true;
+  }
+  if (const auto* e = std::get_if<payout_posted>(&event)) {
+    ledger_command post;
+    post.transaction_id = e->payout_id + ":post";
+    post.phase = ledger_phase::post_pending;
+    post.pending_id = e->payout_id;
+    out.push_back(std::move(post));
+    ledger_command send;
+    send.transaction_id = e->payout_id + ":send";
+    send.phase = ledger_phase::posted;
+    leg(send, payouts_account(pod_id), e->hold_currency, -e->hold_minor);
+    leg(send, wallet_account(pod_id), e->hold_currency, e->hold_minor - e->sell_minor);
+    if (e->quote_id.empty()) {
+      leg(send, std::string(rail_outbound_account), e->payout_currency, e->sell_minor);
+    } else {
+      leg(send, std::string(fx_position_account), e->hold_currency, e->sell_minor);
+      leg(send, std::string(fx_position_account), e->payout_currency, -e->buy_minor);
+      leg(send, std::string(fx_rounding_account), e->payout_currency,
+          e->buy_minor - e->amount_minor);
+      leg(send, std::string(rail_outbound_account), e->payout_currency, e->amount_minor);
+    }
+    out.push_back(std::move(send));
+    return true;
+  }
+  if (const auto* e = std::get_if<payout_released>(&event)) {
+    ledger_command release;
+    release.transaction_id = e->payout_id + ":void";
+    release.phase = ledger_phase::void_pending;
+    release.pending_id = e->payout_id;
+    out.push_back(std::move(release));
+    return true;
+  }
+  if (const auto* e = std::get_if<payout_reversed>(&event)) {
+    ledger_command back;
+    back.transaction_id = e->payout_id + ":reverse";
+    back.phase = ledger_phase::posted;
+    leg(back, std::string(rail_outbound_account), e->payout_currency, -e->amount_minor);
+    leg(back, wallet_account(pod_id), e->payout_currency, e->amount_minor);
+    out.push_back(std::move(back));
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 void append_ledger(const std::string& pod_id, const pod_event& event,
                    std::vector<ledger_command>& out) {
@@ -314,6 +458,7 @@ void append_ledger(const std::string& pod_id, const pod_event& event,
     out.push_back(std::move(hold));
     return;
   }
+  if (append_payout_ledger(pod_id, event, out)) return;
   auto resolve = [&](const std::string& pledge_id, ledger_phase phase) {
     ledger_command c;
     c.transaction_id = pledge_id + (phase == ledger_phase::post_pending ? ":post" : ":void");

@@ -101,9 +101,62 @@ struct pledge_cancelled {
   std::int64_t at_ms = 0;
 };
 
+/// Money of the pod's currency held for a payout: a pending transfer from the wallet to the
+/// pod's payouts-in-flight account. The governance facts the settlement saga follows are fixed
+/// here, when the payout is reserved.
+struct payout_reserved {
+  std::string payout_id;
+  std::int64_t hold_minor = 0;  ///< in the pod's currency
+  currency hold_currency;
+  std::int64_t amount_minor = 0;  ///< what the beneficiary receives
+  currency payout_currency;
+  std::string beneficiary_name;
+  std::string by;
+  bool above_spending_limit = false;
+  std::int64_t voters = 0;
+  std::int64_t approvals_needed = 0;
+  risk_tier tier = risk_tier::standard;
+  std::int64_t at_ms = 0;
+};
+
+/// The hold posted: `sell_minor` of the pod's currency left the wallet, the rest of the hold
+/// came back, and `amount_minor` of the payout's currency went out on the rail. With FX, the
+/// sale went through the FX position account, and `buy_minor - amount_minor` (the conversion's
+/// rounding) stays in the FX rounding account, so every currency sums to zero.
+struct payout_posted {
+  std::string payout_id;
+  std::int64_t hold_minor = 0;
+  currency hold_currency;
+  std::int64_t sell_minor = 0;
+  std::int64_t buy_minor = 0;
+  std::int64_t amount_minor = 0;
+  currency payout_currency;
+  std::string rate;      ///< empty: no FX
+  std::string quote_id;  ///< empty: no FX
+  std::int64_t at_ms = 0;
+};
+
+/// The hold of a payout that never left, voided.
+struct payout_released {
+  std::string payout_id;
+  std::string reason;
+  std::int64_t at_ms = 0;
+};
+
+/// A posted payout the rail returned: its amount is credited to the wallet, in the payout's
+/// currency (the FX sale is not undone).
+struct payout_reversed {
+  std::string payout_id;
+  std::int64_t amount_minor = 0;
+  currency payout_currency;
+  std::string reason;
+  std::int64_t at_ms = 0;
+};
+
 using pod_event =
     std::variant<pod_created, member_joined, member_role_changed, member_removed, policy_updated,
-                 status_changed, funds_pledged, pledge_settled, pledge_expired, pledge_cancelled>;
+                 status_changed, funds_pledged, pledge_settled, pledge_expired, pledge_cancelled,
+                 payout_reserved, payout_posted, payout_released, payout_reversed>;
 
 /// The journal's name of an event ("CrowdPodCreated", "FundsPledged", ...).
 std::string_view event_type_of(const pod_event& event);
@@ -137,9 +190,19 @@ result<pod_event> decode_event(const persistence::event_record& record);
 
 /// The ledger moves an event makes, in the same transaction as the event itself:
 /// FundsPledged opens a pending hold (the member's source -amount, the pod wallet +amount),
-/// PledgeSettled posts it, PledgeExpired and PledgeCancelled void it.
+/// PledgeSettled posts it, PledgeExpired and PledgeCancelled void it. PayoutReserved holds
+/// wallet -> payouts; PayoutPosted posts that hold and moves the money out (see payout_posted);
+/// PayoutReleased voids the hold; PayoutReversed credits the wallet from the rail.
 void append_ledger(const std::string& pod_id, const pod_event& event,
                    std::vector<ledger_command>& out);
+
+/// The pod's payouts-in-flight account: holds move here, then out.
+std::string payouts_account(std::string_view pod_id);
+/// Platform accounts a payout's postings use: the FX desk's position, the FX rounding kept from
+/// conversions, and money sent out on the rails.
+inline constexpr std::string_view fx_position_account = "platform:fx:position";
+inline constexpr std::string_view fx_rounding_account = "platform:fx:rounding";
+inline constexpr std::string_view rail_outbound_account = "platform:rail:outbound";
 
 /// The pod wallet's ledger account.
 std::string wallet_account(std::string_view pod_id);

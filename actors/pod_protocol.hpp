@@ -423,6 +423,76 @@ typename Inspector::result_type inspect(Inspector& f, cycle_view& x) {
            x.members);
 }
 
+/// What a payout command asks of the pod's wallet (the settlement saga's ledger steps).
+enum class payout_action : std::uint8_t {
+  check,    ///< validate a payout request (role, pod state, amounts) without writing anything
+  reserve,  ///< hold `hold_minor` of the pod's currency (PayoutReserved, a pending transfer)
+  post,     ///< post the hold: the FX sale and the payout leave the wallet (PayoutPosted)
+  release,  ///< void the hold of a payout not posted (PayoutReleased)
+  reverse,  ///< a posted payout came back: credit it to the wallet (PayoutReversed)
+  get,      ///< read the payout
+};
+
+/// One command on a pod payout; the fields each action reads are named by it. Every action but
+/// check is idempotent for one payout id: a repeat answers the payout as it is.
+struct payout_command {
+  std::string pod_id;
+  caller by;
+  std::string payout_id;
+  payout_action action = payout_action::get;
+  std::int64_t hold_minor = 0;    ///< reserve: the pod-currency amount to hold
+  std::int64_t amount_minor = 0;  ///< check, reserve, post: what the beneficiary receives
+  std::string currency;           ///< check, reserve: the payout's currency
+  std::string beneficiary_name;   ///< check, reserve
+  std::int64_t sell_minor = 0;    ///< post: pod-currency minor units the FX sale costs
+  std::int64_t buy_minor = 0;     ///< post: payout-currency minor units the FX sale yields
+  std::string rate;               ///< post: the locked rate (exact decimal); empty: no FX
+  std::string quote_id;           ///< post: the locked quote; empty: no FX
+  std::string reason;             ///< release, reverse
+  std::int64_t requested_at_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, payout_command& x) {
+  return f(caf::meta::type_name("payout_command"), x.pod_id, x.by, x.payout_id, x.action,
+           x.hold_minor, x.amount_minor, x.currency, x.beneficiary_name, x.sell_minor, x.buy_minor,
+           x.rate, x.quote_id, x.reason, x.requested_at_ms);
+}
+
+/// A payout as the pod's wallet sees it, with the governance facts fixed when it was reserved.
+struct payout_view {
+  std::string payout_id;
+  std::string pod_id;
+  std::string status;  ///< RESERVED, POSTED, RELEASED or REVERSED; empty for a check
+  std::int64_t hold_minor = 0;
+  std::string hold_currency;  ///< the pod's currency
+  std::int64_t amount_minor = 0;
+  std::string currency;
+  std::int64_t sell_minor = 0;
+  std::int64_t buy_minor = 0;
+  std::int64_t fx_rounding_minor = 0;  ///< buy - amount: the FX rounding kept by the FX account
+  std::string rate;
+  std::string quote_id;
+  std::string beneficiary_name;
+  std::string requested_by;
+  std::string reason;
+  std::int64_t created_at_ms = 0;
+  std::int64_t updated_at_ms = 0;
+  bool above_spending_limit = false;   ///< the hold exceeds the policy's spending limit
+  std::int64_t voters = 0;             ///< members who may vote (all but OBSERVERs)
+  std::int64_t approvals_needed = 0;   ///< ceil(voting_quorum x voters), at least 1
+  std::string risk_tier;               ///< the policy's tier: HIGH asks for an OTP step-up
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, payout_view& x) {
+  return f(caf::meta::type_name("payout_view"), x.payout_id, x.pod_id, x.status, x.hold_minor,
+           x.hold_currency, x.amount_minor, x.currency, x.sell_minor, x.buy_minor,
+           x.fx_rounding_minor, x.rate, x.quote_id, x.beneficiary_name, x.requested_by, x.reason,
+           x.created_at_ms, x.updated_at_ms, x.above_spending_limit, x.voters, x.approvals_needed,
+           x.risk_tier);
+}
+
 /// A pod actor's request to be passivated; the router answers true once it forgot the actor.
 struct passivate_pod {
   std::string pod_id;
@@ -480,7 +550,8 @@ using pod_interface = caf::typed_actor<
     caf::replies_to<settle_pledge>::with<pledge_view>,
     caf::replies_to<get_pledge>::with<pledge_view>,
     caf::replies_to<list_pledges>::with<pledge_page>,
-    caf::replies_to<get_balance>::with<balance_view>, caf::replies_to<get_cycle>::with<cycle_view>>;
+    caf::replies_to<get_balance>::with<balance_view>, caf::replies_to<get_cycle>::with<cycle_view>,
+    caf::replies_to<payout_command>::with<payout_view>>;
 
 /// One live pod: its state lives only inside this actor.
 using pod_actor = pod_interface::extend<caf::reacts_to<idle_check>>;

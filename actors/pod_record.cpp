@@ -5,6 +5,8 @@
 
 #include "actors/overloaded.hpp"
 #include "domain/fx.hpp"
+#include "domain/ids.hpp"
+#include "domain/int128.hpp"
 #include "domain/money.hpp"
 #include "domain/time.hpp"
 
@@ -74,6 +76,11 @@ pledge_record* find_pledge(pod_record& pod, const std::string& id) {
 member_record* find_member(pod_record& pod, const std::string& id) {
   auto i = pod.members.find(id);
   return i == pod.members.end() ? nullptr : &i->second;
+}
+
+payout_record* find_payout(pod_record& pod, const std::string& id, payout_status wanted) {
+  auto i = pod.payouts.find(id);
+  return i == pod.payouts.end() || i->second.status != wanted ? nullptr : &i->second;
 }
 
 result<void> apply_created(std::optional<pod_record>& pod, const pod_created& e) {
@@ -163,6 +170,41 @@ result<void> apply_to(pod_record& pod, const pod_event& event) {
           [&](const pledge_cancelled& e) {
             return resolve_pledge(pod, e.pledge_id, pledge_status::cancelled, e.at_ms);
           },
+          [&](const payout_reserved& e) -> result<void> {
+            payout_record p;
+            p.reserved = e;
+            p.updated_at_ms = e.at_ms;
+            if (!pod.payouts.emplace(e.payout_id, std::move(p)).second)
+              return corrupt("PayoutReserved twice for " + e.payout_id);
+            return {};
+          },
+          [&](const payout_posted& e) -> result<void> {
+            auto* p = find_payout(pod, e.payout_id, payout_status::reserved);
+            if (!p) return corrupt("PayoutPosted for a payout not RESERVED");
+            p->status = payout_status::posted;
+            p->sell_minor = e.sell_minor;
+            p->buy_minor = e.buy_minor;
+            p->rate = e.rate;
+            p->quote_id = e.quote_id;
+            p->updated_at_ms = e.at_ms;
+            return {};
+          },
+          [&](const payout_released& e) -> result<void> {
+            auto* p = find_payout(pod, e.payout_id, payout_status::reserved);
+            if (!p) return corrupt("PayoutReleased for a payout not RESERVED");
+            p->status = payout_status::released;
+            p->reason = e.reason;
+            p->updated_at_ms = e.at_ms;
+            return {};
+          },
+          [&](const payout_reversed& e) -> result<void> {
+            auto* p = find_payout(pod, e.payout_id, payout_status::posted);
+            if (!p) return corrupt("PayoutReversed for a payout not POSTED");
+            p->status = payout_status::reversed;
+            p->reason = e.reason;
+            p->updated_at_ms = e.at_ms;
+            return {};
+          },
       },
       event);
 }
@@ -175,6 +217,7 @@ std::int64_t at_of(const pod_event& e) {
 struct wallet_totals {
   std::int64_t posted_minor = 0;
   std::int64_t pending_minor = 0;
+  std::int64_t reserved_minor = 0;  ///< held for payouts
 };
 
 std::map<std::string, wallet_totals> totals_of(const pod_record& pod, std::int64_t now_ms) {
@@ -191,6 +234,25 @@ std::map<std::string, wallet_totals> totals_of(const pod_record& pod, std::int64
         t.pending_minor += p.amount_minor;
         break;
       default:
+        break;
+    }
+  }
+  // Payout amounts were checked against the wallet when reserved, so these sums stay in range.
+  for (const auto& [id, p] : pod.payouts) {
+    auto& own = out[std::string(p.reserved.hold_currency.code())];
+    switch (p.status) {
+      case payout_status::reserved:
+        own.reserved_minor += p.reserved.hold_minor;
+        break;
+      case payout_status::posted:
+        own.posted_minor -= p.sell_minor;
+        break;
+      case payout_status::reversed:
+        own.posted_minor -= p.sell_minor;
+        out[std::string(p.reserved.payout_currency.code())].posted_minor +=
+            p.reserved.amount_minor;
+        break;
+      case payout_status::released:
         break;
     }
   }
@@ -276,10 +338,21 @@ result<events> decide(const pod_record& pod, const change_pod_status& cmd) {
     return fail(errc::invalid_argument, "reason must be at most 500 bytes", "reason");
   events out;
   if (*next == pod_status::closed) {
+    const auto in_flight = static_cast<std::size_t>(std::count_if(
+        pod.payouts.begin(), pod.payouts.end(),
+        [](const auto& p) { return p.second.status == payout_status::reserved; }));
+    if (in_flight > 0 && cmd.transition == pod_transition::voluntary_closure)
+      return fail(errc::illegal_transition,
+                  "pod " + pod.pod_id + " has " + std::to_string(in_flight) +
+                      " payout(s) in flight; close it once they finish, or force-close it");
     // Money promised to a closed pod can never arrive: release every open hold first.
     for (const auto& p : pod.pledges) {
       if (p.status == pledge_status::pledged)
         out.push_back(pledge_cancelled{p.pledge_id, "pod closed", cmd.requested_at_ms});
+    }
+    for (const auto& [id, p] : pod.payouts) {
+      if (p.status == payout_status::reserved)
+        out.push_back(payout_released{id, "pod force-closed", cmd.requested_at_ms});
     }
   }
   out.push_back(status_changed{cmd.transition, cmd.reason, cmd.by.subject, cmd.requested_at_ms});
@@ -392,6 +465,233 @@ result<events> decide(const pod_record& pod, const settle_pledge& cmd) {
   return events{pledge_settled{p->pledge_id, cmd.by.subject, cmd.requested_at_ms}};
 }
 
+namespace {
+
+/// The wallet's available amount of `cur` (posted minus reserved for payouts).
+std::int64_t available_in(const pod_record& pod, const currency& cur, std::int64_t now_ms) {
+  auto totals = totals_of(pod, now_ms);
+  auto i = totals.find(std::string(cur.code()));
+  return i == totals.end() ? 0 : i->second.posted_minor - i->second.reserved_minor;
+}
+
+/// ceil(quorum x voters), at least 1; quorum is in (0, 1] so this never exceeds `voters` + 1.
+std::int64_t approvals_for(const decimal& quorum, std::int64_t voters) {
+  if (voters <= 0) return 1;
+  const detail::int128 scale = detail::pow10_128(quorum.scale);
+  const detail::int128 product = static_cast<detail::int128>(quorum.coefficient) * voters;
+  auto needed = static_cast<std::int64_t>((product + scale - 1) / scale);
+  return std::max<std::int64_t>(needed, 1);
+}
+
+/// The reserved event a payout request would make, after checking everything about it but the
+/// wallet's balance.
+result<payout_reserved> payout_request(const pod_record& pod, const payout_command& cmd) {
+  if (auto ok = require_role(pod, cmd.by, pod_action::request_payout); !ok) return ok.error();
+  if (auto ok = require_active(pod, "paying out"); !ok) return ok.error();
+  if (auto id = payout_id::parse(cmd.payout_id); !id)
+    return fail(id.error().code, id.error().detail, "payout_id");
+  auto cur = currency::from_code(cmd.currency);
+  if (!cur || cur->code() == "XXX")
+    return fail(errc::unknown_currency, "currency must be an ISO 4217 code", "currency");
+  if (cmd.amount_minor <= 0)
+    return fail(errc::invalid_amount, "amount_minor must be a positive integer", "amount_minor");
+  const auto name_size = cmd.beneficiary_name.size();
+  if (name_size == 0 || name_size > 140)
+    return fail(errc::invalid_argument, "beneficiary.name must be 1 to 140 bytes",
+                "beneficiary.name");
+  payout_reserved e;
+  e.payout_id = cmd.payout_id;
+  e.hold_minor = cmd.hold_minor;
+  e.hold_currency = pod.pod_currency;
+  e.amount_minor = cmd.amount_minor;
+  e.payout_currency = *cur;
+  e.beneficiary_name = cmd.beneficiary_name;
+  e.by = cmd.by.subject;
+  e.voters = static_cast<std::int64_t>(
+      std::count_if(pod.members.begin(), pod.members.end(),
+                    [](const auto& m) { return m.second.role != member_role::observer; }));
+  e.approvals_needed = approvals_for(pod.policy.voting_quorum, e.voters);
+  // Same currency: the hold is the amount. Otherwise the hold is what the caller estimated.
+  const std::int64_t in_pod_currency = *cur == pod.pod_currency ? cmd.amount_minor : cmd.hold_minor;
+  auto limit = pod.policy.spending_limit_in(pod.pod_currency);
+  e.above_spending_limit = limit && in_pod_currency > limit->amount_minor();
+  e.tier = pod.policy.tier;
+  e.at_ms = cmd.requested_at_ms;
+  return e;
+}
+
+result<events> decide_reserve(const pod_record& pod, const payout_command& cmd) {
+  auto request = payout_request(pod, cmd);
+  if (!request) return request.error();
+  if (cmd.hold_minor <= 0)
+    return fail(errc::invalid_amount, "the hold must be a positive amount", "hold_minor");
+  if (request->payout_currency == pod.pod_currency && cmd.hold_minor != cmd.amount_minor)
+    return fail(errc::invalid_amount, "a payout in the pod's currency holds exactly its amount",
+                "hold_minor");
+  if (auto i = pod.payouts.find(cmd.payout_id); i != pod.payouts.end()) {
+    const auto& r = i->second.reserved;
+    if (r.hold_minor == cmd.hold_minor && r.amount_minor == cmd.amount_minor &&
+        r.payout_currency == request->payout_currency)
+      return events{};  // a retry of the same reservation
+    return fail(errc::already_exists, "payout " + cmd.payout_id + " was reserved with other amounts",
+                "payout_id");
+  }
+  if (pod.payouts.size() >= max_payouts_per_pod)
+    return fail(errc::invalid_argument, "pod " + pod.pod_id + " already has the most payouts (" +
+                                            std::to_string(max_payouts_per_pod) + ")");
+  const auto available = available_in(pod, pod.pod_currency, cmd.requested_at_ms);
+  if (cmd.hold_minor > available)
+    return fail(errc::insufficient_funds,
+                "pod " + pod.pod_id + " has " + std::to_string(available) + " minor units of " +
+                    std::string(pod.pod_currency.code()) + " available; the payout needs " +
+                    std::to_string(cmd.hold_minor),
+                "amount_minor");
+  return events{std::move(*request)};
+}
+
+result<events> decide_post(const pod_record& pod, const payout_record& p, const payout_command& cmd) {
+  if (p.status == payout_status::posted || p.status == payout_status::reversed) return events{};
+  if (p.status != payout_status::reserved)
+    return fail(errc::illegal_transition, "payout " + p.reserved.payout_id + " is " +
+                                              std::string(to_string(p.status)) +
+                                              "; only a RESERVED payout can be posted");
+  const auto& r = p.reserved;
+  const bool fx = !(r.payout_currency == r.hold_currency);
+  if (cmd.sell_minor <= 0 || cmd.sell_minor > r.hold_minor)
+    return fail(errc::invalid_amount, "the sale must be positive and within the hold of " +
+                                          std::to_string(r.hold_minor),
+                "sell_minor");
+  if (!fx && (cmd.sell_minor != r.amount_minor || !cmd.quote_id.empty()))
+    return fail(errc::invalid_amount, "a payout in the pod's currency posts exactly its amount",
+                "sell_minor");
+  if (fx && (cmd.quote_id.empty() || cmd.rate.empty()))
+    return fail(errc::invalid_argument, "a payout in another currency needs its locked quote",
+                "quote_id");
+  if (fx && cmd.buy_minor < r.amount_minor)
+    return fail(errc::invalid_amount, "the FX sale buys less than the payout's amount",
+                "buy_minor");
+  payout_posted e;
+  e.payout_id = r.payout_id;
+  e.hold_minor = r.hold_minor;
+  e.hold_currency = r.hold_currency;
+  e.sell_minor = cmd.sell_minor;
+  e.buy_minor = fx ? cmd.buy_minor : cmd.sell_minor;
+  e.amount_minor = r.amount_minor;
+  e.payout_currency = r.payout_currency;
+  e.rate = fx ? cmd.rate : std::string{};
+  e.quote_id = fx ? cmd.quote_id : std::string{};
+  e.at_ms = cmd.requested_at_ms;
+  (void)pod;
+  return events{std::move(e)};
+}
+
+}  // namespace
+
+result<events> decide(const pod_record& pod, const payout_command& cmd) {
+  if (cmd.action == payout_action::check) {
+    auto request = payout_request(pod, cmd);
+    if (!request) return request.error();
+    // In the pod's own currency the cost is known now; in another it is known at reservation.
+    const auto available = available_in(pod, pod.pod_currency, cmd.requested_at_ms);
+    if (request->payout_currency == pod.pod_currency && cmd.amount_minor > available)
+      return fail(errc::insufficient_funds,
+                  "pod " + pod.pod_id + " has " + std::to_string(available) + " minor units of " +
+                      std::string(pod.pod_currency.code()) + " available; the payout needs " +
+                      std::to_string(cmd.amount_minor),
+                  "amount_minor");
+    return events{};
+  }
+  if (cmd.action == payout_action::reserve) return decide_reserve(pod, cmd);
+  auto i = pod.payouts.find(cmd.payout_id);
+  if (i == pod.payouts.end())
+    return fail(errc::not_found, "no payout " + cmd.payout_id + " in pod " + pod.pod_id,
+                "payout_id");
+  const auto& p = i->second;
+  if (cmd.reason.size() > 500)
+    return fail(errc::invalid_argument, "reason must be at most 500 bytes", "reason");
+  switch (cmd.action) {
+    case payout_action::post:
+      return decide_post(pod, p, cmd);
+    case payout_action::release:
+      // Nothing is held any more once a payout was posted, released or reversed.
+      if (p.status != payout_status::reserved) return events{};
+      return events{payout_released{cmd.payout_id, cmd.reason, cmd.requested_at_ms}};
+    case payout_action::reverse:
+      if (p.status == payout_status::reversed) return events{};
+      if (p.status != payout_status::posted)
+        return fail(errc::illegal_transition, "payout " + cmd.payout_id + " is " +
+                                                  std::string(to_string(p.status)) +
+                                                  "; only a POSTED payout can be reversed");
+      return events{payout_reversed{cmd.payout_id, p.reserved.amount_minor,
+                                    p.reserved.payout_currency, cmd.reason, cmd.requested_at_ms}};
+    default:
+      return events{};
+  }
+}
+
+std::string_view to_string(payout_status s) noexcept {
+  switch (s) {
+    case payout_status::reserved:
+      return "RESERVED";
+    case payout_status::posted:
+      return "POSTED";
+    case payout_status::released:
+      return "RELEASED";
+    case payout_status::reversed:
+      return "REVERSED";
+  }
+  return "UNKNOWN";
+}
+
+std::optional<payout_status> payout_status_from_string(std::string_view text) noexcept {
+  for (auto s : {payout_status::reserved, payout_status::posted, payout_status::released,
+                 payout_status::reversed})
+    if (to_string(s) == text) return s;
+  return std::nullopt;
+}
+
+namespace {
+
+payout_view governance_view(const pod_record& pod, const payout_reserved& r) {
+  payout_view v;
+  v.payout_id = r.payout_id;
+  v.pod_id = pod.pod_id;
+  v.hold_minor = r.hold_minor;
+  v.hold_currency = std::string(r.hold_currency.code());
+  v.amount_minor = r.amount_minor;
+  v.currency = std::string(r.payout_currency.code());
+  v.beneficiary_name = r.beneficiary_name;
+  v.requested_by = r.by;
+  v.created_at_ms = r.at_ms;
+  v.updated_at_ms = r.at_ms;
+  v.above_spending_limit = r.above_spending_limit;
+  v.voters = r.voters;
+  v.approvals_needed = r.approvals_needed;
+  v.risk_tier = std::string(to_string(r.tier));
+  return v;
+}
+
+}  // namespace
+
+payout_view view_of(const pod_record& pod, const payout_record& p) {
+  auto v = governance_view(pod, p.reserved);
+  v.status = std::string(to_string(p.status));
+  v.sell_minor = p.sell_minor;
+  v.buy_minor = p.buy_minor;
+  if (p.status == payout_status::posted || p.status == payout_status::reversed)
+    v.fx_rounding_minor = p.quote_id.empty() ? 0 : p.buy_minor - p.reserved.amount_minor;
+  v.rate = p.rate;
+  v.quote_id = p.quote_id;
+  v.reason = p.reason;
+  v.updated_at_ms = p.updated_at_ms;
+  return v;
+}
+
+payout_view check_view(const pod_record& pod, const payout_command& cmd) {
+  auto request = payout_request(pod, cmd);
+  return request ? governance_view(pod, *request) : payout_view{};
+}
+
 std::vector<pod_event> expire_due_pledges(const pod_record& pod, std::int64_t now_ms) {
   std::vector<pod_event> out;
   for (const auto& p : pod.pledges) {
@@ -495,8 +795,8 @@ balance_view balance_of(const pod_record& pod, std::int64_t version, std::int64_
   v.as_of_ms = now_ms;
   bool overflow = false;
   for (const auto& [code, t] : totals_of(pod, now_ms)) {
-    v.balances.push_back({code, t.posted_minor, t.pending_minor, 0});
-    const std::int64_t available = t.posted_minor;  // minus reserved, once payouts hold money
+    v.balances.push_back({code, t.posted_minor, t.pending_minor, t.reserved_minor});
+    const std::int64_t available = t.posted_minor - t.reserved_minor;
     std::int64_t converted = available;
     if (code != v.currency) {
       auto quote = rates ? rates->rate(code, v.currency) : std::nullopt;

@@ -53,6 +53,27 @@ struct pledge_record {
   std::string request_fingerprint;
 };
 
+/// Most payouts one pod holds over its life.
+inline constexpr std::size_t max_payouts_per_pod = 100'000;
+
+enum class payout_status : std::uint8_t { reserved, posted, released, reversed };
+
+/// "RESERVED", "POSTED", "RELEASED" or "REVERSED".
+std::string_view to_string(payout_status s) noexcept;
+std::optional<payout_status> payout_status_from_string(std::string_view text) noexcept;
+
+/// A payout as the wallet knows it: the reserved event's facts and how far it got.
+struct payout_record {
+  payout_reserved reserved;
+  payout_status status = payout_status::reserved;
+  std::int64_t sell_minor = 0;
+  std::int64_t buy_minor = 0;
+  std::string rate;
+  std::string quote_id;
+  std::string reason;
+  std::int64_t updated_at_ms = 0;
+};
+
 /// The state of one pod.
 struct pod_record {
   std::string pod_id;
@@ -69,6 +90,7 @@ struct pod_record {
   std::map<std::string, member_record> members;               ///< by user id
   std::vector<pledge_record> pledges;                         ///< in the order they were made
   std::unordered_map<std::string, std::size_t> pledge_index;  ///< pledge id -> position
+  std::map<std::string, payout_record> payouts;               ///< by payout id
 
   const member_record* member(const std::string& user_id) const;
   const pledge_record* pledge(const std::string& pledge_id) const;
@@ -88,6 +110,9 @@ result<std::vector<pod_event>> decide(const pod_record& pod, const change_member
 result<std::vector<pod_event>> decide(const pod_record& pod, const remove_member& cmd);
 result<std::vector<pod_event>> decide(const pod_record& pod, const make_pledge& cmd);
 result<std::vector<pod_event>> decide(const pod_record& pod, const settle_pledge& cmd);
+/// check: no events, or why the payout may not be made. reserve, post, release, reverse: the
+/// events (none when the payout is already there, so retries are safe). get: not_found or none.
+result<std::vector<pod_event>> decide(const pod_record& pod, const payout_command& cmd);
 
 /// PledgeExpired for every pledge still PLEDGED whose due time is at or before `now_ms`.
 std::vector<pod_event> expire_due_pledges(const pod_record& pod, std::int64_t now_ms);
@@ -100,6 +125,9 @@ result<pod_record> decode_snapshot(const std::string& payload);
 pod_view view_of(const pod_record& pod, std::int64_t version);
 member_view view_of(const pod_record& pod, const std::string& user_id, std::int64_t now_ms);
 pledge_view view_of(const pod_record& pod, const pledge_record& pledge, std::int64_t now_ms);
+payout_view view_of(const pod_record& pod, const payout_record& payout);
+/// What a payout check answers: the governance facts a payout of `cmd` would be reserved with.
+payout_view check_view(const pod_record& pod, const payout_command& cmd);
 member_page page_of(const pod_record& pod, const list_members& query);
 result<pledge_page> page_of(const pod_record& pod, const list_pledges& query);
 /// The wallet's balances, with their total in the pod's currency at `rates` (may be null: no

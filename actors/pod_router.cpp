@@ -114,6 +114,7 @@ pod_router_actor::behavior_type pod_router_impl(
       [=](list_pledges& cmd) { return route<pledge_page>(self, cmd, journal_name); },
       [=](get_balance& cmd) { return route<balance_view>(self, cmd, journal_name); },
       [=](get_cycle& cmd) { return route<cycle_view>(self, cmd, journal_name); },
+      [=](payout_command& cmd) { return route<payout_view>(self, cmd, journal_name); },
       [self](passivate_pod& req) -> bool {
         auto& st = self->state;
         auto i = st.live.find(req.pod_id);

@@ -86,6 +86,38 @@ bool read_pledge(const json::object& o, pod_record& pod) {
   return true;
 }
 
+/// A payout: its PayoutReserved payload (the event codec's) and how far it got.
+json::object payout_json(const std::string& pod_id, const payout_record& p) {
+  return json::object{{"reserved", encode_event(pod_id, pod_event{p.reserved}).payload},
+                      {"status", std::string(to_string(p.status))},
+                      {"sell_minor", p.sell_minor},
+                      {"buy_minor", p.buy_minor},
+                      {"rate", p.rate},
+                      {"quote_id", p.quote_id},
+                      {"reason", p.reason},
+                      {"updated_at", p.updated_at_ms}};
+}
+
+bool read_payout(const json::object& o, pod_record& pod) {
+  payout_record p;
+  std::string reserved, status;
+  if (!read(o, "reserved", reserved) || !read(o, "status", status) ||
+      !read(o, "sell_minor", p.sell_minor) || !read(o, "buy_minor", p.buy_minor) ||
+      !read(o, "rate", p.rate) || !read(o, "quote_id", p.quote_id) ||
+      !read(o, "reason", p.reason) || !read(o, "updated_at", p.updated_at_ms))
+    return false;
+  persistence::event_record record;
+  record.event_type = "PayoutReserved";
+  record.payload = std::move(reserved);
+  auto event = decode_event(record);
+  auto st = payout_status_from_string(status);
+  if (!event || !st || !std::holds_alternative<payout_reserved>(*event)) return false;
+  p.reserved = std::get<payout_reserved>(std::move(*event));
+  p.status = *st;
+  auto id = p.reserved.payout_id;
+  return pod.payouts.emplace(std::move(id), std::move(p)).second;
+}
+
 }  // namespace
 
 std::string encode_snapshot(const pod_record& pod) {
@@ -112,6 +144,11 @@ std::string encode_snapshot(const pod_record& pod) {
   json::array pledges;
   for (const auto& p : pod.pledges) pledges.push_back(pledge_json(p));
   o["pledges"] = std::move(pledges);
+  if (!pod.payouts.empty()) {
+    json::array payouts;
+    for (const auto& [id, p] : pod.payouts) payouts.push_back(payout_json(pod.pod_id, p));
+    o["payouts"] = std::move(payouts);
+  }
   return json::serialize(o);
 }
 
@@ -160,6 +197,10 @@ result<pod_record> decode_snapshot(const std::string& payload) {
   if (const auto* ps = at(o, "pledges"); ps && ps->is_array()) {
     for (const auto& p : ps->get_array())
       if (!p.is_object() || !read_pledge(p.get_object(), pod)) return corrupt("pledge");
+  }
+  if (const auto* ps = at(o, "payouts"); ps && ps->is_array()) {
+    for (const auto& p : ps->get_array())
+      if (!p.is_object() || !read_payout(p.get_object(), pod)) return corrupt("payout");
   }
   return pod;
 }

@@ -79,4 +79,8 @@ CAF_ADD_TYPE_ID(payorch, (payorch::actors::passivate_saga))
 CAF_ADD_TYPE_ID(payorch, (payorch::actors::saga_status_changed))
 CAF_ADD_TYPE_ID(payorch, (payorch::actors::resume_sagas))
 
+// Pod payouts (the settlement saga's ledger steps).
+CAF_ADD_TYPE_ID(payorch, (payorch::actors::payout_command))
+CAF_ADD_TYPE_ID(payorch, (payorch::actors::payout_view))
+
 CAF_END_TYPE_ID_BLOCK(payorch)

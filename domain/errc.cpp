@@ -7,7 +7,7 @@ namespace payorch {
 namespace {
 
 // Indexed by the numeric value of errc; keep in declaration order.
-constexpr std::array<std::string_view, 33> errc_names{
+constexpr std::array<std::string_view, 34> errc_names{
     "ok",
     "invalid_argument",
     "invalid_amount",
@@ -41,9 +41,10 @@ constexpr std::array<std::string_view, 33> errc_names{
     "idempotency_key_required",
     "ledger_unbalanced",
     "pending_expired",
+    "insufficient_funds",
 };
 
-static_assert(errc_names.size() == static_cast<std::size_t>(errc::pending_expired) + 1,
+static_assert(errc_names.size() == static_cast<std::size_t>(errc::insufficient_funds) + 1,
               "every errc needs a name");
 
 }  // namespace

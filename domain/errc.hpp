@@ -46,6 +46,7 @@ enum class errc : std::uint8_t {
   idempotency_key_required,  ///< the operation needs an Idempotency-Key header
   ledger_unbalanced,         ///< a ledger transaction's postings do not sum to zero per currency
   pending_expired,           ///< the pending ledger transaction expired before it was posted
+  insufficient_funds,        ///< the wallet's available balance does not cover the amount
 };
 
 /// The snake_case name of `code`, e.g. "amount_overflow"; "unknown" for out-of-range values.

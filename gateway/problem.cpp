@@ -18,6 +18,7 @@ http::status status_of(errc code) {
     case errc::role_forbidden:
       return http::status::forbidden;
     case errc::idempotency_key_reused:
+    case errc::insufficient_funds:
       return http::status::unprocessable_entity;
     case errc::storage_unavailable:
     case errc::entity_unavailable:

@@ -1,0 +1,229 @@
+// A pod's payouts under the deterministic scheduler: the checks before a payout starts, the
+// hold, posting with and without FX, release and reversal, their ledger transactions, and
+// recovery of all of it from the journal (with snapshots too).
+#include "tests/support/actor_fixture.hpp"
+
+namespace payorch::testing {
+namespace {
+
+using namespace actors;
+
+constexpr const char* pod_a = "pod_00000000000000c1";
+constexpr const char* payout_1 = "pout_0000000000000001";
+constexpr const char* payout_2 = "pout_0000000000000002";
+constexpr std::int64_t t0 = 1767225600000;  // 2026-01-01T00:00:00Z
+
+const caller owner{"owner_1", false};
+const caller saga{"saga", true};
+
+class pod_payouts_test : public actor_fixture {
+ protected:
+  void SetUp() override { make_pod(); }
+
+  /// An ACTIVE EUR pod (limit 100.00 EUR, quorum 0.66) with a TREASURER, two MEMBERs and an
+  /// OBSERVER, holding 1000.00 EUR from a settled pledge.
+  void make_pod(std::string tier = "STANDARD") {
+    ASSERT_TRUE(ask<pod_view>(runtime_->pods(), create_pod{pod_a, "Trip", "EUR",
+                                                           {"100", "0.66", tier}, owner.subject,
+                                                           t0}));
+    ASSERT_TRUE(ask<pod_view>(runtime_->pods(),
+                              change_pod_status{pod_a, owner, pod_transition::policy_accepted, "",
+                                                t0 + 1}));
+    for (auto [user, role] : {std::pair{"tess", "TREASURER"}, {"mia", "MEMBER"},
+                              {"max", "MEMBER"}, {"otto", "OBSERVER"}})
+      ASSERT_TRUE(ask<member_view>(runtime_->pods(), add_member{pod_a, owner, user, role, t0 + 2}));
+    make_pledge p;
+    p.pod_id = pod_a;
+    p.by = owner;
+    p.pledge_id = "plg_00000000000000c1";
+    p.user_id = "mia";
+    p.amount_minor = 100'000;
+    p.currency = "EUR";
+    p.requested_at_ms = t0 + 3;
+    ASSERT_TRUE(ask<pledge_view>(runtime_->pods(), p));
+    ASSERT_TRUE(ask<pledge_view>(runtime_->pods(), settle_pledge{pod_a, owner, p.pledge_id, t0 + 4}));
+  }
+
+  result<payout_view> command(payout_action action, const std::string& id, caller by,
+                              std::int64_t amount = 0, std::string currency = "EUR",
+                              std::int64_t hold = 0) {
+    payout_command c;
+    c.pod_id = pod_a;
+    c.by = by;
+    c.payout_id = id;
+    c.action = action;
+    c.amount_minor = amount;
+    c.currency = std::move(currency);
+    c.hold_minor = hold;
+    c.beneficiary_name = "Anna Schmidt";
+    c.reason = "test";
+    c.requested_at_ms = t0 + 10;
+    return ask<payout_view>(runtime_->pods(), c);
+  }
+
+  result<payout_view> post(const std::string& id, std::int64_t sell, std::int64_t buy = 0,
+                           std::string quote = {}, std::string rate = {}) {
+    payout_command c;
+    c.pod_id = pod_a;
+    c.by = saga;
+    c.payout_id = id;
+    c.action = payout_action::post;
+    c.sell_minor = sell;
+    c.buy_minor = buy;
+    c.quote_id = std::move(quote);
+    c.rate = std::move(rate);
+    c.requested_at_ms = t0 + 11;
+    return ask<payout_view>(runtime_->pods(), c);
+  }
+
+  const currency_balance* eur(const balance_view& b, const std::string& code = "EUR") {
+    for (const auto& c : b.balances)
+      if (c.currency == code) return &c;
+    return nullptr;
+  }
+
+  balance_view balance() { return *ask<balance_view>(runtime_->pods(), get_balance{pod_a, t0 + 20}); }
+
+  /// The ledger rows of the pod's journal, summed per currency over every account.
+  std::map<std::string, std::int64_t> ledger_sums() {
+    std::map<std::string, std::int64_t> sums;
+    auto page = ask<ledger_page>(runtime_->journal_writer(), read_ledger{"", 0, 1000});
+    if (!page) {
+      ADD_FAILURE() << page.error().detail;
+      return sums;
+    }
+    for (const auto& row : page->entries) sums[row.currency] += row.amount_minor;
+    return sums;
+  }
+};
+
+// Goal: the check refuses what may not be paid out, and tells the governance facts.
+TEST_F(pod_payouts_test, check_refuses_bad_payouts_and_names_governance) {
+  auto by_member = command(payout_action::check, payout_1, caller{"mia", false}, 5'000);
+  ASSERT_FALSE(by_member);
+  EXPECT_EQ(by_member.error().code, errc::role_forbidden);
+  auto too_much = command(payout_action::check, payout_1, owner, 100'001);
+  ASSERT_FALSE(too_much);
+  EXPECT_EQ(too_much.error().code, errc::insufficient_funds);
+  EXPECT_EQ(command(payout_action::check, "pay_1", owner, 5).error().code, errc::invalid_id);
+  EXPECT_EQ(command(payout_action::check, payout_1, owner, 0).error().code, errc::invalid_amount);
+  EXPECT_EQ(command(payout_action::check, payout_1, owner, 5, "XXX").error().code,
+            errc::unknown_currency);
+  auto ok = command(payout_action::check, payout_1, caller{"tess", false}, 20'000);
+  ASSERT_TRUE(ok) << ok.error().detail;
+  EXPECT_TRUE(ok->above_spending_limit);  // 200.00 > 100.00
+  EXPECT_EQ(ok->voters, 4);               // owner, tess, mia, max; not otto
+  EXPECT_EQ(ok->approvals_needed, 3);     // ceil(0.66 * 4)
+  EXPECT_EQ(ok->risk_tier, "STANDARD");
+  // A check writes nothing.
+  EXPECT_EQ(command(payout_action::get, payout_1, owner).error().code, errc::not_found);
+}
+
+// Goal: a hold reserves money; posting in the pod's currency sends exactly the amount out, the
+// ledger balances per currency, and every step repeats safely.
+TEST_F(pod_payouts_test, reserve_then_post_in_the_pods_currency) {
+  auto reserved = command(payout_action::reserve, payout_1, owner, 30'000, "EUR", 30'000);
+  ASSERT_TRUE(reserved) << reserved.error().detail;
+  EXPECT_EQ(reserved->status, "RESERVED");
+  EXPECT_EQ(eur(balance())->reserved_minor, 30'000);
+  EXPECT_EQ(balance().total_available_minor, 70'000);
+  // A second payout cannot take more than what is left.
+  EXPECT_EQ(command(payout_action::reserve, payout_2, owner, 80'000, "EUR", 80'000).error().code,
+            errc::insufficient_funds);
+  // The same reservation again is the same payout; other amounts under its id are not.
+  EXPECT_TRUE(command(payout_action::reserve, payout_1, owner, 30'000, "EUR", 30'000));
+  EXPECT_EQ(command(payout_action::reserve, payout_1, owner, 31'000, "EUR", 31'000).error().code,
+            errc::already_exists);
+  EXPECT_EQ(post(payout_1, 29'000).error().code, errc::invalid_amount);
+  auto posted = post(payout_1, 30'000);
+  ASSERT_TRUE(posted) << posted.error().detail;
+  EXPECT_EQ(posted->status, "POSTED");
+  EXPECT_TRUE(post(payout_1, 30'000));  // repeated: no second posting
+  auto b = balance();
+  EXPECT_EQ(eur(b)->posted_minor, 70'000);
+  EXPECT_EQ(eur(b)->reserved_minor, 0);
+  for (const auto& [code, sum] : ledger_sums()) EXPECT_EQ(sum, 0) << code;
+  // Released after posting: nothing is held any more, nothing changes.
+  EXPECT_EQ(command(payout_action::release, payout_1, saga)->status, "POSTED");
+}
+
+// Goal: with FX, the hold covers the estimate plus margin, the sale spends less, the rest
+// returns, the rounding stays in the FX account, and a return credits the payout's currency.
+TEST_F(pod_payouts_test, cross_currency_post_and_reverse) {
+  ASSERT_TRUE(command(payout_action::reserve, payout_1, owner, 20'000, "GBP", 24'000));
+  EXPECT_EQ(post(payout_1, 23'000, 20'003).error().code, errc::invalid_argument);  // no quote
+  EXPECT_EQ(post(payout_1, 23'000, 19'999, "q1", "0.87").error().code, errc::invalid_amount);
+  EXPECT_EQ(post(payout_1, 24'001, 20'003, "q1", "0.87").error().code, errc::invalid_amount);
+  auto posted = post(payout_1, 23'000, 20'003, "q1", "0.87");
+  ASSERT_TRUE(posted) << posted.error().detail;
+  EXPECT_EQ(posted->fx_rounding_minor, 3);
+  EXPECT_EQ(eur(balance())->posted_minor, 77'000);
+  for (const auto& [code, sum] : ledger_sums()) EXPECT_EQ(sum, 0) << code;
+  auto reversed = command(payout_action::reverse, payout_1, saga);
+  ASSERT_TRUE(reversed) << reversed.error().detail;
+  EXPECT_EQ(reversed->status, "REVERSED");
+  auto b = balance();
+  EXPECT_EQ(eur(b)->posted_minor, 77'000);
+  ASSERT_NE(eur(b, "GBP"), nullptr);
+  EXPECT_EQ(eur(b, "GBP")->posted_minor, 20'000);
+  for (const auto& [code, sum] : ledger_sums()) EXPECT_EQ(sum, 0) << code;
+  EXPECT_TRUE(command(payout_action::reverse, payout_1, saga));  // repeated: nothing more
+  EXPECT_EQ(eur(balance(), "GBP")->posted_minor, 20'000);
+}
+
+// Goal: a released hold gives the money back; a RESERVED payout keeps a voluntary closure
+// away, a force-close releases it.
+TEST_F(pod_payouts_test, release_and_closure) {
+  ASSERT_TRUE(command(payout_action::reserve, payout_1, owner, 10'000, "EUR", 10'000));
+  auto closing = ask<pod_view>(runtime_->pods(), change_pod_status{pod_a, owner,
+                                                                   pod_transition::voluntary_closure,
+                                                                   "", t0 + 12});
+  ASSERT_FALSE(closing);
+  EXPECT_EQ(closing.error().code, errc::illegal_transition);
+  auto released = command(payout_action::release, payout_1, saga);
+  ASSERT_TRUE(released);
+  EXPECT_EQ(released->status, "RELEASED");
+  EXPECT_EQ(eur(balance())->reserved_minor, 0);
+  EXPECT_EQ(post(payout_1, 10'000).error().code, errc::illegal_transition);
+  EXPECT_EQ(command(payout_action::reverse, payout_1, saga).error().code,
+            errc::illegal_transition);
+  ASSERT_TRUE(command(payout_action::reserve, payout_2, owner, 10'000, "EUR", 10'000));
+  // Force-closing is for a SUSPENDED pod.
+  ASSERT_TRUE(ask<pod_view>(runtime_->pods(), change_pod_status{pod_a, owner,
+                                                                pod_transition::risk_flagged, "",
+                                                                t0 + 12}));
+  ASSERT_TRUE(ask<pod_view>(runtime_->pods(), change_pod_status{pod_a, owner,
+                                                                pod_transition::force_closure, "",
+                                                                t0 + 13}));
+  EXPECT_EQ(command(payout_action::get, payout_2, owner)->status, "RELEASED");
+  for (const auto& [code, sum] : ledger_sums()) EXPECT_EQ(sum, 0) << code;
+}
+
+// Goal: payouts are rebuilt from the journal, with and without snapshots.
+TEST_F(pod_payouts_test, payouts_survive_restart_with_snapshots) {
+  for (std::int64_t every : {1'000'000, 2}) {
+    options_.entities.snapshot_every_events = every;
+    start();
+    const std::string a = every == 2 ? "pout_00000000000000a1" : payout_1;
+    const std::string b = every == 2 ? "pout_00000000000000a2" : payout_2;
+    ASSERT_TRUE(command(payout_action::reserve, a, owner, 10'000, "GBP", 12'000));
+    ASSERT_TRUE(post(a, 11'500, 10'001, "q9", "0.87"));
+    ASSERT_TRUE(command(payout_action::reserve, b, owner, 5'000, "EUR", 5'000));
+    auto before = balance();
+    auto before_a = *command(payout_action::get, a, owner);
+    start();
+    auto after_a = command(payout_action::get, a, owner);
+    ASSERT_TRUE(after_a) << after_a.error().detail;
+    EXPECT_EQ(after_a->status, "POSTED");
+    EXPECT_EQ(after_a->sell_minor, before_a.sell_minor);
+    EXPECT_EQ(after_a->quote_id, "q9");
+    EXPECT_EQ(after_a->approvals_needed, before_a.approvals_needed);
+    EXPECT_EQ(command(payout_action::get, b, owner)->status, "RESERVED");
+    auto after = balance();
+    EXPECT_EQ(eur(after)->posted_minor, eur(before)->posted_minor);
+    EXPECT_EQ(eur(after)->reserved_minor, eur(before)->reserved_minor);
+  }
+}
+
+}  // namespace
+}  // namespace payorch::testing
