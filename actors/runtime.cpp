@@ -147,6 +147,7 @@ std::unique_ptr<actor_runtime> actor_runtime::start(const runtime_options& optio
              sup->spawn(pod_router_impl, journal_registry_name(), entities));
        }},
   };
+  for (const auto& extra : options.extra_children) children.push_back(extra);
   self->root = spawn_supervisor(self->sys, std::move(children), options.supervision);
   auto* raw = self.get();
   self->root->attach_functor([raw](const caf::error& reason) {
@@ -165,6 +166,10 @@ pod_router_actor actor_runtime::pods() const {
   return impl_->sys.registry().get<pod_router_actor>(pods_registry_name());
 }
 
+saga_manager_actor actor_runtime::sagas() const {
+  return impl_->sys.registry().get<saga_manager_actor>(caf::atom("sagas"));
+}
+
 journal_actor actor_runtime::journal_writer() const {
   return impl_->sys.registry().get<journal_actor>(journal_registry_name());
 }
@@ -179,6 +184,8 @@ std::string actor_runtime::storage_name() const {
 
 bool actor_runtime::ready() const {
   auto& reg = impl_->sys.registry();
+  for (const auto& extra : impl_->options.extra_children)
+    if (reg.get<caf::actor>(extra.name) == nullptr) return false;
   return reg.get<caf::actor>(journal_registry_name()) != nullptr &&
          reg.get<caf::actor>(pods_registry_name()) != nullptr && impl_->backend->health().running &&
          impl_->backend->health().store_ok;

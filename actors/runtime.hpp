@@ -10,12 +10,14 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "actors/entity_options.hpp"
 #include "actors/fwd.hpp"
 #include "actors/journal_backend.hpp"
 #include "actors/journal_protocol.hpp"
 #include "actors/pod_protocol.hpp"
+#include "actors/saga_protocol.hpp"
 #include "actors/supervisor.hpp"
 
 namespace payorch::config {
@@ -36,6 +38,9 @@ struct runtime_options {
   std::int64_t journal_max_wait_us = 200;
   entity_options entities;
   supervisor_options supervision;
+  /// More supervised children, started after the journal and the pod router (e.g. the saga
+  /// manager, which the sagas library builds); `ready()` waits for each to register.
+  std::vector<child_spec> extra_children;
   /// Use CAF's deterministic test_coordinator (no threads; tests drive it with run()).
   bool deterministic = false;
 
@@ -60,6 +65,9 @@ class actor_runtime {
 
   /// The current pod router (invalid while the supervisor is restarting it).
   pod_router_actor pods() const;
+
+  /// The current saga manager ("sagas"; invalid when the process runs none).
+  saga_manager_actor sagas() const;
 
   /// The current journal writer actor, for read models (events, ledger, stream lists).
   journal_actor journal_writer() const;

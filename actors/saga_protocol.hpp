@@ -13,6 +13,7 @@
 #include <caf/typed_actor.hpp>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -315,6 +316,26 @@ typename Inspector::result_type inspect(Inspector& f, resume_sagas& x) {
 }
 
 /// Every request a saga answers; the saga actor and the manager both speak it.
+/// The cross-border settlement saga (sagas/settlement.hpp): its type, the steps the gateway
+/// signals, and its id, which is the payout's hex digits behind "saga_" ("pout_<hex>").
+namespace settlement {
+inline constexpr std::string_view type = "settlement";
+inline constexpr std::string_view kyc_step = "kyc_result";
+inline constexpr std::string_view approval_step = "approval";
+inline constexpr std::string_view otp_step = "otp";
+inline constexpr std::string_view confirm_step = "confirm";
+
+/// "saga_<hex>" of "pout_<hex>"; empty when `payout_id` is not "pout_" + 16 hex digits.
+inline std::string saga_of_payout(std::string_view payout_id) {
+  constexpr std::string_view prefix = "pout_";
+  if (payout_id.size() != prefix.size() + 16 || payout_id.substr(0, prefix.size()) != prefix)
+    return {};
+  for (char c : payout_id.substr(prefix.size()))
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return {};
+  return "saga_" + std::string(payout_id.substr(prefix.size()));
+}
+}  // namespace settlement
+
 using saga_interface = caf::typed_actor<
     caf::replies_to<start_saga>::with<saga_view>, caf::replies_to<get_saga>::with<saga_view>,
     caf::replies_to<signal_saga>::with<saga_view>, caf::replies_to<retry_saga>::with<saga_view>>;

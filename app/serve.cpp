@@ -14,12 +14,15 @@
 #include "adapters/circuit_breaker.hpp"
 #include "adapters/fx_rates.hpp"
 #include "adapters/provider_hub.hpp"
+#include "adapters/webhook_signature.hpp"
 #include "app/commands.hpp"
 #include "gateway/api.hpp"
 #include "gateway/ask.hpp"
 #include "gateway/authenticator.hpp"
+#include "gateway/crypto.hpp"
 #include "gateway/http_server.hpp"
 #include "gateway/idempotency.hpp"
+#include "sagas/settlement.hpp"
 
 namespace payorch::app {
 namespace {
@@ -98,6 +101,52 @@ std::vector<gateway::breaker_view> breaker_views(const adapters::breaker_registr
   return out;
 }
 
+/// The key of payout one-time passwords: configured, or kept in DATA_DIR/otp.key (made once).
+std::optional<std::string> otp_secret_of(const config::settings& s) {
+  if (!s.settlement.otp_secret.empty()) return s.settlement.otp_secret;
+  const auto file = s.data_dir / "otp.key";
+  std::string error;
+  if (std::filesystem::exists(file)) {
+    auto key = gateway::read_small_file(file, &error);
+    if (key && key->size() >= 16) return key;
+    spdlog::error("cannot read the one-time password key {}: {}", file.string(),
+                  key ? "shorter than 16 bytes" : error);
+    return std::nullopt;
+  }
+  auto bytes = gateway::random_bytes(32);
+  std::string hex;
+  for (unsigned char c : bytes.value_or(std::string{})) {
+    constexpr const char* digits = "0123456789abcdef";
+    hex += digits[c >> 4];
+    hex += digits[c & 15];
+  }
+  if (hex.empty() || !gateway::write_private_file(file, hex, &error)) {
+    spdlog::error("cannot write the one-time password key {}: {}", file.string(), error);
+    return std::nullopt;
+  }
+  spdlog::info("made the one-time password key of payouts: {} (mode 0600)", file.string());
+  return hex;
+}
+
+sagas::settlement_options settlement_options_of(const config::settings& s,
+                                                adapters::provider_hub* providers,
+                                                std::string otp_secret) {
+  sagas::settlement_options o;
+  o.providers = providers;
+  o.callback_base_url = !s.settlement.callback_url.empty()
+                            ? s.settlement.callback_url
+                            : "http://" + s.listen.host + ":" + std::to_string(s.listen.port);
+  o.otp_secret = std::move(otp_secret);
+  o.fx_margin_bps = s.settlement.fx_margin_bps;
+  o.kyc_timeout = std::chrono::milliseconds(s.settlement.kyc_timeout_ms);
+  o.vote_timeout = std::chrono::milliseconds(s.settlement.vote_timeout_ms);
+  o.otp_timeout = std::chrono::milliseconds(s.settlement.otp_timeout_ms);
+  o.confirm_timeout = std::chrono::milliseconds(s.settlement.confirm_timeout_ms);
+  o.retry.initial_backoff = std::chrono::milliseconds(s.settlement.retry_backoff_ms);
+  o.retry.max_attempts = s.settlement.max_attempts;
+  return o;
+}
+
 }  // namespace
 
 int serve(const config::settings& settings) {
@@ -108,15 +157,28 @@ int serve(const config::settings& settings) {
   // Balance totals convert at these rates inside the pod actors.
   options.entities.fx_rates = std::make_shared<const adapters::static_fx_rates>(
       adapters::static_fx_rates::from_settings(settings, unix_now_ms()));
+  // The provider adapters run on a thread of their own; their breakers are visible at once.
+  // They start before the actors, because sagas resumed at start call them.
+  auto providers =
+      adapters::provider_hub::start(settings.providers, static_cast<std::uint64_t>(unix_now_ms()));
+  auto otp_secret = otp_secret_of(settings);
+  if (!otp_secret) return 1;
+  sagas::saga_manager_options saga_base;
+  saga_base.entities = options.entities;
+  saga_base.on_alert = [](const std::string& line) { spdlog::error("operator alert: {}", line); };
+  auto sagas_child = sagas::settlement_manager_child(
+      settlement_options_of(settings, providers.get(), std::move(*otp_secret)), saga_base);
+  if (!sagas_child) {
+    spdlog::error("cannot start the sagas: {}", sagas_child.error().detail);
+    return 1;
+  }
+  options.extra_children.push_back(std::move(*sagas_child));
   std::string error;
   auto runtime = actors::actor_runtime::start(options, &error);
   if (!runtime) {
     spdlog::error("cannot start: {}", error);
     return 1;
   }
-  // The provider adapters run on a thread of their own; their breakers are visible at once.
-  auto providers =
-      adapters::provider_hub::start(settings.providers, static_cast<std::uint64_t>(unix_now_ms()));
   asio::io_context ioc{static_cast<int>(settings.io_threads)};
   gateway::http_metrics metrics;
   gateway::route_table routes;
@@ -130,6 +192,12 @@ int serve(const config::settings& settings) {
   ctx.now_ms = unix_now_ms;
   ctx.auth = auth.get();
   ctx.circuit_breakers = [hub = providers.get()] { return breaker_views(hub->breakers()); };
+  ctx.verify_callback = [secret = settings.providers.webhook_secret](
+                            std::string_view id, std::string_view timestamp,
+                            std::string_view signature, std::string_view body) {
+    return !secret.empty() &&
+           adapters::verify_webhook(secret, id, timestamp, signature, body, unix_now_ms() / 1000);
+  };
   gateway::add_all_routes(routes, ctx);
   if (!server.listen(&error)) {
     spdlog::error("{}", error);

@@ -254,6 +254,7 @@ std::vector<key_spec> make_table() {
       {"fx.rates", "static FX rates: 1 base = rate quote", fx_rates_rule()},
   };
   for (const key_spec& spec : provider_keys()) table.push_back(spec);
+  for (const key_spec& spec : settlement_keys()) table.push_back(spec);
   return table;
 }
 

@@ -99,6 +99,9 @@ std::string expected_of(const key_spec& spec);
 /// The rows of the `[providers]` section, in documentation order (provider_rules.cpp).
 std::vector<key_spec> provider_keys();
 
+/// The rows of the `[settlement]` section (settlement_rules.cpp).
+std::vector<key_spec> settlement_keys();
+
 /// What is wrong with a provider base URL, if anything: it must be `http://host[:port][/path]`.
 std::optional<std::string> provider_url_problem(std::string_view url);
 

@@ -56,6 +56,21 @@ struct fx_rate_entry {
 ///
 /// Each member's comment starts with its key under `[providers]`; the bounds and defaults of
 /// the numeric ones live in `limits.hpp`.
+/// `[settlement]`: how cross-border payouts run (sagas/settlement.hpp).
+struct settlement_settings {
+  std::string callback_url;  ///< empty: http://{listen}
+  std::string otp_secret;    ///< empty: DATA_DIR/otp.key, made on first start
+  std::int64_t fx_margin_bps = 200;
+  std::int64_t kyc_timeout_ms = 10 * 60 * 1000;
+  std::int64_t vote_timeout_ms = 24 * 3600 * 1000;
+  std::int64_t otp_timeout_ms = 10 * 60 * 1000;
+  std::int64_t confirm_timeout_ms = 30 * 60 * 1000;
+  std::int64_t retry_backoff_ms = 500;
+  std::int64_t max_attempts = 5;
+
+  bool operator==(const settlement_settings&) const = default;
+};
+
 struct provider_settings {
   /// `base_url`: where every provider is served unless it has its own URL below (an
   /// `http://host:port[/path]` URL; the default is `payorch sandbox`'s default address).
@@ -173,6 +188,8 @@ struct settings {
 
   /// `providers`: the outside providers (the `[providers]` section).
   provider_settings providers;
+  /// `settlement`: how cross-border payouts run (the `[settlement]` section).
+  settlement_settings settlement;
 
   bool operator==(const settings&) const = default;
 };

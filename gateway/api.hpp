@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gateway/metrics.hpp"
@@ -48,6 +49,10 @@ struct api_context {
   authenticator* auth = nullptr;
   /// Every provider's circuit breaker, sorted by provider; empty when the process has none.
   std::function<std::vector<breaker_view>()> circuit_breakers;
+  /// Checks a provider callback's Standard Webhooks signature (id, timestamp and signature
+  /// headers, body); empty refuses every callback.
+  std::function<bool(std::string_view, std::string_view, std::string_view, std::string_view)>
+      verify_callback;
 };
 
 /// /healthz, /readyz, /health/*, /metrics.
@@ -59,7 +64,8 @@ void add_oauth_routes(route_table& routes, const api_context& ctx);
 /// /pods and /pods/{pod_id}.
 void add_pod_routes(route_table& routes, const api_context& ctx);
 
-/// GET /ops/circuit-breakers (operator scope).
+/// GET /ops/circuit-breakers, GET /ops/sagas, GET /ops/sagas/{saga_id} and
+/// POST /ops/sagas/{saga_id}/retry (operator scope).
 void add_ops_routes(route_table& routes, const api_context& ctx);
 
 /// The circuit breakers' Prometheus lines (state one-hot per provider, call counters).

@@ -3,7 +3,12 @@
 
 #include "gateway/api.hpp"
 #include "gateway/auth.hpp"
+#include "actors/runtime.hpp"
+#include "actors/saga_protocol.hpp"
+#include "gateway/ask.hpp"
+#include "gateway/handler_support.hpp"
 #include "gateway/json_output.hpp"
+#include "gateway/saga_json.hpp"
 
 namespace payorch::gateway {
 namespace {
@@ -29,6 +34,44 @@ void list_breakers(const api_context& ctx, const exchange_ptr& ex) {
   }
   w.end_array().end_object();
   ex->reply_json(http::status::ok, w.take());
+}
+
+void reply_saga(const exchange_ptr& ex, result<actors::saga_view> r) {
+  if (!r) return reply_failure(ex, r.error());
+  json_writer w;
+  write_saga(w, *r);
+  reply_body(ex, http::status::ok, w.take());
+}
+
+void list_sagas(const api_context& ctx, const exchange_ptr& ex) {
+  if (!authorize_operator(ctx, ex)) return;
+  auto page = page_request_of(ex->request(), {"status"});
+  if (auto* p = std::get_if<problem>(&page)) return ex->reply_problem(*p);
+  auto& pr = std::get<page_request>(page);
+  actors::list_sagas q;
+  q.after = pr.after;
+  q.limit = static_cast<std::uint64_t>(pr.limit);
+  for (const auto& [name, value] : pr.query)
+    if (name == "status") q.status = value;
+  ask<actors::saga_page>(ctx.bridge, ctx.runtime->sagas(), std::move(q),
+                         [ex](result<actors::saga_page> r) {
+                           if (!r) return reply_failure(ex, r.error());
+                           reply_page(ex, r->items, write_saga_summary, r->next_after);
+                         });
+}
+
+void read_saga(const api_context& ctx, const exchange_ptr& ex) {
+  if (!authorize_operator(ctx, ex)) return;
+  ask<actors::saga_view>(ctx.bridge, ctx.runtime->sagas(),
+                         actors::get_saga{std::string(ex->param("saga_id"))},
+                         [ex](result<actors::saga_view> r) { reply_saga(ex, std::move(r)); });
+}
+
+void retry_saga(const api_context& ctx, const exchange_ptr& ex) {
+  if (!authorize_operator(ctx, ex)) return;
+  ask<actors::saga_view>(ctx.bridge, ctx.runtime->sagas(),
+                         actors::retry_saga{std::string(ex->param("saga_id"))},
+                         [ex](result<actors::saga_view> r) { reply_saga(ex, std::move(r)); });
 }
 
 }  // namespace
@@ -62,6 +105,11 @@ void render_breaker_metrics(const std::vector<breaker_view>& breakers, std::stri
 void add_ops_routes(route_table& routes, const api_context& ctx) {
   routes.add(http::verb::get, "/ops/circuit-breakers",
              [ctx](const exchange_ptr& ex) { list_breakers(ctx, ex); });
+  routes.add(http::verb::get, "/ops/sagas", [ctx](const exchange_ptr& ex) { list_sagas(ctx, ex); });
+  routes.add(http::verb::get, "/ops/sagas/{saga_id}",
+             [ctx](const exchange_ptr& ex) { read_saga(ctx, ex); });
+  routes.add(http::verb::post, "/ops/sagas/{saga_id}/retry",
+             [ctx](const exchange_ptr& ex) { retry_saga(ctx, ex); });
 }
 
 }  // namespace payorch::gateway

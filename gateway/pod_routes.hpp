@@ -18,6 +18,8 @@ std::optional<std::string> checked_pod_id(const exchange_ptr& ex);
 void add_member_routes(route_table& routes, const api_context& ctx);
 /// /pods/{pod_id}/pledges...
 void add_pledge_routes(route_table& routes, const api_context& ctx);
+/// /pods/{pod_id}/payouts... and the providers' /callbacks/{kyc,rail}.
+void add_payout_routes(route_table& routes, const api_context& ctx);
 /// /pods/{pod_id}/balance, /ledger, /events, /cycles/{n}.
 void add_pod_read_routes(route_table& routes, const api_context& ctx);
 

@@ -260,6 +260,7 @@ void add_pod_routes(route_table& routes, const api_context& ctx) {
   }
   add_member_routes(routes, ctx);
   add_pledge_routes(routes, ctx);
+  add_payout_routes(routes, ctx);
   add_pod_read_routes(routes, ctx);
 }
 

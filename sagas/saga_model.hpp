@@ -82,6 +82,7 @@ struct wait_state {
   std::string step;
   std::string input;
   std::vector<received_signal> signals;  ///< in arrival order, one per signal id
+  std::map<std::string, std::string> outputs;  ///< outputs of the steps done so far, by name
   std::int64_t started_at_ms = 0;
   std::int64_t deadline_at_ms = 0;
 

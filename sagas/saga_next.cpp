@@ -36,6 +36,8 @@ wait_state wait_of(const saga_definition& d, const saga_record& r, std::size_t i
   w.step = d.steps[i].name;
   w.input = r.input;
   w.signals = s.signals;
+  for (const auto& done : r.steps)
+    if (done.completed) w.outputs.emplace(done.name, done.output);
   w.started_at_ms = s.wait_started_at_ms;
   w.deadline_at_ms = s.deadline_at_ms;
   return w;

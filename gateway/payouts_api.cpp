@@ -1,0 +1,427 @@
+// /pods/{pod_id}/payouts: start a cross-border settlement, read it, vote on it, step it up
+// with a one-time password; and /callbacks/{kyc,rail}, where providers post their results.
+#include "actors/pod_protocol.hpp"
+#include "actors/runtime.hpp"
+#include "actors/saga_protocol.hpp"
+#include "domain/accounts.hpp"
+#include "domain/ids.hpp"
+#include "gateway/api.hpp"
+#include "gateway/ask.hpp"
+#include "gateway/auth.hpp"
+#include "gateway/handler_support.hpp"
+#include "gateway/idempotency.hpp"
+#include "gateway/pod_routes.hpp"
+#include "gateway/saga_json.hpp"
+
+namespace payorch::gateway {
+namespace {
+
+namespace settlement = actors::settlement;
+
+struct beneficiary {
+  std::string name, country, iban, bic;
+};
+
+struct payout_request {
+  beneficiary to;
+  std::int64_t amount_minor = 0;
+  std::string currency;
+};
+
+std::variant<payout_request, problem> decode_payout(const http_request& req) {
+  auto parsed = object_body(req);
+  if (auto* p = std::get_if<problem>(&parsed)) return *p;
+  const auto& body = std::get<json_node>(parsed);
+  if (auto p = only_known(body, {"beneficiary", "amount_minor", "currency"})) return *p;
+  const json_node *to, *currency, *name, *country, *iban, *bic;
+  payout_request out;
+  if (auto p = require(body, "beneficiary", json_kind::object, "beneficiary", to)) return *p;
+  if (auto p = require_integer(body, "amount_minor", "amount_minor", out.amount_minor)) return *p;
+  if (auto p = require(body, "currency", json_kind::string, "currency", currency)) return *p;
+  if (to->find("vpa") || to->find("account_number"))
+    return make_problem(http::status::unprocessable_entity, "unsupported_rail",
+                        "only bank transfers (IBAN and BIC, ISO 20022 pacs.008) are connected",
+                        "beneficiary");
+  if (auto p = only_known(*to, {"name", "country", "iban", "bic"}, "beneficiary.")) return *p;
+  if (auto p = require(*to, "name", json_kind::string, "beneficiary.name", name)) return *p;
+  if (auto p = require(*to, "country", json_kind::string, "beneficiary.country", country))
+    return *p;
+  if (auto p = require(*to, "iban", json_kind::string, "beneficiary.iban", iban)) return *p;
+  if (auto p = require(*to, "bic", json_kind::string, "beneficiary.bic", bic)) return *p;
+  out.to = {std::string(name->as_string()), std::string(country->as_string()),
+            std::string(iban->as_string()), std::string(bic->as_string())};
+  out.currency = std::string(currency->as_string());
+  if (!is_iso3166_alpha2(out.to.country))
+    return bad_field("beneficiary.country", "beneficiary.country must be an ISO 3166 alpha-2 code");
+  if (!is_valid_iban(out.to.iban))
+    return make_problem(http::status::bad_request, "invalid_iban",
+                        "beneficiary.iban is not a valid IBAN", "beneficiary.iban");
+  if (!is_valid_bic(out.to.bic))
+    return make_problem(http::status::bad_request, "invalid_bic",
+                        "beneficiary.bic is not a valid BIC", "beneficiary.bic");
+  out.to.iban = normalize_iban(out.to.iban);
+  return out;
+}
+
+std::string saga_input(const std::string& pod_id, const std::string& payout_id,
+                       const actors::payout_view& checked, const actors::caller& by,
+                       const payout_request& r, std::int64_t now_ms) {
+  json_writer w;
+  w.begin_object()
+      .field("pod_id", pod_id)
+      .field("payout_id", payout_id)
+      .field("pod_currency", checked.hold_currency)
+      .field("amount_minor", r.amount_minor)
+      .field("currency", r.currency)
+      .field("requested_by", by.subject)
+      .key("platform_admin")
+      .boolean(by.platform_admin)
+      .key("beneficiary")
+      .begin_object()
+      .field("name", r.to.name)
+      .field("country", r.to.country)
+      .field("iban", r.to.iban)
+      .field("bic", r.to.bic)
+      .end_object()
+      .field("requested_at", now_ms)
+      .end_object();
+  return w.take();
+}
+
+/// What a client sees of where the settlement is.
+std::string payout_status_of(const actors::saga_view& v) {
+  if (v.status == "COMPLETED") return "SETTLED";
+  if (v.status == "COMPENSATED") return "FAILED";
+  if (v.status == "FAILED") return "NEEDS_ATTENTION";
+  if (v.status == "COMPENSATING") return "COMPENSATING";
+  const auto& step = v.current_step;
+  if (step == "reserve") return "RESERVING";
+  if (step == "kyc" || step == settlement::kyc_step || step == "sanctions" || step == "risk")
+    return "SCREENING";
+  if (step == settlement::approval_step) return "AWAITING_VOTES";
+  if (step == settlement::otp_step) return "AWAITING_OTP";
+  if (step == "submit") return "SUBMITTING";
+  if (step == settlement::confirm_step) return "AWAITING_CONFIRMATION";
+  return "PROCESSING";
+}
+
+const actors::saga_step_view* step_of(const actors::saga_view& v, std::string_view name) {
+  for (const auto& s : v.steps)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+/// The payout's JSON: the request, where it stands, the wallet's view and every step.
+std::string payout_body(const actors::saga_view& v, const actors::payout_view* wallet) {
+  json_writer w;
+  const auto payout_id = "pout_" + v.saga_id.substr(v.saga_id.size() - 16);
+  w.begin_object()
+      .field("payout_id", payout_id)
+      .field("saga_id", v.saga_id)
+      .field("status", payout_status_of(v));
+  w.key("reason");
+  if (v.reason.empty())
+    w.null();
+  else
+    w.string(v.reason);
+  w.key("failed_step");
+  if (v.failed_step.empty())
+    w.null();
+  else
+    w.string(v.failed_step);
+  w.key("request").raw_value(v.input);
+  w.key("wallet");
+  if (!wallet) {
+    w.null();
+  } else {
+    w.begin_object()
+        .field("status", wallet->status)
+        .field("hold_minor", wallet->hold_minor)
+        .field("hold_currency", wallet->hold_currency)
+        .field("sell_minor", wallet->sell_minor)
+        .field("buy_minor", wallet->buy_minor)
+        .field("fx_rounding_minor", wallet->fx_rounding_minor)
+        .field("rate", wallet->rate)
+        .field("quote_id", wallet->quote_id)
+        .key("above_spending_limit")
+        .boolean(wallet->above_spending_limit)
+        .field("voters", wallet->voters)
+        .field("approvals_needed", wallet->approvals_needed)
+        .field("risk_tier", wallet->risk_tier)
+        .end_object();
+  }
+  if (const auto* votes = step_of(v, settlement::approval_step)) {
+    std::int64_t approvals = 0, rejections = 0;
+    for (const auto& s : votes->signals) {
+      approvals += s.decision == "APPROVE";
+      rejections += s.decision == "REJECT";
+    }
+    w.key("votes").begin_object().field("approvals", approvals).field("rejections", rejections);
+    w.end_object();
+  }
+  write_time_or_null(w, "created_at", v.started_at_ms);
+  write_time_or_null(w, "updated_at", v.updated_at_ms);
+  write_time_or_null(w, "finished_at", v.finished_at_ms);
+  write_saga_steps(w, v);
+  w.end_object();
+  return w.take();
+}
+
+/// Reads the saga and the wallet's payout, and replies `status` with both.
+void reply_payout(const api_context& ctx, const exchange_ptr& ex, const std::string& pod_id,
+                  actors::saga_view v, http::status status) {
+  const auto payout_id = "pout_" + v.saga_id.substr(v.saga_id.size() - 16);
+  actors::payout_command get;
+  get.pod_id = pod_id;
+  get.payout_id = payout_id;
+  get.action = actors::payout_action::get;
+  auto location = "/pods/" + pod_id + "/payouts/" + payout_id;
+  ask<actors::payout_view>(
+      ctx.bridge, ctx.runtime->pods(), std::move(get),
+      [ex, v = std::move(v), status, location](result<actors::payout_view> w) {
+        // No wallet entry yet (or any more, for a reservation the pod refused): the saga alone.
+        reply_body(ex, status, payout_body(v, w ? &w.value() : nullptr),
+                   status == http::status::accepted ? location : std::string{});
+      });
+}
+
+/// The saga of `{payout_id}` in pod `pod_id`; 404 when the id is malformed, unknown, or of
+/// another pod.
+template <class Then>
+void with_payout_saga(const api_context& ctx, const exchange_ptr& ex, const std::string& pod_id,
+                      Then then) {
+  const auto saga_id = settlement::saga_of_payout(ex->param("payout_id"));
+  auto not_found = [ex] {
+    reply_failure(ex, failure{errc::not_found, "no payout " + std::string(ex->param("payout_id")),
+                              "payout_id"});
+  };
+  if (saga_id.empty()) return not_found();
+  ask<actors::saga_view>(ctx.bridge, ctx.runtime->sagas(), actors::get_saga{saga_id},
+                         [ex, pod_id, then, not_found](result<actors::saga_view> r) mutable {
+                           if (!r && r.error().code == errc::not_found) return not_found();
+                           if (!r) return reply_failure(ex, r.error());
+                           if (r->type != settlement::type ||
+                               r->input.find("\"pod_id\":\"" + pod_id + "\"") == std::string::npos)
+                             return not_found();
+                           then(std::move(*r));
+                         });
+}
+
+void create(const api_context& ctx, const exchange_ptr& ex) {
+  auto id = checked_pod_id(ex);
+  if (!id) return;
+  auto who = authorize(ctx, ex, *id, permission::write);
+  if (!who) return;
+  run_idempotent(ctx, ex, *who, true, [ctx, ex, id = *id, who = *who](const actors::idempotency_tag& tag) {
+    auto decoded = decode_payout(ex->request());
+    if (auto* p = std::get_if<problem>(&decoded)) return ex->reply_problem(*p);
+    auto request = std::get<payout_request>(std::move(decoded));
+    // The key names the payout (and its saga), so a retry that lost its stored response finds
+    // the settlement it started instead of starting a second one.
+    const auto payout = payout_id::from_random(id_bits_from("payout\n" + who.subject + "\n" + id +
+                                                            "\n" + tag.key))
+                            .str();
+    actors::payout_command check;
+    check.pod_id = id;
+    check.by = caller_of(who);
+    check.payout_id = payout;
+    check.action = actors::payout_action::check;
+    check.amount_minor = request.amount_minor;
+    check.currency = request.currency;
+    check.beneficiary_name = request.to.name;
+    check.requested_at_ms = ctx.now_ms();
+    ask<actors::payout_view>(
+        ctx.bridge, ctx.runtime->pods(), check,
+        [ctx, ex, id, who, payout, request](result<actors::payout_view> checked) {
+          if (!checked) return reply_failure(ex, checked.error());
+          actors::start_saga start{settlement::saga_of_payout(payout), std::string(settlement::type),
+                                   saga_input(id, payout, *checked, caller_of(who), request,
+                                              ctx.now_ms())};
+          auto saga_id = start.saga_id;
+          ask<actors::saga_view>(
+              ctx.bridge, ctx.runtime->sagas(), std::move(start),
+              [ctx, ex, id, saga_id](result<actors::saga_view> started) {
+                if (started) return reply_payout(ctx, ex, id, std::move(*started),
+                                                 http::status::accepted);
+                if (started.error().code != errc::already_exists)
+                  return reply_failure(ex, started.error());
+                // Started before (the stored response was lost): answer where it is now.
+                ask<actors::saga_view>(ctx.bridge, ctx.runtime->sagas(), actors::get_saga{saga_id},
+                                       [ctx, ex, id](result<actors::saga_view> v) {
+                                         if (!v) return reply_failure(ex, v.error());
+                                         reply_payout(ctx, ex, id, std::move(*v),
+                                                      http::status::accepted);
+                                       });
+              });
+        });
+  });
+}
+
+void read(const api_context& ctx, const exchange_ptr& ex) {
+  auto id = checked_pod_id(ex);
+  if (!id) return;
+  if (!authorize(ctx, ex, *id, permission::read)) return;
+  with_payout_saga(ctx, ex, *id, [ctx, ex, id = *id](actors::saga_view v) {
+    reply_payout(ctx, ex, id, std::move(v), http::status::ok);
+  });
+}
+
+/// Sends `signal` to the payout's saga and answers with the payout.
+void signal_payout(const api_context& ctx, const exchange_ptr& ex, const std::string& pod_id,
+                   actors::saga_signal signal) {
+  with_payout_saga(ctx, ex, pod_id,
+                   [ctx, ex, pod_id, signal = std::move(signal)](actors::saga_view v) mutable {
+                     signal.saga_id = v.saga_id;
+                     ask<actors::saga_view>(ctx.bridge, ctx.runtime->sagas(),
+                                            actors::signal_saga{std::move(signal)},
+                                            [ctx, ex, pod_id](result<actors::saga_view> r) {
+                                              if (!r) return reply_failure(ex, r.error());
+                                              reply_payout(ctx, ex, pod_id, std::move(*r),
+                                                           http::status::ok);
+                                            });
+                   });
+}
+
+void vote(const api_context& ctx, const exchange_ptr& ex) {
+  auto id = checked_pod_id(ex);
+  if (!id) return;
+  auto who = authorize(ctx, ex, *id, permission::write);
+  if (!who) return;
+  run_idempotent(ctx, ex, *who, false, [ctx, ex, id = *id, who = *who](const actors::idempotency_tag&) {
+    auto parsed = object_body(ex->request());
+    if (auto* p = std::get_if<problem>(&parsed)) return ex->reply_problem(*p);
+    const auto& body = std::get<json_node>(parsed);
+    if (auto p = only_known(body, {"user_id", "decision"})) return ex->reply_problem(*p);
+    const json_node *user, *decision;
+    if (auto p = require(body, "user_id", json_kind::string, "user_id", user))
+      return ex->reply_problem(*p);
+    if (auto p = require(body, "decision", json_kind::string, "decision", decision))
+      return ex->reply_problem(*p);
+    const std::string user_id(user->as_string());
+    const std::string_view d = decision->as_string();
+    if (d != "approve" && d != "reject")
+      return ex->reply_problem(bad_field("decision", "decision must be \"approve\" or \"reject\""));
+    const auto by = caller_of(who);
+    if (!by.platform_admin && by.subject != user_id)
+      return reply_failure(ex, failure{errc::role_forbidden,
+                                       "a member votes for themselves; this token speaks for \"" +
+                                           by.subject + "\"",
+                                       "user_id"});
+    actors::saga_signal signal;
+    signal.step = std::string(settlement::approval_step);
+    signal.signal_id = "vote:" + user_id;  // one vote per member
+    signal.decision =
+        d == "approve" ? actors::signal_decision::approve : actors::signal_decision::reject;
+    json_writer payload;
+    payload.begin_object().field("user_id", user_id).end_object();
+    signal.payload = payload.take();
+    // Only members who may vote (every role but OBSERVER) count towards quorum.
+    ask<actors::member_view>(
+        ctx.bridge, ctx.runtime->pods(), actors::get_member{id, user_id, ctx.now_ms()},
+        [ctx, ex, id, signal = std::move(signal)](result<actors::member_view> m) mutable {
+          if (!m) return reply_failure(ex, m.error());
+          if (m->role == "OBSERVER")
+            return reply_failure(ex, failure{errc::role_forbidden, "an OBSERVER may not vote",
+                                             "user_id"});
+          signal_payout(ctx, ex, id, std::move(signal));
+        });
+  });
+}
+
+void otp(const api_context& ctx, const exchange_ptr& ex) {
+  auto id = checked_pod_id(ex);
+  if (!id) return;
+  auto who = authorize(ctx, ex, *id, permission::write);
+  if (!who) return;
+  run_idempotent(ctx, ex, *who, false, [ctx, ex, id = *id](const actors::idempotency_tag& tag) {
+    auto parsed = object_body(ex->request());
+    if (auto* p = std::get_if<problem>(&parsed)) return ex->reply_problem(*p);
+    const auto& body = std::get<json_node>(parsed);
+    if (auto p = only_known(body, {"code"})) return ex->reply_problem(*p);
+    const json_node* code;
+    if (auto p = require(body, "code", json_kind::string, "code", code))
+      return ex->reply_problem(*p);
+    const std::string_view c = code->as_string();
+    if (c.size() != 6 || c.find_first_not_of("0123456789") != std::string_view::npos)
+      return ex->reply_problem(bad_field("code", "code must be six digits"));
+    actors::saga_signal signal;
+    signal.step = std::string(settlement::otp_step);
+    // Each try counts once: a retried request (same key) is the same try.
+    signal.signal_id = "otp:" + (tag.key.empty() ? ex->request_id() : tag.key);
+    signal.decision = actors::signal_decision::payload_only;
+    json_writer payload;
+    payload.begin_object().field("code", c).end_object();
+    signal.payload = payload.take();
+    signal_payout(ctx, ex, id, std::move(signal));
+  });
+}
+
+// ---- provider callbacks ----
+
+/// A signed provider callback turned into a saga signal; late or repeated ones are
+/// acknowledged and change nothing.
+void callback(const api_context& ctx, const exchange_ptr& ex, std::string_view provider) {
+  const auto& req = ex->request();
+  if (!ctx.verify_callback ||
+      !ctx.verify_callback(req["webhook-id"], req["webhook-timestamp"], req["webhook-signature"],
+                           req.body()))
+    return ex->reply_problem(make_problem(http::status::unauthorized, "invalid_signature",
+                                          "the callback's Standard Webhooks signature does not "
+                                          "verify",
+                                          "webhook-signature"));
+  auto parsed = object_body(req);
+  if (auto* p = std::get_if<problem>(&parsed)) return ex->reply_problem(*p);
+  const auto& body = std::get<json_node>(parsed);
+  const json_node *ref, *status;
+  const bool kyc = provider == "kyc";
+  const char* ref_key = kyc ? "reference" : "end_to_end_id";
+  if (auto p = require(body, ref_key, json_kind::string, ref_key, ref)) return ex->reply_problem(*p);
+  if (auto p = require(body, "status", json_kind::string, "status", status))
+    return ex->reply_problem(*p);
+  const auto saga_id = settlement::saga_of_payout(ref->as_string());
+  if (saga_id.empty())
+    return reply_failure(ex, failure{errc::not_found, "no payout " + std::string(ref->as_string()),
+                                     ref_key});
+  const std::string_view s = status->as_string();
+  actors::saga_signal signal;
+  signal.saga_id = saga_id;
+  signal.step = std::string(kyc ? settlement::kyc_step : settlement::confirm_step);
+  const bool good = s == (kyc ? "APPROVED" : "SETTLED");
+  const bool bad = s == (kyc ? "REJECTED" : "RETURNED");
+  if (!good && !bad) {
+    ex->reply_json(http::status::ok, R"({"accepted":false,"detail":"not a final status"})");
+    return;
+  }
+  signal.decision = good ? actors::signal_decision::approve : actors::signal_decision::reject;
+  // The webhook id stays the same through the provider's retries and duplicates.
+  signal.signal_id = std::string(provider) + ":" + std::string(req["webhook-id"]);
+  signal.payload = std::string(req.body());
+  ask<actors::saga_view>(
+      ctx.bridge, ctx.runtime->sagas(), actors::signal_saga{std::move(signal)},
+      [ex](result<actors::saga_view> r) {
+        if (r) return ex->reply_json(http::status::ok, R"({"accepted":true})");
+        // A callback after the saga moved on (e.g. compensated) is acknowledged, not retried.
+        if (r.error().code == errc::illegal_transition)
+          return ex->reply_json(http::status::ok, R"({"accepted":false,"detail":"too late"})");
+        reply_failure(ex, r.error());
+      });
+}
+
+}  // namespace
+
+void add_payout_routes(route_table& routes, const api_context& ctx) {
+  routes.add(http::verb::post, "/pods/{pod_id}/payouts",
+             [ctx](const exchange_ptr& ex) { create(ctx, ex); });
+  routes.add(http::verb::get, "/pods/{pod_id}/payouts/{payout_id}",
+             [ctx](const exchange_ptr& ex) { read(ctx, ex); });
+  routes.add(http::verb::post, "/pods/{pod_id}/payouts/{payout_id}/votes",
+             [ctx](const exchange_ptr& ex) { vote(ctx, ex); });
+  routes.add(http::verb::post, "/pods/{pod_id}/payouts/{payout_id}/otp",
+             [ctx](const exchange_ptr& ex) { otp(ctx, ex); });
+  routes.add(http::verb::post, "/callbacks/kyc",
+             [ctx](const exchange_ptr& ex) { callback(ctx, ex, "kyc"); });
+  routes.add(http::verb::post, "/callbacks/rail",
+             [ctx](const exchange_ptr& ex) { callback(ctx, ex, "rail"); });
+}
+
+}  // namespace payorch::gateway

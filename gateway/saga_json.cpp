@@ -1,0 +1,94 @@
+// JSON of saga views (see saga_json.hpp).
+#include "gateway/saga_json.hpp"
+
+#include "gateway/handler_support.hpp"
+
+namespace payorch::gateway {
+namespace {
+
+/// A step's output is JSON text the saga stored; it is written as the value it is.
+void write_json_text(json_writer& w, std::string_view key, const std::string& text) {
+  w.key(key);
+  if (text.empty())
+    w.null();
+  else
+    w.raw_value(text);
+}
+
+void write_text_or_null(json_writer& w, std::string_view key, const std::string& text) {
+  w.key(key);
+  if (text.empty())
+    w.null();
+  else
+    w.string(text);
+}
+
+}  // namespace
+
+void write_saga_steps(json_writer& w, const actors::saga_view& v) {
+  w.key("steps").begin_array();
+  for (const auto& s : v.steps) {
+    w.begin_object()
+        .field("name", s.name)
+        .field("kind", s.kind)
+        .field("status", s.status)
+        .field("attempts", s.attempts)
+        .field("compensation_attempts", s.compensation_attempts);
+    write_time_or_null(w, "started_at", s.started_at_ms);
+    write_time_or_null(w, "finished_at", s.finished_at_ms);
+    write_time_or_null(w, "retry_at", s.retry_at_ms);
+    write_time_or_null(w, "deadline_at", s.deadline_at_ms);
+    write_json_text(w, "output", s.output);
+    write_text_or_null(w, "last_error", s.last_error);
+    w.key("history").begin_array();
+    for (const auto& a : s.history) {
+      w.begin_object().field("phase", a.phase).field("attempt", a.attempt);
+      write_time_or_null(w, "started_at", a.started_at_ms);
+      write_time_or_null(w, "finished_at", a.finished_at_ms);
+      w.field("result", a.result);
+      write_text_or_null(w, "error", a.error);
+      write_time_or_null(w, "retry_at", a.retry_at_ms);
+      w.end_object();
+    }
+    w.end_array().key("signals").begin_array();
+    for (const auto& sig : s.signals) {
+      w.begin_object().field("signal_id", sig.signal_id).field("decision", sig.decision);
+      write_json_text(w, "payload", sig.payload);
+      write_time_or_null(w, "at", sig.at_ms);
+      w.end_object();
+    }
+    w.end_array().end_object();
+  }
+  w.end_array();
+}
+
+void write_saga(json_writer& w, const actors::saga_view& v) {
+  w.begin_object()
+      .field("saga_id", v.saga_id)
+      .field("type", v.type)
+      .field("status", v.status);
+  write_text_or_null(w, "current_step", v.current_step);
+  write_text_or_null(w, "reason", v.reason);
+  write_text_or_null(w, "failed_step", v.failed_step);
+  write_json_text(w, "input", v.input);
+  write_time_or_null(w, "started_at", v.started_at_ms);
+  write_time_or_null(w, "updated_at", v.updated_at_ms);
+  write_time_or_null(w, "finished_at", v.finished_at_ms);
+  w.field("version", v.version);
+  write_saga_steps(w, v);
+  w.end_object();
+}
+
+void write_saga_summary(json_writer& w, const actors::saga_summary& s) {
+  w.begin_object()
+      .field("saga_id", s.saga_id)
+      .field("type", s.type)
+      .field("status", s.status);
+  write_text_or_null(w, "current_step", s.current_step);
+  write_text_or_null(w, "reason", s.reason);
+  write_time_or_null(w, "started_at", s.started_at_ms);
+  write_time_or_null(w, "updated_at", s.updated_at_ms);
+  w.end_object();
+}
+
+}  // namespace payorch::gateway
