@@ -7,11 +7,10 @@
 /// /pods carry the bootstrap operator's bearer token (tests/support/auth_client.hpp).
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 #include "tests/integration/store_support.hpp"
 #include "tests/support/auth_client.hpp"
+#include "tests/integration/openapi_support.hpp"
 #include "tests/support/openapi_check.hpp"
 
 namespace payorch::testing {
@@ -19,26 +18,8 @@ namespace {
 
 namespace json = boost::json;
 
-std::string document_text() {
-  std::ifstream in(PAYORCH_OPENAPI_JSON, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 const json::value& document() {
-  static const json::value parsed = json::parse(document_text());
-  return parsed;
-}
-
-std::string joined(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const auto& l : lines) out += l + "\n";
-  return out;
-}
-
-openapi::response_sample sample_of(const http_reply& r) {
-  return {r.status, r.header("Content-Type").value_or(""), r.body, r.headers};
+  return openapi_document();
 }
 
 struct default_server {
@@ -147,7 +128,7 @@ TEST_F(openapi_live_http, serves_the_document) {
   expect_conforms("GET", "/openapi.json", r, 200);
   EXPECT_EQ(r.header("Content-Type").value_or(""), "application/json");
   EXPECT_EQ(r.header("Cache-Control").value_or(""), "public, max-age=300");
-  EXPECT_TRUE(r.body == document_text()) << "the served document differs from the source file";
+  EXPECT_TRUE(r.body == openapi_text()) << "the served document differs from the source file";
 }
 
 // Goal: the liveness, readiness and dependency probes answer as documented.

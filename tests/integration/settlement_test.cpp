@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "tests/integration/integration_support.hpp"
+#include "tests/integration/openapi_support.hpp"
 #include "tests/support/auth_client.hpp"
 #include "tests/support/sandbox_process.hpp"
 
@@ -36,6 +37,25 @@ std::string expected_otp(std::string_view payout_id) {
                             (mac[offset + 2] << 8) | mac[offset + 3];
   auto code = std::to_string(bin % 1'000'000);
   return std::string(6 - code.size(), '0') + code;
+}
+
+/// Standard Webhooks headers signing `body` as the providers do.
+header_list signed_headers(const std::string& id, const std::string& body) {
+  const auto ts = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+  const auto signed_text = id + "." + ts + "." + body;
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), webhook_secret.data(), static_cast<int>(webhook_secret.size()),
+       reinterpret_cast<const unsigned char*>(signed_text.data()), signed_text.size(), mac, &len);
+  std::string b64(4 * ((len + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), mac, static_cast<int>(len));
+  b64.resize(static_cast<std::size_t>(n));
+  return {{"Content-Type", "application/json"},
+          {"webhook-id", id},
+          {"webhook-timestamp", ts},
+          {"webhook-signature", "v1," + b64}};
 }
 
 std::int64_t int_member(const json::object& o, std::string_view key) {
@@ -87,7 +107,12 @@ class settlement : public integration_test {
       if (key.empty()) key = "k-" + std::to_string(++key_seq_);
       req.headers.push_back({"Idempotency-Key", key});
     }
-    return http_exchange(server_->port(), req);
+    auto reply = http_exchange(server_->port(), req);
+    // Every answer of these tests is held to the OpenAPI document.
+    const auto target_path = req.target.substr(0, req.target.find('?'));
+    EXPECT_EQ(openapi_departures(req.method, target_path, reply), "")
+        << req.method << " " << req.target << " -> " << reply.body;
+    return reply;
   }
 
   /// An ACTIVE pod with members ann, ben (MEMBER) and olly (OBSERVER), holding `funds_minor`
@@ -264,8 +289,27 @@ TEST_F(settlement, rail_return_reverses_the_posting) {
   EXPECT_EQ(string_of(done.at("wallet").as_object(), "status"), "REVERSED");
   EXPECT_EQ(eur_balance(pod), (std::pair<std::int64_t, std::int64_t>{100'000, 0}));
   EXPECT_EQ(rail_submissions()[id], 1);
-  // A late duplicate of the rail's callback changes nothing.
+  // A late callback that contradicts the outcome is acknowledged and changes nothing.
+  const std::string late =
+      R"({"payment_id":"pay_late","end_to_end_id":")" + id + R"(","status":"SETTLED"})";
+  auto ack = http_exchange(server_->port(),
+                           {"POST", "/callbacks/rail", signed_headers("wh_late_1", late), late});
+  ASSERT_EQ(ack.status, 200) << ack.body;
+  EXPECT_EQ(json_object_of(ack).at("accepted").as_bool(), false);
+  EXPECT_EQ(openapi_departures("POST", "/callbacks/rail", ack), "");
   EXPECT_EQ(string_of(payout(pod, id), "status"), "FAILED");
+  EXPECT_EQ(eur_balance(pod), (std::pair<std::int64_t, std::int64_t>{100'000, 0}));
+  // Unsigned or wrongly signed callbacks are refused; an unknown payout is 404.
+  auto headers = signed_headers("wh_late_2", late);
+  headers.back().second = "v1,AAAA";
+  auto forged = http_exchange(server_->port(), {"POST", "/callbacks/rail", headers, late});
+  expect_problem(forged, 401, "invalid_signature", "webhook-signature");
+  EXPECT_EQ(openapi_departures("POST", "/callbacks/rail", forged), "");
+  const std::string unknown =
+      R"({"payment_id":"p","end_to_end_id":"pout_00000000000000ff","status":"SETTLED"})";
+  auto missing = http_exchange(
+      server_->port(), {"POST", "/callbacks/rail", signed_headers("wh_late_3", unknown), unknown});
+  EXPECT_EQ(missing.status, 404) << missing.body;
 }
 
 // Goal: above the spending limit, members vote; quorum approves, enough rejections stop it.

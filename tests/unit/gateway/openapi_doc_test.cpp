@@ -130,13 +130,22 @@ TEST(openapi_document, covers_every_route) {
       {"get", "/pods/{pod_id}/ledger"},
       {"get", "/pods/{pod_id}/events"},
       {"get", "/pods/{pod_id}/cycles/{n}"},
+      {"post", "/pods/{pod_id}/payouts"},
+      {"get", "/pods/{pod_id}/payouts/{payout_id}"},
+      {"post", "/pods/{pod_id}/payouts/{payout_id}/votes"},
+      {"post", "/pods/{pod_id}/payouts/{payout_id}/otp"},
+      {"post", "/callbacks/kyc"},
+      {"post", "/callbacks/rail"},
       {"get", "/healthz"},
       {"get", "/health/live"},
       {"get", "/readyz"},
       {"get", "/health/ready"},
       {"get", "/health/deps"},
       {"get", "/metrics"},
-      {"get", "/ops/circuit-breakers"}};
+      {"get", "/ops/circuit-breakers"},
+      {"get", "/ops/sagas"},
+      {"get", "/ops/sagas/{saga_id}"},
+      {"post", "/ops/sagas/{saga_id}/retry"}};
   for (const auto& [method, path] : routes) {
     auto* item = paths().if_contains(path);
     EXPECT_TRUE(item && item->as_object().contains(method)) << method << " " << path;
