@@ -1,5 +1,8 @@
 // /pods/{pod_id}/payouts: start a cross-border settlement, read it, vote on it, step it up
 // with a one-time password; and /callbacks/{kyc,rail}, where providers post their results.
+#include <functional>
+#include <optional>
+
 #include "actors/pod_protocol.hpp"
 #include "actors/runtime.hpp"
 #include "actors/saga_protocol.hpp"
@@ -167,6 +170,14 @@ std::string payout_body(const actors::saga_view& v, const actors::payout_view* w
   return w.take();
 }
 
+/// A text member of the saga's input (the payout request), or "".
+std::string input_member(const actors::saga_view& v, std::string_view key) {
+  auto parsed = parse_json(v.input);
+  const json_node* member = parsed.value ? parsed.value->find(key) : nullptr;
+  return member && member->kind() == json_kind::string ? std::string(member->as_string())
+                                                       : std::string{};
+}
+
 /// Reads the saga and the wallet's payout, and replies `status` with both.
 void reply_payout(const api_context& ctx, const exchange_ptr& ex, const std::string& pod_id,
                   actors::saga_view v, http::status status) {
@@ -200,8 +211,7 @@ void with_payout_saga(const api_context& ctx, const exchange_ptr& ex, const std:
                          [ex, pod_id, then, not_found](result<actors::saga_view> r) mutable {
                            if (!r && r.error().code == errc::not_found) return not_found();
                            if (!r) return reply_failure(ex, r.error());
-                           if (r->type != settlement::type ||
-                               r->input.find("\"pod_id\":\"" + pod_id + "\"") == std::string::npos)
+                           if (r->type != settlement::type || input_member(*r, "pod_id") != pod_id)
                              return not_found();
                            then(std::move(*r));
                          });
@@ -266,11 +276,18 @@ void read(const api_context& ctx, const exchange_ptr& ex) {
   });
 }
 
-/// Sends `signal` to the payout's saga and answers with the payout.
+/// Who may act on a payout: nullopt, or why not.
+using payout_guard = std::function<std::optional<failure>(const actors::saga_view&)>;
+
+/// Sends `signal` to the payout's saga (if `guard` lets it) and answers with the payout.
 void signal_payout(const api_context& ctx, const exchange_ptr& ex, const std::string& pod_id,
-                   actors::saga_signal signal) {
+                   actors::saga_signal signal, payout_guard guard = {}) {
   with_payout_saga(ctx, ex, pod_id,
-                   [ctx, ex, pod_id, signal = std::move(signal)](actors::saga_view v) mutable {
+                   [ctx, ex, pod_id, signal = std::move(signal),
+                    guard = std::move(guard)](actors::saga_view v) mutable {
+                     if (guard) {
+                       if (auto refused = guard(v)) return reply_failure(ex, *refused);
+                     }
                      signal.saga_id = v.saga_id;
                      ask<actors::saga_view>(ctx.bridge, ctx.runtime->sagas(),
                                             actors::signal_saga{std::move(signal)},
@@ -333,7 +350,7 @@ void otp(const api_context& ctx, const exchange_ptr& ex) {
   if (!id) return;
   auto who = authorize(ctx, ex, *id, permission::write);
   if (!who) return;
-  run_idempotent(ctx, ex, *who, false, [ctx, ex, id = *id](const actors::idempotency_tag& tag) {
+  run_idempotent(ctx, ex, *who, false, [ctx, ex, id = *id, who = *who](const actors::idempotency_tag& tag) {
     auto parsed = object_body(ex->request());
     if (auto* p = std::get_if<problem>(&parsed)) return ex->reply_problem(*p);
     const auto& body = std::get<json_node>(parsed);
@@ -352,7 +369,13 @@ void otp(const api_context& ctx, const exchange_ptr& ex) {
     json_writer payload;
     payload.begin_object().field("code", c).end_object();
     signal.payload = payload.take();
-    signal_payout(ctx, ex, id, std::move(signal));
+    // The password steps up the request of the member who made it.
+    auto guard = [by = caller_of(who)](const actors::saga_view& v) -> std::optional<failure> {
+      if (by.platform_admin || input_member(v, "requested_by") == by.subject) return std::nullopt;
+      return failure{errc::role_forbidden,
+                     "only the member who requested the payout enters its one-time password"};
+    };
+    signal_payout(ctx, ex, id, std::move(signal), std::move(guard));
   });
 }
 

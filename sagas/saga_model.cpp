@@ -150,6 +150,8 @@ step_context context_for(std::string_view saga_id, const saga_definition& defini
   ctx.input = record.input;
   ctx.attempt = attempt;
   ctx.phase = phase;
+  ctx.failed_step = record.failed_step;
+  ctx.compensation_reason = record.compensation_reason;
   for (const auto& s : record.steps)
     if (s.completed) ctx.outputs.emplace(s.name, s.output);
   return ctx;

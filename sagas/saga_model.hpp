@@ -40,6 +40,9 @@ struct step_context {
   std::map<std::string, std::string> outputs;  ///< outputs of the steps done so far, by name
   std::int64_t attempt = 1;                    ///< 1, 2, ... per phase; grows after a crash too
   step_phase phase = step_phase::action;
+  /// While compensating: the step whose failure started it, and why (else both empty).
+  std::string failed_step;
+  std::string compensation_reason;
 
   /// saga_id + ":" + step, plus ":compensate" for a compensation and ":timeout" for a timeout
   /// action: the same on every attempt and after a restart, so a provider acts once.

@@ -473,14 +473,42 @@ void post(const env_ptr& env, const step_context& ctx, step_done done) {
   });
 }
 
+/// Undoes a posting only when the money is known to be back: never sent, or returned by the
+/// rail. A payment the rail settled, still holds, or may have taken (a submission nobody
+/// answered) cannot be undone here: the compensation fails and the saga ends FAILED with an
+/// operator alert, so the money is never both paid out and credited back.
 void reverse(const env_ptr& env, const step_context& ctx, step_done done) {
   auto in = input_of(ctx.input);
-  auto cmd = env->command(in, actors::payout_action::reverse, env->now_ms());
-  cmd.reason = "settlement compensated";
-  env->ask_pod(std::move(cmd), [done](result<actors::payout_view> v) {
-    if (!v) return done(outcome_of(v.error(), "reverse_failed"));
-    done(step_outcome::succeeded());
-  });
+  auto credit_back = [env, in, done] {
+    auto cmd = env->command(in, actors::payout_action::reverse, env->now_ms());
+    cmd.reason = "settlement compensated";
+    env->ask_pod(std::move(cmd), [done](result<actors::payout_view> v) {
+      if (!v) return done(outcome_of(v.error(), "reverse_failed"));
+      done(step_outcome::succeeded());
+    });
+  };
+  const auto payment_id = text_of(output_of(ctx, "submit"), "payment_id");
+  if (payment_id.empty()) {
+    const bool in_doubt =
+        ctx.failed_step == "submit" &&
+        (ctx.compensation_reason.find("provider_unavailable") != std::string::npos ||
+         ctx.compensation_reason.find("duplicate_end_to_end_id") != std::string::npos);
+    if (in_doubt)
+      return done(step_outcome::final_failure(
+          "payout_in_doubt: the rail never answered the submission of EndToEndId " +
+          in.payout_id + "; reconcile it with the rail before crediting the wallet"));
+    return credit_back();
+  }
+  env->options.providers->rail().get(
+      payment_id, [done, credit_back](provider_result<adapters::rail_payment> r) {
+        if (!r) return done(outcome_of(r.error(), "reverse_failed"));
+        if (r->status == "RETURNED") return credit_back();
+        if (r->status == "SETTLED")
+          return done(step_outcome::final_failure(
+              "payout_settled: the rail settled the payment; it cannot be credited back"));
+        done(step_outcome::retryable_failure("payout_in_flight: the rail still shows the payment " +
+                                             r->status));
+      });
 }
 
 // ---- the rail ----

@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -14,6 +15,7 @@
 #include "tests/integration/openapi_support.hpp"
 #include "tests/support/auth_client.hpp"
 #include "tests/support/sandbox_process.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace payorch::testing {
 namespace {
@@ -74,7 +76,7 @@ class settlement : public integration_test {
           {.binary = payorch_binary(),
            .seed = 7,
            .extra_args = {"--webhook-secret", std::string(webhook_secret), "--kyc-delay-ms", "20",
-                          "--rail-delay-ms", "50"}},
+                          "--rail-delay-ms", rail_delay_ms_}},
           &error);
       ASSERT_NE(sandbox_, nullptr) << error;
     }
@@ -88,9 +90,32 @@ class settlement : public integration_test {
              {"PAYORCH_SETTLEMENT_KYC_TIMEOUT_MS", "1500"},
              {"PAYORCH_SETTLEMENT_CONFIRM_TIMEOUT_MS", "1500"}};
     o.extra_args = {"--providers", sandbox_->base_url()};
+    o.config_toml = config_toml_;
     server_ = start(std::move(o));
     ASSERT_NE(server_, nullptr);
-    admin_ = admin_token(*server_, "crowdpod:*:admin operator");
+    admin_ = config_toml_ ? token_of({"boss", "boss-secret"}, "crowdpod:*:admin operator")
+                          : admin_token(*server_, "crowdpod:*:admin operator");
+  }
+
+  /// A token of a configured client.
+  std::string token_of(const client_credentials& client, const std::string& scope) const {
+    auto r = http_exchange(server_->port(), token_request(client, scope));
+    EXPECT_EQ(r.status, 200) << r.body;
+    return string_of(json_object_of(r), "access_token");
+  }
+
+  /// `call` with another client's token.
+  http_reply call_as(const std::string& token, std::string method, std::string target,
+                     std::string body) const {
+    http_request req{std::move(method),
+                     std::move(target),
+                     {{"Authorization", bearer(token)},
+                      {"Content-Type", "application/json"},
+                      {"Idempotency-Key", "as-" + std::to_string(++key_seq_)}},
+                     std::move(body)};
+    auto reply = http_exchange(server_->port(), req);
+    EXPECT_EQ(openapi_departures(req.method, req.target, reply), "") << reply.body;
+    return reply;
   }
 
   http_reply call(std::string method, std::string target, std::string body = {},
@@ -203,6 +228,8 @@ class settlement : public integration_test {
     return out;
   }
 
+  std::string rail_delay_ms_ = "50";
+  std::optional<std::string> config_toml_;
   std::unique_ptr<sandbox_process> sandbox_;
   payorch_process* server_ = nullptr;
   std::string admin_;
@@ -310,6 +337,82 @@ TEST_F(settlement, rail_return_reverses_the_posting) {
   auto missing = http_exchange(
       server_->port(), {"POST", "/callbacks/rail", signed_headers("wh_late_3", unknown), unknown});
   EXPECT_EQ(missing.status, 404) << missing.body;
+}
+
+/// Clients of their own: "boss" may do anything; "tess" and "mia" write to pods as
+/// themselves (tess becomes a TREASURER, mia a MEMBER).
+class settlement_roles : public settlement {
+ protected:
+  void SetUp() override {
+    temp_dir work{"payorch-hash"};
+    std::string toml;
+    for (auto [id, scopes] : {std::pair{"boss", R"("crowdpod:*:admin", "operator")"},
+                              {"tess", R"("crowdpod:*:write")"},
+                              {"mia", R"("crowdpod:*:write")"}}) {
+      const std::string cmd = "printf '%s\\n' '" + std::string(id) + "-secret' | '" +
+                              payorch_binary().string() + "' hash-secret --iterations 10000";
+      auto hashed = run_payorch("/bin/sh", {"-c", cmd}, {}, work.path());
+      ASSERT_EQ(hashed.exit_code, 0) << hashed.err;
+      toml += "[[auth.clients]]\nid = \"" + std::string(id) + "\"\nsecret_hash = \"" +
+              hashed.out.substr(0, hashed.out.find('\n')) + "\"\nscopes = [" + scopes + "]\n";
+    }
+    config_toml_ = toml;
+    settlement::SetUp();
+  }
+};
+
+// Goal: only a TREASURER or ADMIN pays out, and only the member who asked enters the password.
+TEST_F(settlement_roles, payout_roles_and_the_requesters_password) {
+  auto pod = funded_pod(100'000, "5000", "HIGH");
+  ASSERT_EQ(call("POST", "/pods/" + pod + "/members", R"({"user_id":"tess","role":"TREASURER"})")
+                .status,
+            201);
+  ASSERT_EQ(call("POST", "/pods/" + pod + "/members", R"({"user_id":"mia","role":"MEMBER"})")
+                .status,
+            201);
+  const auto tess = token_of({"tess", "tess-secret"}, "crowdpod:*:write");
+  const auto mia = token_of({"mia", "mia-secret"}, "crowdpod:*:write");
+  expect_problem(call_as(mia, "POST", "/pods/" + pod + "/payouts", payout_body(1'000)), 403,
+                 "role_forbidden");
+  auto started = call_as(tess, "POST", "/pods/" + pod + "/payouts", payout_body(1'000));
+  ASSERT_EQ(started.status, 202) << started.body;
+  const auto id = string_of(json_object_of(started), "payout_id");
+  wait_for(pod, id, {"AWAITING_OTP"});
+  const std::string code = R"({"code":")" + expected_otp(id) + R"("})";
+  expect_problem(call_as(mia, "POST", "/pods/" + pod + "/payouts/" + id + "/otp", code), 403,
+                 "role_forbidden");
+  // A member votes for themselves only.
+  expect_problem(call_as(mia, "POST", "/pods/" + pod + "/payouts/" + id + "/votes",
+                         R"({"user_id":"ann","decision":"approve"})"),
+                 403, "role_forbidden", "user_id");
+  ASSERT_EQ(call_as(tess, "POST", "/pods/" + pod + "/payouts/" + id + "/otp", code).status, 200);
+  EXPECT_EQ(string_of(wait_for(pod, id), "status"), "SETTLED");
+}
+
+/// A rail that takes a minute to settle: longer than every deadline of the saga.
+class settlement_slow_rail : public settlement {
+ protected:
+  void SetUp() override {
+    rail_delay_ms_ = "60000";
+    settlement::SetUp();
+  }
+};
+
+// Goal: a payment the rail still holds after the confirmation deadline is never credited back
+// (it may yet settle): the saga ends NEEDS_ATTENTION with the money posted, for an operator.
+TEST_F(settlement_slow_rail, unconfirmed_payment_is_not_credited_back) {
+  auto pod = funded_pod(100'000);
+  auto id = pay(pod, 10'000);
+  auto done = wait_for(pod, id);
+  ASSERT_EQ(string_of(done, "status"), "NEEDS_ATTENTION") << json::serialize(done);
+  EXPECT_NE(string_of(done, "reason").find("payout_in_flight"), std::string::npos);
+  EXPECT_EQ(step_status(done, "post"), "COMPENSATION_FAILED");
+  EXPECT_EQ(string_of(done.at("wallet").as_object(), "status"), "POSTED");
+  EXPECT_EQ(eur_balance(pod), (std::pair<std::int64_t, std::int64_t>{90'000, 0}));
+  EXPECT_NE(server_->log().find("operator alert"), std::string::npos);
+  auto failed = call("GET", "/ops/sagas?status=FAILED");
+  ASSERT_EQ(failed.status, 200);
+  EXPECT_NE(failed.body.find("saga_" + id.substr(5)), std::string::npos);
 }
 
 // Goal: above the spending limit, members vote; quorum approves, enough rejections stop it.
