@@ -43,6 +43,7 @@ void circuit_breaker::record_success(const breaker_permit& permit) {
   if (!permit.allowed) return;
   std::lock_guard lock(mutex_);
   ++counters_.successes;
+  if (state_ == breaker_state::closed) count_outcome(clock_(), false);
   if (permit.generation != generation_ || state_ != breaker_state::half_open) return;
   if (++probes_succeeded_ >= std::max<std::uint32_t>(options_.half_open_probes, 1)) {
     move_to(breaker_state::closed, clock_());
@@ -59,7 +60,9 @@ void circuit_breaker::record_failure(const breaker_permit& permit) {
   if (state_ != breaker_state::closed) return;
   recent_failures_.push_back(now);
   forget_old_failures(now);
-  if (recent_failures_.size() >= std::max<std::uint32_t>(options_.failure_threshold, 1)) {
+  count_outcome(now, true);
+  if (recent_failures_.size() >= std::max<std::uint32_t>(options_.failure_threshold, 1) &&
+      failure_rate_reached(now)) {
     move_to(breaker_state::open, now);
   }
 }
@@ -99,6 +102,7 @@ void circuit_breaker::move_to(breaker_state next, time_point now) {
   ++generation_;
   ++counters_.state_changes;
   recent_failures_.clear();
+  buckets_.fill(bucket{});
   probes_let_through_ = 0;
   probes_succeeded_ = 0;
   if (next == breaker_state::open) opened_at_ = now;
@@ -112,6 +116,37 @@ void circuit_breaker::forget_old_failures(time_point now) {
   while (recent_failures_.size() > std::max<std::uint32_t>(options_.failure_threshold, 1)) {
     recent_failures_.pop_front();
   }
+}
+
+namespace {
+
+std::int64_t bucket_of(std::chrono::steady_clock::time_point now,
+                       std::chrono::milliseconds window) {
+  const auto width = std::max<std::int64_t>(window.count() / 10, 1);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() /
+         width;
+}
+
+}  // namespace
+
+void circuit_breaker::count_outcome(time_point now, bool failed) {
+  const auto index = bucket_of(now, options_.window);
+  auto& b = buckets_[static_cast<std::size_t>(index % static_cast<std::int64_t>(buckets_.size()))];
+  if (b.index != index) b = bucket{index, 0, 0};
+  ++b.outcomes;
+  b.failures += failed ? 1 : 0;
+}
+
+bool circuit_breaker::failure_rate_reached(time_point now) const {
+  const auto newest = bucket_of(now, options_.window);
+  std::uint64_t outcomes = 0, failures = 0;
+  for (const auto& b : buckets_) {
+    if (b.index < 0 || newest - b.index >= static_cast<std::int64_t>(buckets_.size())) continue;
+    outcomes += b.outcomes;
+    failures += b.failures;
+  }
+  const auto rate = std::clamp<std::uint32_t>(options_.failure_rate_percent, 1, 100);
+  return outcomes > 0 && failures * 100 >= outcomes * rate;
 }
 
 breaker_registry::breaker_registry(breaker_options defaults, steady_clock_fn clock)

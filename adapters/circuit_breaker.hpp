@@ -3,6 +3,7 @@
 ///
 /// Deterministic: time comes from an injected clock, so tests drive it by hand.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -28,7 +29,7 @@ std::string_view to_string(breaker_state state) noexcept;
 
 /// When a breaker opens and how it recovers.
 struct breaker_options {
-  /// Failures within `window` that open the breaker.
+  /// Failures within `window` that open the breaker (with `failure_rate_percent`).
   std::uint32_t failure_threshold = 5;
   /// How far back failures count.
   std::chrono::milliseconds window{10000};
@@ -36,6 +37,10 @@ struct breaker_options {
   std::chrono::milliseconds open_duration{5000};
   /// Probe calls a half-open breaker lets through; all must succeed for it to close.
   std::uint32_t half_open_probes = 1;
+  /// The failures must also be at least this share of the calls that ended within `window`,
+  /// in percent: a provider failing one call in five keeps its breaker closed (retries cover
+  /// it), one failing most calls does not. 1 opens on the count of failures alone.
+  std::uint32_t failure_rate_percent = 50;
 
   bool operator==(const breaker_options&) const = default;
 };
@@ -68,7 +73,9 @@ struct breaker_permit {
   std::uint64_t generation = 0;
 };
 
-/// Closed → open after `failure_threshold` failures within `window`; open refuses calls for
+/// Closed → open after `failure_threshold` failures within `window` that are also at least
+/// `failure_rate_percent` of the outcomes in that window (counted in ten buckets of
+/// window / 10); open refuses calls for
 /// `open_duration`; then half-open lets exactly `half_open_probes` calls through: a failure
 /// re-opens it, and as many successes as probes close it. Safe to use from any thread.
 class circuit_breaker {
@@ -91,6 +98,9 @@ class circuit_breaker {
   void refresh(time_point now);  // open → half_open once open_duration has passed
   void move_to(breaker_state next, time_point now);
   void forget_old_failures(time_point now);
+  /// Counts one outcome in the bucket of `now`; the share of failures over the window.
+  void count_outcome(time_point now, bool failed);
+  bool failure_rate_reached(time_point now) const;
 
   const std::string name_;
   const breaker_options options_;
@@ -99,6 +109,13 @@ class circuit_breaker {
   breaker_state state_ = breaker_state::closed;
   std::uint64_t generation_ = 0;
   std::deque<time_point> recent_failures_;
+  /// Outcomes per tenth of the window, for the failure rate.
+  struct bucket {
+    std::int64_t index = -1;  ///< time since the epoch / (window / 10); -1: unused
+    std::uint64_t outcomes = 0;
+    std::uint64_t failures = 0;
+  };
+  std::array<bucket, 10> buckets_{};
   time_point opened_at_{};
   std::uint32_t probes_let_through_ = 0;
   std::uint32_t probes_succeeded_ = 0;

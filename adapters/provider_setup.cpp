@@ -27,6 +27,8 @@ breaker_options breaker_options_from(const config::provider_settings& settings) 
   options.window = milliseconds(settings.breaker_window_ms);
   options.open_duration = milliseconds(settings.breaker_open_ms);
   options.half_open_probes = static_cast<std::uint32_t>(settings.breaker_half_open_probes);
+  options.failure_rate_percent =
+      static_cast<std::uint32_t>(settings.breaker_failure_rate_percent);
   return options;
 }
 

@@ -191,6 +191,10 @@ inline constexpr std::int64_t breaker_open_ms_floor = 100;
 inline constexpr std::int64_t breaker_open_ms_default = 5000;
 inline constexpr std::int64_t breaker_open_ms_ceiling = 600'000;  // 10 min
 
+inline constexpr std::int64_t breaker_failure_rate_percent_floor = 1;
+inline constexpr std::int64_t breaker_failure_rate_percent_default = 50;
+inline constexpr std::int64_t breaker_failure_rate_percent_ceiling = 100;
+
 inline constexpr std::int64_t breaker_half_open_probes_floor = 1;
 inline constexpr std::int64_t breaker_half_open_probes_default = 1;
 inline constexpr std::int64_t breaker_half_open_probes_ceiling = 100;

@@ -101,6 +101,8 @@ struct provider_settings {
   std::int64_t breaker_failures = limits::breaker_failures_default;
   /// `breaker_window_ms`: how far back failures count.
   std::int64_t breaker_window_ms = limits::breaker_window_ms_default;
+  /// `breaker_failure_rate_percent`: those failures must also be this share of the calls.
+  std::int64_t breaker_failure_rate_percent = limits::breaker_failure_rate_percent_default;
   /// `breaker_open_ms`: how long an open breaker refuses calls before probing.
   std::int64_t breaker_open_ms = limits::breaker_open_ms_default;
   /// `breaker_half_open_probes`: probe calls let through; all must succeed to close.

@@ -56,6 +56,27 @@ TEST(circuit_breaker, opens_after_threshold_failures_in_window) {
   EXPECT_EQ(shot.open_remaining, milliseconds(500));
 }
 
+// Goal: a provider failing one call in five stays usable (retries cover it); one failing most
+// calls is cut off; failures past the window no longer weigh in the rate.
+TEST(circuit_breaker, opens_only_when_failures_are_a_large_share_of_calls) {
+  fake_clock clock;
+  auto o = options(3);
+  o.failure_rate_percent = 50;
+  circuit_breaker b("kyc", o, clock.fn());
+  for (int i = 0; i < 500; ++i) {
+    EXPECT_TRUE(call(b, i % 5 != 0)) << i;  // 20% failures, many more than 3 per window
+    clock.advance(milliseconds(1));
+  }
+  EXPECT_EQ(b.state(), breaker_state::closed);
+  EXPECT_GE(b.snapshot().failures_in_window, 3u);
+  clock.advance(milliseconds(1000));  // the successes age out of the window too
+  for (int i = 0; i < 2; ++i) EXPECT_TRUE(call(b, false));
+  EXPECT_TRUE(call(b, true));
+  EXPECT_EQ(b.state(), breaker_state::closed);
+  EXPECT_TRUE(call(b, false));  // 3 failures of 4 calls: 75%
+  EXPECT_EQ(b.state(), breaker_state::open);
+}
+
 // Goal: failures spread wider than the window never open the breaker.
 TEST(circuit_breaker, failures_outside_the_window_do_not_count) {
   fake_clock clock;
