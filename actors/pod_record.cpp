@@ -176,12 +176,16 @@ result<void> apply_to(pod_record& pod, const pod_event& event) {
             p.updated_at_ms = e.at_ms;
             if (!pod.payouts.emplace(e.payout_id, std::move(p)).second)
               return corrupt("PayoutReserved twice for " + e.payout_id);
+            pod.payout_totals[std::string(e.hold_currency.code())].reserved_minor += e.hold_minor;
             return {};
           },
           [&](const payout_posted& e) -> result<void> {
             auto* p = find_payout(pod, e.payout_id, payout_status::reserved);
             if (!p) return corrupt("PayoutPosted for a payout not RESERVED");
             p->status = payout_status::posted;
+            auto& sums = pod.payout_totals[std::string(e.hold_currency.code())];
+            sums.reserved_minor -= p->reserved.hold_minor;
+            sums.posted_minor -= e.sell_minor;
             p->sell_minor = e.sell_minor;
             p->buy_minor = e.buy_minor;
             p->rate = e.rate;
@@ -193,6 +197,8 @@ result<void> apply_to(pod_record& pod, const pod_event& event) {
             auto* p = find_payout(pod, e.payout_id, payout_status::reserved);
             if (!p) return corrupt("PayoutReleased for a payout not RESERVED");
             p->status = payout_status::released;
+            pod.payout_totals[std::string(p->reserved.hold_currency.code())].reserved_minor -=
+                p->reserved.hold_minor;
             p->reason = e.reason;
             p->updated_at_ms = e.at_ms;
             return {};
@@ -201,6 +207,8 @@ result<void> apply_to(pod_record& pod, const pod_event& event) {
             auto* p = find_payout(pod, e.payout_id, payout_status::posted);
             if (!p) return corrupt("PayoutReversed for a payout not POSTED");
             p->status = payout_status::reversed;
+            pod.payout_totals[std::string(p->reserved.payout_currency.code())].posted_minor +=
+                p->reserved.amount_minor;
             p->reason = e.reason;
             p->updated_at_ms = e.at_ms;
             return {};
@@ -238,23 +246,10 @@ std::map<std::string, wallet_totals> totals_of(const pod_record& pod, std::int64
     }
   }
   // Payout amounts were checked against the wallet when reserved, so these sums stay in range.
-  for (const auto& [id, p] : pod.payouts) {
-    auto& own = out[std::string(p.reserved.hold_currency.code())];
-    switch (p.status) {
-      case payout_status::reserved:
-        own.reserved_minor += p.reserved.hold_minor;
-        break;
-      case payout_status::posted:
-        own.posted_minor -= p.sell_minor;
-        break;
-      case payout_status::reversed:
-        own.posted_minor -= p.sell_minor;
-        out[std::string(p.reserved.payout_currency.code())].posted_minor +=
-            p.reserved.amount_minor;
-        break;
-      case payout_status::released:
-        break;
-    }
+  for (const auto& [code, sums] : pod.payout_totals) {
+    auto& t = out[code];
+    t.posted_minor += sums.posted_minor;
+    t.reserved_minor += sums.reserved_minor;
   }
   return out;
 }
@@ -626,6 +621,28 @@ result<events> decide(const pod_record& pod, const payout_command& cmd) {
                                     p.reserved.payout_currency, cmd.reason, cmd.requested_at_ms}};
     default:
       return events{};
+  }
+}
+
+void recount_payouts(pod_record& pod) {
+  pod.payout_totals.clear();
+  for (const auto& [id, p] : pod.payouts) {
+    auto& own = pod.payout_totals[std::string(p.reserved.hold_currency.code())];
+    switch (p.status) {
+      case payout_status::reserved:
+        own.reserved_minor += p.reserved.hold_minor;
+        break;
+      case payout_status::posted:
+        own.posted_minor -= p.sell_minor;
+        break;
+      case payout_status::reversed:
+        own.posted_minor -= p.sell_minor;
+        pod.payout_totals[std::string(p.reserved.payout_currency.code())].posted_minor +=
+            p.reserved.amount_minor;
+        break;
+      case payout_status::released:
+        break;
+    }
   }
 }
 

@@ -74,6 +74,13 @@ struct payout_record {
   std::int64_t updated_at_ms = 0;
 };
 
+/// What payouts did to the wallet in one currency: posted minor units (negative: sent out,
+/// positive: came back) and minor units held.
+struct payout_sums {
+  std::int64_t posted_minor = 0;
+  std::int64_t reserved_minor = 0;
+};
+
 /// The state of one pod.
 struct pod_record {
   std::string pod_id;
@@ -91,6 +98,8 @@ struct pod_record {
   std::vector<pledge_record> pledges;                         ///< in the order they were made
   std::unordered_map<std::string, std::size_t> pledge_index;  ///< pledge id -> position
   std::map<std::string, payout_record> payouts;               ///< by payout id
+  /// Running sums of `payouts` by currency, so a balance never walks every payout.
+  std::map<std::string, payout_sums, std::less<>> payout_totals;
 
   const member_record* member(const std::string& user_id) const;
   const pledge_record* pledge(const std::string& pledge_id) const;
@@ -116,6 +125,9 @@ result<std::vector<pod_event>> decide(const pod_record& pod, const payout_comman
 
 /// PledgeExpired for every pledge still PLEDGED whose due time is at or before `now_ms`.
 std::vector<pod_event> expire_due_pledges(const pod_record& pod, std::int64_t now_ms);
+
+/// Recomputes `payout_totals` from `payouts` (after a snapshot is decoded).
+void recount_payouts(pod_record& pod);
 
 /// Encodes the whole state for a snapshot, and decodes it back.
 std::string encode_snapshot(const pod_record& pod);

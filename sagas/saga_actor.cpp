@@ -75,7 +75,12 @@ void maybe_passivate(self_ptr self) {
 /// `done(none)` and moves on; on a failed append runs `done(error)` and exits, so the manager
 /// restarts the saga from the journal. `await` keeps every other message queued meanwhile, so
 /// the record the events were decided on cannot change under them.
-void commit(self_ptr self, std::vector<saga_event> events, commit_done done) {
+void run(self_ptr self, const next_step& next);
+
+/// ... and, with `then_run`, runs that attempt (whose StepAttempted is among `events`) once
+/// they are durable.
+void commit(self_ptr self, std::vector<saga_event> events, commit_done done,
+            std::optional<next_step> then_run = std::nullopt) {
   auto& st = self->state;
   persistence::append_request req;
   req.stream_id = st.stream_id;
@@ -84,7 +89,7 @@ void commit(self_ptr self, std::vector<saga_event> events, commit_done done) {
   for (const auto& e : events) req.events.push_back(encode_event(e));
   self->request(st.journal, caf::infinite, std::move(req))
       .await(
-          [self, events, done](persistence::append_result& r) {
+          [self, events, done, then_run](persistence::append_result& r) {
             auto& s = self->state;
             if (r.status != persistence::append_status::committed) {
               auto code = r.status == persistence::append_status::version_conflict
@@ -102,6 +107,7 @@ void commit(self_ptr self, std::vector<saga_event> events, commit_done done) {
             s.version = r.last_version;
             notify(self, alert_of(self, events));
             if (done) done(caf::none);
+            if (then_run) return run(self, *then_run);
             advance(self);
           },
           [self, done](caf::error& e) {
@@ -162,6 +168,36 @@ void run(self_ptr self, const next_step& next) {
   }
 }
 
+/// Appends to `events` (decided on the current record) what follows from them without anything
+/// from outside: the record they lead to is asked what is next, again and again, until an
+/// attempt must run (its StepAttempted is added, and the attempt returned to run once all is
+/// durable) or the saga sleeps, waits or ends. One append then carries a step's outcome and the
+/// next step's attempt, which halves a saga's journal writes; the attempt still runs only after
+/// its StepAttempted is durable.
+std::optional<next_step> chain(self_ptr self, std::vector<saga_event>& events) {
+  auto& st = self->state;
+  if (!st.definition) return std::nullopt;
+  auto scratch = st.record;
+  for (const auto& e : events)
+    if (!apply_event(scratch, e)) return std::nullopt;
+  if (!scratch) return std::nullopt;
+  const auto now = now_of(self);
+  for (int guard = 0; guard < 32; ++guard) {
+    auto next = next_action(*st.definition, *scratch, now);
+    if (next.kind == action_kind::none || next.kind == action_kind::sleep_until ||
+        next.kind == action_kind::await_signal)
+      return std::nullopt;
+    auto more = events_for(*st.definition, *scratch, next, now);
+    if (more.empty()) return std::nullopt;
+    for (auto& e : more) {
+      if (!apply_event(scratch, e)) return std::nullopt;
+      events.push_back(std::move(e));
+    }
+    if (next.kind == action_kind::run_attempt) return next;
+  }
+  return std::nullopt;
+}
+
 void arm(self_ptr self, std::int64_t due_at_ms, std::int64_t now_ms) {
   if (!self->state.armed.insert(due_at_ms).second) return;
   self->delayed_send(self, std::chrono::milliseconds(std::max<std::int64_t>(1, due_at_ms - now_ms)),
@@ -185,12 +221,9 @@ void advance(self_ptr self) {
   }
   auto events = events_for(*st.definition, *st.record, next, now);
   if (events.empty()) return;
-  commit_done then;
-  if (next.kind == action_kind::run_attempt)
-    then = [self, next](const caf::error& e) {
-      if (!e) run(self, next);
-    };
-  commit(self, std::move(events), std::move(then));
+  if (next.kind == action_kind::run_attempt) return commit(self, std::move(events), nullptr, next);
+  auto then_run = chain(self, events);
+  commit(self, std::move(events), nullptr, then_run);
 }
 
 void on_completed(self_ptr self, actors::step_completed& msg) {
@@ -199,22 +232,31 @@ void on_completed(self_ptr self, actors::step_completed& msg) {
   if (!st.running || st.running->token != msg.token) return;
   auto r = *st.running;
   st.running.reset();
-  commit(self,
-         events_for_outcome(st.saga_id, *st.definition, *st.record, r.step, r.phase, r.attempt,
-                            msg.outcome, now_of(self)),
-         nullptr);
+  auto events = events_for_outcome(st.saga_id, *st.definition, *st.record, r.step, r.phase,
+                                   r.attempt, msg.outcome, now_of(self));
+  auto then_run = chain(self, events);
+  commit(self, std::move(events), nullptr, then_run);
 }
 
 /// Journals `events` and answers with the saga's view once they are durable.
-caf::result<saga_view> commit_then_view(self_ptr self, std::vector<saga_event> events) {
+/// With `follow`, the same append carries what follows (see chain); a start does not, so the
+/// saga exists once its first event is durable, before any step is attempted.
+caf::result<saga_view> commit_then_view(self_ptr self, std::vector<saga_event> events,
+                                        bool follow = true) {
   auto raw = self->make_response_promise<saga_view>();
   guarded_promise<saga_view> promise{raw};
-  commit(self, std::move(events), [self, promise](const caf::error& e) mutable {
-    if (e)
-      promise.deliver(e);
-    else
-      promise.deliver(view(self));
-  });
+  // Not while an attempt runs: what follows waits for its outcome.
+  auto then_run =
+      !follow || self->state.running ? std::optional<next_step>{} : chain(self, events);
+  commit(
+      self, std::move(events),
+      [self, promise](const caf::error& e) mutable {
+        if (e)
+          promise.deliver(e);
+        else
+          promise.deliver(view(self));
+      },
+      then_run);
   return raw;
 }
 
@@ -229,7 +271,7 @@ caf::result<saga_view> on_start(self_ptr self, actors::start_saga& cmd) {
     return make_failure(errc::invalid_argument, "unknown saga type \"" + cmd.type + "\"", "type");
   }
   st.definition = &def->second;
-  return commit_then_view(self, {saga_started{cmd.type, cmd.input, now_of(self)}});
+  return commit_then_view(self, {saga_started{cmd.type, cmd.input, now_of(self)}}, false);
 }
 
 caf::result<saga_view> on_get(self_ptr self) {
