@@ -1,7 +1,10 @@
 #include "domain/name_match.hpp"
 
+
 #include <algorithm>
+#include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 
 #include "domain/int128.hpp"
@@ -108,8 +111,15 @@ fraction jaro(std::u32string_view a, std::u32string_view b) {
   const std::size_t la = a.size();
   const std::size_t lb = b.size();
   const std::size_t window = std::max(la, lb) / 2 > 0 ? std::max(la, lb) / 2 - 1 : 0;
-  std::vector<bool> a_matched(la, false);
-  std::vector<bool> b_matched(lb, false);
+  // Names and their tokens are short: flags on the stack, the heap only for long texts (this
+  // runs for every listed party on every screening).
+  constexpr std::size_t on_stack = 64;
+  std::array<bool, on_stack> a_stack{}, b_stack{};
+  std::unique_ptr<bool[]> a_heap, b_heap;
+  if (la > on_stack) a_heap = std::make_unique<bool[]>(la);
+  if (lb > on_stack) b_heap = std::make_unique<bool[]>(lb);
+  bool* a_matched = la > on_stack ? a_heap.get() : a_stack.data();
+  bool* b_matched = lb > on_stack ? b_heap.get() : b_stack.data();
   detail::int128 m = 0;
   for (std::size_t i = 0; i < la; ++i) {
     const std::size_t from = i > window ? i - window : 0;
