@@ -89,6 +89,7 @@ class settlement : public integration_test {
              // saga asks the provider instead.
              {"PAYORCH_SETTLEMENT_KYC_TIMEOUT_MS", "1500"},
              {"PAYORCH_SETTLEMENT_CONFIRM_TIMEOUT_MS", "1500"}};
+    o.env.insert(o.env.end(), extra_env_.begin(), extra_env_.end());
     o.extra_args = {"--providers", sandbox_->base_url()};
     o.config_toml = config_toml_;
     server_ = start(std::move(o));
@@ -230,6 +231,7 @@ class settlement : public integration_test {
 
   std::string rail_delay_ms_ = "50";
   std::optional<std::string> config_toml_;
+  env_list extra_env_;
   std::unique_ptr<sandbox_process> sandbox_;
   payorch_process* server_ = nullptr;
   std::string admin_;
@@ -387,6 +389,37 @@ TEST_F(settlement_roles, payout_roles_and_the_requesters_password) {
                  403, "role_forbidden", "user_id");
   ASSERT_EQ(call_as(tess, "POST", "/pods/" + pod + "/payouts/" + id + "/otp", code).status, 200);
   EXPECT_EQ(string_of(wait_for(pod, id), "status"), "SETTLED");
+}
+
+/// Votes and one-time passwords that expire after a second.
+class settlement_deadlines : public settlement {
+ protected:
+  void SetUp() override {
+    extra_env_ = {{"PAYORCH_SETTLEMENT_VOTE_TIMEOUT_MS", "1000"},
+                  {"PAYORCH_SETTLEMENT_OTP_TIMEOUT_MS", "1000"}};
+    settlement::SetUp();
+  }
+};
+
+// Goal: a vote that does not reach quorum by its deadline fails the payout, and the hold goes
+// back; so does a one-time password never entered.
+TEST_F(settlement_deadlines, votes_and_passwords_expire) {
+  auto pod = funded_pod(100'000, "100");
+  auto voted = pay(pod, 20'000);
+  EXPECT_EQ(call("POST", "/pods/" + pod + "/payouts/" + voted + "/votes",
+                 R"({"user_id":"ann","decision":"approve"})")
+                .status,
+            200);
+  auto done = wait_for(pod, voted);
+  ASSERT_EQ(string_of(done, "status"), "FAILED") << json::serialize(done);
+  EXPECT_NE(string_of(done, "reason").find("vote_expired"), std::string::npos);
+  auto high = funded_pod(100'000, "5000", "HIGH");
+  auto stepped = pay(high, 1'000);
+  done = wait_for(high, stepped);
+  ASSERT_EQ(string_of(done, "status"), "FAILED") << json::serialize(done);
+  EXPECT_NE(string_of(done, "reason").find("otp_expired"), std::string::npos);
+  EXPECT_EQ(eur_balance(pod), (std::pair<std::int64_t, std::int64_t>{100'000, 0}));
+  EXPECT_EQ(eur_balance(high), (std::pair<std::int64_t, std::int64_t>{100'000, 0}));
 }
 
 /// A rail that takes a minute to settle: longer than every deadline of the saga.
