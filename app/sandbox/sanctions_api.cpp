@@ -16,6 +16,9 @@ struct screening_provider {
   explicit screening_provider(sanctions_list l) : list(std::move(l)) {}
   sanctions_list list;
   bounded_table<std::string> screenings;  ///< screening_id → the answer's body
+  /// Normalized name + country → what the list says: the list never changes, so a payee
+  /// screened again (as repeated payouts do) costs no comparisons against every party.
+  bounded_table<std::vector<screening_match>> results{4096};
 };
 
 std::string screening_json(const std::string& id, const std::vector<screening_match>& matches) {
@@ -51,7 +54,11 @@ wire_answer screen(screening_provider& provider, sandbox_state& state,
   if (comparable_name(name).empty())
     return bad_field("name", "name must contain a letter or digit");
   auto id = state.new_id("scr_");
-  auto answer = screening_json(id, provider.list.screen(name, country));
+  const auto cache_key = normalize_name(name) + "\n" + std::string(country);
+  const auto* known = provider.results.find(cache_key);
+  const auto& matches =
+      known ? *known : provider.results.put(cache_key, provider.list.screen(name, country));
+  auto answer = screening_json(id, matches);
   provider.screenings.put(id, answer);
   return {http::status::ok, std::move(answer)};
 }

@@ -37,12 +37,13 @@ struct options {
   int count = 1000;
   int concurrency = 16;
   int error_rate_bp = 0;
+  int pods = 16;
   std::string out = "bench/results/sagas.json";
 };
 
 [[noreturn]] void usage() {
   std::cerr << "usage: payorch_bench_sagas --payorch BIN [--count N] [--concurrency C]\n"
-               "                           [--error-rate-bp BP] [--out FILE]\n";
+               "                           [--pods P] [--error-rate-bp BP] [--out FILE]\n";
   std::exit(2);
 }
 
@@ -58,10 +59,11 @@ options parse(int argc, char** argv) {
     else if (a == "--count") o.count = std::stoi(next());
     else if (a == "--concurrency") o.concurrency = std::stoi(next());
     else if (a == "--error-rate-bp") o.error_rate_bp = std::stoi(next());
+    else if (a == "--pods") o.pods = std::stoi(next());
     else if (a == "--out") o.out = next();
     else usage();
   }
-  if (o.binary.empty() || o.count < 1 || o.concurrency < 1) usage();
+  if (o.binary.empty() || o.count < 1 || o.concurrency < 1 || o.pods < 1) usage();
   o.binary = std::filesystem::absolute(o.binary);  // the children run in their own dirs
   return o;
 }
@@ -148,24 +150,31 @@ int main(int argc, char** argv) {
   if (!server) fail("payorch: " + error);
   const client c(server->port(), admin_token(*server, "crowdpod:*:admin operator"));
 
-  // One pod with enough money for every payout.
-  const auto pod = must_id(c, c.call("POST", "/pods",
-                                     R"({"name":"Bench","currency":"EUR","policy":)"
-                                     R"({"spending_limit":1000000,"voting_quorum":0.5,)"
-                                     R"("risk_tier":"LOW"}})",
-                                     "bench-pod"),
-                           "pod_id");
-  must_id(c, c.call("POST", "/pods/" + pod + "/actions/activate", {}, "bench-activate"), "pod_id");
-  must_id(c, c.call("POST", "/pods/" + pod + "/members", R"({"user_id":"ann","role":"MEMBER"})",
-                    "bench-member"),
-          "user_id");
-  const auto pledge = must_id(c, c.call("POST", "/pods/" + pod + "/pledges",
-                                        R"({"user_id":"ann","amount_minor":100000000000,)"
-                                        R"("currency":"EUR"})",
-                                        "bench-pledge"),
-                              "pledge_id");
-  must_id(c, c.call("POST", "/pods/" + pod + "/pledges/" + pledge + "/settle", {}, "bench-settle"),
-          "pledge_id");
+  // P pods with enough money for every payout; payout i goes out of pod i % P.
+  std::vector<std::string> pods;
+  for (int p = 0; p < o.pods; ++p) {
+    const auto n = std::to_string(p);
+    const auto pod = must_id(c, c.call("POST", "/pods",
+                                       R"({"name":"Bench )" + n + R"(","currency":"EUR","policy":)"
+                                       R"({"spending_limit":1000000,"voting_quorum":0.5,)"
+                                       R"("risk_tier":"LOW"}})",
+                                       "bench-pod-" + n),
+                             "pod_id");
+    must_id(c, c.call("POST", "/pods/" + pod + "/actions/activate", {}, "bench-activate-" + n),
+            "pod_id");
+    must_id(c, c.call("POST", "/pods/" + pod + "/members", R"({"user_id":"ann","role":"MEMBER"})",
+                      "bench-member-" + n),
+            "user_id");
+    const auto pledge = must_id(c, c.call("POST", "/pods/" + pod + "/pledges",
+                                          R"({"user_id":"ann","amount_minor":100000000000,)"
+                                          R"("currency":"EUR"})",
+                                          "bench-pledge-" + n),
+                                "pledge_id");
+    must_id(c, c.call("POST", "/pods/" + pod + "/pledges/" + pledge + "/settle", {},
+                      "bench-settle-" + n),
+            "pledge_id");
+    pods.push_back(pod);
+  }
 
   // N payouts from C threads.
   std::atomic<int> next{0};
@@ -178,8 +187,15 @@ int main(int argc, char** argv) {
     threads.emplace_back([&] {
       for (int i = next++; i < o.count; i = next++) {
         const char* cur = i % 2 ? "GBP" : "EUR";
+        // 64 payees, paid again and again, as a group's payouts are.
+        static constexpr const char* first[] = {"Anna", "Ben", "Clara", "David",
+                                                "Emma", "Felix", "Lena", "Hugo"};
+        static constexpr const char* last[] = {"Schmidt", "Novak", "Rossi", "Dubois",
+                                               "Jansen", "Silva", "Berg", "Keller"};
+        const std::string payee = std::string(first[i % 8]) + " " + last[(i / 8) % 8];
+        const auto& pod = pods[static_cast<std::size_t>(i % o.pods)];
         auto r = c.call("POST", "/pods/" + pod + "/payouts",
-                        R"({"beneficiary":{"name":"Anna Schmidt","country":"DE",)"
+                        R"({"beneficiary":{"name":")" + payee + R"(","country":"DE",)"
                         R"("iban":"DE89370400440532013000","bic":"COBADEFFXXX"},"amount_minor":)" +
                             std::to_string(1000 + i) + R"(,"currency":")" + cur + R"("})",
                         "bench-payout-" + std::to_string(i));
@@ -231,6 +247,7 @@ int main(int argc, char** argv) {
       {"sagas_started", static_cast<std::int64_t>(sagas.size())},
       {"refused_at_start", refused.load()},
       {"concurrency", o.concurrency},
+      {"pods", o.pods},
       {"error_rate_bp", o.error_rate_bp},
       {"completed", completed},
       {"completion_rate", static_cast<double>(completed) / n},
