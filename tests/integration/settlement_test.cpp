@@ -75,8 +75,10 @@ class settlement : public integration_test {
       sandbox_ = sandbox_process::start(
           {.binary = payorch_binary(),
            .seed = 7,
+           // Every callback comes twice, in reversed pairs: the sagas must take each once.
            .extra_args = {"--webhook-secret", std::string(webhook_secret), "--kyc-delay-ms", "20",
-                          "--rail-delay-ms", rail_delay_ms_}},
+                          "--rail-delay-ms", rail_delay_ms_, "--duplicate-callbacks",
+                          "--out-of-order-callbacks"}},
           &error);
       ASSERT_NE(sandbox_, nullptr) << error;
     }
