@@ -516,6 +516,16 @@ result<payout_reserved> payout_request(const pod_record& pod, const payout_comma
 }
 
 result<events> decide_reserve(const pod_record& pod, const payout_command& cmd) {
+  // A retry of a reservation (same payout, amount and currency) finds it, whatever has changed
+  // since: the hold it asks for (a fresh rate), the pod's state or the requester's role. Else an
+  // attempt whose answer was lost could never learn that its money is held.
+  if (auto i = pod.payouts.find(cmd.payout_id); i != pod.payouts.end()) {
+    const auto& r = i->second.reserved;
+    if (r.amount_minor == cmd.amount_minor && r.payout_currency.code() == cmd.currency)
+      return events{};
+    return fail(errc::already_exists, "payout " + cmd.payout_id + " was reserved with other amounts",
+                "payout_id");
+  }
   auto request = payout_request(pod, cmd);
   if (!request) return request.error();
   if (cmd.hold_minor <= 0)
@@ -523,14 +533,6 @@ result<events> decide_reserve(const pod_record& pod, const payout_command& cmd) 
   if (request->payout_currency == pod.pod_currency && cmd.hold_minor != cmd.amount_minor)
     return fail(errc::invalid_amount, "a payout in the pod's currency holds exactly its amount",
                 "hold_minor");
-  if (auto i = pod.payouts.find(cmd.payout_id); i != pod.payouts.end()) {
-    const auto& r = i->second.reserved;
-    if (r.hold_minor == cmd.hold_minor && r.amount_minor == cmd.amount_minor &&
-        r.payout_currency == request->payout_currency)
-      return events{};  // a retry of the same reservation
-    return fail(errc::already_exists, "payout " + cmd.payout_id + " was reserved with other amounts",
-                "payout_id");
-  }
   if (pod.payouts.size() >= max_payouts_per_pod)
     return fail(errc::invalid_argument, "pod " + pod.pod_id + " already has the most payouts (" +
                                             std::to_string(max_payouts_per_pod) + ")");
@@ -617,6 +619,15 @@ result<events> decide(const pod_record& pod, const payout_command& cmd) {
         return fail(errc::illegal_transition, "payout " + cmd.payout_id + " is " +
                                                   std::string(to_string(p.status)) +
                                                   "; only a POSTED payout can be reversed");
+      {
+        const auto totals = totals_of(pod, cmd.requested_at_ms);
+        const auto t = totals.find(std::string(p.reserved.payout_currency.code()));
+        std::int64_t sum = 0;
+        if (t != totals.end() &&
+            __builtin_add_overflow(t->second.posted_minor, p.reserved.amount_minor, &sum))
+          return fail(errc::amount_overflow, "crediting the payout back would overflow the wallet",
+                      "amount_minor");
+      }
       return events{payout_reversed{cmd.payout_id, p.reserved.amount_minor,
                                     p.reserved.payout_currency, cmd.reason, cmd.requested_at_ms}};
     default:

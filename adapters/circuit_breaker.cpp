@@ -43,7 +43,8 @@ void circuit_breaker::record_success(const breaker_permit& permit) {
   if (!permit.allowed) return;
   std::lock_guard lock(mutex_);
   ++counters_.successes;
-  if (state_ == breaker_state::closed) count_outcome(clock_(), false);
+  if (permit.generation == generation_ && state_ == breaker_state::closed)
+    count_outcome(clock_(), false);
   if (permit.generation != generation_ || state_ != breaker_state::half_open) return;
   if (++probes_succeeded_ >= std::max<std::uint32_t>(options_.half_open_probes, 1)) {
     move_to(breaker_state::closed, clock_());
@@ -145,7 +146,8 @@ bool circuit_breaker::failure_rate_reached(time_point now) const {
     outcomes += b.outcomes;
     failures += b.failures;
   }
-  const auto rate = std::clamp<std::uint32_t>(options_.failure_rate_percent, 1, 100);
+  if (options_.failure_rate_percent <= 1) return true;  // the count of failures alone decides
+  const auto rate = std::min<std::uint32_t>(options_.failure_rate_percent, 100);
   return outcomes > 0 && failures * 100 >= outcomes * rate;
 }
 

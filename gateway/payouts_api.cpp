@@ -340,7 +340,14 @@ void vote(const api_context& ctx, const exchange_ptr& ex) {
           if (m->role == "OBSERVER")
             return reply_failure(ex, failure{errc::role_forbidden, "an OBSERVER may not vote",
                                              "user_id"});
-          signal_payout(ctx, ex, id, std::move(signal));
+          // The voters were counted when the payout was requested; a member who joined later
+          // does not vote on it.
+          auto guard = [joined = m->joined_at_ms](const actors::saga_view& v) -> std::optional<failure> {
+            if (joined <= v.started_at_ms) return std::nullopt;
+            return failure{errc::role_forbidden,
+                           "this member joined after the payout was requested", "user_id"};
+          };
+          signal_payout(ctx, ex, id, std::move(signal), std::move(guard));
         });
   });
 }

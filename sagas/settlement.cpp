@@ -6,6 +6,7 @@
 #include <openssl/hmac.h>
 
 #include <boost/json.hpp>
+#include <mutex>
 #include <caf/all.hpp>
 
 #include "actors/errors.hpp"
@@ -49,6 +50,7 @@ struct payout_input {
   std::string pod_id, payout_id, pod_currency, currency, requested_by;
   bool platform_admin = false;
   std::int64_t amount_minor = 0;
+  std::int64_t requested_at_ms = 0;
   std::string name, country, iban, bic;
 };
 
@@ -88,6 +90,7 @@ payout_input input_of(std::string_view text) {
   in.requested_by = text_of(o, "requested_by");
   in.platform_admin = flag_of(o, "platform_admin");
   in.amount_minor = int_of(o, "amount_minor");
+  in.requested_at_ms = int_of(o, "requested_at");
   if (const auto* b = object_of(o.if_contains("beneficiary"))) {
     in.name = text_of(*b, "name");
     in.country = text_of(*b, "country");
@@ -147,22 +150,42 @@ result<std::int64_t> sale_for(std::int64_t a, const fx_rate& rate) {
 struct environment {
   settlement_options options;
   caf::actor_system* system = nullptr;
+  std::mutex bridge_mutex;  ///< attach (a manager start) replaces the bridge any thread may use
   caf::actor bridge;
+
+  caf::actor current_bridge() {
+    std::lock_guard<std::mutex> guard{bridge_mutex};
+    return bridge;
+  }
 
   /// Asks the pod router; `done` runs on the bridge's thread.
   void ask_pod(actors::payout_command cmd, std::function<void(result<actors::payout_view>)> done) {
     auto router =
         system ? system->registry().get<actors::pod_router_actor>(actors::pods_registry_name())
                : actors::pod_router_actor{};
+    auto bridge = current_bridge();
     if (!router || !bridge) {
       done(fail(errc::entity_unavailable, "the pod router is not running"));
       return;
     }
     caf::anon_send(bridge, pod_job{[router, cmd = std::move(cmd), done = std::move(done)](
                                        caf::event_based_actor* self) mutable {
+                     // Handlers never let an exception out: the bridge is linked to the
+                     // supervisor, which would stop on its abnormal exit.
                      self->request(router, caf::infinite, std::move(cmd))
-                         .then([done](actors::payout_view& v) { done(std::move(v)); },
-                               [done](caf::error& e) { done(actors::to_failure(e)); });
+                         .then(
+                             [done](actors::payout_view& v) {
+                               try {
+                                 done(std::move(v));
+                               } catch (...) {
+                               }
+                             },
+                             [done](caf::error& e) {
+                               try {
+                                 done(actors::to_failure(e));
+                               } catch (...) {
+                               }
+                             });
                    }});
   }
 
@@ -250,10 +273,18 @@ void release(const env_ptr& env, const step_context& ctx, step_done done) {
   auto in = input_of(ctx.input);
   auto cmd = env->command(in, actors::payout_action::release, env->now_ms());
   cmd.reason = "settlement compensated";
-  env->ask_pod(std::move(cmd), [done](result<actors::payout_view> v) {
+  env->ask_pod(std::move(cmd), [env, in, done](result<actors::payout_view> v) {
     // A payout the pod never reserved holds nothing: there is nothing to release.
     if (!v && v.error().code != errc::not_found) return done(outcome_of(v.error(), "release_failed"));
-    done(step_outcome::succeeded());
+    if (!v || v->status != "POSTED") return done(step_outcome::succeeded());
+    // Posted although the post step never completed (its answer was lost): nothing reached
+    // the rail (submit comes after post), so the money goes back to the wallet.
+    auto back = env->command(in, actors::payout_action::reverse, env->now_ms());
+    back.reason = "settlement compensated before submission";
+    env->ask_pod(std::move(back), [done](result<actors::payout_view> r) {
+      if (!r) return done(outcome_of(r.error(), "reverse_failed"));
+      done(step_outcome::succeeded());
+    });
   });
 }
 
@@ -421,8 +452,10 @@ void fx_lock(const env_ptr& env, const step_context& ctx, step_done done) {
                }
                auto quoted = q.value();
                fx.lock(quoted.quote_id, key + ":lock",
-                       [quoted, done](provider_result<adapters::fx_quote> l) {
+                       [quoted, key, done, &fx](provider_result<adapters::fx_quote> l) {
                          if (!l) {
+                           // The next attempt quotes afresh: this quote is let go.
+                           fx.release(quoted.quote_id, key + ":release", [](auto) {});
                            if (l.error().code == "quote_expired")
                              return done(step_outcome::final_failure(
                                  "quote_expired: the FX quote expired before it was locked"));
@@ -443,6 +476,9 @@ void fx_lock(const env_ptr& env, const step_context& ctx, step_done done) {
 void fx_release(const env_ptr& env, const step_context& ctx, step_done done) {
   auto locked = output_of(ctx, "fx");
   if (!flag_of(locked, "fx")) return done(step_outcome::succeeded());
+  // Once posted, the sale stands in the ledger (a reversal credits the payout's currency): the
+  // quote that backs it is not released.
+  if (ctx.output_of("post") != nullptr) return done(step_outcome::succeeded());
   env->options.providers->fx().release(
       text_of(locked, "quote_id"), ctx.idempotency_key(),
       [done](provider_result<adapters::fx_quote> r) {
@@ -489,10 +525,13 @@ void reverse(const env_ptr& env, const step_context& ctx, step_done done) {
   };
   const auto payment_id = text_of(output_of(ctx, "submit"), "payment_id");
   if (payment_id.empty()) {
-    const bool in_doubt =
-        ctx.failed_step == "submit" &&
-        (ctx.compensation_reason.find("provider_unavailable") != std::string::npos ||
-         ctx.compensation_reason.find("duplicate_end_to_end_id") != std::string::npos);
+    // A submission is in doubt unless the rail refused it outright (a refusal is never an
+    // acceptance): an unanswered, timed-out or failed attempt may have been taken.
+    const auto& why = ctx.compensation_reason;
+    const bool refused = why.find("rail_rejected") != std::string::npos &&
+                         why.find("duplicate_end_to_end_id") == std::string::npos &&
+                         why.find("idempotency") == std::string::npos;
+    const bool in_doubt = ctx.failed_step == "submit" && !refused;
     if (in_doubt)
       return done(step_outcome::final_failure(
           "payout_in_doubt: the rail never answered the submission of EndToEndId " +
@@ -517,7 +556,8 @@ void submit(const env_ptr& env, const step_context& ctx, step_done done) {
   auto in = input_of(ctx.input);
   adapters::credit_transfer t;
   t.message_id = in.payout_id;
-  t.created_at_ms = env->now_ms();
+  // From the request, not the clock: every attempt sends the same document under its key.
+  t.created_at_ms = in.requested_at_ms > 0 ? in.requested_at_ms : env->now_ms();
   t.end_to_end_id = in.payout_id;
   t.amount_minor = in.amount_minor;
   t.currency = in.currency;
@@ -591,11 +631,14 @@ settlement_setup make_settlement(settlement_options options) {
     return [env, fn](const step_context& ctx, step_done done) { fn(env, ctx, std::move(done)); };
   };
   const auto& o = env->options;
-  // Pod steps retry on storage trouble only; provider steps per the options.
+  // Pod steps retry on storage trouble only, and wait for the pod's answer however long it
+  // takes (the pod answers every request): a timed-out reserve or post that still lands later
+  // would hold or move money behind the saga's back.
   retry_spec pod_retry = o.retry;
+  pod_retry.attempt_timeout = std::chrono::milliseconds(0);
   saga_definition d{std::string(actors::settlement::type),
                     {
-                        action_step("reserve", bind(reserve), bind(release), o.retry),
+                        action_step("reserve", bind(reserve), bind(release), pod_retry),
                         action_step("kyc", bind(kyc), {}, o.retry),
                         wait_step(std::string(actors::settlement::kyc_step), o.kyc_timeout, kyc_verdict,
                                   bind(kyc_timeout)),
@@ -617,10 +660,17 @@ settlement_setup make_settlement(settlement_options options) {
   settlement_setup setup;
   setup.definition = std::move(d);
   setup.attach = [env](caf::event_based_actor* owner, std::function<std::int64_t()> now) {
-    env->system = &owner->system();
-    env->now = std::move(now);
-    // Linked to its owner, so it stops with it and never holds up the system's shutdown.
-    if (!env->bridge) env->bridge = owner->spawn<caf::linked>(bridge_impl, 0);
+    // The first start sets the system and the clock; a restarted manager finds them set (a
+    // provider's callback of the previous run may read them meanwhile).
+    if (env->system == nullptr) {
+      env->system = &owner->system();
+      env->now = std::move(now);
+    }
+    // A bridge per manager start, linked to the owner so it stops with it; an earlier one
+    // lives on, unused, until then.
+    auto fresh = owner->spawn<caf::linked>(bridge_impl, 0);
+    std::lock_guard<std::mutex> guard{env->bridge_mutex};
+    env->bridge = std::move(fresh);
   };
   return setup;
 }

@@ -465,6 +465,11 @@ TEST_F(settlement, votes_above_the_limit_reach_quorum) {
                     std::string(decision) + R"("})");
   };
   expect_problem(vote("olly", "approve"), 403, "role_forbidden", "user_id");
+  // A member who joined after the payout was requested does not vote on it.
+  ASSERT_EQ(call("POST", "/pods/" + pod + "/members", R"({"user_id":"late","role":"MEMBER"})")
+                .status,
+            201);
+  expect_problem(vote("late", "approve"), 403, "role_forbidden", "user_id");
   expect_problem(vote("ann", "maybe"), 400, "invalid_field", "decision");
   auto first = vote("ann", "approve");
   ASSERT_EQ(first.status, 200) << first.body;

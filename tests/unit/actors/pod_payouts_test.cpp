@@ -171,6 +171,28 @@ TEST_F(pod_payouts_test, cross_currency_post_and_reverse) {
   EXPECT_EQ(eur(balance(), "GBP")->posted_minor, 20'000);
 }
 
+// Goal: a retried reservation finds the hold its lost attempt made, even when it would now ask
+// for another hold (a fresh rate) or the pod or the requester changed meanwhile.
+TEST_F(pod_payouts_test, retried_reservation_finds_its_hold) {
+  ASSERT_TRUE(command(payout_action::reserve, payout_1, caller{"tess", false}, 10'000, "GBP",
+                      12'000));
+  ASSERT_TRUE(ask<pod_view>(runtime_->pods(), change_pod_status{pod_a, owner,
+                                                                pod_transition::risk_flagged, "",
+                                                                t0 + 12}));
+  ASSERT_TRUE(ask<member_view>(runtime_->pods(),
+                               change_member_role{pod_a, owner, "tess", "MEMBER", t0 + 12}));
+  auto again = command(payout_action::reserve, payout_1, caller{"tess", false}, 10'000, "GBP",
+                       12'345);
+  ASSERT_TRUE(again) << again.error().detail;
+  EXPECT_EQ(again->hold_minor, 12'000);
+  EXPECT_EQ(eur(balance())->reserved_minor, 12'000);
+  EXPECT_EQ(command(payout_action::reserve, payout_1, owner, 10'001, "GBP", 12'000).error().code,
+            errc::already_exists);
+  // A new payout on the suspended pod is refused.
+  EXPECT_EQ(command(payout_action::reserve, payout_2, owner, 1'000, "EUR", 1'000).error().code,
+            errc::pod_not_active);
+}
+
 // Goal: a released hold gives the money back; a RESERVED payout keeps a voluntary closure
 // away, a force-close releases it.
 TEST_F(pod_payouts_test, release_and_closure) {

@@ -77,6 +77,18 @@ TEST(circuit_breaker, opens_only_when_failures_are_a_large_share_of_calls) {
   EXPECT_EQ(b.state(), breaker_state::open);
 }
 
+// Goal: a rate of 1 % (or less) leaves the count of failures alone to decide, as breakers did
+// before the rate existed.
+TEST(circuit_breaker, rate_of_one_opens_on_the_count_alone) {
+  fake_clock clock;
+  auto o = options(3);
+  o.failure_rate_percent = 1;
+  circuit_breaker b("rail", o, clock.fn());
+  for (int i = 0; i < 600; ++i) EXPECT_TRUE(call(b, true));
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(call(b, false));
+  EXPECT_EQ(b.state(), breaker_state::open);
+}
+
 // Goal: failures spread wider than the window never open the breaker.
 TEST(circuit_breaker, failures_outside_the_window_do_not_count) {
   fake_clock clock;
