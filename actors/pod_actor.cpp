@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 
 #include "actors/errors.hpp"
+#include "config/limits.hpp"
 
 namespace payorch::actors {
 namespace {
@@ -120,9 +121,26 @@ void maybe_snapshot(self_ptr self) {
                                                       encode_snapshot(*st.pod)});
 }
 
-/// Journals `evs` (already applied to the tentative state) with their ledger moves, and runs
-/// `done(error-or-none)` once they are durable or failed.
-void commit(self_ptr self, const events& evs, std::function<void(const caf::error&)> done) {
+/// The claim of the Idempotency-Key behind a command, written with its events (nullopt
+/// without a key).
+std::optional<persistence::idempotency_record> claim_of(const idempotency_tag* tag,
+                                                        std::int64_t at_ms) {
+  if (tag == nullptr || tag->key.empty() || tag->client_id.empty()) return std::nullopt;
+  persistence::idempotency_record claim;
+  claim.client_id = tag->client_id;
+  claim.key = tag->key;
+  claim.fingerprint = tag->fingerprint;
+  claim.status = 0;
+  claim.created_at_ms = at_ms;
+  claim.expires_at_ms = at_ms + config::limits::idempotency_record_ttl_ms;
+  return claim;
+}
+
+/// Journals `evs` (already applied to the tentative state) with their ledger moves and the
+/// claim of the command's Idempotency-Key, and runs `done(error-or-none)` once they are durable
+/// or failed.
+void commit(self_ptr self, const events& evs, std::function<void(const caf::error&)> done,
+            std::optional<persistence::idempotency_record> claim = std::nullopt) {
   auto& st = self->state;
   persistence::append_request req;
   req.stream_id = st.pod_id;
@@ -136,6 +154,7 @@ void commit(self_ptr self, const events& evs, std::function<void(const caf::erro
     req.outbox.push_back(std::move(encoded.outbox));
     append_ledger(st.pod_id, e, req.ledger);
   }
+  req.idempotency_claim = std::move(claim);
   ++st.in_flight;
   // No timeout here: the journal actor answers every request (see journal_actor.hpp).
   self->request(st.journal, caf::infinite, std::move(req))
@@ -197,9 +216,12 @@ caf::result<Reply> reply_when_durable(self_ptr self, MakeReply make_reply) {
   return raw;
 }
 
-/// Journals `evs` and answers with `make_reply()` (taken now, on the new state) once durable.
+/// Journals `evs` (with `claim`) and answers with `make_reply()` (taken now, on the new state)
+/// once durable.
 template <class Reply, class MakeReply>
-caf::result<Reply> commit_then_reply(self_ptr self, events evs, MakeReply make_reply) {
+caf::result<Reply> commit_then_reply(
+    self_ptr self, events evs, MakeReply make_reply,
+    std::optional<persistence::idempotency_record> claim = std::nullopt) {
   if (evs.empty()) return reply_when_durable<Reply>(self, make_reply);
   if (!apply_all(self, evs)) {
     maybe_exit(self);
@@ -207,12 +229,15 @@ caf::result<Reply> commit_then_reply(self_ptr self, events evs, MakeReply make_r
   }
   auto raw = self->make_response_promise<Reply>();
   guarded_promise<Reply> promise{raw};
-  commit(self, evs, [promise, reply = make_reply()](const caf::error& e) mutable {
-    if (e)
-      promise.deliver(e);
-    else
-      promise.deliver(std::move(reply));
-  });
+  commit(
+      self, evs,
+      [promise, reply = make_reply()](const caf::error& e) mutable {
+        if (e)
+          promise.deliver(e);
+        else
+          promise.deliver(std::move(reply));
+      },
+      std::move(claim));
   return raw;
 }
 
@@ -272,8 +297,12 @@ caf::result<Reply> run_command(self_ptr self, const Command& cmd, MakeReply make
   expire_due(self, cmd.requested_at_ms);
   auto decided = decide(*st.pod, cmd);
   if (!decided) return to_error(decided.error());
-  return commit_then_reply<Reply>(self, std::move(*decided),
-                                  [self, &make_reply] { return make_reply(*self->state.pod); });
+  std::optional<persistence::idempotency_record> claim;
+  if constexpr (requires { cmd.idempotency; })
+    claim = claim_of(&cmd.idempotency, cmd.requested_at_ms);
+  return commit_then_reply<Reply>(
+      self, std::move(*decided), [self, &make_reply] { return make_reply(*self->state.pod); },
+      std::move(claim));
 }
 
 /// Runs a read: answers from the committed state.
@@ -307,7 +336,8 @@ caf::result<pod_view> on_create(self_ptr self, create_pod& cmd) {
   auto decided = decide_create(cmd);
   if (!decided) return to_error(decided.error());
   return commit_then_reply<pod_view>(
-      self, std::move(*decided), [self] { return view_of(*self->state.pod, self->state.version); });
+      self, std::move(*decided), [self] { return view_of(*self->state.pod, self->state.version); },
+      claim_of(&cmd.idempotency, cmd.requested_at_ms));
 }
 
 caf::result<pledge_view> on_pledge(self_ptr self, make_pledge& cmd) {

@@ -46,11 +46,12 @@ typename Inspector::result_type inspect(Inspector& f, caller& x) {
 struct idempotency_tag {
   std::string key;          ///< empty: the request carried none
   std::string fingerprint;  ///< hash of the request; another body with the same key is refused
+  std::string client_id;    ///< whose key it is: the entity claims it with its events
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, idempotency_tag& x) {
-  return f(caf::meta::type_name("idempotency_tag"), x.key, x.fingerprint);
+  return f(caf::meta::type_name("idempotency_tag"), x.key, x.fingerprint, x.client_id);
 }
 
 /// A contribution cycle as submitted; an empty period means the pod has none.

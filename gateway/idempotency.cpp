@@ -140,6 +140,7 @@ void run_idempotent(const api_context& ctx, const exchange_ptr& ex, const princi
   }
   const std::string scoped = who.subject + '\n' + key;
   auto tag = idempotency_of(*ex);  // the key and the request's fingerprint, hashed once
+  tag.client_id = who.subject;
   const auto& fingerprint = tag.fingerprint;
   record_ptr answered;
   if (!in_flight().claim(scoped, &answered)) {
@@ -164,7 +165,9 @@ void run_idempotent(const api_context& ctx, const exchange_ptr& ex, const princi
       [ctx, ex, claim, rec = std::move(rec), run = std::move(run), tag = std::move(tag),
        now](result<actors::idempotency_lookup> r) mutable {
         if (!r) return reply_failure(ex, r.error());
-        if (r->found && r->record.expires_at_ms > now) {
+        // A claim (status 0) means the effect committed but its answer was never stored (the
+        // process died in between): run again; the entity finds what the key made.
+        if (r->found && r->record.status != 0 && r->record.expires_at_ms > now) {
           const auto& first = r->record;
           if (first.fingerprint != rec.fingerprint) return reused(ex);
           return replay(ex, first);

@@ -9,8 +9,9 @@
 /// `Idempotency-Replayed: true` and causes nothing; the same key with another request is 422;
 /// a retry while the first is still running is 409. Responses with a 5xx status are not stored,
 /// so a retry after a server failure runs again. Pods and pledges also remember the key that
-/// made them, so a retry whose stored response was lost in a crash finds them instead of making
-/// a second one.
+/// made them, and claim it in the journal in the same transaction as their events (a record
+/// with status 0): a retry whose stored response was lost in a crash finds the claim, runs
+/// again and gets what the key made instead of making a second one.
 
 #include <cstddef>
 #include <functional>

@@ -71,12 +71,32 @@ struct outbox_message {
 /// an empty message_id or subject, or whose message_id is repeated in the request or already
 /// stored (by an earlier batch or an earlier committed request of this one), refuses the request
 /// alone with storage_error.
+/// The stored first answer to a request with an Idempotency-Key, replayed for retries.
+///
+/// Status 0 is a claim: the key's effect is committed (its row was written in the same
+/// transaction as the events), but its answer is not stored yet; a retry then runs the request
+/// again and the entity finds what the key made.
+struct idempotency_record {
+  std::string client_id;
+  std::string key;
+  std::string fingerprint;  // of the first request, to tell a retry from a reuse of the key
+  std::int32_t status = 0;  // HTTP status of the first answer; 0: claimed, not answered yet
+  std::string content_type;
+  std::string location;
+  std::string body;
+  std::int64_t created_at_ms = 0;
+  std::int64_t expires_at_ms = 0;  // after this the record may be purged
+};
+
 struct append_request {
   std::string stream_id;
   std::int64_t expected_version = 0;  // version of the last event the writer saw; 0 = new stream
   std::vector<new_event> events;      // empty: only checks the version
   std::vector<ledger_command> ledger{};
   std::vector<outbox_message> outbox{};
+  /// The Idempotency-Key that asked for the append, claimed (status 0) in the same transaction
+  /// as the events unless the key has a row already; malformed, the request fails alone.
+  std::optional<idempotency_record> idempotency_claim{};
 };
 
 /// How one append request (or idempotency put) ended.
@@ -121,18 +141,6 @@ struct outbox_entry {
   std::optional<std::int64_t> published_at_ms;
 };
 
-/// The stored first answer to a request with an Idempotency-Key, replayed for retries.
-struct idempotency_record {
-  std::string client_id;
-  std::string key;
-  std::string fingerprint;  // of the first request, to tell a retry from a reuse of the key
-  std::int32_t status = 0;  // HTTP status of the first answer
-  std::string content_type;
-  std::string location;
-  std::string body;
-  std::int64_t created_at_ms = 0;
-  std::int64_t expires_at_ms = 0;  // after this the record may be purged
-};
 
 /// The answers to one batch transaction: one per append request and one per idempotency put.
 struct batch_results {

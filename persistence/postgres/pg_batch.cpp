@@ -31,6 +31,11 @@ std::string unstorable_text(const append_request& request) {
     if (!storable_text(message.message_id) || !storable_text(message.subject))
       return "outbox message_id or subject";
   }
+  if (const auto& claim = request.idempotency_claim) {
+    if (claim->client_id.empty() || claim->key.empty() || !storable_text(claim->client_id) ||
+        !storable_text(claim->key) || claim->expires_at_ms <= claim->created_at_ms)
+      return "idempotency claim";
+  }
   return {};
 }
 
@@ -92,6 +97,7 @@ append_result batch_writer::append(const append_request& request, bool& abort) {
   }
   if (!request.ledger.empty()) merge(request, p);
   if (!request.outbox.empty()) stage_outbox(request);
+  if (request.idempotency_claim) state_.claims.push_back(&*request.idempotency_claim);
   return {append_status::committed, head.version, {}};
 }
 
@@ -137,6 +143,17 @@ void batch_writer::flush() {
   write_events();
   write_ledger();
   write_outbox();
+  write_claims();
+}
+
+void batch_writer::write_claims() {
+  // In the batch's transaction, so a key is claimed exactly when its events commit; a key that
+  // has a row already (its answer, or an earlier claim) keeps it.
+  for (const idempotency_record* claim : state_.claims) {
+    txn_.exec_prepared("claim_idempotency", claim->client_id, claim->key,
+                       pqxx::binarystring(claim->fingerprint), claim->created_at_ms,
+                       claim->expires_at_ms);
+  }
 }
 
 void batch_writer::write_events() {

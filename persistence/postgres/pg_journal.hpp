@@ -73,6 +73,8 @@ struct batch_state {
   /// Outbox message ids taken: stored before the batch, or by a committed request of it.
   std::set<std::string, std::less<>> message_ids;
   std::vector<outbox_row> outbox;
+  /// Idempotency keys claimed by the batch's committed requests.
+  std::vector<const idempotency_record*> claims;
 };
 
 /// Prepares the outbox statements on a new connection (pg_outbox.cpp).
@@ -192,6 +194,7 @@ class batch_writer {
   /// Queues a committed request's messages and takes their ids.
   void stage_outbox(const append_request& request);
   void write_outbox();
+  void write_claims();
   void write_events();
   void write_ledger();
   /// Writes the batch's balances that were `stored` before it (or, if false, new ones).

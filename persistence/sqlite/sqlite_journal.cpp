@@ -112,6 +112,11 @@ bool sqlite_journal::prepare_statements(std::string* error) {
              "status = excluded.status, content_type = excluded.content_type, "
              "location = excluded.location, body = excluded.body, "
              "created_at_ms = excluded.created_at_ms, expires_at_ms = excluded.expires_at_ms") &&
+         prepare(claim_idempotency_,
+                 "INSERT INTO idempotency (client_id, key, fingerprint, status, content_type, "
+                 "location, body, created_at_ms, expires_at_ms) "
+                 "VALUES (?1, ?2, ?3, 0, '', '', X'', ?4, ?5) "
+                 "ON CONFLICT (client_id, key) DO NOTHING") &&
          prepare(
              select_idempotency_,
              "SELECT client_id, key, fingerprint, status, content_type, location, body, "
@@ -190,6 +195,10 @@ sqlite_journal::request_outcome sqlite_journal::append_one(const append_request&
   // without gaps, so if the stream has any event, inserting version 1 violates the unique key
   // and the request fails alone as a conflict below. Creates are most appends to new streams.
   // (A request without events only checks the version, so it still reads the head.)
+  if (const auto& claim = request.idempotency_claim;
+      claim && (claim->client_id.empty() || claim->key.empty() ||
+                claim->expires_at_ms <= claim->created_at_ms))
+    return {storage_failure("invalid request: malformed idempotency claim"), false};
   const bool new_stream = request.expected_version == 0 && !request.events.empty();
   const std::optional<stream_head> head =
       new_stream ? std::optional<stream_head>(stream_head{0, {}}) : read_head(request.stream_id);
@@ -238,6 +247,16 @@ sqlite_journal::request_outcome sqlite_journal::append_one(const append_request&
   }
   if (!request.outbox.empty()) {
     if (auto failed = write_outbox(request)) return std::move(*failed);
+  }
+  if (const auto& claim = request.idempotency_claim) {
+    const reset_guard guard(claim_idempotency_);
+    claim_idempotency_.bind_text_view(1, claim->client_id);
+    claim_idempotency_.bind_text_view(2, claim->key);
+    claim_idempotency_.bind_text_view(3, claim->fingerprint);
+    claim_idempotency_.bind_int64(4, claim->created_at_ms);
+    claim_idempotency_.bind_int64(5, claim->expires_at_ms);
+    if (claim_idempotency_.step() != step_result::done)
+      return abort_with("claim idempotency key " + claim->key);
   }
   const auto last = request.expected_version + static_cast<std::int64_t>(request.events.size());
   return {{append_status::committed, last, {}}, false};

@@ -170,6 +170,7 @@ class sqlite_journal final : public journal_store {
   statement read_ledger_;
   statement read_balances_;
   statement upsert_idempotency_;
+  statement claim_idempotency_;
   statement select_idempotency_;
   statement purge_idempotency_;
   statement select_outbox_id_;

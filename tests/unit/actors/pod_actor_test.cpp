@@ -35,6 +35,29 @@ TEST_F(pod_actor_test, create_then_read) {
   EXPECT_EQ(read->created_at_ms, 1716387062000);
 }
 
+// Goal: the Idempotency-Key of a create is claimed in the journal with the pod's events, and a
+// refused create claims nothing.
+TEST_F(pod_actor_test, create_claims_its_idempotency_key_with_its_events) {
+  auto cmd = summer_trip();
+  cmd.idempotency = {"key-1", "fingerprint-1", "client-1"};
+  ASSERT_TRUE(ask<pod_view>(runtime_->pods(), cmd));
+  auto claim = ask<actors::idempotency_lookup>(runtime_->journal_writer(),
+                                       actors::get_idempotency{"client-1", "key-1"});
+  ASSERT_TRUE(claim) << claim.error().detail;
+  ASSERT_TRUE(claim->found);
+  EXPECT_EQ(claim->record.status, 0);
+  EXPECT_EQ(claim->record.fingerprint, "fingerprint-1");
+  EXPECT_EQ(claim->record.created_at_ms, 1716387062000);
+  auto refused = summer_trip("pod_00000000000000a2");
+  refused.policy.voting_quorum = "1.5";
+  refused.idempotency = {"key-2", "fingerprint-2", "client-1"};
+  ASSERT_FALSE(ask<pod_view>(runtime_->pods(), refused));
+  auto none = ask<actors::idempotency_lookup>(runtime_->journal_writer(),
+                                      actors::get_idempotency{"client-1", "key-2"});
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->found);
+}
+
 // Goal: bad input is refused with the field named, and nothing is journaled.
 TEST_F(pod_actor_test, invalid_policy_is_refused_and_leaves_no_pod) {
   auto cmd = summer_trip();

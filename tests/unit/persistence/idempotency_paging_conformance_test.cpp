@@ -67,6 +67,47 @@ TEST_P(idempotency_conformance, puts_commit_with_appends_and_fail_alone) {
   EXPECT_EQ((*replaced)->created_at_ms, t0 + 5);
 }
 
+// Goal: an append's Idempotency-Key claim is written in the same transaction as its events:
+// there when they commit, absent when the request fails; it never replaces a stored answer,
+// and a malformed claim fails its request alone.
+TEST_P(idempotency_conformance, claims_commit_with_their_events) {
+  auto claimed = [](const std::string& stream, std::int64_t expected, const std::string& key) {
+    append_request r = make_request(stream, expected, 1);
+    idempotency_record claim;
+    claim.client_id = "client-1";
+    claim.key = key;
+    claim.fingerprint = "fp-" + key;
+    claim.created_at_ms = t0;
+    claim.expires_at_ms = t0 + day_ms;
+    r.idempotency_claim = claim;
+    return r;
+  };
+  auto malformed = claimed("s-bad", 0, "");
+  const batch_results first = commit(
+      {claimed("s-claim", 0, "c1"), claimed("s-claim", 5, "c2"), malformed, make_request("s-plain", 0, 1)},
+      {});
+  ASSERT_EQ(first.appends.size(), 4U);
+  EXPECT_EQ(first.appends[0].status, append_status::committed);
+  EXPECT_EQ(first.appends[1].status, append_status::version_conflict);
+  EXPECT_EQ(first.appends[2].status, append_status::storage_error);
+  EXPECT_EQ(first.appends[3].status, append_status::committed);
+  auto c1 = store_->get_idempotency("client-1", "c1");
+  ASSERT_TRUE(c1.has_value() && c1->has_value());
+  EXPECT_EQ((*c1)->status, 0);  // claimed: the effect committed, no answer stored yet
+  EXPECT_EQ((*c1)->fingerprint, "fp-c1");
+  EXPECT_EQ((*c1)->expires_at_ms, t0 + day_ms);
+  EXPECT_FALSE(store_->get_idempotency("client-1", "c2")->has_value());  // its append failed
+
+  // The answer replaces the claim; a later claim of the same key leaves the answer.
+  ASSERT_EQ(commit({}, {idem("c1", t0 + 1, t0 + day_ms, "answer")}).idempotency[0].status,
+            append_status::committed);
+  ASSERT_EQ(commit({claimed("s-claim", 1, "c1")}, {}).appends[0].status, append_status::committed);
+  auto answered = store_->get_idempotency("client-1", "c1");
+  ASSERT_TRUE(answered.has_value() && answered->has_value());
+  EXPECT_EQ((*answered)->status, 201);
+  EXPECT_EQ((*answered)->body, "answer");
+}
+
 // Goal: purge deletes only expired records, at most the requested number (and never more than
 // one chunk), oldest first; an expired record is still readable until purged.
 TEST_P(idempotency_conformance, purge_is_bounded_and_spares_live_records) {
