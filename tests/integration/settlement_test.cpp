@@ -13,6 +13,7 @@
 
 #include "tests/integration/integration_support.hpp"
 #include "tests/integration/openapi_support.hpp"
+#include "tests/integration/store_support.hpp"
 #include "tests/support/auth_client.hpp"
 #include "tests/support/sandbox_process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -93,6 +94,10 @@ class settlement : public integration_test {
              {"PAYORCH_SETTLEMENT_CONFIRM_TIMEOUT_MS", "1500"}};
     o.env.insert(o.env.end(), extra_env_.begin(), extra_env_.end());
     o.extra_args = {"--providers", sandbox_->base_url()};
+    if (!storage_uri_.empty()) {
+      o.extra_args.push_back("--storage");
+      o.extra_args.push_back(storage_uri_);
+    }
     o.config_toml = config_toml_;
     server_ = start(std::move(o));
     ASSERT_NE(server_, nullptr);
@@ -232,6 +237,7 @@ class settlement : public integration_test {
   }
 
   std::string rail_delay_ms_ = "50";
+  std::string storage_uri_;  ///< a PostgreSQL database; empty: SQLite in the data dir
   std::optional<std::string> config_toml_;
   env_list extra_env_;
   std::unique_ptr<sandbox_process> sandbox_;
@@ -239,6 +245,21 @@ class settlement : public integration_test {
   std::string admin_;
   static inline int key_seq_ = 0;
 };
+
+/// The settlement on each journal store: SQLite, and PostgreSQL (a fresh database per test).
+class settlement_stores : public settlement, public ::testing::WithParamInterface<store_kind> {
+ protected:
+  void SetUp() override {
+    std::string error;
+    if (auto why = store_unavailable(GetParam()); !why.empty()) GTEST_SKIP() << why;
+    auto target = make_store_target(GetParam(), &error);
+    ASSERT_TRUE(target.has_value()) << error;
+    storage_uri_ = target->uri;
+    settlement::SetUp();
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(stores, settlement_stores, both_stores(), store_test_name);
 
 std::string step_status(const json::object& payout, std::string_view step) {
   for (const auto& s : payout.at("steps").as_array())
@@ -248,7 +269,7 @@ std::string step_status(const json::object& payout, std::string_view step) {
 
 // Goal: a payout in the pod's currency goes through every step and settles; the hold is posted
 // and the wallet shows the money gone.
-TEST_F(settlement, same_currency_payout_settles) {
+TEST_P(settlement_stores, same_currency_payout_settles) {
   auto pod = funded_pod(100'000);
   auto id = pay(pod, 25'000);
   auto done = wait_for(pod, id);
@@ -272,7 +293,7 @@ TEST_F(settlement, same_currency_payout_settles) {
 
 // Goal: a payout in another currency locks an FX quote, spends only what the locked rate needs
 // out of its hold, and keeps the rounding in the FX account.
-TEST_F(settlement, cross_currency_payout_sells_what_the_rate_needs) {
+TEST_P(settlement_stores, cross_currency_payout_sells_what_the_rate_needs) {
   auto pod = funded_pod(100'000);
   auto id = pay(pod, 20'000, "GBP");
   auto done = wait_for(pod, id);
@@ -289,7 +310,7 @@ TEST_F(settlement, cross_currency_payout_sells_what_the_rate_needs) {
 }
 
 // Goal: each failing path ends FAILED with its reason, and the hold goes back to the wallet.
-TEST_F(settlement, kyc_rejection_releases_the_hold) {
+TEST_P(settlement_stores, kyc_rejection_releases_the_hold) {
   auto pod = funded_pod(100'000);
   auto id = pay(pod, 10'000, "EUR", "Please Reject Me");
   auto done = wait_for(pod, id);
@@ -301,7 +322,7 @@ TEST_F(settlement, kyc_rejection_releases_the_hold) {
   EXPECT_EQ(rail_submissions().count(id), 0u);
 }
 
-TEST_F(settlement, sanctions_hit_stops_the_payout) {
+TEST_P(settlement_stores, sanctions_hit_stops_the_payout) {
   auto pod = funded_pod(100'000);
   auto id = pay(pod, 10'000, "EUR", "Jerome Quillabrand");
   auto done = wait_for(pod, id);
@@ -310,7 +331,7 @@ TEST_F(settlement, sanctions_hit_stops_the_payout) {
   EXPECT_EQ(eur_balance(pod), (std::pair<std::int64_t, std::int64_t>{100'000, 0}));
 }
 
-TEST_F(settlement, rail_return_reverses_the_posting) {
+TEST_P(settlement_stores, rail_return_reverses_the_posting) {
   auto pod = funded_pod(100'000);
   auto id = pay(pod, 30'000, "EUR", "Please Return This");
   auto done = wait_for(pod, id);
@@ -451,7 +472,7 @@ TEST_F(settlement_slow_rail, unconfirmed_payment_is_not_credited_back) {
 }
 
 // Goal: above the spending limit, members vote; quorum approves, enough rejections stop it.
-TEST_F(settlement, votes_above_the_limit_reach_quorum) {
+TEST_P(settlement_stores, votes_above_the_limit_reach_quorum) {
   auto pod = funded_pod(100'000, "100");  // the limit is 100.00 EUR
   auto id = pay(pod, 20'000);
   auto waiting = wait_for(pod, id, {"AWAITING_VOTES"});
@@ -482,7 +503,7 @@ TEST_F(settlement, votes_above_the_limit_reach_quorum) {
   EXPECT_EQ(int_member(done.at("votes").as_object(), "approvals"), 2);
 }
 
-TEST_F(settlement, rejected_vote_fails_the_payout) {
+TEST_P(settlement_stores, rejected_vote_fails_the_payout) {
   auto pod = funded_pod(100'000, "100");
   auto id = pay(pod, 20'000);
   wait_for(pod, id, {"AWAITING_VOTES"});
@@ -503,7 +524,7 @@ TEST_F(settlement, rejected_vote_fails_the_payout) {
 
 // Goal: a HIGH risk tier asks for the one-time password; wrong codes count, the right one
 // lets the payout through.
-TEST_F(settlement, high_risk_needs_the_one_time_password) {
+TEST_P(settlement_stores, high_risk_needs_the_one_time_password) {
   auto pod = funded_pod(100'000, "5000", "HIGH");
   auto id = pay(pod, 10'000);
   wait_for(pod, id, {"AWAITING_OTP"});
@@ -523,7 +544,7 @@ TEST_F(settlement, high_risk_needs_the_one_time_password) {
   EXPECT_EQ(string_of(done, "status"), "SETTLED") << json::serialize(done);
 }
 
-TEST_F(settlement, wrong_passwords_fail_the_payout) {
+TEST_P(settlement_stores, wrong_passwords_fail_the_payout) {
   auto pod = funded_pod(100'000, "5000", "HIGH");
   auto id = pay(pod, 10'000);
   wait_for(pod, id, {"AWAITING_OTP"});
@@ -541,7 +562,7 @@ TEST_F(settlement, wrong_passwords_fail_the_payout) {
 }
 
 // Goal: bad requests are refused before anything starts, with problem details.
-TEST_F(settlement, bad_requests_are_refused_up_front) {
+TEST_P(settlement_stores, bad_requests_are_refused_up_front) {
   auto pod = funded_pod(10'000);
   const auto target = "/pods/" + pod + "/payouts";
   expect_problem(call("POST", target, payout_body(20'000)), 422, "insufficient_funds",
@@ -573,7 +594,7 @@ TEST_F(settlement, bad_requests_are_refused_up_front) {
 
 // Goal: operators list sagas by status and read one; the payout retried with the same key is
 // the same payout.
-TEST_F(settlement, operators_see_sagas_and_retries_name_the_same_payout) {
+TEST_P(settlement_stores, operators_see_sagas_and_retries_name_the_same_payout) {
   auto pod = funded_pod(100'000);
   auto first = call("POST", "/pods/" + pod + "/payouts", payout_body(1'000), "same-key");
   ASSERT_EQ(first.status, 202) << first.body;
@@ -601,7 +622,7 @@ TEST_F(settlement, operators_see_sagas_and_retries_name_the_same_payout) {
 
 // Goal: kill -9 in the middle of many sagas; after a restart every saga ends, none paid twice,
 // and the wallet holds exactly what the settled payouts left.
-TEST_F(settlement, kill_nine_mid_flight_pays_each_payout_once) {
+TEST_P(settlement_stores, kill_nine_mid_flight_pays_each_payout_once) {
   auto pod = funded_pod(1'000'000);
   std::vector<std::string> ids;
   for (int i = 0; i < 40; ++i) ids.push_back(pay(pod, 1'000 + i, i % 2 ? "GBP" : "EUR"));
