@@ -1,4 +1,5 @@
-// The FX provider: rates from the seeded table, quotes valid 30 s, locks held 5 min.
+// The FX provider: rates from the seeded table, quotes valid 30 s (--quote-ttl-ms), locks held
+// 5 min.
 #include <memory>
 
 #include "app/sandbox/fx_table.hpp"
@@ -12,7 +13,6 @@
 namespace payorch::app::sandbox {
 namespace {
 
-constexpr std::int64_t quote_valid_ms = 30'000;
 constexpr std::int64_t lock_valid_ms = 300'000;
 constexpr std::int64_t max_sell_amount_minor = 1'000'000'000'000'000;  // 10^15
 
@@ -138,7 +138,7 @@ wire_answer create_quote(fx_provider& fx, sandbox_state& state, const gateway::e
   q.sell_amount_minor = amount;
   q.buy_amount_minor = converted->converted.amount_minor();
   q.rate_micro = *rate;
-  q.expires_at_ms = now + quote_valid_ms;
+  q.expires_at_ms = now + state.options().quote_ttl_ms;
   fx.quotes.put(q.quote_id, q);
   return {http::status::created, quote_json(q, now)};
 }

@@ -30,6 +30,10 @@ void add_options(CLI::App* command, sandbox_options& o) {
       ->add_option("--rail-delay-ms", o.rail_delay_ms,
                    "from a rail submission to its settlement (200)")
       ->check(CLI::Range(std::int64_t{0}, bounds::max_delay_ms));
+  command
+      ->add_option("--quote-ttl-ms", o.quote_ttl_ms,
+                   "how long an FX quote can be locked (30000)")
+      ->check(CLI::Range(std::int64_t{1}, bounds::max_delay_ms));
 }
 
 }  // namespace payorch::app::sandbox

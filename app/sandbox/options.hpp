@@ -25,6 +25,7 @@ struct sandbox_options {
   bool out_of_order_callbacks = false;
   std::int64_t kyc_delay_ms = 50;    ///< from a KYC request to its result
   std::int64_t rail_delay_ms = 200;  ///< from a rail submission to its settlement or return
+  std::int64_t quote_ttl_ms = 30'000;  ///< how long an FX quote can be locked
 };
 
 /// Bounds of the options and of the run-time faults (CLI11 checks the flags against them).

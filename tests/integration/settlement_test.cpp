@@ -73,14 +73,13 @@ class settlement : public integration_test {
   void start_both(std::filesystem::path data_dir = {}) {
     if (!sandbox_) {
       std::string error;
+      // Every callback comes twice, in reversed pairs: the sagas must take each once.
+      std::vector<std::string> args = {"--webhook-secret", std::string(webhook_secret),
+                                       "--kyc-delay-ms", "20", "--rail-delay-ms", rail_delay_ms_,
+                                       "--duplicate-callbacks", "--out-of-order-callbacks"};
+      args.insert(args.end(), sandbox_extra_.begin(), sandbox_extra_.end());
       sandbox_ = sandbox_process::start(
-          {.binary = payorch_binary(),
-           .seed = 7,
-           // Every callback comes twice, in reversed pairs: the sagas must take each once.
-           .extra_args = {"--webhook-secret", std::string(webhook_secret), "--kyc-delay-ms", "20",
-                          "--rail-delay-ms", rail_delay_ms_, "--duplicate-callbacks",
-                          "--out-of-order-callbacks"}},
-          &error);
+          {.binary = payorch_binary(), .seed = 7, .extra_args = std::move(args)}, &error);
       ASSERT_NE(sandbox_, nullptr) << error;
     }
     process_options o;
@@ -237,6 +236,7 @@ class settlement : public integration_test {
   }
 
   std::string rail_delay_ms_ = "50";
+  std::vector<std::string> sandbox_extra_;  ///< more sandbox flags
   std::string storage_uri_;  ///< a PostgreSQL database; empty: SQLite in the data dir
   std::optional<std::string> config_toml_;
   env_list extra_env_;
@@ -443,6 +443,33 @@ TEST_F(settlement_deadlines, votes_and_passwords_expire) {
   EXPECT_NE(string_of(done, "reason").find("otp_expired"), std::string::npos);
   EXPECT_EQ(eur_balance(pod), (std::pair<std::int64_t, std::int64_t>{100'000, 0}));
   EXPECT_EQ(eur_balance(high), (std::pair<std::int64_t, std::int64_t>{100'000, 0}));
+}
+
+/// FX quotes that expire 10 ms after they are made, and every provider answering 50 ms late:
+/// no quote can be locked in time.
+class settlement_expiring_quotes : public settlement {
+ protected:
+  void SetUp() override {
+    sandbox_extra_ = {"--quote-ttl-ms", "10", "--latency-ms", "50"};
+    settlement::SetUp();
+  }
+};
+
+// Goal: a quote that expires before its lock fails the payout with quote_expired, and the hold
+// goes back to the wallet; a payout in the pod's own currency needs no quote and settles.
+TEST_F(settlement_expiring_quotes, quote_expired_releases_the_hold) {
+  auto pod = funded_pod(100'000);
+  auto id = pay(pod, 10'000, "GBP");
+  auto done = wait_for(pod, id);
+  ASSERT_EQ(string_of(done, "status"), "FAILED") << json::serialize(done);
+  EXPECT_NE(string_of(done, "reason").find("quote_expired"), std::string::npos);
+  EXPECT_EQ(string_of(done, "failed_step"), "fx");
+  EXPECT_EQ(step_status(done, "reserve"), "COMPENSATED");
+  EXPECT_EQ(string_of(done.at("wallet").as_object(), "status"), "RELEASED");
+  EXPECT_EQ(eur_balance(pod), (std::pair<std::int64_t, std::int64_t>{100'000, 0}));
+  EXPECT_EQ(rail_submissions().count(id), 0u);
+  auto same = pay(pod, 10'000);
+  EXPECT_EQ(string_of(wait_for(pod, same), "status"), "SETTLED");
 }
 
 /// A rail that takes a minute to settle: longer than every deadline of the saga.
