@@ -56,11 +56,6 @@ typename Inspector::result_type inspect(Inspector& f, event_record& x) {
            x.recorded_at_ms, x.prev_hash, x.hash);
 }
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, append_request& x) {
-  return f(caf::meta::type_name("append_request"), x.stream_id, x.expected_version, x.events,
-           x.ledger);
-}
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, append_result& x) {
@@ -77,6 +72,27 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, idempotency_record& x) {
   return f(caf::meta::type_name("idempotency_record"), x.client_id, x.key, x.fingerprint, x.status,
            x.content_type, x.location, x.body, x.created_at_ms, x.expires_at_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, outbox_message& x) {
+  return f(caf::meta::type_name("outbox_message"), x.message_id, x.subject, x.payload);
+}
+
+/// Every member, so an append that crosses nodes keeps its outbox and its idempotency claim
+/// (CAF 0.17 has no std::optional: the claim travels as a flag and a record).
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, append_request& x) {
+  bool has_claim = x.idempotency_claim.has_value();
+  idempotency_record claim = has_claim ? *x.idempotency_claim : idempotency_record{};
+  return f(caf::meta::type_name("append_request"), x.stream_id, x.expected_version, x.events,
+           x.ledger, x.outbox, has_claim, claim, caf::meta::load_callback([&]() -> caf::error {
+             if (has_claim)
+               x.idempotency_claim = std::move(claim);
+             else
+               x.idempotency_claim.reset();
+             return caf::none;
+           }));
 }
 
 template <class Inspector>

@@ -1,3 +1,6 @@
+#include <caf/binary_deserializer.hpp>
+#include <caf/binary_serializer.hpp>
+
 #include "tests/support/actor_fixture.hpp"
 
 namespace payorch::testing {
@@ -56,6 +59,43 @@ TEST_F(pod_actor_test, create_claims_its_idempotency_key_with_its_events) {
                                       actors::get_idempotency{"client-1", "key-2"});
   ASSERT_TRUE(none);
   EXPECT_FALSE(none->found);
+}
+
+// Goal: an append request survives CAF serialisation whole (as it will between nodes): its
+// events, ledger commands, outbox messages and idempotency claim, or the absence of a claim.
+TEST_F(pod_actor_test, append_requests_serialise_whole) {
+  persistence::append_request req;
+  req.stream_id = pod_a;
+  req.expected_version = 3;
+  req.events = {{"FundsPledged", R"({"a":1})", 42}};
+  req.ledger = {{"plg_1", ledger_phase::pending, {{"a", "EUR", -5}, {"b", "EUR", 5}}, 99, ""}};
+  req.outbox = {{"pod:4", "crowdpay.crowdpod.v1.FundsPledged", "{}"}};
+  persistence::idempotency_record claim;
+  claim.client_id = "client-1";
+  claim.key = "key-1";
+  claim.fingerprint = "fp";
+  claim.created_at_ms = 1;
+  claim.expires_at_ms = 2;
+  req.idempotency_claim = claim;
+  for (bool with_claim : {true, false}) {
+    if (!with_claim) req.idempotency_claim.reset();
+    std::vector<char> buf;
+    caf::binary_serializer sink{sys(), buf};
+    ASSERT_FALSE(sink(req));
+    persistence::append_request back;
+    back.idempotency_claim = claim;  // a stale value the load must clear
+    caf::binary_deserializer source{sys(), buf};
+    ASSERT_FALSE(source(back));
+    EXPECT_EQ(back.stream_id, req.stream_id);
+    EXPECT_EQ(back.expected_version, 3);
+    ASSERT_EQ(back.events.size(), 1U);
+    EXPECT_EQ(back.events[0].payload, R"({"a":1})");
+    EXPECT_EQ(back.ledger, req.ledger);
+    ASSERT_EQ(back.outbox.size(), 1U);
+    EXPECT_EQ(back.outbox[0].subject, "crowdpay.crowdpod.v1.FundsPledged");
+    EXPECT_EQ(back.idempotency_claim.has_value(), with_claim);
+    if (with_claim) EXPECT_EQ(back.idempotency_claim->key, "key-1");
+  }
 }
 
 // Goal: bad input is refused with the field named, and nothing is journaled.
