@@ -149,11 +149,20 @@ void batch_writer::flush() {
 void batch_writer::write_claims() {
   // In the batch's transaction, so a key is claimed exactly when its events commit; a key that
   // has a row already (its answer, or an earlier claim) keeps it.
+  if (state_.claims.empty()) return;
+  std::vector<std::string_view> clients, keys;
+  std::vector<std::string> fingerprints;
+  std::vector<std::int64_t> created, expires;
   for (const idempotency_record* claim : state_.claims) {
-    txn_.exec_prepared("claim_idempotency", claim->client_id, claim->key,
-                       pqxx::binarystring(claim->fingerprint), claim->created_at_ms,
-                       claim->expires_at_ms);
+    clients.push_back(claim->client_id);
+    keys.push_back(claim->key);
+    fingerprints.push_back(to_hex(claim->fingerprint));
+    created.push_back(claim->created_at_ms);
+    expires.push_back(claim->expires_at_ms);
   }
+  std::vector<std::string_view> fingerprint_views(fingerprints.begin(), fingerprints.end());
+  txn_.exec_prepared("claim_idempotency", text_array(clients), text_array(keys),
+                     text_array(fingerprint_views), int_array(created), int_array(expires));
 }
 
 void batch_writer::write_events() {

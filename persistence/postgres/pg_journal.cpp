@@ -88,11 +88,13 @@ void prepare_statements(pqxx::connection& conn) {
                "status = excluded.status, content_type = excluded.content_type, "
                "location = excluded.location, body = excluded.body, "
                "created_at_ms = excluded.created_at_ms, expires_at_ms = excluded.expires_at_ms");
+  // Every claim of a batch in one statement (fingerprints as hex text).
   conn.prepare("claim_idempotency",
                "INSERT INTO idempotency (client_id, key, fingerprint, status, content_type, "
                "location, body, created_at_ms, expires_at_ms) "
-               "VALUES ($1, $2, $3, 0, ''::bytea, ''::bytea, ''::bytea, $4, $5) "
-               "ON CONFLICT (client_id, key) DO NOTHING");
+               "SELECT c, k, decode(f, 'hex'), 0, ''::bytea, ''::bytea, ''::bytea, t, e "
+               "FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[]) "
+               "AS u(c, k, f, t, e) ON CONFLICT (client_id, key) DO NOTHING");
   conn.prepare("purge_idempotency",
                "DELETE FROM idempotency WHERE (client_id, key) IN (SELECT client_id, key "
                "FROM idempotency WHERE expires_at_ms <= $1 ORDER BY expires_at_ms LIMIT $2)");
