@@ -163,6 +163,12 @@ json::object encode_body(const pod_event& event) {
                                 {"reason", e.reason},
                                 {"reversed_at", e.at_ms}};
           },
+          [](const payout_vote_cast& e) {
+            return json::object{{"payout_id", e.payout_id},
+                                {"user_id", e.user_id},
+                                {"decision", e.approve ? "APPROVE" : "REJECT"},
+                                {"voted_at", e.at_ms}};
+          },
       },
       event);
 }
@@ -302,6 +308,11 @@ result<pod_event> decode_body(std::string_view type, const json::object& o) {
   } else if (type == "PayoutReversed") {
     out = payout_reversed{r.text("payout_id"), r.integer("amount_minor"), r.currency_of("currency"),
                           r.optional_text("reason"), r.integer("reversed_at")};
+  } else if (type == "PayoutVoteCast") {
+    const auto decision = r.text("decision");
+    if (decision != "APPROVE" && decision != "REJECT") return corrupt("PayoutVoteCast.decision");
+    out = payout_vote_cast{r.text("payout_id"), r.text("user_id"), decision == "APPROVE",
+                           r.integer("voted_at")};
   } else {
     return corrupt("unknown event type " + std::string(type));
   }
@@ -328,6 +339,7 @@ std::string_view event_type_of(const pod_event& event) {
           [](const payout_posted&) { return std::string_view{"PayoutPosted"}; },
           [](const payout_released&) { return std::string_view{"PayoutReleased"}; },
           [](const payout_reversed&) { return std::string_view{"PayoutReversed"}; },
+          [](const payout_vote_cast&) { return std::string_view{"PayoutVoteCast"}; },
       },
       event);
 }

@@ -153,10 +153,19 @@ struct payout_reversed {
   std::int64_t at_ms = 0;
 };
 
+/// A member's vote on a payout above the spending limit, counted in their reputation.
+struct payout_vote_cast {
+  std::string payout_id;
+  std::string user_id;
+  bool approve = false;
+  std::int64_t at_ms = 0;
+};
+
 using pod_event =
     std::variant<pod_created, member_joined, member_role_changed, member_removed, policy_updated,
                  status_changed, funds_pledged, pledge_settled, pledge_expired, pledge_cancelled,
-                 payout_reserved, payout_posted, payout_released, payout_reversed>;
+                 payout_reserved, payout_posted, payout_released, payout_reversed,
+                 payout_vote_cast>;
 
 /// The journal's name of an event ("CrowdPodCreated", "FundsPledged", ...).
 std::string_view event_type_of(const pod_event& event);

@@ -432,6 +432,7 @@ enum class payout_action : std::uint8_t {
   release,  ///< void the hold of a payout not posted (PayoutReleased)
   reverse,  ///< a posted payout came back: credit it to the wallet (PayoutReversed)
   get,      ///< read the payout
+  vote,     ///< record `voter`'s vote on the payout for their reputation (once per member)
 };
 
 /// One command on a pod payout; the fields each action reads are named by it. Every action but
@@ -451,13 +452,15 @@ struct payout_command {
   std::string quote_id;           ///< post: the locked quote; empty: no FX
   std::string reason;             ///< release, reverse
   std::int64_t requested_at_ms = 0;
+  std::string voter;  ///< vote: the voting member
+  bool approve = false;  ///< vote: the decision
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, payout_command& x) {
   return f(caf::meta::type_name("payout_command"), x.pod_id, x.by, x.payout_id, x.action,
            x.hold_minor, x.amount_minor, x.currency, x.beneficiary_name, x.sell_minor, x.buy_minor,
-           x.rate, x.quote_id, x.reason, x.requested_at_ms);
+           x.rate, x.quote_id, x.reason, x.requested_at_ms, x.voter, x.approve);
 }
 
 /// A payout as the pod's wallet sees it, with the governance facts fixed when it was reserved.

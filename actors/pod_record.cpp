@@ -203,6 +203,16 @@ result<void> apply_to(pod_record& pod, const pod_event& event) {
             p->updated_at_ms = e.at_ms;
             return {};
           },
+          [&](const payout_vote_cast& e) -> result<void> {
+            auto i = pod.payouts.find(e.payout_id);
+            if (i == pod.payouts.end()) return corrupt("PayoutVoteCast for an unknown payout");
+            auto& voters = i->second.voters;
+            if (std::find(voters.begin(), voters.end(), e.user_id) != voters.end())
+              return corrupt("PayoutVoteCast twice by " + e.user_id);
+            voters.push_back(e.user_id);
+            if (auto* m = find_member(pod, e.user_id)) ++m->reputation.votes_cast;
+            return {};
+          },
           [&](const payout_reversed& e) -> result<void> {
             auto* p = find_payout(pod, e.payout_id, payout_status::posted);
             if (!p) return corrupt("PayoutReversed for a payout not POSTED");
@@ -613,6 +623,18 @@ result<events> decide(const pod_record& pod, const payout_command& cmd) {
       // Nothing is held any more once a payout was posted, released or reversed.
       if (p.status != payout_status::reserved) return events{};
       return events{payout_released{cmd.payout_id, cmd.reason, cmd.requested_at_ms}};
+    case payout_action::vote: {
+      if (std::find(p.voters.begin(), p.voters.end(), cmd.voter) != p.voters.end())
+        return events{};  // one vote per member: a repeat records nothing
+      const auto* m = pod.member(cmd.voter);
+      if (!m || !role_allows(m->role, pod_action::vote))
+        return fail(errc::role_forbidden, in_quotes(cmd.voter) + " may not vote in pod " + pod.pod_id,
+                    "user_id");
+      if (m->joined_at_ms > p.reserved.at_ms)
+        return fail(errc::role_forbidden, "this member joined after the payout was requested",
+                    "user_id");
+      return events{payout_vote_cast{cmd.payout_id, cmd.voter, cmd.approve, cmd.requested_at_ms}};
+    }
     case payout_action::reverse:
       if (p.status == payout_status::reversed) return events{};
       if (p.status != payout_status::posted)

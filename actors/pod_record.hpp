@@ -72,6 +72,7 @@ struct payout_record {
   std::string quote_id;
   std::string reason;
   std::int64_t updated_at_ms = 0;
+  std::vector<std::string> voters;  ///< members whose vote is recorded, in order
 };
 
 /// What payouts did to the wallet in one currency: posted minor units (negative: sent out,

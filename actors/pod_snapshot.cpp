@@ -95,7 +95,8 @@ json::object payout_json(const std::string& pod_id, const payout_record& p) {
                       {"rate", p.rate},
                       {"quote_id", p.quote_id},
                       {"reason", p.reason},
-                      {"updated_at", p.updated_at_ms}};
+                      {"updated_at", p.updated_at_ms},
+                      {"voters", json::array(p.voters.begin(), p.voters.end())}};
 }
 
 bool read_payout(const json::object& o, pod_record& pod) {
@@ -114,6 +115,12 @@ bool read_payout(const json::object& o, pod_record& pod) {
   if (!event || !st || !std::holds_alternative<payout_reserved>(*event)) return false;
   p.reserved = std::get<payout_reserved>(std::move(*event));
   p.status = *st;
+  if (const auto* voters = at(o, "voters"); voters && voters->is_array()) {
+    for (const auto& v : voters->get_array()) {
+      if (!v.is_string()) return false;
+      p.voters.emplace_back(v.get_string());
+    }
+  }
   auto id = p.reserved.payout_id;
   return pod.payouts.emplace(std::move(id), std::move(p)).second;
 }

@@ -170,12 +170,17 @@ std::string payout_body(const actors::saga_view& v, const actors::payout_view* w
   return w.take();
 }
 
-/// A text member of the saga's input (the payout request), or "".
-std::string input_member(const actors::saga_view& v, std::string_view key) {
-  auto parsed = parse_json(v.input);
+/// A text member of a JSON object's text, or "".
+std::string input_member_of(std::string_view json_text, std::string_view key) {
+  auto parsed = parse_json(json_text);
   const json_node* member = parsed.value ? parsed.value->find(key) : nullptr;
   return member && member->kind() == json_kind::string ? std::string(member->as_string())
                                                        : std::string{};
+}
+
+/// A text member of the saga's input (the payout request), or "".
+std::string input_member(const actors::saga_view& v, std::string_view key) {
+  return input_member_of(v.input, key);
 }
 
 /// Reads the saga and the wallet's payout, and replies `status` with both.
@@ -289,13 +294,29 @@ void signal_payout(const api_context& ctx, const exchange_ptr& ex, const std::st
                        if (auto refused = guard(v)) return reply_failure(ex, *refused);
                      }
                      signal.saga_id = v.saga_id;
-                     ask<actors::saga_view>(ctx.bridge, ctx.runtime->sagas(),
-                                            actors::signal_saga{std::move(signal)},
-                                            [ctx, ex, pod_id](result<actors::saga_view> r) {
-                                              if (!r) return reply_failure(ex, r.error());
-                                              reply_payout(ctx, ex, pod_id, std::move(*r),
-                                                           http::status::ok);
-                                            });
+                     ask<actors::saga_view>(
+                         ctx.bridge, ctx.runtime->sagas(), actors::signal_saga{signal},
+                         [ctx, ex, pod_id, signal](result<actors::saga_view> r) mutable {
+                           if (!r) return reply_failure(ex, r.error());
+                           if (signal.step != settlement::approval_step)
+                             return reply_payout(ctx, ex, pod_id, std::move(*r), http::status::ok);
+                           // The saga took the vote; the pod counts it in the member's
+                           // reputation (once per member: a retry records nothing new).
+                           actors::payout_command record;
+                           record.pod_id = pod_id;
+                           record.payout_id = "pout_" + r->saga_id.substr(r->saga_id.size() - 16);
+                           record.action = actors::payout_action::vote;
+                           record.voter = input_member_of(signal.payload, "user_id");
+                           record.approve = signal.decision == actors::signal_decision::approve;
+                           record.requested_at_ms = ctx.now_ms();
+                           ask<actors::payout_view>(
+                               ctx.bridge, ctx.runtime->pods(), std::move(record),
+                               [ctx, ex, pod_id, v = std::move(*r)](
+                                   result<actors::payout_view> recorded) mutable {
+                                 if (!recorded) return reply_failure(ex, recorded.error());
+                                 reply_payout(ctx, ex, pod_id, std::move(v), http::status::ok);
+                               });
+                         });
                    });
 }
 

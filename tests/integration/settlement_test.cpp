@@ -528,6 +528,11 @@ TEST_P(settlement_stores, votes_above_the_limit_reach_quorum) {
   auto done = wait_for(pod, id);
   EXPECT_EQ(string_of(done, "status"), "SETTLED") << json::serialize(done);
   EXPECT_EQ(int_member(done.at("votes").as_object(), "approvals"), 2);
+  // Each vote counts once in its member's reputation.
+  auto ann = call("GET", "/pods/" + pod + "/members/ann");
+  ASSERT_EQ(ann.status, 200) << ann.body;
+  const auto reputation = json_object_of(ann).at("reputation").as_object();
+  EXPECT_EQ(int_member(reputation, "votes_cast"), 1) << ann.body;
 }
 
 TEST_P(settlement_stores, rejected_vote_fails_the_payout) {

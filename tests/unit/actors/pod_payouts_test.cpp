@@ -193,6 +193,44 @@ TEST_F(pod_payouts_test, retried_reservation_finds_its_hold) {
             errc::pod_not_active);
 }
 
+// Goal: a vote counts once in the member's reputation (votes_cast, +1 score), survives a
+// restart, and only members who could vote when the payout was requested may.
+TEST_F(pod_payouts_test, votes_count_in_reputation_once) {
+  options_.entities.snapshot_every_events = 2;
+  start();
+  ASSERT_TRUE(command(payout_action::reserve, payout_1, owner, 30'000, "EUR", 30'000));
+  auto vote = [&](const std::string& user) {
+    payout_command c;
+    c.pod_id = pod_a;
+    c.by = saga;
+    c.payout_id = payout_1;
+    c.action = payout_action::vote;
+    c.voter = user;
+    c.approve = true;
+    c.requested_at_ms = t0 + 15;
+    return ask<payout_view>(runtime_->pods(), c);
+  };
+  ASSERT_TRUE(vote("mia"));
+  ASSERT_TRUE(vote("mia"));  // a repeat records nothing
+  EXPECT_EQ(vote("otto").error().code, errc::role_forbidden);   // an OBSERVER
+  EXPECT_EQ(vote("nobody").error().code, errc::role_forbidden);  // not a member
+  ASSERT_TRUE(ask<member_view>(runtime_->pods(), add_member{pod_a, owner, "late", "MEMBER", t0 + 12}));
+  EXPECT_EQ(vote("late").error().code, errc::role_forbidden);  // joined after the request
+  payout_command unknown;
+  unknown.pod_id = pod_a;
+  unknown.by = saga;
+  unknown.payout_id = payout_2;
+  unknown.action = payout_action::vote;
+  unknown.voter = "mia";
+  EXPECT_EQ(ask<payout_view>(runtime_->pods(), unknown).error().code, errc::not_found);
+  start();
+  auto mia = ask<member_view>(runtime_->pods(), get_member{pod_a, "mia", t0 + 20});
+  ASSERT_TRUE(mia) << mia.error().detail;
+  EXPECT_EQ(mia->votes_cast, 1);
+  EXPECT_TRUE(vote("mia"));  // still once after the restart
+  EXPECT_EQ(ask<member_view>(runtime_->pods(), get_member{pod_a, "mia", t0 + 20})->votes_cast, 1);
+}
+
 // Goal: a released hold gives the money back; a RESERVED payout keeps a voluntary closure
 // away, a force-close releases it.
 TEST_F(pod_payouts_test, release_and_closure) {
