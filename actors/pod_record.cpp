@@ -78,6 +78,27 @@ member_record* find_member(pod_record& pod, const std::string& id) {
   return i == pod.members.end() ? nullptr : &i->second;
 }
 
+/// Adds (`sign` +1) or takes back (-1) what payout `p`, as it stands, does to the wallet's
+/// running sums: held while RESERVED, the sale gone once POSTED, the amount back once REVERSED.
+void count_payout(pod_record& pod, const payout_record& p, std::int64_t sign) {
+  auto& own = pod.payout_totals[std::string(p.reserved.hold_currency.code())];
+  switch (p.status) {
+    case payout_status::reserved:
+      own.reserved_minor += sign * p.reserved.hold_minor;
+      break;
+    case payout_status::posted:
+      own.posted_minor -= sign * p.sell_minor;
+      break;
+    case payout_status::reversed:
+      own.posted_minor -= sign * p.sell_minor;
+      pod.payout_totals[std::string(p.reserved.payout_currency.code())].posted_minor +=
+          sign * p.reserved.amount_minor;
+      break;
+    case payout_status::released:
+      break;
+  }
+}
+
 payout_record* find_payout(pod_record& pod, const std::string& id, payout_status wanted) {
   auto i = pod.payouts.find(id);
   return i == pod.payouts.end() || i->second.status != wanted ? nullptr : &i->second;
@@ -174,31 +195,29 @@ result<void> apply_to(pod_record& pod, const pod_event& event) {
             payout_record p;
             p.reserved = e;
             p.updated_at_ms = e.at_ms;
-            if (!pod.payouts.emplace(e.payout_id, std::move(p)).second)
-              return corrupt("PayoutReserved twice for " + e.payout_id);
-            pod.payout_totals[std::string(e.hold_currency.code())].reserved_minor += e.hold_minor;
+            auto [at, fresh] = pod.payouts.emplace(e.payout_id, std::move(p));
+            if (!fresh) return corrupt("PayoutReserved twice for " + e.payout_id);
+            count_payout(pod, at->second, +1);
             return {};
           },
           [&](const payout_posted& e) -> result<void> {
             auto* p = find_payout(pod, e.payout_id, payout_status::reserved);
             if (!p) return corrupt("PayoutPosted for a payout not RESERVED");
+            count_payout(pod, *p, -1);
             p->status = payout_status::posted;
-            auto& sums = pod.payout_totals[std::string(e.hold_currency.code())];
-            sums.reserved_minor -= p->reserved.hold_minor;
-            sums.posted_minor -= e.sell_minor;
             p->sell_minor = e.sell_minor;
             p->buy_minor = e.buy_minor;
             p->rate = e.rate;
             p->quote_id = e.quote_id;
             p->updated_at_ms = e.at_ms;
+            count_payout(pod, *p, +1);
             return {};
           },
           [&](const payout_released& e) -> result<void> {
             auto* p = find_payout(pod, e.payout_id, payout_status::reserved);
             if (!p) return corrupt("PayoutReleased for a payout not RESERVED");
+            count_payout(pod, *p, -1);
             p->status = payout_status::released;
-            pod.payout_totals[std::string(p->reserved.hold_currency.code())].reserved_minor -=
-                p->reserved.hold_minor;
             p->reason = e.reason;
             p->updated_at_ms = e.at_ms;
             return {};
@@ -216,9 +235,9 @@ result<void> apply_to(pod_record& pod, const pod_event& event) {
           [&](const payout_reversed& e) -> result<void> {
             auto* p = find_payout(pod, e.payout_id, payout_status::posted);
             if (!p) return corrupt("PayoutReversed for a payout not POSTED");
+            count_payout(pod, *p, -1);
             p->status = payout_status::reversed;
-            pod.payout_totals[std::string(p->reserved.payout_currency.code())].posted_minor +=
-                p->reserved.amount_minor;
+            count_payout(pod, *p, +1);
             p->reason = e.reason;
             p->updated_at_ms = e.at_ms;
             return {};
@@ -488,6 +507,17 @@ std::int64_t approvals_for(const decimal& quorum, std::int64_t voters) {
   return std::max<std::int64_t>(needed, 1);
 }
 
+/// insufficient_funds unless the wallet has `needed` of the pod's currency available.
+result<void> require_available(const pod_record& pod, std::int64_t needed, std::int64_t now_ms) {
+  const auto available = available_in(pod, pod.pod_currency, now_ms);
+  if (needed <= available) return {};
+  return fail(errc::insufficient_funds,
+              "pod " + pod.pod_id + " has " + std::to_string(available) + " minor units of " +
+                  std::string(pod.pod_currency.code()) + " available; the payout needs " +
+                  std::to_string(needed),
+              "amount_minor");
+}
+
 /// The reserved event a payout request would make, after checking everything about it but the
 /// wallet's balance.
 result<payout_reserved> payout_request(const pod_record& pod, const payout_command& cmd) {
@@ -546,17 +576,12 @@ result<events> decide_reserve(const pod_record& pod, const payout_command& cmd) 
   if (pod.payouts.size() >= max_payouts_per_pod)
     return fail(errc::invalid_argument, "pod " + pod.pod_id + " already has the most payouts (" +
                                             std::to_string(max_payouts_per_pod) + ")");
-  const auto available = available_in(pod, pod.pod_currency, cmd.requested_at_ms);
-  if (cmd.hold_minor > available)
-    return fail(errc::insufficient_funds,
-                "pod " + pod.pod_id + " has " + std::to_string(available) + " minor units of " +
-                    std::string(pod.pod_currency.code()) + " available; the payout needs " +
-                    std::to_string(cmd.hold_minor),
-                "amount_minor");
+  if (auto ok = require_available(pod, cmd.hold_minor, cmd.requested_at_ms); !ok)
+    return ok.error();
   return events{std::move(*request)};
 }
 
-result<events> decide_post(const pod_record& pod, const payout_record& p, const payout_command& cmd) {
+result<events> decide_post(const payout_record& p, const payout_command& cmd) {
   if (p.status == payout_status::posted || p.status == payout_status::reversed) return events{};
   if (p.status != payout_status::reserved)
     return fail(errc::illegal_transition, "payout " + p.reserved.payout_id + " is " +
@@ -588,7 +613,6 @@ result<events> decide_post(const pod_record& pod, const payout_record& p, const 
   e.rate = fx ? cmd.rate : std::string{};
   e.quote_id = fx ? cmd.quote_id : std::string{};
   e.at_ms = cmd.requested_at_ms;
-  (void)pod;
   return events{std::move(e)};
 }
 
@@ -599,13 +623,10 @@ result<events> decide(const pod_record& pod, const payout_command& cmd) {
     auto request = payout_request(pod, cmd);
     if (!request) return request.error();
     // In the pod's own currency the cost is known now; in another it is known at reservation.
-    const auto available = available_in(pod, pod.pod_currency, cmd.requested_at_ms);
-    if (request->payout_currency == pod.pod_currency && cmd.amount_minor > available)
-      return fail(errc::insufficient_funds,
-                  "pod " + pod.pod_id + " has " + std::to_string(available) + " minor units of " +
-                      std::string(pod.pod_currency.code()) + " available; the payout needs " +
-                      std::to_string(cmd.amount_minor),
-                  "amount_minor");
+    if (request->payout_currency == pod.pod_currency) {
+      if (auto ok = require_available(pod, cmd.amount_minor, cmd.requested_at_ms); !ok)
+        return ok.error();
+    }
     return events{};
   }
   if (cmd.action == payout_action::reserve) return decide_reserve(pod, cmd);
@@ -618,7 +639,7 @@ result<events> decide(const pod_record& pod, const payout_command& cmd) {
     return fail(errc::invalid_argument, "reason must be at most 500 bytes", "reason");
   switch (cmd.action) {
     case payout_action::post:
-      return decide_post(pod, p, cmd);
+      return decide_post(p, cmd);
     case payout_action::release:
       // Nothing is held any more once a payout was posted, released or reversed.
       if (p.status != payout_status::reserved) return events{};
@@ -659,24 +680,7 @@ result<events> decide(const pod_record& pod, const payout_command& cmd) {
 
 void recount_payouts(pod_record& pod) {
   pod.payout_totals.clear();
-  for (const auto& [id, p] : pod.payouts) {
-    auto& own = pod.payout_totals[std::string(p.reserved.hold_currency.code())];
-    switch (p.status) {
-      case payout_status::reserved:
-        own.reserved_minor += p.reserved.hold_minor;
-        break;
-      case payout_status::posted:
-        own.posted_minor -= p.sell_minor;
-        break;
-      case payout_status::reversed:
-        own.posted_minor -= p.sell_minor;
-        pod.payout_totals[std::string(p.reserved.payout_currency.code())].posted_minor +=
-            p.reserved.amount_minor;
-        break;
-      case payout_status::released:
-        break;
-    }
-  }
+  for (const auto& [id, p] : pod.payouts) count_payout(pod, p, +1);
 }
 
 std::string_view to_string(payout_status s) noexcept {

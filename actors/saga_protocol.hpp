@@ -334,6 +334,15 @@ inline std::string saga_of_payout(std::string_view payout_id) {
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return {};
   return "saga_" + std::string(payout_id.substr(prefix.size()));
 }
+
+/// "pout_<hex>" of "saga_<hex>" (a settlement's id); empty when `saga_id` is not "saga_" + 16
+/// characters.
+inline std::string payout_of_saga(std::string_view saga_id) {
+  constexpr std::string_view prefix = "saga_";
+  if (saga_id.size() != prefix.size() + 16 || saga_id.substr(0, prefix.size()) != prefix)
+    return {};
+  return "pout_" + std::string(saga_id.substr(prefix.size()));
+}
 }  // namespace settlement
 
 using saga_interface = caf::typed_actor<

@@ -160,7 +160,7 @@ actors::idempotency_tag idempotency_of(const exchange& ex) {
   if (key == req.end()) return {};
   std::string material = std::string(req.method_string()) + ' ' + std::string(req.target()) + '\n';
   material += req.body();
-  return {std::string(key->value()), hex_encode(sha256(material))};
+  return {std::string(key->value()), hex_encode(sha256(material)), {}};  // client set by the caller
 }
 
 std::uint64_t id_bits_from(std::string_view seed) {
@@ -189,6 +189,14 @@ void write_time_or_null(json_writer& w, std::string_view key, std::int64_t ms) {
     w.null();
   else
     w.string(format_rfc3339_utc(ms));
+}
+
+void write_text_or_null(json_writer& w, std::string_view key, std::string_view text) {
+  w.key(key);
+  if (text.empty())
+    w.null();
+  else
+    w.string(text);
 }
 
 }  // namespace payorch::gateway

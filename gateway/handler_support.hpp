@@ -101,4 +101,7 @@ void reply_page(const exchange_ptr& ex, const Items& items, WriteItem write_item
 /// RFC 3339 text of `ms`, or null when `ms` is 0 (none).
 void write_time_or_null(json_writer& w, std::string_view key, std::int64_t ms);
 
+/// `text` as a JSON string, or null when it is empty (none).
+void write_text_or_null(json_writer& w, std::string_view key, std::string_view text);
+
 }  // namespace payorch::gateway

@@ -117,21 +117,13 @@ const actors::saga_step_view* step_of(const actors::saga_view& v, std::string_vi
 /// The payout's JSON: the request, where it stands, the wallet's view and every step.
 std::string payout_body(const actors::saga_view& v, const actors::payout_view* wallet) {
   json_writer w;
-  const auto payout_id = "pout_" + v.saga_id.substr(v.saga_id.size() - 16);
+  const auto payout_id = settlement::payout_of_saga(v.saga_id);
   w.begin_object()
       .field("payout_id", payout_id)
       .field("saga_id", v.saga_id)
       .field("status", payout_status_of(v));
-  w.key("reason");
-  if (v.reason.empty())
-    w.null();
-  else
-    w.string(v.reason);
-  w.key("failed_step");
-  if (v.failed_step.empty())
-    w.null();
-  else
-    w.string(v.failed_step);
+  write_text_or_null(w, "reason", v.reason);
+  write_text_or_null(w, "failed_step", v.failed_step);
   w.key("request").raw_value(v.input);
   w.key("wallet");
   if (!wallet) {
@@ -186,7 +178,7 @@ std::string input_member(const actors::saga_view& v, std::string_view key) {
 /// Reads the saga and the wallet's payout, and replies `status` with both.
 void reply_payout(const api_context& ctx, const exchange_ptr& ex, const std::string& pod_id,
                   actors::saga_view v, http::status status) {
-  const auto payout_id = "pout_" + v.saga_id.substr(v.saga_id.size() - 16);
+  const auto payout_id = settlement::payout_of_saga(v.saga_id);
   actors::payout_command get;
   get.pod_id = pod_id;
   get.payout_id = payout_id;
@@ -256,8 +248,13 @@ void create(const api_context& ctx, const exchange_ptr& ex) {
           ask<actors::saga_view>(
               ctx.bridge, ctx.runtime->sagas(), std::move(start),
               [ctx, ex, id, saga_id](result<actors::saga_view> started) {
-                if (started) return reply_payout(ctx, ex, id, std::move(*started),
-                                                 http::status::accepted);
+                if (started) {
+                  // Just started: its reserve step has not run, so the wallet has nothing yet.
+                  const auto location =
+                      "/pods/" + id + "/payouts/" + settlement::payout_of_saga(started->saga_id);
+                  return reply_body(ex, http::status::accepted, payout_body(*started, nullptr),
+                                    location);
+                }
                 if (started.error().code != errc::already_exists)
                   return reply_failure(ex, started.error());
                 // Started before (the stored response was lost): answer where it is now.
@@ -304,7 +301,7 @@ void signal_payout(const api_context& ctx, const exchange_ptr& ex, const std::st
                            // reputation (once per member: a retry records nothing new).
                            actors::payout_command record;
                            record.pod_id = pod_id;
-                           record.payout_id = "pout_" + r->saga_id.substr(r->saga_id.size() - 16);
+                           record.payout_id = settlement::payout_of_saga(r->saga_id);
                            record.action = actors::payout_action::vote;
                            record.voter = input_member_of(signal.payload, "user_id");
                            record.approve = signal.decision == actors::signal_decision::approve;
@@ -401,7 +398,7 @@ void otp(const api_context& ctx, const exchange_ptr& ex) {
     auto guard = [by = caller_of(who)](const actors::saga_view& v) -> std::optional<failure> {
       if (by.platform_admin || input_member(v, "requested_by") == by.subject) return std::nullopt;
       return failure{errc::role_forbidden,
-                     "only the member who requested the payout enters its one-time password"};
+                     "only the member who requested the payout enters its one-time password", ""};
     };
     signal_payout(ctx, ex, id, std::move(signal), std::move(guard));
   });

@@ -15,12 +15,13 @@ void write_json_text(json_writer& w, std::string_view key, const std::string& te
     w.raw_value(text);
 }
 
-void write_text_or_null(json_writer& w, std::string_view key, const std::string& text) {
-  w.key(key);
-  if (text.empty())
-    w.null();
-  else
-    w.string(text);
+/// What a saga and its summary both begin with.
+void write_saga_head(json_writer& w, const std::string& saga_id, const std::string& type,
+                     const std::string& status, const std::string& current_step,
+                     const std::string& reason) {
+  w.field("saga_id", saga_id).field("type", type).field("status", status);
+  write_text_or_null(w, "current_step", current_step);
+  write_text_or_null(w, "reason", reason);
 }
 
 }  // namespace
@@ -63,12 +64,8 @@ void write_saga_steps(json_writer& w, const actors::saga_view& v) {
 }
 
 void write_saga(json_writer& w, const actors::saga_view& v) {
-  w.begin_object()
-      .field("saga_id", v.saga_id)
-      .field("type", v.type)
-      .field("status", v.status);
-  write_text_or_null(w, "current_step", v.current_step);
-  write_text_or_null(w, "reason", v.reason);
+  w.begin_object();
+  write_saga_head(w, v.saga_id, v.type, v.status, v.current_step, v.reason);
   write_text_or_null(w, "failed_step", v.failed_step);
   write_json_text(w, "input", v.input);
   write_time_or_null(w, "started_at", v.started_at_ms);
@@ -80,12 +77,8 @@ void write_saga(json_writer& w, const actors::saga_view& v) {
 }
 
 void write_saga_summary(json_writer& w, const actors::saga_summary& s) {
-  w.begin_object()
-      .field("saga_id", s.saga_id)
-      .field("type", s.type)
-      .field("status", s.status);
-  write_text_or_null(w, "current_step", s.current_step);
-  write_text_or_null(w, "reason", s.reason);
+  w.begin_object();
+  write_saga_head(w, s.saga_id, s.type, s.status, s.current_step, s.reason);
   write_time_or_null(w, "started_at", s.started_at_ms);
   write_time_or_null(w, "updated_at", s.updated_at_ms);
   w.end_object();

@@ -163,12 +163,12 @@ struct environment {
     auto router =
         system ? system->registry().get<actors::pod_router_actor>(actors::pods_registry_name())
                : actors::pod_router_actor{};
-    auto bridge = current_bridge();
-    if (!router || !bridge) {
+    auto via = current_bridge();
+    if (!router || !via) {
       done(fail(errc::entity_unavailable, "the pod router is not running"));
       return;
     }
-    caf::anon_send(bridge, pod_job{[router, cmd = std::move(cmd), done = std::move(done)](
+    caf::anon_send(via, pod_job{[router, cmd = std::move(cmd), done = std::move(done)](
                                        caf::event_based_actor* self) mutable {
                      // Handlers never let an exception out: the bridge is linked to the
                      // supervisor, which would stop on its abnormal exit.
@@ -604,11 +604,6 @@ void confirm_timeout(const env_ptr& env, const step_context& ctx, step_done done
 }
 
 }  // namespace
-
-std::string payout_of_saga(std::string_view saga_id) {
-  if (!is_saga_id(saga_id)) return {};
-  return "pout_" + std::string(saga_id.substr(saga_id.size() - 16));
-}
 
 std::string settlement_otp(std::string_view secret, std::string_view payout_id) {
   unsigned char mac[EVP_MAX_MD_SIZE];

@@ -69,8 +69,6 @@ struct settlement_options {
                    .attempt_timeout = std::chrono::milliseconds(60'000)};
 };
 
-/// The payout of a settlement saga ("saga_<hex>" -> "pout_<hex>"); empty if not a saga id.
-std::string payout_of_saga(std::string_view saga_id);
 
 /// The six-digit one-time password of a payout: HMAC-SHA256(secret, payout id), truncated as
 /// RFC 4226 does. Whoever holds the secret (the treasurer's authenticator) can compute it.
