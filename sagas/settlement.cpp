@@ -269,6 +269,17 @@ void reserve(const env_ptr& env, const step_context& ctx, step_done done) {
       });
 }
 
+/// Reverses the payout's posting in the pod (the money comes back to the wallet); callers make
+/// sure nothing of it is, or may be, with the rail.
+void credit_back(const env_ptr& env, const payout_input& in, std::string reason, step_done done) {
+  auto cmd = env->command(in, actors::payout_action::reverse, env->now_ms());
+  cmd.reason = std::move(reason);
+  env->ask_pod(std::move(cmd), [done](result<actors::payout_view> v) {
+    if (!v) return done(outcome_of(v.error(), "reverse_failed"));
+    done(step_outcome::succeeded());
+  });
+}
+
 void release(const env_ptr& env, const step_context& ctx, step_done done) {
   auto in = input_of(ctx.input);
   auto cmd = env->command(in, actors::payout_action::release, env->now_ms());
@@ -279,12 +290,7 @@ void release(const env_ptr& env, const step_context& ctx, step_done done) {
     if (!v || v->status != "POSTED") return done(step_outcome::succeeded());
     // Posted although the post step never completed (its answer was lost): nothing reached
     // the rail (submit comes after post), so the money goes back to the wallet.
-    auto back = env->command(in, actors::payout_action::reverse, env->now_ms());
-    back.reason = "settlement compensated before submission";
-    env->ask_pod(std::move(back), [done](result<actors::payout_view> r) {
-      if (!r) return done(outcome_of(r.error(), "reverse_failed"));
-      done(step_outcome::succeeded());
-    });
+    credit_back(env, in, "settlement compensated before submission", done);
   });
 }
 
@@ -515,14 +521,6 @@ void post(const env_ptr& env, const step_context& ctx, step_done done) {
 /// operator alert, so the money is never both paid out and credited back.
 void reverse(const env_ptr& env, const step_context& ctx, step_done done) {
   auto in = input_of(ctx.input);
-  auto credit_back = [env, in, done] {
-    auto cmd = env->command(in, actors::payout_action::reverse, env->now_ms());
-    cmd.reason = "settlement compensated";
-    env->ask_pod(std::move(cmd), [done](result<actors::payout_view> v) {
-      if (!v) return done(outcome_of(v.error(), "reverse_failed"));
-      done(step_outcome::succeeded());
-    });
-  };
   const auto payment_id = text_of(output_of(ctx, "submit"), "payment_id");
   if (payment_id.empty()) {
     // A submission is in doubt unless the rail refused it outright (a refusal is never an
@@ -536,12 +534,12 @@ void reverse(const env_ptr& env, const step_context& ctx, step_done done) {
       return done(step_outcome::final_failure(
           "payout_in_doubt: the rail never answered the submission of EndToEndId " +
           in.payout_id + "; reconcile it with the rail before crediting the wallet"));
-    return credit_back();
+    return credit_back(env, in, "settlement compensated", std::move(done));
   }
   env->options.providers->rail().get(
-      payment_id, [done, credit_back](provider_result<adapters::rail_payment> r) {
+      payment_id, [env, in, done](provider_result<adapters::rail_payment> r) {
         if (!r) return done(outcome_of(r.error(), "reverse_failed"));
-        if (r->status == "RETURNED") return credit_back();
+        if (r->status == "RETURNED") return credit_back(env, in, "settlement compensated", done);
         if (r->status == "SETTLED")
           return done(step_outcome::final_failure(
               "payout_settled: the rail settled the payment; it cannot be credited back"));
