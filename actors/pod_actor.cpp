@@ -111,7 +111,7 @@ void maybe_exit(self_ptr self) {
 
 void maybe_snapshot(self_ptr self) {
   auto& st = self->state;
-  if (!st.pod || st.committed_version - st.last_snapshot_version < st.options.snapshot_every_events)
+  if (!st.pod || st.committed_version - st.last_snapshot_version < st.options->snapshot_every_events)
     return;
   // The state holds every event applied so far, committed or not: it is the state at
   // `committed_version` only when nothing is in flight. Else wait for a later commit.
@@ -275,7 +275,7 @@ void passivate(self_ptr self) {
 void on_idle_check(self_ptr self) {
   auto& st = self->state;
   if (st.passivating || st.in_flight > 0) return;
-  if (self->clock().now() - st.last_active < st.options.idle_timeout) return;
+  if (self->clock().now() - st.last_active < st.options->idle_timeout) return;
   passivate(self);
 }
 
@@ -388,16 +388,163 @@ caf::result<payout_view> on_payout(self_ptr self, payout_command& cmd) {
       self, cmd, [id](const pod_record& pod) { return view_of(pod, pod.payouts.at(id)); });
 }
 
+pod_view pod_reply(self_ptr self, const pod_record& pod) {
+  return view_of(pod, self->state.version);
+}
+
+caf::result<pod_view> on_get_pod(self_ptr self, get_pod&) {
+  return run_query<pod_view>(self, [self](const pod_record& pod) { return pod_reply(self, pod); });
+}
+
+caf::result<pod_view> on_update_policy(self_ptr self, update_policy& cmd) {
+  return run_command<pod_view>(self, cmd,
+                               [self](const pod_record& pod) { return pod_reply(self, pod); });
+}
+
+caf::result<pod_view> on_change_status(self_ptr self, change_pod_status& cmd) {
+  return run_command<pod_view>(self, cmd,
+                               [self](const pod_record& pod) { return pod_reply(self, pod); });
+}
+
+caf::result<member_view> on_add_member(self_ptr self, add_member& cmd) {
+  return run_command<member_view>(self, cmd, [&cmd](const pod_record& pod) {
+    return view_of(pod, cmd.user_id, cmd.requested_at_ms);
+  });
+}
+
+caf::result<member_view> on_change_role(self_ptr self, change_member_role& cmd) {
+  return run_command<member_view>(self, cmd, [&cmd](const pod_record& pod) {
+    return view_of(pod, cmd.user_id, cmd.requested_at_ms);
+  });
+}
+
+caf::result<member_view> on_remove_member(self_ptr self, remove_member& cmd) {
+  // The answer is the member as it was, taken before the removal.
+  if (!self->state.pod || !self->state.pod->member(cmd.user_id))
+    return run_command<member_view>(self, cmd, [](const pod_record&) { return member_view{}; });
+  auto before = view_of(*self->state.pod, cmd.user_id, cmd.requested_at_ms);
+  return run_command<member_view>(self, cmd, [before](const pod_record&) { return before; });
+}
+
+caf::result<member_view> on_get_member(self_ptr self, get_member& q) {
+  if (self->state.pod && !self->state.pod->member(q.user_id)) {
+    touch(self);
+    return make_failure(errc::not_found,
+                        "no member \"" + q.user_id + "\" in pod " + self->state.pod_id,
+                        "user_id");
+  }
+  return run_query<member_view>(
+      self, [&q](const pod_record& pod) { return view_of(pod, q.user_id, q.requested_at_ms); });
+}
+
+caf::result<member_page> on_list_members(self_ptr self, list_members& q) {
+  return run_query<member_page>(self, [&q](const pod_record& pod) { return page_of(pod, q); });
+}
+
+caf::result<pledge_view> on_settle(self_ptr self, settle_pledge& cmd) {
+  return run_command<pledge_view>(self, cmd, [&cmd](const pod_record& pod) {
+    return view_of(pod, *pod.pledge(cmd.pledge_id), cmd.requested_at_ms);
+  });
+}
+
+caf::result<pledge_view> on_get_pledge(self_ptr self, get_pledge& q) {
+  if (self->state.pod && !self->state.pod->pledge(q.pledge_id)) {
+    touch(self);
+    return make_failure(errc::not_found,
+                        "no pledge " + q.pledge_id + " in pod " + self->state.pod_id, "pledge_id");
+  }
+  return run_query<pledge_view>(self, [&q](const pod_record& pod) {
+    return view_of(pod, *pod.pledge(q.pledge_id), q.requested_at_ms);
+  });
+}
+
+caf::result<pledge_page> on_list_pledges(self_ptr self, list_pledges& q) {
+  if (self->state.pod) {
+    auto checked = page_of(*self->state.pod, q);
+    if (!checked) return to_error(checked.error());
+  }
+  return run_query<pledge_page>(self, [&q](const pod_record& pod) { return *page_of(pod, q); });
+}
+
+caf::result<balance_view> on_get_balance(self_ptr self, get_balance& q) {
+  return run_query<balance_view>(self, [self, &q](const pod_record& pod) {
+    return balance_of(pod, self->state.version, q.requested_at_ms,
+                      self->state.options->fx_rates.get());
+  });
+}
+
+caf::result<cycle_view> on_get_cycle(self_ptr self, get_cycle& q) {
+  if (self->state.pod) {
+    auto checked = cycle_of(*self->state.pod, q);
+    if (!checked) return to_error(checked.error());
+  }
+  return run_query<cycle_view>(self, [&q](const pod_record& pod) { return *cycle_of(pod, q); });
+}
+
+caf::result<void> on_idle(self_ptr self, idle_check&) {
+  on_idle_check(self);
+  return caf::delegated<void>{};  // a plain send: nobody waits for an answer
+}
+
+// -- dispatch ------------------------------------------------------------------------------------
+//
+// A behaviour made of lambdas that capture `self` costs every pod ~750 bytes (one match case per
+// message). Instead every pod shares one behaviour that matches nothing it is sent, and CAF hands
+// each message to the default handler with the actor's pointer; the table below routes it. The
+// table is checked against `pod_actor` at compile time: every handler must be one of the
+// interface's signatures, and every signature must have a handler.
+
+template <class T>
+struct handler_traits;
+
+template <class R, class T>
+struct handler_traits<caf::result<R> (*)(self_ptr, T&)> {
+  using input = T;
+  using output = std::conditional_t<std::is_void_v<R>, caf::output_tuple<void>, caf::output_tuple<R>>;
+  using signature = caf::typed_mpi<caf::detail::type_list<T>, output>;
+};
+
+constexpr auto handlers =
+    std::make_tuple(&on_create, &on_get_pod, &on_update_policy, &on_change_status, &on_add_member,
+                    &on_change_role, &on_remove_member, &on_get_member, &on_list_members,
+                    &on_pledge, &on_settle, &on_get_pledge, &on_list_pledges, &on_get_balance,
+                    &on_get_cycle, &on_payout, &on_idle);
+
+template <class Handler>
+bool try_handler(Handler handler, self_ptr self, caf::type_erased_tuple& in,
+                 caf::result<caf::message>& out) {
+  using traits = handler_traits<Handler>;
+  static_assert(caf::detail::tl_contains<pod_actor::signatures, typename traits::signature>::value,
+                "a pod handler that pod_actor does not declare");
+  if (!in.match_elements<typename traits::input>()) return false;
+  auto r = handler(self, in.get_mutable_as<typename traits::input>(0));
+  out.flag = r.flag;
+  out.err = std::move(r.err);
+  if constexpr (requires { r.value; }) out.value = std::move(r.value);
+  return true;
+}
+
+caf::result<caf::message> dispatch(caf::scheduled_actor* base, caf::message_view& msg) {
+  auto self = static_cast<self_ptr>(base);
+  caf::result<caf::message> out{caf::make_error(caf::sec::unexpected_message)};
+  std::apply([&](auto... h) { (try_handler(h, self, msg.content(), out) || ...); }, handlers);
+  return out;
+}
+
+static_assert(std::tuple_size_v<decltype(handlers)> ==
+                  caf::detail::tl_size<pod_actor::signatures>::value,
+              "every pod_actor message needs a handler");
+
 }  // namespace
 
 pod_actor::behavior_type pod_impl(pod_actor::stateful_pointer<pod_state> self, std::string pod_id,
                                   journal_actor journal, pod_router_actor router,
-                                  entity_options options, pod_start start) {
+                                  std::shared_ptr<const entity_options> options, pod_start start) {
   auto& st = self->state;
   st.pod_id = std::move(pod_id);
   st.journal = std::move(journal);
   st.router = std::move(router);
-  st.options = options;
+  st.options = std::move(options);
   touch(self);
   // Commands wait in the mailbox until the stream is replayed: `await` suspends the behaviour.
   if (start == pod_start::recover) {
@@ -405,89 +552,10 @@ pod_actor::behavior_type pod_impl(pod_actor::stateful_pointer<pod_state> self, s
         .await([self](persistence::stream_read& read) { recover(self, read); },
                [self](caf::error& e) { self->quit(e); });
   }
-  auto pod_reply = [self](const pod_record& pod) { return view_of(pod, self->state.version); };
-  return {
-      [self](create_pod& cmd) { return on_create(self, cmd); },
-      [self, pod_reply](get_pod&) { return run_query<pod_view>(self, pod_reply); },
-      [self, pod_reply](update_policy& cmd) { return run_command<pod_view>(self, cmd, pod_reply); },
-      [self, pod_reply](change_pod_status& cmd) {
-        return run_command<pod_view>(self, cmd, pod_reply);
-      },
-      [self](add_member& cmd) {
-        return run_command<member_view>(self, cmd, [&cmd](const pod_record& pod) {
-          return view_of(pod, cmd.user_id, cmd.requested_at_ms);
-        });
-      },
-      [self](change_member_role& cmd) {
-        return run_command<member_view>(self, cmd, [&cmd](const pod_record& pod) {
-          return view_of(pod, cmd.user_id, cmd.requested_at_ms);
-        });
-      },
-      [self](remove_member& cmd) -> caf::result<member_view> {
-        // The answer is the member as it was, taken before the removal.
-        if (!self->state.pod || !self->state.pod->member(cmd.user_id))
-          return run_command<member_view>(self, cmd,
-                                          [](const pod_record&) { return member_view{}; });
-        auto before = view_of(*self->state.pod, cmd.user_id, cmd.requested_at_ms);
-        return run_command<member_view>(self, cmd, [before](const pod_record&) { return before; });
-      },
-      [self](get_member& q) -> caf::result<member_view> {
-        if (self->state.pod && !self->state.pod->member(q.user_id)) {
-          touch(self);
-          return make_failure(errc::not_found,
-                              "no member \"" + q.user_id + "\" in pod " + self->state.pod_id,
-                              "user_id");
-        }
-        return run_query<member_view>(self, [&q](const pod_record& pod) {
-          return view_of(pod, q.user_id, q.requested_at_ms);
-        });
-      },
-      [self](list_members& q) {
-        return run_query<member_page>(self,
-                                      [&q](const pod_record& pod) { return page_of(pod, q); });
-      },
-      [self](make_pledge& cmd) { return on_pledge(self, cmd); },
-      [self](settle_pledge& cmd) {
-        return run_command<pledge_view>(self, cmd, [&cmd](const pod_record& pod) {
-          return view_of(pod, *pod.pledge(cmd.pledge_id), cmd.requested_at_ms);
-        });
-      },
-      [self](get_pledge& q) -> caf::result<pledge_view> {
-        if (self->state.pod && !self->state.pod->pledge(q.pledge_id)) {
-          touch(self);
-          return make_failure(errc::not_found,
-                              "no pledge " + q.pledge_id + " in pod " + self->state.pod_id,
-                              "pledge_id");
-        }
-        return run_query<pledge_view>(self, [&q](const pod_record& pod) {
-          return view_of(pod, *pod.pledge(q.pledge_id), q.requested_at_ms);
-        });
-      },
-      [self](list_pledges& q) -> caf::result<pledge_page> {
-        if (self->state.pod) {
-          auto checked = page_of(*self->state.pod, q);
-          if (!checked) return to_error(checked.error());
-        }
-        return run_query<pledge_page>(self,
-                                      [&q](const pod_record& pod) { return *page_of(pod, q); });
-      },
-      [self](get_balance& q) {
-        return run_query<balance_view>(self, [self, &q](const pod_record& pod) {
-          return balance_of(pod, self->state.version, q.requested_at_ms,
-                            self->state.options.fx_rates.get());
-        });
-      },
-      [self](get_cycle& q) -> caf::result<cycle_view> {
-        if (self->state.pod) {
-          auto checked = cycle_of(*self->state.pod, q);
-          if (!checked) return to_error(checked.error());
-        }
-        return run_query<cycle_view>(self,
-                                     [&q](const pod_record& pod) { return *cycle_of(pod, q); });
-      },
-      [self](payout_command& cmd) { return on_payout(self, cmd); },
-      [self](idle_check&) { on_idle_check(self); },
-  };
+  self->set_default_handler(&dispatch);
+  // Matches only a bare ok_atom, which nobody sends to a pod; it keeps the actor alive.
+  static const caf::behavior shared{[](caf::ok_atom) {}};
+  return pod_actor::behavior_type{pod_actor::behavior_type::unsafe_init{}, shared};
 }
 
 }  // namespace payorch::actors

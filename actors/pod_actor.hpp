@@ -11,6 +11,7 @@
 #include <caf/typed_response_promise.hpp>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,7 +37,7 @@ struct pod_state {
   std::string pod_id;
   journal_actor journal;
   pod_router_actor router;
-  entity_options options;
+  std::shared_ptr<const entity_options> options;  ///< the router's, shared by all its pods
   std::optional<pod_record> pod;       ///< tentative: includes events still being committed
   std::int64_t version = 0;            ///< tentative stream version
   std::int64_t committed_version = 0;  ///< highest version known durable
@@ -59,6 +60,7 @@ enum class pod_start { recover, fresh };
 /// turns it into a version conflict and the actor restarts from the journal.
 pod_actor::behavior_type pod_impl(pod_actor::stateful_pointer<pod_state> self, std::string pod_id,
                                   journal_actor journal, pod_router_actor router,
-                                  entity_options options, pod_start start);
+                                  std::shared_ptr<const entity_options> options,
+                                  pod_start start);
 
 }  // namespace payorch::actors

@@ -14,7 +14,7 @@ restart_budget& budget_of(self_ptr self, const std::string& id) {
   auto& st = self->state;
   auto i = st.restarts.find(id);
   if (i == st.restarts.end())
-    i = st.restarts.emplace(id, restart_budget{st.options.max_restarts, st.options.restart_window})
+    i = st.restarts.emplace(id, restart_budget{st.options->max_restarts, st.options->restart_window})
             .first;
   return i->second;
 }
@@ -92,7 +92,7 @@ caf::timespan sweep_period(const entity_options& options) {
 pod_router_actor::behavior_type pod_router_impl(
     pod_router_actor::stateful_pointer<pod_router_state> self, caf::atom_value journal_name,
     entity_options options) {
-  self->state.options = options;
+  self->state.options = std::make_shared<const entity_options>(options);
   self->delayed_send(self, sweep_period(options), caf::tick_atom::value);
   // Pods are linked, so they stop with the router; trapping exits turns a pod's crash into a
   // message here instead of taking the router down.
@@ -134,9 +134,9 @@ pod_router_actor::behavior_type pod_router_impl(
       [self](caf::tick_atom) {
         auto now = self->clock().now();
         for (auto& [id, pod] : self->state.live)
-          if (now - pod.last_routed >= self->state.options.idle_timeout)
+          if (now - pod.last_routed >= self->state.options->idle_timeout)
             self->send(pod.actor, idle_check{});
-        self->delayed_send(self, sweep_period(self->state.options), caf::tick_atom::value);
+        self->delayed_send(self, sweep_period(*self->state.options), caf::tick_atom::value);
       },
   };
 }

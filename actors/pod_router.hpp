@@ -15,6 +15,8 @@
 #include <string>
 #include <unordered_map>
 
+#include <memory>
+
 #include "actors/entity_options.hpp"
 #include "actors/journal_protocol.hpp"
 #include "actors/pod_protocol.hpp"
@@ -24,7 +26,7 @@ namespace payorch::actors {
 
 struct pod_router_state {
   static inline const char* name = "pod_router";
-  entity_options options;
+  std::shared_ptr<const entity_options> options;  ///< shared with every pod it spawns
   struct live_pod {
     pod_actor actor;
     caf::actor_clock::time_point last_routed;
