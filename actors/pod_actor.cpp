@@ -324,8 +324,8 @@ caf::result<pod_view> on_create(self_ptr self, create_pod& cmd) {
     // A retry of the creating request (after a crash lost its idempotency record) finds the pod
     // it made; anything else naming this id is a conflict.
     const auto& key = cmd.idempotency.key;
-    if (!key.empty() && key == s.pod->creation_key && cmd.owner_id == s.pod->owner_id) {
-      if (cmd.idempotency.fingerprint != s.pod->creation_fingerprint)
+    if (!key.empty() && digest_of(key) == s.pod->creation_key && cmd.owner_id == s.pod->owner_id) {
+      if (digest_of(cmd.idempotency.fingerprint) != s.pod->creation_fingerprint)
         return make_failure(errc::idempotency_key_reused,
                             "this Idempotency-Key created a pod from another request");
       return reply_when_durable<pod_view>(
@@ -345,10 +345,10 @@ caf::result<pledge_view> on_pledge(self_ptr self, make_pledge& cmd) {
   if (s.pod) {
     if (const auto* p = s.pod->pledge(cmd.pledge_id)) {
       touch(self);
-      if (cmd.idempotency.key.empty() || p->idempotency_key != cmd.idempotency.key)
+      if (cmd.idempotency.key.empty() || p->idempotency_key != digest_of(cmd.idempotency.key))
         return make_failure(errc::already_exists, "pledge " + cmd.pledge_id + " already exists",
                             "pledge_id");
-      if (p->request_fingerprint != cmd.idempotency.fingerprint)
+      if (p->request_fingerprint != digest_of(cmd.idempotency.fingerprint))
         return make_failure(errc::idempotency_key_reused,
                             "this Idempotency-Key made a pledge from another request");
       auto now = cmd.requested_at_ms;
@@ -371,7 +371,7 @@ caf::result<payout_view> on_payout(self_ptr self, payout_command& cmd) {
     if (s.pod) {
       touch(self);
       auto checked = cmd.action == payout_action::check ? decide(*s.pod, cmd)
-                     : s.pod->payouts.count(cmd.payout_id) != 0
+                     : s.pod->funds->payouts.count(cmd.payout_id) != 0
                          ? result<events>(events{})
                          : result<events>(fail(errc::not_found,
                                                "no payout " + cmd.payout_id + " in pod " + s.pod_id,
@@ -380,12 +380,12 @@ caf::result<payout_view> on_payout(self_ptr self, payout_command& cmd) {
     }
     return run_query<payout_view>(self, [&cmd](const pod_record& pod) {
       if (cmd.action == payout_action::check) return check_view(pod, cmd);
-      return view_of(pod, pod.payouts.at(cmd.payout_id));
+      return view_of(pod, pod.funds->payouts.at(cmd.payout_id));
     });
   }
   auto id = cmd.payout_id;
   return run_command<payout_view>(
-      self, cmd, [id](const pod_record& pod) { return view_of(pod, pod.payouts.at(id)); });
+      self, cmd, [id](const pod_record& pod) { return view_of(pod, pod.funds->payouts.at(id)); });
 }
 
 pod_view pod_reply(self_ptr self, const pod_record& pod) {

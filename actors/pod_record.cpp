@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <openssl/evp.h>
+#include <stdexcept>
 
 #include "actors/overloaded.hpp"
 #include "domain/fx.hpp"
@@ -69,8 +71,8 @@ std::size_t admin_count(const pod_record& pod) {
 }
 
 pledge_record* find_pledge(pod_record& pod, const std::string& id) {
-  auto i = pod.pledge_index.find(id);
-  return i == pod.pledge_index.end() ? nullptr : &pod.pledges[i->second];
+  auto i = pod.funds->pledge_index.find(id);
+  return i == pod.funds->pledge_index.end() ? nullptr : &pod.funds.write().pledges[i->second];
 }
 
 member_record* find_member(pod_record& pod, const std::string& id) {
@@ -81,7 +83,8 @@ member_record* find_member(pod_record& pod, const std::string& id) {
 /// Adds (`sign` +1) or takes back (-1) what payout `p`, as it stands, does to the wallet's
 /// running sums: held while RESERVED, the sale gone once POSTED, the amount back once REVERSED.
 void count_payout(pod_record& pod, const payout_record& p, std::int64_t sign) {
-  auto& own = pod.payout_totals[std::string(p.reserved.hold_currency.code())];
+  auto& totals = pod.funds.write().payout_totals;
+  auto& own = totals[std::string(p.reserved.hold_currency.code())];
   switch (p.status) {
     case payout_status::reserved:
       own.reserved_minor += sign * p.reserved.hold_minor;
@@ -91,7 +94,7 @@ void count_payout(pod_record& pod, const payout_record& p, std::int64_t sign) {
       break;
     case payout_status::reversed:
       own.posted_minor -= sign * p.sell_minor;
-      pod.payout_totals[std::string(p.reserved.payout_currency.code())].posted_minor +=
+      totals[std::string(p.reserved.payout_currency.code())].posted_minor +=
           sign * p.reserved.amount_minor;
       break;
     case payout_status::released:
@@ -100,8 +103,9 @@ void count_payout(pod_record& pod, const payout_record& p, std::int64_t sign) {
 }
 
 payout_record* find_payout(pod_record& pod, const std::string& id, payout_status wanted) {
-  auto i = pod.payouts.find(id);
-  return i == pod.payouts.end() || i->second.status != wanted ? nullptr : &i->second;
+  if (!pod.funds->payouts.contains(id)) return nullptr;
+  auto i = pod.funds.write().payouts.find(id);
+  return i->second.status != wanted ? nullptr : &i->second;
 }
 
 result<void> apply_created(std::optional<pod_record>& pod, const pod_created& e) {
@@ -114,8 +118,8 @@ result<void> apply_created(std::optional<pod_record>& pod, const pod_created& e)
   p.policy = e.policy;
   p.cycle = e.cycle;
   p.created_at_ms = e.at_ms;
-  p.creation_key = e.idempotency_key;
-  p.creation_fingerprint = e.request_fingerprint;
+  p.creation_key = digest_of(e.idempotency_key);
+  p.creation_fingerprint = digest_of(e.request_fingerprint);
   pod = std::move(p);
   return {};
 }
@@ -166,7 +170,7 @@ result<void> apply_to(pod_record& pod, const pod_event& event) {
             return {};
           },
           [&](const funds_pledged& e) -> result<void> {
-            if (pod.pledge_index.count(e.pledge_id) != 0)
+            if (pod.funds->pledge_index.count(e.pledge_id) != 0)
               return corrupt("FundsPledged twice for " + e.pledge_id);
             pledge_record p;
             p.pledge_id = e.pledge_id;
@@ -176,10 +180,11 @@ result<void> apply_to(pod_record& pod, const pod_event& event) {
             p.cycle = e.cycle;
             p.due_at_ms = e.due_at_ms;
             p.created_at_ms = e.at_ms;
-            p.idempotency_key = e.idempotency_key;
-            p.request_fingerprint = e.request_fingerprint;
-            pod.pledge_index.emplace(e.pledge_id, pod.pledges.size());
-            pod.pledges.push_back(std::move(p));
+            p.idempotency_key = digest_of(e.idempotency_key);
+            p.request_fingerprint = digest_of(e.request_fingerprint);
+            auto& funds = pod.funds.write();
+            funds.pledge_index.emplace(e.pledge_id, funds.pledges.size());
+            funds.pledges.push_back(std::move(p));
             return {};
           },
           [&](const pledge_settled& e) {
@@ -195,7 +200,7 @@ result<void> apply_to(pod_record& pod, const pod_event& event) {
             payout_record p;
             p.reserved = e;
             p.updated_at_ms = e.at_ms;
-            auto [at, fresh] = pod.payouts.emplace(e.payout_id, std::move(p));
+            auto [at, fresh] = pod.funds.write().payouts.emplace(e.payout_id, std::move(p));
             if (!fresh) return corrupt("PayoutReserved twice for " + e.payout_id);
             count_payout(pod, at->second, +1);
             return {};
@@ -223,8 +228,9 @@ result<void> apply_to(pod_record& pod, const pod_event& event) {
             return {};
           },
           [&](const payout_vote_cast& e) -> result<void> {
-            auto i = pod.payouts.find(e.payout_id);
-            if (i == pod.payouts.end()) return corrupt("PayoutVoteCast for an unknown payout");
+            if (!pod.funds->payouts.contains(e.payout_id))
+              return corrupt("PayoutVoteCast for an unknown payout");
+            auto i = pod.funds.write().payouts.find(e.payout_id);
             auto& voters = i->second.voters;
             if (std::find(voters.begin(), voters.end(), e.user_id) != voters.end())
               return corrupt("PayoutVoteCast twice by " + e.user_id);
@@ -260,7 +266,7 @@ struct wallet_totals {
 std::map<std::string, wallet_totals> totals_of(const pod_record& pod, std::int64_t now_ms) {
   std::map<std::string, wallet_totals> out;
   out[std::string(pod.pod_currency.code())];
-  for (const auto& p : pod.pledges) {
+  for (const auto& p : pod.funds->pledges) {
     auto& t = out[std::string(p.pledge_currency.code())];
     // Sums cannot overflow: decide(make_pledge) refuses a pledge that would.
     switch (effective_status(p, now_ms)) {
@@ -275,7 +281,7 @@ std::map<std::string, wallet_totals> totals_of(const pod_record& pod, std::int64
     }
   }
   // Payout amounts were checked against the wallet when reserved, so these sums stay in range.
-  for (const auto& [code, sums] : pod.payout_totals) {
+  for (const auto& [code, sums] : pod.funds->payout_totals) {
     auto& t = out[code];
     t.posted_minor += sums.posted_minor;
     t.reserved_minor += sums.reserved_minor;
@@ -285,14 +291,26 @@ std::map<std::string, wallet_totals> totals_of(const pod_record& pod, std::int64
 
 }  // namespace
 
+request_digest digest_of(std::string_view text) {
+  request_digest d{};
+  if (text.empty()) return d;
+  unsigned char full[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(text.data(), text.size(), full, &length, EVP_sha256(), nullptr) != 1 ||
+      length < d.size())
+    throw std::runtime_error("SHA-256 unavailable");  // OpenSSL without SHA-256: cannot run
+  std::copy_n(full, d.size(), d.begin());
+  return d;
+}
+
 const member_record* pod_record::member(const std::string& user_id) const {
   auto i = members.find(user_id);
   return i == members.end() ? nullptr : &i->second;
 }
 
 const pledge_record* pod_record::pledge(const std::string& pledge_id) const {
-  auto i = pledge_index.find(pledge_id);
-  return i == pledge_index.end() ? nullptr : &pledges[i->second];
+  auto i = funds->pledge_index.find(pledge_id);
+  return i == funds->pledge_index.end() ? nullptr : &funds->pledges[i->second];
 }
 
 pledge_status effective_status(const pledge_record& p, std::int64_t now_ms) {
@@ -363,18 +381,18 @@ result<events> decide(const pod_record& pod, const change_pod_status& cmd) {
   events out;
   if (*next == pod_status::closed) {
     const auto in_flight = static_cast<std::size_t>(std::count_if(
-        pod.payouts.begin(), pod.payouts.end(),
+        pod.funds->payouts.begin(), pod.funds->payouts.end(),
         [](const auto& p) { return p.second.status == payout_status::reserved; }));
     if (in_flight > 0 && cmd.transition == pod_transition::voluntary_closure)
       return fail(errc::illegal_transition,
                   "pod " + pod.pod_id + " has " + std::to_string(in_flight) +
                       " payout(s) in flight; close it once they finish, or force-close it");
     // Money promised to a closed pod can never arrive: release every open hold first.
-    for (const auto& p : pod.pledges) {
+    for (const auto& p : pod.funds->pledges) {
       if (p.status == pledge_status::pledged)
         out.push_back(pledge_cancelled{p.pledge_id, "pod closed", cmd.requested_at_ms});
     }
-    for (const auto& [id, p] : pod.payouts) {
+    for (const auto& [id, p] : pod.funds->payouts) {
       if (p.status == payout_status::reserved)
         out.push_back(payout_released{id, "pod force-closed", cmd.requested_at_ms});
     }
@@ -447,12 +465,12 @@ result<events> decide(const pod_record& pod, const make_pledge& cmd) {
   if (!cur)
     return fail(errc::unknown_currency, "'" + cmd.currency + "' is not an ISO 4217 currency code",
                 "currency");
-  if (pod.pledges.size() >= max_pledges_per_pod)
+  if (pod.funds->pledges.size() >= max_pledges_per_pod)
     return fail(errc::invalid_argument, "pod " + pod.pod_id + " holds the most pledges (" +
                                             std::to_string(max_pledges_per_pod) + ")");
   // Posted plus pending of this currency must stay within int64: overflow is an error.
   std::int64_t held = 0;
-  for (const auto& p : pod.pledges) {
+  for (const auto& p : pod.funds->pledges) {
     if (p.pledge_currency == *cur && p.status != pledge_status::expired &&
         p.status != pledge_status::cancelled && __builtin_add_overflow(held, p.amount_minor, &held))
       return fail(errc::amount_overflow, "the pod's balance would overflow", "amount_minor");
@@ -559,7 +577,7 @@ result<events> decide_reserve(const pod_record& pod, const payout_command& cmd) 
   // A retry of a reservation (same payout, amount and currency) finds it, whatever has changed
   // since: the hold it asks for (a fresh rate), the pod's state or the requester's role. Else an
   // attempt whose answer was lost could never learn that its money is held.
-  if (auto i = pod.payouts.find(cmd.payout_id); i != pod.payouts.end()) {
+  if (auto i = pod.funds->payouts.find(cmd.payout_id); i != pod.funds->payouts.end()) {
     const auto& r = i->second.reserved;
     if (r.amount_minor == cmd.amount_minor && r.payout_currency.code() == cmd.currency)
       return events{};
@@ -573,7 +591,7 @@ result<events> decide_reserve(const pod_record& pod, const payout_command& cmd) 
   if (request->payout_currency == pod.pod_currency && cmd.hold_minor != cmd.amount_minor)
     return fail(errc::invalid_amount, "a payout in the pod's currency holds exactly its amount",
                 "hold_minor");
-  if (pod.payouts.size() >= max_payouts_per_pod)
+  if (pod.funds->payouts.size() >= max_payouts_per_pod)
     return fail(errc::invalid_argument, "pod " + pod.pod_id + " already has the most payouts (" +
                                             std::to_string(max_payouts_per_pod) + ")");
   if (auto ok = require_available(pod, cmd.hold_minor, cmd.requested_at_ms); !ok)
@@ -630,8 +648,8 @@ result<events> decide(const pod_record& pod, const payout_command& cmd) {
     return events{};
   }
   if (cmd.action == payout_action::reserve) return decide_reserve(pod, cmd);
-  auto i = pod.payouts.find(cmd.payout_id);
-  if (i == pod.payouts.end())
+  auto i = pod.funds->payouts.find(cmd.payout_id);
+  if (i == pod.funds->payouts.end())
     return fail(errc::not_found, "no payout " + cmd.payout_id + " in pod " + pod.pod_id,
                 "payout_id");
   const auto& p = i->second;
@@ -679,8 +697,9 @@ result<events> decide(const pod_record& pod, const payout_command& cmd) {
 }
 
 void recount_payouts(pod_record& pod) {
-  pod.payout_totals.clear();
-  for (const auto& [id, p] : pod.payouts) count_payout(pod, p, +1);
+  if (pod.funds->payouts.empty() && pod.funds->payout_totals.empty()) return;
+  pod.funds.write().payout_totals.clear();
+  for (const auto& [id, p] : pod.funds->payouts) count_payout(pod, p, +1);
 }
 
 std::string_view to_string(payout_status s) noexcept {
@@ -748,7 +767,7 @@ payout_view check_view(const pod_record& pod, const payout_command& cmd) {
 
 std::vector<pod_event> expire_due_pledges(const pod_record& pod, std::int64_t now_ms) {
   std::vector<pod_event> out;
-  for (const auto& p : pod.pledges) {
+  for (const auto& p : pod.funds->pledges) {
     if (p.status == pledge_status::pledged && p.due_at_ms != 0 && p.due_at_ms <= now_ms)
       out.push_back(pledge_expired{p.pledge_id, now_ms});
   }
@@ -785,7 +804,7 @@ member_view view_of(const pod_record& pod, const std::string& user_id, std::int6
   v.joined_at_ms = m->joined_at_ms;
   auto counters = m->reputation;
   // Pledges past due but not yet journaled as expired count as missed already.
-  for (const auto& p : pod.pledges) {
+  for (const auto& p : pod.funds->pledges) {
     if (p.user_id == user_id && p.status == pledge_status::pledged &&
         effective_status(p, now_ms) == pledge_status::expired)
       ++counters.pledges_missed;
@@ -829,14 +848,14 @@ result<pledge_page> page_of(const pod_record& pod, const list_pledges& q) {
   }
   pledge_page page;
   auto i = static_cast<std::size_t>(std::max<std::int64_t>(q.after, 0));
-  for (; i < pod.pledges.size(); ++i) {
+  for (; i < pod.funds->pledges.size(); ++i) {
     if (static_cast<std::int64_t>(page.items.size()) == q.limit) break;
-    const auto& p = pod.pledges[i];
+    const auto& p = pod.funds->pledges[i];
     if (wanted && effective_status(p, q.requested_at_ms) != *wanted) continue;
     page.items.push_back(view_of(pod, p, q.requested_at_ms));
   }
   // `i` is the position of the next pledge to look at; a cursor of i resumes there.
-  if (i < pod.pledges.size()) page.next_after = static_cast<std::int64_t>(i);
+  if (i < pod.funds->pledges.size()) page.next_after = static_cast<std::int64_t>(i);
   return page;
 }
 
@@ -885,7 +904,7 @@ result<cycle_view> cycle_of(const pod_record& pod, const get_cycle& q) {
   v.starts_at_ms = pod.cycle->start_of(q.number);
   v.ends_at_ms = pod.cycle->start_of(q.number + 1);
   std::map<std::pair<std::string, std::string>, cycle_member_total> sums;
-  for (const auto& p : pod.pledges) {
+  for (const auto& p : pod.funds->pledges) {
     if (p.cycle != q.number || p.status == pledge_status::cancelled) continue;
     auto& t = sums[{p.user_id, std::string(p.pledge_currency.code())}];
     t.user_id = p.user_id;

@@ -8,10 +8,13 @@
 /// decoded from the journal. Views take the request time, because a pledge past its due time
 /// reads as EXPIRED even before the pod journals its PledgeExpired event.
 
+#include <array>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -33,6 +36,43 @@ inline constexpr std::size_t max_members_per_pod = 10'000;
 /// refused until a later issue archives old ones.
 inline constexpr std::size_t max_pledges_per_pod = 100'000;
 
+/// What the state keeps of an Idempotency-Key or a request fingerprint: the first 16 bytes of
+/// its SHA-256. Enough to tell a retry from another request, and 16 bytes in place of a string
+/// of up to 255 characters; all zero for an empty text.
+using request_digest = std::array<std::uint8_t, 16>;
+request_digest digest_of(std::string_view text);
+
+/// A part of the state most pods never use: one null pointer until it is first written.
+/// Reading an absent part reads an empty `T`; copies are deep.
+template <class T>
+class cold_part {
+ public:
+  cold_part() = default;
+  cold_part(const cold_part& other) : part_(other.part_ ? std::make_unique<T>(*other.part_) : nullptr) {}
+  cold_part(cold_part&&) noexcept = default;
+  cold_part& operator=(const cold_part& other) {
+    if (this != &other) part_ = other.part_ ? std::make_unique<T>(*other.part_) : nullptr;
+    return *this;
+  }
+  cold_part& operator=(cold_part&&) noexcept = default;
+  ~cold_part() = default;
+
+  const T& operator*() const noexcept { return part_ ? *part_ : empty(); }
+  const T* operator->() const noexcept { return &**this; }
+  /// The part, made empty first if it was absent.
+  T& write() {
+    if (!part_) part_ = std::make_unique<T>();
+    return *part_;
+  }
+
+ private:
+  static const T& empty() noexcept {
+    static const T nothing{};
+    return nothing;
+  }
+  std::unique_ptr<T> part_;
+};
+
 struct member_record {
   member_role role = member_role::member;
   std::int64_t joined_at_ms = 0;
@@ -49,8 +89,8 @@ struct pledge_record {
   std::int64_t due_at_ms = 0;
   std::int64_t created_at_ms = 0;
   std::int64_t settled_at_ms = 0;
-  std::string idempotency_key;
-  std::string request_fingerprint;
+  request_digest idempotency_key{};      ///< of the request that made it
+  request_digest request_fingerprint{};  ///< of the request that made it
 };
 
 /// Most payouts one pod holds over its life.
@@ -82,6 +122,16 @@ struct payout_sums {
   std::int64_t reserved_minor = 0;
 };
 
+/// The money a pod moved: pledges in, payouts out. Absent until the first of either, so a pod
+/// that holds none carries one pointer instead of four empty containers.
+struct pod_funds {
+  std::vector<pledge_record> pledges;                         ///< in the order they were made
+  std::unordered_map<std::string, std::size_t> pledge_index;  ///< pledge id -> position
+  std::map<std::string, payout_record> payouts;               ///< by payout id
+  /// Running sums of `payouts` by currency, so a balance never walks every payout.
+  std::map<std::string, payout_sums, std::less<>> payout_totals;
+};
+
 /// The state of one pod.
 struct pod_record {
   std::string pod_id;
@@ -94,13 +144,9 @@ struct pod_record {
   pod_status status = pod_status::draft;
   std::int64_t created_at_ms = 0;
   std::int64_t updated_at_ms = 0;
-  std::string creation_key, creation_fingerprint;
-  std::map<std::string, member_record> members;               ///< by user id
-  std::vector<pledge_record> pledges;                         ///< in the order they were made
-  std::unordered_map<std::string, std::size_t> pledge_index;  ///< pledge id -> position
-  std::map<std::string, payout_record> payouts;               ///< by payout id
-  /// Running sums of `payouts` by currency, so a balance never walks every payout.
-  std::map<std::string, payout_sums, std::less<>> payout_totals;
+  request_digest creation_key{}, creation_fingerprint{};  ///< of the creating request
+  std::map<std::string, member_record> members;  ///< by user id
+  cold_part<pod_funds> funds;
 
   const member_record* member(const std::string& user_id) const;
   const pledge_record* pledge(const std::string& pledge_id) const;

@@ -30,6 +30,43 @@ bool read(const json::object& o, std::string_view key, std::int64_t& out) {
   return true;
 }
 
+std::string digest_hex(const request_digest& d) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(d.size() * 2);
+  for (auto b : d) {
+    out += digits[b >> 4];
+    out += digits[b & 0xf];
+  }
+  return out;
+}
+
+/// `<key>_digest` as 32 hex digits; snapshots written before digests keep the text under `key`,
+/// and older ones still have neither (all zero: no key). False when present but malformed.
+bool read_digest(const json::object& o, std::string_view key, request_digest& out) {
+  out = {};
+  if (const auto* v = at(o, std::string(key) + "_digest")) {
+    if (!v->is_string() || v->get_string().size() != out.size() * 2) return false;
+    const auto hex = v->get_string();
+    auto nibble = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      return -1;
+    };
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      const int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+      if (hi < 0 || lo < 0) return false;
+      out[i] = static_cast<std::uint8_t>(hi << 4 | lo);
+    }
+    return true;
+  }
+  if (const auto* v = at(o, key)) {
+    if (!v->is_string()) return false;
+    out = digest_of(std::string_view(v->get_string()));
+  }
+  return true;
+}
+
 json::object member_json(const std::string& id, const member_record& m) {
   return json::object{{"user_id", id},
                       {"role", std::string(to_string(m.role))},
@@ -49,8 +86,8 @@ json::object pledge_json(const pledge_record& p) {
                       {"due_at", p.due_at_ms},
                       {"created_at", p.created_at_ms},
                       {"settled_at", p.settled_at_ms},
-                      {"idempotency_key", p.idempotency_key},
-                      {"request_fingerprint", p.request_fingerprint}};
+                      {"idempotency_key_digest", digest_hex(p.idempotency_key)},
+                      {"request_fingerprint_digest", digest_hex(p.request_fingerprint)}};
 }
 
 bool read_member(const json::object& o, pod_record& pod) {
@@ -73,16 +110,17 @@ bool read_pledge(const json::object& o, pod_record& pod) {
       !read(o, "amount_minor", p.amount_minor) || !read(o, "currency", code) ||
       !read(o, "status", status) || !read(o, "cycle", p.cycle) || !read(o, "due_at", p.due_at_ms) ||
       !read(o, "created_at", p.created_at_ms) || !read(o, "settled_at", p.settled_at_ms) ||
-      !read(o, "idempotency_key", p.idempotency_key) ||
-      !read(o, "request_fingerprint", p.request_fingerprint))
+      !read_digest(o, "idempotency_key", p.idempotency_key) ||
+      !read_digest(o, "request_fingerprint", p.request_fingerprint))
     return false;
   auto cur = currency::from_code(code);
   auto st = pledge_status_from_string(status);
   if (!cur || !st) return false;
   p.pledge_currency = *cur;
   p.status = *st;
-  if (!pod.pledge_index.emplace(p.pledge_id, pod.pledges.size()).second) return false;
-  pod.pledges.push_back(std::move(p));
+  auto& funds = pod.funds.write();
+  if (!funds.pledge_index.emplace(p.pledge_id, funds.pledges.size()).second) return false;
+  funds.pledges.push_back(std::move(p));
   return true;
 }
 
@@ -122,7 +160,7 @@ bool read_payout(const json::object& o, pod_record& pod) {
     }
   }
   auto id = p.reserved.payout_id;
-  return pod.payouts.emplace(std::move(id), std::move(p)).second;
+  return pod.funds.write().payouts.emplace(std::move(id), std::move(p)).second;
 }
 
 }  // namespace
@@ -139,8 +177,8 @@ std::string encode_snapshot(const pod_record& pod) {
                  {"status", std::string(to_string(pod.status))},
                  {"created_at", pod.created_at_ms},
                  {"updated_at", pod.updated_at_ms},
-                 {"creation_key", pod.creation_key},
-                 {"creation_fingerprint", pod.creation_fingerprint}};
+                 {"creation_key_digest", digest_hex(pod.creation_key)},
+                 {"creation_fingerprint_digest", digest_hex(pod.creation_fingerprint)}};
   if (pod.cycle) {
     o["cycle"] = json::object{{"period", std::string(to_string(pod.cycle->period))},
                               {"starts_at", pod.cycle->starts_at_ms}};
@@ -149,11 +187,11 @@ std::string encode_snapshot(const pod_record& pod) {
   for (const auto& [id, m] : pod.members) members.push_back(member_json(id, m));
   o["members"] = std::move(members);
   json::array pledges;
-  for (const auto& p : pod.pledges) pledges.push_back(pledge_json(p));
+  for (const auto& p : pod.funds->pledges) pledges.push_back(pledge_json(p));
   o["pledges"] = std::move(pledges);
-  if (!pod.payouts.empty()) {
+  if (!pod.funds->payouts.empty()) {
     json::array payouts;
-    for (const auto& [id, p] : pod.payouts) payouts.push_back(payout_json(pod.pod_id, p));
+    for (const auto& [id, p] : pod.funds->payouts) payouts.push_back(payout_json(pod.pod_id, p));
     o["payouts"] = std::move(payouts);
   }
   return json::serialize(o);
@@ -178,8 +216,9 @@ result<pod_record> decode_snapshot(const std::string& payload) {
   pod.status = *st;
   // Fields added after the first snapshots were written default when absent.
   read(o, "policy_version", pod.policy_version);
-  read(o, "creation_key", pod.creation_key);
-  read(o, "creation_fingerprint", pod.creation_fingerprint);
+  if (!read_digest(o, "creation_key", pod.creation_key) ||
+      !read_digest(o, "creation_fingerprint", pod.creation_fingerprint))
+    return corrupt("creation digests");
   const auto* pol = at(o, "policy");
   if (!pol || !pol->is_object()) return corrupt("policy");
   std::string limit, quorum, tier;

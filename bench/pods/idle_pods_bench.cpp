@@ -56,6 +56,14 @@ actors::create_pod pod_command(std::uint64_t n) {
   cmd.policy = {"5000", "0.66", "STANDARD"};
   cmd.owner_id = "admin_0123456789abcdef";
   cmd.requested_at_ms = 1767225600000;
+  // As the gateway sends it: every pod made over HTTP carries its creating Idempotency-Key (a
+  // UUID here) and the request's SHA-256 fingerprint, and the pod keeps both.
+  char key[40];
+  std::snprintf(key, sizeof key, "5f0c2e7a-3b1d-4c8e-9a6f-%012llx",
+                static_cast<unsigned long long>(n));
+  cmd.idempotency.key = key;
+  cmd.idempotency.fingerprint = std::string(64, 'a');
+  cmd.idempotency.client_id = "app_0123456789abcdef";
   return cmd;
 }
 

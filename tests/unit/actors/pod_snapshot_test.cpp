@@ -1,0 +1,143 @@
+// Pod snapshots: what the state keeps of idempotency keys and fingerprints (digests), how that
+// round-trips, and that snapshots written before digests still decode to the same state.
+#include <gtest/gtest.h>
+
+#include "actors/pod_record.hpp"
+
+namespace payorch::testing {
+namespace {
+
+using namespace actors;
+
+constexpr std::int64_t t0 = 1767225600000;  // 2026-01-01T00:00:00Z
+
+/// An ACTIVE pod whose creating request and one pledge carried Idempotency-Keys.
+pod_record sample_pod() {
+  create_pod cmd;
+  cmd.pod_id = "pod_00000000000000d1";
+  cmd.name = "Trip";
+  cmd.currency = "EUR";
+  cmd.policy = {"100", "0.66", "STANDARD"};
+  cmd.owner_id = "owner_1";
+  cmd.requested_at_ms = t0;
+  cmd.idempotency = {"create-key-1", std::string(64, 'c'), "app_1"};
+  std::optional<pod_record> pod;
+  auto created = decide_create(cmd);
+  EXPECT_TRUE(created);
+  for (const auto& e : *created) EXPECT_TRUE(apply_event(pod, e));
+  auto activated = decide(*pod, change_pod_status{cmd.pod_id, {"owner_1", false},
+                                                  pod_transition::policy_accepted, "", t0 + 1});
+  EXPECT_TRUE(activated);
+  for (const auto& e : *activated) EXPECT_TRUE(apply_event(pod, e));
+  make_pledge p;
+  p.pod_id = cmd.pod_id;
+  p.by = {"owner_1", false};
+  p.pledge_id = "plg_00000000000000d1";
+  p.user_id = "owner_1";
+  p.amount_minor = 2'500;
+  p.currency = "EUR";
+  p.requested_at_ms = t0 + 2;
+  p.idempotency = {"pledge-key-1", std::string(64, 'f'), "app_1"};
+  auto pledged = decide(*pod, p);
+  EXPECT_TRUE(pledged) << (pledged ? "" : pledged.error().detail);
+  for (const auto& e : *pledged) EXPECT_TRUE(apply_event(pod, e));
+  return *pod;
+}
+
+// Goal: the state holds 16-byte digests of the keys and fingerprints, distinct per text, zero
+// for none, and they survive a snapshot round trip.
+TEST(pod_snapshot, digests_round_trip) {
+  const auto pod = sample_pod();
+  EXPECT_EQ(pod.creation_key, digest_of("create-key-1"));
+  EXPECT_EQ(pod.creation_fingerprint, digest_of(std::string(64, 'c')));
+  EXPECT_NE(digest_of("create-key-1"), digest_of("create-key-2"));
+  EXPECT_EQ(digest_of(""), request_digest{});
+  ASSERT_EQ(pod.funds->pledges.size(), 1u);
+  EXPECT_EQ(pod.funds->pledges[0].idempotency_key, digest_of("pledge-key-1"));
+
+  const auto text = encode_snapshot(pod);
+  EXPECT_EQ(text.find("create-key-1"), std::string::npos) << "keys are not kept as text";
+  auto back = decode_snapshot(text);
+  ASSERT_TRUE(back) << back.error().detail;
+  EXPECT_EQ(back->creation_key, pod.creation_key);
+  EXPECT_EQ(back->creation_fingerprint, pod.creation_fingerprint);
+  ASSERT_EQ(back->funds->pledges.size(), 1u);
+  EXPECT_EQ(back->funds->pledges[0].idempotency_key, pod.funds->pledges[0].idempotency_key);
+  EXPECT_EQ(back->funds->pledges[0].request_fingerprint,
+            pod.funds->pledges[0].request_fingerprint);
+  EXPECT_EQ(encode_snapshot(*back), text);
+}
+
+/// `text` with the first `from` replaced by `to`.
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  auto at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+// Goal: a snapshot written before digests (keys and fingerprints as text) decodes to the same
+// state as the events; one without them (older still) reads as "no key".
+TEST(pod_snapshot, snapshots_with_keys_as_text_still_decode) {
+  const auto pod = sample_pod();
+  const auto now = encode_snapshot(pod);
+  auto hex = [&](std::string_view field) {
+    auto at = now.find(std::string("\"") + std::string(field) + "\":\"");
+    return now.substr(at + field.size() + 4, 32);
+  };
+  auto old = replaced(now, "\"creation_key_digest\":\"" + hex("creation_key_digest") + "\"",
+                      "\"creation_key\":\"create-key-1\"");
+  old = replaced(old, "\"creation_fingerprint_digest\":\"" + hex("creation_fingerprint_digest") +
+                          "\"",
+                 "\"creation_fingerprint\":\"" + std::string(64, 'c') + "\"");
+  old = replaced(old, "\"idempotency_key_digest\":\"" + hex("idempotency_key_digest") + "\"",
+                 "\"idempotency_key\":\"pledge-key-1\"");
+  auto back = decode_snapshot(old);
+  ASSERT_TRUE(back) << back.error().detail;
+  EXPECT_EQ(back->creation_key, pod.creation_key);
+  EXPECT_EQ(back->creation_fingerprint, pod.creation_fingerprint);
+  EXPECT_EQ(back->funds->pledges[0].idempotency_key, pod.funds->pledges[0].idempotency_key);
+
+  auto oldest = replaced(now, "\"creation_key_digest\":\"" + hex("creation_key_digest") + "\",", "");
+  back = decode_snapshot(oldest);
+  ASSERT_TRUE(back) << back.error().detail;
+  EXPECT_EQ(back->creation_key, request_digest{});
+}
+
+// Goal: a digest that is not 32 lower-case hex digits makes the snapshot invalid (the pod then
+// rebuilds from its events), never a silently different key.
+TEST(pod_snapshot, malformed_digest_is_refused) {
+  const auto now = encode_snapshot(sample_pod());
+  auto at = now.find("\"creation_key_digest\":\"") + 23;
+  for (std::string bad : {"zz", "ABCDEF0123456789ABCDEF0123456789", "00"}) {
+    auto text = now;
+    text.replace(at, 32, bad);
+    EXPECT_FALSE(decode_snapshot(text)) << bad;
+  }
+}
+
+// Goal: a pod with no pledges or payouts carries no storage for them, and copies are deep.
+TEST(pod_snapshot, funds_are_absent_until_used_and_copied_deeply) {
+  create_pod cmd;
+  cmd.pod_id = "pod_00000000000000d2";
+  cmd.name = "Idle";
+  cmd.currency = "EUR";
+  cmd.policy = {"100", "0.66", "STANDARD"};
+  cmd.owner_id = "owner_1";
+  cmd.requested_at_ms = t0;
+  std::optional<pod_record> idle;
+  auto created = decide_create(cmd);
+  ASSERT_TRUE(created);
+  for (const auto& e : *created) ASSERT_TRUE(apply_event(idle, e));
+  EXPECT_TRUE(idle->funds->pledges.empty());
+  EXPECT_EQ(&*idle->funds, &*pod_record{}.funds) << "an empty pod reads the shared empty part";
+
+  auto busy = sample_pod();
+  auto copy = busy;
+  EXPECT_NE(&*copy.funds, &*busy.funds);
+  copy.funds.write().pledges.clear();
+  EXPECT_EQ(busy.funds->pledges.size(), 1u);
+}
+
+}  // namespace
+}  // namespace payorch::testing
