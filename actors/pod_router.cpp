@@ -25,8 +25,13 @@ pod_actor spawn_pod(self_ptr self, const std::string& id, caf::atom_value journa
   auto me = caf::actor_cast<pod_router_actor>(self);
   auto pod = self->spawn(pod_impl, id, journal, me, self->state.options, start);
   self->link_to(pod);
-  self->state.live.emplace(id, pod_router_state::live_pod{pod, self->clock().now()});
-  self->state.ids_by_addr.emplace(pod.address(), id);
+  auto [at, fresh] =
+      self->state.live.try_emplace(id, pod_router_state::live_pod{pod, self->clock().now()});
+  if (!fresh) {  // cannot happen: callers spawn only for ids not live
+    self->send_exit(pod, caf::exit_reason::kill);
+    return at->second.actor;
+  }
+  self->state.ids_by_actor.emplace(pod.id(), &at->first);
   ++self->state.stats.spawned;
   return pod;
 }
@@ -50,16 +55,15 @@ caf::expected<pod_actor> pod_for(self_ptr self, const std::string& id, caf::atom
 
 void on_exit(self_ptr self, caf::exit_msg& dm, caf::atom_value journal_name) {
   auto& st = self->state;
-  auto i = st.ids_by_addr.find(dm.source);
-  if (i == st.ids_by_addr.end()) {
+  auto i = st.ids_by_actor.find(dm.source.id());
+  if (i == st.ids_by_actor.end()) {
     // Not one of our pods: our supervisor (or a peer) is going down, so we go with it.
     if (dm.reason && dm.reason != caf::exit_reason::normal) self->quit(std::move(dm.reason));
     return;
   }
-  auto id = std::move(i->second);
-  st.ids_by_addr.erase(i);
-  auto live = st.live.find(id);
-  if (live != st.live.end() && live->second.actor.address() == dm.source) st.live.erase(live);
+  auto id = *i->second;
+  st.ids_by_actor.erase(i);
+  st.live.erase(id);
   if (!dm.reason || dm.reason == caf::exit_reason::normal) return;
   // A crash: restart eagerly (the new actor recovers from the journal) while the budget lasts.
   if (budget_of(self, id).try_restart(self->clock().now())) {
@@ -121,8 +125,8 @@ pod_router_actor::behavior_type pod_router_impl(
         auto sender = self->current_sender();
         if (i == st.live.end() || !sender || i->second.actor.address() != sender->address())
           return false;
+        st.ids_by_actor.erase(i->second.actor.id());
         st.live.erase(i);
-        st.ids_by_addr.erase(sender->address());
         ++st.stats.passivated;
         return true;
       },
