@@ -55,6 +55,7 @@ caf::expected<pod_actor> pod_for(self_ptr self, const std::string& id, caf::atom
 
 void on_exit(self_ptr self, caf::exit_msg& dm, caf::atom_value journal_name) {
   auto& st = self->state;
+  if (st.draining.erase(dm.source.id()) != 0) return;
   auto i = st.ids_by_actor.find(dm.source.id());
   if (i == st.ids_by_actor.end()) {
     // Not one of our pods: our supervisor (or a peer) is going down, so we go with it.
@@ -126,6 +127,7 @@ pod_router_actor::behavior_type pod_router_impl(
         if (i == st.live.end() || !sender || i->second.actor.address() != sender->address())
           return false;
         st.ids_by_actor.erase(i->second.actor.id());
+        st.draining.insert(i->second.actor.id());
         st.live.erase(i);
         ++st.stats.passivated;
         return true;

@@ -11,6 +11,7 @@
 /// be passivated unless work is pending. One timer for all pods instead of one per pod.
 
 #include <boost/unordered/unordered_flat_map.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>
 #include <caf/stateful_actor.hpp>
 #include <memory>
 #include <string>
@@ -41,6 +42,10 @@ struct pod_router_state {
   /// Each live pod's id by its actor: points at the key in `live` (whose nodes never move) and
   /// is erased with it, so a live pod costs one copy of its id here.
   boost::unordered_flat_map<caf::actor_id, const std::string*> ids_by_actor;
+  /// Pods forgotten on passivation that have not exited yet: their exit, even with an error,
+  /// is theirs to finish (the next command spawns a fresh actor), not a sign the router's own
+  /// supervisor is going down.
+  boost::unordered_flat_set<caf::actor_id> draining;
   std::unordered_map<std::string, restart_budget> restarts;
   router_stats stats;
 };

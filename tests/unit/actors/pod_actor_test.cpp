@@ -201,6 +201,42 @@ TEST_F(pod_actor_test, stuck_journal_write_is_answered_after_timeout) {
   EXPECT_TRUE(ask<pod_view>(runtime_->pods(), summer_trip()));
 }
 
+// Goal: a pod the router has already forgotten (it agreed to passivate it) but that fails
+// while finishing a command that reached it just before is not mistaken for the router's own
+// supervisor going down: the router, and every other pod, stay up.
+TEST_F(pod_actor_test, pod_failing_while_passivating_leaves_the_router_up) {
+  ASSERT_TRUE(ask<pod_view>(runtime_->pods(), summer_trip()));
+  ASSERT_TRUE(ask<pod_view>(runtime_->pods(), summer_trip("pod_00000000000000a2")));
+  const auto router = runtime_->pods();
+  const auto quarter = options_.entities.idle_timeout / 4 + std::chrono::milliseconds(1);
+  advance(options_.entities.idle_timeout / 2);
+  advance(quarter);
+  // The next sweep finds both pods idle. A command for the first is queued at the router right
+  // behind that sweep, so it reaches the pod after the pod asked to passivate and before the
+  // router agreed; the pod's append for it then hangs and times out.
+  sched().advance_time(quarter);
+  backend_->hang_next_appends = 1;
+  caf::scoped_actor client{sys()};
+  auto pending = client->request(
+      router, caf::infinite,
+      actors::change_pod_status{pod_a, {"user_1", false}, pod_transition::policy_accepted,
+                                "", 1716387063000});
+  sched().run();
+  ASSERT_EQ(backend_->hung.size(), 1u);
+  EXPECT_EQ(stats().passivated, 2u);
+  advance(options_.entities.journal_timeout + std::chrono::seconds(1));
+  std::optional<errc> code;
+  pending.receive([&](pod_view&) { code = errc::ok; },
+                  [&](caf::error& e) { code = actors::to_failure(e).code; });
+  EXPECT_EQ(code, errc::storage_unavailable);
+  EXPECT_EQ(runtime_->pods(), router) << "the router was restarted";
+  EXPECT_EQ(stats().restarted, 0u);
+  auto first = ask<pod_view>(runtime_->pods(), get_pod{pod_a});
+  ASSERT_TRUE(first) << first.error().detail;
+  EXPECT_EQ(first->status, "DRAFT");  // the timed-out command left nothing behind
+  EXPECT_TRUE(ask<pod_view>(runtime_->pods(), get_pod{"pod_00000000000000a2"}));
+}
+
 // Goal: when the journal actor dies mid-append, the waiting command is still answered
 // (its promise is guarded), and the supervisor restarts the journal actor.
 TEST_F(pod_actor_test, journal_crash_mid_append_still_answers) {

@@ -11,15 +11,21 @@ using namespace actors;
 
 constexpr std::int64_t t0 = 1767225600000;  // 2026-01-01T00:00:00Z
 
-/// An ACTIVE pod whose creating request and one pledge carried Idempotency-Keys.
-pod_record sample_pod() {
+/// A EUR pod created by "owner_1" at t0.
+create_pod creation(std::string pod_id, std::string name) {
   create_pod cmd;
-  cmd.pod_id = "pod_00000000000000d1";
-  cmd.name = "Trip";
+  cmd.pod_id = std::move(pod_id);
+  cmd.name = std::move(name);
   cmd.currency = "EUR";
   cmd.policy = {"100", "0.66", "STANDARD"};
   cmd.owner_id = "owner_1";
   cmd.requested_at_ms = t0;
+  return cmd;
+}
+
+/// An ACTIVE pod whose creating request and one pledge carried Idempotency-Keys.
+pod_record sample_pod() {
+  auto cmd = creation("pod_00000000000000d1", "Trip");
   cmd.idempotency = {"create-key-1", std::string(64, 'c'), "app_1"};
   std::optional<pod_record> pod;
   auto created = decide_create(cmd);
@@ -118,15 +124,8 @@ TEST(pod_snapshot, malformed_digest_is_refused) {
 
 // Goal: a pod with no pledges or payouts carries no storage for them, and copies are deep.
 TEST(pod_snapshot, funds_are_absent_until_used_and_copied_deeply) {
-  create_pod cmd;
-  cmd.pod_id = "pod_00000000000000d2";
-  cmd.name = "Idle";
-  cmd.currency = "EUR";
-  cmd.policy = {"100", "0.66", "STANDARD"};
-  cmd.owner_id = "owner_1";
-  cmd.requested_at_ms = t0;
   std::optional<pod_record> idle;
-  auto created = decide_create(cmd);
+  auto created = decide_create(creation("pod_00000000000000d2", "Idle"));
   ASSERT_TRUE(created);
   for (const auto& e : *created) ASSERT_TRUE(apply_event(idle, e));
   EXPECT_TRUE(idle->funds->pledges.empty());
