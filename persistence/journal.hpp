@@ -277,11 +277,12 @@ struct sqlite_options {
   std::int64_t busy_timeout_ms = 5000;
   std::int64_t cache_kib =
       65536;  // page cache of the writer's connection; the unique index lives here
-  /// A background thread checkpoints the WAL once it holds this many pages (0: SQLite's automatic
-  /// checkpoint inside the committing transaction, every 1000 pages).
-  std::int64_t checkpoint_pages = 1000;
+  /// A background thread copies the WAL into the file whenever this many new pages (64 MiB)
+  /// are waiting (0: SQLite's automatic checkpoint inside the committing transaction, every 1000
+  /// pages).
+  std::int64_t checkpoint_pages = 16000;
   std::int64_t max_wal_pages =
-      16000;  // the writer checkpoints itself if the background one falls behind
+      64000;  // 256 MiB: the writer checkpoints itself if the background one falls behind
 };
 
 /// Opens (creating if needed) a SQLite journal; on failure returns null and describes why in

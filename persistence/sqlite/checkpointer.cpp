@@ -45,6 +45,11 @@ std::uint64_t checkpointer::forced_checkpoints() const {
   return forced_checkpoints_;
 }
 
+std::int64_t round_pages(const checkpoint_limits& limits, std::int64_t wal_pages) noexcept {
+  return wal_pages + limits.start_pages >= limits.max_wal_pages ? limits.tail_pages
+                                                                 : limits.start_pages;
+}
+
 int checkpointer::wal_hook(void* self, sqlite3* writer_db, const char*, int wal_pages) {
   static_cast<checkpointer*>(self)->on_commit(writer_db, wal_pages);
   return SQLITE_OK;  // the commit is durable already; a checkpoint problem must not fail it
@@ -59,9 +64,10 @@ void checkpointer::on_commit(sqlite3* writer_db, std::int64_t wal_pages) {
   {
     const std::lock_guard lock(mutex_);
     // A WAL shorter than what was copied has started over since; otherwise wait for enough new
-    // frames that a round (two fsyncs) is worth it.
+    // frames that a round (two fsyncs) is worth it, and near the maximum for only a few, so the
+    // rest the writer copies itself stays small.
     if (wal_pages < copied_pages_) copied_pages_ = 0;
-    if (wanted_ || wal_pages - copied_pages_ < limits_.start_pages / 4) return;
+    if (wanted_ || wal_pages - copied_pages_ < round_pages(limits_, wal_pages)) return;
     wanted_ = true;
   }
   changed_.notify_all();

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "persistence/sqlite/checkpointer.hpp"
 #include "persistence_test_support.hpp"
 
 namespace payorch::persistence {
@@ -126,6 +127,20 @@ TEST(sqlite_layout, checkpoints_bound_the_wal) {
   ASSERT_NE(automatic, nullptr) << error;
   EXPECT_GT(append_and_watch_wal(*automatic, dir.file("auto.db"), batches), bounded_wal);
   EXPECT_TRUE(automatic->verify().ok);
+}
+
+// Goal: background rounds are large (one copy of a page however many frames hold it) until the
+// WAL nears its maximum; then small, so the rest the writer copies itself stays small.
+TEST(sqlite_layout, checkpoint_rounds_shrink_near_the_maximum) {
+  const sqlite::checkpoint_limits limits{.start_pages = 16000, .max_wal_pages = 64000,
+                                         .tail_pages = 256};
+  EXPECT_EQ(sqlite::round_pages(limits, 16000), 16000);
+  EXPECT_EQ(sqlite::round_pages(limits, 47999), 16000);
+  EXPECT_EQ(sqlite::round_pages(limits, 48000), 256);
+  EXPECT_EQ(sqlite::round_pages(limits, 63999), 256);
+  const sqlite::checkpoint_limits defaults{};
+  EXPECT_EQ(defaults.start_pages, sqlite_options{}.checkpoint_pages);
+  EXPECT_EQ(defaults.max_wal_pages, sqlite_options{}.max_wal_pages);
 }
 
 // Goal: a missing or unwritable file fails to open with a reason, checkpointer or not.
