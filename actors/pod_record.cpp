@@ -70,11 +70,6 @@ std::size_t admin_count(const pod_record& pod) {
                     [](auto& m) { return m.second.role == member_role::admin; }));
 }
 
-pledge_record* find_pledge(pod_record& pod, const std::string& id) {
-  auto i = pod.funds->pledge_index.find(id);
-  return i == pod.funds->pledge_index.end() ? nullptr : &pod.funds.write().pledges[i->second];
-}
-
 member_record* find_member(pod_record& pod, const std::string& id) {
   auto i = pod.members.find(id);
   return i == pod.members.end() ? nullptr : &i->second;
@@ -125,13 +120,27 @@ result<void> apply_created(std::optional<pod_record>& pod, const pod_created& e)
 }
 
 /// Moves a PLEDGED pledge to `to`, crediting or debiting its member's reputation.
+/// Counts a new PLEDGED pledge at `position` in the running sums and the due index.
+void count_open_pledge(pod_funds& funds, const pledge_record& p, std::size_t position) {
+  funds.pledge_totals[std::string(p.pledge_currency.code())].pledged_minor += p.amount_minor;
+  if (p.due_at_ms != 0) funds.open_due.emplace(p.due_at_ms, position);
+}
+
 result<void> resolve_pledge(pod_record& pod, const std::string& id, pledge_status to,
                             std::int64_t at_ms) {
-  auto* p = find_pledge(pod, id);
-  if (!p || p->status != pledge_status::pledged)
+  auto at = pod.funds->pledge_index.find(id);
+  if (at == pod.funds->pledge_index.end() ||
+      pod.funds->pledges[at->second].status != pledge_status::pledged)
     return corrupt("pledge " + id + " resolved while not PLEDGED");
+  const auto position = at->second;
+  auto& funds = pod.funds.write();
+  auto* p = &funds.pledges[position];
   p->status = to;
   if (to == pledge_status::settled) p->settled_at_ms = at_ms;
+  auto& sums = funds.pledge_totals[std::string(p->pledge_currency.code())];
+  sums.pledged_minor -= p->amount_minor;
+  if (to == pledge_status::settled) sums.settled_minor += p->amount_minor;
+  if (p->due_at_ms != 0) funds.open_due.erase({p->due_at_ms, position});
   if (auto* m = find_member(pod, p->user_id)) {
     if (to == pledge_status::settled) ++m->reputation.pledges_settled_on_time;
     if (to == pledge_status::expired) ++m->reputation.pledges_missed;
@@ -183,7 +192,9 @@ result<void> apply_to(pod_record& pod, const pod_event& event) {
             p.idempotency_key = digest_of(e.idempotency_key);
             p.request_fingerprint = digest_of(e.request_fingerprint);
             auto& funds = pod.funds.write();
-            funds.pledge_index.emplace(e.pledge_id, funds.pledges.size());
+            const auto position = funds.pledges.size();
+            funds.pledge_index.emplace(e.pledge_id, position);
+            count_open_pledge(funds, p, position);
             funds.pledges.push_back(std::move(p));
             return {};
           },
@@ -266,19 +277,17 @@ struct wallet_totals {
 std::map<std::string, wallet_totals> totals_of(const pod_record& pod, std::int64_t now_ms) {
   std::map<std::string, wallet_totals> out;
   out[std::string(pod.pod_currency.code())];
-  for (const auto& p : pod.funds->pledges) {
-    auto& t = out[std::string(p.pledge_currency.code())];
-    // Sums cannot overflow: decide(make_pledge) refuses a pledge that would.
-    switch (effective_status(p, now_ms)) {
-      case pledge_status::settled:
-        t.posted_minor += p.amount_minor;
-        break;
-      case pledge_status::pledged:
-        t.pending_minor += p.amount_minor;
-        break;
-      default:
-        break;
-    }
+  // Sums cannot overflow: decide(make_pledge) refuses a pledge that would.
+  for (const auto& [code, sums] : pod.funds->pledge_totals) {
+    auto& t = out[code];
+    t.posted_minor += sums.settled_minor;
+    t.pending_minor += sums.pledged_minor;
+  }
+  // A pledge past its due time reads as EXPIRED before its PledgeExpired is journaled.
+  for (const auto& [due, position] : pod.funds->open_due) {
+    if (due > now_ms) break;
+    const auto& p = pod.funds->pledges[position];
+    out[std::string(p.pledge_currency.code())].pending_minor -= p.amount_minor;
   }
   // Payout amounts were checked against the wallet when reserved, so these sums stay in range.
   for (const auto& [code, sums] : pod.funds->payout_totals) {
@@ -470,11 +479,9 @@ result<events> decide(const pod_record& pod, const make_pledge& cmd) {
                                             std::to_string(max_pledges_per_pod) + ")");
   // Posted plus pending of this currency must stay within int64: overflow is an error.
   std::int64_t held = 0;
-  for (const auto& p : pod.funds->pledges) {
-    if (p.pledge_currency == *cur && p.status != pledge_status::expired &&
-        p.status != pledge_status::cancelled && __builtin_add_overflow(held, p.amount_minor, &held))
-      return fail(errc::amount_overflow, "the pod's balance would overflow", "amount_minor");
-  }
+  if (auto t = pod.funds->pledge_totals.find(cur->code()); t != pod.funds->pledge_totals.end() &&
+      __builtin_add_overflow(t->second.pledged_minor, t->second.settled_minor, &held))
+    return fail(errc::amount_overflow, "the pod's balance would overflow", "amount_minor");
   if (std::int64_t sum; __builtin_add_overflow(held, cmd.amount_minor, &sum))
     return fail(errc::amount_overflow, "the pod's balance would overflow", "amount_minor");
   std::int64_t cycle = 0, due = cmd.due_at_ms;
@@ -696,10 +703,21 @@ result<events> decide(const pod_record& pod, const payout_command& cmd) {
   }
 }
 
-void recount_payouts(pod_record& pod) {
-  if (pod.funds->payouts.empty() && pod.funds->payout_totals.empty()) return;
-  pod.funds.write().payout_totals.clear();
-  for (const auto& [id, p] : pod.funds->payouts) count_payout(pod, p, +1);
+void recount_funds(pod_record& pod) {
+  if (pod.funds->pledges.empty() && pod.funds->payouts.empty()) return;
+  auto& funds = pod.funds.write();
+  funds.pledge_totals.clear();
+  funds.open_due.clear();
+  for (std::size_t i = 0; i < funds.pledges.size(); ++i) {
+    const auto& p = funds.pledges[i];
+    if (p.status == pledge_status::pledged) {
+      count_open_pledge(funds, p, i);
+    } else if (p.status == pledge_status::settled) {
+      funds.pledge_totals[std::string(p.pledge_currency.code())].settled_minor += p.amount_minor;
+    }
+  }
+  funds.payout_totals.clear();
+  for (const auto& [id, p] : funds.payouts) count_payout(pod, p, +1);
 }
 
 std::string_view to_string(payout_status s) noexcept {
@@ -767,9 +785,9 @@ payout_view check_view(const pod_record& pod, const payout_command& cmd) {
 
 std::vector<pod_event> expire_due_pledges(const pod_record& pod, std::int64_t now_ms) {
   std::vector<pod_event> out;
-  for (const auto& p : pod.funds->pledges) {
-    if (p.status == pledge_status::pledged && p.due_at_ms != 0 && p.due_at_ms <= now_ms)
-      out.push_back(pledge_expired{p.pledge_id, now_ms});
+  for (const auto& [due, position] : pod.funds->open_due) {
+    if (due > now_ms) break;
+    out.push_back(pledge_expired{pod.funds->pledges[position].pledge_id, now_ms});
   }
   return out;
 }
@@ -804,10 +822,9 @@ member_view view_of(const pod_record& pod, const std::string& user_id, std::int6
   v.joined_at_ms = m->joined_at_ms;
   auto counters = m->reputation;
   // Pledges past due but not yet journaled as expired count as missed already.
-  for (const auto& p : pod.funds->pledges) {
-    if (p.user_id == user_id && p.status == pledge_status::pledged &&
-        effective_status(p, now_ms) == pledge_status::expired)
-      ++counters.pledges_missed;
+  for (const auto& [due, position] : pod.funds->open_due) {
+    if (due > now_ms) break;
+    if (pod.funds->pledges[position].user_id == user_id) ++counters.pledges_missed;
   }
   v.pledges_settled_on_time = counters.pledges_settled_on_time;
   v.pledges_missed = counters.pledges_missed;

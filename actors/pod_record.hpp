@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -123,11 +124,22 @@ struct payout_sums {
   std::int64_t reserved_minor = 0;
 };
 
+/// What a pod's pledges in one currency add up to, by their journaled status.
+struct pledge_sums {
+  std::int64_t pledged_minor = 0;  ///< PLEDGED: promised, not yet arrived
+  std::int64_t settled_minor = 0;  ///< SETTLED: arrived
+};
+
 /// The money a pod moved: pledges in, payouts out. Absent until the first of either, so a pod
-/// that holds none carries one pointer instead of four empty containers.
+/// that holds none carries one pointer instead of empty containers.
 struct pod_funds {
   std::vector<pledge_record> pledges;                         ///< in the order they were made
   std::unordered_map<std::string, std::size_t> pledge_index;  ///< pledge id -> position
+  /// Running sums of `pledges` by currency, so neither a pledge nor a balance walks them all.
+  std::map<std::string, pledge_sums, std::less<>> pledge_totals;
+  /// (due time, position) of every PLEDGED pledge that has a due time, earliest first: what is
+  /// due by a given time is found without walking every pledge.
+  std::set<std::pair<std::int64_t, std::size_t>> open_due;
   std::map<std::string, payout_record> payouts;               ///< by payout id
   /// Running sums of `payouts` by currency, so a balance never walks every payout.
   std::map<std::string, payout_sums, std::less<>> payout_totals;
@@ -176,8 +188,9 @@ result<std::vector<pod_event>> decide(const pod_record& pod, const payout_comman
 /// PledgeExpired for every pledge still PLEDGED whose due time is at or before `now_ms`.
 std::vector<pod_event> expire_due_pledges(const pod_record& pod, std::int64_t now_ms);
 
-/// Recomputes `payout_totals` from `payouts` (after a snapshot is decoded).
-void recount_payouts(pod_record& pod);
+/// Recomputes the running sums and the due index of pledges and payouts from the pledges and
+/// payouts themselves (after a snapshot is decoded).
+void recount_funds(pod_record& pod);
 
 /// Encodes the whole state for a snapshot, and decodes it back.
 std::string encode_snapshot(const pod_record& pod);

@@ -247,8 +247,8 @@ result<pod_record> decode_snapshot(const std::string& payload) {
   if (const auto* ps = at(o, "payouts"); ps && ps->is_array()) {
     for (const auto& p : ps->get_array())
       if (!p.is_object() || !read_payout(p.get_object(), pod)) return corrupt("payout");
-    recount_payouts(pod);
   }
+  recount_funds(pod);
   return pod;
 }
 

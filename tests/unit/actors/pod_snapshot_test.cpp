@@ -138,5 +138,85 @@ TEST(pod_snapshot, funds_are_absent_until_used_and_copied_deeply) {
   EXPECT_EQ(busy.funds->pledges.size(), 1u);
 }
 
+/// Applies what `decided` says to `pod`; false (with a test failure) if it was refused.
+template <class Decided>
+bool apply_all(pod_record& pod, const Decided& decided) {
+  EXPECT_TRUE(decided) << (decided ? "" : decided.error().detail);
+  if (!decided) return false;
+  std::optional<pod_record> state{std::move(pod)};
+  for (const auto& e : *decided) EXPECT_TRUE(apply_event(state, e));
+  pod = std::move(*state);
+  return true;
+}
+
+// Goal: the running sums and the due index a pod keeps for its pledges always equal what a
+// walk over every pledge gives, through random pledges, settlements and expiries in two
+// currencies, in the balance and in a snapshot's recount.
+TEST(pod_snapshot, pledge_sums_match_a_walk_over_every_pledge) {
+  auto pod = sample_pod();
+  std::uint64_t seed = 42;
+  auto next = [&seed](std::uint64_t bound) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (seed >> 33) % bound;
+  };
+  std::int64_t now = t0 + 10;
+  for (int step = 0; step < 600; ++step) {
+    now += static_cast<std::int64_t>(next(5'000));
+    const auto op = next(10);
+    if (op < 6) {
+      make_pledge p;
+      p.pod_id = pod.pod_id;
+      p.by = {"owner_1", false};
+      p.pledge_id = "plg_" + std::to_string(1'000'000 + step);
+      p.user_id = "owner_1";
+      p.amount_minor = static_cast<std::int64_t>(1 + next(100'000));
+      p.currency = next(2) == 0 ? "EUR" : "GBP";
+      p.due_at_ms = next(3) == 0 ? 0 : now + static_cast<std::int64_t>(next(60'000));
+      p.requested_at_ms = now;
+      ASSERT_TRUE(apply_all(pod, decide(pod, p)));
+    } else if (op < 9 && !pod.funds->pledges.empty()) {
+      const auto& target = pod.funds->pledges[next(pod.funds->pledges.size())];
+      if (effective_status(target, now) != pledge_status::pledged) continue;
+      ASSERT_TRUE(apply_all(pod, decide(pod, settle_pledge{pod.pod_id, {"owner_1", false},
+                                                           target.pledge_id, now})));
+    } else {
+      result<std::vector<pod_event>> expired{expire_due_pledges(pod, now)};
+      ASSERT_TRUE(apply_all(pod, expired));
+    }
+    // What a walk over every pledge says the balance is, as of now.
+    std::map<std::string, std::pair<std::int64_t, std::int64_t>> walked;  // posted, pending
+    for (const auto& p : pod.funds->pledges) {
+      auto& w = walked[std::string(p.pledge_currency.code())];
+      const auto status = effective_status(p, now);
+      if (status == pledge_status::settled) w.first += p.amount_minor;
+      if (status == pledge_status::pledged) w.second += p.amount_minor;
+    }
+    for (const auto& b : balance_of(pod, 1, now, nullptr).balances) {
+      EXPECT_EQ(b.posted_minor, walked[b.currency].first) << b.currency << " at step " << step;
+      EXPECT_EQ(b.pending_minor, walked[b.currency].second) << b.currency << " at step " << step;
+    }
+    auto recounted = pod;
+    recount_funds(recounted);
+    ASSERT_EQ(recounted.funds->open_due, pod.funds->open_due) << "at step " << step;
+    for (const auto& [code, sums] : pod.funds->pledge_totals) {
+      EXPECT_EQ(sums.pledged_minor, recounted.funds->pledge_totals.at(code).pledged_minor);
+      EXPECT_EQ(sums.settled_minor, recounted.funds->pledge_totals.at(code).settled_minor);
+    }
+  }
+  std::map<pledge_status, int> seen;
+  std::set<std::string> currencies;
+  for (const auto& p : pod.funds->pledges) {
+    ++seen[p.status];
+    currencies.insert(std::string(p.pledge_currency.code()));
+  }
+  EXPECT_GT(seen[pledge_status::pledged], 10);
+  EXPECT_GT(seen[pledge_status::settled], 10);
+  EXPECT_GT(seen[pledge_status::expired], 10);
+  EXPECT_EQ(currencies.size(), 2u);
+  auto back = decode_snapshot(encode_snapshot(pod));
+  ASSERT_TRUE(back) << back.error().detail;
+  EXPECT_EQ(back->funds->open_due, pod.funds->open_due);
+}
+
 }  // namespace
 }  // namespace payorch::testing
