@@ -15,7 +15,8 @@ namespace payorch::actors {
 struct entity_options {
   /// An entity with no command for this long passivates (its state stays in the journal).
   std::chrono::milliseconds idle_timeout{60'000};
-  /// A snapshot is written after every this many events of a stream.
+  /// A snapshot is written after every this many events of a stream (or, for a pod with more
+  /// than four times as many records, after a quarter of its record count).
   std::int64_t snapshot_every_events = 100;
   /// A crashing entity is restarted at most this often within `restart_window`...
   std::size_t max_restarts = 5;

@@ -42,7 +42,10 @@ class faulty_backend final : public actors::journal_backend {
   void read(std::string stream_id, std::function<void(persistence::stream_read)> done) override {
     inner_->read(std::move(stream_id), std::move(done));
   }
-  void snapshot(persistence::snapshot_record snap) override { inner_->snapshot(std::move(snap)); }
+  void snapshot(persistence::snapshot_record snap) override {
+    ++snapshots;
+    inner_->snapshot(std::move(snap));
+  }
   actors::journal_health health() const override { return inner_->health(); }
   void query(std::function<void(persistence::journal_store*)> job) override {
     inner_->query(std::move(job));
@@ -52,6 +55,7 @@ class faulty_backend final : public actors::journal_backend {
     inner_->put_idempotency(std::move(record), std::move(done));
   }
 
+  int snapshots = 0;  ///< snapshots passed on
   int fail_next_appends = 0;
   int hang_next_appends = 0;
   std::vector<std::function<void(persistence::append_result)>> hung;

@@ -298,6 +298,27 @@ TEST_F(pod_membership_test, snapshots_under_concurrent_pledges_recover) {
   EXPECT_EQ(page->items.size(), 12u);
 }
 
+// Goal: a pod with many records snapshots less often (every quarter of its record count), so
+// encoding its whole state does not cost more than its commands; it still recovers exactly.
+TEST_F(pod_membership_test, snapshots_thin_out_as_a_pod_grows) {
+  options_.entities.snapshot_every_events = 2;
+  start();
+  populate();  // 4 members; the pod is at version 6
+  const int before = backend_->snapshots;
+  for (int i = 0; i < 80; ++i) {
+    ASSERT_TRUE(pledge(pledge_id::from_random(static_cast<std::uint64_t>(i + 1)).str(), "mia", 10));
+  }
+  // Every 2 events would be 40 snapshots; with the record count (4 members and up to 80
+  // pledges) the interval grows from 2 to 21 events: snapshots at versions 7, 9, 11, 13, 16,
+  // 20, 25, 32, 41, 53 and 69.
+  EXPECT_EQ(backend_->snapshots - before, 11);
+  start();
+  EXPECT_EQ(balance().balances[0].pending_minor, 800);
+  auto page = ask<pledge_page>(runtime_->pods(), list_pledges{pod_a, "", 0, 100, t0 + 5});
+  ASSERT_TRUE(page) << page.error().detail;
+  EXPECT_EQ(page->items.size(), 80u);
+}
+
 // Goal: a snapshot that does not decode or does not fit its events is ignored and the pod is
 // rebuilt from its whole stream (events are the truth; snapshots are a cache).
 TEST_F(pod_membership_test, bad_snapshot_falls_back_to_the_events) {
