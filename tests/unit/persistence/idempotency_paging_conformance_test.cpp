@@ -67,6 +67,23 @@ TEST_P(idempotency_conformance, puts_commit_with_appends_and_fail_alone) {
   EXPECT_EQ((*replaced)->created_at_ms, t0 + 5);
 }
 
+// Goal: puts of one batch are stored together; two of the same key keep the later one, as two
+// batches would, and the others are unaffected.
+TEST_P(idempotency_conformance, puts_in_one_batch_keep_the_later_of_a_key) {
+  const batch_results results =
+      commit({}, {idem("k1", t0, t0 + day_ms, "first"), idem("k2", t0, t0 + day_ms, "other"),
+                  idem("k1", t0 + 7, t0 + day_ms, std::string("la\0ter", 6))});
+  ASSERT_EQ(results.idempotency.size(), 3U);
+  for (const auto& r : results.idempotency) EXPECT_EQ(r.status, append_status::committed);
+  auto k1 = store_->get_idempotency("client-1", "k1");
+  ASSERT_TRUE(k1.has_value() && k1->has_value());
+  EXPECT_EQ((*k1)->body, std::string("la\0ter", 6));
+  EXPECT_EQ((*k1)->created_at_ms, t0 + 7);
+  auto k2 = store_->get_idempotency("client-1", "k2");
+  ASSERT_TRUE(k2.has_value() && k2->has_value());
+  EXPECT_EQ((*k2)->body, "other");
+}
+
 // Goal: an append's Idempotency-Key claim is written in the same transaction as its events:
 // there when they commit, absent when the request fails; it never replaces a stored answer,
 // and a malformed claim fails its request alone.
