@@ -76,18 +76,44 @@ json::object member_json(const std::string& id, const member_record& m) {
                       {"votes", m.reputation.votes_cast}};
 }
 
-json::object pledge_json(const pledge_record& p) {
-  return json::object{{"pledge_id", p.pledge_id},
-                      {"user_id", p.user_id},
-                      {"amount_minor", p.amount_minor},
-                      {"currency", std::string(p.pledge_currency.code())},
-                      {"status", std::string(to_string(p.status))},
-                      {"cycle", p.cycle},
-                      {"due_at", p.due_at_ms},
-                      {"created_at", p.created_at_ms},
-                      {"settled_at", p.settled_at_ms},
-                      {"idempotency_key_digest", digest_hex(p.idempotency_key)},
-                      {"request_fingerprint_digest", digest_hex(p.request_fingerprint)}};
+/// Appends one pledge as a JSON object. Written directly rather than through a `json::object`:
+/// a pod's pledges are most of a large snapshot, and building a DOM for each cost ~1.4 µs.
+void append_pledge_json(std::string& out, const pledge_record& p) {
+  auto field = [&out](std::string_view name) {
+    out += '"';
+    out += name;
+    out += "\":";
+  };
+  auto number = [&](std::string_view name, std::int64_t v) {
+    field(name);
+    out += std::to_string(v);
+    out += ',';
+  };
+  auto word = [&](std::string_view name, std::string_view v) {  // needs no escaping
+    field(name);
+    out += '"';
+    out += v;
+    out += "\",";
+  };
+  out += '{';
+  field("pledge_id");
+  out += json::serialize(json::string_view(p.pledge_id));
+  out += ',';
+  field("user_id");
+  out += json::serialize(json::string_view(p.user_id));
+  out += ',';
+  number("amount_minor", p.amount_minor);
+  word("currency", p.pledge_currency.code());
+  word("status", to_string(p.status));
+  number("cycle", p.cycle);
+  number("due_at", p.due_at_ms);
+  number("created_at", p.created_at_ms);
+  number("settled_at", p.settled_at_ms);
+  word("idempotency_key_digest", digest_hex(p.idempotency_key));
+  field("request_fingerprint_digest");
+  out += '"';
+  out += digest_hex(p.request_fingerprint);
+  out += "\"}";
 }
 
 bool read_member(const json::object& o, pod_record& pod) {
@@ -186,15 +212,23 @@ std::string encode_snapshot(const pod_record& pod) {
   json::array members;
   for (const auto& [id, m] : pod.members) members.push_back(member_json(id, m));
   o["members"] = std::move(members);
-  json::array pledges;
-  for (const auto& p : pod.funds->pledges) pledges.push_back(pledge_json(p));
-  o["pledges"] = std::move(pledges);
   if (!pod.funds->payouts.empty()) {
     json::array payouts;
     for (const auto& [id, p] : pod.funds->payouts) payouts.push_back(payout_json(pod.pod_id, p));
     o["payouts"] = std::move(payouts);
   }
-  return json::serialize(o);
+  // The pledges go last, appended as text before the object's closing brace.
+  auto out = json::serialize(o);
+  out.pop_back();
+  out.reserve(out.size() + 300 * pod.funds->pledges.size() + 16);
+  out += ",\"pledges\":[";
+  const auto& pledges = pod.funds->pledges;
+  for (std::size_t i = 0; i < pledges.size(); ++i) {
+    if (i != 0) out += ',';
+    append_pledge_json(out, pledges[i]);
+  }
+  out += "]}";
+  return out;
 }
 
 result<pod_record> decode_snapshot(const std::string& payload) {

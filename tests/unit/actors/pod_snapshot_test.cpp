@@ -74,6 +74,20 @@ TEST(pod_snapshot, digests_round_trip) {
   EXPECT_EQ(encode_snapshot(*back), text);
 }
 
+// Goal: text fields of pledges (written into snapshots without a JSON DOM) are escaped, so any
+// text reads back as it was.
+TEST(pod_snapshot, pledge_text_is_escaped) {
+  auto pod = sample_pod();
+  const std::string odd = "we\"ird\\ \n\t\x01 \xc3\xa9 </script>";
+  pod.funds.write().pledges[0].user_id = odd;
+  auto back = decode_snapshot(encode_snapshot(pod));
+  ASSERT_TRUE(back) << back.error().detail;
+  ASSERT_EQ(back->funds->pledges.size(), 1u);
+  EXPECT_EQ(back->funds->pledges[0].user_id, odd);
+  EXPECT_EQ(back->funds->pledges[0].amount_minor, pod.funds->pledges[0].amount_minor);
+  EXPECT_EQ(back->funds->pledges[0].due_at_ms, pod.funds->pledges[0].due_at_ms);
+}
+
 /// `text` with the first `from` replaced by `to`.
 std::string replaced(std::string text, const std::string& from, const std::string& to) {
   auto at = text.find(from);
