@@ -162,18 +162,24 @@ void run_idempotent(const api_context& ctx, const exchange_ptr& ex, const princi
   rec.expires_at_ms = now + config::limits::idempotency_record_ttl_ms;
   ask<actors::idempotency_lookup>(
       ctx.bridge, ctx.runtime->journal_writer(), actors::get_idempotency{who.subject, key},
-      [ctx, ex, claim, rec = std::move(rec), run = std::move(run), tag = std::move(tag),
-       now](result<actors::idempotency_lookup> r) mutable {
-        if (!r) return reply_failure(ex, r.error());
+      [ctx, ex, claim = std::move(claim), rec = std::move(rec), run = std::move(run),
+       tag = std::move(tag), now](result<actors::idempotency_lookup> r) mutable {
+        // Answered from the store (or failed): the key is free again before the client hears
+        // back, so its next request never finds it still taken by this one.
+        if (!r) {
+          claim.reset();
+          return reply_failure(ex, r.error());
+        }
         // A claim (status 0) means the effect committed but its answer was never stored (the
         // process died in between): run again; the entity finds what the key made.
         if (r->found && r->record.status != 0 && r->record.expires_at_ms > now) {
+          claim.reset();
           const auto& first = r->record;
           if (first.fingerprint != rec.fingerprint) return reused(ex);
           return replay(ex, first);
         }
-        ex->intercept([ctx, rec = std::move(rec), claim](http_response res,
-                                                         const exchange::sink& send) mutable {
+        ex->intercept([ctx, rec = std::move(rec), claim = std::move(claim)](
+                          http_response res, const exchange::sink& send) mutable {
           send_then_store(ctx, std::move(rec), std::move(claim), std::move(res), send);
         });
         run(tag);
