@@ -115,8 +115,8 @@ void maybe_exit(self_ptr self) {
 /// way a snapshot costs at most four record encodings per event, and recovery still replays no
 /// more than a quarter of the records' worth of events after it.
 std::int64_t snapshot_interval(const pod_state& st) {
-  const auto records = st.pod->members.size() + st.pod->funds->pledges.size() +
-                       st.pod->funds->payouts.size();
+  const auto records =
+      st.pod->members.size() + st.pod->funds->pledges.size() + st.pod->funds->payouts.size();
   return std::max(st.options->snapshot_every_events, static_cast<std::int64_t>(records / 4));
 }
 
@@ -440,8 +440,7 @@ caf::result<member_view> on_get_member(self_ptr self, get_member& q) {
   if (self->state.pod && !self->state.pod->member(q.user_id)) {
     touch(self);
     return make_failure(errc::not_found,
-                        "no member \"" + q.user_id + "\" in pod " + self->state.pod_id,
-                        "user_id");
+                        "no member \"" + q.user_id + "\" in pod " + self->state.pod_id, "user_id");
   }
   return run_query<member_view>(
       self, [&q](const pod_record& pod) { return view_of(pod, q.user_id, q.requested_at_ms); });
@@ -510,15 +509,15 @@ struct handler_traits;
 template <class R, class T>
 struct handler_traits<caf::result<R> (*)(self_ptr, T&)> {
   using input = T;
-  using output = std::conditional_t<std::is_void_v<R>, caf::output_tuple<void>, caf::output_tuple<R>>;
+  using output =
+      std::conditional_t<std::is_void_v<R>, caf::output_tuple<void>, caf::output_tuple<R>>;
   using signature = caf::typed_mpi<caf::detail::type_list<T>, output>;
 };
 
-constexpr auto handlers =
-    std::make_tuple(&on_create, &on_get_pod, &on_update_policy, &on_change_status, &on_add_member,
-                    &on_change_role, &on_remove_member, &on_get_member, &on_list_members,
-                    &on_pledge, &on_settle, &on_get_pledge, &on_list_pledges, &on_get_balance,
-                    &on_get_cycle, &on_payout, &on_idle);
+constexpr auto handlers = std::make_tuple(
+    &on_create, &on_get_pod, &on_update_policy, &on_change_status, &on_add_member, &on_change_role,
+    &on_remove_member, &on_get_member, &on_list_members, &on_pledge, &on_settle, &on_get_pledge,
+    &on_list_pledges, &on_get_balance, &on_get_cycle, &on_payout, &on_idle);
 
 template <class Handler>
 bool try_handler(Handler handler, self_ptr self, caf::type_erased_tuple& in,

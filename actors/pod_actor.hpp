@@ -60,7 +60,6 @@ enum class pod_start { recover, fresh };
 /// turns it into a version conflict and the actor restarts from the journal.
 pod_actor::behavior_type pod_impl(pod_actor::stateful_pointer<pod_state> self, std::string pod_id,
                                   journal_actor journal, pod_router_actor router,
-                                  std::shared_ptr<const entity_options> options,
-                                  pod_start start);
+                                  std::shared_ptr<const entity_options> options, pod_start start);
 
 }  // namespace payorch::actors

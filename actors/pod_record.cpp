@@ -1,8 +1,9 @@
 #include "actors/pod_record.hpp"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <boost/json.hpp>
-#include <openssl/evp.h>
 #include <stdexcept>
 
 #include "actors/overloaded.hpp"
@@ -119,13 +120,13 @@ result<void> apply_created(std::optional<pod_record>& pod, const pod_created& e)
   return {};
 }
 
-/// Moves a PLEDGED pledge to `to`, crediting or debiting its member's reputation.
 /// Counts a new PLEDGED pledge at `position` in the running sums and the due index.
 void count_open_pledge(pod_funds& funds, const pledge_record& p, std::size_t position) {
   funds.pledge_totals[std::string(p.pledge_currency.code())].pledged_minor += p.amount_minor;
   if (p.due_at_ms != 0) funds.open_due.emplace(p.due_at_ms, position);
 }
 
+/// Moves a PLEDGED pledge to `to`, crediting or debiting its member's reputation.
 result<void> resolve_pledge(pod_record& pod, const std::string& id, pledge_status to,
                             std::int64_t at_ms) {
   auto at = pod.funds->pledge_index.find(id);
@@ -389,9 +390,9 @@ result<events> decide(const pod_record& pod, const change_pod_status& cmd) {
     return fail(errc::invalid_argument, "reason must be at most 500 bytes", "reason");
   events out;
   if (*next == pod_status::closed) {
-    const auto in_flight = static_cast<std::size_t>(std::count_if(
-        pod.funds->payouts.begin(), pod.funds->payouts.end(),
-        [](const auto& p) { return p.second.status == payout_status::reserved; }));
+    const auto in_flight = static_cast<std::size_t>(
+        std::count_if(pod.funds->payouts.begin(), pod.funds->payouts.end(),
+                      [](const auto& p) { return p.second.status == payout_status::reserved; }));
     if (in_flight > 0 && cmd.transition == pod_transition::voluntary_closure)
       return fail(errc::illegal_transition,
                   "pod " + pod.pod_id + " has " + std::to_string(in_flight) +
@@ -479,7 +480,8 @@ result<events> decide(const pod_record& pod, const make_pledge& cmd) {
                                             std::to_string(max_pledges_per_pod) + ")");
   // Posted plus pending of this currency must stay within int64: overflow is an error.
   std::int64_t held = 0;
-  if (auto t = pod.funds->pledge_totals.find(cur->code()); t != pod.funds->pledge_totals.end() &&
+  if (auto t = pod.funds->pledge_totals.find(cur->code());
+      t != pod.funds->pledge_totals.end() &&
       __builtin_add_overflow(t->second.pledged_minor, t->second.settled_minor, &held))
     return fail(errc::amount_overflow, "the pod's balance would overflow", "amount_minor");
   if (std::int64_t sum; __builtin_add_overflow(held, cmd.amount_minor, &sum))
@@ -710,10 +712,13 @@ void recount_funds(pod_record& pod) {
   funds.open_due.clear();
   for (std::size_t i = 0; i < funds.pledges.size(); ++i) {
     const auto& p = funds.pledges[i];
+    // Every currency ever pledged has its row, as when the pledges were applied one by one
+    // (a currency whose pledges all expired still shows in the balance, at zero).
+    auto& sums = funds.pledge_totals[std::string(p.pledge_currency.code())];
     if (p.status == pledge_status::pledged) {
       count_open_pledge(funds, p, i);
     } else if (p.status == pledge_status::settled) {
-      funds.pledge_totals[std::string(p.pledge_currency.code())].settled_minor += p.amount_minor;
+      sums.settled_minor += p.amount_minor;
     }
   }
   funds.payout_totals.clear();
@@ -784,11 +789,16 @@ payout_view check_view(const pod_record& pod, const payout_command& cmd) {
 }
 
 std::vector<pod_event> expire_due_pledges(const pod_record& pod, std::int64_t now_ms) {
-  std::vector<pod_event> out;
-  for (const auto& [due, position] : pod.funds->open_due) {
-    if (due > now_ms) break;
-    out.push_back(pledge_expired{pod.funds->pledges[position].pledge_id, now_ms});
+  // In the order the pledges were made, as the journal always had them.
+  std::vector<std::size_t> due;
+  for (const auto& [at_ms, position] : pod.funds->open_due) {
+    if (at_ms > now_ms) break;
+    due.push_back(position);
   }
+  std::sort(due.begin(), due.end());
+  std::vector<pod_event> out;
+  out.reserve(due.size());
+  for (auto position : due) out.push_back(pledge_expired{pod.funds->pledges[position].pledge_id, now_ms});
   return out;
 }
 

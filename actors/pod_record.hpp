@@ -50,7 +50,8 @@ template <class T>
 class cold_part {
  public:
   cold_part() = default;
-  cold_part(const cold_part& other) : part_(other.part_ ? std::make_unique<T>(*other.part_) : nullptr) {}
+  cold_part(const cold_part& other)
+      : part_(other.part_ ? std::make_unique<T>(*other.part_) : nullptr) {}
   cold_part(cold_part&&) noexcept = default;
   cold_part& operator=(const cold_part& other) {
     if (this != &other) part_ = other.part_ ? std::make_unique<T>(*other.part_) : nullptr;
@@ -140,7 +141,7 @@ struct pod_funds {
   /// (due time, position) of every PLEDGED pledge that has a due time, earliest first: what is
   /// due by a given time is found without walking every pledge.
   std::set<std::pair<std::int64_t, std::size_t>> open_due;
-  std::map<std::string, payout_record> payouts;               ///< by payout id
+  std::map<std::string, payout_record> payouts;  ///< by payout id
   /// Running sums of `payouts` by currency, so a balance never walks every payout.
   std::map<std::string, payout_sums, std::less<>> payout_totals;
 };

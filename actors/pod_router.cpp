@@ -14,7 +14,8 @@ restart_budget& budget_of(self_ptr self, const std::string& id) {
   auto& st = self->state;
   auto i = st.restarts.find(id);
   if (i == st.restarts.end())
-    i = st.restarts.emplace(id, restart_budget{st.options->max_restarts, st.options->restart_window})
+    i = st.restarts
+            .emplace(id, restart_budget{st.options->max_restarts, st.options->restart_window})
             .first;
   return i->second;
 }
@@ -28,6 +29,7 @@ pod_actor spawn_pod(self_ptr self, const std::string& id, caf::atom_value journa
   auto [at, fresh] =
       self->state.live.try_emplace(id, pod_router_state::live_pod{pod, self->clock().now()});
   if (!fresh) {  // cannot happen: callers spawn only for ids not live
+    self->state.draining.insert(pod.id());  // its exit is its own, not our supervisor's
     self->send_exit(pod, caf::exit_reason::kill);
     return at->second.actor;
   }

@@ -251,14 +251,15 @@ std::optional<batch_results> postgres_journal::run_batch(
   }
   if (!last.empty()) {
     std::vector<std::string_view> clients, keys, fingerprints, types, locations, bodies;
-    std::vector<std::string> hex;  // owns the hex texts the views point at
+    std::vector<std::string> hex;  // owns the hex texts the views point at; reserved below
+                                   // for all of them, so it never reallocates under the views
     std::vector<std::int64_t> statuses, created, expires;
     hex.reserve(last.size() * 4);
     for (const auto& [id, record] : last) {
       clients.push_back(record->client_id);
       keys.push_back(record->key);
-      for (auto* field : {&record->fingerprint, &record->content_type, &record->location,
-                          &record->body})
+      for (auto* field :
+           {&record->fingerprint, &record->content_type, &record->location, &record->body})
         hex.push_back(to_hex(*field));
       fingerprints.push_back(hex[hex.size() - 4]);
       types.push_back(hex[hex.size() - 3]);

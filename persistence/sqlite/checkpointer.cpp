@@ -47,7 +47,7 @@ std::uint64_t checkpointer::forced_checkpoints() const {
 
 std::int64_t round_pages(const checkpoint_limits& limits, std::int64_t wal_pages) noexcept {
   return wal_pages + limits.start_pages >= limits.max_wal_pages ? limits.tail_pages
-                                                                 : limits.start_pages;
+                                                                : limits.start_pages;
 }
 
 int checkpointer::wal_hook(void* self, sqlite3* writer_db, const char*, int wal_pages) {

@@ -63,8 +63,8 @@ std::unique_ptr<sqlite_journal> sqlite_journal::open(const sqlite_options& optio
     const checkpoint_limits limits{
         .start_pages = options.checkpoint_pages,
         .max_wal_pages = std::max(options.max_wal_pages, options.checkpoint_pages),
-        .tail_pages = std::min<std::int64_t>(checkpoint_limits{}.tail_pages,
-                                             options.checkpoint_pages)};
+        .tail_pages =
+            std::min<std::int64_t>(checkpoint_limits{}.tail_pages, options.checkpoint_pages)};
     journal->checkpointer_ =
         checkpointer::start(options.file.string(), options.synchronous_full, limits, error);
     if (journal->checkpointer_ == nullptr) return nullptr;

@@ -219,8 +219,8 @@ TEST_F(pod_actor_test, pod_failing_while_passivating_leaves_the_router_up) {
   caf::scoped_actor client{sys()};
   auto pending = client->request(
       router, caf::infinite,
-      actors::change_pod_status{pod_a, {"user_1", false}, pod_transition::policy_accepted,
-                                "", 1716387063000});
+      actors::change_pod_status{
+          pod_a, {"user_1", false}, pod_transition::policy_accepted, "", 1716387063000});
   sched().run();
   ASSERT_EQ(backend_->hung.size(), 1u);
   EXPECT_EQ(stats().passivated, 2u);

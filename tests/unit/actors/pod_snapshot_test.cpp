@@ -31,8 +31,9 @@ pod_record sample_pod() {
   auto created = decide_create(cmd);
   EXPECT_TRUE(created);
   for (const auto& e : *created) EXPECT_TRUE(apply_event(pod, e));
-  auto activated = decide(*pod, change_pod_status{cmd.pod_id, {"owner_1", false},
-                                                  pod_transition::policy_accepted, "", t0 + 1});
+  auto activated = decide(
+      *pod, change_pod_status{
+                cmd.pod_id, {"owner_1", false}, pod_transition::policy_accepted, "", t0 + 1});
   EXPECT_TRUE(activated);
   for (const auto& e : *activated) EXPECT_TRUE(apply_event(pod, e));
   make_pledge p;
@@ -69,8 +70,7 @@ TEST(pod_snapshot, digests_round_trip) {
   EXPECT_EQ(back->creation_fingerprint, pod.creation_fingerprint);
   ASSERT_EQ(back->funds->pledges.size(), 1u);
   EXPECT_EQ(back->funds->pledges[0].idempotency_key, pod.funds->pledges[0].idempotency_key);
-  EXPECT_EQ(back->funds->pledges[0].request_fingerprint,
-            pod.funds->pledges[0].request_fingerprint);
+  EXPECT_EQ(back->funds->pledges[0].request_fingerprint, pod.funds->pledges[0].request_fingerprint);
   EXPECT_EQ(encode_snapshot(*back), text);
 }
 
@@ -107,8 +107,8 @@ TEST(pod_snapshot, snapshots_with_keys_as_text_still_decode) {
   };
   auto old = replaced(now, "\"creation_key_digest\":\"" + hex("creation_key_digest") + "\"",
                       "\"creation_key\":\"create-key-1\"");
-  old = replaced(old, "\"creation_fingerprint_digest\":\"" + hex("creation_fingerprint_digest") +
-                          "\"",
+  old = replaced(old,
+                 "\"creation_fingerprint_digest\":\"" + hex("creation_fingerprint_digest") + "\"",
                  "\"creation_fingerprint\":\"" + std::string(64, 'c') + "\"");
   old = replaced(old, "\"idempotency_key_digest\":\"" + hex("idempotency_key_digest") + "\"",
                  "\"idempotency_key\":\"pledge-key-1\"");
@@ -118,7 +118,8 @@ TEST(pod_snapshot, snapshots_with_keys_as_text_still_decode) {
   EXPECT_EQ(back->creation_fingerprint, pod.creation_fingerprint);
   EXPECT_EQ(back->funds->pledges[0].idempotency_key, pod.funds->pledges[0].idempotency_key);
 
-  auto oldest = replaced(now, "\"creation_key_digest\":\"" + hex("creation_key_digest") + "\",", "");
+  auto oldest =
+      replaced(now, "\"creation_key_digest\":\"" + hex("creation_key_digest") + "\",", "");
   back = decode_snapshot(oldest);
   ASSERT_TRUE(back) << back.error().detail;
   EXPECT_EQ(back->creation_key, request_digest{});
@@ -163,6 +164,40 @@ bool apply_all(pod_record& pod, const Decided& decided) {
   return true;
 }
 
+// Goal: pledges due together expire in the order they were made (as the journal always had
+// them), and a currency whose only pledge expired keeps its zero balance row after a snapshot.
+TEST(pod_snapshot, expiry_order_and_balance_rows_survive_a_snapshot) {
+  auto pod = sample_pod();
+  auto pledge = [&](std::string id, std::string currency, std::int64_t due) {
+    make_pledge p;
+    p.pod_id = pod.pod_id;
+    p.by = {"owner_1", false};
+    p.pledge_id = std::move(id);
+    p.user_id = "owner_1";
+    p.amount_minor = 700;
+    p.currency = std::move(currency);
+    p.due_at_ms = due;
+    p.requested_at_ms = t0 + 3;
+    ASSERT_TRUE(apply_all(pod, decide(pod, p)));
+  };
+  pledge("plg_00000000000000e1", "GBP", t0 + 9'000);  // made first, due last
+  pledge("plg_00000000000000e2", "GBP", t0 + 5'000);
+  auto expired = expire_due_pledges(pod, t0 + 10'000);
+  ASSERT_EQ(expired.size(), 2u);
+  EXPECT_EQ(std::get<pledge_expired>(expired[0]).pledge_id, "plg_00000000000000e1");
+  EXPECT_EQ(std::get<pledge_expired>(expired[1]).pledge_id, "plg_00000000000000e2");
+  ASSERT_TRUE(apply_all(pod, result<std::vector<pod_event>>{expired}));
+  auto currencies = [](const pod_record& p) {
+    std::vector<std::string> out;
+    for (const auto& b : balance_of(p, 1, t0 + 10'000, nullptr).balances) out.push_back(b.currency);
+    return out;
+  };
+  auto back = decode_snapshot(encode_snapshot(pod));
+  ASSERT_TRUE(back) << back.error().detail;
+  EXPECT_EQ(currencies(*back), currencies(pod));
+  EXPECT_EQ(currencies(pod), (std::vector<std::string>{"EUR", "GBP"}));
+}
+
 // Goal: the running sums and the due index a pod keeps for its pledges always equal what a
 // walk over every pledge gives, through random pledges, settlements and expiries in two
 // currencies, in the balance and in a snapshot's recount.
@@ -191,8 +226,8 @@ TEST(pod_snapshot, pledge_sums_match_a_walk_over_every_pledge) {
     } else if (op < 9 && !pod.funds->pledges.empty()) {
       const auto& target = pod.funds->pledges[next(pod.funds->pledges.size())];
       if (effective_status(target, now) != pledge_status::pledged) continue;
-      ASSERT_TRUE(apply_all(pod, decide(pod, settle_pledge{pod.pod_id, {"owner_1", false},
-                                                           target.pledge_id, now})));
+      ASSERT_TRUE(apply_all(
+          pod, decide(pod, settle_pledge{pod.pod_id, {"owner_1", false}, target.pledge_id, now})));
     } else {
       result<std::vector<pod_event>> expired{expire_due_pledges(pod, now)};
       ASSERT_TRUE(apply_all(pod, expired));
@@ -212,6 +247,7 @@ TEST(pod_snapshot, pledge_sums_match_a_walk_over_every_pledge) {
     auto recounted = pod;
     recount_funds(recounted);
     ASSERT_EQ(recounted.funds->open_due, pod.funds->open_due) << "at step " << step;
+    ASSERT_EQ(recounted.funds->pledge_totals.size(), pod.funds->pledge_totals.size());
     for (const auto& [code, sums] : pod.funds->pledge_totals) {
       EXPECT_EQ(sums.pledged_minor, recounted.funds->pledge_totals.at(code).pledged_minor);
       EXPECT_EQ(sums.settled_minor, recounted.funds->pledge_totals.at(code).settled_minor);

@@ -132,8 +132,8 @@ TEST(sqlite_layout, checkpoints_bound_the_wal) {
 // Goal: background rounds are large (one copy of a page however many frames hold it) until the
 // WAL nears its maximum; then small, so the rest the writer copies itself stays small.
 TEST(sqlite_layout, checkpoint_rounds_shrink_near_the_maximum) {
-  const sqlite::checkpoint_limits limits{.start_pages = 16000, .max_wal_pages = 64000,
-                                         .tail_pages = 256};
+  const sqlite::checkpoint_limits limits{
+      .start_pages = 16000, .max_wal_pages = 64000, .tail_pages = 256};
   EXPECT_EQ(sqlite::round_pages(limits, 16000), 16000);
   EXPECT_EQ(sqlite::round_pages(limits, 47999), 16000);
   EXPECT_EQ(sqlite::round_pages(limits, 48000), 256);
