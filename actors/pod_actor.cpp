@@ -406,23 +406,16 @@ caf::result<pod_view> on_get_pod(self_ptr self, get_pod&) {
   return run_query<pod_view>(self, [self](const pod_record& pod) { return pod_reply(self, pod); });
 }
 
-caf::result<pod_view> on_update_policy(self_ptr self, update_policy& cmd) {
+/// update_policy and change_pod_status: answered with the pod.
+template <class Command>
+caf::result<pod_view> on_pod_change(self_ptr self, Command& cmd) {
   return run_command<pod_view>(self, cmd,
                                [self](const pod_record& pod) { return pod_reply(self, pod); });
 }
 
-caf::result<pod_view> on_change_status(self_ptr self, change_pod_status& cmd) {
-  return run_command<pod_view>(self, cmd,
-                               [self](const pod_record& pod) { return pod_reply(self, pod); });
-}
-
-caf::result<member_view> on_add_member(self_ptr self, add_member& cmd) {
-  return run_command<member_view>(self, cmd, [&cmd](const pod_record& pod) {
-    return view_of(pod, cmd.user_id, cmd.requested_at_ms);
-  });
-}
-
-caf::result<member_view> on_change_role(self_ptr self, change_member_role& cmd) {
+/// add_member and change_member_role: answered with the member as it is now.
+template <class Command>
+caf::result<member_view> on_member_change(self_ptr self, Command& cmd) {
   return run_command<member_view>(self, cmd, [&cmd](const pod_record& pod) {
     return view_of(pod, cmd.user_id, cmd.requested_at_ms);
   });
@@ -515,9 +508,10 @@ struct handler_traits<caf::result<R> (*)(self_ptr, T&)> {
 };
 
 constexpr auto handlers = std::make_tuple(
-    &on_create, &on_get_pod, &on_update_policy, &on_change_status, &on_add_member, &on_change_role,
-    &on_remove_member, &on_get_member, &on_list_members, &on_pledge, &on_settle, &on_get_pledge,
-    &on_list_pledges, &on_get_balance, &on_get_cycle, &on_payout, &on_idle);
+    &on_create, &on_get_pod, &on_pod_change<update_policy>, &on_pod_change<change_pod_status>,
+    &on_member_change<add_member>, &on_member_change<change_member_role>, &on_remove_member,
+    &on_get_member, &on_list_members, &on_pledge, &on_settle, &on_get_pledge, &on_list_pledges,
+    &on_get_balance, &on_get_cycle, &on_payout, &on_idle);
 
 template <class Handler>
 bool try_handler(Handler handler, self_ptr self, caf::type_erased_tuple& in,
@@ -535,8 +529,10 @@ bool try_handler(Handler handler, self_ptr self, caf::type_erased_tuple& in,
 
 caf::result<caf::message> dispatch(caf::scheduled_actor* base, caf::message_view& msg) {
   auto self = static_cast<self_ptr>(base);
-  caf::result<caf::message> out{caf::make_error(caf::sec::unexpected_message)};
-  std::apply([&](auto... h) { (try_handler(h, self, msg.content(), out) || ...); }, handlers);
+  caf::result<caf::message> out{caf::delegated<caf::message>{}};
+  const bool handled = std::apply(
+      [&](auto... h) { return (try_handler(h, self, msg.content(), out) || ...); }, handlers);
+  if (!handled) return caf::make_error(caf::sec::unexpected_message);
   return out;
 }
 

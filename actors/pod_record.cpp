@@ -98,10 +98,16 @@ void count_payout(pod_record& pod, const payout_record& p, std::int64_t sign) {
   }
 }
 
+payout_record* find_payout(pod_record& pod, const std::string& id) {
+  auto* funds = pod.funds.existing();
+  if (funds == nullptr) return nullptr;
+  auto i = funds->payouts.find(id);
+  return i == funds->payouts.end() ? nullptr : &i->second;
+}
+
 payout_record* find_payout(pod_record& pod, const std::string& id, payout_status wanted) {
-  if (!pod.funds->payouts.contains(id)) return nullptr;
-  auto i = pod.funds.write().payouts.find(id);
-  return i->second.status != wanted ? nullptr : &i->second;
+  auto* p = find_payout(pod, id);
+  return p == nullptr || p->status != wanted ? nullptr : p;
 }
 
 result<void> apply_created(std::optional<pod_record>& pod, const pod_created& e) {
@@ -129,19 +135,20 @@ void count_open_pledge(pod_funds& funds, const pledge_record& p, std::size_t pos
 /// Moves a PLEDGED pledge to `to`, crediting or debiting its member's reputation.
 result<void> resolve_pledge(pod_record& pod, const std::string& id, pledge_status to,
                             std::int64_t at_ms) {
-  auto at = pod.funds->pledge_index.find(id);
-  if (at == pod.funds->pledge_index.end() ||
-      pod.funds->pledges[at->second].status != pledge_status::pledged)
+  auto* funds = pod.funds.existing();
+  if (funds == nullptr) return corrupt("pledge " + id + " resolved in a pod without pledges");
+  auto at = funds->pledge_index.find(id);
+  if (at == funds->pledge_index.end() ||
+      funds->pledges[at->second].status != pledge_status::pledged)
     return corrupt("pledge " + id + " resolved while not PLEDGED");
   const auto position = at->second;
-  auto& funds = pod.funds.write();
-  auto* p = &funds.pledges[position];
+  auto* p = &funds->pledges[position];
   p->status = to;
   if (to == pledge_status::settled) p->settled_at_ms = at_ms;
-  auto& sums = funds.pledge_totals[std::string(p->pledge_currency.code())];
+  auto& sums = funds->pledge_totals[std::string(p->pledge_currency.code())];
   sums.pledged_minor -= p->amount_minor;
   if (to == pledge_status::settled) sums.settled_minor += p->amount_minor;
-  if (p->due_at_ms != 0) funds.open_due.erase({p->due_at_ms, position});
+  if (p->due_at_ms != 0) funds->open_due.erase({p->due_at_ms, position});
   if (auto* m = find_member(pod, p->user_id)) {
     if (to == pledge_status::settled) ++m->reputation.pledges_settled_on_time;
     if (to == pledge_status::expired) ++m->reputation.pledges_missed;
@@ -240,10 +247,9 @@ result<void> apply_to(pod_record& pod, const pod_event& event) {
             return {};
           },
           [&](const payout_vote_cast& e) -> result<void> {
-            if (!pod.funds->payouts.contains(e.payout_id))
-              return corrupt("PayoutVoteCast for an unknown payout");
-            auto i = pod.funds.write().payouts.find(e.payout_id);
-            auto& voters = i->second.voters;
+            auto* payout = find_payout(pod, e.payout_id);
+            if (payout == nullptr) return corrupt("PayoutVoteCast for an unknown payout");
+            auto& voters = payout->voters;
             if (std::find(voters.begin(), voters.end(), e.user_id) != voters.end())
               return corrupt("PayoutVoteCast twice by " + e.user_id);
             voters.push_back(e.user_id);
@@ -798,7 +804,8 @@ std::vector<pod_event> expire_due_pledges(const pod_record& pod, std::int64_t no
   std::sort(due.begin(), due.end());
   std::vector<pod_event> out;
   out.reserve(due.size());
-  for (auto position : due) out.push_back(pledge_expired{pod.funds->pledges[position].pledge_id, now_ms});
+  for (auto position : due)
+    out.push_back(pledge_expired{pod.funds->pledges[position].pledge_id, now_ms});
   return out;
 }
 

@@ -62,6 +62,8 @@ class cold_part {
 
   const T& operator*() const noexcept { return part_ ? *part_ : empty(); }
   const T* operator->() const noexcept { return &**this; }
+  /// The part to change, or null while it is absent (nothing to change in it then).
+  T* existing() noexcept { return part_.get(); }
   /// The part, made empty first if it was absent.
   T& write() {
     if (!part_) part_ = std::make_unique<T>();
