@@ -10,6 +10,7 @@
 #include <caf/all.hpp>
 
 #include "actors/errors.hpp"
+#include "actors/json_fields.hpp"
 #include "actors/pod_protocol.hpp"
 #include "actors/runtime.hpp"
 #include "adapters/fx_client.hpp"
@@ -54,23 +55,26 @@ struct payout_input {
   std::string name, country, iban, bic;
 };
 
-const json::object* object_of(const json::value* v) {
-  return v && v->is_object() ? &v->get_object() : nullptr;
-}
-
+// Members of the saga's JSON input and step outputs, read as the event codecs read theirs;
+// absent or mistyped members read as empty, 0 or false.
 std::string text_of(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string{};
+  return actors::json_fields(o).optional_text(key);
 }
 
 std::int64_t int_of(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_int64() ? v->get_int64() : 0;
+  return actors::json_fields(o).integer(key);
 }
 
 bool flag_of(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_bool() && v->get_bool();
+  return actors::json_fields(o).flag(key);
+}
+
+/// The rate `in.pod_currency` → `in.currency` the FX provider quoted as `text`.
+result<fx_rate> rate_of(const payout_input& in, const std::string& text) {
+  auto base = currency::from_code(in.pod_currency);
+  auto quote = currency::from_code(in.currency);
+  if (!base || !quote) return fail(errc::unknown_currency, "currency");
+  return fx_rate::parse(*base, *quote, text);
 }
 
 json::object parse_object(std::string_view text) {
@@ -91,7 +95,7 @@ payout_input input_of(std::string_view text) {
   in.platform_admin = flag_of(o, "platform_admin");
   in.amount_minor = int_of(o, "amount_minor");
   in.requested_at_ms = int_of(o, "requested_at");
-  if (const auto* b = object_of(o.if_contains("beneficiary"))) {
+  if (const auto* b = actors::json_fields(o).object("beneficiary")) {
     in.name = text_of(*b, "name");
     in.country = text_of(*b, "country");
     in.iban = text_of(*b, "iban");
@@ -253,10 +257,7 @@ void reserve(const env_ptr& env, const step_context& ctx, step_done done) {
       in.pod_currency, in.currency,
       [env, in, done, hold_and_reserve](provider_result<adapters::fx_rate_answer> r) {
         if (!r) return done(outcome_of(r.error(), "fx_unavailable"));
-        auto base = currency::from_code(in.pod_currency);
-        auto quote = currency::from_code(in.currency);
-        auto rate = base && quote ? fx_rate::parse(*base, *quote, r->rate)
-                                  : result<fx_rate>(fail(errc::unknown_currency, "currency"));
+        auto rate = rate_of(in, r->rate);
         if (!rate) return done(step_outcome::final_failure("fx_unavailable: " + rate.error().detail));
         auto sale = sale_for(in.amount_minor, *rate);
         if (!sale) return done(step_outcome::final_failure("invalid_amount: " + sale.error().detail));
@@ -437,10 +438,7 @@ void fx_lock(const env_ptr& env, const step_context& ctx, step_done done) {
   fx.rate(in.pod_currency, in.currency, [env, in, hold, key, done,
                                          &fx](provider_result<adapters::fx_rate_answer> r) {
     if (!r) return done(outcome_of(r.error(), "fx_unavailable"));
-    auto base = currency::from_code(in.pod_currency);
-    auto quote = currency::from_code(in.currency);
-    auto rate = base && quote ? fx_rate::parse(*base, *quote, r->rate)
-                              : result<fx_rate>(fail(errc::unknown_currency, "currency"));
+    auto rate = rate_of(in, r->rate);
     auto sale = rate ? sale_for(in.amount_minor, *rate) : result<std::int64_t>(rate.error());
     if (!sale) return done(step_outcome::final_failure("fx_unavailable: " + sale.error().detail));
     if (*sale > hold)
