@@ -396,8 +396,18 @@ std::string member_account(std::string_view pod_id, std::string_view user_id) {
 namespace {
 
 /// A posted transaction's leg, left out when zero (the ledger refuses zero postings).
-void leg(ledger_command& c, std::string account, const currency& cur, std::int64_t amount) {
-  if (amount != 0) c.postings.push_back({std::move(account), std::string(cur.code()), amount});
+void leg(ledger_command& c, std::string_view account, const currency& cur, std::int64_t amount) {
+  if (amount != 0) c.postings.push_back({std::string(account), std::string(cur.code()), amount});
+}
+
+/// Posts (`post_pending`) or voids (`void_pending`) the pending hold `pending_id`.
+void resolve_hold(std::vector<ledger_command>& out, const std::string& pending_id,
+                  ledger_phase phase) {
+  ledger_command c;
+  c.transaction_id = pending_id + (phase == ledger_phase::post_pending ? ":post" : ":void");
+  c.phase = phase;
+  c.pending_id = pending_id;
+  out.push_back(std::move(c));
 }
 
 /// The ledger moves of the payout events; false for any other event.
@@ -413,41 +423,33 @@ bool append_payout_ledger(const std::string& pod_id, const pod_event& event,
     return true;
   }
   if (const auto* e = std::get_if<payout_posted>(&event)) {
-    ledger_command post;
-    post.transaction_id = e->payout_id + ":post";
-    post.phase = ledger_phase::post_pending;
-    post.pending_id = e->payout_id;
-    out.push_back(std::move(post));
+    resolve_hold(out, e->payout_id, ledger_phase::post_pending);
     ledger_command send;
     send.transaction_id = e->payout_id + ":send";
     send.phase = ledger_phase::posted;
     leg(send, payouts_account(pod_id), e->hold_currency, -e->hold_minor);
     leg(send, wallet_account(pod_id), e->hold_currency, e->hold_minor - e->sell_minor);
     if (e->quote_id.empty()) {
-      leg(send, std::string(rail_outbound_account), e->payout_currency, e->sell_minor);
+      leg(send, rail_outbound_account, e->payout_currency, e->sell_minor);
     } else {
-      leg(send, std::string(fx_position_account), e->hold_currency, e->sell_minor);
-      leg(send, std::string(fx_position_account), e->payout_currency, -e->buy_minor);
-      leg(send, std::string(fx_rounding_account), e->payout_currency,
+      leg(send, fx_position_account, e->hold_currency, e->sell_minor);
+      leg(send, fx_position_account, e->payout_currency, -e->buy_minor);
+      leg(send, fx_rounding_account, e->payout_currency,
           e->buy_minor - e->amount_minor);
-      leg(send, std::string(rail_outbound_account), e->payout_currency, e->amount_minor);
+      leg(send, rail_outbound_account, e->payout_currency, e->amount_minor);
     }
     out.push_back(std::move(send));
     return true;
   }
   if (const auto* e = std::get_if<payout_released>(&event)) {
-    ledger_command release;
-    release.transaction_id = e->payout_id + ":void";
-    release.phase = ledger_phase::void_pending;
-    release.pending_id = e->payout_id;
-    out.push_back(std::move(release));
+    resolve_hold(out, e->payout_id, ledger_phase::void_pending);
     return true;
   }
   if (const auto* e = std::get_if<payout_reversed>(&event)) {
     ledger_command back;
     back.transaction_id = e->payout_id + ":reverse";
     back.phase = ledger_phase::posted;
-    leg(back, std::string(rail_outbound_account), e->payout_currency, -e->amount_minor);
+    leg(back, rail_outbound_account, e->payout_currency, -e->amount_minor);
     leg(back, wallet_account(pod_id), e->payout_currency, e->amount_minor);
     out.push_back(std::move(back));
     return true;
@@ -471,19 +473,12 @@ void append_ledger(const std::string& pod_id, const pod_event& event,
     return;
   }
   if (append_payout_ledger(pod_id, event, out)) return;
-  auto resolve = [&](const std::string& pledge_id, ledger_phase phase) {
-    ledger_command c;
-    c.transaction_id = pledge_id + (phase == ledger_phase::post_pending ? ":post" : ":void");
-    c.phase = phase;
-    c.pending_id = pledge_id;
-    out.push_back(std::move(c));
-  };
   if (const auto* settled = std::get_if<pledge_settled>(&event)) {
-    resolve(settled->pledge_id, ledger_phase::post_pending);
+    resolve_hold(out, settled->pledge_id, ledger_phase::post_pending);
   } else if (const auto* expired = std::get_if<pledge_expired>(&event)) {
-    resolve(expired->pledge_id, ledger_phase::void_pending);
+    resolve_hold(out, expired->pledge_id, ledger_phase::void_pending);
   } else if (const auto* cancelled = std::get_if<pledge_cancelled>(&event)) {
-    resolve(cancelled->pledge_id, ledger_phase::void_pending);
+    resolve_hold(out, cancelled->pledge_id, ledger_phase::void_pending);
   }
 }
 
