@@ -44,35 +44,37 @@ class pod_payouts_test : public actor_fixture {
     ASSERT_TRUE(ask<pledge_view>(runtime_->pods(), settle_pledge{pod_a, owner, p.pledge_id, t0 + 4}));
   }
 
+  /// `action` on payout `id` of pod_a by `by` at `at`; the rest as the caller sets it.
+  static payout_command payout(payout_action action, const std::string& id, caller by,
+                               std::int64_t at) {
+    payout_command c;
+    c.pod_id = pod_a;
+    c.by = std::move(by);
+    c.payout_id = id;
+    c.action = action;
+    c.requested_at_ms = at;
+    return c;
+  }
+
   result<payout_view> command(payout_action action, const std::string& id, caller by,
                               std::int64_t amount = 0, std::string currency = "EUR",
                               std::int64_t hold = 0) {
-    payout_command c;
-    c.pod_id = pod_a;
-    c.by = by;
-    c.payout_id = id;
-    c.action = action;
+    auto c = payout(action, id, std::move(by), t0 + 10);
     c.amount_minor = amount;
     c.currency = std::move(currency);
     c.hold_minor = hold;
     c.beneficiary_name = "Anna Schmidt";
     c.reason = "test";
-    c.requested_at_ms = t0 + 10;
     return ask<payout_view>(runtime_->pods(), c);
   }
 
   result<payout_view> post(const std::string& id, std::int64_t sell, std::int64_t buy = 0,
                            std::string quote = {}, std::string rate = {}) {
-    payout_command c;
-    c.pod_id = pod_a;
-    c.by = saga;
-    c.payout_id = id;
-    c.action = payout_action::post;
+    auto c = payout(payout_action::post, id, saga, t0 + 11);
     c.sell_minor = sell;
     c.buy_minor = buy;
     c.quote_id = std::move(quote);
     c.rate = std::move(rate);
-    c.requested_at_ms = t0 + 11;
     return ask<payout_view>(runtime_->pods(), c);
   }
 
@@ -200,14 +202,9 @@ TEST_F(pod_payouts_test, votes_count_in_reputation_once) {
   start();
   ASSERT_TRUE(command(payout_action::reserve, payout_1, owner, 30'000, "EUR", 30'000));
   auto vote = [&](const std::string& user) {
-    payout_command c;
-    c.pod_id = pod_a;
-    c.by = saga;
-    c.payout_id = payout_1;
-    c.action = payout_action::vote;
+    auto c = payout(payout_action::vote, payout_1, saga, t0 + 15);
     c.voter = user;
     c.approve = true;
-    c.requested_at_ms = t0 + 15;
     return ask<payout_view>(runtime_->pods(), c);
   };
   ASSERT_TRUE(vote("mia"));
@@ -216,11 +213,7 @@ TEST_F(pod_payouts_test, votes_count_in_reputation_once) {
   EXPECT_EQ(vote("nobody").error().code, errc::role_forbidden);  // not a member
   ASSERT_TRUE(ask<member_view>(runtime_->pods(), add_member{pod_a, owner, "late", "MEMBER", t0 + 12}));
   EXPECT_EQ(vote("late").error().code, errc::role_forbidden);  // joined after the request
-  payout_command unknown;
-  unknown.pod_id = pod_a;
-  unknown.by = saga;
-  unknown.payout_id = payout_2;
-  unknown.action = payout_action::vote;
+  auto unknown = payout(payout_action::vote, payout_2, saga, 0);
   unknown.voter = "mia";
   EXPECT_EQ(ask<payout_view>(runtime_->pods(), unknown).error().code, errc::not_found);
   start();
