@@ -225,7 +225,7 @@ std::vector<key_spec> make_table() {
       {"journal.max_batch_appends", "most appends one group commit writes",
        integer_between<&settings::journal_max_batch_appends>(l::journal_max_batch_appends_floor,
                                                              l::journal_max_batch_appends_ceiling)},
-      {"journal.max_wait_us", "longest a group commit waits for more appends before flushing",
+      {"journal.max_wait_us", "longest an idle group commit waits for more appends before flushing",
        integer_between<&settings::journal_max_wait_us>(l::journal_max_wait_us_floor,
                                                        l::journal_max_wait_us_ceiling)},
       {"journal.synchronous", "SQLite synchronous mode: full survives power loss, normal is faster",

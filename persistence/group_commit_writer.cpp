@@ -174,6 +174,8 @@ bool group_commit_writer::take_work(work& taken) {
   const auto has_work = [this] {
     return stopping_ || !appends_.empty() || !puts_.empty() || !side_jobs_.empty();
   };
+  // Writes already queued here arrived during the last commit: under load, that is the batch.
+  const bool was_idle = appends_.empty() && puts_.empty();
   if (!wake_.wait_for(lock, store_probe_interval, has_work)) {
     return true;  // nothing to do for a while: time to probe the store
   }
@@ -181,8 +183,9 @@ bool group_commit_writer::take_work(work& taken) {
   if (!writes && side_jobs_.empty()) return false;  // stopping and drained
   const std::size_t max = options_.max_batch_appends;
   const auto full = [&] { return appends_.size() >= max || puts_.size() >= max; };
-  if (writes && !full() && options_.max_wait_us > 0 && !stopping_) {
-    // A short wait lets concurrent writers share this batch's fsync.
+  if (writes && was_idle && !full() && options_.max_wait_us > 0 && !stopping_) {
+    // Woken from idle by the first write: a short wait lets concurrent writers share this
+    // batch's fsync. A busy writer skips it, as waiting would only delay what is queued.
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::microseconds(options_.max_wait_us);
     wake_.wait_until(lock, deadline, [&] { return stopping_ || full(); });

@@ -22,7 +22,9 @@ namespace payorch::persistence {
 /// How the writer forms batches.
 struct writer_options {
   std::size_t max_batch_appends = 256;  // most appends (and, apart, most puts) in one transaction
-  std::int64_t max_wait_us = 200;       // longest wait for more appends when a batch is not full
+  /// Longest wait for more appends when a write wakes an idle writer and the batch is not full;
+  /// writes queued during the previous commit go at once.
+  std::int64_t max_wait_us = 200;
   std::size_t max_queued_appends = 65536;  // submit()/put refuse beyond this many queued (0 = none)
 };
 

@@ -6,10 +6,8 @@ namespace payorch::persistence::sqlite {
 
 std::unique_ptr<checkpointer> checkpointer::start(const std::string& file, bool synchronous_full,
                                                   checkpoint_limits limits, std::string* error) {
-  sqlite3* raw = nullptr;
-  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-  const int rc = sqlite3_open_v2(file.c_str(), &raw, flags, nullptr);
-  connection_ptr db(raw);
+  connection_ptr db;
+  const int rc = open_connection(file, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, db);
   if (rc != SQLITE_OK) {
     if (error != nullptr) *error = "cannot open checkpoint connection: " + last_error(db.get());
     return nullptr;

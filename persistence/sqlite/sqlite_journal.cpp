@@ -46,11 +46,10 @@ std::unique_ptr<sqlite_journal> sqlite_journal::open(const sqlite_options& optio
     if (error != nullptr) *error = "sqlite_options.file is empty";
     return nullptr;
   }
-  sqlite3* raw = nullptr;
   // NOMUTEX: the journal is confined to one thread at a time, so SQLite's own locking is waste.
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-  const int rc = sqlite3_open_v2(options.file.string().c_str(), &raw, flags, nullptr);
-  connection_ptr db(raw);
+  connection_ptr db;
+  const int rc = open_connection(options.file.string(), flags, db);
   if (rc != SQLITE_OK) {
     if (error != nullptr)
       *error = "cannot open " + options.file.string() + ": " + last_error(db.get());
@@ -334,18 +333,14 @@ std::unique_ptr<journal_store> open_sqlite_journal(const sqlite_options& options
 }
 
 bool migrate_sqlite(const std::filesystem::path& file, std::string* report, std::string* error) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+  sqlite::connection_ptr db;
+  if (sqlite::open_connection(file.string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, db) !=
       SQLITE_OK) {
-    if (error)
-      *error = "cannot open " + file.string() + ": " + (db ? sqlite3_errmsg(db) : "out of memory");
-    sqlite3_close(db);
+    if (error) *error = "cannot open " + file.string() + ": " + sqlite::last_error(db.get());
     return false;
   }
-  sqlite3_busy_timeout(db, 5000);
-  const bool ok = sqlite::run_migrations(db, sqlite::sqlite_migrations(), true, report, error);
-  sqlite3_close(db);
-  return ok;
+  sqlite3_busy_timeout(db.get(), 5000);
+  return sqlite::run_migrations(db.get(), sqlite::sqlite_migrations(), true, report, error);
 }
 
 }  // namespace payorch::persistence

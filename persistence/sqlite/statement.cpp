@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <mutex>
 #include <utility>
 
 namespace payorch::persistence::sqlite {
@@ -9,6 +10,17 @@ namespace payorch::persistence::sqlite {
 void connection_closer::operator()(sqlite3* db) const noexcept {
   // close_v2 defers the close until any forgotten statement is finalised instead of failing.
   sqlite3_close_v2(db);
+}
+
+int open_connection(const std::string& file, int flags, connection_ptr& db) {
+  static std::once_flag configured;
+  // Refused (SQLITE_MISUSE) if something in the process already initialised SQLite; the
+  // statistics then merely stay on.
+  std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(file.c_str(), &raw, flags, nullptr);
+  db.reset(raw);
+  return rc;
 }
 
 statement::statement(sqlite3* db, std::string_view sql, std::string* error) {

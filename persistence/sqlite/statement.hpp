@@ -20,6 +20,13 @@ struct connection_closer {
 };
 using connection_ptr = std::unique_ptr<sqlite3, connection_closer>;
 
+/// Opens `file` with SQLite's open flags into `db` (set even on failure, so its error can be read)
+/// and returns SQLite's result code.
+///
+/// The first call turns off SQLite's process-wide memory statistics, which nothing here reads and
+/// which take a global mutex on every allocation of every connection.
+int open_connection(const std::string& file, int flags, connection_ptr& db);
+
 /// The outcome of one step of a statement.
 enum class step_result { row, done, key_violation, error };
 

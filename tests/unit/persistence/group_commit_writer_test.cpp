@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <future>
 #include <map>
 #include <mutex>
@@ -267,6 +268,27 @@ TEST(group_commit_writer, respects_max_batch_and_fills_histogram) {
   EXPECT_GE(stats.last_commit_us, 0);
 }
 
+// Goal: the wait for more appends applies only to a writer woken from idle; what queued while a
+// batch was committing goes at once, however long the configured wait.
+TEST(group_commit_writer, a_busy_writer_does_not_wait_for_more) {
+  temp_dir dir;
+  writer_gate gate;
+  group_commit_writer writer(open_journal(dir.file("j.db")),
+                             {.max_batch_appends = 2, .max_wait_us = 600'000'000});
+  // Two appends fill the first batch, so it commits without its wait; the first holds the writer.
+  writer.submit(make_request("gate", 0, 1), gate.hold());
+  writer.submit(make_request("pair", 0, 1), {});
+  gate.wait_until_held();
+  std::promise<append_result> queued_while_busy;
+  writer.submit(make_request("late", 0, 1),
+                [&](append_result result) { queued_while_busy.set_value(std::move(result)); });
+  gate.release();
+  auto answer = queued_while_busy.get_future();
+  ASSERT_EQ(answer.wait_for(std::chrono::seconds(30)), std::future_status::ready)
+      << "a batch of one waited for more appends behind a busy writer";
+  EXPECT_EQ(answer.get().status, append_status::committed);
+  EXPECT_EQ(writer.stats().batches, 2U);
+}
 // Goal: a full queue refuses at once with storage_error instead of growing without bound.
 TEST(group_commit_writer, full_queue_refuses) {
   temp_dir dir;
