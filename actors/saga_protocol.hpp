@@ -112,18 +112,23 @@ typename Inspector::result_type inspect(Inspector& f, retry_saga& x) {
   return f(caf::meta::type_name("retry_saga"), x.saga_id);
 }
 
-/// Lists known sagas ordered by id, after `after` (empty: from the start); `status` empty or
-/// one of RUNNING, COMPENSATING, COMPLETED, COMPENSATED, FAILED; `limit` 0 means 50, at most
-/// 1000.
+/// Lists known sagas after the saga `after` (empty: from the start); `status` empty or one of
+/// RUNNING, COMPENSATING, COMPLETED, COMPENSATED, FAILED; `limit` 0 means 50, at most 1000.
+///
+/// Without `owner`, every saga, ordered by id. With it, only the sagas of type `type` whose
+/// definition's owner member names `owner` (a settlement's pod), oldest first; `after` must then
+/// be one of them (invalid_argument on "cursor" otherwise).
 struct list_sagas {
   std::string status;
   std::string after;
   std::uint64_t limit = 50;
+  std::string type;
+  std::string owner;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, list_sagas& x) {
-  return f(caf::meta::type_name("list_sagas"), x.status, x.after, x.limit);
+  return f(caf::meta::type_name("list_sagas"), x.status, x.after, x.limit, x.type, x.owner);
 }
 
 // ---- views ----
@@ -215,12 +220,14 @@ struct saga_summary {
   std::string reason;
   std::int64_t started_at_ms = 0;
   std::int64_t updated_at_ms = 0;
+  std::string owner;    ///< the input's owner member (see saga_definition), or empty
+  std::string details;  ///< a JSON object of the input members the definition lists; "{}"
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, saga_summary& x) {
   return f(caf::meta::type_name("saga_summary"), x.saga_id, x.type, x.status, x.current_step,
-           x.reason, x.started_at_ms, x.updated_at_ms);
+           x.reason, x.started_at_ms, x.updated_at_ms, x.owner, x.details);
 }
 
 struct saga_page {

@@ -1,5 +1,5 @@
-// /pods/{pod_id}/payouts: start a cross-border settlement, read it, vote on it, step it up
-// with a one-time password; and /callbacks/{kyc,rail}, where providers post their results.
+// /pods/{pod_id}/payouts: start a cross-border settlement, list a pod's, read one, vote on it,
+// step it up with a one-time password; and /callbacks/{kyc,rail}, where providers post results.
 #include <functional>
 #include <optional>
 
@@ -92,12 +92,12 @@ std::string saga_input(const std::string& pod_id, const std::string& payout_id,
 }
 
 /// What a client sees of where the settlement is.
-std::string payout_status_of(const actors::saga_view& v) {
-  if (v.status == "COMPLETED") return "SETTLED";
-  if (v.status == "COMPENSATED") return "FAILED";
-  if (v.status == "FAILED") return "NEEDS_ATTENTION";
-  if (v.status == "COMPENSATING") return "COMPENSATING";
-  const auto& step = v.current_step;
+/// The payout's status, from its saga's status and the step it is at.
+std::string payout_status_of(std::string_view saga_status, std::string_view step) {
+  if (saga_status == "COMPLETED") return "SETTLED";
+  if (saga_status == "COMPENSATED") return "FAILED";
+  if (saga_status == "FAILED") return "NEEDS_ATTENTION";
+  if (saga_status == "COMPENSATING") return "COMPENSATING";
   if (step == "reserve") return "RESERVING";
   if (step == "kyc" || step == settlement::kyc_step || step == "sanctions" || step == "risk")
     return "SCREENING";
@@ -121,7 +121,7 @@ std::string payout_body(const actors::saga_view& v, const actors::payout_view* w
   w.begin_object()
       .field("payout_id", payout_id)
       .field("saga_id", v.saga_id)
-      .field("status", payout_status_of(v));
+      .field("status", payout_status_of(v.status, v.current_step));
   write_text_or_null(w, "reason", v.reason);
   write_text_or_null(w, "failed_step", v.failed_step);
   w.key("request").raw_value(v.input);
@@ -168,6 +168,30 @@ std::string input_member_of(std::string_view json_text, std::string_view key) {
   const json_node* member = parsed.value ? parsed.value->find(key) : nullptr;
   return member && member->kind() == json_kind::string ? std::string(member->as_string())
                                                        : std::string{};
+}
+
+/// One line of a pod's payout list: what it pays and where it stands.
+void write_payout_line(json_writer& w, const actors::saga_summary& s) {
+  auto details = parse_json(s.details);
+  const json_node* amount = details.value ? details.value->find("amount_minor") : nullptr;
+  const json_node* currency = details.value ? details.value->find("currency") : nullptr;
+  w.begin_object()
+      .field("payout_id", settlement::payout_of_saga(s.saga_id))
+      .field("status", payout_status_of(s.status, s.current_step));
+  write_text_or_null(w, "reason", s.reason);
+  w.key("amount_minor");
+  const auto minor = amount != nullptr ? amount->as_int64() : std::nullopt;
+  if (minor)
+    w.integer(*minor);
+  else
+    w.null();
+  write_text_or_null(w, "currency",
+                     currency != nullptr && currency->kind() == json_kind::string
+                         ? currency->as_string()
+                         : std::string_view{});
+  write_time_or_null(w, "created_at", s.started_at_ms);
+  write_time_or_null(w, "updated_at", s.updated_at_ms);
+  w.end_object();
 }
 
 /// A text member of the saga's input (the payout request), or "".
@@ -267,6 +291,43 @@ void create(const api_context& ctx, const exchange_ptr& ex) {
               });
         });
   });
+}
+
+/// The pod's payouts, oldest first; the cursor is the last payout id of a page.
+void list(const api_context& ctx, const exchange_ptr& ex) {
+  auto id = checked_pod_id(ex);
+  if (!id) return;
+  if (!authorize(ctx, ex, *id, permission::read)) return;
+  auto page = page_request_of(ex->request(), {});
+  if (auto* p = std::get_if<problem>(&page)) return ex->reply_problem(*p);
+  const auto& pr = std::get<page_request>(page);
+  auto bad_cursor = [ex] {
+    ex->reply_problem(make_problem(http::status::bad_request, "invalid_query",
+                                   "cursor is not one this API gave out", "cursor"));
+  };
+  actors::list_sagas q;
+  q.limit = static_cast<std::uint64_t>(pr.limit);
+  q.type = std::string(settlement::type);
+  q.owner = *id;
+  if (!pr.after.empty()) {
+    q.after = settlement::saga_of_payout(pr.after);
+    if (q.after.empty()) return bad_cursor();
+  }
+  // The pod first, so an unknown pod is 404 rather than an empty list.
+  ask<actors::pod_view>(
+      ctx.bridge, ctx.runtime->pods(), actors::get_pod{*id},
+      [ctx, ex, q = std::move(q), bad_cursor](result<actors::pod_view> pod) mutable {
+        if (!pod) return reply_failure(ex, pod.error());
+        ask<actors::saga_page>(ctx.bridge, ctx.runtime->sagas(), std::move(q),
+                               [ex, bad_cursor](result<actors::saga_page> r) {
+                                 if (!r && r.error().param == "cursor") return bad_cursor();
+                                 if (!r) return reply_failure(ex, r.error());
+                                 const auto next = r->next_after.empty()
+                                                       ? std::string()
+                                                       : settlement::payout_of_saga(r->next_after);
+                                 reply_page(ex, r->items, write_payout_line, next);
+                               });
+      });
 }
 
 void read(const api_context& ctx, const exchange_ptr& ex) {
@@ -460,6 +521,8 @@ void callback(const api_context& ctx, const exchange_ptr& ex, std::string_view p
 void add_payout_routes(route_table& routes, const api_context& ctx) {
   routes.add(http::verb::post, "/pods/{pod_id}/payouts",
              [ctx](const exchange_ptr& ex) { create(ctx, ex); });
+  routes.add(http::verb::get, "/pods/{pod_id}/payouts",
+             [ctx](const exchange_ptr& ex) { list(ctx, ex); });
   routes.add(http::verb::get, "/pods/{pod_id}/payouts/{payout_id}",
              [ctx](const exchange_ptr& ex) { read(ctx, ex); });
   routes.add(http::verb::post, "/pods/{pod_id}/payouts/{payout_id}/votes",

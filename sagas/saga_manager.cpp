@@ -115,15 +115,36 @@ caf::result<actors::saga_page> on_list(self_ptr self, const actors::list_sagas& 
   }
   const auto limit =
       q.limit == 0 ? default_page : std::min<std::uint64_t>(q.limit, persistence::max_page_rows);
-  const auto& index = self->state.index;
+  const auto& st = self->state;
   actors::saga_page page;
-  for (auto i = index.upper_bound(q.after); i != index.end(); ++i) {
-    if (filter && i->second.status != to_string(*filter)) continue;
+  // Takes a saga if it matches; false once the page is full and another match follows.
+  auto take = [&](const actors::saga_summary& s) {
+    if (filter && s.status != to_string(*filter)) return true;
+    if (!q.type.empty() && s.type != q.type) return true;
     if (page.items.size() == limit) {
-      page.next_after = page.items.back().saga_id;  // another match follows
-      break;
+      page.next_after = page.items.back().saga_id;
+      return false;
     }
-    page.items.push_back(i->second);
+    page.items.push_back(s);
+    return true;
+  };
+  if (q.owner.empty()) {
+    for (auto i = st.index.upper_bound(q.after); i != st.index.end(); ++i)
+      if (!take(i->second)) break;
+    return page;
+  }
+  const auto owned = st.by_owner.find(q.owner);
+  if (owned == st.by_owner.end()) return page;
+  auto i = owned->second.begin();
+  if (!q.after.empty()) {
+    const auto last = st.index.find(q.after);
+    if (last == st.index.end() || last->second.owner != q.owner)
+      return make_failure(errc::invalid_argument, "unknown cursor", "cursor");
+    i = owned->second.upper_bound({last->second.started_at_ms, q.after});
+  }
+  for (; i != owned->second.end(); ++i) {
+    const auto s = st.index.find(i->second);
+    if (s != st.index.end() && !take(s->second)) break;
   }
   return page;
 }
@@ -148,6 +169,8 @@ void on_status(self_ptr self, actors::saga_status_changed& msg) {
     if (st.on_alert) st.on_alert(msg.alert);
   }
   auto id = msg.summary.saga_id;
+  if (!msg.summary.owner.empty())
+    st.by_owner[msg.summary.owner].emplace(msg.summary.started_at_ms, id);
   st.index.insert_or_assign(std::move(id), std::move(msg.summary));
 }
 

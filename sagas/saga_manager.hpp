@@ -72,6 +72,8 @@ struct saga_manager_state {
   std::unordered_map<std::string, actors::restart_budget> restarts;
   std::set<std::string> quarantined;
   std::map<std::string, actors::saga_summary, std::less<>> index;
+  /// The sagas of each owner (saga_summary::owner), oldest first: (started_at_ms, saga id).
+  std::map<std::string, std::set<std::pair<std::int64_t, std::string>>, std::less<>> by_owner;
   actors::saga_stats stats;
   caf::actor_addr journal_watched;
   int journal_missing_ticks = 0;

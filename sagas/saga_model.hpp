@@ -141,6 +141,11 @@ step_definition wait_step(std::string name, std::chrono::milliseconds timeout,
 struct saga_definition {
   std::string type;
   std::vector<step_definition> steps;
+  /// The input member (a string) naming whom the saga acts for, e.g. a settlement's "pod_id":
+  /// list_sagas can list one owner's sagas. Empty: none.
+  std::string owner_member{};
+  /// Input members a listing shows (saga_summary::details), e.g. the amount.
+  std::vector<std::string> summary_members{};
 
   /// The index of the step named `name`, if any.
   std::optional<std::size_t> index_of(std::string_view name) const;

@@ -1,4 +1,6 @@
 // A saga's record as the outside sees it.
+#include <boost/json.hpp>
+
 #include "sagas/saga_model.hpp"
 
 namespace payorch::sagas {
@@ -82,13 +84,31 @@ actors::saga_view view_of(std::string_view saga_id, const saga_definition* defin
 
 actors::saga_summary summary_of(std::string_view saga_id, const saga_definition* definition,
                                 const saga_record& record) {
-  return {std::string(saga_id),
-          record.type,
-          std::string(to_string(record.status)),
-          current_name(definition, record),
-          reason_of(record),
-          record.started_at_ms,
-          record.updated_at_ms};
+  actors::saga_summary s{std::string(saga_id),
+                         record.type,
+                         std::string(to_string(record.status)),
+                         current_name(definition, record),
+                         reason_of(record),
+                         record.started_at_ms,
+                         record.updated_at_ms,
+                         {},
+                         "{}"};
+  if (definition == nullptr ||
+      (definition->owner_member.empty() && definition->summary_members.empty()))
+    return s;
+  // The input was checked to be JSON at the start; anything else simply lists nothing.
+  boost::json::error_code ec;
+  const auto input = boost::json::parse(record.input, ec);
+  if (ec || !input.is_object()) return s;
+  const auto& members = input.get_object();
+  if (const auto* owner = members.if_contains(definition->owner_member);
+      owner != nullptr && owner->is_string())
+    s.owner = std::string(owner->get_string());
+  boost::json::object details;
+  for (const auto& name : definition->summary_members)
+    if (const auto* value = members.if_contains(name)) details.emplace(name, *value);
+  s.details = boost::json::serialize(details);
+  return s;
 }
 
 }  // namespace payorch::sagas

@@ -646,6 +646,9 @@ settlement_setup make_settlement(settlement_options options) {
                         wait_step(std::string(actors::settlement::confirm_step), o.confirm_timeout, confirm_verdict,
                                   bind(confirm_timeout)),
                     }};
+  // A pod lists its payouts by the sagas it owns, with what each pays.
+  d.owner_member = "pod_id";
+  d.summary_members = {"amount_minor", "currency"};
   // Timeout actions retry like any action: a rail still in flight is read again later.
   for (auto& s : d.steps)
     if (s.kind == step_kind::wait) s.retry = o.retry;

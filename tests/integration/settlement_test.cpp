@@ -364,6 +364,56 @@ TEST_P(settlement_stores, rail_return_reverses_the_posting) {
   EXPECT_EQ(missing.status, 404) << missing.body;
 }
 
+// Goal: a pod lists its own payouts, oldest first, with what each pays and where it stands, a
+// page at a time; an unknown pod is 404 and a cursor not from this list is 400.
+TEST_P(settlement_stores, a_pod_lists_its_payouts_oldest_first) {
+  auto pod = funded_pod(100'000);
+  auto rejected = pay(pod, 10'000, "EUR", "Please Reject Me");
+  wait_for(pod, rejected);
+  auto settled = pay(pod, 20'000, "GBP");
+  wait_for(pod, settled);
+  auto other_pod = funded_pod(50'000);
+  auto elsewhere = pay(other_pod, 5'000);
+
+  auto first = call("GET", "/pods/" + pod + "/payouts?limit=1");
+  ASSERT_EQ(first.status, 200) << first.body;
+  const auto page1 = json_object_of(first);
+  ASSERT_EQ(page1.at("items").as_array().size(), 1u) << first.body;
+  const auto& line1 = page1.at("items").as_array()[0].as_object();
+  EXPECT_EQ(string_of(line1, "payout_id"), rejected);
+  EXPECT_EQ(string_of(line1, "status"), "FAILED");
+  EXPECT_NE(string_of(line1, "reason").find("kyc_rejected"), std::string::npos);
+  EXPECT_EQ(int_member(line1, "amount_minor"), 10'000);
+  EXPECT_EQ(string_of(line1, "currency"), "EUR");
+  EXPECT_TRUE(line1.at("created_at").is_string());
+  const auto cursor = string_of(page1, "next_cursor");
+  ASSERT_FALSE(cursor.empty());
+
+  auto second = call("GET", "/pods/" + pod + "/payouts?limit=1&cursor=" + cursor);
+  ASSERT_EQ(second.status, 200) << second.body;
+  const auto page2 = json_object_of(second);
+  ASSERT_EQ(page2.at("items").as_array().size(), 1u) << second.body;
+  const auto& line2 = page2.at("items").as_array()[0].as_object();
+  EXPECT_EQ(string_of(line2, "payout_id"), settled);
+  EXPECT_EQ(string_of(line2, "status"), "SETTLED");
+  EXPECT_TRUE(line2.at("reason").is_null());
+  EXPECT_EQ(int_member(line2, "amount_minor"), 20'000);
+  EXPECT_EQ(string_of(line2, "currency"), "GBP");
+  EXPECT_TRUE(page2.at("next_cursor").is_null());
+
+  auto theirs = call("GET", "/pods/" + other_pod + "/payouts");
+  ASSERT_EQ(theirs.status, 200) << theirs.body;
+  const auto their_page = json_object_of(theirs);
+  const auto& their_items = their_page.at("items").as_array();
+  ASSERT_EQ(their_items.size(), 1u);
+  EXPECT_EQ(string_of(their_items[0].as_object(), "payout_id"), elsewhere);
+
+  // The other pod's cursor (its payout's id) means nothing here.
+  auto foreign = call("GET", "/pods/" + other_pod + "/payouts?cursor=" + cursor);
+  expect_problem(foreign, 400, "invalid_query", "cursor");
+  expect_problem(call("GET", "/pods/pod_00000000000000ff/payouts"), 404, "not_found", "pod_id");
+}
+
 /// Clients of their own: "boss" may do anything; "tess" and "mia" write to pods as
 /// themselves (tess becomes a TREASURER, mia a MEMBER).
 class settlement_roles : public settlement {

@@ -131,6 +131,7 @@ TEST(openapi_document, covers_every_route) {
       {"get", "/pods/{pod_id}/events"},
       {"get", "/pods/{pod_id}/cycles/{n}"},
       {"post", "/pods/{pod_id}/payouts"},
+      {"get", "/pods/{pod_id}/payouts"},
       {"get", "/pods/{pod_id}/payouts/{payout_id}"},
       {"post", "/pods/{pod_id}/payouts/{payout_id}/votes"},
       {"post", "/pods/{pod_id}/payouts/{payout_id}/otp"},

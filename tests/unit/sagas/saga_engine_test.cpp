@@ -257,6 +257,61 @@ TEST_F(saga_engine_test, list_by_status_with_cursor) {
   EXPECT_EQ(bad.error().param, "status");
 }
 
+// Goal: list_sagas by owner lists only that owner's sagas of that type, oldest first whatever
+// their ids, with the input members the definition names; its cursor pages on, an unknown or
+// foreign cursor is refused, and the owner index is rebuilt after a restart.
+TEST_F(saga_engine_test, list_by_owner_oldest_first) {
+  const auto input = [](const std::string& pod, int amount) {
+    return R"({"pod_id":")" + pod + R"(","amount_minor":)" + std::to_string(amount) +
+           R"(,"secret":"x"})";
+  };
+  // Ids descending while time ascends, so the order can only come from the start times.
+  ASSERT_TRUE(start_saga("saga_0000000000000009", "three_step", input("pod_a", 900)));
+  pass(std::chrono::milliseconds(10));
+  ASSERT_TRUE(start_saga("saga_0000000000000005", "three_step", input("pod_b", 500)));
+  pass(std::chrono::milliseconds(10));
+  ASSERT_TRUE(start_saga("saga_0000000000000003", "three_step", input("pod_a", 300)));
+  pass(std::chrono::milliseconds(10));
+  ASSERT_TRUE(start_saga("saga_0000000000000001", "three_step", input("pod_a", 100)));
+  ASSERT_TRUE(start_saga("saga_0000000000000002", "approval", input("pod_a", 200)));
+
+  const auto owned = [this](const std::string& after, std::uint64_t limit) {
+    return ask<actors::saga_page>(manager_,
+                                  actors::list_sagas{"", after, limit, "three_step", "pod_a"});
+  };
+  auto first = owned("", 2);
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->items.size(), 2u);
+  EXPECT_EQ(first->items[0].saga_id, "saga_0000000000000009");
+  EXPECT_EQ(first->items[1].saga_id, "saga_0000000000000003");
+  EXPECT_EQ(first->items[0].owner, "pod_a");
+  EXPECT_EQ(first->items[0].details, R"({"amount_minor":900})");  // no "secret"
+  EXPECT_EQ(first->next_after, "saga_0000000000000003");
+  auto second = owned(first->next_after, 2);
+  ASSERT_TRUE(second);
+  ASSERT_EQ(second->items.size(), 1u);  // the approval saga is another type
+  EXPECT_EQ(second->items[0].saga_id, "saga_0000000000000001");
+  EXPECT_EQ(second->next_after, "");
+
+  auto none =
+      ask<actors::saga_page>(manager_, actors::list_sagas{"", "", 10, "three_step", "pod_zzz"});
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->items.empty());
+  for (const char* cursor : {"saga_0000000000000005", "saga_00000000000000ff"}) {
+    auto refused = owned(cursor, 2);
+    ASSERT_FALSE(refused) << cursor;
+    EXPECT_EQ(refused.error().code, errc::invalid_argument);
+    EXPECT_EQ(refused.error().param, "cursor");
+  }
+
+  restart();
+  auto again = owned("", 10);
+  ASSERT_TRUE(again);
+  ASSERT_EQ(again->items.size(), 3u);
+  EXPECT_EQ(again->items[2].saga_id, "saga_0000000000000001");
+  EXPECT_EQ(again->items[2].details, R"({"amount_minor":100})");
+}
+
 // Goal: wrong input is refused with a clear code: unknown type, malformed id or input, a
 // duplicate start, and requests for a saga that does not exist (which leave no actor behind).
 TEST_F(saga_engine_test, bad_input) {

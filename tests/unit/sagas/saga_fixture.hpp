@@ -197,10 +197,13 @@ class saga_fixture : public actor_fixture {
     return r;
   }
 
-  /// reserve → charge → notify, each with a compensation.
+  /// reserve → charge → notify, each with a compensation; owned by its input's "pod_id", its
+  /// listing shows the amount.
   sagas::saga_definition three_step() {
     sagas::saga_definition d;
     d.type = "three_step";
+    d.owner_member = "pod_id";
+    d.summary_members = {"amount_minor", "currency"};
     for (const char* name : {"reserve", "charge", "notify"}) {
       std::string n = name;
       d.steps.push_back(sagas::action_step(n, fake_->action(n, fake_),
