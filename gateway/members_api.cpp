@@ -46,14 +46,11 @@ void add(const api_context& ctx, const exchange_ptr& ex) {
 }
 
 void list(const api_context& ctx, const exchange_ptr& ex) {
-  auto id = checked_pod_id(ex);
-  if (!id) return;
-  if (!authorize(ctx, ex, *id, permission::read)) return;
-  auto page = page_request_of(ex->request(), {});
-  if (auto* p = std::get_if<problem>(&page)) return ex->reply_problem(*p);
-  auto& pr = std::get<page_request>(page);
+  auto listing = pod_listing_of(ctx, ex);
+  if (!listing) return;
+  const auto& pr = listing->page;
   ask<actors::member_page>(ctx.bridge, ctx.runtime->pods(),
-                           actors::list_members{*id, pr.after, pr.limit, ctx.now_ms()},
+                           actors::list_members{listing->pod_id, pr.after, pr.limit, ctx.now_ms()},
                            [ex](result<actors::member_page> r) {
                              if (!r) return reply_failure(ex, r.error());
                              reply_page(ex, r->items, write_member, r->next_after);

@@ -295,12 +295,9 @@ void create(const api_context& ctx, const exchange_ptr& ex) {
 
 /// The pod's payouts, oldest first; the cursor is the last payout id of a page.
 void list(const api_context& ctx, const exchange_ptr& ex) {
-  auto id = checked_pod_id(ex);
-  if (!id) return;
-  if (!authorize(ctx, ex, *id, permission::read)) return;
-  auto page = page_request_of(ex->request(), {});
-  if (auto* p = std::get_if<problem>(&page)) return ex->reply_problem(*p);
-  const auto& pr = std::get<page_request>(page);
+  auto listing = pod_listing_of(ctx, ex);
+  if (!listing) return;
+  const auto& pr = listing->page;
   auto bad_cursor = [ex] {
     ex->reply_problem(make_problem(http::status::bad_request, "invalid_query",
                                    "cursor is not one this API gave out", "cursor"));
@@ -308,26 +305,21 @@ void list(const api_context& ctx, const exchange_ptr& ex) {
   actors::list_sagas q;
   q.limit = static_cast<std::uint64_t>(pr.limit);
   q.type = std::string(settlement::type);
-  q.owner = *id;
+  q.owner = listing->pod_id;
   if (!pr.after.empty()) {
     q.after = settlement::saga_of_payout(pr.after);
     if (q.after.empty()) return bad_cursor();
   }
-  // The pod first, so an unknown pod is 404 rather than an empty list.
-  ask<actors::pod_view>(
-      ctx.bridge, ctx.runtime->pods(), actors::get_pod{*id},
-      [ctx, ex, q = std::move(q), bad_cursor](result<actors::pod_view> pod) mutable {
-        if (!pod) return reply_failure(ex, pod.error());
-        ask<actors::saga_page>(ctx.bridge, ctx.runtime->sagas(), std::move(q),
-                               [ex, bad_cursor](result<actors::saga_page> r) {
-                                 if (!r && r.error().param == "cursor") return bad_cursor();
-                                 if (!r) return reply_failure(ex, r.error());
-                                 const auto next = r->next_after.empty()
-                                                       ? std::string()
-                                                       : settlement::payout_of_saga(r->next_after);
-                                 reply_page(ex, r->items, write_payout_line, next);
-                               });
-      });
+  with_existing_pod(ctx, ex, listing->pod_id, [ctx, ex, q = std::move(q), bad_cursor] {
+    ask<actors::saga_page>(
+        ctx.bridge, ctx.runtime->sagas(), q, [ex, bad_cursor](result<actors::saga_page> r) {
+          if (!r && r.error().param == "cursor") return bad_cursor();
+          if (!r) return reply_failure(ex, r.error());
+          const auto next =
+              r->next_after.empty() ? std::string() : settlement::payout_of_saga(r->next_after);
+          reply_page(ex, r->items, write_payout_line, next);
+        });
+  });
 }
 
 void read(const api_context& ctx, const exchange_ptr& ex) {

@@ -69,13 +69,10 @@ void create(const api_context& ctx, const exchange_ptr& ex) {
 }
 
 void list(const api_context& ctx, const exchange_ptr& ex) {
-  auto id = checked_pod_id(ex);
-  if (!id) return;
-  if (!authorize(ctx, ex, *id, permission::read)) return;
-  auto page = page_request_of(ex->request(), {"status"});
-  if (auto* p = std::get_if<problem>(&page)) return ex->reply_problem(*p);
-  auto& pr = std::get<page_request>(page);
-  actors::list_pledges q{*id, {}, 0, pr.limit, ctx.now_ms()};
+  auto listing = pod_listing_of(ctx, ex, {"status"});
+  if (!listing) return;
+  const auto& pr = listing->page;
+  actors::list_pledges q{listing->pod_id, {}, 0, pr.limit, ctx.now_ms()};
   for (const auto& [name, value] : pr.query)
     if (name == "status") q.status = value;
   auto after = integer_cursor(ex, pr.after);

@@ -79,32 +79,18 @@ void cycle(const api_context& ctx, const exchange_ptr& ex) {
                           });
 }
 
-/// Runs `then` once the pod is known to exist (404 otherwise), so lists of unknown pods are not
-/// answered with an empty page.
-template <class Then>
-void with_existing_pod(const api_context& ctx, const exchange_ptr& ex, const std::string& id,
-                       Then then) {
-  ask<actors::pod_view>(ctx.bridge, ctx.runtime->pods(), actors::get_pod{id},
-                        [ex, then](result<actors::pod_view> r) mutable {
-                          if (!r) return reply_failure(ex, r.error());
-                          then();
-                        });
-}
-
 /// The common start of a journal-backed list of one pod: the pod id, the read scope, paging
 /// with an integer cursor and the pod's existence; then `read(pod_id, after, limit)`.
 template <class Read>
 void paged_pod_read(const api_context& ctx, const exchange_ptr& ex, Read read) {
-  auto id = checked_pod_id(ex);
-  if (!id) return;
-  if (!authorize(ctx, ex, *id, permission::read)) return;
-  auto page = page_request_of(ex->request(), {});
-  if (auto* p = std::get_if<problem>(&page)) return ex->reply_problem(*p);
-  auto after = integer_cursor(ex, std::get<page_request>(page).after);
+  auto listing = pod_listing_of(ctx, ex);
+  if (!listing) return;
+  auto after = integer_cursor(ex, listing->page.after);
   if (!after) return;
-  const auto limit = std::get<page_request>(page).limit;
-  with_existing_pod(ctx, ex, *id,
-                    [id = *id, after = *after, limit, read] { read(id, after, limit); });
+  with_existing_pod(ctx, ex, listing->pod_id,
+                    [id = listing->pod_id, after = *after, limit = listing->page.limit, read] {
+                      read(id, after, limit);
+                    });
 }
 
 void events(const api_context& ctx, const exchange_ptr& ex) {

@@ -243,6 +243,28 @@ std::optional<std::string> checked_pod_id(const exchange_ptr& ex) {
   return id->str();
 }
 
+std::optional<pod_listing> pod_listing_of(const api_context& ctx, const exchange_ptr& ex,
+                                          std::initializer_list<std::string_view> also) {
+  auto id = checked_pod_id(ex);
+  if (!id) return std::nullopt;
+  if (!authorize(ctx, ex, *id, permission::read)) return std::nullopt;
+  auto page = page_request_of(ex->request(), also);
+  if (auto* p = std::get_if<problem>(&page)) {
+    ex->reply_problem(*p);
+    return std::nullopt;
+  }
+  return pod_listing{std::move(*id), std::get<page_request>(std::move(page))};
+}
+
+void with_existing_pod(const api_context& ctx, const exchange_ptr& ex, const std::string& pod_id,
+                       std::function<void()> then) {
+  ask<actors::pod_view>(ctx.bridge, ctx.runtime->pods(), actors::get_pod{pod_id},
+                        [ex, then = std::move(then)](const result<actors::pod_view>& r) {
+                          if (!r) return reply_failure(ex, r.error());
+                          then();
+                        });
+}
+
 void add_pod_routes(route_table& routes, const api_context& ctx) {
   routes.add(http::verb::post, "/pods", [ctx](const exchange_ptr& ex) { create(ctx, ex); });
   routes.add(http::verb::get, "/pods", [ctx](const exchange_ptr& ex) { list(ctx, ex); });
