@@ -375,31 +375,33 @@ TEST_P(settlement_stores, a_pod_lists_its_payouts_oldest_first) {
   auto other_pod = funded_pod(50'000);
   auto elsewhere = pay(other_pod, 5'000);
 
-  auto first = call("GET", "/pods/" + pod + "/payouts?limit=1");
-  ASSERT_EQ(first.status, 200) << first.body;
-  const auto page1 = json_object_of(first);
-  ASSERT_EQ(page1.at("items").as_array().size(), 1u) << first.body;
-  const auto& line1 = page1.at("items").as_array()[0].as_object();
-  EXPECT_EQ(string_of(line1, "payout_id"), rejected);
-  EXPECT_EQ(string_of(line1, "status"), "FAILED");
-  EXPECT_NE(string_of(line1, "reason").find("kyc_rejected"), std::string::npos);
-  EXPECT_EQ(int_member(line1, "amount_minor"), 10'000);
-  EXPECT_EQ(string_of(line1, "currency"), "EUR");
-  EXPECT_TRUE(line1.at("created_at").is_string());
-  const auto cursor = string_of(page1, "next_cursor");
+  // A page of one: its line and its next cursor.
+  const auto page_of_one = [](const http_reply& r) {
+    EXPECT_EQ(r.status, 200) << r.body;
+    const auto page = r.status == 200 ? json_object_of(r) : json::object{};
+    const auto* items = page.if_contains("items");
+    EXPECT_TRUE(items && items->as_array().size() == 1u) << r.body;
+    json::object line =
+        items && items->as_array().size() == 1u ? items->as_array()[0].as_object() : json::object{};
+    return std::pair{std::move(line), string_of(page, "next_cursor")};
+  };
+  const auto [first, cursor] = page_of_one(call("GET", "/pods/" + pod + "/payouts?limit=1"));
+  EXPECT_EQ(string_of(first, "payout_id"), rejected);
+  EXPECT_EQ(string_of(first, "status"), "FAILED");
+  EXPECT_NE(string_of(first, "reason").find("kyc_rejected"), std::string::npos);
+  EXPECT_EQ(int_member(first, "amount_minor"), 10'000);
+  EXPECT_EQ(string_of(first, "currency"), "EUR");
+  EXPECT_TRUE(first.contains("created_at") && first.at("created_at").is_string());
   ASSERT_FALSE(cursor.empty());
 
-  auto second = call("GET", "/pods/" + pod + "/payouts?limit=1&cursor=" + cursor);
-  ASSERT_EQ(second.status, 200) << second.body;
-  const auto page2 = json_object_of(second);
-  ASSERT_EQ(page2.at("items").as_array().size(), 1u) << second.body;
-  const auto& line2 = page2.at("items").as_array()[0].as_object();
-  EXPECT_EQ(string_of(line2, "payout_id"), settled);
-  EXPECT_EQ(string_of(line2, "status"), "SETTLED");
-  EXPECT_TRUE(line2.at("reason").is_null());
-  EXPECT_EQ(int_member(line2, "amount_minor"), 20'000);
-  EXPECT_EQ(string_of(line2, "currency"), "GBP");
-  EXPECT_TRUE(page2.at("next_cursor").is_null());
+  const auto [second, end] =
+      page_of_one(call("GET", "/pods/" + pod + "/payouts?limit=1&cursor=" + cursor));
+  EXPECT_EQ(string_of(second, "payout_id"), settled);
+  EXPECT_EQ(string_of(second, "status"), "SETTLED");
+  EXPECT_TRUE(second.contains("reason") && second.at("reason").is_null());
+  EXPECT_EQ(int_member(second, "amount_minor"), 20'000);
+  EXPECT_EQ(string_of(second, "currency"), "GBP");
+  EXPECT_EQ(end, "");  // next_cursor null: the last page
 
   auto theirs = call("GET", "/pods/" + other_pod + "/payouts");
   ASSERT_EQ(theirs.status, 200) << theirs.body;
