@@ -54,7 +54,9 @@ struct event_record {
 
 /// One message to publish, written in the same transaction as its request's events.
 struct outbox_message {
-  std::string message_id;  // unique across the store (the CloudEvents id; the bus's Nats-Msg-Id)
+  /// "<stream_id>:<version>" of the request's event it announces (the CloudEvents id; the bus's
+  /// Nats-Msg-Id). Unique across the store because event versions are: no index checks it.
+  std::string message_id;
   std::string subject;     // where it goes, e.g. "crowdpay.crowdpod.v1.FundsPledged"
   std::string payload;     // the whole message (a CloudEvent in JSON), stored verbatim as bytes
 };
@@ -67,10 +69,11 @@ struct outbox_message {
 /// need at least one event: their rows record the first event's version and time, and expiry is
 /// judged at that time.
 ///
-/// `outbox` messages are stored only if the request commits, in its transaction. A message with
-/// an empty message_id or subject, or whose message_id is repeated in the request or already
-/// stored (by an earlier batch or an earlier committed request of this one), refuses the request
-/// alone with storage_error.
+/// `outbox` messages are stored only if the request commits, in its transaction; each announces
+/// one of the request's events. A message with an empty subject, or whose message_id does not
+/// name one of the request's events ("<stream_id>:<version>", the version in decimal) or names
+/// one that another message of the request names too, refuses the request alone with
+/// storage_error.
 /// The stored first answer to a request with an Idempotency-Key, replayed for retries.
 ///
 /// Status 0 is a claim: the key's effect is committed (its row was written in the same

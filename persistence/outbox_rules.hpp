@@ -9,13 +9,11 @@
 
 namespace payorch::persistence {
 
-/// Why the request's messages cannot be stored whatever the store holds (an empty id or subject,
-/// an id repeated within the request), or "" if they can.
-std::string malformed_outbox(const std::vector<outbox_message>& outbox);
-
-/// The time the outbox rows of a request without events record: the store's clock, as nothing
-/// else dates them.
-std::int64_t outbox_clock_ms();
+/// Why the request's messages cannot be stored (an empty subject, an id that names none of the
+/// request's events, an event named twice), or "" if they can.
+///
+/// Its events are unique by (stream, version), so ids that name them need no look-up.
+std::string malformed_outbox(const append_request& request);
 
 /// The answer refusing a request for its outbox: storage_error, nothing of the request written.
 append_result outbox_refusal(std::string detail);

@@ -223,7 +223,6 @@ std::optional<batch_results> postgres_journal::run_batch(
   batch_writer writer(txn);
   writer.load_heads(appends);
   writer.prefetch_ledger(appends);
-  writer.prefetch_outbox(appends);
   results.appends.reserve(appends.size());
   for (const append_request& request : appends) {
     bool abort = false;

@@ -70,8 +70,6 @@ struct batch_state {
   std::vector<balance_key> dirty_balances;
   std::vector<event_row> events;
   std::vector<entry_row> rows;
-  /// Outbox message ids taken: stored before the batch, or by a committed request of it.
-  std::set<std::string, std::less<>> message_ids;
   std::vector<outbox_row> outbox;
   /// Idempotency keys claimed by the batch's committed requests.
   std::vector<const idempotency_record*> claims;
@@ -160,9 +158,6 @@ class batch_writer {
   /// Reads (and locks) every pending transaction and balance the batch's ledger commands name, with
   /// three queries, so checking the requests needs no further round trip (pg_ledger.cpp).
   void prefetch_ledger(std::span<const append_request> appends);
-  /// Reads which of the batch's outbox message ids are stored already, with one query (none if
-  /// no request carries messages; pg_outbox.cpp).
-  void prefetch_outbox(std::span<const append_request> appends);
   /// Applies one request; `abort` is set if the whole batch must be rolled back.
   append_result append(const append_request& request, bool& abort);
   /// Writes every event, ledger row, pending transaction, balance and outbox message the batch

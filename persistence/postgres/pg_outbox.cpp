@@ -1,12 +1,12 @@
 // The outbox of postgres_journal: checking and staging an append's messages within a batch, and
 // the relay's reads, marks and purges.
 //
-// As with the ledger, a request's messages are checked against the batch's view (ids stored
-// before the batch, read with one query, plus ids of earlier committed requests), so a refused
-// request changes nothing, and then written with one multi-row INSERT at the end of the batch.
+// A request's messages are checked on their own (each names one of the request's events, once: as
+// event versions are unique, so are the ids, and nothing is read to check them), so a refused
+// request changes nothing; they are written with one multi-row INSERT at the end of the batch.
+// The table's UNIQUE (message_id) stays as a last guard.
 #include <algorithm>
 #include <chrono>
-#include <set>
 
 #include "persistence/outbox_rules.hpp"
 #include "persistence/postgres/pg_journal.hpp"
@@ -33,7 +33,6 @@ outbox_entry entry_from_row(const pqxx::row& row) {
 }  // namespace
 
 void prepare_outbox_statements(pqxx::connection& conn) {
-  conn.prepare("outbox_taken", "SELECT message_id FROM outbox WHERE message_id = ANY($1::text[])");
   // Positions follow the order of the requests and their messages (ORDER BY ordinality). A relay
   // reading "after position" also needs them to become visible in position order: identity values
   // are handed out at insert, not at commit, so two sessions inserting at once could commit a
@@ -62,36 +61,17 @@ void prepare_outbox_statements(pqxx::connection& conn) {
 
 // ---- inside commit_batch ----
 
-void batch_writer::prefetch_outbox(std::span<const append_request> appends) {
-  std::set<std::string_view> ids;
-  for (const append_request& request : appends) {
-    for (const outbox_message& message : request.outbox) {
-      // Text PostgreSQL cannot take would fail the query; its request is refused anyway.
-      if (!message.message_id.empty() && storable_text(message.message_id))
-        ids.insert(message.message_id);
-    }
-  }
-  if (ids.empty()) return;
-  const std::vector<std::string_view> named(ids.begin(), ids.end());
-  for (const auto& row : txn_.exec_prepared("outbox_taken", text_array(named)))
-    state_.message_ids.insert(row[0].as<std::string>());
-}
-
 std::optional<append_result> batch_writer::check_outbox(const append_request& request) const {
-  if (std::string why = malformed_outbox(request.outbox); !why.empty())
+  if (std::string why = malformed_outbox(request); !why.empty())
     return outbox_refusal(std::move(why));
-  for (const outbox_message& message : request.outbox) {
-    if (state_.message_ids.contains(message.message_id))
-      return outbox_refusal("message " + message.message_id + " already exists");
-  }
   return std::nullopt;
 }
 
 void batch_writer::stage_outbox(const append_request& request) {
-  const std::int64_t created_at_ms =
-      request.events.empty() ? outbox_clock_ms() : request.events.front().recorded_at_ms;
+  // Checked: every message names an event of the request, so there is one to date them.
+  if (request.outbox.empty()) return;
+  const std::int64_t created_at_ms = request.events.front().recorded_at_ms;
   for (const outbox_message& message : request.outbox) {
-    state_.message_ids.insert(message.message_id);
     state_.outbox.push_back({message.message_id, request.stream_id, message.subject,
                              to_hex(message.payload), created_at_ms});
   }

@@ -116,13 +116,45 @@ CREATE INDEX IF NOT EXISTS outbox_by_published ON outbox (published_at_ms)
   WHERE published_at_ms IS NOT NULL;
 )sql";
 
+// Version 4 drops the outbox's UNIQUE (message_id), which cost every message a random page of its
+// own index and a look-up: an id names its request's event ("<stream_id>:<version>"), checked
+// before writing, and event versions are unique already. SQLite cannot drop a constraint's index,
+// so the table is copied. The sequence is carried over, so positions purged at the end are still
+// never handed out again.
+constexpr std::string_view outbox_without_id_index = R"sql(
+CREATE TABLE outbox_next (
+  position        INTEGER PRIMARY KEY AUTOINCREMENT,
+  message_id      TEXT    NOT NULL CHECK (message_id <> ''),
+  stream_id       TEXT    NOT NULL,
+  subject         TEXT    NOT NULL CHECK (subject <> ''),
+  payload         BLOB    NOT NULL,
+  created_at_ms   INTEGER NOT NULL,
+  published_at_ms INTEGER
+);
+INSERT INTO outbox_next (position, message_id, stream_id, subject, payload, created_at_ms,
+                         published_at_ms)
+  SELECT position, message_id, stream_id, subject, payload, created_at_ms, published_at_ms
+  FROM outbox ORDER BY position;
+INSERT INTO sqlite_sequence (name, seq)
+  SELECT 'outbox_next', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'outbox_next');
+UPDATE sqlite_sequence
+  SET seq = max(seq, coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0))
+  WHERE name = 'outbox_next';
+DROP TABLE outbox;
+ALTER TABLE outbox_next RENAME TO outbox;
+CREATE INDEX outbox_unpublished ON outbox (position) WHERE published_at_ms IS NULL;
+CREATE INDEX outbox_by_published ON outbox (published_at_ms)
+  WHERE published_at_ms IS NOT NULL;
+)sql";
+
 /// The journal's schema, in order. Each migration runs in a transaction of its own with its
 /// row in schema_migrations; statements use IF NOT EXISTS, so files made before migrations were
 /// versioned (which already hold the tables) simply record them as applied.
-constexpr std::array<migration, 3> journal_migrations{{
+constexpr std::array<migration, 4> journal_migrations{{
     {1, "events and snapshots", journal_tables},
     {2, "ledger and idempotency records", ledger_tables},
     {3, "outbox", outbox_tables},
+    {4, "outbox without the message id index", outbox_without_id_index},
 }};
 
 bool enable_wal(sqlite3* db, std::string* error) {

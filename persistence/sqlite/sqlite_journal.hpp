@@ -173,7 +173,6 @@ class sqlite_journal final : public journal_store {
   statement claim_idempotency_;
   statement select_idempotency_;
   statement purge_idempotency_;
-  statement select_outbox_id_;
   statement insert_outbox_;
   statement read_outbox_;
   statement read_outbox_unpublished_;

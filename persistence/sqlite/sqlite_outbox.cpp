@@ -1,9 +1,9 @@
 // The outbox of sqlite_journal: checking and writing an append's messages, and the relay's reads,
 // marks and purges.
 //
-// A request's messages are checked first (shape, repeats within the request, ids already in the
-// file, which inside the batch's write transaction includes earlier requests of the batch), so a
-// refusal writes nothing and needs no savepoint. They are inserted after the request's events and
+// A request's messages are checked first (shape, and that each names one of the request's events,
+// once), so a refusal writes nothing and needs no savepoint; as event versions are unique, so are
+// the ids, and no index or look-up checks them. They are inserted after the request's events and
 // ledger rows; a failing insert then rolls the whole batch back.
 #include <sqlite3.h>
 
@@ -44,8 +44,7 @@ bool sqlite_journal::prepare_outbox_statements(std::string* error) {
   const std::string select = "SELECT " + std::string(outbox_columns) + " FROM outbox ";
   // The reads and the purge name their partial indexes: without statistics the planner might walk
   // the table by rowid instead, through every published (or unpublished) row kept.
-  return prepare(select_outbox_id_, "SELECT 1 FROM outbox WHERE message_id = ?1") &&
-         prepare(insert_outbox_,
+  return prepare(insert_outbox_,
                  "INSERT INTO outbox (message_id, stream_id, subject, payload, created_at_ms) "
                  "VALUES (?1, ?2, ?3, ?4, ?5)") &&
          prepare(read_outbox_, select + "WHERE position > ?1 ORDER BY position LIMIT ?2") &&
@@ -66,28 +65,16 @@ bool sqlite_journal::prepare_outbox_statements(std::string* error) {
 
 std::optional<sqlite_journal::request_outcome> sqlite_journal::check_outbox(
     const append_request& request) {
-  if (std::string why = malformed_outbox(request.outbox); !why.empty())
+  if (std::string why = malformed_outbox(request); !why.empty())
     return request_outcome{outbox_refusal(std::move(why)), false};
-  for (const outbox_message& message : request.outbox) {
-    const reset_guard guard(select_outbox_id_);
-    select_outbox_id_.bind_text_view(1, message.message_id);
-    switch (select_outbox_id_.step()) {
-      case step_result::done:
-        break;
-      case step_result::row:
-        return request_outcome{outbox_refusal("message " + message.message_id + " already exists"),
-                               false};
-      default:
-        return abort_with("look up outbox message " + message.message_id);
-    }
-  }
   return std::nullopt;
 }
 
 std::optional<sqlite_journal::request_outcome> sqlite_journal::write_outbox(
     const append_request& request) {
-  const std::int64_t created_at_ms =
-      request.events.empty() ? outbox_clock_ms() : request.events.front().recorded_at_ms;
+  // Checked: every message names an event of the request, so there is one to date them.
+  if (request.outbox.empty()) return std::nullopt;
+  const std::int64_t created_at_ms = request.events.front().recorded_at_ms;
   for (const outbox_message& message : request.outbox) {
     const reset_guard guard(insert_outbox_);
     insert_outbox_.bind_text_view(1, message.message_id);

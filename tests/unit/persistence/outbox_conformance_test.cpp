@@ -14,24 +14,37 @@ namespace {
 constexpr std::int64_t t0 = 1'700'000'000'000;
 constexpr std::string_view pledged = "crowdpay.crowdpod.v1.FundsPledged";
 
-outbox_message msg(std::string id, std::string subject = std::string(pledged),
-                   std::string payload = "{}") {
-  return {std::move(id), std::move(subject), std::move(payload)};
+/// A message a test tells apart by `tag`, its payload; with_outbox names it after its event.
+outbox_message msg(std::string tag, std::string subject = std::string(pledged)) {
+  return {{}, std::move(subject), std::move(tag)};
 }
 
-/// A request with one event recorded at `recorded_at_ms` that carries `outbox`.
+/// A request with one event per message (at least one), recorded at `recorded_at_ms`; each
+/// unnamed message is named after its event, "<stream_id>:<version>", as the journal asks.
 append_request with_outbox(std::string stream_id, std::int64_t expected_version,
                            std::int64_t recorded_at_ms, std::vector<outbox_message> outbox) {
   append_request request{std::move(stream_id), expected_version, {}};
-  request.events.push_back({"Something", "{}", recorded_at_ms});
+  for (std::size_t i = 0; i < std::max<std::size_t>(outbox.size(), 1); ++i)
+    request.events.push_back({"Something", "{}", recorded_at_ms});
+  for (std::size_t i = 0; i < outbox.size(); ++i) {
+    if (outbox[i].message_id.empty())
+      outbox[i].message_id =
+          request.stream_id + ":" + std::to_string(expected_version + 1 + static_cast<int>(i));
+  }
   request.outbox = std::move(outbox);
   return request;
 }
 
-std::vector<std::string> ids_of(const std::vector<outbox_entry>& rows) {
-  std::vector<std::string> ids;
-  for (const outbox_entry& row : rows) ids.push_back(row.message_id);
-  return ids;
+/// A message with the id given, tagged `tag`.
+outbox_message named(std::string id, std::string tag) {
+  return {std::move(id), std::string(pledged), std::move(tag)};
+}
+
+/// The tags (payloads) of `rows`, in order.
+std::vector<std::string> tags_of(const std::vector<outbox_entry>& rows) {
+  std::vector<std::string> tags;
+  for (const outbox_entry& row : rows) tags.push_back(row.payload);
+  return tags;
 }
 
 std::vector<std::int64_t> positions_of(const std::vector<outbox_entry>& rows) {
@@ -50,8 +63,8 @@ std::int64_t wall_ms() {
 TEST_P(outbox_conformance, rows_are_written_with_their_events) {
   append_request request = make_request("pod_a", 0, 2);  // events recorded at 1001 and 1002
   const std::string binary("bin\0\xff\x01", 6);
-  request.outbox = {msg("evt-1", "crowdpay.crowdpod.v1.PodCreated", R"({"id":"evt-1"})"),
-                    msg("evt-2", std::string(pledged), binary)};
+  request.outbox = {{"pod_a:1", "crowdpay.crowdpod.v1.PodCreated", R"({"id":"pod_a:1"})"},
+                    {"pod_a:2", std::string(pledged), binary}};
   const append_result result = append(request);
   ASSERT_EQ(result.status, append_status::committed) << result.detail;
   EXPECT_EQ(result.last_version, 2);
@@ -60,9 +73,10 @@ TEST_P(outbox_conformance, rows_are_written_with_their_events) {
   ASSERT_EQ(rows.size(), 2U);
   EXPECT_GT(rows[0].position, 0);
   EXPECT_LT(rows[0].position, rows[1].position);
-  EXPECT_EQ(rows[0].message_id, "evt-1");
+  EXPECT_EQ(rows[0].message_id, "pod_a:1");
+  EXPECT_EQ(rows[1].message_id, "pod_a:2");
   EXPECT_EQ(rows[0].subject, "crowdpay.crowdpod.v1.PodCreated");
-  EXPECT_EQ(rows[0].payload, R"({"id":"evt-1"})");
+  EXPECT_EQ(rows[0].payload, R"({"id":"pod_a:1"})");
   EXPECT_EQ(rows[1].payload, binary);  // stored verbatim, NUL and non-UTF-8 bytes included
   for (const outbox_entry& row : rows) {
     EXPECT_EQ(row.stream_id, "pod_a");
@@ -73,29 +87,23 @@ TEST_P(outbox_conformance, rows_are_written_with_their_events) {
   EXPECT_TRUE(store_->verify().ok);
 }
 
-// Goal: a request without events that passes its version check stores its messages dated by the
-// store's clock; a stale one stores nothing.
-TEST_P(outbox_conformance, a_request_without_events_is_dated_now) {
+// Goal: a message announces an event of its request, so a request without events (a bare version
+// check) can carry none: it is refused alone, and the same check without messages passes.
+TEST_P(outbox_conformance, a_request_without_events_carries_no_message) {
   ASSERT_EQ(append(make_request("pod_a", 0, 1)).status, append_status::committed);
   append_request bare{"pod_a", 1, {}};
-  bare.outbox = {msg("bare-1")};
-  append_request stale{"pod_a", 0, {}};
-  stale.outbox = {msg("stale-1")};
-  const std::int64_t before = wall_ms();
-  const batch_results results = commit({bare, stale});
-  const std::int64_t after = wall_ms();
-  EXPECT_EQ(results.appends[0].status, append_status::committed) << results.appends[0].detail;
-  EXPECT_EQ(results.appends[0].last_version, 1);
-  EXPECT_EQ(results.appends[1].status, append_status::version_conflict);
-  const std::vector<outbox_entry> rows = all_outbox();
-  ASSERT_EQ(ids_of(rows), std::vector<std::string>{"bare-1"});
-  EXPECT_GE(rows[0].created_at_ms, before);
-  EXPECT_LE(rows[0].created_at_ms, after);
-  EXPECT_EQ(rows[0].stream_id, "pod_a");
+  bare.outbox = {{"pod_a:1", std::string(pledged), "{}"}};  // names the stored event, not its own
+  const batch_results results = commit({bare, append_request{"pod_a", 1, {}}});
+  EXPECT_EQ(results.appends[0].status, append_status::storage_error);
+  EXPECT_NE(results.appends[0].detail.find("names no event"), std::string::npos)
+      << results.appends[0].detail;
+  EXPECT_EQ(results.appends[1].status, append_status::committed) << results.appends[1].detail;
+  EXPECT_TRUE(all_outbox().empty());
 }
 
-// Goal: a stale request (a new stream that exists, or an old version) writes none of its messages
-// and does not use up their ids; the other requests of the batch store theirs.
+// Goal: a stale request (a new stream that exists, or an old version) writes none of its messages;
+// the other requests of the batch store theirs, and the stale one retried at the right version
+// does.
 TEST_P(outbox_conformance, a_version_conflict_writes_no_rows) {
   ASSERT_EQ(append(make_request("pod_a", 0, 1)).status, append_status::committed);
   const batch_results results = commit({with_outbox("pod_a", 0, t0, {msg("stale-new")}),
@@ -106,65 +114,65 @@ TEST_P(outbox_conformance, a_version_conflict_writes_no_rows) {
   EXPECT_EQ(results.appends[1].status, append_status::version_conflict);
   EXPECT_EQ(results.appends[2].status, append_status::committed) << results.appends[2].detail;
   EXPECT_FALSE(results.transaction_failed);
-  EXPECT_EQ(ids_of(all_outbox()), std::vector<std::string>{"fresh"});
+  EXPECT_EQ(tags_of(all_outbox()), std::vector<std::string>{"fresh"});
 
   // Retried at the right version, the message goes out: its id was never taken.
   ASSERT_EQ(append(with_outbox("pod_a", 1, t0, {msg("stale-new")})).status,
             append_status::committed);
-  EXPECT_EQ(ids_of(all_outbox()), (std::vector<std::string>{"fresh", "stale-new"}));
+  EXPECT_EQ(tags_of(all_outbox()), (std::vector<std::string>{"fresh", "stale-new"}));
 }
 
 // Goal: a request whose ledger command is refused writes none of its messages, events or rows.
 TEST_P(outbox_conformance, a_ledger_refusal_writes_no_rows) {
   append_request refused = with_ledger("pod_a", 0, t0, {post_tx("missing")});
-  refused.outbox = {msg("refused-1")};
+  refused.outbox = {named("pod_a:1", "refused-1")};
   append_request unbalanced =
       with_ledger("pod_b", 0, t0, {posted_tx("t-odd", {{"a", "EUR", 5}, {"b", "EUR", -4}})});
-  unbalanced.outbox = {msg("refused-2")};
+  unbalanced.outbox = {named("pod_b:1", "refused-2")};
   append_request fine = with_ledger("pod_c", 0, t0, {posted_tx("t-fine", transfer("a", "b", 5))});
-  fine.outbox = {msg("fine-1")};
+  fine.outbox = {named("pod_c:1", "fine-1")};
   const batch_results results = commit({refused, unbalanced, fine});
   EXPECT_EQ(results.appends[0].status, append_status::ledger_rejected);
   EXPECT_EQ(results.appends[0].reason, errc::not_found);
   EXPECT_EQ(results.appends[1].status, append_status::ledger_rejected);
   EXPECT_EQ(results.appends[2].status, append_status::committed) << results.appends[2].detail;
-  EXPECT_EQ(ids_of(all_outbox()), std::vector<std::string>{"fine-1"});
+  EXPECT_EQ(tags_of(all_outbox()), std::vector<std::string>{"fine-1"});
   EXPECT_TRUE(store_->read_events("pod_a", 0, 10).empty());
   EXPECT_TRUE(store_->read_events("pod_b", 0, 10).empty());
   EXPECT_EQ(all_entries().size(), 2U);  // only the fine request's postings
 }
 
-// Goal: an empty id or subject, an id repeated in the request, an id already stored or claimed by
-// an earlier committed request of the batch refuses that request alone (storage_error naming the
-// message, nothing of it written, ledger included); a refused request claims no id.
-TEST_P(outbox_conformance, malformed_or_taken_messages_refuse_their_request_alone) {
-  ASSERT_EQ(append(with_outbox("setup", 0, t0, {msg("taken")})).status, append_status::committed);
+// Goal: an empty id or subject, an id that names no event of its request (another stream's, a
+// version beyond the request's, one not written in plain decimal), or one event named twice
+// refuses that request alone (storage_error naming the message; nothing of it written, ledger
+// included), while the batch's other requests commit.
+TEST_P(outbox_conformance, malformed_messages_refuse_their_request_alone) {
+  append_request empty_id = with_outbox("s0", 0, t0, {msg("empty")});
+  empty_id.outbox[0].message_id.clear();
   append_request with_ledger_rows =
-      with_ledger("s8", 0, t0, {posted_tx("t8", transfer("a", "b", 3))});
-  with_ledger_rows.outbox = {msg("taken")};
+      with_ledger("s7", 0, t0, {posted_tx("t7", transfer("a", "b", 3))});
+  with_ledger_rows.outbox = {named("s7:2", "beyond-ledger")};
   const batch_results results = commit({
-      with_outbox("s0", 0, t0, {msg("")}),
-      with_outbox("s1", 0, t0, {msg("m1", "")}),
-      with_outbox("s2", 0, t0, {msg("twin"), msg("other"), msg("twin")}),
-      with_outbox("s3", 0, t0, {msg("ok-3"), msg("taken")}),
-      with_outbox("s4", 0, t0, {msg("claimed")}),
-      with_outbox("s5", 0, t0, {msg("claimed")}),
-      with_outbox("s6", 0, t0, {msg("twin")}),
-      make_request("s7", 0, 1),
+      empty_id,
+      with_outbox("s1", 0, t0, {msg("no-subject", "")}),
+      with_outbox("s2", 0, t0, {named("s2:1", "twin"), named("s2:1", "twin")}),
+      with_outbox("s3", 0, t0, {named("s4:1", "foreign")}),
+      with_outbox("s4", 0, t0, {named("s4:2", "beyond")}),
+      with_outbox("s5", 0, t0, {named("s5:01", "zero")}),
+      with_outbox("s6", 0, t0, {msg("fine")}),
       with_ledger_rows,
   });
-  ASSERT_EQ(results.appends.size(), 9U);
+  ASSERT_EQ(results.appends.size(), 8U);
   EXPECT_FALSE(results.transaction_failed);
   const std::vector<std::pair<append_status, std::string>> expected{
       {append_status::storage_error, "empty message_id"},
-      {append_status::storage_error, "m1"},
-      {append_status::storage_error, "twin"},
-      {append_status::storage_error, "taken"},
+      {append_status::storage_error, "has no subject"},
+      {append_status::storage_error, "s2:1 appears twice"},
+      {append_status::storage_error, "s4:1 names no event"},
+      {append_status::storage_error, "s4:2 names no event"},
+      {append_status::storage_error, "s5:01 names no event"},
       {append_status::committed, ""},
-      {append_status::storage_error, "claimed"},
-      {append_status::committed, ""},
-      {append_status::committed, ""},
-      {append_status::storage_error, "taken"}};
+      {append_status::storage_error, "s7:2 names no event"}};
   for (std::size_t i = 0; i < expected.size(); ++i) {
     const append_result& got = results.appends[i];
     EXPECT_EQ(got.status, expected[i].first) << i << ": " << got.detail;
@@ -173,7 +181,7 @@ TEST_P(outbox_conformance, malformed_or_taken_messages_refuse_their_request_alon
     EXPECT_NE(got.detail.find(expected[i].second), std::string::npos) << i << ": " << got.detail;
     EXPECT_TRUE(store_->read_events("s" + std::to_string(i), 0, 10).empty()) << i;
   }
-  EXPECT_EQ(ids_of(all_outbox()), (std::vector<std::string>{"taken", "claimed", "twin"}));
+  EXPECT_EQ(tags_of(all_outbox()), std::vector<std::string>{"fine"});
   EXPECT_TRUE(all_entries().empty());
   EXPECT_EQ(balance("b", "EUR").posted_minor, 0);
 }
@@ -191,12 +199,12 @@ TEST_P(outbox_conformance, positions_ascend_in_commit_order) {
          with_outbox("pod_b" + b, 0, t0 + batch, {msg("b" + b + "-1")})});
     ASSERT_EQ(results.appends[0].status, append_status::committed) << results.appends[0].detail;
     ASSERT_EQ(results.appends[2].status, append_status::committed) << results.appends[2].detail;
-    ++version;
+    version += 2;  // an event per message
     for (const std::string& id : {"a" + b + "-1", "a" + b + "-2", "b" + b + "-1"})
       expected.push_back(id);
   }
   const std::vector<outbox_entry> rows = all_outbox();
-  EXPECT_EQ(ids_of(rows), expected);
+  EXPECT_EQ(tags_of(rows), expected);
   for (std::size_t i = 1; i < rows.size(); ++i) EXPECT_LT(rows[i - 1].position, rows[i].position);
   EXPECT_EQ(rows.back().created_at_ms, t0 + 2);
 }
@@ -212,13 +220,13 @@ TEST_P(outbox_conformance, unpublished_only_filters_published_rows) {
   const std::vector<std::int64_t> marked{p[1], p[3]};
   ASSERT_EQ(*store_->mark_outbox_published(marked, t0 + 5), 2U);
 
-  EXPECT_EQ(ids_of(all_outbox(true)), (std::vector<std::string>{"m0", "m2", "m4", "m5"}));
-  EXPECT_EQ(ids_of(*store_->read_outbox(p[2], 100, true)), (std::vector<std::string>{"m4", "m5"}));
+  EXPECT_EQ(tags_of(all_outbox(true)), (std::vector<std::string>{"m0", "m2", "m4", "m5"}));
+  EXPECT_EQ(tags_of(*store_->read_outbox(p[2], 100, true)), (std::vector<std::string>{"m4", "m5"}));
   const std::vector<outbox_entry> after_m2 = *store_->read_outbox(p[2], 100, false);
-  EXPECT_EQ(ids_of(after_m2), (std::vector<std::string>{"m3", "m4", "m5"}));
+  EXPECT_EQ(tags_of(after_m2), (std::vector<std::string>{"m3", "m4", "m5"}));
   EXPECT_EQ(after_m2[0].published_at_ms, std::optional<std::int64_t>(t0 + 5));
   EXPECT_FALSE(after_m2[1].published_at_ms.has_value());
-  EXPECT_EQ(ids_of(*store_->read_outbox(p[0], 2, true)), (std::vector<std::string>{"m2", "m4"}));
+  EXPECT_EQ(tags_of(*store_->read_outbox(p[0], 2, true)), (std::vector<std::string>{"m2", "m4"}));
   EXPECT_EQ(store_->read_outbox(-5, 100, false)->size(), 6U);  // a cursor before the start
   EXPECT_TRUE(store_->read_outbox(p[5], 100, false)->empty());
   EXPECT_TRUE(store_->read_outbox(0, 0, false)->empty());
@@ -267,12 +275,12 @@ TEST_P(outbox_conformance, purge_deletes_only_rows_published_before_the_cutoff) 
 
   EXPECT_EQ(*store_->purge_outbox(cutoff, 0), 0U);
   EXPECT_EQ(*store_->purge_outbox(cutoff, 2), 2U);
-  EXPECT_EQ(ids_of(all_outbox()), (std::vector<std::string>{"c", "d", "unsent"}));  // a, b went
+  EXPECT_EQ(tags_of(all_outbox()), (std::vector<std::string>{"c", "d", "unsent"}));  // a, b went
   EXPECT_EQ(*store_->purge_outbox(cutoff, 100), 1U);
   EXPECT_EQ(*store_->purge_outbox(cutoff, 100), 0U);  // published at the cutoff: not before it
-  EXPECT_EQ(ids_of(all_outbox()), (std::vector<std::string>{"d", "unsent"}));
+  EXPECT_EQ(tags_of(all_outbox()), (std::vector<std::string>{"d", "unsent"}));
   EXPECT_EQ(*store_->purge_outbox(std::numeric_limits<std::int64_t>::max(), 100), 1U);
-  EXPECT_EQ(ids_of(all_outbox()), std::vector<std::string>{"unsent"});
+  EXPECT_EQ(tags_of(all_outbox()), std::vector<std::string>{"unsent"});
   EXPECT_EQ(*store_->purge_outbox(std::numeric_limits<std::int64_t>::min(), 100), 0U);
 }
 
@@ -314,21 +322,22 @@ TEST_P(outbox_conformance, reopened_store_keeps_rows_and_never_reuses_positions)
 
   reopen();
   std::vector<outbox_entry> rows = all_outbox();
-  ASSERT_EQ(ids_of(rows), (std::vector<std::string>{"r0", "r1", "r2"}));
+  ASSERT_EQ(tags_of(rows), (std::vector<std::string>{"r0", "r1", "r2"}));
   EXPECT_EQ(positions_of(rows), p);
   EXPECT_EQ(rows[0].published_at_ms, std::optional<std::int64_t>(t0 + 1));
-  EXPECT_EQ(ids_of(all_outbox(true)), (std::vector<std::string>{"r1", "r2"}));
-  // The stored ids still count after reopening.
-  EXPECT_EQ(append(with_outbox("pod_b", 0, t0, {msg("r1")})).status, append_status::storage_error);
+  EXPECT_EQ(tags_of(all_outbox(true)), (std::vector<std::string>{"r1", "r2"}));
+  // A message must announce its own request's event, not one stored before.
+  EXPECT_EQ(append(with_outbox("pod_a", 3, t0, {named("pod_a:2", "again")})).status,
+            append_status::storage_error);
 
   ASSERT_EQ(*store_->mark_outbox_published(p, t0 + 2), 2U);
   ASSERT_EQ(*store_->purge_outbox(t0 + 3, 100), 3U);
   reopen();
-  ASSERT_EQ(append(with_outbox("pod_a", 1, t0, {msg("r3")})).status, append_status::committed);
+  ASSERT_EQ(append(with_outbox("pod_a", 3, t0, {msg("r3")})).status, append_status::committed);
   rows = all_outbox();
   ASSERT_EQ(rows.size(), 1U);
   EXPECT_GT(rows[0].position, p.back());  // a relay's cursor at p.back() still sees it
-  EXPECT_EQ(ids_of(*store_->read_outbox(p.back(), 10, true)), std::vector<std::string>{"r3"});
+  EXPECT_EQ(tags_of(*store_->read_outbox(p.back(), 10, true)), std::vector<std::string>{"r3"});
 }
 
 }  // namespace

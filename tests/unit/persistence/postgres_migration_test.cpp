@@ -128,13 +128,13 @@ TEST_F(postgres_migrations, a_database_at_version_1_gains_the_outbox) {
   ASSERT_NE(store, nullptr) << error;
   EXPECT_EQ(store->read_events("old", 0, 10).size(), 1U);
   append_request request{"new", 0, {{"Created", "{}", 7}}};
-  request.outbox.push_back({"evt-1", "crowdpay.crowdpod.v1.PodCreated", "{}"});
+  request.outbox.push_back({request.stream_id + ":1", "crowdpay.crowdpod.v1.PodCreated", "{}"});
   const append_result result = store->append_batch(std::vector<append_request>{request}).at(0);
   EXPECT_EQ(result.status, append_status::committed) << result.detail;
   const auto rows = store->read_outbox(0, 10, false);
   ASSERT_TRUE(rows.has_value());
   ASSERT_EQ(rows->size(), 1U);
-  EXPECT_EQ(rows->front().message_id, "evt-1");
+  EXPECT_EQ(rows->front().message_id, request.stream_id + ":1");
 }
 
 }  // namespace

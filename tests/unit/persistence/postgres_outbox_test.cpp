@@ -6,6 +6,7 @@
 #include <future>
 #include <pqxx/pqxx>
 
+#include "persistence/hash_chain.hpp"
 #include "postgres_store_test.hpp"
 #include "store_conformance.hpp"
 #include "tests/support/postgres_fixture.hpp"
@@ -26,10 +27,11 @@ class postgres_outbox : public postgres_store_test {
   }
 };
 
-append_request with_message(std::string stream_id, std::string message_id,
+/// A new stream's first event and the message announcing it ("<stream_id>:1").
+append_request with_message(const std::string& stream_id,
                             std::string subject = "crowdpay.crowdpod.v1.PodCreated") {
-  append_request request = make_request(std::move(stream_id), 0, 1);
-  request.outbox.push_back({std::move(message_id), std::move(subject), "{}"});
+  append_request request = make_request(stream_id, 0, 1);
+  request.outbox.push_back({stream_id + ":1", std::move(subject), "{}"});
   return request;
 }
 
@@ -38,11 +40,11 @@ append_request with_message(std::string stream_id, std::string message_id,
 TEST_F(postgres_outbox, a_failed_transaction_writes_nothing) {
   side_exec(
       "CREATE FUNCTION outbox_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-      "IF NEW.message_id = 'boom' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$; "
+      "IF NEW.message_id = 'boom:1' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$; "
       "CREATE TRIGGER outbox_boom BEFORE INSERT ON outbox FOR EACH ROW "
       "EXECUTE FUNCTION outbox_boom()");
   const batch_results failed = store_->commit_batch(
-      std::vector<append_request>{with_message("a", "first"), with_message("b", "boom")}, {});
+      std::vector<append_request>{with_message("a"), with_message("boom")}, {});
   EXPECT_TRUE(failed.transaction_failed);
   ASSERT_EQ(failed.appends.size(), 2U);
   for (const append_result& result : failed.appends)
@@ -50,18 +52,18 @@ TEST_F(postgres_outbox, a_failed_transaction_writes_nothing) {
   EXPECT_TRUE(store_->read_events("a", 0, 5).empty());
   EXPECT_TRUE(stored_ids().empty());
 
-  EXPECT_EQ(append_one(*store_, with_message("a", "first")).status, append_status::committed);
-  EXPECT_EQ(stored_ids(), std::vector<std::string>{"first"});
+  EXPECT_EQ(append_one(*store_, with_message("a")).status, append_status::committed);
+  EXPECT_EQ(stored_ids(), std::vector<std::string>{"a:1"});
 }
 
-// Goal: a message id or subject that is not UTF-8 text without NUL refuses its request alone;
-// payloads are bytes and take anything.
+// Goal: a message subject that is not UTF-8 text without NUL refuses its request alone; payloads
+// are bytes and take anything.
 TEST_F(postgres_outbox, text_the_server_cannot_store_is_refused_alone) {
-  append_request binary_payload = with_message("s3", "ok");
+  append_request binary_payload = with_message("s3");
   binary_payload.outbox[0].payload = std::string("\0\xff", 2);
   const batch_results results = store_->commit_batch(
       std::vector<append_request>{with_message("s1", std::string("a\0b", 3)),
-                                  with_message("s2", "m2", "bad\xff"), binary_payload},
+                                  with_message("s2", "bad\xff"), binary_payload},
       {});
   ASSERT_EQ(results.appends.size(), 3U);
   EXPECT_EQ(results.appends[0].status, append_status::storage_error);
@@ -76,32 +78,38 @@ TEST_F(postgres_outbox, text_the_server_cannot_store_is_refused_alone) {
   EXPECT_TRUE(store_->read_events("s1", 0, 5).empty());
 }
 
-// Goal: when another process stores the same message id between the batch's check and its insert
-// (the unique key fires), the batch is retried and that request alone is refused; the others of
-// the batch commit.
-TEST_F(postgres_outbox, a_racing_message_id_refuses_that_request_alone) {
+// Goal: when another process commits the same event with its message between the batch's reads
+// and its insert, the batch is retried and that request ends as version_conflict with nothing of
+// it stored: its message id names its event, so the events' unique key settles the race. The
+// others of the batch commit.
+TEST_F(postgres_outbox, a_racing_event_and_its_message_end_as_version_conflict) {
   pqxx::connection side(uri_);
   pqxx::work racing(side);
+  const std::string hash = event_hash({genesis_hash, "mine", 1, "Raced", 7, "theirs"});
+  racing.exec_params("INSERT INTO events VALUES ('mine', 1, 'Raced', 'theirs'::bytea, 7, $1, $2)",
+                     std::string(genesis_hash), hash);
   racing.exec(
       "INSERT INTO outbox (message_id, stream_id, subject, payload, created_at_ms) "
-      "VALUES ('dup', 'theirs', 'x', '{}'::bytea, 1)");
-  // The store cannot see the uncommitted row, so its insert waits on the key until we commit.
+      "VALUES ('mine:1', 'mine', 'x', 'theirs'::bytea, 7)");
+  // The store cannot see the uncommitted rows, so its insert waits on the key until we commit.
   std::future<batch_results> committed = std::async(std::launch::async, [this] {
     return store_->commit_batch(
-        std::vector<append_request>{with_message("mine", "dup"), with_message("other", "fine")},
-        {});
+        std::vector<append_request>{with_message("mine"), with_message("other")}, {});
   });
   const bool store_waits = wait_for_lock_waiter();
   racing.commit();
   const batch_results results = committed.get();
   EXPECT_TRUE(store_waits);
   ASSERT_EQ(results.appends.size(), 2U);
-  EXPECT_EQ(results.appends[0].status, append_status::storage_error);
-  EXPECT_NE(results.appends[0].detail.find("dup"), std::string::npos) << results.appends[0].detail;
+  EXPECT_EQ(results.appends[0].status, append_status::version_conflict)
+      << results.appends[0].detail;
   EXPECT_EQ(results.appends[1].status, append_status::committed) << results.appends[1].detail;
   EXPECT_FALSE(results.transaction_failed);
-  EXPECT_EQ(stored_ids(), (std::vector<std::string>{"dup", "fine"}));
-  EXPECT_TRUE(store_->read_events("mine", 0, 5).empty());
+  EXPECT_EQ(stored_ids(), (std::vector<std::string>{"mine:1", "other:1"}));
+  const auto rows = store_->read_outbox(0, 10, false);
+  ASSERT_TRUE(rows.has_value());
+  ASSERT_EQ(rows->size(), 2U);
+  EXPECT_EQ(rows->front().payload, "theirs");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <array>
+#include <optional>
 #include <vector>
 
 #include "persistence/journal.hpp"
@@ -44,7 +45,7 @@ TEST(sqlite_migrations, a_new_journal_records_every_migration) {
   std::string error;
   ASSERT_TRUE(open_sqlite_journal({.file = dir.file("j.sqlite")}, &error)) << error;
   raw_db db(dir.file("j.sqlite"));
-  EXPECT_EQ(db.applied(), (std::vector<std::int64_t>{1, 2, 3}));
+  EXPECT_EQ(db.applied(), (std::vector<std::int64_t>{1, 2, 3, 4}));
 }
 
 TEST(sqlite_migrations, migrating_twice_changes_nothing) {
@@ -73,7 +74,7 @@ TEST(sqlite_migrations, a_failing_migration_is_rolled_back_and_named) {
       << error;
   EXPECT_NE(error.find("no_such_table"), std::string::npos) << error;
   EXPECT_FALSE(db.has_table("half_done"));  // its first statement was rolled back too
-  EXPECT_EQ(db.applied(), (std::vector<std::int64_t>{1, 2, 3}));  // the earlier ones stay
+  EXPECT_EQ(db.applied(), (std::vector<std::int64_t>{1, 2, 3, 4}));  // the earlier ones stay
 }
 
 TEST(sqlite_migrations, check_only_refuses_to_open_with_pending_migrations) {
@@ -105,7 +106,7 @@ TEST(sqlite_migrations, a_journal_from_before_versioned_migrations_is_adopted) {
   std::string error;
   ASSERT_TRUE(open_sqlite_journal({.file = dir.file("j.sqlite")}, &error)) << error;
   raw_db db(dir.file("j.sqlite"));
-  EXPECT_EQ(db.applied(), (std::vector<std::int64_t>{1, 2, 3}));
+  EXPECT_EQ(db.applied(), (std::vector<std::int64_t>{1, 2, 3, 4}));
 }
 
 // Goal: a journal at version 2 (events, ledger, idempotency; written by a build before the
@@ -137,17 +138,76 @@ TEST(sqlite_migrations, a_journal_at_version_2_gains_the_outbox) {
   ASSERT_NE(store, nullptr) << error;
   raw_db db(dir.file("j.sqlite"));
   EXPECT_TRUE(db.has_table("outbox"));
-  EXPECT_EQ(db.applied(), (std::vector<std::int64_t>{1, 2, 3}));
+  EXPECT_EQ(db.applied(), (std::vector<std::int64_t>{1, 2, 3, 4}));
   EXPECT_EQ(store->read_events("old", 0, 10).size(), 1U);
   append_request request{"new", 0, {{"Created", "{}", 7}}};
-  request.outbox.push_back({"evt-1", "crowdpay.crowdpod.v1.PodCreated", "{}"});
+  request.outbox.push_back({"new:1", "crowdpay.crowdpod.v1.PodCreated", "{}"});
   const append_result result = store->append_batch(std::vector<append_request>{request}).at(0);
   EXPECT_EQ(result.status, append_status::committed) << result.detail;
   const auto rows = store->read_outbox(0, 10, false);
   ASSERT_TRUE(rows.has_value());
   ASSERT_EQ(rows->size(), 1U);
-  EXPECT_EQ(rows->front().message_id, "evt-1");
+  EXPECT_EQ(rows->front().message_id, "new:1");
   EXPECT_EQ(rows->front().created_at_ms, 7);
+}
+
+// Goal: migration 4 takes the UNIQUE index off the outbox's message_id of a journal at version 3,
+// keeping every row with its position and publication, and the position sequence too: a row
+// purged from the end does not get its position handed out again.
+TEST(sqlite_migrations, a_journal_at_version_3_loses_the_message_id_index_and_keeps_its_rows) {
+  testing::temp_dir dir{"payorch-migrate"};
+  const auto count = [](sqlite3* db, const char* sql) {
+    sqlite3_stmt* s = nullptr;
+    sqlite3_prepare_v2(db, sql, -1, &s, nullptr);
+    const std::int64_t n = s && sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    sqlite3_finalize(s);
+    return n;
+  };
+  {
+    raw_db db(dir.file("j.sqlite"));
+    std::string report, error;
+    ASSERT_TRUE(
+        sqlite::run_migrations(db.db, sqlite::sqlite_migrations().first(3), true, &report, &error))
+        << error;
+    // Three messages as an older build wrote them; the first published, the last purged.
+    ASSERT_EQ(sqlite3_exec(db.db,
+                           "INSERT INTO outbox (message_id, stream_id, subject, payload, "
+                           "created_at_ms, published_at_ms) VALUES "
+                           "('old:1', 'old', 's', X'01', 5, 9), ('old:2', 'old', 's', X'02', 6, "
+                           "NULL), ('old:3', 'old', 's', X'03', 7, NULL);"
+                           "DELETE FROM outbox WHERE message_id = 'old:3';",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    ASSERT_EQ(count(db.db, "SELECT count(*) FROM pragma_index_list('outbox') WHERE origin = 'u'"),
+              1);
+  }
+  std::string error;
+  auto store = open_sqlite_journal({.file = dir.file("j.sqlite")}, &error);
+  ASSERT_NE(store, nullptr) << error;
+  {
+    raw_db db(dir.file("j.sqlite"));
+    EXPECT_EQ(db.applied(), (std::vector<std::int64_t>{1, 2, 3, 4}));
+    EXPECT_EQ(count(db.db, "SELECT count(*) FROM pragma_index_list('outbox') WHERE origin = 'u'"),
+              0);
+    EXPECT_EQ(count(db.db, "SELECT count(*) FROM pragma_index_list('outbox')"), 2);  // partial ones
+  }
+  const auto kept = store->read_outbox(0, 10, false);
+  ASSERT_TRUE(kept.has_value());
+  ASSERT_EQ(kept->size(), 2U);
+  EXPECT_EQ(kept->at(0).position, 1);
+  EXPECT_EQ(kept->at(0).message_id, "old:1");
+  EXPECT_EQ(kept->at(0).published_at_ms, std::optional<std::int64_t>(9));
+  EXPECT_EQ(kept->at(1).position, 2);
+  EXPECT_FALSE(kept->at(1).published_at_ms.has_value());
+
+  append_request request{"new", 0, {{"Created", "{}", 8}}};
+  request.outbox.push_back({"new:1", "crowdpay.crowdpod.v1.PodCreated", "{}"});
+  ASSERT_EQ(store->append_batch(std::vector<append_request>{request}).at(0).status,
+            append_status::committed);
+  const auto rows = store->read_outbox(2, 10, false);
+  ASSERT_TRUE(rows.has_value());
+  ASSERT_EQ(rows->size(), 1U);
+  EXPECT_EQ(rows->front().position, 4);  // 3 was the purged row's
 }
 
 }  // namespace
