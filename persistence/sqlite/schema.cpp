@@ -22,7 +22,8 @@ namespace {
 // and older builds ignore them, so schema_version stays 1.
 // - ledger_entries: one row per posting; entry_id is the rowid, and since rows are never deleted it
 //   only grows (no AUTOINCREMENT needed) and serves as the page cursor. Its index on (account,
-//   entry_id) serves reads by account prefix. A pending transaction's rows are consecutive, so
+//   entry_id) served reads by account prefix until migration 5 put it on the account's scope.
+//   A pending transaction's rows are consecutive, so
 //   ledger_pending keeps their entry_id range instead of an index on transaction_id.
 // - ledger_pending: pending transactions by id, PENDING until posted or voided (then the rows'
 //   phase changes too).
@@ -147,14 +148,27 @@ CREATE INDEX outbox_by_published ON outbox (published_at_ms)
   WHERE published_at_ms IS NOT NULL;
 )sql";
 
+// Version 5 indexes ledger entries by their account's scope (ledger_scope_sql) instead of the
+// account: a pledge's two postings (the member's account and the wallet) then land on one index
+// page instead of two random ones, and a pod's whole ledger is one range read in entry order.
+constexpr std::string_view ledger_scope_index = R"sql(
+DROP INDEX IF EXISTS ledger_entries_by_account;
+CREATE INDEX IF NOT EXISTS ledger_entries_by_scope ON ledger_entries (
+  substr(account, 1, instr(account, ':') + instr(substr(account, instr(account, ':') + 1), ':')),
+  entry_id);
+)sql";
+static_assert(ledger_scope_index.find(ledger_scope_sql) != std::string_view::npos,
+              "the index must be on the expression the reads spell");
+
 /// The journal's schema, in order. Each migration runs in a transaction of its own with its
 /// row in schema_migrations; statements use IF NOT EXISTS, so files made before migrations were
 /// versioned (which already hold the tables) simply record them as applied.
-constexpr std::array<migration, 4> journal_migrations{{
+constexpr std::array<migration, 5> journal_migrations{{
     {1, "events and snapshots", journal_tables},
     {2, "ledger and idempotency records", ledger_tables},
     {3, "outbox", outbox_tables},
     {4, "outbox without the message id index", outbox_without_id_index},
+    {5, "ledger entries indexed by account scope", ledger_scope_index},
 }};
 
 bool enable_wal(sqlite3* db, std::string* error) {
@@ -203,6 +217,13 @@ bool tune_connection(sqlite3* db, const sqlite_options& options, std::string* er
 }
 
 }  // namespace
+
+std::string_view ledger_scope(std::string_view account) {
+  const auto first = account.find(':');
+  if (first == std::string_view::npos) return {};
+  const auto second = account.find(':', first + 1);
+  return account.substr(0, (second == std::string_view::npos ? first : second) + 1);
+}
 
 std::span<const migration> sqlite_migrations() {
   return journal_migrations;

@@ -14,6 +14,17 @@ namespace payorch::persistence::sqlite {
 /// The schema version this code reads and writes; a file with another version is refused.
 inline constexpr int schema_version = 1;
 
+/// A ledger account's scope as SQL: its text up to and including its second ':' ("pod:pod_ab…:"
+/// of "pod:pod_ab…:wallet"), up to its only ':' if it has one, "" without any. The index of
+/// ledger entries is on it, so a pod's postings share index pages whichever of its accounts they
+/// touch; a query must spell it exactly so to use that index.
+inline constexpr std::string_view ledger_scope_sql =
+    "substr(account, 1, instr(account, ':') + instr(substr(account, instr(account, ':') + 1), "
+    "':'))";
+
+/// The same scope computed here, for the value a query compares it with.
+std::string_view ledger_scope(std::string_view account);
+
 /// One versioned step of the schema: SQL run in a transaction of its own.
 struct migration {
   int version;

@@ -167,7 +167,8 @@ class sqlite_journal final : public journal_store {
   statement select_balance_;
   statement upsert_balance_;
   statement check_sums_;
-  statement read_ledger_;
+  statement read_ledger_;        // by any account prefix, in entry order
+  statement read_scope_ledger_;  // by a prefix within one account scope, through its index
   statement read_balances_;
   statement upsert_idempotency_;
   statement claim_idempotency_;

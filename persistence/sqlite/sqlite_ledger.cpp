@@ -9,8 +9,10 @@
 // against a bug in this code, at the cost of one rowid range scan over rows still in the cache.
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <string>
 
+#include "persistence/sqlite/schema.hpp"
 #include "persistence/sqlite/sqlite_journal.hpp"
 
 namespace payorch::persistence::sqlite {
@@ -60,9 +62,9 @@ bool sqlite_journal::prepare_ledger_statements(std::string* error) {
     target = statement(db, sql, error);
     return target.valid();
   };
-  // read_ledger names its index: scanning one account prefix and sorting its rows by entry_id
-  // costs the prefix's rows, while the rowid order the planner might prefer without statistics
-  // would walk every account's rows.
+  // A read by a prefix inside one scope names the scope index, so it walks that scope's rows in
+  // entry order from the cursor; a shorter prefix has no index and walks the ledger in entry
+  // order.
   return prepare(insert_entry_,
                  "INSERT INTO ledger_entries (transaction_id, account, currency, amount_minor, "
                  "phase, stream_id, stream_version, recorded_at_ms) "
@@ -94,10 +96,15 @@ bool sqlite_journal::prepare_ledger_statements(std::string* error) {
          prepare(check_sums_,
                  "SELECT transaction_id, currency FROM ledger_entries WHERE entry_id >= ?1 "
                  "GROUP BY transaction_id, currency HAVING sum(amount_minor) <> 0 LIMIT 1") &&
+         prepare(read_scope_ledger_, "SELECT " + std::string(entry_columns) +
+                                         " FROM ledger_entries INDEXED BY ledger_entries_by_scope "
+                                         "WHERE " +
+                                         std::string(ledger_scope_sql) +
+                                         " = ?1 AND account >= ?2 AND account < ?3 AND "
+                                         "entry_id > ?4 ORDER BY entry_id LIMIT ?5") &&
          prepare(read_ledger_, "SELECT " + std::string(entry_columns) +
-                                   " FROM ledger_entries INDEXED BY ledger_entries_by_account "
-                                   "WHERE account >= ?1 AND account < ?2 AND entry_id > ?3 "
-                                   "ORDER BY entry_id LIMIT ?4") &&
+                                   " FROM ledger_entries WHERE entry_id > ?3 AND account >= ?1 "
+                                   "AND account < ?2 ORDER BY entry_id LIMIT ?4") &&
          prepare(read_balances_,
                  "SELECT account, currency, posted_minor, pending_in_minor, pending_out_minor "
                  "FROM ledger_balances WHERE account >= ?1 AND account < ?2 "
@@ -390,14 +397,19 @@ result<std::vector<ledger_entry>> sqlite_journal::read_ledger(std::string_view a
                                                               std::size_t limit) {
   std::vector<ledger_entry> entries;
   if (limit == 0) return entries;
-  const reset_guard guard(read_ledger_);
-  bind_prefix_range(read_ledger_, 1, account_prefix);
-  read_ledger_.bind_int64(3, after_entry_id);
-  read_ledger_.bind_int64(4, page_limit(limit));
+  // Every account under a prefix with two ':' shares the prefix's scope.
+  const bool scoped = std::count(account_prefix.begin(), account_prefix.end(), ':') >= 2;
+  statement& read = scoped ? read_scope_ledger_ : read_ledger_;
+  const reset_guard guard(read);
+  int next = 1;
+  if (scoped) read.bind_text_view(next++, ledger_scope(account_prefix));
+  bind_prefix_range(read, next, account_prefix);
+  read.bind_int64(next + 2, after_entry_id);
+  read.bind_int64(next + 3, page_limit(limit));
   for (;;) {
-    switch (read_ledger_.step()) {
+    switch (read.step()) {
       case step_result::row:
-        entries.push_back(entry_from_row(read_ledger_));
+        entries.push_back(entry_from_row(read));
         break;
       case step_result::done:
         return entries;

@@ -2,6 +2,7 @@
 // files, CHECK constraints, and how it reacts when the file was changed behind its back.
 #include <gtest/gtest.h>
 
+#include "persistence/sqlite/schema.hpp"
 #include "store_conformance.hpp"
 
 namespace payorch::persistence::testing {
@@ -49,6 +50,55 @@ TEST(sqlite_ledger, older_file_gains_the_ledger_tables) {
   EXPECT_EQ(result.status, append_status::committed) << result.detail;
   EXPECT_EQ(raw.query_int("SELECT posted_minor FROM ledger_balances WHERE account = 'b'"), 3);
   EXPECT_TRUE(store->verify().ok);
+}
+
+// Goal: entries are indexed by their account's scope (the account up to its second ':'), not by
+// account, so a pod's postings share index pages; the scope the reads compute agrees with the
+// index's expression for every shape of account; and reads by a scope prefix, a narrower one and
+// a shorter one all find their rows in entry order.
+TEST(sqlite_ledger, entries_are_indexed_by_account_scope) {
+  temp_dir dir;
+  auto store = open_journal(dir.file("j.db"));
+  ASSERT_NE(store, nullptr);
+  raw_db raw(dir.file("j.db"));
+  EXPECT_EQ(raw.query_int("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+                          "tbl_name = 'ledger_entries' AND name = 'ledger_entries_by_scope'"),
+            1);
+  EXPECT_EQ(raw.query_int("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+                          "name = 'ledger_entries_by_account'"),
+            0);
+  for (const std::string account : {"pod:pod_1:wallet", "pod:pod_1:member:ann", "acct:a", "a", "",
+                                    ":", "::", "a::b", ":x:", "\xc3\xa9t\xc3\xa9:\xc3\xbc:z"}) {
+    EXPECT_EQ(raw.query_text("SELECT " + std::string(sqlite::ledger_scope_sql) + " FROM (SELECT '" +
+                             account + "' AS account)"),
+              sqlite::ledger_scope(account))
+        << account;
+  }
+
+  ASSERT_EQ(
+      append_alone(
+          *store, with_ledger("pod_1", 0, t0,
+                              {posted_tx("t1", transfer("pod:p1:member:ann", "pod:p1:wallet", 3)),
+                               posted_tx("t2", transfer("pod:p2:member:ann", "pod:p2:wallet", 4)),
+                               posted_tx("t3", transfer("pod:p1:member:ben", "pod:p1:wallet", 5))}))
+          .status,
+      append_status::committed);
+  const auto accounts_of = [&](std::string_view prefix) {
+    std::vector<std::string> out;
+    const auto rows = store->read_ledger(prefix, 0, 100);
+    EXPECT_TRUE(rows.has_value());
+    if (rows) {
+      for (const ledger_entry& e : *rows) out.push_back(e.account);
+    }
+    return out;
+  };
+  EXPECT_EQ(accounts_of("pod:p1:"),
+            (std::vector<std::string>{"pod:p1:member:ann", "pod:p1:wallet", "pod:p1:member:ben",
+                                      "pod:p1:wallet"}));
+  EXPECT_EQ(accounts_of("pod:p1:member:"),
+            (std::vector<std::string>{"pod:p1:member:ann", "pod:p1:member:ben"}));
+  EXPECT_EQ(accounts_of("pod:").size(), 6U);
+  EXPECT_TRUE(accounts_of("pod:p3:").empty());
 }
 
 // Goal: the tables refuse rows the code never writes (zero amounts, unknown phases, negative
