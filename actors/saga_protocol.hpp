@@ -117,18 +117,21 @@ typename Inspector::result_type inspect(Inspector& f, retry_saga& x) {
 ///
 /// Without `owner`, every saga, ordered by id. With it, only the sagas of type `type` whose
 /// definition's owner member names `owner` (a settlement's pod), oldest first; `after` must then
-/// be one of them (invalid_argument on "cursor" otherwise).
+/// be one of them (invalid_argument on "cursor" otherwise). `steps`, if not empty, keeps only
+/// the sagas whose current step is one of them.
 struct list_sagas {
   std::string status;
   std::string after;
   std::uint64_t limit = 50;
   std::string type;
   std::string owner;
+  std::vector<std::string> steps;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, list_sagas& x) {
-  return f(caf::meta::type_name("list_sagas"), x.status, x.after, x.limit, x.type, x.owner);
+  return f(caf::meta::type_name("list_sagas"), x.status, x.after, x.limit, x.type, x.owner,
+           x.steps);
 }
 
 // ---- views ----

@@ -1,5 +1,7 @@
 // /pods/{pod_id}/payouts: start a cross-border settlement, list a pod's, read one, vote on it,
 // step it up with a one-time password; and /callbacks/{kyc,rail}, where providers post results.
+#include <algorithm>
+#include <array>
 #include <functional>
 #include <optional>
 
@@ -92,20 +94,37 @@ std::string saga_input(const std::string& pod_id, const std::string& payout_id,
 }
 
 /// What a client sees of where the settlement is.
+/// A payout status and the saga state it stands for: the saga's status and, while it runs, the
+/// steps it may be at (none: any).
+struct payout_phase {
+  std::string_view status;
+  std::string_view saga_status;
+  std::array<std::string_view, 4> steps;
+};
+
+constexpr std::array<payout_phase, 11> payout_phases{{
+    {"RESERVING", "RUNNING", {"reserve"}},
+    {"SCREENING", "RUNNING", {"kyc", settlement::kyc_step, "sanctions", "risk"}},
+    {"AWAITING_VOTES", "RUNNING", {settlement::approval_step}},
+    {"AWAITING_OTP", "RUNNING", {settlement::otp_step}},
+    {"PROCESSING", "RUNNING", {"fx", "post"}},
+    {"SUBMITTING", "RUNNING", {"submit"}},
+    {"AWAITING_CONFIRMATION", "RUNNING", {settlement::confirm_step}},
+    {"COMPENSATING", "COMPENSATING", {}},
+    {"SETTLED", "COMPLETED", {}},
+    {"FAILED", "COMPENSATED", {}},
+    {"NEEDS_ATTENTION", "FAILED", {}},
+}};
+
 /// The payout's status, from its saga's status and the step it is at.
 std::string payout_status_of(std::string_view saga_status, std::string_view step) {
-  if (saga_status == "COMPLETED") return "SETTLED";
-  if (saga_status == "COMPENSATED") return "FAILED";
-  if (saga_status == "FAILED") return "NEEDS_ATTENTION";
-  if (saga_status == "COMPENSATING") return "COMPENSATING";
-  if (step == "reserve") return "RESERVING";
-  if (step == "kyc" || step == settlement::kyc_step || step == "sanctions" || step == "risk")
-    return "SCREENING";
-  if (step == settlement::approval_step) return "AWAITING_VOTES";
-  if (step == settlement::otp_step) return "AWAITING_OTP";
-  if (step == "submit") return "SUBMITTING";
-  if (step == settlement::confirm_step) return "AWAITING_CONFIRMATION";
-  return "PROCESSING";
+  for (const auto& phase : payout_phases) {
+    if (phase.saga_status != saga_status) continue;
+    if (phase.steps[0].empty() ||
+        std::find(phase.steps.begin(), phase.steps.end(), step) != phase.steps.end())
+      return std::string(phase.status);
+  }
+  return "PROCESSING";  // a running step the table does not name
 }
 
 const actors::saga_step_view* step_of(const actors::saga_view& v, std::string_view name) {
@@ -293,9 +312,10 @@ void create(const api_context& ctx, const exchange_ptr& ex) {
   });
 }
 
-/// The pod's payouts, oldest first; the cursor is the last payout id of a page.
+/// The pod's payouts, oldest first, optionally only those with `?status=`; the cursor is the
+/// last payout id of a page.
 void list(const api_context& ctx, const exchange_ptr& ex) {
-  auto listing = pod_listing_of(ctx, ex);
+  auto listing = pod_listing_of(ctx, ex, {"status"});
   if (!listing) return;
   const auto& pr = listing->page;
   auto bad_cursor = [ex] {
@@ -306,6 +326,22 @@ void list(const api_context& ctx, const exchange_ptr& ex) {
   q.limit = static_cast<std::uint64_t>(pr.limit);
   q.type = std::string(settlement::type);
   q.owner = listing->pod_id;
+  for (const auto& [name, value] : pr.query) {
+    if (name != "status") continue;
+    const auto phase = std::find_if(payout_phases.begin(), payout_phases.end(),
+                                    [&](const payout_phase& p) { return p.status == value; });
+    if (phase == payout_phases.end()) {
+      std::string known;
+      for (const auto& p : payout_phases)
+        known += (known.empty() ? "" : ", ") + std::string(p.status);
+      return ex->reply_problem(make_problem(http::status::bad_request, "invalid_query",
+                                            "status must be one of " + known, "status"));
+    }
+    q.status = std::string(phase->saga_status);
+    q.steps.clear();
+    for (auto step : phase->steps)
+      if (!step.empty()) q.steps.emplace_back(step);
+  }
   if (!pr.after.empty()) {
     q.after = settlement::saga_of_payout(pr.after);
     if (q.after.empty()) return bad_cursor();

@@ -1,5 +1,6 @@
 #include "sagas/saga_manager.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <caf/all.hpp>
 #include <chrono>
@@ -121,6 +122,9 @@ caf::result<actors::saga_page> on_list(self_ptr self, const actors::list_sagas& 
   auto take = [&](const actors::saga_summary& s) {
     if (filter && s.status != to_string(*filter)) return true;
     if (!q.type.empty() && s.type != q.type) return true;
+    if (!q.steps.empty() &&
+        std::find(q.steps.begin(), q.steps.end(), s.current_step) == q.steps.end())
+      return true;
     if (page.items.size() == limit) {
       page.next_after = page.items.back().saga_id;
       return false;

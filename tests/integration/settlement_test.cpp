@@ -365,7 +365,8 @@ TEST_P(settlement_stores, rail_return_reverses_the_posting) {
 }
 
 // Goal: a pod lists its own payouts, oldest first, with what each pays and where it stands, a
-// page at a time; an unknown pod is 404 and a cursor not from this list is 400.
+// page at a time and by status; an unknown pod is 404, an unknown status or a cursor not from
+// this list 400.
 TEST_P(settlement_stores, a_pod_lists_its_payouts_oldest_first) {
   auto pod = funded_pod(100'000);
   auto rejected = pay(pod, 10'000, "EUR", "Please Reject Me");
@@ -402,6 +403,20 @@ TEST_P(settlement_stores, a_pod_lists_its_payouts_oldest_first) {
   EXPECT_EQ(int_member(second, "amount_minor"), 20'000);
   EXPECT_EQ(string_of(second, "currency"), "GBP");
   EXPECT_EQ(end, "");  // next_cursor null: the last page
+
+  // A status keeps only the payouts that have it.
+  const auto [failed_only, failed_end] =
+      page_of_one(call("GET", "/pods/" + pod + "/payouts?status=FAILED"));
+  EXPECT_EQ(string_of(failed_only, "payout_id"), rejected);
+  EXPECT_EQ(failed_end, "");
+  const auto [settled_only, settled_end] =
+      page_of_one(call("GET", "/pods/" + pod + "/payouts?status=SETTLED"));
+  EXPECT_EQ(string_of(settled_only, "payout_id"), settled);
+  auto waiting = call("GET", "/pods/" + pod + "/payouts?status=AWAITING_VOTES");
+  ASSERT_EQ(waiting.status, 200) << waiting.body;
+  EXPECT_TRUE(json_object_of(waiting).at("items").as_array().empty());
+  expect_problem(call("GET", "/pods/" + pod + "/payouts?status=DONE"), 400, "invalid_query",
+                 "status");
 
   auto theirs = call("GET", "/pods/" + other_pod + "/payouts");
   ASSERT_EQ(theirs.status, 200) << theirs.body;

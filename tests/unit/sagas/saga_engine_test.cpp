@@ -312,6 +312,25 @@ TEST_F(saga_engine_test, list_by_owner_oldest_first) {
   EXPECT_EQ(again->items[2].details, R"({"amount_minor":100})");
 }
 
+// Goal: list_sagas with steps keeps only the sagas whose current step is one of them.
+TEST_F(saga_engine_test, list_by_current_step) {
+  ASSERT_TRUE(start_saga("saga_0000000000000001", "approval"));  // waits at "approve"
+  ASSERT_TRUE(start_saga("saga_0000000000000002"));              // runs to the end
+  const auto at = [this](std::vector<std::string> steps) {
+    actors::list_sagas q{"", "", 10};
+    q.steps = std::move(steps);
+    auto page = ask<actors::saga_page>(manager_, q);
+    std::vector<std::string> ids;
+    if (page)
+      for (const auto& s : page->items) ids.push_back(s.saga_id);
+    return ids;
+  };
+  EXPECT_EQ(at({"approve"}), std::vector<std::string>{"saga_0000000000000001"});
+  EXPECT_EQ(at({"reserve", "approve"}), std::vector<std::string>{"saga_0000000000000001"});
+  EXPECT_TRUE(at({"charge"}).empty());
+  EXPECT_EQ(at({}).size(), 2u);
+}
+
 // Goal: wrong input is refused with a clear code: unknown type, malformed id or input, a
 // duplicate start, and requests for a saga that does not exist (which leave no actor behind).
 TEST_F(saga_engine_test, bad_input) {
