@@ -168,34 +168,13 @@ void run(self_ptr self, const next_step& next) {
   }
 }
 
-/// Appends to `events` (decided on the current record) what follows from them without anything
-/// from outside: the record they lead to is asked what is next, again and again, until an
-/// attempt must run (its StepAttempted is added, and the attempt returned to run once all is
-/// durable) or the saga sleeps, waits or ends. One append then carries a step's outcome and the
-/// next step's attempt, which halves a saga's journal writes; the attempt still runs only after
-/// its StepAttempted is durable.
+/// Appends to `events` what follows from them without anything from outside (chain_events). One
+/// append then carries a step's outcome and the next step's attempt, which halves a saga's
+/// journal writes; the attempt still runs only after its StepAttempted is durable.
 std::optional<next_step> chain(self_ptr self, std::vector<saga_event>& events) {
   auto& st = self->state;
   if (!st.definition) return std::nullopt;
-  auto scratch = st.record;
-  for (const auto& e : events)
-    if (!apply_event(scratch, e)) return std::nullopt;
-  if (!scratch) return std::nullopt;
-  const auto now = now_of(self);
-  for (int guard = 0; guard < 32; ++guard) {
-    auto next = next_action(*st.definition, *scratch, now);
-    if (next.kind == action_kind::none || next.kind == action_kind::sleep_until ||
-        next.kind == action_kind::await_signal)
-      return std::nullopt;
-    auto more = events_for(*st.definition, *scratch, next, now);
-    if (more.empty()) return std::nullopt;
-    for (auto& e : more) {
-      if (!apply_event(scratch, e)) return std::nullopt;
-      events.push_back(std::move(e));
-    }
-    if (next.kind == action_kind::run_attempt) return next;
-  }
-  return std::nullopt;
+  return chain_events(*st.definition, st.record, events, now_of(self));
 }
 
 void arm(self_ptr self, std::int64_t due_at_ms, std::int64_t now_ms) {

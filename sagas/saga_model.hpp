@@ -279,6 +279,14 @@ next_step next_action(const saga_definition& definition, const saga_record& reco
 std::vector<saga_event> events_for(const saga_definition& definition, const saga_record& record,
                                    const next_step& next, std::int64_t now_ms);
 
+/// Appends to `events` (decided on `record`) what follows from them without anything from
+/// outside: the record they lead to is asked what is next, again and again, until an attempt
+/// must run (its StepAttempted is added, and the attempt returned, to run once all is durable)
+/// or the saga sleeps, waits or ends. The record is copied once, each event applied once.
+std::optional<next_step> chain_events(const saga_definition& definition,
+                                      const std::optional<saga_record>& record,
+                                      std::vector<saga_event>& events, std::int64_t now_ms);
+
 /// The events an attempt's outcome leads to: success; a failure with its retry time; or, when
 /// the phase gives up, the failure plus CompensationStarted (forward) or CompensationFailed and
 /// SagaFinished (compensation). `saga_id` seeds the retry jitter.

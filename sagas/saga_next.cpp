@@ -155,21 +155,36 @@ bool is_bookkeeping(action_kind k) {
          k == action_kind::fail_compensation || k == action_kind::finish;
 }
 
-/// Appends to `events` (already applied to `scratch`) the bookkeeping they lead to.
-void add_follow_ups(const saga_definition& d, std::optional<saga_record>& scratch,
-                    std::vector<saga_event>& events, std::int64_t now_ms) {
-  // A saga has few bookkeeping steps in a row (fail, start compensating, finish); the bound
-  // only guards against a definition whose evaluation flips.
-  for (int guard = 0; guard < 8 && scratch; ++guard) {
+/// How far extend() goes on its own.
+enum class reach : std::uint8_t {
+  bookkeeping,   ///< only what is pure bookkeeping (a step's outcome and what it settles)
+  next_attempt,  ///< also waits started and the next attempt's StepAttempted
+};
+
+/// Appends to `events` (already applied to `scratch`) what follows from them without anything
+/// from outside, up to `how_far`; returns the attempt to run once they are durable, if the chain
+/// ends in one.
+std::optional<next_step> extend(const saga_definition& d, std::optional<saga_record>& scratch,
+                                std::vector<saga_event>& events, std::int64_t now_ms,
+                                reach how_far) {
+  // A saga has few such steps in a row (an outcome, a wait, an attempt; or fail, start
+  // compensating, finish); the bound only guards against a definition whose evaluation flips.
+  for (int guard = 0; guard < 32 && scratch; ++guard) {
     auto next = next_action(d, *scratch, now_ms);
-    if (!is_bookkeeping(next.kind)) return;
+    const bool go = how_far == reach::bookkeeping
+                        ? is_bookkeeping(next.kind)
+                        : next.kind != action_kind::none && next.kind != action_kind::sleep_until &&
+                              next.kind != action_kind::await_signal;
+    if (!go) return std::nullopt;
     auto more = primary_events(d, *scratch, next, now_ms);
-    if (more.empty()) return;
+    if (more.empty()) return std::nullopt;
     for (auto& e : more) {
-      if (!apply_event(scratch, e)) return;
+      if (!apply_event(scratch, e)) return std::nullopt;
       events.push_back(std::move(e));
     }
+    if (next.kind == action_kind::run_attempt) return next;
   }
+  return std::nullopt;
 }
 
 std::vector<saga_event> with_follow_ups(const saga_definition& d, const saga_record& r,
@@ -177,7 +192,7 @@ std::vector<saga_event> with_follow_ups(const saga_definition& d, const saga_rec
   std::optional<saga_record> scratch = r;
   for (const auto& e : events)
     if (!apply_event(scratch, e)) return events;
-  add_follow_ups(d, scratch, events, now_ms);
+  extend(d, scratch, events, now_ms, reach::bookkeeping);
   return events;
 }
 
@@ -224,6 +239,15 @@ next_step next_action(const saga_definition& definition, const saga_record& reco
       break;
   }
   return {};
+}
+
+std::optional<next_step> chain_events(const saga_definition& definition,
+                                      const std::optional<saga_record>& record,
+                                      std::vector<saga_event>& events, std::int64_t now_ms) {
+  std::optional<saga_record> scratch = record;
+  for (const auto& e : events)
+    if (!apply_event(scratch, e)) return std::nullopt;
+  return extend(definition, scratch, events, now_ms, reach::next_attempt);
 }
 
 std::vector<saga_event> events_for(const saga_definition& definition, const saga_record& record,

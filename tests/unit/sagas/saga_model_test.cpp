@@ -296,6 +296,48 @@ TEST(saga_events_for, outcomes) {
   EXPECT_EQ(std::get<saga_finished>(gave_up[2]).status, saga_status::failed);
 }
 
+// Goal: chain_events carries what follows an outcome into the same append: a success chains the
+// next step's StepAttempted (returned to run), a wait start stops at the wait, a final failure
+// chains the compensation's first attempt, and the last success ends the saga with no attempt.
+TEST(saga_chain_events, an_outcome_chains_up_to_the_next_attempt) {
+  const auto d = abc();
+  auto after_a =
+      fold({saga_started{"abc", "{}", 0}, step_attempted{"a", 1, step_phase::action, 1}});
+  std::vector<saga_event> events{step_succeeded{"a", 1, "{}", 2}};
+  auto next = chain_events(d, after_a, events, 2);
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(*next, run(1, 1));
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(std::get<step_attempted>(events[1]), (step_attempted{"b", 1, step_phase::action, 2}));
+
+  const auto w = awc();
+  std::vector<saga_event> to_wait{step_succeeded{"a", 1, "{}", 2}};
+  EXPECT_FALSE(chain_events(w, after_a, to_wait, 2).has_value());
+  ASSERT_EQ(to_wait.size(), 2u);
+  EXPECT_TRUE(std::holds_alternative<wait_started>(to_wait[1]));
+
+  auto after_b =
+      fold({saga_started{"abc", "{}", 0}, step_attempted{"a", 1, step_phase::action, 1},
+            step_succeeded{"a", 1, "{}", 2}, step_attempted{"b", 1, step_phase::action, 3}});
+  std::vector<saga_event> failing{step_failed{"b", 1, step_phase::action, "no", false, 0, 4}};
+  next = chain_events(d, after_b, failing, 4);
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(*next, run(0, 1, step_phase::compensation));
+  ASSERT_EQ(failing.size(), 3u);
+  EXPECT_TRUE(std::holds_alternative<compensation_started>(failing[1]));
+  EXPECT_EQ(std::get<step_attempted>(failing[2]),
+            (step_attempted{"a", 1, step_phase::compensation, 4}));
+
+  auto nearly =
+      fold({saga_started{"abc", "{}", 0}, step_attempted{"a", 1, step_phase::action, 1},
+            step_succeeded{"a", 1, "{}", 2}, step_attempted{"b", 1, step_phase::action, 3},
+            step_succeeded{"b", 1, "{}", 4}, step_attempted{"c", 1, step_phase::action, 5}});
+  std::vector<saga_event> last{step_succeeded{"c", 1, "{}", 6}};
+  EXPECT_FALSE(chain_events(d, nearly, last, 6).has_value());
+  ASSERT_EQ(last.size(), 2u);
+  EXPECT_EQ(std::get<saga_finished>(last[1]).status, saga_status::completed);
+}
+
 // Goal: signals: a duplicate id adds nothing, the deciding one settles the wait in the same
 // append, and signals for an unknown step, an action step, a finished step or a saga no
 // longer running are refused with distinct codes.
