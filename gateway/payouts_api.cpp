@@ -95,19 +95,21 @@ std::string saga_input(const std::string& pod_id, const std::string& payout_id,
 
 /// What a client sees of where the settlement is.
 /// A payout status and the saga state it stands for: the saga's status and, while it runs, the
-/// steps it may be at (none: any).
+/// steps it may be at (none: any; unused places are empty).
 struct payout_phase {
   std::string_view status;
   std::string_view saga_status;
   std::array<std::string_view, 4> steps;
 };
 
+constexpr std::string_view processing = "PROCESSING";
+
 constexpr std::array<payout_phase, 11> payout_phases{{
     {"RESERVING", "RUNNING", {"reserve"}},
     {"SCREENING", "RUNNING", {"kyc", settlement::kyc_step, "sanctions", "risk"}},
     {"AWAITING_VOTES", "RUNNING", {settlement::approval_step}},
     {"AWAITING_OTP", "RUNNING", {settlement::otp_step}},
-    {"PROCESSING", "RUNNING", {"fx", "post"}},
+    {processing, "RUNNING", {"fx", "post"}},
     {"SUBMITTING", "RUNNING", {"submit"}},
     {"AWAITING_CONFIRMATION", "RUNNING", {settlement::confirm_step}},
     {"COMPENSATING", "COMPENSATING", {}},
@@ -121,10 +123,11 @@ std::string payout_status_of(std::string_view saga_status, std::string_view step
   for (const auto& phase : payout_phases) {
     if (phase.saga_status != saga_status) continue;
     if (phase.steps[0].empty() ||
-        std::find(phase.steps.begin(), phase.steps.end(), step) != phase.steps.end())
+        (!step.empty() &&
+         std::find(phase.steps.begin(), phase.steps.end(), step) != phase.steps.end()))
       return std::string(phase.status);
   }
-  return "PROCESSING";  // a running step the table does not name
+  return std::string(processing);  // a running saga at no step the table names
 }
 
 const actors::saga_step_view* step_of(const actors::saga_view& v, std::string_view name) {
@@ -341,6 +344,9 @@ void list(const api_context& ctx, const exchange_ptr& ex) {
     q.steps.clear();
     for (auto step : phase->steps)
       if (!step.empty()) q.steps.emplace_back(step);
+    // PROCESSING is also what a running saga at no step shows (its steps all done, its end not
+    // yet journaled): list it there too.
+    if (phase->status == processing) q.steps.emplace_back();
   }
   if (!pr.after.empty()) {
     q.after = settlement::saga_of_payout(pr.after);

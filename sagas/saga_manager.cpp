@@ -173,6 +173,13 @@ void on_status(self_ptr self, actors::saga_status_changed& msg) {
     if (st.on_alert) st.on_alert(msg.alert);
   }
   auto id = msg.summary.saga_id;
+  // An owner's entry is keyed by what the saga reported; a changed key replaces the old one.
+  if (auto known = st.index.find(id); known != st.index.end() && !known->second.owner.empty() &&
+                                      (known->second.owner != msg.summary.owner ||
+                                       known->second.started_at_ms != msg.summary.started_at_ms)) {
+    if (auto owned = st.by_owner.find(known->second.owner); owned != st.by_owner.end())
+      owned->second.erase({known->second.started_at_ms, id});
+  }
   if (!msg.summary.owner.empty())
     st.by_owner[msg.summary.owner].emplace(msg.summary.started_at_ms, id);
   st.index.insert_or_assign(std::move(id), std::move(msg.summary));

@@ -101,9 +101,11 @@ actors::saga_summary summary_of(std::string_view saga_id, const saga_definition*
   const auto input = boost::json::parse(record.input, ec);
   if (ec || !input.is_object()) return s;
   const auto& members = input.get_object();
-  if (const auto* owner = members.if_contains(definition->owner_member);
-      owner != nullptr && owner->is_string())
-    s.owner = std::string(owner->get_string());
+  if (!definition->owner_member.empty()) {
+    if (const auto* owner = members.if_contains(definition->owner_member);
+        owner != nullptr && owner->is_string())
+      s.owner = std::string(owner->get_string());
+  }
   boost::json::object details;
   for (const auto& name : definition->summary_members)
     if (const auto* value = members.if_contains(name)) details.emplace(name, *value);

@@ -220,8 +220,8 @@ sqlite_journal::request_outcome sqlite_journal::append_one(const append_request&
   }
   if (!request.outbox.empty()) {
     if (auto refused = check_outbox(request)) {
-      // A create that skipped the head lookup may be stale rather than wrong: its messages can
-      // exist because its stream does. Then it is the conflict the PostgreSQL store reports too.
+      // A create that skipped the head lookup may be stale rather than wrong (its stream exists
+      // already): report that conflict first, as the PostgreSQL store checks versions first.
       if (new_stream && !refused->abort_batch) {
         const auto actual = read_head(request.stream_id);
         if (!actual) return abort_with("read head of " + request.stream_id);
