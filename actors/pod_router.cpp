@@ -22,17 +22,15 @@ restart_budget& budget_of(self_ptr self, const std::string& id) {
 
 pod_actor spawn_pod(self_ptr self, const std::string& id, caf::atom_value journal_name,
                     pod_start start = pod_start::recover) {
+  // Callers spawn only for ids not live; should one be, its actor stays the only one.
+  if (auto live = self->state.live.find(id); live != self->state.live.end())
+    return live->second.actor;
   auto journal = self->system().registry().get<journal_actor>(journal_name);
   auto me = caf::actor_cast<pod_router_actor>(self);
   auto pod = self->spawn(pod_impl, id, journal, me, self->state.options, start);
   self->link_to(pod);
-  auto [at, fresh] =
-      self->state.live.try_emplace(id, pod_router_state::live_pod{pod, self->clock().now()});
-  if (!fresh) {  // cannot happen: callers spawn only for ids not live
-    self->state.draining.insert(pod.id());  // its exit is its own, not our supervisor's
-    self->send_exit(pod, caf::exit_reason::kill);
-    return at->second.actor;
-  }
+  auto at =
+      self->state.live.emplace(id, pod_router_state::live_pod{pod, self->clock().now()}).first;
   self->state.ids_by_actor.emplace(pod.id(), &at->first);
   ++self->state.stats.spawned;
   return pod;

@@ -110,9 +110,7 @@ std::variant<page_request, problem> page_request_of(const http_request& req,
       page.limit = n;
     } else if (name == "cursor") {
       auto decoded = base64url_decode(value);
-      if (!decoded || decoded->empty())
-        return make_problem(http::status::bad_request, "invalid_query",
-                            "cursor is not one this API gave out", "cursor");
+      if (!decoded || decoded->empty()) return foreign_cursor();
       page.after = std::move(*decoded);
     } else {
       bool known = false;
@@ -125,12 +123,16 @@ std::variant<page_request, problem> page_request_of(const http_request& req,
   return page;
 }
 
+problem foreign_cursor() {
+  return make_problem(http::status::bad_request, "invalid_query",
+                      "cursor is not one this API gave out", "cursor");
+}
+
 std::optional<std::int64_t> integer_cursor(const exchange_ptr& ex, const std::string& after) {
   std::int64_t n = 0;
   for (char c : after) {
     if (c < '0' || c > '9' || n > 100'000'000'000'000) {
-      ex->reply_problem(make_problem(http::status::bad_request, "invalid_query",
-                                     "cursor is not one this API gave out", "cursor"));
+      ex->reply_problem(foreign_cursor());
       return std::nullopt;
     }
     n = n * 10 + (c - '0');

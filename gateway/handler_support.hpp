@@ -58,6 +58,9 @@ struct page_request {
 std::variant<page_request, problem> page_request_of(const http_request& req,
                                                     std::initializer_list<std::string_view> also);
 
+/// 400 `invalid_query` on `cursor`: a cursor this API did not give out (or not for this list).
+problem foreign_cursor();
+
 /// The position a decoded cursor holds when positions are integers (0 for the first page);
 /// replies 400 `invalid_query` and returns nullopt when it is not one.
 std::optional<std::int64_t> integer_cursor(const exchange_ptr& ex, const std::string& after);

@@ -1,9 +1,9 @@
 // /pods/{pod_id}/payouts: start a cross-border settlement, list a pod's, read one, vote on it,
 // step it up with a one-time password; and /callbacks/{kyc,rail}, where providers post results.
 #include <algorithm>
-#include <array>
 #include <functional>
 #include <optional>
+#include <vector>
 
 #include "actors/pod_protocol.hpp"
 #include "actors/runtime.hpp"
@@ -95,39 +95,42 @@ std::string saga_input(const std::string& pod_id, const std::string& payout_id,
 
 /// What a client sees of where the settlement is.
 /// A payout status and the saga state it stands for: the saga's status and, while it runs, the
-/// steps it may be at (none: any; unused places are empty).
+/// steps it may be at (none listed: any).
 struct payout_phase {
   std::string_view status;
   std::string_view saga_status;
-  std::array<std::string_view, 4> steps;
+  std::vector<std::string> steps;
 };
 
 constexpr std::string_view processing = "PROCESSING";
 
-constexpr std::array<payout_phase, 11> payout_phases{{
-    {"RESERVING", "RUNNING", {"reserve"}},
-    {"SCREENING", "RUNNING", {"kyc", settlement::kyc_step, "sanctions", "risk"}},
-    {"AWAITING_VOTES", "RUNNING", {settlement::approval_step}},
-    {"AWAITING_OTP", "RUNNING", {settlement::otp_step}},
-    {processing, "RUNNING", {"fx", "post"}},
-    {"SUBMITTING", "RUNNING", {"submit"}},
-    {"AWAITING_CONFIRMATION", "RUNNING", {settlement::confirm_step}},
-    {"COMPENSATING", "COMPENSATING", {}},
-    {"SETTLED", "COMPLETED", {}},
-    {"FAILED", "COMPENSATED", {}},
-    {"NEEDS_ATTENTION", "FAILED", {}},
-}};
+const std::vector<payout_phase>& payout_phases() {
+  // "" is a running saga at no step: its steps all done, its end not yet journaled.
+  static const std::vector<payout_phase> phases{
+      {"RESERVING", "RUNNING", {"reserve"}},
+      {"SCREENING", "RUNNING", {"kyc", std::string(settlement::kyc_step), "sanctions", "risk"}},
+      {"AWAITING_VOTES", "RUNNING", {std::string(settlement::approval_step)}},
+      {"AWAITING_OTP", "RUNNING", {std::string(settlement::otp_step)}},
+      {processing, "RUNNING", {"fx", "post", ""}},
+      {"SUBMITTING", "RUNNING", {"submit"}},
+      {"AWAITING_CONFIRMATION", "RUNNING", {std::string(settlement::confirm_step)}},
+      {"COMPENSATING", "COMPENSATING", {}},
+      {"SETTLED", "COMPLETED", {}},
+      {"FAILED", "COMPENSATED", {}},
+      {"NEEDS_ATTENTION", "FAILED", {}},
+  };
+  return phases;
+}
 
 /// The payout's status, from its saga's status and the step it is at.
 std::string payout_status_of(std::string_view saga_status, std::string_view step) {
-  for (const auto& phase : payout_phases) {
+  for (const auto& phase : payout_phases()) {
     if (phase.saga_status != saga_status) continue;
-    if (phase.steps[0].empty() ||
-        (!step.empty() &&
-         std::find(phase.steps.begin(), phase.steps.end(), step) != phase.steps.end()))
+    if (phase.steps.empty() ||
+        std::find(phase.steps.begin(), phase.steps.end(), step) != phase.steps.end())
       return std::string(phase.status);
   }
-  return std::string(processing);  // a running saga at no step the table names
+  return std::string(processing);  // a running step the table does not name
 }
 
 const actors::saga_step_view* step_of(const actors::saga_view& v, std::string_view name) {
@@ -321,32 +324,24 @@ void list(const api_context& ctx, const exchange_ptr& ex) {
   auto listing = pod_listing_of(ctx, ex, {"status"});
   if (!listing) return;
   const auto& pr = listing->page;
-  auto bad_cursor = [ex] {
-    ex->reply_problem(make_problem(http::status::bad_request, "invalid_query",
-                                   "cursor is not one this API gave out", "cursor"));
-  };
+  auto bad_cursor = [ex] { ex->reply_problem(foreign_cursor()); };
   actors::list_sagas q;
   q.limit = static_cast<std::uint64_t>(pr.limit);
   q.type = std::string(settlement::type);
   q.owner = listing->pod_id;
   for (const auto& [name, value] : pr.query) {
     if (name != "status") continue;
-    const auto phase = std::find_if(payout_phases.begin(), payout_phases.end(),
+    const auto& phases = payout_phases();
+    const auto phase = std::find_if(phases.begin(), phases.end(),
                                     [&](const payout_phase& p) { return p.status == value; });
-    if (phase == payout_phases.end()) {
+    if (phase == phases.end()) {
       std::string known;
-      for (const auto& p : payout_phases)
-        known += (known.empty() ? "" : ", ") + std::string(p.status);
+      for (const auto& p : phases) known += (known.empty() ? "" : ", ") + std::string(p.status);
       return ex->reply_problem(make_problem(http::status::bad_request, "invalid_query",
                                             "status must be one of " + known, "status"));
     }
     q.status = std::string(phase->saga_status);
-    q.steps.clear();
-    for (auto step : phase->steps)
-      if (!step.empty()) q.steps.emplace_back(step);
-    // PROCESSING is also what a running saga at no step shows (its steps all done, its end not
-    // yet journaled): list it there too.
-    if (phase->status == processing) q.steps.emplace_back();
+    q.steps = phase->steps;
   }
   if (!pr.after.empty()) {
     q.after = settlement::saga_of_payout(pr.after);

@@ -49,8 +49,10 @@ std::string alert_of(self_ptr self, const std::vector<saga_event>& events) {
 void notify(self_ptr self, std::string alert = {}) {
   auto& st = self->state;
   if (!st.record) return;
-  self->send(st.manager, actors::saga_status_changed{
-                             summary_of(st.saga_id, st.definition, *st.record), std::move(alert)});
+  if (!st.listing) st.listing = listing_of(st.definition, st.record->input);
+  self->send(st.manager,
+             actors::saga_status_changed{
+                 summary_of(st.saga_id, st.definition, *st.record, *st.listing), std::move(alert)});
 }
 
 /// Asks the manager to forget this actor once nothing is left to do: the saga is finished or

@@ -48,6 +48,7 @@ struct saga_state {
   std::shared_ptr<const saga_environment> env;
   const saga_definition* definition = nullptr;  ///< null until the type is known
   std::optional<saga_record> record;            ///< committed state only
+  std::optional<saga_listing> listing;          ///< read from the input at the first report
   std::int64_t version = 0;                     ///< stream version of `record`
   std::optional<running_attempt> running;
   std::uint64_t next_token = 0;

@@ -325,7 +325,15 @@ step_context context_for(std::string_view saga_id, const saga_definition& defini
 actors::saga_view view_of(std::string_view saga_id, const saga_definition* definition,
                           const saga_record& record, std::int64_t version);
 
+/// What a listing shows of a saga's input: its owner and the members the definition names (see
+/// saga_definition). The input never changes, so a saga reads this once.
+struct saga_listing {
+  std::string owner;
+  std::string details = "{}";  ///< a JSON object
+};
+saga_listing listing_of(const saga_definition* definition, const std::string& input);
+
 actors::saga_summary summary_of(std::string_view saga_id, const saga_definition* definition,
-                                const saga_record& record);
+                                const saga_record& record, const saga_listing& listing);
 
 }  // namespace payorch::sagas

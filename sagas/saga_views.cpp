@@ -82,35 +82,39 @@ actors::saga_view view_of(std::string_view saga_id, const saga_definition* defin
   return v;
 }
 
-actors::saga_summary summary_of(std::string_view saga_id, const saga_definition* definition,
-                                const saga_record& record) {
-  actors::saga_summary s{std::string(saga_id),
-                         record.type,
-                         std::string(to_string(record.status)),
-                         current_name(definition, record),
-                         reason_of(record),
-                         record.started_at_ms,
-                         record.updated_at_ms,
-                         {},
-                         "{}"};
+saga_listing listing_of(const saga_definition* definition, const std::string& input) {
+  saga_listing out;
   if (definition == nullptr ||
       (definition->owner_member.empty() && definition->summary_members.empty()))
-    return s;
+    return out;
   // The input was checked to be JSON at the start; anything else simply lists nothing.
   boost::json::error_code ec;
-  const auto input = boost::json::parse(record.input, ec);
-  if (ec || !input.is_object()) return s;
-  const auto& members = input.get_object();
+  const auto parsed = boost::json::parse(input, ec);
+  if (ec || !parsed.is_object()) return out;
+  const auto& members = parsed.get_object();
   if (!definition->owner_member.empty()) {
     if (const auto* owner = members.if_contains(definition->owner_member);
         owner != nullptr && owner->is_string())
-      s.owner = std::string(owner->get_string());
+      out.owner = std::string(owner->get_string());
   }
   boost::json::object details;
   for (const auto& name : definition->summary_members)
     if (const auto* value = members.if_contains(name)) details.emplace(name, *value);
-  s.details = boost::json::serialize(details);
-  return s;
+  out.details = boost::json::serialize(details);
+  return out;
+}
+
+actors::saga_summary summary_of(std::string_view saga_id, const saga_definition* definition,
+                                const saga_record& record, const saga_listing& listing) {
+  return {std::string(saga_id),
+          record.type,
+          std::string(to_string(record.status)),
+          current_name(definition, record),
+          reason_of(record),
+          record.started_at_ms,
+          record.updated_at_ms,
+          listing.owner,
+          listing.details};
 }
 
 }  // namespace payorch::sagas
