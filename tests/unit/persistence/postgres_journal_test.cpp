@@ -290,8 +290,9 @@ TEST_F(postgres_journal, pending_transactions_resolve_across_requests_of_a_batch
   EXPECT_EQ(side_count("SELECT count(*) FROM ledger_pending WHERE state = 'PENDING'"), 0);
 }
 
-// Goal: the database itself refuses to commit ledger rows that do not sum to zero per
-// transaction and currency, and accepts balanced ones.
+// Goal: the database itself refuses ledger rows that do not sum to zero per transaction and
+// currency, and accepts balanced ones. Each INSERT must carry whole transactions: one that leaves
+// a transaction unbalanced fails even if a later statement would make up the difference.
 TEST_F(postgres_journal, database_refuses_unbalanced_ledger_rows) {
   const std::string insert =
       "INSERT INTO ledger_entries (transaction_id, account, currency, amount_minor, phase, "
@@ -302,9 +303,13 @@ TEST_F(postgres_journal, database_refuses_unbalanced_ledger_rows) {
   EXPECT_THROW(side_exec(insert + "('t2', 'a', 'EUR', 5, 'POSTED', 's', 1, 0), "
                                   "('t2', 'b', 'USD', -5, 'POSTED', 's', 1, 0)"),
                pqxx::sql_error);
+  EXPECT_THROW(side_exec(insert + "('t4', 'a', 'EUR', 5, 'POSTED', 's', 1, 0); " + insert +
+                         "('t4', 'b', 'EUR', -5, 'POSTED', 's', 1, 0)"),
+               pqxx::sql_error);
   EXPECT_NO_THROW(side_exec(insert + "('t3', 'a', 'EUR', 5, 'PENDING', 's', 1, 0), "
-                                     "('t3', 'b', 'EUR', -5, 'PENDING', 's', 1, 0)"));
-  EXPECT_EQ(side_count("SELECT count(*) FROM ledger_entries"), 2);
+                                     "('t3', 'b', 'EUR', -5, 'PENDING', 's', 1, 0), "
+                                     "('t5', 'a', 'USD', 7, 'VOIDED', 's', 1, 0)"));
+  EXPECT_EQ(side_count("SELECT count(*) FROM ledger_entries"), 3);
 }
 
 // Goal: after the server drops the store's connection, the next call reconnects by itself and

@@ -101,7 +101,8 @@ TEST_F(postgres_migrations, check_only_open_refuses_pending_migrations) {
 }
 
 // Goal: a database at version 1 (written before the outbox) is refused while migration 2 is
-// pending, then gains the outbox when migrated, keeping its events, and takes outbox messages.
+// pending, then gains the outbox (and the zero-sum check per statement) when migrated, keeping
+// its events, and takes outbox messages.
 TEST_F(postgres_migrations, a_database_at_version_1_gains_the_outbox) {
   std::string error;
   ASSERT_TRUE(
@@ -119,8 +120,15 @@ TEST_F(postgres_migrations, a_database_at_version_1_gains_the_outbox) {
 
   std::string report;
   ASSERT_TRUE(migrate_postgres(uri_, &report, &error)) << error;
-  EXPECT_EQ(report, "applied 2 (outbox)");
+  EXPECT_EQ(report, "applied 2 (outbox)\napplied 3 (zero-sum check per statement)");
   EXPECT_EQ(count("SELECT count(*) FROM pg_tables WHERE tablename = 'outbox'"), 1);
+  // The row trigger of version 1 is gone; the statement trigger replaces it.
+  EXPECT_EQ(count("SELECT count(*) FROM information_schema.triggers WHERE event_object_table = "
+                  "'ledger_entries' AND action_orientation = 'ROW'"),
+            0);
+  EXPECT_EQ(count("SELECT count(*) FROM information_schema.triggers WHERE event_object_table = "
+                  "'ledger_entries' AND action_orientation = 'STATEMENT'"),
+            1);
   EXPECT_EQ(count("SELECT count(*) FROM pg_indexes WHERE tablename = 'outbox' AND indexname IN "
                   "('outbox_unpublished', 'outbox_by_published')"),
             2);
