@@ -106,7 +106,8 @@ caf::result<saga_view> on_signal(self_ptr self, actors::signal_saga& msg) {
   return route(self, id, msg);
 }
 
-caf::result<actors::saga_page> on_list(self_ptr self, const actors::list_sagas& q) {
+/// The page `q` asks for, from the index as it is now.
+caf::expected<actors::saga_page> list_now(self_ptr self, const actors::list_sagas& q) {
   std::optional<saga_status> filter;
   if (!q.status.empty()) {
     filter = saga_status_from_string(q.status);
@@ -153,6 +154,37 @@ caf::result<actors::saga_page> on_list(self_ptr self, const actors::list_sagas& 
   return page;
 }
 
+bool index_complete(const saga_manager_state& st) {
+  return st.scan_done && st.unreported.empty();
+}
+
+/// Answers the list requests that waited for the index, once it is complete.
+void answer_waiting_lists(self_ptr self) {
+  auto& st = self->state;
+  if (!index_complete(st) || st.waiting_lists.empty()) return;
+  auto waiting = std::move(st.waiting_lists);
+  st.waiting_lists.clear();
+  for (auto& [q, promise] : waiting) {
+    auto answer = list_now(self, q);
+    if (answer)
+      promise.deliver(std::move(*answer));
+    else
+      promise.deliver(std::move(answer.error()));
+  }
+}
+
+caf::result<actors::saga_page> on_list(self_ptr self, actors::list_sagas& q) {
+  auto& st = self->state;
+  if (!index_complete(st)) {
+    auto promise = self->make_response_promise<actors::saga_page>();
+    st.waiting_lists.emplace_back(std::move(q), promise);
+    return promise;
+  }
+  auto answer = list_now(self, q);
+  if (!answer) return std::move(answer.error());
+  return std::move(*answer);
+}
+
 /// A saga asks to be forgotten: yes unless a request routed to it has not been answered yet.
 bool on_passivate(self_ptr self, const actors::passivate_saga& req) {
   auto& st = self->state;
@@ -182,7 +214,9 @@ void on_status(self_ptr self, actors::saga_status_changed& msg) {
   }
   if (!msg.summary.owner.empty())
     st.by_owner[msg.summary.owner].emplace(msg.summary.started_at_ms, id);
+  st.unreported.erase(id);
   st.index.insert_or_assign(std::move(id), std::move(msg.summary));
+  answer_waiting_lists(self);
 }
 
 void on_exit(self_ptr self, caf::exit_msg& msg) {
@@ -205,6 +239,9 @@ void on_exit(self_ptr self, caf::exit_msg& msg) {
   } else {
     ++st.stats.quarantined;
     st.quarantined.insert(id);
+    // It reports once a later tick revives it; listings need not wait that long.
+    st.unreported.erase(id);
+    answer_waiting_lists(self);
   }
 }
 
@@ -262,10 +299,15 @@ void resume(self_ptr self, const std::string& after) {
               auto id = saga_id_of_stream(stream);
               if (id.empty() || st.live.count(id) > 0 || st.quarantined.count(id) > 0) continue;
               spawn_saga(self, id);
+              st.unreported.insert(id);
               ++st.stats.resumed;
             }
-            if (page.stream_ids.size() >= persistence::max_page_rows)
+            if (page.stream_ids.size() >= persistence::max_page_rows) {
               self->send(self, actors::resume_sagas{page.stream_ids.back()});
+              return;
+            }
+            st.scan_done = true;
+            answer_waiting_lists(self);
           },
           [self, after](caf::error&) {
             self->delayed_send(self, tick_period, actors::resume_sagas{after});

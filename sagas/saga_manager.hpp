@@ -7,7 +7,9 @@
 /// respawns it on a later tick once the window has passed), and forgets one that passivated.
 /// On start it resumes every saga in the journal (streams "sag_…"): unfinished ones carry on
 /// where their journal stopped (their timers re-armed), finished ones report their status for
-/// the index and exit. It watches the journal actor: when that stops for a shutdown the manager
+/// the index and exit. Until that scan has ended and every saga it found has reported (or been
+/// quarantined), list requests wait, so a listing or a cursor is never judged on a partial index.
+/// It watches the journal actor: when that stops for a shutdown the manager
 /// stops too (so it never holds up the actor system's end); when it crashed, the manager watches
 /// its successor.
 
@@ -21,6 +23,8 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "actors/entity_options.hpp"
 #include "actors/restart_budget.hpp"
@@ -75,6 +79,13 @@ struct saga_manager_state {
   /// The sagas of each owner (saga_summary::owner), oldest first: (started_at_ms, saga id).
   std::map<std::string, std::set<std::pair<std::int64_t, std::string>>, std::less<>> by_owner;
   actors::saga_stats stats;
+  /// The start-up scan of saga streams has read its last page.
+  bool scan_done = false;
+  /// Sagas the scan spawned that have not reported their status yet.
+  std::set<std::string> unreported;
+  /// List requests that arrived before the index was complete, answered once it is.
+  std::vector<std::pair<actors::list_sagas, caf::typed_response_promise<actors::saga_page>>>
+      waiting_lists;
   caf::actor_addr journal_watched;
   int journal_missing_ticks = 0;
 };

@@ -312,6 +312,34 @@ TEST_F(saga_engine_test, list_by_owner_oldest_first) {
   EXPECT_EQ(again->items[2].details, R"({"amount_minor":100})");
 }
 
+// Goal: a list request that reaches the manager before it has resumed the journal's sagas waits
+// for them: the first page after a restart is whole, and a cursor from before the restart is
+// still honoured.
+TEST_F(saga_engine_test, listing_after_restart_waits_for_resumed_sagas) {
+  ASSERT_TRUE(start_saga("saga_0000000000000001", "three_step", R"({"pod_id":"pod_a"})"));
+  pass(std::chrono::milliseconds(10));
+  ASSERT_TRUE(start_saga("saga_0000000000000002", "three_step", R"({"pod_id":"pod_a"})"));
+  pass(std::chrono::milliseconds(10));
+  ASSERT_TRUE(start_saga("saga_0000000000000003", "approval"));  // still waiting for votes
+  const auto owned = [this](const std::string& after) {
+    return ask<actors::saga_page>(manager_,
+                                  actors::list_sagas{"", after, 10, "three_step", "pod_a"});
+  };
+
+  restart(false);
+  auto rest = owned("saga_0000000000000001");
+  ASSERT_TRUE(rest) << rest.error().detail;
+  ASSERT_EQ(rest->items.size(), 1u);
+  EXPECT_EQ(rest->items[0].saga_id, "saga_0000000000000002");
+
+  restart(false);
+  auto all = ask<actors::saga_page>(manager_, actors::list_sagas{"", "", 10});
+  ASSERT_TRUE(all) << all.error().detail;
+  ASSERT_EQ(all->items.size(), 3u);
+  EXPECT_EQ(all->items[2].status, "RUNNING");
+  EXPECT_EQ(stats().resumed, 3u);
+}
+
 // Goal: list_sagas with steps keeps only the sagas whose current step is one of them.
 TEST_F(saga_engine_test, list_by_current_step) {
   ASSERT_TRUE(start_saga("saga_0000000000000001", "approval"));  // waits at "approve"

@@ -155,8 +155,9 @@ class saga_fixture : public actor_fixture {
   saga_fixture() { restart(); }
 
   /// Stops the runtime (and the manager with it) and starts both again over the same journal
-  /// file: a process restart. The crash points are cleared.
-  void restart() {
+  /// file: a process restart. The crash points are cleared. Unless `settle`, nothing runs after
+  /// the manager is spawned, so the next message reaches it before it has resumed its sagas.
+  void restart(bool settle = true) {
     runtime_.reset();
     std::string error;
     auto store = persistence::open_sqlite_journal({.file = dir_.file("journal.sqlite")}, &error);
@@ -174,7 +175,7 @@ class saga_fixture : public actor_fixture {
     auto spawned = sagas::spawn_saga_manager(sys(), std::move(o));
     if (!spawned) throw std::runtime_error(spawned.error().detail);
     manager_ = *spawned;
-    sched().run();
+    if (settle) sched().run();
   }
 
   /// The saga types the manager runs.
