@@ -120,6 +120,16 @@ std::optional<sqlite_journal::request_outcome> sqlite_journal::plan_ledger(
                                           "ledger commands need an event to carry them", "events")),
                            false};
   }
+  // The scope index (ledger_scope_sql) measures accounts with SQLite's text functions, which stop
+  // at a NUL: such an account would be filed under a shorter scope and missed by reads by prefix.
+  // PostgreSQL cannot store NUL in text at all, so both stores refuse it.
+  for (const ledger_command& command : request.ledger) {
+    for (const ledger_posting& posting : command.postings) {
+      if (posting.account.find('\0') != std::string::npos)
+        return request_outcome{storage_failure("invalid request: ledger account contains NUL"),
+                               false};
+    }
+  }
   // Expiry is judged at the time the carrying event records, never by a clock of the store's.
   const std::int64_t now_ms = request.events.front().recorded_at_ms;
   plan.target.reserve(request.ledger.size());

@@ -162,6 +162,23 @@ TEST_P(ledger_conformance, invalid_ledger_rejects_its_request_only) {
   EXPECT_EQ(balance("b", "EUR").posted_minor, 3);
 }
 
+// Goal: an account with a NUL byte is refused as an invalid request (neither store could find it
+// again by its prefix), writing nothing of its request.
+TEST_P(ledger_conformance, account_with_nul_is_refused) {
+  const std::string account("pod:p\0q:wallet", 14);
+  const batch_results results =
+      commit({with_ledger("s1", 0, t0, {posted_tx("t1", transfer(account, "pod:p:x", 4))}),
+              with_ledger("s2", 0, t0, {posted_tx("t2", transfer("a", "b", 3))})});
+  ASSERT_EQ(results.appends.size(), 2U);
+  EXPECT_EQ(results.appends[0].status, append_status::storage_error);
+  EXPECT_NE(results.appends[0].detail.find("invalid request"), std::string::npos)
+      << results.appends[0].detail;
+  EXPECT_EQ(results.appends[1].status, append_status::committed);
+  EXPECT_TRUE(store_->read_events("s1", 0, 5).empty());
+  ASSERT_EQ(all_entries().size(), 2U);
+  EXPECT_EQ(all_entries()[0].transaction_id, "t2");
+}
+
 // Goal: a request that loses its version check writes no ledger rows and moves no balance, both on
 // an existing stream and when it claims a new stream that already exists.
 TEST_P(ledger_conformance, version_conflict_writes_no_ledger) {
