@@ -106,6 +106,8 @@ void prepare_statements(pqxx::connection& conn) {
   conn.prepare("purge_idempotency",
                "DELETE FROM idempotency WHERE (client_id, key) IN (SELECT client_id, key "
                "FROM idempotency WHERE expires_at_ms <= $1 ORDER BY expires_at_ms LIMIT $2)");
+  conn.prepare("taken_message_ids",
+               "SELECT message_id FROM outbox WHERE message_id = ANY($1::text[])");
   conn.prepare("select_events",
                "SELECT stream_id, version, event_type, payload, recorded_at_ms, prev_hash, hash "
                "FROM events WHERE stream_id = $1 AND version > $2 ORDER BY version LIMIT $3");
@@ -182,9 +184,10 @@ batch_results postgres_journal::commit_batch(std::span<const append_request> app
                                              std::span<const idempotency_record> records) {
   if (appends.empty() && records.empty()) return {};
   // A unique violation means another process committed one of our versions (or pending ids)
-  // between our reads and our insert. The batch is rolled back and tried once more with fresh
-  // reads, which turns the race into version_conflict (or already_exists) for the requests
-  // concerned; a second violation fails the batch.
+  // between our reads and our insert, or a stray outbox row holds one of our message ids. The
+  // batch is rolled back and tried once more with fresh reads (message ids included), which turns
+  // the race into version_conflict (or already_exists) and a taken id into a refusal, for the
+  // requests concerned; a second violation fails the batch.
   for (int attempt = 0;; ++attempt) {
     bool retry = false;
     abort_reason_.clear();
@@ -193,7 +196,7 @@ batch_results postgres_journal::commit_batch(std::span<const append_request> app
         [&](pqxx::connection& conn) -> std::optional<batch_results> {
           try {
             pqxx::work txn(conn);
-            std::optional<batch_results> results = run_batch(txn, appends, records);
+            std::optional<batch_results> results = run_batch(txn, appends, records, attempt != 0);
             if (results) txn.commit();
             return results;
           } catch (const pqxx::unique_violation&) {
@@ -218,10 +221,11 @@ batch_results postgres_journal::commit_batch(std::span<const append_request> app
 
 std::optional<batch_results> postgres_journal::run_batch(
     pqxx::work& txn, std::span<const append_request> appends,
-    std::span<const idempotency_record> records) {
+    std::span<const idempotency_record> records, bool retry) {
   batch_results results;
   batch_writer writer(txn);
   writer.load_heads(appends);
+  if (retry) writer.load_taken_message_ids(appends);
   writer.prefetch_ledger(appends);
   results.appends.reserve(appends.size());
   for (const append_request& request : appends) {

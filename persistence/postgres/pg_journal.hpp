@@ -71,6 +71,8 @@ struct batch_state {
   std::vector<event_row> events;
   std::vector<entry_row> rows;
   std::vector<outbox_row> outbox;
+  /// Message ids already in the table (read only when a batch is retried after a unique violation).
+  std::set<std::string, std::less<>> taken_message_ids;
   /// Idempotency keys claimed by the batch's committed requests.
   std::vector<const idempotency_record*> claims;
 };
@@ -140,8 +142,9 @@ class postgres_journal final : public journal_store {
   }
 
   /// One attempt at a batch inside `txn`; nullopt (with `abort_reason_`) to roll it all back.
+  /// A `retry` (after a unique violation) also checks outbox message ids against the table.
   std::optional<batch_results> run_batch(pqxx::work& txn, std::span<const append_request> appends,
-                                         std::span<const idempotency_record> records);
+                                         std::span<const idempotency_record> records, bool retry);
 
   postgres_options options_;
   std::unique_ptr<pqxx::connection> connection_;
@@ -158,6 +161,10 @@ class batch_writer {
   /// Reads (and locks) every pending transaction and balance the batch's ledger commands name, with
   /// three queries, so checking the requests needs no further round trip (pg_ledger.cpp).
   void prefetch_ledger(std::span<const append_request> appends);
+  /// Reads which of the batch's outbox message ids are stored already. Ids are unique by
+  /// construction (they name events), so this runs only when a batch is retried after a unique
+  /// violation: a stray row then refuses its request alone instead of failing the batch again.
+  void load_taken_message_ids(std::span<const append_request> appends);
   /// Applies one request; `abort` is set if the whole batch must be rolled back.
   append_result append(const append_request& request, bool& abort);
   /// Writes every event, ledger row, pending transaction, balance and outbox message the batch

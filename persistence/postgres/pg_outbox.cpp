@@ -4,7 +4,8 @@
 // A request's messages are checked on their own (each names one of the request's events, once: as
 // event versions are unique, so are the ids, and nothing is read to check them), so a refused
 // request changes nothing; they are written with one multi-row INSERT at the end of the batch.
-// The table's UNIQUE (message_id) stays as a last guard.
+// The table's UNIQUE (message_id) stays as a last guard: if a stray row trips it, the batch is
+// retried with the ids read from the table, and the request naming a taken one is refused alone.
 #include <algorithm>
 #include <chrono>
 
@@ -61,9 +62,25 @@ void prepare_outbox_statements(pqxx::connection& conn) {
 
 // ---- inside commit_batch ----
 
+void batch_writer::load_taken_message_ids(std::span<const append_request> appends) {
+  std::vector<std::string_view> ids;
+  for (const append_request& request : appends) {
+    for (const outbox_message& message : request.outbox) {
+      if (storable_text(message.message_id)) ids.push_back(message.message_id);
+    }
+  }
+  if (ids.empty()) return;
+  for (const auto& row : txn_.exec_prepared("taken_message_ids", text_array(ids)))
+    state_.taken_message_ids.insert(row[0].as<std::string>());
+}
+
 std::optional<append_result> batch_writer::check_outbox(const append_request& request) const {
   if (std::string why = malformed_outbox(request); !why.empty())
     return outbox_refusal(std::move(why));
+  for (const outbox_message& message : request.outbox) {
+    if (state_.taken_message_ids.contains(message.message_id))
+      return outbox_refusal("message id " + message.message_id + " is taken");
+  }
   return std::nullopt;
 }
 

@@ -1,6 +1,6 @@
 // What only the PostgreSQL outbox has: a failed batch rolls its outbox rows back, text the server
 // cannot store is refused up front, and a message id inserted by another process while the batch
-// ran ends as a refusal of that request alone.
+// ran, or stored without its event, ends as a refusal of that request alone.
 #include <gtest/gtest.h>
 
 #include <future>
@@ -110,6 +110,28 @@ TEST_F(postgres_outbox, a_racing_event_and_its_message_end_as_version_conflict) 
   ASSERT_TRUE(rows.has_value());
   ASSERT_EQ(rows->size(), 2U);
   EXPECT_EQ(rows->front().payload, "theirs");
+}
+
+// Goal: an outbox row holding a message id without its event (written by something else than the
+// store) refuses only the request whose message names that id; the batch's other requests commit
+// and the stray row stays as it was.
+TEST_F(postgres_outbox, a_stray_message_id_refuses_its_request_alone) {
+  side_exec(
+      "INSERT INTO outbox (message_id, stream_id, subject, payload, created_at_ms) "
+      "VALUES ('stray:1', 'stray', 'x', 'old'::bytea, 7)");
+  const batch_results results =
+      store_->commit_batch(std::vector<append_request>{with_message("first"), with_message("stray"),
+                                                       with_message("last")},
+                           {});
+  ASSERT_EQ(results.appends.size(), 3U);
+  EXPECT_EQ(results.appends[0].status, append_status::committed) << results.appends[0].detail;
+  EXPECT_EQ(results.appends[1].status, append_status::storage_error);
+  EXPECT_NE(results.appends[1].detail.find("stray:1 is taken"), std::string::npos)
+      << results.appends[1].detail;
+  EXPECT_EQ(results.appends[2].status, append_status::committed) << results.appends[2].detail;
+  EXPECT_FALSE(results.transaction_failed);
+  EXPECT_TRUE(store_->read_events("stray", 0, 5).empty());
+  EXPECT_EQ(stored_ids(), (std::vector<std::string>{"stray:1", "first:1", "last:1"}));
 }
 
 }  // namespace
