@@ -2,6 +2,7 @@
 #include <boost/json.hpp>
 
 #include "actors/pod_record.hpp"
+#include "domain/ids.hpp"
 
 namespace payorch::actors {
 namespace json = boost::json;
@@ -31,14 +32,7 @@ bool read(const json::object& o, std::string_view key, std::int64_t& out) {
 }
 
 std::string digest_hex(const request_digest& d) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(d.size() * 2);
-  for (auto b : d) {
-    out += digits[b >> 4];
-    out += digits[b & 0xf];
-  }
-  return out;
+  return hex_encode({reinterpret_cast<const char*>(d.data()), d.size()});
 }
 
 /// `<key>_digest` as 32 hex digits; snapshots written before digests keep the text under `key`,

@@ -16,6 +16,7 @@
 #include "adapters/provider_hub.hpp"
 #include "adapters/webhook_signature.hpp"
 #include "app/commands.hpp"
+#include "domain/ids.hpp"
 #include "gateway/api.hpp"
 #include "gateway/ask.hpp"
 #include "gateway/authenticator.hpp"
@@ -113,13 +114,7 @@ std::optional<std::string> otp_secret_of(const config::settings& s) {
                   key ? "shorter than 16 bytes" : error);
     return std::nullopt;
   }
-  auto bytes = gateway::random_bytes(32);
-  std::string hex;
-  for (unsigned char c : bytes.value_or(std::string{})) {
-    constexpr const char* digits = "0123456789abcdef";
-    hex += digits[c >> 4];
-    hex += digits[c & 15];
-  }
+  const std::string hex = hex_encode(gateway::random_bytes(32).value_or(std::string{}));
   if (hex.empty() || !gateway::write_private_file(file, hex, &error)) {
     spdlog::error("cannot write the one-time password key {}: {}", file.string(), error);
     return std::nullopt;

@@ -27,3 +27,18 @@ std::string prefixed_hex16(std::string_view prefix, std::uint64_t bits) {
 }
 
 }  // namespace payorch::detail
+
+namespace payorch {
+
+std::string hex_encode(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (const char c : bytes) {
+    const auto b = static_cast<unsigned char>(c);
+    out.push_back(detail::hex_alphabet[b >> 4U]);
+    out.push_back(detail::hex_alphabet[b & 0xFU]);
+  }
+  return out;
+}
+
+}  // namespace payorch

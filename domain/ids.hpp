@@ -13,6 +13,9 @@
 
 namespace payorch {
 
+/// The bytes of `bytes` as lower-case hex, two digits each (digests, random ids, key material).
+std::string hex_encode(std::string_view bytes);
+
 namespace detail {
 /// True when `text` is `prefix` followed by exactly 16 characters of [0-9a-f].
 bool is_prefixed_hex16(std::string_view text, std::string_view prefix) noexcept;

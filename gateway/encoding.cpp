@@ -94,17 +94,6 @@ std::optional<std::string> base64_decode(std::string_view text) {
   return decode(text.substr(0, text.size() - pad), standard_values);
 }
 
-std::string hex_encode(std::string_view bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char b : bytes) {
-    out.push_back(digits[b >> 4]);
-    out.push_back(digits[b & 0xF]);
-  }
-  return out;
-}
-
 std::optional<std::string> form_decode(std::string_view text, bool plus_is_space) {
   std::string out;
   out.reserve(text.size());

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "domain/ids.hpp"  // hex_encode
+
 namespace payorch::gateway {
 
 /// `bytes` as base64url with no padding (RFC 7515 section 2).
@@ -27,9 +29,6 @@ std::string base64_encode(std::string_view bytes);
 /// The bytes of padded standard base64 `text`; nullopt unless its length is a multiple of 4,
 /// every character is of the alphabet, and padding (at most two `=`) only ends it.
 std::optional<std::string> base64_decode(std::string_view text);
-
-/// `bytes` as lower-case hex digits.
-std::string hex_encode(std::string_view bytes);
 
 using form_fields = std::vector<std::pair<std::string, std::string>>;
 

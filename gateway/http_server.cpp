@@ -10,6 +10,8 @@
 #include <optional>
 #include <random>
 
+#include "domain/ids.hpp"
+
 namespace payorch::gateway {
 namespace beast = boost::beast;
 namespace asio = boost::asio;
@@ -19,11 +21,7 @@ namespace {
 
 std::string new_request_id() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string id = "req_";
-  auto bits = rng();
-  for (int i = 0; i < 16; ++i) id.push_back(hex[(bits >> (60 - 4 * i)) & 0xF]);
-  return id;
+  return detail::prefixed_hex16("req_", rng());
 }
 
 /// A client's request id is echoed when it is short and printable; otherwise we make one.

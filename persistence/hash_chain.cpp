@@ -5,6 +5,7 @@
 #include <array>
 #include <cassert>
 
+#include "domain/ids.hpp"
 #include "persistence/journal.hpp"
 
 namespace payorch::persistence {
@@ -38,17 +39,6 @@ std::string encode(const hashed_fields& fields) {
   return out;
 }
 
-std::string to_hex(const unsigned char* bytes, unsigned int size) {
-  static constexpr std::string_view digits = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2U);
-  for (unsigned int i = 0; i < size; ++i) {
-    out.push_back(digits[bytes[i] >> 4U]);
-    out.push_back(digits[bytes[i] & 0x0fU]);
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string event_hash(const hashed_fields& fields) {
@@ -60,7 +50,7 @@ std::string event_hash(const hashed_fields& fields) {
   // SHA-256 over memory cannot fail short of OpenSSL being broken or out of memory.
   assert(ok == 1 && digest_size == 32);
   (void)ok;
-  return to_hex(digest.data(), digest_size);
+  return hex_encode({reinterpret_cast<const char*>(digest.data()), digest_size});
 }
 
 std::string chain_walker::check(const event_record& event) {

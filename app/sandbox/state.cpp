@@ -3,6 +3,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "app/sandbox/callbacks.hpp"
+#include "domain/ids.hpp"
 #include "gateway/json_output.hpp"
 
 namespace payorch::app::sandbox {
@@ -27,11 +28,7 @@ std::int64_t sandbox_state::now_ms() const {
 }
 
 std::string sandbox_state::new_id(std::string_view prefix) {
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string id(prefix);
-  const auto bits = ids_.next();
-  for (int i = 0; i < 16; ++i) id.push_back(hex[(bits >> (60 - 4 * i)) & 0xF]);
-  return id;
+  return detail::prefixed_hex16(prefix, ids_.next());
 }
 
 void sandbox_state::after(std::chrono::milliseconds delay, std::function<void()> f) {

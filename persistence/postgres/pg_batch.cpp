@@ -86,7 +86,7 @@ append_result batch_writer::append(const append_request& request, bool& abort) {
     row.stream_id = request.stream_id;
     row.version = head.version + 1;
     row.event_type = event.event_type;
-    row.payload_hex = to_hex(event.payload);
+    row.payload_hex = hex_encode(event.payload);
     row.recorded_at_ms = event.recorded_at_ms;
     row.prev_hash = head.hash;
     row.hash = event_hash({row.prev_hash, row.stream_id, row.version, row.event_type,
@@ -156,7 +156,7 @@ void batch_writer::write_claims() {
   for (const idempotency_record* claim : state_.claims) {
     clients.push_back(claim->client_id);
     keys.push_back(claim->key);
-    fingerprints.push_back(to_hex(claim->fingerprint));
+    fingerprints.push_back(hex_encode(claim->fingerprint));
     created.push_back(claim->created_at_ms);
     expires.push_back(claim->expires_at_ms);
   }

@@ -263,7 +263,7 @@ std::optional<batch_results> postgres_journal::run_batch(
       keys.push_back(record->key);
       for (auto* field :
            {&record->fingerprint, &record->content_type, &record->location, &record->body})
-        hex.push_back(to_hex(*field));
+        hex.push_back(hex_encode(*field));
       fingerprints.push_back(hex[hex.size() - 4]);
       types.push_back(hex[hex.size() - 3]);
       locations.push_back(hex[hex.size() - 2]);

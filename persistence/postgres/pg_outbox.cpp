@@ -90,7 +90,7 @@ void batch_writer::stage_outbox(const append_request& request) {
   const std::int64_t created_at_ms = request.events.front().recorded_at_ms;
   for (const outbox_message& message : request.outbox) {
     state_.outbox.push_back({message.message_id, request.stream_id, message.subject,
-                             to_hex(message.payload), created_at_ms});
+                             hex_encode(message.payload), created_at_ms});
   }
 }
 

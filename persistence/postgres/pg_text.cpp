@@ -71,18 +71,6 @@ std::string int_array(const std::vector<std::int64_t>& values) {
   return out;
 }
 
-std::string to_hex(std::string_view bytes) {
-  static constexpr std::string_view digits = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2U);
-  for (const char c : bytes) {
-    const auto b = static_cast<unsigned char>(c);
-    out += digits[b >> 4U];
-    out += digits[b & 0x0fU];
-  }
-  return out;
-}
-
 std::string like_prefix(std::string_view prefix) {
   std::string out;
   out.reserve(prefix.size() + 1);

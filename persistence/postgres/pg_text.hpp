@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/ids.hpp"  // hex_encode, for the bytea columns (decode(x, 'hex') on the server)
+
 namespace payorch::persistence::postgres {
 
 /// True if PostgreSQL's text type takes `text` in a UTF8 database: valid UTF-8 without NUL.
@@ -18,9 +20,6 @@ std::string text_array(const std::vector<std::string_view>& values);
 
 /// A bigint[] literal ({1,2}), for `$n::bigint[]`.
 std::string int_array(const std::vector<std::int64_t>& values);
-
-/// Lowercase hex of arbitrary bytes, decoded on the server with decode(x, 'hex').
-std::string to_hex(std::string_view bytes);
 
 /// A LIKE pattern matching every string that starts with `prefix` (with \ as the escape).
 std::string like_prefix(std::string_view prefix);

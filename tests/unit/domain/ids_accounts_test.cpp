@@ -69,6 +69,13 @@ TEST(strong_id, compares_orders_and_hashes) {
 }
 
 // Known-valid IBANs pass, electronic and print form, across many registry countries.
+// Goal: hex_encode writes every byte (NUL and high bytes too) as two lower-case digits.
+TEST(hex_encode, writes_two_lower_case_digits_per_byte) {
+  EXPECT_EQ(hex_encode(""), "");
+  EXPECT_EQ(hex_encode("\x01\xab"), "01ab");
+  EXPECT_EQ(hex_encode(std::string("\0\xff\x10", 3)), "00ff10");
+}
+
 TEST(iban, accepts_valid_examples) {
   for (const char* text :
        {"DE89370400440532013000", "GB82WEST12345698765432", "DE89 3704 0044 0532 0130 00",
