@@ -202,6 +202,37 @@ TEST_F(journal_reads, idempotency_put_then_get) {
             append_status::storage_error);
 }
 
+// Goal: the runtime's direct idempotency calls (the gateway's path, past the actors) store a record
+// and read it back, find nothing for an unknown key, and answer storage_unavailable and
+// storage_error when the backend offers no store.
+TEST_F(journal_reads, runtime_reads_and_stores_idempotency_records_directly) {
+  const persistence::idempotency_record record{
+      "client-1", "key-1", "fp", 201, "application/json", "/pods/pod_1", "{}", 1'000, 90'000};
+  std::optional<append_result> stored;
+  runtime_->put_idempotency(record, [&](append_result r) { stored = std::move(r); });
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->status, append_status::committed) << stored->detail;
+
+  std::vector<actors::actor_runtime::idempotency_found> answers;
+  const auto collect = [&](actors::actor_runtime::idempotency_found r) {
+    answers.push_back(std::move(r));
+  };
+  runtime_->lookup_idempotency("client-1", "key-1", collect);
+  runtime_->lookup_idempotency("client-1", "key-2", collect);
+  backend_->legacy = true;
+  runtime_->lookup_idempotency("client-1", "key-1", collect);
+  runtime_->put_idempotency(record, [&](append_result r) { stored = std::move(r); });
+  ASSERT_EQ(answers.size(), 3U);
+  ASSERT_TRUE(answers[0].has_value() && answers[0]->has_value());
+  EXPECT_EQ((*answers[0])->location, "/pods/pod_1");
+  EXPECT_EQ((*answers[0])->status, 201);
+  ASSERT_TRUE(answers[1].has_value());
+  EXPECT_FALSE(answers[1]->has_value());
+  ASSERT_FALSE(answers[2].has_value());
+  EXPECT_EQ(answers[2].error().code, errc::storage_unavailable);
+  EXPECT_EQ(stored->status, append_status::storage_error);
+}
+
 // Goal: a backend that offers no store access answers reads with storage_unavailable and puts with
 // storage_error, instead of leaving the requester waiting.
 TEST_F(journal_reads, backend_without_queries_answers_unavailable) {
