@@ -6,7 +6,9 @@
 // dir, fund one pod, start N payouts from C client threads (half in the pod's currency, half in
 // another), wait until no saga is running, then read every saga: completed sagas per second
 // from the first start to the last finish, the distribution of saga durations, how many
-// completed, and how many step attempts failed and were retried per saga.
+// completed, and how many step attempts failed and were retried per saga. Then restart payorch
+// on the same data dir and time how long until it is ready and until its first saga listing
+// answers (a listing waits until every saga in the journal has been resumed and reported).
 #include <algorithm>
 #include <atomic>
 #include <boost/json.hpp>
@@ -259,11 +261,27 @@ int main(int argc, char** argv) {
       {"duration_ms_p99", percentile(durations, 0.99)},
       {"failed_attempts_retried_per_saga", static_cast<double>(failed_attempts) / n},
   };
+  // Restart over the same journal: ready, then the first listing (whole once every saga reported).
+  server->stop();
+  po.data_dir = server->data_dir();
+  const auto restarted = clock_type::now();
+  auto again = payorch_process::start(po, &error);
+  if (!again) fail("payorch restart: " + error);
+  const auto ready = clock_type::now();
+  const client c2(again->port(), admin_token(*again, "crowdpod:*:admin operator"));
+  // A listing asked before the sagas are resumed waits; past the request timeout it is 504 and
+  // asked again.
+  auto listing = c2.call("GET", "/ops/sagas?limit=1");
+  for (int i = 0; listing.status == 504 && i < 60; ++i) listing = c2.call("GET", "/ops/sagas?limit=1");
+  const auto listed = clock_type::now();
+  if (listing.status != 200) fail("listing after restart: " + std::to_string(listing.status));
+  result["restart_ready_s"] = std::chrono::duration<double>(ready - restarted).count();
+  result["restart_first_listing_s"] = std::chrono::duration<double>(listed - restarted).count();
   const auto text_out = json::serialize(result);
   std::filesystem::create_directories(std::filesystem::path(o.out).parent_path());
   std::ofstream(o.out) << text_out << "\n";
   std::cout << text_out << "\n";
-  server->stop();
+  again->stop();
   sandbox->stop();
   return completed == static_cast<std::int64_t>(sagas.size()) ? 0 : 1;
 }
