@@ -178,16 +178,6 @@ journal_health actor_runtime::journal() const {
   return impl_->backend->health();
 }
 
-void actor_runtime::lookup_idempotency(std::string client_id, std::string key,
-                                       std::function<void(idempotency_found)> done) const {
-  impl_->backend->lookup([client_id = std::move(client_id), key = std::move(key),
-                          done = std::move(done)](persistence::journal_store* store) {
-    if (store == nullptr)
-      return done(fail(errc::storage_unavailable, "the journal is not running"));
-    done(store->get_idempotency(client_id, key));
-  });
-}
-
 void actor_runtime::put_idempotency(persistence::idempotency_record record,
                                     std::function<void(persistence::append_result)> done) const {
   impl_->backend->put_idempotency(std::move(record), std::move(done));

@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -76,15 +75,10 @@ class actor_runtime {
   /// The journal backend's figures, for health and metrics.
   journal_health journal() const;
 
-  /// Idempotency records straight on the journal backend, without a trip through the actors:
-  /// the gateway asks for one before every keyed request and stores one after it, and neither
-  /// needs an actor's ordering. `lookup_idempotency` reads committed records on the backend's
-  /// reader (`done` runs on that thread; storage_unavailable if the journal is not running);
-  /// `put_idempotency` stores a record in the next group commit (`done` runs on the writer thread
-  /// once it is durable or failed). With an inline backend both run at once on the caller's thread.
-  using idempotency_found = result<std::optional<persistence::idempotency_record>>;
-  void lookup_idempotency(std::string client_id, std::string key,
-                          std::function<void(idempotency_found)> done) const;
+  /// Stores an idempotency record in the next group commit, straight on the journal backend
+  /// without a trip through the actors (the gateway stores one after every keyed request, and
+  /// it needs no actor's ordering). `done` runs on the writer thread once the record is durable
+  /// or failed; `stop()` answers every queued one. With an inline backend it runs at once.
   void put_idempotency(persistence::idempotency_record record,
                        std::function<void(persistence::append_result)> done) const;
 

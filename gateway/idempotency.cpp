@@ -3,9 +3,11 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "actors/journal_protocol.hpp"
 #include "actors/runtime.hpp"
 #include "config/limits.hpp"
 #include "gateway/api.hpp"
+#include "gateway/ask.hpp"
 #include "gateway/auth.hpp"
 #include "gateway/handler_support.hpp"
 
@@ -156,35 +158,31 @@ void run_idempotent(const api_context& ctx, const exchange_ptr& ex, const princi
   rec.fingerprint = fingerprint;
   rec.created_at_ms = now;
   rec.expires_at_ms = now + config::limits::idempotency_record_ttl_ms;
-  // Straight to the journal's reader, not through the actors: the continuation runs on the
-  // reader thread (replies post themselves to the session), and an exception there (out of
-  // memory while building a response) must not end that thread.
-  ctx.runtime->lookup_idempotency(
-      who.subject, key,
+  // The look-up goes through the journal actor, which times it out (journal_timeout) if the
+  // store never answers and answers it at shutdown, so the key's claim always ends.
+  ask<actors::idempotency_lookup>(
+      ctx.bridge, ctx.runtime->journal_writer(), actors::get_idempotency{who.subject, key},
       [ctx, ex, claim = std::move(claim), rec = std::move(rec), run = std::move(run),
-       tag = std::move(tag), now](actors::actor_runtime::idempotency_found r) mutable {
-        try {
-          // Answered from the store (or failed): the key is free again before the client hears
-          // back, so its next request never finds it still taken by this one.
-          if (!r) {
-            claim.reset();
-            return reply_failure(ex, r.error());
-          }
-          // A claim (status 0) means the effect committed but its answer was never stored (the
-          // process died in between): run again; the entity finds what the key made.
-          if (*r && (*r)->status != 0 && (*r)->expires_at_ms > now) {
-            claim.reset();
-            const auto& first = **r;
-            if (first.fingerprint != rec.fingerprint) return reused(ex);
-            return replay(ex, first);
-          }
-          ex->intercept([ctx, rec = std::move(rec), claim = std::move(claim)](
-                            http_response res, const exchange::sink& send) mutable {
-            send_then_store(ctx, std::move(rec), std::move(claim), std::move(res), send);
-          });
-          run(tag);
-        } catch (...) {
+       tag = std::move(tag), now](result<actors::idempotency_lookup> r) mutable {
+        // Answered from the store (or failed): the key is free again before the client hears
+        // back, so its next request never finds it still taken by this one.
+        if (!r) {
+          claim.reset();
+          return reply_failure(ex, r.error());
         }
+        // A claim (status 0) means the effect committed but its answer was never stored (the
+        // process died in between): run again; the entity finds what the key made.
+        if (r->found && r->record.status != 0 && r->record.expires_at_ms > now) {
+          claim.reset();
+          const auto& first = r->record;
+          if (first.fingerprint != rec.fingerprint) return reused(ex);
+          return replay(ex, first);
+        }
+        ex->intercept([ctx, rec = std::move(rec), claim = std::move(claim)](
+                          http_response res, const exchange::sink& send) mutable {
+          send_then_store(ctx, std::move(rec), std::move(claim), std::move(res), send);
+        });
+        run(tag);
       });
 }
 
