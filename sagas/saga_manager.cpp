@@ -21,6 +21,8 @@ constexpr std::chrono::seconds tick_period{1};
 /// gone).
 constexpr int journal_missing_limit = 3;
 constexpr std::uint64_t default_page = 50;
+/// List requests that may wait for the index after a start; more are refused (entity_unavailable).
+constexpr std::size_t max_waiting_lists = 1024;
 
 std::int64_t system_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -106,15 +108,18 @@ caf::result<saga_view> on_signal(self_ptr self, actors::signal_saga& msg) {
   return route(self, id, msg);
 }
 
+/// The status filter of `q` (none if it names none), or why it is refused.
+caf::expected<std::optional<saga_status>> status_filter(const actors::list_sagas& q) {
+  if (q.status.empty()) return std::optional<saga_status>();
+  if (auto status = saga_status_from_string(q.status)) return std::optional<saga_status>(status);
+  return make_failure(errc::invalid_argument, "unknown saga status \"" + q.status + "\"", "status");
+}
+
 /// The page `q` asks for, from the index as it is now.
 caf::expected<actors::saga_page> list_now(self_ptr self, const actors::list_sagas& q) {
-  std::optional<saga_status> filter;
-  if (!q.status.empty()) {
-    filter = saga_status_from_string(q.status);
-    if (!filter)
-      return make_failure(errc::invalid_argument, "unknown saga status \"" + q.status + "\"",
-                          "status");
-  }
+  auto checked = status_filter(q);
+  if (!checked) return std::move(checked.error());
+  const std::optional<saga_status> filter = *checked;
   const auto limit =
       q.limit == 0 ? default_page : std::min<std::uint64_t>(q.limit, persistence::max_page_rows);
   const auto& st = self->state;
@@ -176,8 +181,14 @@ void answer_waiting_lists(self_ptr self) {
 caf::result<actors::saga_page> on_list(self_ptr self, actors::list_sagas& q) {
   auto& st = self->state;
   if (!index_complete(st)) {
+    // A bad filter is refused at once; the waiting line is bounded, past it callers hear why.
+    if (auto checked = status_filter(q); !checked) return std::move(checked.error());
+    if (st.waiting_lists.size() >= max_waiting_lists)
+      return make_failure(errc::entity_unavailable,
+                          "the saga index is still loading after a start; try again shortly");
     auto promise = self->make_response_promise<actors::saga_page>();
-    st.waiting_lists.emplace_back(std::move(q), promise);
+    st.waiting_lists.emplace_back(std::move(q),
+                                  actors::guarded_promise<actors::saga_page>(promise));
     return promise;
   }
   auto answer = list_now(self, q);
@@ -297,7 +308,12 @@ void resume(self_ptr self, const std::string& after) {
             auto& st = self->state;
             for (const auto& stream : page.stream_ids) {
               auto id = saga_id_of_stream(stream);
-              if (id.empty() || st.live.count(id) > 0 || st.quarantined.count(id) > 0) continue;
+              if (id.empty() || st.quarantined.count(id) > 0) continue;
+              if (st.live.count(id) > 0) {
+                // Spawned by a request before the scan reached it: wait for its report too.
+                if (st.index.count(id) == 0) st.unreported.insert(id);
+                continue;
+              }
               spawn_saga(self, id);
               st.unreported.insert(id);
               ++st.stats.resumed;

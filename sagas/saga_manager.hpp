@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "actors/entity_options.hpp"
+#include "actors/guarded_promise.hpp"
 #include "actors/restart_budget.hpp"
 #include "actors/saga_protocol.hpp"
 #include "actors/supervisor.hpp"
@@ -83,8 +84,9 @@ struct saga_manager_state {
   bool scan_done = false;
   /// Sagas the scan spawned that have not reported their status yet.
   std::set<std::string> unreported;
-  /// List requests that arrived before the index was complete, answered once it is.
-  std::vector<std::pair<actors::list_sagas, caf::typed_response_promise<actors::saga_page>>>
+  /// List requests that arrived before the index was complete, answered once it is (or with
+  /// entity_unavailable if the manager stops first).
+  std::vector<std::pair<actors::list_sagas, actors::guarded_promise<actors::saga_page>>>
       waiting_lists;
   caf::actor_addr journal_watched;
   int journal_missing_ticks = 0;

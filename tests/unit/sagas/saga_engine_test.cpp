@@ -314,7 +314,7 @@ TEST_F(saga_engine_test, list_by_owner_oldest_first) {
 
 // Goal: a list request that reaches the manager before it has resumed the journal's sagas waits
 // for them: the first page after a restart is whole, and a cursor from before the restart is
-// still honoured.
+// still honoured; a bad filter is refused all the same.
 TEST_F(saga_engine_test, listing_after_restart_waits_for_resumed_sagas) {
   ASSERT_TRUE(start_saga("saga_0000000000000001", "three_step", R"({"pod_id":"pod_a"})"));
   pass(std::chrono::milliseconds(10));
@@ -333,11 +333,30 @@ TEST_F(saga_engine_test, listing_after_restart_waits_for_resumed_sagas) {
   EXPECT_EQ(rest->items[0].saga_id, "saga_0000000000000002");
 
   restart(false);
+  auto bad = ask<actors::saga_page>(manager_, actors::list_sagas{"done", "", 10});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().param, "status");
   auto all = ask<actors::saga_page>(manager_, actors::list_sagas{"", "", 10});
   ASSERT_TRUE(all) << all.error().detail;
   ASSERT_EQ(all->items.size(), 3u);
   EXPECT_EQ(all->items[2].status, "RUNNING");
   EXPECT_EQ(stats().resumed, 3u);
+}
+
+// Goal: a list request still waiting for the resume scan when the manager stops is answered
+// (entity_unavailable), never left without an answer.
+TEST_F(saga_engine_test, waiting_listing_is_answered_when_the_manager_stops) {
+  ASSERT_TRUE(start_saga("saga_0000000000000001"));
+  restart(false);
+  caf::scoped_actor self{sys()};
+  auto handle = self->request(manager_, caf::infinite, actors::list_sagas{"", "", 10});
+  caf::anon_send_exit(manager_, caf::exit_reason::user_shutdown);
+  sched().run();
+  std::optional<errc> answer;
+  handle.receive([&](actors::saga_page&) { answer = errc::internal_error; },
+                 [&](caf::error& e) { answer = actors::to_failure(e).code; });
+  ASSERT_TRUE(answer.has_value()) << "the waiting request got no answer";
+  EXPECT_EQ(*answer, errc::entity_unavailable);
 }
 
 // Goal: list_sagas with steps keeps only the sagas whose current step is one of them.
