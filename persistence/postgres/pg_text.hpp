@@ -7,10 +7,12 @@
 #include <vector>
 
 #include "domain/ids.hpp"  // hex_encode, for the bytea columns (decode(x, 'hex') on the server)
+#include "domain/utf8.hpp"
 
 namespace payorch::persistence::postgres {
 
-/// True if PostgreSQL's text type takes `text` in a UTF8 database: valid UTF-8 without NUL.
+/// True if PostgreSQL's text type takes `text` in a UTF8 database: valid UTF-8 without NUL
+/// (`is_utf8_text`).
 ///
 /// Checked before writing, because a statement that fails aborts the whole batch's transaction.
 bool storable_text(std::string_view text);

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <string>
 
+#include "domain/utf8.hpp"
 #include "persistence/sqlite/schema.hpp"
 #include "persistence/sqlite/sqlite_journal.hpp"
 
@@ -121,13 +122,15 @@ std::optional<sqlite_journal::request_outcome> sqlite_journal::plan_ledger(
                            false};
   }
   // The scope index (ledger_scope_sql) measures accounts with SQLite's text functions, which stop
-  // at a NUL: such an account would be filed under a shorter scope and missed by reads by prefix.
-  // PostgreSQL cannot store NUL in text at all, so both stores refuse it.
+  // at a NUL and count characters of invalid UTF-8 differently from the bytes ledger_scope counts:
+  // such an account would be filed under another scope and missed by reads by prefix. PostgreSQL
+  // cannot store either in text, so both stores refuse them.
   for (const ledger_command& command : request.ledger) {
     for (const ledger_posting& posting : command.postings) {
-      if (posting.account.find('\0') != std::string::npos)
-        return request_outcome{storage_failure("invalid request: ledger account contains NUL"),
-                               false};
+      if (!is_utf8_text(posting.account))
+        return request_outcome{
+            storage_failure("invalid request: ledger account is not UTF-8 text without NUL"),
+            false};
     }
   }
   // Expiry is judged at the time the carrying event records, never by a clock of the store's.

@@ -7,6 +7,7 @@
 
 #include "domain/accounts.hpp"
 #include "domain/ids.hpp"
+#include "domain/utf8.hpp"
 
 namespace payorch {
 namespace {
@@ -68,7 +69,6 @@ TEST(strong_id, compares_orders_and_hashes) {
   static_assert(!std::is_convertible_v<std::string, pod_id>);
 }
 
-// Known-valid IBANs pass, electronic and print form, across many registry countries.
 // Goal: hex_encode writes every byte (NUL and high bytes too) as two lower-case digits.
 TEST(hex_encode, writes_two_lower_case_digits_per_byte) {
   EXPECT_EQ(hex_encode(""), "");
@@ -76,6 +76,22 @@ TEST(hex_encode, writes_two_lower_case_digits_per_byte) {
   EXPECT_EQ(hex_encode(std::string("\0\xff\x10", 3)), "00ff10");
 }
 
+// Goal: is_utf8_text takes valid UTF-8 of every length and refuses NUL, stray continuation
+// bytes, truncated sequences, overlong forms, surrogates and code points past U+10FFFF.
+TEST(is_utf8_text, accepts_utf8_without_nul_only) {
+  for (const char* good :
+       {"", "pod:a:wallet", "Zo\xc3\xab", "\xe2\x82\xac", "\xf0\x9f\x92\xb6", "\xf4\x8f\xbf\xbf"})
+    EXPECT_TRUE(is_utf8_text(good)) << good;
+  EXPECT_FALSE(is_utf8_text(std::string("a\0b", 3)));
+  for (const char* bad :
+       {"\x80",
+        "a\x80"
+        "b",
+        "\xc3", "\xe2\x82", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xff"})
+    EXPECT_FALSE(is_utf8_text(bad)) << bad;
+}
+
+// Known-valid IBANs pass, electronic and print form, across many registry countries.
 TEST(iban, accepts_valid_examples) {
   for (const char* text :
        {"DE89370400440532013000", "GB82WEST12345698765432", "DE89 3704 0044 0532 0130 00",

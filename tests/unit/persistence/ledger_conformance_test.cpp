@@ -162,19 +162,26 @@ TEST_P(ledger_conformance, invalid_ledger_rejects_its_request_only) {
   EXPECT_EQ(balance("b", "EUR").posted_minor, 3);
 }
 
-// Goal: an account with a NUL byte is refused as an invalid request (neither store could find it
-// again by its prefix), writing nothing of its request.
-TEST_P(ledger_conformance, account_with_nul_is_refused) {
-  const std::string account("pod:p\0q:wallet", 14);
+// Goal: an account with a NUL byte or invalid UTF-8 is refused as an invalid request (neither
+// store could find it again by its prefix), writing nothing of its request.
+TEST_P(ledger_conformance, account_not_utf8_text_is_refused) {
+  const std::string with_nul("pod:p\0q:wallet", 14);
+  const std::string not_utf8(
+      "pod:a\x80"
+      "b:wallet");
   const batch_results results =
-      commit({with_ledger("s1", 0, t0, {posted_tx("t1", transfer(account, "pod:p:x", 4))}),
-              with_ledger("s2", 0, t0, {posted_tx("t2", transfer("a", "b", 3))})});
-  ASSERT_EQ(results.appends.size(), 2U);
-  EXPECT_EQ(results.appends[0].status, append_status::storage_error);
-  EXPECT_NE(results.appends[0].detail.find("invalid request"), std::string::npos)
-      << results.appends[0].detail;
+      commit({with_ledger("s1", 0, t0, {posted_tx("t1", transfer(with_nul, "pod:p:x", 4))}),
+              with_ledger("s2", 0, t0, {posted_tx("t2", transfer("a", "b", 3))}),
+              with_ledger("s3", 0, t0, {posted_tx("t3", transfer(not_utf8, "pod:a:x", 5))})});
+  ASSERT_EQ(results.appends.size(), 3U);
+  for (const std::size_t refused : {0U, 2U}) {
+    EXPECT_EQ(results.appends[refused].status, append_status::storage_error) << refused;
+    EXPECT_NE(results.appends[refused].detail.find("invalid request"), std::string::npos)
+        << results.appends[refused].detail;
+  }
   EXPECT_EQ(results.appends[1].status, append_status::committed);
   EXPECT_TRUE(store_->read_events("s1", 0, 5).empty());
+  EXPECT_TRUE(store_->read_events("s3", 0, 5).empty());
   ASSERT_EQ(all_entries().size(), 2U);
   EXPECT_EQ(all_entries()[0].transaction_id, "t2");
 }
