@@ -1,5 +1,6 @@
 #include "gateway/idempotency.hpp"
 
+#include <atomic>
 #include <mutex>
 #include <unordered_map>
 
@@ -51,18 +52,28 @@ in_flight_keys& in_flight() {
   return keys;
 }
 
-/// Releases a claimed key when the last holder goes: after the response is stored and sent, or
-/// when the exchange is dropped unanswered.
+/// Releases a claimed key once: explicitly (after the response is stored, or once a look-up
+/// answered) or when the last holder goes (the exchange was dropped unanswered).
+///
+/// The explicit release matters: callbacks holding the claim are copied (a reply handler and an
+/// error handler each hold one), so the last holder may go only after the client has its answer,
+/// and its next request with the key would then find it still taken (409).
 class key_claim {
  public:
   explicit key_claim(std::string scoped_key) : scoped_key_(std::move(scoped_key)) {}
-  ~key_claim() { in_flight().release(scoped_key_); }
+  ~key_claim() { release(); }
   const std::string& scoped_key() const { return scoped_key_; }
+  /// Frees the key; later calls (and the destructor) do nothing, so a key claimed again by a
+  /// later request is never freed by this one.
+  void release() {
+    if (!released_.exchange(true)) in_flight().release(scoped_key_);
+  }
   key_claim(const key_claim&) = delete;
   key_claim& operator=(const key_claim&) = delete;
 
  private:
   std::string scoped_key_;
+  std::atomic<bool> released_{false};
 };
 
 bool valid_key(std::string_view key) {
@@ -108,7 +119,7 @@ void send_then_store(const api_context& ctx, persistence::idempotency_record rec
                        std::make_shared<const persistence::idempotency_record>(rec));
   send(std::move(res));
   ctx.runtime->put_idempotency(std::move(rec), [claim](persistence::append_result) mutable {
-    claim.reset();  // durable (or failed): the key is free
+    claim->release();  // durable (or failed): the key is free
   });
 }
 
@@ -167,13 +178,13 @@ void run_idempotent(const api_context& ctx, const exchange_ptr& ex, const princi
         // Answered from the store (or failed): the key is free again before the client hears
         // back, so its next request never finds it still taken by this one.
         if (!r) {
-          claim.reset();
+          claim->release();
           return reply_failure(ex, r.error());
         }
         // A claim (status 0) means the effect committed but its answer was never stored (the
         // process died in between): run again; the entity finds what the key made.
         if (r->found && r->record.status != 0 && r->record.expires_at_ms > now) {
-          claim.reset();
+          claim->release();
           const auto& first = r->record;
           if (first.fingerprint != rec.fingerprint) return reused(ex);
           return replay(ex, first);
