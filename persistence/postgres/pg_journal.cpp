@@ -103,6 +103,10 @@ void prepare_statements(pqxx::connection& conn) {
                "SELECT c, k, decode(f, 'hex'), 0, ''::bytea, ''::bytea, ''::bytea, t, e "
                "FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[]) "
                "AS u(c, k, f, t, e) ON CONFLICT (client_id, key) DO NOTHING");
+  // Every keyed request looks its key up once: prepared, it is parsed once per connection.
+  conn.prepare("select_idempotency",
+               "SELECT client_id, key, fingerprint, status, content_type, location, body, "
+               "created_at_ms, expires_at_ms FROM idempotency WHERE client_id = $1 AND key = $2");
   conn.prepare("purge_idempotency",
                "DELETE FROM idempotency WHERE (client_id, key) IN (SELECT client_id, key "
                "FROM idempotency WHERE expires_at_ms <= $1 ORDER BY expires_at_ms LIMIT $2)");

@@ -235,10 +235,8 @@ result<std::optional<idempotency_record>> postgres_journal::get_idempotency(
       "read idempotency record",
       [&](pqxx::connection& conn) -> answer {
         pqxx::nontransaction txn(conn);
-        const pqxx::result rows = txn.exec_params(
-            "SELECT client_id, key, fingerprint, status, content_type, location, body, "
-            "created_at_ms, expires_at_ms FROM idempotency WHERE client_id = $1 AND key = $2",
-            std::string(client_id), std::string(key));
+        const pqxx::result rows =
+            txn.exec_prepared("select_idempotency", std::string(client_id), std::string(key));
         if (rows.empty()) return std::optional<idempotency_record>();
         const pqxx::row row = rows[0];
         idempotency_record record;
