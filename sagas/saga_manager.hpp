@@ -20,6 +20,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -50,6 +51,10 @@ struct saga_manager_options {
   std::function<void(const std::string&)> on_alert;
   /// `max_restarts` and `restart_window` bound saga restarts.
   actors::entity_options entities;
+  /// Saga streams the start-up scan reads per page (at least 1). The next page is read once
+  /// fewer than half of this page's sagas are still to report, so about this many resumed sagas
+  /// live at once however many the journal holds.
+  std::uint64_t resume_window = 512;
 };
 
 /// "sagas": the name under which spawn_saga_manager registers the manager.
@@ -82,6 +87,8 @@ struct saga_manager_state {
   actors::saga_stats stats;
   /// The start-up scan of saga streams has read its last page.
   bool scan_done = false;
+  /// Where the scan goes on (the last stream id of its page), while its sagas still report.
+  std::optional<std::string> scan_next;
   /// Sagas the scan spawned that have not reported their status yet.
   std::set<std::string> unreported;
   /// List requests that arrived before the index was complete, answered once it is (or with

@@ -343,6 +343,28 @@ TEST_F(saga_engine_test, listing_after_restart_waits_for_resumed_sagas) {
   EXPECT_EQ(stats().resumed, 3u);
 }
 
+// Goal: the start-up scan reads the journal's sagas a window at a time (here 2) and still resumes
+// every one, finished and waiting alike, before a listing is answered; a window of 0 is refused.
+TEST_F(saga_engine_test, resume_scan_goes_a_window_at_a_time) {
+  for (int i = 1; i <= 7; ++i)
+    ASSERT_TRUE(
+        start_saga("saga_000000000000000" + std::to_string(i), i == 4 ? "approval" : "three_step"));
+  sagas::saga_manager_options none;
+  none.resume_window = 0;
+  auto refused = sagas::spawn_saga_manager(sys(), std::move(none));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().param, "resume_window");
+
+  resume_window_ = 2;
+  restart(false);
+  auto all = ask<actors::saga_page>(manager_, actors::list_sagas{"", "", 10});
+  ASSERT_TRUE(all) << all.error().detail;
+  ASSERT_EQ(all->items.size(), 7u);
+  EXPECT_EQ(all->items[3].status, "RUNNING");
+  EXPECT_EQ(stats().resumed, 7u);
+  EXPECT_EQ(stats().live, 1u);  // the one waiting for approvals
+}
+
 // Goal: a list request still waiting for the resume scan when the manager stops is answered
 // (entity_unavailable), never left without an answer.
 TEST_F(saga_engine_test, waiting_listing_is_answered_when_the_manager_stops) {

@@ -172,6 +172,7 @@ class saga_fixture : public actor_fixture {
     o.now = [clock = clock_] { return *clock; };
     o.on_alert = [alerts = alerts_](const std::string& line) { alerts->push_back(line); };
     o.entities = options_.entities;
+    o.resume_window = resume_window_;
     auto spawned = sagas::spawn_saga_manager(sys(), std::move(o));
     if (!spawned) throw std::runtime_error(spawned.error().detail);
     manager_ = *spawned;
@@ -261,6 +262,9 @@ class saga_fixture : public actor_fixture {
     *clock_ += by.count();
     advance(by);
   }
+
+  /// Saga streams the manager's start-up scan reads per page (saga_manager_options).
+  std::uint64_t resume_window_ = 512;
 
   std::int64_t now() const { return *clock_; }
 
