@@ -33,11 +33,18 @@ class reader_thread {
   void post(job j) {
     {
       const std::lock_guard lock(mutex_);
-      if (!stopping_) {
+      if (stopping_) {
+        // Refused: answered below, outside the lock.
+      } else {
         jobs_.push_back(std::move(j));
-        wake_.notify_one();
-        return;
+        j = nullptr;
       }
+    }
+    if (!j) {
+      // Notified after unlocking, so the reader, once woken, does not block at once on the
+      // mutex this thread still holds (two context switches instead of one per look-up).
+      wake_.notify_one();
+      return;
     }
     j(nullptr);
   }
