@@ -29,7 +29,6 @@ namespace payorch::sagas {
 struct saga_environment {
   saga_registry definitions;
   std::function<std::int64_t()> now;  ///< Unix ms for journaled times and timer delays
-  std::uint64_t resume_window = 512;  ///< saga_manager_options::resume_window
 };
 
 /// The attempt whose `done` the actor is waiting for.

@@ -184,7 +184,7 @@ void resume_progress(self_ptr self) {
   auto& st = self->state;
   // Bounded: spawning a whole journal's sagas together held them all in memory, and every exit
   // of a linked saga walks the manager's list of links (20,000 sagas took 3.3 s to list).
-  if (st.scan_next && st.unreported.size() <= st.env->resume_window / 2) {
+  if (st.scan_next && st.unreported.size() <= st.resume_window / 2) {
     self->send(self, actors::resume_sagas{std::move(*st.scan_next)});
     st.scan_next.reset();
   }
@@ -313,9 +313,9 @@ void resume(self_ptr self, const std::string& after) {
     self->delayed_send(self, tick_period, actors::resume_sagas{after});
     return;
   }
-  self->request(journal, caf::infinite,
-                actors::list_streams{std::string(saga_stream_prefix), after,
-                                     self->state.env->resume_window})
+  self->request(
+          journal, caf::infinite,
+          actors::list_streams{std::string(saga_stream_prefix), after, self->state.resume_window})
       .then(
           [self](actors::stream_page& page) {
             auto& st = self->state;
@@ -331,7 +331,7 @@ void resume(self_ptr self, const std::string& after) {
               st.unreported.insert(id);
               ++st.stats.resumed;
             }
-            if (page.stream_ids.size() >= st.env->resume_window)
+            if (page.stream_ids.size() >= st.resume_window)
               st.scan_next = page.stream_ids.back();
             else
               st.scan_done = true;
@@ -354,7 +354,6 @@ result<std::shared_ptr<const saga_environment>> environment_of(saga_manager_opti
     return fail(errc::invalid_argument, "resume_window must be at least 1", "resume_window");
   auto env = std::make_shared<saga_environment>();
   env->definitions = std::move(options.definitions);
-  env->resume_window = options.resume_window;
   env->now = options.now ? std::move(options.now) : std::function<std::int64_t()>(system_now_ms);
   return std::shared_ptr<const saga_environment>(std::move(env));
 }
@@ -368,12 +367,14 @@ caf::atom_value sagas_registry_name() {
 actors::saga_manager_actor::behavior_type saga_manager_impl(
     actors::saga_manager_actor::stateful_pointer<saga_manager_state> self,
     std::shared_ptr<const saga_environment> env, caf::atom_value journal_name,
-    std::function<void(const std::string&)> on_alert, actors::entity_options entities) {
+    std::function<void(const std::string&)> on_alert, actors::entity_options entities,
+    std::uint64_t resume_window) {
   auto& st = self->state;
   st.env = std::move(env);
   st.journal_name = journal_name;
   st.on_alert = std::move(on_alert);
   st.entities = entities;
+  st.resume_window = resume_window;
   // Sagas are linked, so they stop with the manager; trapping exits turns a saga's crash into a
   // message here instead of taking the manager down.
   self->set_exit_handler([self](caf::exit_msg& msg) { on_exit(self, msg); });
@@ -411,7 +412,7 @@ result<actors::saga_manager_actor> spawn_saga_manager(caf::actor_system& system,
   auto env = environment_of(options);
   if (!env) return env.error();
   auto manager = system.spawn(saga_manager_impl, std::move(*env), options.journal_name,
-                              std::move(options.on_alert), options.entities);
+                              std::move(options.on_alert), options.entities, options.resume_window);
   // The registry never overwrites a name, so an earlier manager's entry goes first.
   system.registry().erase(sagas_registry_name());
   system.registry().put(sagas_registry_name(), manager);
@@ -426,11 +427,11 @@ result<actors::child_spec> saga_manager_child(saga_manager_options options) {
   auto env = environment_of(options);
   if (!env) return env.error();
   return actors::child_spec{
-      sagas_registry_name(),
-      [env = std::move(*env), journal = options.journal_name, alert = std::move(options.on_alert),
-       entities = options.entities](caf::event_based_actor* supervisor) {
+      sagas_registry_name(), [env = std::move(*env), journal = options.journal_name,
+                              alert = std::move(options.on_alert), entities = options.entities,
+                              window = options.resume_window](caf::event_based_actor* supervisor) {
         return caf::actor_cast<caf::actor>(
-            supervisor->spawn(saga_manager_impl, env, journal, alert, entities));
+            supervisor->spawn(saga_manager_impl, env, journal, alert, entities, window));
       }};
 }
 

@@ -73,6 +73,7 @@ struct saga_manager_state {
   caf::atom_value journal_name = caf::atom("journal");
   std::function<void(const std::string&)> on_alert;
   actors::entity_options entities;
+  std::uint64_t resume_window = 512;  ///< saga_manager_options::resume_window
   struct live_saga {
     actors::saga_actor actor;
     std::uint64_t routed = 0;  ///< requests delegated to it (see passivate_saga)
@@ -102,6 +103,7 @@ struct saga_manager_state {
 actors::saga_manager_actor::behavior_type saga_manager_impl(
     actors::saga_manager_actor::stateful_pointer<saga_manager_state> self,
     std::shared_ptr<const saga_environment> env, caf::atom_value journal_name,
-    std::function<void(const std::string&)> on_alert, actors::entity_options entities);
+    std::function<void(const std::string&)> on_alert, actors::entity_options entities,
+    std::uint64_t resume_window);
 
 }  // namespace payorch::sagas
