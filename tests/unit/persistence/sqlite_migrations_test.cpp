@@ -28,6 +28,21 @@ struct raw_db {
     sqlite3_finalize(s);
     return out;
   }
+  /// Applies the first `n` migrations, as a build of that schema version left the file.
+  bool migrate_to(std::size_t n, std::string* error) {
+    std::string report;
+    return sqlite::run_migrations(db, sqlite::sqlite_migrations().first(n), true, &report, error);
+  }
+  /// Runs `sql`; SQLite's result code.
+  int exec(const char* sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr); }
+  /// The first column of the first row as an integer; -1 without a row.
+  std::int64_t count(const char* sql) const {
+    sqlite3_stmt* s = nullptr;
+    sqlite3_prepare_v2(db, sql, -1, &s, nullptr);
+    const std::int64_t n = s && sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    sqlite3_finalize(s);
+    return n;
+  }
   bool has_table(const char* name) const {
     sqlite3_stmt* s = nullptr;
     sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?1", -1, &s,
@@ -81,10 +96,8 @@ TEST(sqlite_migrations, check_only_refuses_to_open_with_pending_migrations) {
   testing::temp_dir dir{"payorch-migrate"};
   {
     raw_db db(dir.file("j.sqlite"));
-    std::string report, error;
-    ASSERT_TRUE(
-        sqlite::run_migrations(db.db, sqlite::sqlite_migrations().first(1), true, &report, &error))
-        << error;
+    std::string error;
+    ASSERT_TRUE(db.migrate_to(1, &error)) << error;
   }
   std::string error;
   EXPECT_FALSE(
@@ -99,8 +112,7 @@ TEST(sqlite_migrations, a_journal_from_before_versioned_migrations_is_adopted) {
   {
     raw_db db(dir.file("j.sqlite"));
     for (const auto& m : sqlite::sqlite_migrations())
-      ASSERT_EQ(sqlite3_exec(db.db, std::string(m.sql).c_str(), nullptr, nullptr, nullptr),
-                SQLITE_OK);
+      ASSERT_EQ(db.exec(std::string(m.sql).c_str()), SQLITE_OK);
     EXPECT_FALSE(db.has_table("schema_migrations"));
   }
   std::string error;
@@ -116,16 +128,12 @@ TEST(sqlite_migrations, a_journal_at_version_2_gains_the_outbox) {
   testing::temp_dir dir{"payorch-migrate"};
   {
     raw_db db(dir.file("j.sqlite"));
-    std::string report, error;
-    ASSERT_TRUE(
-        sqlite::run_migrations(db.db, sqlite::sqlite_migrations().first(2), true, &report, &error))
-        << error;
+    std::string error;
+    ASSERT_TRUE(db.migrate_to(2, &error)) << error;
     // An older build's data: an event written before the outbox existed.
-    ASSERT_EQ(sqlite3_exec(db.db,
-                           "INSERT INTO events VALUES ('old', 1, 'Old', X'7b7d', 5, "
-                           "'0000000000000000000000000000000000000000000000000000000000000000', "
-                           "'h')",
-                           nullptr, nullptr, nullptr),
+    ASSERT_EQ(db.exec("INSERT INTO events VALUES ('old', 1, 'Old', X'7b7d', 5, "
+                      "'0000000000000000000000000000000000000000000000000000000000000000', "
+                      "'h')"),
               SQLITE_OK);
     EXPECT_FALSE(db.has_table("outbox"));
   }
@@ -156,30 +164,18 @@ TEST(sqlite_migrations, a_journal_at_version_2_gains_the_outbox) {
 // purged from the end does not get its position handed out again.
 TEST(sqlite_migrations, a_journal_at_version_3_loses_the_message_id_index_and_keeps_its_rows) {
   testing::temp_dir dir{"payorch-migrate"};
-  const auto count = [](sqlite3* db, const char* sql) {
-    sqlite3_stmt* s = nullptr;
-    sqlite3_prepare_v2(db, sql, -1, &s, nullptr);
-    const std::int64_t n = s && sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
-    sqlite3_finalize(s);
-    return n;
-  };
   {
     raw_db db(dir.file("j.sqlite"));
-    std::string report, error;
-    ASSERT_TRUE(
-        sqlite::run_migrations(db.db, sqlite::sqlite_migrations().first(3), true, &report, &error))
-        << error;
+    std::string error;
+    ASSERT_TRUE(db.migrate_to(3, &error)) << error;
     // Three messages as an older build wrote them; the first published, the last purged.
-    ASSERT_EQ(sqlite3_exec(db.db,
-                           "INSERT INTO outbox (message_id, stream_id, subject, payload, "
-                           "created_at_ms, published_at_ms) VALUES "
-                           "('old:1', 'old', 's', X'01', 5, 9), ('old:2', 'old', 's', X'02', 6, "
-                           "NULL), ('old:3', 'old', 's', X'03', 7, NULL);"
-                           "DELETE FROM outbox WHERE message_id = 'old:3';",
-                           nullptr, nullptr, nullptr),
+    ASSERT_EQ(db.exec("INSERT INTO outbox (message_id, stream_id, subject, payload, "
+                      "created_at_ms, published_at_ms) VALUES "
+                      "('old:1', 'old', 's', X'01', 5, 9), ('old:2', 'old', 's', X'02', 6, "
+                      "NULL), ('old:3', 'old', 's', X'03', 7, NULL);"
+                      "DELETE FROM outbox WHERE message_id = 'old:3';"),
               SQLITE_OK);
-    ASSERT_EQ(count(db.db, "SELECT count(*) FROM pragma_index_list('outbox') WHERE origin = 'u'"),
-              1);
+    ASSERT_EQ(db.count("SELECT count(*) FROM pragma_index_list('outbox') WHERE origin = 'u'"), 1);
   }
   std::string error;
   auto store = open_sqlite_journal({.file = dir.file("j.sqlite")}, &error);
@@ -187,9 +183,8 @@ TEST(sqlite_migrations, a_journal_at_version_3_loses_the_message_id_index_and_ke
   {
     raw_db db(dir.file("j.sqlite"));
     EXPECT_EQ(db.applied(), (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
-    EXPECT_EQ(count(db.db, "SELECT count(*) FROM pragma_index_list('outbox') WHERE origin = 'u'"),
-              0);
-    EXPECT_EQ(count(db.db, "SELECT count(*) FROM pragma_index_list('outbox')"), 2);  // partial ones
+    EXPECT_EQ(db.count("SELECT count(*) FROM pragma_index_list('outbox') WHERE origin = 'u'"), 0);
+    EXPECT_EQ(db.count("SELECT count(*) FROM pragma_index_list('outbox')"), 2);  // partial ones
   }
   const auto kept = store->read_outbox(0, 10, false);
   ASSERT_TRUE(kept.has_value());
