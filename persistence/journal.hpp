@@ -277,6 +277,9 @@ struct sqlite_options {
   bool apply_migrations = true;
   bool synchronous_full =
       true;  // false: synchronous=NORMAL (a power loss may drop the last commits)
+  /// Write each commit's WAL frames with a few large writes instead of two per page (only with
+  /// synchronous_full; see persistence/README.md). False: SQLite's own writes, for comparison.
+  bool gather_wal_writes = true;
   std::int64_t busy_timeout_ms = 5000;
   std::int64_t cache_kib =
       65536;  // page cache of the writer's connection; the unique index lives here

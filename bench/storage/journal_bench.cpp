@@ -379,11 +379,13 @@ bench_options parse(int argc, char** argv) {
     const bool has_value = i + 1 < argc;
     if (arg == "--closed-only") {
       o.closed_only = true;
+    } else if (arg == "--no-wal-gathering") {
+      o.store.gather_wal_writes = false;
     } else if (!has_value) {
       std::cerr << "usage: payorch_bench_journal [--dir D] [--out F] [--clients N] [--threads N] "
                    "[--duration S] [--warmup S] [--repeats N] [--open-loop-s S] [--max-wait-us U] "
                    "[--max-batch N] [--cache-kib K] [--checkpoint-pages P] [--max-wal-pages P] "
-                   "[--closed-only] [--postgres URI]\n";
+                   "[--closed-only] [--no-wal-gathering] [--postgres URI]\n";
       std::exit(2);
     } else if (arg == "--postgres") {
       o.postgres_uri = argv[++i];
@@ -460,7 +462,9 @@ int main(int argc, char** argv) {
        << (options.postgres_uri.empty() ? "sqlite" : "postgresql") << "\""
        << ", \"cache_kib\": " << options.store.cache_kib
        << ", \"checkpoint_pages\": " << options.store.checkpoint_pages
-       << ", \"max_wal_pages\": " << options.store.max_wal_pages << "},\n";
+       << ", \"max_wal_pages\": " << options.store.max_wal_pages
+       << ", \"gather_wal_writes\": " << (options.store.gather_wal_writes ? "true" : "false")
+       << "},\n";
   json << "  \"closed_loop\": {\"median\": " << to_json(median_run(closed))
        << ", \"appends_per_s_runs\": " << runs_json(closed) << "}";
   if (!options.closed_only) {

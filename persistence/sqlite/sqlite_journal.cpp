@@ -7,6 +7,7 @@
 
 #include "persistence/hash_chain.hpp"
 #include "persistence/sqlite/schema.hpp"
+#include "persistence/sqlite/wal_buffer.hpp"
 
 namespace payorch::persistence::sqlite {
 namespace {
@@ -48,8 +49,12 @@ std::unique_ptr<sqlite_journal> sqlite_journal::open(const sqlite_options& optio
   }
   // NOMUTEX: the journal is confined to one thread at a time, so SQLite's own locking is waste.
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  // The writer's WAL writes gather in memory until each commit's sync (see wal_buffer.hpp), which
+  // only a connection that syncs every commit may do.
+  const char* vfs =
+      options.synchronous_full && options.gather_wal_writes ? wal_buffer_vfs() : nullptr;
   connection_ptr db;
-  const int rc = open_connection(options.file.string(), flags, db);
+  const int rc = open_connection(options.file.string(), flags, db, vfs);
   if (rc != SQLITE_OK) {
     if (error != nullptr)
       *error = "cannot open " + options.file.string() + ": " + last_error(db.get());

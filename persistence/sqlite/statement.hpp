@@ -24,8 +24,10 @@ using connection_ptr = std::unique_ptr<sqlite3, connection_closer>;
 /// and returns SQLite's result code.
 ///
 /// The first call turns off SQLite's process-wide memory statistics, which nothing here reads and
-/// which take a global mutex on every allocation of every connection.
-int open_connection(const std::string& file, int flags, connection_ptr& db);
+/// which take a global mutex on every allocation of every connection. `vfs` names a registered
+/// VFS (null: the default one).
+int open_connection(const std::string& file, int flags, connection_ptr& db,
+                    const char* vfs = nullptr);
 
 /// The outcome of one step of a statement.
 enum class step_result { row, done, key_violation, error };

@@ -1,0 +1,24 @@
+#pragma once
+/// A SQLite VFS that gathers a transaction's WAL writes into one (internal to persistence).
+///
+/// SQLite writes each WAL frame as two calls, its 24-byte header and then its page, so a commit
+/// of 80 pages is 160 small pwrite calls, each straddling two pages of the kernel's page cache.
+/// Over the default VFS, this one keeps consecutive writes to a "-wal" file in memory and writes
+/// them with one call when SQLite syncs, reads what it wrote, truncates, asks the size or closes
+/// the file; other files pass straight through.
+///
+/// Only for a connection with `PRAGMA synchronous=FULL` (or EXTRA): SQLite then syncs the WAL at
+/// the end of every transaction before it publishes the new frames to other connections, so
+/// nothing another connection may read waits in memory. With NORMAL it publishes frames it has
+/// not synced, and a reader or checkpointer would read them from the file before they are there.
+///
+/// A write that fails when the buffer is written reports its error from the call that wrote it
+/// (the sync of the commit): SQLite then fails the transaction, as when the sync itself fails.
+
+namespace payorch::persistence::sqlite {
+
+/// Registers the VFS (once, not as the default) and returns its name for sqlite3_open_v2;
+/// null if SQLite has no default VFS to wrap.
+const char* wal_buffer_vfs();
+
+}  // namespace payorch::persistence::sqlite
