@@ -112,6 +112,23 @@ typename Inspector::result_type inspect(Inspector& f, retry_saga& x) {
   return f(caf::meta::type_name("retry_saga"), x.saga_id);
 }
 
+/// Operator action on a FAILED saga whose compensation of a step the definition lets an operator
+/// resolve (step_definition::operator_resolvable) could not complete, after checking by other
+/// means what the step left: `outcome` COMPLETED ends the saga COMPLETED (what the step did
+/// stands), COMPENSATE runs that compensation again on the operator's word
+/// (step_context::operator_approved) and then the rest of the compensations.
+struct resolve_saga {
+  std::string saga_id;
+  std::string outcome;  ///< COMPLETED or COMPENSATE
+  std::string reason;   ///< what the operator found; kept in the journal and shown in the view
+  std::string by;       ///< who resolved it (the token's subject)
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, resolve_saga& x) {
+  return f(caf::meta::type_name("resolve_saga"), x.saga_id, x.outcome, x.reason, x.by);
+}
+
 /// Lists known sagas after the saga `after` (empty: from the start); `status` empty or one of
 /// RUNNING, COMPENSATING, COMPLETED, COMPENSATED, FAILED; `limit` 0 means 50, at most 1000.
 ///
@@ -205,13 +222,21 @@ struct saga_view {
   std::int64_t finished_at_ms = 0;
   std::int64_t version = 0;  ///< the saga's journal stream version
   std::vector<saga_step_view> steps;
+  /// An operator's resolve_saga, if any: its outcome (COMPLETED or COMPENSATE), the step, why,
+  /// who and when (all empty or 0 without one).
+  std::string resolution;
+  std::string resolved_step;
+  std::string resolution_reason;
+  std::string resolved_by;
+  std::int64_t resolved_at_ms = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, saga_view& x) {
   return f(caf::meta::type_name("saga_view"), x.saga_id, x.type, x.status, x.current_step, x.input,
            x.reason, x.failed_step, x.started_at_ms, x.updated_at_ms, x.finished_at_ms, x.version,
-           x.steps);
+           x.steps, x.resolution, x.resolved_step, x.resolution_reason, x.resolved_by,
+           x.resolved_at_ms);
 }
 
 /// One line of a saga listing.
@@ -357,7 +382,8 @@ inline std::string payout_of_saga(std::string_view saga_id) {
 
 using saga_interface = caf::typed_actor<
     caf::replies_to<start_saga>::with<saga_view>, caf::replies_to<get_saga>::with<saga_view>,
-    caf::replies_to<signal_saga>::with<saga_view>, caf::replies_to<retry_saga>::with<saga_view>>;
+    caf::replies_to<signal_saga>::with<saga_view>, caf::replies_to<retry_saga>::with<saga_view>,
+    caf::replies_to<resolve_saga>::with<saga_view>>;
 
 /// One live saga: its record lives only inside this actor.
 using saga_actor =

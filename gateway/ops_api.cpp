@@ -1,12 +1,15 @@
-// Operator routes: GET /ops/circuit-breakers, and the breakers' lines in /metrics.
+// Operator routes: GET /ops/circuit-breakers, the saga listing, retries and resolutions, and
+// the breakers' lines in /metrics.
 #include <array>
 
-#include "gateway/api.hpp"
-#include "gateway/auth.hpp"
 #include "actors/runtime.hpp"
 #include "actors/saga_protocol.hpp"
+#include "gateway/api.hpp"
 #include "gateway/ask.hpp"
+#include "gateway/auth.hpp"
 #include "gateway/handler_support.hpp"
+#include "gateway/idempotency.hpp"
+#include "gateway/json_input.hpp"
 #include "gateway/json_output.hpp"
 #include "gateway/saga_json.hpp"
 
@@ -74,6 +77,36 @@ void retry_saga(const api_context& ctx, const exchange_ptr& ex) {
                          [ex](result<actors::saga_view> r) { reply_saga(ex, std::move(r)); });
 }
 
+/// What an operator may write when resolving a saga: a line or two, kept in its journal.
+constexpr std::size_t max_resolution_reason_bytes = 1000;
+
+void resolve_saga(const api_context& ctx, const exchange_ptr& ex) {
+  auto who = authorize_operator(ctx, ex);
+  if (!who) return;
+  run_idempotent(ctx, ex, *who, false, [ctx, ex, who = *who](const actors::idempotency_tag&) {
+    auto parsed = object_body(ex->request());
+    if (auto* p = std::get_if<problem>(&parsed)) return ex->reply_problem(*p);
+    const auto& body = std::get<json_node>(parsed);
+    if (auto p = only_known(body, {"outcome", "reason"})) return ex->reply_problem(*p);
+    const json_node *outcome, *reason;
+    if (auto p = require(body, "outcome", json_kind::string, "outcome", outcome))
+      return ex->reply_problem(*p);
+    if (auto p = require(body, "reason", json_kind::string, "reason", reason))
+      return ex->reply_problem(*p);
+    actors::resolve_saga cmd{std::string(ex->param("saga_id")), std::string(outcome->as_string()),
+                             std::string(reason->as_string()), who.subject};
+    if (cmd.outcome != "COMPLETED" && cmd.outcome != "COMPENSATE")
+      return ex->reply_problem(
+          bad_field("outcome", "outcome must be \"COMPLETED\" or \"COMPENSATE\""));
+    if (cmd.reason.empty() || cmd.reason.size() > max_resolution_reason_bytes)
+      return ex->reply_problem(bad_field("reason", "reason must say what was found, in 1 to " +
+                                                       std::to_string(max_resolution_reason_bytes) +
+                                                       " bytes"));
+    ask<actors::saga_view>(ctx.bridge, ctx.runtime->sagas(), std::move(cmd),
+                           [ex](result<actors::saga_view> r) { reply_saga(ex, std::move(r)); });
+  });
+}
+
 }  // namespace
 
 void render_breaker_metrics(const std::vector<breaker_view>& breakers, std::string& out) {
@@ -110,6 +143,8 @@ void add_ops_routes(route_table& routes, const api_context& ctx) {
              [ctx](const exchange_ptr& ex) { read_saga(ctx, ex); });
   routes.add(http::verb::post, "/ops/sagas/{saga_id}/retry",
              [ctx](const exchange_ptr& ex) { retry_saga(ctx, ex); });
+  routes.add(http::verb::post, "/ops/sagas/{saga_id}/resolve",
+             [ctx](const exchange_ptr& ex) { resolve_saga(ctx, ex); });
 }
 
 }  // namespace payorch::gateway

@@ -149,6 +149,7 @@ std::string payout_body(const actors::saga_view& v, const actors::payout_view* w
       .field("status", payout_status_of(v.status, v.current_step));
   write_text_or_null(w, "reason", v.reason);
   write_text_or_null(w, "failed_step", v.failed_step);
+  write_saga_resolution(w, v);
   w.key("request").raw_value(v.input);
   w.key("wallet");
   if (!wallet) {

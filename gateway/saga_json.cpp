@@ -26,6 +26,21 @@ void write_saga_head(json_writer& w, const std::string& saga_id, const std::stri
 
 }  // namespace
 
+void write_saga_resolution(json_writer& w, const actors::saga_view& v) {
+  w.key("resolution");
+  if (v.resolution.empty()) {
+    w.null();
+    return;
+  }
+  w.begin_object()
+      .field("outcome", v.resolution)
+      .field("step", v.resolved_step)
+      .field("reason", v.resolution_reason)
+      .field("by", v.resolved_by);
+  write_time_or_null(w, "at", v.resolved_at_ms);
+  w.end_object();
+}
+
 void write_saga_steps(json_writer& w, const actors::saga_view& v) {
   w.key("steps").begin_array();
   for (const auto& s : v.steps) {
@@ -72,6 +87,7 @@ void write_saga(json_writer& w, const actors::saga_view& v) {
   write_time_or_null(w, "updated_at", v.updated_at_ms);
   write_time_or_null(w, "finished_at", v.finished_at_ms);
   w.field("version", v.version);
+  write_saga_resolution(w, v);
   write_saga_steps(w, v);
   w.end_object();
 }

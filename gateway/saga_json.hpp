@@ -6,6 +6,9 @@
 
 namespace payorch::gateway {
 
+/// `"resolution"`: an operator's resolve_saga (outcome, step, reason, by, at), or null.
+void write_saga_resolution(json_writer& w, const actors::saga_view& v);
+
 /// `"steps": [...]`: every step with its attempts, signals and timestamps (RFC 3339).
 void write_saga_steps(json_writer& w, const actors::saga_view& v);
 

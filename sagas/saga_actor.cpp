@@ -40,7 +40,8 @@ std::string alert_of(self_ptr self, const std::vector<saga_event>& events) {
     if (const auto* f = std::get_if<compensation_failed>(&e)) {
       const auto& st = self->state;
       return "saga " + st.saga_id + " (" + st.record->type + "): compensation of step " + f->step +
-             " failed: " + f->reason + "; the saga is FAILED until an operator retries it";
+             " failed: " + f->reason +
+             "; the saga is FAILED until an operator retries or resolves it";
     }
   }
   return {};
@@ -283,25 +284,53 @@ caf::result<saga_view> on_signal(self_ptr self, actors::signal_saga& msg) {
   return commit_then_view(self, std::move(*events));
 }
 
-caf::result<saga_view> on_retry(self_ptr self) {
+/// The step whose compensation failed for good in the FAILED saga, for an operator's retry or
+/// resolution (`what`, as in "only a FAILED saga can be retried"); else the refusal.
+result<std::string> failed_compensation(self_ptr self, std::string_view what) {
   auto& st = self->state;
-  ++st.handled;
   if (!st.record) {
     maybe_passivate(self);
-    return no_such_saga(self);
+    return actors::to_failure(no_such_saga(self));
   }
   if (st.record->status != saga_status::failed || !st.definition) {
     maybe_passivate(self);
-    return make_failure(errc::illegal_transition, "saga " + st.saga_id + " is " +
-                                                      std::string(to_string(st.record->status)) +
-                                                      "; only a FAILED saga can be retried");
+    return fail(errc::illegal_transition, "saga " + st.saga_id + " is " +
+                                              std::string(to_string(st.record->status)) +
+                                              "; only a FAILED saga can be " + std::string(what));
   }
   std::string step;
   for (const auto& s : st.record->steps)
     if (s.status == step_status::compensation_failed) step = s.name;
   if (step.empty())
-    return make_failure(errc::illegal_transition, "saga " + st.saga_id + " has no failed step");
-  return commit_then_view(self, {compensation_retried{step, now_of(self)}});
+    return fail(errc::illegal_transition, "saga " + st.saga_id + " has no failed step");
+  return step;
+}
+
+caf::result<saga_view> on_retry(self_ptr self) {
+  ++self->state.handled;
+  auto step = failed_compensation(self, "retried");
+  if (!step) return actors::to_error(step.error());
+  return commit_then_view(self, {compensation_retried{std::move(*step), now_of(self)}});
+}
+
+caf::result<saga_view> on_resolve(self_ptr self, actors::resolve_saga& cmd) {
+  auto& st = self->state;
+  ++st.handled;
+  auto outcome = saga_resolution_from_string(cmd.outcome);
+  if (!outcome)
+    return make_failure(errc::invalid_argument, "outcome must be COMPLETED or COMPENSATE",
+                        "outcome");
+  if (cmd.reason.empty())
+    return make_failure(errc::invalid_argument, "say what was found: reason is empty", "reason");
+  auto step = failed_compensation(self, "resolved");
+  if (!step) return actors::to_error(step.error());
+  const auto index = st.definition->index_of(*step);
+  if (!index || !st.definition->steps[*index].operator_resolvable)
+    return make_failure(errc::illegal_transition,
+                        "the compensation of step " + *step +
+                            " cannot be resolved by an operator; fix its cause and retry the saga");
+  return commit_then_view(self, {saga_resolved{std::move(*step), *outcome, std::move(cmd.reason),
+                                               std::move(cmd.by), now_of(self)}});
 }
 
 /// Folds stored events into the record; the failure of the first that does not fit.
@@ -377,6 +406,7 @@ actors::saga_actor::behavior_type saga_impl(actors::saga_actor::stateful_pointer
       [self](actors::get_saga&) { return on_get(self); },
       [self](actors::signal_saga& msg) { return on_signal(self, msg); },
       [self](actors::retry_saga&) { return on_retry(self); },
+      [self](actors::resolve_saga& cmd) { return on_resolve(self, cmd); },
       [self](actors::step_completed& msg) { on_completed(self, msg); },
       [self](actors::saga_timer& t) {
         self->state.armed.erase(t.due_at_ms);

@@ -16,6 +16,7 @@ constexpr std::array<std::string_view, 5> status_names{"RUNNING", "COMPENSATING"
                                                        "COMPENSATED", "FAILED"};
 constexpr std::array<std::string_view, 3> phase_names{"ACTION", "TIMEOUT", "COMPENSATION"};
 constexpr std::array<std::string_view, 3> decision_names{"APPROVE", "REJECT", "PAYLOAD"};
+constexpr std::array<std::string_view, 2> resolution_names{"COMPLETED", "COMPENSATE"};
 
 template <class Enum, std::size_t N>
 std::string_view name_of(const std::array<std::string_view, N>& names, Enum value) noexcept {
@@ -99,6 +100,13 @@ json::object body_of(const saga_event& event) {
           [](const compensation_retried& e) {
             return json::object{{"step", e.step}, {"at", e.at_ms}};
           },
+          [](const saga_resolved& e) {
+            return json::object{{"step", e.step},
+                                {"outcome", to_string(e.outcome)},
+                                {"reason", e.reason},
+                                {"by", e.by},
+                                {"at", e.at_ms}};
+          },
       },
       event);
 }
@@ -136,6 +144,10 @@ std::optional<saga_event> read_body(std::string_view type, reader& r) {
                          r.integer("at")};
   }
   if (type == "CompensationRetried") return compensation_retried{r.text("step"), r.integer("at")};
+  if (type == "SagaResolved") {
+    return saga_resolved{r.text("step"), r.named<saga_resolution>("outcome", resolution_names),
+                         r.text("reason"), r.text("by"), r.integer("at")};
+  }
   return std::nullopt;
 }
 
@@ -169,11 +181,19 @@ std::optional<signal_decision> signal_decision_from_string(std::string_view text
   return parse_name<signal_decision>(decision_names, text);
 }
 
+std::string_view to_string(saga_resolution r) noexcept {
+  return name_of(resolution_names, r);
+}
+
+std::optional<saga_resolution> saga_resolution_from_string(std::string_view text) noexcept {
+  return parse_name<saga_resolution>(resolution_names, text);
+}
+
 std::string_view event_type_of(const saga_event& event) noexcept {
   static constexpr std::array<std::string_view, std::variant_size_v<saga_event>> names{
       "SagaStarted",        "StepAttempted",  "StepSucceeded",       "StepFailed",
       "WaitStarted",        "SignalReceived", "CompensationStarted", "StepCompensated",
-      "CompensationFailed", "SagaFinished",   "CompensationRetried"};
+      "CompensationFailed", "SagaFinished",   "CompensationRetried", "SagaResolved"};
   return names[event.index()];
 }
 

@@ -38,6 +38,14 @@ std::optional<step_phase> step_phase_from_string(std::string_view text) noexcept
 std::string_view to_string(signal_decision d) noexcept;
 std::optional<signal_decision> signal_decision_from_string(std::string_view text) noexcept;
 
+/// How an operator resolved a compensation that could not complete (resolve_saga): what the
+/// step did stands and the saga is COMPLETED, or its compensation runs again on their word.
+enum class saga_resolution : std::uint8_t { completed, compensate };
+
+/// COMPLETED or COMPENSATE.
+std::string_view to_string(saga_resolution r) noexcept;
+std::optional<saga_resolution> saga_resolution_from_string(std::string_view text) noexcept;
+
 struct saga_started {
   std::string type;
   std::string input;
@@ -127,10 +135,20 @@ struct compensation_retried {
   friend bool operator==(const compensation_retried&, const compensation_retried&) = default;
 };
 
+/// An operator's resolve_saga on the FAILED saga whose compensation of `step` failed.
+struct saga_resolved {
+  std::string step;
+  saga_resolution outcome = saga_resolution::completed;
+  std::string reason;  ///< what the operator found
+  std::string by;      ///< who resolved it
+  std::int64_t at_ms = 0;
+  friend bool operator==(const saga_resolved&, const saga_resolved&) = default;
+};
+
 using saga_event =
     std::variant<saga_started, step_attempted, step_succeeded, step_failed, wait_started,
                  signal_received, compensation_started, step_compensated, compensation_failed,
-                 saga_finished, compensation_retried>;
+                 saga_finished, compensation_retried, saga_resolved>;
 
 /// The journal's event type name, e.g. "StepAttempted".
 std::string_view event_type_of(const saga_event& event) noexcept;

@@ -393,6 +393,10 @@ actors::saga_manager_actor::behavior_type saga_manager_impl(
         auto id = cmd.saga_id;
         return route(self, id, cmd);
       },
+      [self](actors::resolve_saga& cmd) {
+        auto id = cmd.saga_id;
+        return route(self, id, cmd);
+      },
       [self](actors::list_sagas& q) { return on_list(self, q); },
       [self](actors::saga_stats_request&) {
         auto s = self->state.stats;

@@ -152,6 +152,9 @@ step_context context_for(std::string_view saga_id, const saga_definition& defini
   ctx.phase = phase;
   ctx.failed_step = record.failed_step;
   ctx.compensation_reason = record.compensation_reason;
+  ctx.operator_approved = phase == step_phase::compensation && record.resolution &&
+                          record.resolution->outcome == saga_resolution::compensate &&
+                          record.resolution->step == ctx.step;
   for (const auto& s : record.steps)
     if (s.completed) ctx.outputs.emplace(s.name, s.output);
   return ctx;

@@ -43,6 +43,9 @@ struct step_context {
   /// While compensating: the step whose failure started it, and why (else both empty).
   std::string failed_step;
   std::string compensation_reason;
+  /// A compensation an operator resolved with COMPENSATE (resolve_saga): they checked that undoing
+  /// the step is safe, so it need not ask again what it would otherwise check first.
+  bool operator_approved = false;
 
   /// saga_id + ":" + step, plus ":compensate" for a compensation and ":timeout" for a timeout
   /// action: the same on every attempt and after a restart, so a provider acts once.
@@ -127,6 +130,9 @@ struct step_definition {
   std::chrono::milliseconds wait_timeout{0};  ///< wait steps: deadline from the wait's start
   evaluate_fn evaluate;                       ///< wait steps; empty: first_decision
   action_fn on_timeout;  ///< wait steps: runs at the deadline and decides; empty: the step fails
+  /// An operator may resolve a compensation of this step that failed for good (resolve_saga):
+  /// for undos that refuse until an outside fact is known, e.g. whether a bank paid.
+  bool operator_resolvable = false;
 };
 
 /// An action step.
@@ -235,6 +241,7 @@ struct saga_record {
   std::string failed_step;
   std::string finish_reason;
   std::vector<step_record> steps;  ///< in the order the journal first named them
+  std::optional<saga_resolved> resolution;  ///< the operator's latest resolve_saga, if any
 
   step_record* step(std::string_view name);
   const step_record* step(std::string_view name) const;

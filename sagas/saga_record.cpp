@@ -72,9 +72,21 @@ void on_failed(step_record& s, const step_failed& e) {
   }
 }
 
+/// The FAILED saga compensates `s` again with a fresh budget (an operator's retry or resolution).
+void compensate_again(saga_record& r, step_record& s) {
+  s.status = step_status::compensating;
+  s.compensation_failures = 0;
+  s.gave_up = false;
+  s.retry_at_ms = 0;
+  r.status = saga_status::compensating;
+  r.finish_reason.clear();
+  r.finished_at_ms = 0;
+}
+
 status fold(saga_record& r, const saga_event& event) {
   auto type = event_type_of(event);
-  if (is_finished(r.status) && !std::holds_alternative<compensation_retried>(event))
+  if (is_finished(r.status) && !std::holds_alternative<compensation_retried>(event) &&
+      !std::holds_alternative<saga_resolved>(event))
     return misfit(type, "the saga is already " + std::string(to_string(r.status)));
   return std::visit(
       overloaded{
@@ -149,13 +161,26 @@ status fold(saga_record& r, const saga_event& event) {
             if (r.status != saga_status::failed || !s ||
                 s->status != step_status::compensation_failed)
               return misfit(type, "no failed compensation of step " + e.step);
-            s->status = step_status::compensating;
-            s->compensation_failures = 0;
+            compensate_again(r, *s);
+            return {};
+          },
+          [&](const saga_resolved& e) -> status {
+            auto* s = r.step(e.step);
+            if (r.status != saga_status::failed || !s ||
+                s->status != step_status::compensation_failed)
+              return misfit(type, "no failed compensation of step " + e.step);
+            r.resolution = e;
+            if (e.outcome == saga_resolution::compensate) {
+              compensate_again(r, *s);
+              return {};
+            }
+            // What the step did stands: the saga ends as if it had not been undone at all.
+            s->status = step_status::succeeded;
             s->gave_up = false;
             s->retry_at_ms = 0;
-            r.status = saga_status::compensating;
-            r.finish_reason.clear();
-            r.finished_at_ms = 0;
+            r.status = saga_status::completed;
+            r.finish_reason = "resolved by " + e.by + ": " + e.reason;
+            r.finished_at_ms = e.at_ms;
             return {};
           },
       },

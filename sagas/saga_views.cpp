@@ -69,6 +69,13 @@ actors::saga_view view_of(std::string_view saga_id, const saga_definition* defin
   v.updated_at_ms = record.updated_at_ms;
   v.finished_at_ms = record.finished_at_ms;
   v.version = version;
+  if (const auto& res = record.resolution) {
+    v.resolution = std::string(to_string(res->outcome));
+    v.resolved_step = res->step;
+    v.resolution_reason = res->reason;
+    v.resolved_by = res->by;
+    v.resolved_at_ms = res->at_ms;
+  }
   if (definition) {
     for (const auto& def : definition->steps) {
       const auto* s = record.step(def.name);

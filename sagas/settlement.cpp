@@ -517,9 +517,13 @@ void post(const env_ptr& env, const step_context& ctx, step_done done) {
 /// Undoes a posting only when the money is known to be back: never sent, or returned by the
 /// rail. A payment the rail settled, still holds, or may have taken (a submission nobody
 /// answered) cannot be undone here: the compensation fails and the saga ends FAILED with an
-/// operator alert, so the money is never both paid out and credited back.
+/// operator alert, so the money is never both paid out and credited back. An operator who found
+/// the money back resolves it with COMPENSATE, and then it is credited without asking the rail.
 void reverse(const env_ptr& env, const step_context& ctx, step_done done) {
   auto in = input_of(ctx.input);
+  if (ctx.operator_approved)
+    return credit_back(env, in, "settlement compensated: an operator found the money returned",
+                       std::move(done));
   const auto payment_id = text_of(output_of(ctx, "submit"), "payment_id");
   if (payment_id.empty()) {
     // A submission is in doubt unless the rail refused it outright (a refusal is never an
@@ -649,6 +653,9 @@ settlement_setup make_settlement(settlement_options options) {
   // A pod lists its payouts by the sagas it owns, with what each pays.
   d.owner_member = "pod_id";
   d.summary_members = {"amount_minor", "currency"};
+  // Where a payment went is the rail's fact: an operator who reconciled a payout whose reversal
+  // refused (settled, in flight, in doubt) resolves it (see reverse).
+  d.steps[*d.index_of("post")].operator_resolvable = true;
   // Timeout actions retry like any action: a rail still in flight is read again later.
   for (auto& s : d.steps)
     if (s.kind == step_kind::wait) s.retry = o.retry;

@@ -565,6 +565,55 @@ TEST_F(settlement_slow_rail, unconfirmed_payment_is_not_credited_back) {
   EXPECT_NE(failed.body.find("saga_" + id.substr(5)), std::string::npos);
 }
 
+// Goal: an operator who reconciled such payouts with the rail resolves them: COMPLETED when the
+// rail paid (the payout is SETTLED, the wallet stays debited), COMPENSATE when the money came back
+// (it is credited back and the payout is FAILED). The resolution shows on the payout; bad bodies
+// are 400 naming the field, a second resolution 409.
+TEST_F(settlement_slow_rail, operator_resolves_payouts_that_need_attention) {
+  auto pod = funded_pod(100'000);
+  auto paid = pay(pod, 10'000);
+  auto returned = pay(pod, 20'000);
+  ASSERT_EQ(string_of(wait_for(pod, paid), "status"), "NEEDS_ATTENTION");
+  ASSERT_EQ(string_of(wait_for(pod, returned), "status"), "NEEDS_ATTENTION");
+  ASSERT_EQ(eur_balance(pod), (std::pair<std::int64_t, std::int64_t>{70'000, 0}));
+  const auto resolve = [&](const std::string& payout_id, const std::string& body) {
+    return call("POST", "/ops/sagas/saga_" + payout_id.substr(5) + "/resolve", body);
+  };
+  expect_problem(resolve(paid, R"({"outcome":"SETTLED","reason":"paid"})"), 400, "invalid_field",
+                 "outcome");
+  expect_problem(resolve(paid, R"({"outcome":"COMPLETED"})"), 400, "invalid_field", "reason");
+  expect_problem(resolve(paid, R"({"outcome":"COMPLETED","reason":""})"), 400, "invalid_field",
+                 "reason");
+  expect_problem(resolve(paid, R"({"outcome":"COMPLETED","reason":"x","extra":1})"), 400,
+                 "invalid_field", "extra");
+  EXPECT_EQ(resolve("pout_00000000000000ff", R"({"outcome":"COMPLETED","reason":"x"})").status,
+            404);
+
+  auto settled = resolve(paid, R"({"outcome":"COMPLETED","reason":"rail statement: paid"})");
+  ASSERT_EQ(settled.status, 200) << settled.body;
+  EXPECT_EQ(string_of(json_object_of(settled), "status"), "COMPLETED");
+  auto p = payout(pod, paid);
+  EXPECT_EQ(string_of(p, "status"), "SETTLED") << json::serialize(p);
+  ASSERT_TRUE(p.at("resolution").is_object()) << json::serialize(p);
+  const auto& resolution = p.at("resolution").as_object();
+  EXPECT_EQ(string_of(resolution, "outcome"), "COMPLETED");
+  EXPECT_EQ(string_of(resolution, "step"), "post");
+  EXPECT_EQ(string_of(resolution, "reason"), "rail statement: paid");
+  EXPECT_FALSE(string_of(resolution, "by").empty());
+  EXPECT_EQ(eur_balance(pod), (std::pair<std::int64_t, std::int64_t>{70'000, 0}));
+  expect_problem(resolve(paid, R"({"outcome":"COMPENSATE","reason":"no"})"), 409,
+                 "illegal_transition");
+
+  auto back = resolve(returned, R"({"outcome":"COMPENSATE","reason":"returned, camt.054 ref 7"})");
+  ASSERT_EQ(back.status, 200) << back.body;
+  auto done = wait_for(pod, returned, {"FAILED"});
+  EXPECT_EQ(string_of(done, "status"), "FAILED") << json::serialize(done);
+  EXPECT_EQ(step_status(done, "post"), "COMPENSATED");
+  EXPECT_EQ(string_of(done.at("wallet").as_object(), "status"), "REVERSED");
+  EXPECT_EQ(string_of(done.at("resolution").as_object(), "outcome"), "COMPENSATE");
+  EXPECT_EQ(eur_balance(pod), (std::pair<std::int64_t, std::int64_t>{90'000, 0}));
+}
+
 // Goal: above the spending limit, members vote; quorum approves, enough rejections stop it.
 TEST_P(settlement_stores, votes_above_the_limit_reach_quorum) {
   auto pod = funded_pod(100'000, "100");  // the limit is 100.00 EUR

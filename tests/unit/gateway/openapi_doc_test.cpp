@@ -146,7 +146,8 @@ TEST(openapi_document, covers_every_route) {
       {"get", "/ops/circuit-breakers"},
       {"get", "/ops/sagas"},
       {"get", "/ops/sagas/{saga_id}"},
-      {"post", "/ops/sagas/{saga_id}/retry"}};
+      {"post", "/ops/sagas/{saga_id}/retry"},
+      {"post", "/ops/sagas/{saga_id}/resolve"}};
   for (const auto& [method, path] : routes) {
     auto* item = paths().if_contains(path);
     EXPECT_TRUE(item && item->as_object().contains(method)) << method << " " << path;

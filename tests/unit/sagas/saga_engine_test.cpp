@@ -12,7 +12,23 @@ std::string key(const std::string& step, const char* id = saga_a) {
   return std::string(id) + ":" + step;
 }
 
-class saga_engine_test : public saga_fixture {};
+class saga_engine_test : public saga_fixture {
+ protected:
+  /// Runs saga_a until charge's compensation has failed for good (the saga is FAILED).
+  void fail_charge_compensation() {
+    fake_->script("notify", {reply::fail_final});
+    fake_->sticky("charge:compensate", reply::fail_retryable);
+    ASSERT_TRUE(start_saga(saga_a));
+    pass(1000ms);
+    pass(2000ms);
+    ASSERT_EQ(view(saga_a).status, "FAILED");
+  }
+
+  result<actors::saga_view> resolve(const char* outcome, const char* reason) {
+    return ask<actors::saga_view>(manager_,
+                                  actors::resolve_saga{saga_a, outcome, reason, "ops_client"});
+  }
+};
 
 // Goal: a three-step saga runs each step once, in order, hands outputs on, and completes.
 TEST_F(saga_engine_test, happy_path_of_three_steps) {
@@ -141,6 +157,94 @@ TEST_F(saga_engine_test, failing_compensation_alerts_then_operator_retry) {
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code, errc::illegal_transition);
   EXPECT_EQ(alerts_->size(), 1u);
+}
+
+// Goal: an operator who found that what a step did stands (the bank paid) resolves its failed
+// compensation COMPLETED: nothing is undone, the saga ends COMPLETED, and the resolution is
+// journaled (it survives a restart) and shown; a finished saga takes no second resolution.
+TEST_F(saga_engine_test, operator_resolves_a_failed_compensation_completed) {
+  fail_charge_compensation();
+  auto r = resolve("COMPLETED", "the bank statement shows it paid");
+  ASSERT_TRUE(r) << r.error().detail;
+  EXPECT_EQ(r->status, "COMPLETED");
+  for (int round = 0; round < 2; ++round) {
+    auto v = view(saga_a);
+    EXPECT_EQ(v.status, "COMPLETED");
+    EXPECT_EQ(v.reason, "resolved by ops_client: the bank statement shows it paid");
+    EXPECT_EQ(v.resolution, "COMPLETED");
+    EXPECT_EQ(v.resolved_step, "charge");
+    EXPECT_EQ(v.resolution_reason, "the bank statement shows it paid");
+    EXPECT_EQ(v.resolved_by, "ops_client");
+    EXPECT_GT(v.resolved_at_ms, 0);
+    EXPECT_GT(v.finished_at_ms, 0);
+    EXPECT_EQ(step(v, "charge").status, "SUCCEEDED");
+    EXPECT_EQ(step(v, "reserve").status, "SUCCEEDED");  // nothing else was undone
+    EXPECT_EQ(step(v, "notify").status, "FAILED");      // the history stays
+    restart();
+  }
+  EXPECT_EQ(fake_->effects.count(key("charge:compensate")), 0u);
+  EXPECT_EQ(fake_->effects.count(key("reserve:compensate")), 0u);
+  auto again = resolve("COMPENSATE", "second thoughts");
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, errc::illegal_transition);
+}
+
+// Goal: COMPENSATE runs the failed compensation again, telling it the operator checked that the
+// undo is safe (step_context::operator_approved, only for that step), then the rest of them.
+TEST_F(saga_engine_test, operator_resolves_a_failed_compensation_compensate) {
+  fail_charge_compensation();
+  fake_->sticky("charge:compensate", reply::succeed);
+  const auto before = fake_->contexts.size();
+  auto r = resolve("COMPENSATE", "the money came back on 2026-12-07");
+  ASSERT_TRUE(r) << r.error().detail;
+  auto v = view(saga_a);
+  EXPECT_EQ(v.status, "COMPENSATED");
+  EXPECT_EQ(v.resolution, "COMPENSATE");
+  EXPECT_EQ(v.resolution_reason, "the money came back on 2026-12-07");
+  EXPECT_EQ(step(v, "charge").status, "COMPENSATED");
+  EXPECT_EQ(step(v, "reserve").status, "COMPENSATED");
+  ASSERT_EQ(fake_->contexts.size(), before + 2);
+  EXPECT_EQ(fake_->contexts[before].step, "charge");
+  EXPECT_TRUE(fake_->contexts[before].operator_approved);
+  EXPECT_EQ(fake_->contexts[before + 1].step, "reserve");
+  EXPECT_FALSE(fake_->contexts[before + 1].operator_approved);
+  // Before any resolution, no compensation heard the operator's word.
+  for (std::size_t i = 0; i < before; ++i) EXPECT_FALSE(fake_->contexts[i].operator_approved);
+}
+
+// Goal: a resolution is refused when it does not fit: a bad outcome or no reason (invalid
+// argument), a saga still running or unknown, a step whose compensation an operator may not
+// resolve (it must be fixed and retried instead).
+TEST_F(saga_engine_test, operator_resolution_refusals) {
+  fake_->script("charge", {reply::hold});
+  ASSERT_TRUE(start_saga(saga_a));
+  auto running = resolve("COMPLETED", "too early");
+  ASSERT_FALSE(running);
+  EXPECT_EQ(running.error().code, errc::illegal_transition);
+  auto unknown = ask<actors::saga_view>(
+      manager_, actors::resolve_saga{"saga_00000000000000ff", "COMPLETED", "why", "ops_client"});
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, errc::not_found);
+
+  constexpr const char* saga_b = "saga_00000000000000b2";
+  fake_->script("charge", {reply::fail_final});
+  fake_->sticky("reserve:compensate", reply::fail_retryable);
+  ASSERT_TRUE(start_saga(saga_b));
+  pass(1000ms);
+  pass(2000ms);
+  ASSERT_EQ(view(saga_b).status, "FAILED");
+  auto not_resolvable = ask<actors::saga_view>(
+      manager_, actors::resolve_saga{saga_b, "COMPLETED", "looked", "ops_client"});
+  ASSERT_FALSE(not_resolvable);
+  EXPECT_EQ(not_resolvable.error().code, errc::illegal_transition);
+  EXPECT_NE(not_resolvable.error().detail.find("reserve"), std::string::npos);
+  for (auto [outcome, reason] : {std::pair{"MAYBE", "why"}, std::pair{"COMPLETED", ""}}) {
+    auto bad = ask<actors::saga_view>(manager_,
+                                      actors::resolve_saga{saga_b, outcome, reason, "ops_client"});
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().code, errc::invalid_argument) << outcome;
+  }
+  EXPECT_EQ(view(saga_b).status, "FAILED");
 }
 
 // Goal: an action that answers twice is taken once: one success, one effect, same events as a

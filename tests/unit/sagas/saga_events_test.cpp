@@ -25,6 +25,8 @@ std::vector<saga_event> one_of_each() {
       saga_finished{saga_status::completed, "", 15},
       saga_finished{saga_status::compensated, "step charge failed", 16},
       compensation_retried{"reserve", 17},
+      saga_resolved{"post", saga_resolution::completed, "the bank says \"paid\"", "ops_1", 18},
+      saga_resolved{"post", saga_resolution::compensate, "returned", "ops_2", 19},
   };
 }
 
@@ -64,6 +66,9 @@ TEST(saga_events, corrupt_payloads_are_refused) {
                                               "retryable":"yes","retry_at":0,"at":1})"));
   EXPECT_FALSE(decode_event("SignalReceived", R"({"step":"a","signal_id":"s","decision":"MAYBE",
                                                   "payload":"","at":1})"));
+  EXPECT_FALSE(decode_event("SagaResolved", R"({"step":"a","outcome":"SETTLED","reason":"r",
+                                                "by":"o","at":1})"));
+  EXPECT_FALSE(decode_event("SagaResolved", R"({"step":"a","outcome":"COMPLETED","at":1})"));
 }
 
 // Goal: status, phase and decision names go both ways; unknown names are refused.
@@ -75,6 +80,9 @@ TEST(saga_events, names_round_trip) {
     EXPECT_EQ(step_phase_from_string(to_string(p)), p);
   for (auto d : {signal_decision::approve, signal_decision::reject, signal_decision::payload_only})
     EXPECT_EQ(signal_decision_from_string(to_string(d)), d);
+  for (auto r : {saga_resolution::completed, saga_resolution::compensate})
+    EXPECT_EQ(saga_resolution_from_string(to_string(r)), r);
+  EXPECT_FALSE(saga_resolution_from_string("completed"));
   EXPECT_FALSE(saga_status_from_string("completed"));
   EXPECT_FALSE(step_phase_from_string(""));
   EXPECT_TRUE(is_finished(saga_status::failed));
