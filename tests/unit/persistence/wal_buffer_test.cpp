@@ -51,6 +51,12 @@ struct db {
       insert.reset();
     }
   }
+  /// Inserts the rows in a transaction of their own and commits it.
+  void commit_rows(std::int64_t first, std::int64_t count, std::size_t size) {
+    exec("BEGIN IMMEDIATE");
+    insert(first, count, size);
+    exec("COMMIT");
+  }
   /// How many rows there are, after checking that each holds its own bytes.
   std::int64_t checked_rows() {
     statement select(conn.get(), "SELECT id, body FROM t ORDER BY id", nullptr);
@@ -84,9 +90,7 @@ TEST(wal_buffer, another_connection_reads_every_commit_at_once) {
   writer.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL)");
   db reader(dir.file("t.db"), false);
   for (std::int64_t round = 0; round < 40; ++round) {
-    writer.exec("BEGIN IMMEDIATE");
-    writer.insert(round * 25, 25, 3000);
-    writer.exec("COMMIT");
+    writer.commit_rows(round * 25, 25, 3000);
     ASSERT_EQ(reader.checked_rows(), (round + 1) * 25) << "after commit " << round;
   }
 }
@@ -97,9 +101,7 @@ TEST(wal_buffer, a_commit_is_in_the_files_when_commit_returns) {
   testing::temp_dir dir;
   db writer(dir.file("t.db"), true);
   writer.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL)");
-  writer.exec("BEGIN IMMEDIATE");
-  writer.insert(0, 300, 2500);
-  writer.exec("COMMIT");
+  writer.commit_rows(0, 300, 2500);
   writer.exec("BEGIN IMMEDIATE");
   writer.insert(300, 10, 2500);  // not committed: must not be in the copy
   for (const char* suffix : {"", "-wal"}) {
@@ -135,15 +137,11 @@ TEST(wal_buffer, a_rolled_back_spill_leaves_only_what_was_committed) {
   testing::temp_dir dir;
   db writer(dir.file("t.db"), true, 256);
   writer.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL)");
-  writer.exec("BEGIN IMMEDIATE");
-  writer.insert(0, 10, 1000);
-  writer.exec("COMMIT");
+  writer.commit_rows(0, 10, 1000);
   writer.exec("BEGIN IMMEDIATE");
   writer.insert(10, 2000, 4000);  // spills, then goes
   writer.exec("ROLLBACK");
-  writer.exec("BEGIN IMMEDIATE");
-  writer.insert(5000, 40, 2000);
-  writer.exec("COMMIT");
+  writer.commit_rows(5000, 40, 2000);
   for (const char* suffix : {"", "-wal"}) {
     std::filesystem::copy_file(dir.file(std::string("t.db") + suffix),
                                dir.file(std::string("copy.db") + suffix));
@@ -162,9 +160,7 @@ TEST(wal_buffer, checkpoints_and_wal_restarts_keep_every_row) {
   writer.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL)");
   db other(dir.file("t.db"), false);
   for (std::int64_t round = 0; round < 6; ++round) {
-    writer.exec("BEGIN IMMEDIATE");
-    writer.insert(round * 100, 100, 1500);
-    writer.exec("COMMIT");
+    writer.commit_rows(round * 100, 100, 1500);
     // The writer's next transaction starts the WAL over after a full checkpoint by either side.
     if (round % 2 == 0)
       other.exec("PRAGMA wal_checkpoint(RESTART)");

@@ -14,15 +14,17 @@ std::string key(const std::string& step, const char* id = saga_a) {
 
 class saga_engine_test : public saga_fixture {
  protected:
-  /// Runs saga_a until charge's compensation has failed for good (the saga is FAILED).
-  void fail_charge_compensation() {
-    fake_->script("notify", {reply::fail_final});
-    fake_->sticky("charge:compensate", reply::fail_retryable);
-    ASSERT_TRUE(start_saga(saga_a));
+  /// Runs saga `id` until `failing` has failed for good and the compensation of `stuck` with
+  /// it (the saga is FAILED).
+  void fail_compensation(const char* id, const std::string& failing, const std::string& stuck) {
+    fake_->script(failing, {reply::fail_final});
+    fake_->sticky(stuck + ":compensate", reply::fail_retryable);
+    ASSERT_TRUE(start_saga(id));
     pass(1000ms);
     pass(2000ms);
-    ASSERT_EQ(view(saga_a).status, "FAILED");
+    ASSERT_EQ(view(id).status, "FAILED");
   }
+  void fail_charge_compensation() { fail_compensation(saga_a, "notify", "charge"); }
 
   result<actors::saga_view> resolve(const char* outcome, const char* reason) {
     return ask<actors::saga_view>(manager_,
@@ -227,12 +229,7 @@ TEST_F(saga_engine_test, operator_resolution_refusals) {
   EXPECT_EQ(unknown.error().code, errc::not_found);
 
   constexpr const char* saga_b = "saga_00000000000000b2";
-  fake_->script("charge", {reply::fail_final});
-  fake_->sticky("reserve:compensate", reply::fail_retryable);
-  ASSERT_TRUE(start_saga(saga_b));
-  pass(1000ms);
-  pass(2000ms);
-  ASSERT_EQ(view(saga_b).status, "FAILED");
+  fail_compensation(saga_b, "charge", "reserve");
   auto not_resolvable = ask<actors::saga_view>(
       manager_, actors::resolve_saga{saga_b, "COMPLETED", "looked", "ops_client"});
   ASSERT_FALSE(not_resolvable);
