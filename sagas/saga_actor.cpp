@@ -313,6 +313,10 @@ caf::result<saga_view> on_retry(self_ptr self) {
   return commit_then_view(self, {compensation_retried{std::move(*step), now_of(self)}});
 }
 
+std::string failed_error_of(const step_record* s) {
+  return s ? s->last_error : std::string();
+}
+
 caf::result<saga_view> on_resolve(self_ptr self, actors::resolve_saga& cmd) {
   auto& st = self->state;
   ++st.handled;
@@ -325,10 +329,23 @@ caf::result<saga_view> on_resolve(self_ptr self, actors::resolve_saga& cmd) {
   auto step = failed_compensation(self, "resolved");
   if (!step) return actors::to_error(step.error());
   const auto index = st.definition->index_of(*step);
-  if (!index || !st.definition->steps[*index].operator_resolvable)
-    return make_failure(errc::illegal_transition,
-                        "the compensation of step " + *step +
-                            " cannot be resolved by an operator; fix its cause and retry the saga");
+  const auto* failed = st.record->step(*step);
+  if (!index || !failed || !st.definition->steps[*index].operator_resolvable ||
+      !st.definition->steps[*index].operator_resolvable(failed->last_error))
+    return make_failure(
+        errc::illegal_transition,
+        "the compensation of step " + *step + " failed with \"" + failed_error_of(failed) +
+            "\", which an operator cannot resolve; fix its cause and retry the saga");
+  // COMPLETED keeps what the step did; a later step already undone would contradict it.
+  if (*outcome == saga_resolution::completed) {
+    for (auto i = *index + 1; i < st.definition->steps.size(); ++i) {
+      const auto* later = st.record->step(st.definition->steps[i].name);
+      if (later && later->status == step_status::compensated)
+        return make_failure(errc::illegal_transition,
+                            "step " + later->name + " after " + *step +
+                                " is undone already; only COMPENSATE can resolve this saga");
+    }
+  }
   return commit_then_view(self, {saga_resolved{std::move(*step), *outcome, std::move(cmd.reason),
                                                std::move(cmd.by), now_of(self)}});
 }

@@ -130,9 +130,10 @@ struct step_definition {
   std::chrono::milliseconds wait_timeout{0};  ///< wait steps: deadline from the wait's start
   evaluate_fn evaluate;                       ///< wait steps; empty: first_decision
   action_fn on_timeout;  ///< wait steps: runs at the deadline and decides; empty: the step fails
-  /// An operator may resolve a compensation of this step that failed for good (resolve_saga):
-  /// for undos that refuse until an outside fact is known, e.g. whether a bank paid.
-  bool operator_resolvable = false;
+  /// Whether an operator may resolve a compensation of this step that failed for good with
+  /// `last_error` (resolve_saga): for undos that refuse until an outside fact is known, e.g.
+  /// whether a bank paid. Empty: never.
+  std::function<bool(std::string_view last_error)> operator_resolvable;
 };
 
 /// An action step.

@@ -654,8 +654,13 @@ settlement_setup make_settlement(settlement_options options) {
   d.owner_member = "pod_id";
   d.summary_members = {"amount_minor", "currency"};
   // Where a payment went is the rail's fact: an operator who reconciled a payout whose reversal
-  // refused (settled, in flight, in doubt) resolves it (see reverse).
-  d.steps[*d.index_of("post")].operator_resolvable = true;
+  // refused because of it (settled, in flight, in doubt) resolves it (see reverse). Any other
+  // failure of the reversal (the pod or the journal) is fixed and retried.
+  d.steps[*d.index_of("post")].operator_resolvable = [](std::string_view error) {
+    for (std::string_view code : {"payout_settled:", "payout_in_flight:", "payout_in_doubt:"})
+      if (error.starts_with(code)) return true;
+    return false;
+  };
   // Timeout actions retry like any action: a rail still in flight is read again later.
   for (auto& s : d.steps)
     if (s.kind == step_kind::wait) s.retry = o.retry;

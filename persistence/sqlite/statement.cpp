@@ -12,11 +12,15 @@ void connection_closer::operator()(sqlite3* db) const noexcept {
   sqlite3_close_v2(db);
 }
 
-int open_connection(const std::string& file, int flags, connection_ptr& db, const char* vfs) {
+void configure_sqlite() {
   static std::once_flag configured;
   // Refused (SQLITE_MISUSE) if something in the process already initialised SQLite; the
   // statistics then merely stay on.
   std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
+int open_connection(const std::string& file, int flags, connection_ptr& db, const char* vfs) {
+  configure_sqlite();
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(file.c_str(), &raw, flags, vfs);
   db.reset(raw);

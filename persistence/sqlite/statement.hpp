@@ -20,12 +20,13 @@ struct connection_closer {
 };
 using connection_ptr = std::unique_ptr<sqlite3, connection_closer>;
 
+/// Turns off SQLite's process-wide memory statistics, which nothing here reads and which take a
+/// global mutex on every allocation of every connection. Once per process, before anything starts
+/// SQLite up (later it is refused and the statistics stay on); open_connection calls it.
+void configure_sqlite();
+
 /// Opens `file` with SQLite's open flags into `db` (set even on failure, so its error can be read)
-/// and returns SQLite's result code.
-///
-/// The first call turns off SQLite's process-wide memory statistics, which nothing here reads and
-/// which take a global mutex on every allocation of every connection. `vfs` names a registered
-/// VFS (null: the default one).
+/// and returns SQLite's result code. `vfs` names a registered VFS (null: the default one).
 int open_connection(const std::string& file, int flags, connection_ptr& db,
                     const char* vfs = nullptr);
 

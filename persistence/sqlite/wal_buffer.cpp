@@ -8,6 +8,8 @@
 #include <new>
 #include <vector>
 
+#include "persistence/sqlite/statement.hpp"
+
 namespace payorch::persistence::sqlite {
 namespace {
 
@@ -22,6 +24,7 @@ struct buffered_file {
   sqlite3_file* real;                  // the default VFS's file, placed after this struct
   std::vector<unsigned char> pending;  // bytes not yet written, starting at pending_offset
   sqlite3_int64 pending_offset;
+  bool gathering;  // false: every write goes straight to the file (see open_file)
 };
 
 constexpr std::size_t real_file_offset = (sizeof(buffered_file) + alignof(std::max_align_t) - 1) /
@@ -76,6 +79,7 @@ int read_file(sqlite3_file* file, void* data, int amount, sqlite3_int64 offset) 
 
 int write_file(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset) {
   auto* f = of(file);
+  if (!f->gathering) return real_methods(f).xWrite(f->real, data, amount, offset);
   const auto* bytes = static_cast<const unsigned char*>(data);
   const auto size = static_cast<std::size_t>(amount);
   if (!f->pending.empty() && offset >= f->pending_offset && offset + amount <= pending_end(f)) {
@@ -89,7 +93,11 @@ int write_file(sqlite3_file* file, const void* data, int amount, sqlite3_int64 o
   }
   if (size > max_write_bytes) return real_methods(f).xWrite(f->real, data, amount, offset);
   if (f->pending.empty()) f->pending_offset = offset;
-  f->pending.insert(f->pending.end(), bytes, bytes + size);
+  try {
+    f->pending.insert(f->pending.end(), bytes, bytes + size);
+  } catch (const std::bad_alloc&) {
+    return SQLITE_IOERR_NOMEM;  // nothing was appended; SQLite fails the transaction
+  }
   return SQLITE_OK;
 }
 
@@ -123,13 +131,10 @@ int check_reserved_lock(sqlite3_file* file, int* out) {
   return real_methods(of(file)).xCheckReservedLock(of(file)->real, out);
 }
 
+// A size hint only grows the file where nothing is written yet; the bytes pending land on it
+// later, so it needs no flush (SQLite ignores a hint's result, which would lose a flush error).
 int file_control(sqlite3_file* file, int op, void* arg) {
-  auto* f = of(file);
-  // A size hint may extend the file by writing to it; let it see what is pending first.
-  if (op == SQLITE_FCNTL_SIZE_HINT) {
-    if (const int rc = flush(f); rc != SQLITE_OK) return rc;
-  }
-  return real_methods(f).xFileControl(f->real, op, arg);
+  return real_methods(of(file)).xFileControl(of(file)->real, op, arg);
 }
 
 int sector_size(sqlite3_file* file) {
@@ -187,6 +192,11 @@ int open_file(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags
   }
   new (&f->pending) std::vector<unsigned char>();
   f->pending_offset = 0;
+  // Without powersafe overwrite SQLite pads a commit to a sector boundary and syncs in the middle
+  // of a frame, so the frame's rest would wait here after the sync that publishes it: write
+  // through then (the default unix VFS reports powersafe overwrite).
+  f->gathering =
+      (f->real->pMethods->xDeviceCharacteristics(f->real) & SQLITE_IOCAP_POWERSAFE_OVERWRITE) != 0;
   file->pMethods = &methods;
   return rc;
 }
@@ -230,6 +240,7 @@ int current_time_int64(sqlite3_vfs*, sqlite3_int64* out) {
 }
 
 const char* register_vfs() {
+  configure_sqlite();  // before sqlite3_vfs_find starts SQLite up
   wrapped = sqlite3_vfs_find(nullptr);
   if (wrapped == nullptr) return nullptr;
   methods.iVersion = 3;

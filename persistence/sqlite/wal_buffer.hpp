@@ -4,8 +4,9 @@
 /// SQLite writes each WAL frame as two calls, its 24-byte header and then its page, so a commit
 /// of 80 pages is 160 small pwrite calls, each straddling two pages of the kernel's page cache.
 /// Over the default VFS, this one keeps consecutive writes to a "-wal" file in memory and writes
-/// them with one call when SQLite syncs, reads what it wrote, truncates, asks the size or closes
-/// the file; other files pass straight through.
+/// them in 64 KiB pieces when SQLite syncs, reads what it wrote, truncates, asks the size or
+/// closes the file; other files pass straight through, and so does a WAL on a device without
+/// powersafe overwrite (SQLite then syncs in the middle of a commit's last frame).
 ///
 /// Only for a connection with `PRAGMA synchronous=FULL` (or EXTRA): SQLite then syncs the WAL at
 /// the end of every transaction before it publishes the new frames to other connections, so

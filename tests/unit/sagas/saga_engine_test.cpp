@@ -242,6 +242,18 @@ TEST_F(saga_engine_test, operator_resolution_refusals) {
     EXPECT_EQ(bad.error().code, errc::invalid_argument) << outcome;
   }
   EXPECT_EQ(view(saga_b).status, "FAILED");
+
+  // A resolvable step, but a failure its definition does not let an operator resolve.
+  constexpr const char* saga_c = "saga_00000000000000c3";
+  fake_->script("notify", {reply::fail_final});
+  fake_->script("charge:compensate", {reply::fail_final});
+  ASSERT_TRUE(start_saga(saga_c));
+  ASSERT_EQ(view(saga_c).status, "FAILED");
+  auto wrong_failure = ask<actors::saga_view>(
+      manager_, actors::resolve_saga{saga_c, "COMPENSATE", "looked", "ops_client"});
+  ASSERT_FALSE(wrong_failure);
+  EXPECT_EQ(wrong_failure.error().code, errc::illegal_transition);
+  EXPECT_NE(wrong_failure.error().detail.find("cannot resolve"), std::string::npos);
 }
 
 // Goal: an action that answers twice is taken once: one success, one effect, same events as a

@@ -200,7 +200,8 @@ class saga_fixture : public actor_fixture {
   }
 
   /// reserve → charge → notify, each with a compensation; owned by its input's "pod_id", its
-  /// listing shows the amount. An operator may resolve a failed compensation of charge.
+  /// listing shows the amount. An operator may resolve a compensation of charge that failed for
+  /// being busy.
   sagas::saga_definition three_step() {
     sagas::saga_definition d;
     d.type = "three_step";
@@ -211,7 +212,7 @@ class saga_fixture : public actor_fixture {
       d.steps.push_back(sagas::action_step(n, fake_->action(n, fake_),
                                            fake_->action(n + ":compensate", fake_), quick_retry()));
     }
-    d.steps[1].operator_resolvable = true;
+    d.steps[1].operator_resolvable = [](std::string_view error) { return error.ends_with("busy"); };
     return d;
   }
 
