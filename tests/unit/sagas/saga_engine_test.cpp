@@ -256,6 +256,28 @@ TEST_F(saga_engine_test, operator_resolution_refusals) {
   EXPECT_NE(wrong_failure.error().detail.find("cannot resolve"), std::string::npos);
 }
 
+// Goal: COMPLETED is refused once a step after the resolved one is undone already (what the
+// saga did would no longer stand); COMPENSATE still resolves it.
+TEST_F(saga_engine_test, completed_is_refused_after_a_later_step_was_undone) {
+  fake_->script("audit", {reply::fail_final});
+  fake_->sticky("charge:compensate", reply::fail_retryable);
+  ASSERT_TRUE(start_saga(saga_a, "four_step"));
+  pass(1000ms);
+  pass(2000ms);
+  auto v = view(saga_a);
+  ASSERT_EQ(v.status, "FAILED");
+  EXPECT_EQ(step(v, "notify").status, "COMPENSATED");
+  EXPECT_EQ(step(v, "charge").status, "COMPENSATION_FAILED");
+  auto completed = resolve("COMPLETED", "it went through");
+  ASSERT_FALSE(completed);
+  EXPECT_EQ(completed.error().code, errc::illegal_transition);
+  EXPECT_NE(completed.error().detail.find("notify"), std::string::npos);
+  fake_->sticky("charge:compensate", reply::succeed);
+  auto compensated = resolve("COMPENSATE", "it came back");
+  ASSERT_TRUE(compensated) << compensated.error().detail;
+  EXPECT_EQ(view(saga_a).status, "COMPENSATED");
+}
+
 // Goal: an action that answers twice is taken once: one success, one effect, same events as a
 // plain success.
 TEST_F(saga_engine_test, done_called_twice_counts_once) {

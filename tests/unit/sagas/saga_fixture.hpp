@@ -183,6 +183,7 @@ class saga_fixture : public actor_fixture {
   sagas::saga_registry definitions() {
     sagas::saga_registry r;
     r.emplace("three_step", three_step());
+    r.emplace("four_step", steps_in_a_row("four_step", {"reserve", "charge", "notify", "audit"}));
     r.emplace("approval", approval());
     r.emplace("confirm", confirm());
     r.emplace("slow", slow("slow", 2));
@@ -199,20 +200,25 @@ class saga_fixture : public actor_fixture {
     return r;
   }
 
-  /// reserve → charge → notify, each with a compensation; owned by its input's "pod_id", its
-  /// listing shows the amount. An operator may resolve a compensation of charge that failed for
-  /// being busy.
-  sagas::saga_definition three_step() {
+  /// Action steps named `names`, each with a compensation; an operator may resolve a
+  /// compensation of the second that failed for being busy.
+  sagas::saga_definition steps_in_a_row(std::string type, std::vector<std::string> names) {
     sagas::saga_definition d;
-    d.type = "three_step";
-    d.owner_member = "pod_id";
-    d.summary_members = {"amount_minor", "currency"};
-    for (const char* name : {"reserve", "charge", "notify"}) {
-      std::string n = name;
+    d.type = std::move(type);
+    for (const auto& n : names) {
       d.steps.push_back(sagas::action_step(n, fake_->action(n, fake_),
                                            fake_->action(n + ":compensate", fake_), quick_retry()));
     }
     d.steps[1].operator_resolvable = [](std::string_view error) { return error.ends_with("busy"); };
+    return d;
+  }
+
+  /// reserve → charge → notify (steps_in_a_row); owned by its input's "pod_id", its listing
+  /// shows the amount.
+  sagas::saga_definition three_step() {
+    auto d = steps_in_a_row("three_step", {"reserve", "charge", "notify"});
+    d.owner_member = "pod_id";
+    d.summary_members = {"amount_minor", "currency"};
     return d;
   }
 
