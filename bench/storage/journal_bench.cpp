@@ -459,12 +459,14 @@ int main(int argc, char** argv) {
        << ", \"repeats\": " << options.repeats
        << ", \"max_wait_us\": " << options.writer.max_wait_us
        << ", \"max_batch_appends\": " << options.writer.max_batch_appends << ", \"store\": \""
-       << (options.postgres_uri.empty() ? "sqlite" : "postgresql") << "\""
-       << ", \"cache_kib\": " << options.store.cache_kib
-       << ", \"checkpoint_pages\": " << options.store.checkpoint_pages
-       << ", \"max_wal_pages\": " << options.store.max_wal_pages
-       << ", \"gather_wal_writes\": " << (options.store.gather_wal_writes ? "true" : "false")
-       << "},\n";
+       << (options.postgres_uri.empty() ? "sqlite" : "postgresql") << "\"";
+  if (options.postgres_uri.empty()) {  // the SQLite store's own settings
+    json << ", \"cache_kib\": " << options.store.cache_kib
+         << ", \"checkpoint_pages\": " << options.store.checkpoint_pages
+         << ", \"max_wal_pages\": " << options.store.max_wal_pages
+         << ", \"gather_wal_writes\": " << (options.store.gather_wal_writes ? "true" : "false");
+  }
+  json << "},\n";
   json << "  \"closed_loop\": {\"median\": " << to_json(median_run(closed))
        << ", \"appends_per_s_runs\": " << runs_json(closed) << "}";
   if (!options.closed_only) {
