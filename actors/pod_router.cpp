@@ -1,14 +1,66 @@
 #include "actors/pod_router.hpp"
 
 #include <caf/all.hpp>
+#include <optional>
+#include <string_view>
 
 #include "actors/errors.hpp"
 #include "actors/pod_actor.hpp"
+#include "domain/ids.hpp"
 
 namespace payorch::actors {
 namespace {
 
 using self_ptr = pod_router_actor::stateful_pointer<pod_router_state>;
+using live_pod = pod_router_state::live_pod;
+
+constexpr std::string_view pod_prefix = "pod_";
+
+/// The 64 bits of a canonical pod id (`pod_` and 16 lower-case hex digits), else nullopt.
+std::optional<std::uint64_t> bits_of(std::string_view id) {
+  if (!detail::is_prefixed_hex16(id, pod_prefix)) return std::nullopt;
+  std::uint64_t bits = 0;
+  for (char c : id.substr(pod_prefix.size()))
+    bits = (bits << 4) | static_cast<std::uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
+  return bits;
+}
+
+live_pod* find_live(pod_router_state& st, const std::string& id) {
+  if (auto bits = bits_of(id)) {
+    auto i = st.live.find(*bits);
+    return i == st.live.end() ? nullptr : &i->second;
+  }
+  auto i = st.other_live.find(id);
+  return i == st.other_live.end() ? nullptr : &i->second;
+}
+
+void add_live(pod_router_state& st, const std::string& id, const pod_actor& pod,
+              caf::actor_clock::time_point now) {
+  if (auto bits = bits_of(id)) {
+    st.live.emplace(*bits, live_pod{pod, now});
+    st.ids_by_actor.emplace(pod.id(), *bits);
+    return;
+  }
+  auto at = st.other_live.emplace(id, live_pod{pod, now}).first;
+  st.other_ids_by_actor.emplace(pod.id(), &at->first);
+}
+
+/// Forgets the live pod whose actor is `actor` and returns its id; nullopt if it is not ours.
+std::optional<std::string> forget_actor(pod_router_state& st, caf::actor_id actor) {
+  if (auto i = st.ids_by_actor.find(actor); i != st.ids_by_actor.end()) {
+    const auto bits = i->second;
+    st.ids_by_actor.erase(i);
+    st.live.erase(bits);
+    return detail::prefixed_hex16(pod_prefix, bits);
+  }
+  if (auto i = st.other_ids_by_actor.find(actor); i != st.other_ids_by_actor.end()) {
+    std::string id = *i->second;
+    st.other_ids_by_actor.erase(i);
+    st.other_live.erase(id);
+    return id;
+  }
+  return std::nullopt;
+}
 
 restart_budget& budget_of(self_ptr self, const std::string& id) {
   auto& st = self->state;
@@ -23,15 +75,12 @@ restart_budget& budget_of(self_ptr self, const std::string& id) {
 pod_actor spawn_pod(self_ptr self, const std::string& id, caf::atom_value journal_name,
                     pod_start start = pod_start::recover) {
   // Callers spawn only for ids not live; should one be, its actor stays the only one.
-  if (auto live = self->state.live.find(id); live != self->state.live.end())
-    return live->second.actor;
+  if (auto* live = find_live(self->state, id)) return live->actor;
   auto journal = self->system().registry().get<journal_actor>(journal_name);
   auto me = caf::actor_cast<pod_router_actor>(self);
   auto pod = self->spawn(pod_impl, id, journal, me, self->state.options, start);
   self->link_to(pod);
-  auto at =
-      self->state.live.emplace(id, pod_router_state::live_pod{pod, self->clock().now()}).first;
-  self->state.ids_by_actor.emplace(pod.id(), &at->first);
+  add_live(self->state, id, pod, self->clock().now());
   ++self->state.stats.spawned;
   return pod;
 }
@@ -40,9 +89,9 @@ pod_actor spawn_pod(self_ptr self, const std::string& id, caf::atom_value journa
 caf::expected<pod_actor> pod_for(self_ptr self, const std::string& id, caf::atom_value journal_name,
                                  pod_start start) {
   auto& st = self->state;
-  if (auto i = st.live.find(id); i != st.live.end()) {
-    i->second.last_routed = self->clock().now();
-    return i->second.actor;
+  if (auto* live = find_live(st, id)) {
+    live->last_routed = self->clock().now();
+    return live->actor;
   }
   if (auto r = st.restarts.find(id); r != st.restarts.end()) {
     if (r->second.exhausted(self->clock().now())) {
@@ -56,15 +105,13 @@ caf::expected<pod_actor> pod_for(self_ptr self, const std::string& id, caf::atom
 void on_exit(self_ptr self, caf::exit_msg& dm, caf::atom_value journal_name) {
   auto& st = self->state;
   if (st.draining.erase(dm.source.id()) != 0) return;
-  auto i = st.ids_by_actor.find(dm.source.id());
-  if (i == st.ids_by_actor.end()) {
+  auto forgotten = forget_actor(st, dm.source.id());
+  if (!forgotten) {
     // Not one of our pods: our supervisor (or a peer) is going down, so we go with it.
     if (dm.reason && dm.reason != caf::exit_reason::normal) self->quit(std::move(dm.reason));
     return;
   }
-  auto id = *i->second;
-  st.ids_by_actor.erase(i);
-  st.live.erase(id);
+  const std::string id = std::move(*forgotten);
   if (!dm.reason || dm.reason == caf::exit_reason::normal) return;
   // A crash: restart eagerly (the new actor recovers from the journal) while the budget lasts.
   if (budget_of(self, id).try_restart(self->clock().now())) {
@@ -122,26 +169,28 @@ pod_router_actor::behavior_type pod_router_impl(
       [=](payout_command& cmd) { return route<payout_view>(self, cmd, journal_name); },
       [self](passivate_pod& req) -> bool {
         auto& st = self->state;
-        auto i = st.live.find(req.pod_id);
+        auto* live = find_live(st, req.pod_id);
         auto sender = self->current_sender();
-        if (i == st.live.end() || !sender || i->second.actor.address() != sender->address())
-          return false;
-        st.ids_by_actor.erase(i->second.actor.id());
-        st.draining.insert(i->second.actor.id());
-        st.live.erase(i);
+        if (live == nullptr || !sender || live->actor.address() != sender->address()) return false;
+        const auto actor = live->actor.id();
+        forget_actor(st, actor);
+        st.draining.insert(actor);
         ++st.stats.passivated;
         return true;
       },
       [self](router_stats_request&) -> router_stats {
         auto s = self->state.stats;
-        s.live = self->state.live.size();
+        s.live = self->state.live.size() + self->state.other_live.size();
         return s;
       },
       [self](caf::tick_atom) {
         auto now = self->clock().now();
-        for (auto& [id, pod] : self->state.live)
+        const auto idle = [&](const live_pod& pod) {
           if (now - pod.last_routed >= self->state.options->idle_timeout)
             self->send(pod.actor, idle_check{});
+        };
+        for (const auto& entry : self->state.live) idle(entry.second);
+        for (const auto& entry : self->state.other_live) idle(entry.second);
         self->delayed_send(self, sweep_period(*self->state.options), caf::tick_atom::value);
       },
   };

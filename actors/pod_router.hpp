@@ -13,6 +13,7 @@
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <boost/unordered/unordered_flat_set.hpp>
 #include <caf/stateful_actor.hpp>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -38,10 +39,15 @@ struct pod_router_state {
       return std::hash<std::string_view>{}(id);
     }
   };
-  std::unordered_map<std::string, live_pod, id_hash> live;
-  /// Each live pod's id by its actor: points at the key in `live` (whose nodes never move) and
-  /// is erased with it, so a live pod costs one copy of its id here.
-  boost::unordered_flat_map<caf::actor_id, const std::string*> ids_by_actor;
+  /// Live pods by id. A canonical id (`pod_` and 16 hex digits: every id the gateway and the
+  /// sagas send) is kept as its 64 bits in a flat table, about 70 bytes less per live pod than a
+  /// node holding the id's text; any other id (tests, a hand-made command) goes to `other_live`.
+  boost::unordered_flat_map<std::uint64_t, live_pod> live;
+  std::unordered_map<std::string, live_pod, id_hash> other_live;
+  /// Each live pod's id by its actor: its bits, or a pointer at its key in `other_live` (whose
+  /// nodes never move); erased with the pod's entry.
+  boost::unordered_flat_map<caf::actor_id, std::uint64_t> ids_by_actor;
+  boost::unordered_flat_map<caf::actor_id, const std::string*> other_ids_by_actor;
   /// Pods forgotten on passivation that have not exited yet: their exit, even with an error,
   /// is theirs to finish (the next command spawns a fresh actor), not a sign the router's own
   /// supervisor is going down.

@@ -140,6 +140,32 @@ TEST_F(pod_actor_test, idle_pod_passivates_and_recovers) {
   EXPECT_EQ(stats().spawned, 2u);
 }
 
+// Goal: the router keeps canonical ids as their bits and any other id as text; both kinds live,
+// route, passivate and recover side by side, and the two ids that differ only in case (one of
+// them not canonical) are two pods.
+TEST_F(pod_actor_test, canonical_and_other_ids_route_side_by_side) {
+  const std::string other = "pod_00000000000000A1";  // upper case: not canonical
+  ASSERT_TRUE(ask<pod_view>(runtime_->pods(), summer_trip()));
+  auto other_create = summer_trip(other);
+  other_create.name = "Other trip";
+  ASSERT_TRUE(ask<pod_view>(runtime_->pods(), other_create));
+  EXPECT_EQ(stats().live, 2u);
+  for (int i = 0; i < 5; ++i)
+    advance(options_.entities.idle_timeout / 4 + std::chrono::milliseconds(1));
+  EXPECT_EQ(stats().live, 0u);
+  EXPECT_EQ(stats().passivated, 2u);
+  auto canonical = ask<pod_view>(runtime_->pods(), get_pod{pod_a});
+  auto text = ask<pod_view>(runtime_->pods(), get_pod{other});
+  ASSERT_TRUE(canonical);
+  ASSERT_TRUE(text);
+  EXPECT_EQ(canonical->pod_id, pod_a);
+  EXPECT_EQ(canonical->name, "Summer Trip 2025");
+  EXPECT_EQ(text->pod_id, other);
+  EXPECT_EQ(text->name, "Other trip");
+  EXPECT_EQ(stats().live, 2u);
+  EXPECT_EQ(stats().spawned, 4u);
+}
+
 // Goal: a pod survives a restart of the whole runtime (state comes only from the journal).
 TEST_F(pod_actor_test, pod_survives_runtime_restart) {
   ASSERT_TRUE(ask<pod_view>(runtime_->pods(), summer_trip()));
