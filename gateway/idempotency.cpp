@@ -108,7 +108,10 @@ void send_then_store(const api_context& ctx, persistence::idempotency_record rec
                      std::shared_ptr<key_claim> claim, http_response res,
                      const exchange::sink& send) {
   const auto status = static_cast<int>(res.result_int());
-  if (status >= 500) return send(std::move(res));
+  if (status >= 500) {
+    claim->release();  // nothing to store: a retry runs again, and must not find the key taken
+    return send(std::move(res));
+  }
   rec.status = status;
   if (auto ct = res.find(http::field::content_type); ct != res.end())
     rec.content_type = std::string(ct->value());
@@ -182,12 +185,18 @@ void run_idempotent(const api_context& ctx, const exchange_ptr& ex, const princi
           return reply_failure(ex, r.error());
         }
         // A claim (status 0) means the effect committed but its answer was never stored (the
-        // process died in between): run again; the entity finds what the key made.
-        if (r->found && r->record.status != 0 && r->record.expires_at_ms > now) {
-          claim->release();
+        // process died in between): the same request runs again and the entity finds what the
+        // key made; another request under the key is refused, as for a stored answer.
+        if (r->found && r->record.expires_at_ms > now) {
           const auto& first = r->record;
-          if (first.fingerprint != rec.fingerprint) return reused(ex);
-          return replay(ex, first);
+          if (first.fingerprint != rec.fingerprint) {
+            claim->release();
+            return reused(ex);
+          }
+          if (first.status != 0) {
+            claim->release();
+            return replay(ex, first);
+          }
         }
         ex->intercept([ctx, rec = std::move(rec), claim = std::move(claim)](
                           http_response res, const exchange::sink& send) mutable {

@@ -11,7 +11,8 @@
 /// so a retry after a server failure runs again. Pods and pledges also remember the key that
 /// made them, and claim it in the journal in the same transaction as their events (a record
 /// with status 0): a retry whose stored response was lost in a crash finds the claim, runs
-/// again and gets what the key made instead of making a second one.
+/// again and gets what the key made instead of making a second one; another request under the
+/// key is 422 then too.
 
 #include <cstddef>
 #include <functional>

@@ -71,10 +71,13 @@ void read_saga(const api_context& ctx, const exchange_ptr& ex) {
 }
 
 void retry_saga(const api_context& ctx, const exchange_ptr& ex) {
-  if (!authorize_operator(ctx, ex)) return;
-  ask<actors::saga_view>(ctx.bridge, ctx.runtime->sagas(),
-                         actors::retry_saga{std::string(ex->param("saga_id"))},
-                         [ex](result<actors::saga_view> r) { reply_saga(ex, std::move(r)); });
+  auto who = authorize_operator(ctx, ex);
+  if (!who) return;
+  run_idempotent(ctx, ex, *who, false, [ctx, ex](const actors::idempotency_tag&) {
+    ask<actors::saga_view>(ctx.bridge, ctx.runtime->sagas(),
+                           actors::retry_saga{std::string(ex->param("saga_id"))},
+                           [ex](result<actors::saga_view> r) { reply_saga(ex, std::move(r)); });
+  });
 }
 
 /// What an operator may write when resolving a saga: a line or two, kept in its journal.

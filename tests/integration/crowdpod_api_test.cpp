@@ -1,6 +1,8 @@
 // The CrowdPod API on the real binary: auth, members, roles, lifecycle, pledges, the ledger,
 // idempotency, lists with cursors, and money conservation over many random operations; every
 // suite runs on SQLite and on PostgreSQL.
+#include <sqlite3.h>
+
 #include <random>
 #include <thread>
 
@@ -388,6 +390,47 @@ TEST_P(crowdpod_restart, idempotent_response_survives_a_restart) {
   EXPECT_EQ(again.status, 201);
   EXPECT_EQ(again.body, created.body);
   EXPECT_EQ(again.header("Idempotency-Replayed").value_or(""), "true");
+  ASSERT_EQ(second->stop(), 0);
+}
+
+// Goal: when only the claim of a key was stored with its effect (the process died before the
+// answer was), the same request runs again and finds what it made, and any other request under
+// the key is 422, as for a stored answer (SQLite: the test edits the file to leave the claim).
+TEST_P(crowdpod_restart, a_claim_without_its_answer_refuses_other_requests) {
+  if (store() != store_kind::sqlite) GTEST_SKIP() << "edits the SQLite file";
+  temp_dir data{"payorch-claim"};
+  process_options on_data;
+  on_data.data_dir = data.path();
+  auto* first = start(on_data);
+  ASSERT_NE(first, nullptr);
+  const auto token = admin_token(*first);
+  auto created = call(*first, token, "POST", "/pods", std::string(summer_trip_body), "crash-key");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const auto pod_id = string_of(json_object_of(created), "pod_id");
+  ASSERT_EQ(first->stop(), 0);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((data.path() / "journal.sqlite").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "UPDATE idempotency SET status = 0, content_type = '', location = '', "
+                           "body = X'' WHERE key = 'crash-key'",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    EXPECT_EQ(sqlite3_changes(db), 1);
+    sqlite3_close(db);
+  }
+  auto* second = start(on_data);
+  ASSERT_NE(second, nullptr);
+  const auto token2 = admin_token(*second);
+  auto member = call(*second, token2, "POST", "/pods/" + pod_id + "/members",
+                     R"({"user_id":"zoe","role":"MEMBER"})", "crash-key");
+  expect_problem(member, 422, "idempotency_key_reused", "Idempotency-Key");
+  auto members = call(*second, token2, "GET", "/pods/" + pod_id + "/members");
+  ASSERT_EQ(members.status, 200) << members.body;
+  EXPECT_EQ(json_object_of(members).at("items").as_array().size(), 1u);  // the creator alone
+  auto again = call(*second, token2, "POST", "/pods", std::string(summer_trip_body), "crash-key");
+  ASSERT_EQ(again.status, 201) << again.body;
+  EXPECT_EQ(string_of(json_object_of(again), "pod_id"), pod_id);
   ASSERT_EQ(second->stop(), 0);
 }
 
