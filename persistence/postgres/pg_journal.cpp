@@ -107,9 +107,13 @@ void prepare_statements(pqxx::connection& conn) {
   conn.prepare("select_idempotency",
                "SELECT client_id, key, fingerprint, status, content_type, location, body, "
                "created_at_ms, expires_at_ms FROM idempotency WHERE client_id = $1 AND key = $2");
+  // SKIP LOCKED: processes sharing the database purge at once without waiting for each other or
+  // deadlocking (which would fail the whole batch, appends included); a row another transaction
+  // holds is left for a later purge.
   conn.prepare("purge_idempotency",
                "DELETE FROM idempotency WHERE (client_id, key) IN (SELECT client_id, key "
-               "FROM idempotency WHERE expires_at_ms <= $1 ORDER BY expires_at_ms LIMIT $2)");
+               "FROM idempotency WHERE expires_at_ms <= $1 ORDER BY expires_at_ms LIMIT $2 "
+               "FOR UPDATE SKIP LOCKED)");
   conn.prepare("taken_message_ids",
                "SELECT message_id FROM outbox WHERE message_id = ANY($1::text[])");
   conn.prepare("select_events",
