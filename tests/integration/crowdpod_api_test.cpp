@@ -363,6 +363,26 @@ class crowdpod_restart : public store_test {
     req.body = std::move(body);
     return http_exchange(p.port(), req);
   }
+
+  /// A payorch on `data_dir` with the summer-trip pod created under `key`.
+  struct first_run {
+    payorch_process* process = nullptr;  // null if it did not start
+    std::string token;
+    std::string pod_id;
+  };
+  first_run start_with_pod(const std::filesystem::path& data_dir, const std::string& key) {
+    process_options on_data;
+    on_data.data_dir = data_dir;
+    first_run run;
+    run.process = start(on_data);
+    if (run.process == nullptr) return run;
+    run.token = admin_token(*run.process);
+    auto created =
+        call(*run.process, run.token, "POST", "/pods", std::string(summer_trip_body), key);
+    EXPECT_EQ(created.status, 201) << created.body;
+    run.pod_id = string_of(json_object_of(created), "pod_id");
+    return run;
+  }
 };
 INSTANTIATE_TEST_SUITE_P(stores, crowdpod_restart, both_stores(), store_test_name);
 
@@ -399,15 +419,10 @@ TEST_P(crowdpod_restart, idempotent_response_survives_a_restart) {
 TEST_P(crowdpod_restart, a_claim_without_its_answer_refuses_other_requests) {
   if (store() != store_kind::sqlite) GTEST_SKIP() << "edits the SQLite file";
   temp_dir data{"payorch-claim"};
-  process_options on_data;
-  on_data.data_dir = data.path();
-  auto* first = start(on_data);
-  ASSERT_NE(first, nullptr);
-  const auto token = admin_token(*first);
-  auto created = call(*first, token, "POST", "/pods", std::string(summer_trip_body), "crash-key");
-  ASSERT_EQ(created.status, 201) << created.body;
-  const auto pod_id = string_of(json_object_of(created), "pod_id");
-  ASSERT_EQ(first->stop(), 0);
+  auto first = start_with_pod(data.path(), "crash-key");
+  ASSERT_NE(first.process, nullptr);
+  const auto pod_id = first.pod_id;
+  ASSERT_EQ(first.process->stop(), 0);
   {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open((data.path() / "journal.sqlite").c_str(), &db), SQLITE_OK);
@@ -419,6 +434,8 @@ TEST_P(crowdpod_restart, a_claim_without_its_answer_refuses_other_requests) {
     EXPECT_EQ(sqlite3_changes(db), 1);
     sqlite3_close(db);
   }
+  process_options on_data;
+  on_data.data_dir = data.path();
   auto* second = start(on_data);
   ASSERT_NE(second, nullptr);
   const auto token2 = admin_token(*second);
@@ -438,14 +455,13 @@ TEST_P(crowdpod_restart, a_claim_without_its_answer_refuses_other_requests) {
 // retried pledge is replayed before and after it, and the store verifies and migrates cleanly.
 TEST_P(crowdpod_restart, crowdpod_flow_survives_a_restart_and_verifies) {
   temp_dir data{"payorch-flow"};
+  auto run = start_with_pod(data.path(), "flow-pod");
+  ASSERT_NE(run.process, nullptr);
+  auto* first = run.process;
+  const auto token = run.token;
+  const auto pod = "/pods/" + run.pod_id;
   process_options on_data;
   on_data.data_dir = data.path();
-  auto* first = start(on_data);
-  ASSERT_NE(first, nullptr);
-  const auto token = admin_token(*first);
-  auto created = call(*first, token, "POST", "/pods", std::string(summer_trip_body), "flow-pod");
-  ASSERT_EQ(created.status, 201) << created.body;
-  const auto pod = "/pods/" + string_of(json_object_of(created), "pod_id");
   ASSERT_EQ(call(*first, token, "POST", pod + "/actions/activate").status, 200);
   ASSERT_EQ(
       call(*first, token, "POST", pod + "/members", R"({"user_id":"mia","role":"MEMBER"})").status,
