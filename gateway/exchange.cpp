@@ -16,11 +16,11 @@ void exchange::reply_problem(const problem& p) {
 }
 
 void exchange::expire() {
-  // Straight to the client: a timeout is not the handler's answer, so it is never stored.
-  if (replied_.exchange(true)) return;
-  on_reply_(problem_response(make_problem(http::status::gateway_timeout, "deadline_exceeded",
-                                          "the request did not complete before its deadline"),
-                             request_.version()));
+  // Straight to the client: a timeout is not the handler's answer, so it is never stored. The
+  // handler's answer, should it come later, still reaches the interceptor (see reply).
+  send(problem_response(make_problem(http::status::gateway_timeout, "deadline_exceeded",
+                                     "the request did not complete before its deadline"),
+                        request_.version()));
 }
 
 http_response problem_response(const problem& p, unsigned version) {

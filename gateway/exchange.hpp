@@ -41,11 +41,15 @@ class exchange {
   }
 
   /// Sends `res`; only the first reply counts. With an interceptor set, the interceptor gets
-  /// the response and the sink, and sends it when it is ready.
+  /// the response and a sink, and sends it when it is ready. It gets the response even after the
+  /// deadline answered the client (504): the idempotency layer stores it then, so a retry is
+  /// answered with it instead of running again; the sink then sends nothing.
   void reply(http_response res) {
-    if (replied_.exchange(true)) return;
-    if (interceptor_) return interceptor_(std::move(res), on_reply_);
-    on_reply_(std::move(res));
+    if (handler_replied_.exchange(true)) return;
+    if (interceptor_) {
+      return interceptor_(std::move(res), [this](http_response r) { send(std::move(r)); });
+    }
+    send(std::move(res));
   }
 
   /// Takes the handler's response before it is sent (the idempotency layer stores it first).
@@ -66,9 +70,16 @@ class exchange {
   http_request request_;
   path_params params_;
   std::string request_id_;
+  /// Hands `res` to the client unless something (the handler's answer or the deadline's 504)
+  /// went already.
+  void send(http_response res) {
+    if (!client_answered_.exchange(true)) on_reply_(std::move(res));
+  }
+
   sink on_reply_;
   interceptor interceptor_;
-  std::atomic<bool> replied_{false};
+  std::atomic<bool> handler_replied_{false};  // the handler's first reply came
+  std::atomic<bool> client_answered_{false};  // a response went to the client
 };
 
 using exchange_ptr = std::shared_ptr<exchange>;

@@ -4,6 +4,9 @@
 #include <signal.h>
 #include <sqlite3.h>
 
+#include <chrono>
+#include <thread>
+
 #include "tests/integration/integration_support.hpp"
 #include "tests/support/auth_client.hpp"
 
@@ -103,6 +106,47 @@ TEST_F(deadline, blocked_journal_write_yields_504_and_the_server_recovers) {
       run_payorch(payorch_binary(), {"verify", "--data-dir", server->data_dir().string()}, {},
                   server->work_dir());
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+}
+
+// Goal: an answer that comes after its request's 504 is still stored under its Idempotency-Key,
+// so the retry (once the first run finished; 409 while it runs) is that answer, replayed, and the
+// action does not run twice.
+TEST_F(deadline, an_answer_after_the_deadline_is_replayed_to_the_retry) {
+  process_options o;
+  o.config_toml = "[http]\nrequest_timeout_ms = " + std::to_string(request_timeout_ms) + "\n";
+  auto* server = start(o);
+  ASSERT_NE(server, nullptr);
+  const std::string token = admin_token(*server);
+  auto created = http_exchange(
+      server->port(), with_token(token, json_post("/pods", std::string(summer_trip_body))));
+  ASSERT_EQ(created.status, 201) << created.error << created.body;
+  const std::string pod = "/pods/" + string_of(json_object_of(created), "pod_id");
+  http_request activate = with_token(token, json_post(pod + "/actions/activate", ""));
+  for (auto& [name, value] : activate.headers)
+    if (name == "Idempotency-Key") value = "late-activate";
+
+  journal_write_lock lock(server->data_dir() / "journal.sqlite");
+  ASSERT_TRUE(lock.held()) << lock.error();
+  expect_problem(http_exchange(server->port(), activate), 504, "deadline_exceeded");
+  lock.release();
+
+  http_reply retry;
+  for (int i = 0; i < 500; ++i) {  // the first run commits, then its answer is stored
+    retry = http_exchange(server->port(), activate);
+    if (retry.status != 409) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(retry.status, 200) << retry.error << retry.body;
+  EXPECT_EQ(retry.header("Idempotency-Replayed").value_or(""), "true");
+  EXPECT_EQ(string_of(json_object_of(retry), "status"), "ACTIVE");
+  auto events = get_with(server->port(), token, pod + "/events");
+  ASSERT_EQ(events.status, 200) << events.body;
+  std::size_t accepted = 0;
+  const auto listed = json_object_of(events);
+  for (const auto& e : listed.at("items").as_array())
+    if (e.as_object().at("type").as_string() == "PolicyAccepted") ++accepted;
+  EXPECT_EQ(accepted, 1u);
+  ASSERT_EQ(server->stop(), 0);
 }
 
 /// The value of a gauge in /metrics, or -1 when absent.
