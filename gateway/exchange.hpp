@@ -41,9 +41,10 @@ class exchange {
   }
 
   /// Sends `res`; only the first reply counts. With an interceptor set, the interceptor gets
-  /// the response and a sink, and sends it when it is ready. It gets the response even after the
-  /// deadline answered the client (504): the idempotency layer stores it then, so a retry is
-  /// answered with it instead of running again; the sink then sends nothing.
+  /// the response and a sink to send it with, before it returns (the sink refers to this
+  /// exchange). It gets the response even after the deadline answered the client (504): the
+  /// idempotency layer stores it then, so a retry is answered with it instead of running again;
+  /// the sink then sends nothing.
   void reply(http_response res) {
     if (handler_replied_.exchange(true)) return;
     if (interceptor_) {
@@ -53,7 +54,8 @@ class exchange {
   }
 
   /// Takes the handler's response before it is sent (the idempotency layer stores it first).
-  /// Set it before the handler runs, from the thread that runs it.
+  /// Set it before the handler runs, from the thread that runs it. It must call the sink it is
+  /// given, if at all, before it returns.
   using interceptor = std::function<void(http_response, const sink&)>;
   void intercept(interceptor f) { interceptor_ = std::move(f); }
 
