@@ -18,11 +18,7 @@ constexpr std::string_view pod_prefix = "pod_";
 
 /// The 64 bits of a canonical pod id (`pod_` and 16 lower-case hex digits), else nullopt.
 std::optional<std::uint64_t> bits_of(std::string_view id) {
-  if (!detail::is_prefixed_hex16(id, pod_prefix)) return std::nullopt;
-  std::uint64_t bits = 0;
-  for (char c : id.substr(pod_prefix.size()))
-    bits = (bits << 4) | static_cast<std::uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
-  return bits;
+  return detail::prefixed_hex16_bits(id, pod_prefix);
 }
 
 live_pod* find_live(pod_router_state& st, const std::string& id) {

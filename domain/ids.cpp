@@ -16,6 +16,15 @@ bool is_prefixed_hex16(std::string_view text, std::string_view prefix) noexcept 
   return true;
 }
 
+std::optional<std::uint64_t> prefixed_hex16_bits(std::string_view text,
+                                                 std::string_view prefix) noexcept {
+  if (!is_prefixed_hex16(text, prefix)) return std::nullopt;
+  std::uint64_t bits = 0;
+  for (char c : text.substr(prefix.size()))
+    bits = (bits << 4U) | static_cast<std::uint64_t>(hex_alphabet.find(c));
+  return bits;
+}
+
 std::string prefixed_hex16(std::string_view prefix, std::uint64_t bits) {
   std::string out(prefix);
   out.resize(prefix.size() + hex_digits);

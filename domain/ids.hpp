@@ -4,6 +4,7 @@
 #include <compare>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -21,6 +22,9 @@ namespace detail {
 bool is_prefixed_hex16(std::string_view text, std::string_view prefix) noexcept;
 /// `prefix` followed by the 16 lower-case hex digits of `bits`.
 std::string prefixed_hex16(std::string_view prefix, std::uint64_t bits);
+/// The bits `prefixed_hex16(prefix, bits)` spelled `text`; nullopt unless is_prefixed_hex16.
+std::optional<std::uint64_t> prefixed_hex16_bits(std::string_view text,
+                                                 std::string_view prefix) noexcept;
 }  // namespace detail
 
 /// An identifier of the kind named by Tag, whose `static constexpr std::string_view prefix`

@@ -286,7 +286,7 @@ caf::result<saga_view> on_signal(self_ptr self, actors::signal_saga& msg) {
 
 /// The step whose compensation failed for good in the FAILED saga, for an operator's retry or
 /// resolution (`what`, as in "only a FAILED saga can be retried"); else the refusal.
-result<std::string> failed_compensation(self_ptr self, std::string_view what) {
+result<const step_record*> failed_compensation(self_ptr self, std::string_view what) {
   auto& st = self->state;
   if (!st.record) {
     maybe_passivate(self);
@@ -298,10 +298,10 @@ result<std::string> failed_compensation(self_ptr self, std::string_view what) {
                                               std::string(to_string(st.record->status)) +
                                               "; only a FAILED saga can be " + std::string(what));
   }
-  std::string step;
+  const step_record* step = nullptr;
   for (const auto& s : st.record->steps)
-    if (s.status == step_status::compensation_failed) step = s.name;
-  if (step.empty())
+    if (s.status == step_status::compensation_failed) step = &s;
+  if (step == nullptr)
     return fail(errc::illegal_transition, "saga " + st.saga_id + " has no failed step");
   return step;
 }
@@ -310,11 +310,7 @@ caf::result<saga_view> on_retry(self_ptr self) {
   ++self->state.handled;
   auto step = failed_compensation(self, "retried");
   if (!step) return actors::to_error(step.error());
-  return commit_then_view(self, {compensation_retried{std::move(*step), now_of(self)}});
-}
-
-std::string failed_error_of(const step_record* s) {
-  return s ? s->last_error : std::string();
+  return commit_then_view(self, {compensation_retried{(*step)->name, now_of(self)}});
 }
 
 caf::result<saga_view> on_resolve(self_ptr self, actors::resolve_saga& cmd) {
@@ -326,15 +322,15 @@ caf::result<saga_view> on_resolve(self_ptr self, actors::resolve_saga& cmd) {
                         "outcome");
   if (cmd.reason.empty())
     return make_failure(errc::invalid_argument, "say what was found: reason is empty", "reason");
-  auto step = failed_compensation(self, "resolved");
-  if (!step) return actors::to_error(step.error());
-  const auto index = st.definition->index_of(*step);
-  const auto* failed = st.record->step(*step);
-  if (!index || !failed || !st.definition->steps[*index].operator_resolvable ||
-      !st.definition->steps[*index].operator_resolvable(failed->last_error))
+  auto found = failed_compensation(self, "resolved");
+  if (!found) return actors::to_error(found.error());
+  const step_record& failed = **found;
+  const auto index = st.definition->index_of(failed.name);
+  if (!index || !st.definition->steps[*index].operator_resolvable ||
+      !st.definition->steps[*index].operator_resolvable(failed.last_error))
     return make_failure(
         errc::illegal_transition,
-        "the compensation of step " + *step + " failed with \"" + failed_error_of(failed) +
+        "the compensation of step " + failed.name + " failed with \"" + failed.last_error +
             "\", which an operator cannot resolve; fix its cause and retry the saga");
   // COMPLETED keeps what the step did; a later step already undone would contradict it.
   if (*outcome == saga_resolution::completed) {
@@ -342,11 +338,11 @@ caf::result<saga_view> on_resolve(self_ptr self, actors::resolve_saga& cmd) {
       const auto* later = st.record->step(st.definition->steps[i].name);
       if (later && later->status == step_status::compensated)
         return make_failure(errc::illegal_transition,
-                            "step " + later->name + " after " + *step +
+                            "step " + later->name + " after " + failed.name +
                                 " is undone already; only COMPENSATE can resolve this saga");
     }
   }
-  return commit_then_view(self, {saga_resolved{std::move(*step), *outcome, std::move(cmd.reason),
+  return commit_then_view(self, {saga_resolved{failed.name, *outcome, std::move(cmd.reason),
                                                std::move(cmd.by), now_of(self)}});
 }
 

@@ -83,6 +83,15 @@ void compensate_again(saga_record& r, step_record& s) {
   r.finished_at_ms = 0;
 }
 
+/// The step of a FAILED saga whose compensation failed for good: what an operator's retry or
+/// resolution applies to (null for any other step or saga).
+step_record* failed_compensation(saga_record& r, const std::string& step) {
+  auto* s = r.step(step);
+  if (r.status != saga_status::failed || !s || s->status != step_status::compensation_failed)
+    return nullptr;
+  return s;
+}
+
 status fold(saga_record& r, const saga_event& event) {
   auto type = event_type_of(event);
   if (is_finished(r.status) && !std::holds_alternative<compensation_retried>(event) &&
@@ -157,18 +166,14 @@ status fold(saga_record& r, const saga_event& event) {
             return {};
           },
           [&](const compensation_retried& e) -> status {
-            auto* s = r.step(e.step);
-            if (r.status != saga_status::failed || !s ||
-                s->status != step_status::compensation_failed)
-              return misfit(type, "no failed compensation of step " + e.step);
+            auto* s = failed_compensation(r, e.step);
+            if (!s) return misfit(type, "no failed compensation of step " + e.step);
             compensate_again(r, *s);
             return {};
           },
           [&](const saga_resolved& e) -> status {
-            auto* s = r.step(e.step);
-            if (r.status != saga_status::failed || !s ||
-                s->status != step_status::compensation_failed)
-              return misfit(type, "no failed compensation of step " + e.step);
+            auto* s = failed_compensation(r, e.step);
+            if (!s) return misfit(type, "no failed compensation of step " + e.step);
             r.resolution = e;
             if (e.outcome == saga_resolution::compensate) {
               compensate_again(r, *s);

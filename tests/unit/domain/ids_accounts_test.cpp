@@ -70,6 +70,19 @@ TEST(strong_id, compares_orders_and_hashes) {
 }
 
 // Goal: hex_encode writes every byte (NUL and high bytes too) as two lower-case digits.
+// Goal: prefixed_hex16_bits reads back exactly what prefixed_hex16 wrote, and nothing else.
+TEST(prefixed_hex16, bits_round_trip_and_only_canonical_text_is_read) {
+  for (std::uint64_t bits : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{0xa1},
+                             std::uint64_t{0x0123456789abcdef}, ~std::uint64_t{0}}) {
+    const auto text = detail::prefixed_hex16("pod_", bits);
+    EXPECT_EQ(detail::prefixed_hex16_bits(text, "pod_"), bits) << text;
+  }
+  EXPECT_FALSE(detail::prefixed_hex16_bits("pod_00000000000000A1", "pod_"));  // upper case
+  EXPECT_FALSE(detail::prefixed_hex16_bits("pod_00000000000000a", "pod_"));   // 15 digits
+  EXPECT_FALSE(detail::prefixed_hex16_bits("pay_00000000000000a1", "pod_"));  // other prefix
+  EXPECT_FALSE(detail::prefixed_hex16_bits("pod_a", "pod_"));
+}
+
 TEST(hex_encode, writes_two_lower_case_digits_per_byte) {
   EXPECT_EQ(hex_encode(""), "");
   EXPECT_EQ(hex_encode("\x01\xab"), "01ab");
