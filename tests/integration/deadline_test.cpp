@@ -56,7 +56,15 @@ class journal_write_lock {
   std::string error_;
 };
 
-class deadline : public integration_test {};
+class deadline : public integration_test {
+ protected:
+  /// payorch with a `request_timeout_ms` deadline (null if it did not start).
+  payorch_process* start_with_deadline() {
+    process_options o;
+    o.config_toml = "[http]\nrequest_timeout_ms = " + std::to_string(request_timeout_ms) + "\n";
+    return start(o);
+  }
+};
 
 /// `req` carrying `token`.
 http_request with_token(const std::string& token, http_request req) {
@@ -74,9 +82,7 @@ http_reply get_with(std::uint16_t port, const std::string& token, std::string ta
 // Goal: a create blocked behind a held journal lock gets 504; afterwards the server answers and
 // the journal verifies.
 TEST_F(deadline, blocked_journal_write_yields_504_and_the_server_recovers) {
-  process_options o;
-  o.config_toml = "[http]\nrequest_timeout_ms = " + std::to_string(request_timeout_ms) + "\n";
-  auto* server = start(o);
+  auto* server = start_with_deadline();
   ASSERT_NE(server, nullptr);
   const std::string token = admin_token(*server);
   auto before = http_exchange(server->port(),
@@ -112,9 +118,7 @@ TEST_F(deadline, blocked_journal_write_yields_504_and_the_server_recovers) {
 // so the retry (once the first run finished; 409 while it runs) is that answer, replayed, and the
 // action does not run twice.
 TEST_F(deadline, an_answer_after_the_deadline_is_replayed_to_the_retry) {
-  process_options o;
-  o.config_toml = "[http]\nrequest_timeout_ms = " + std::to_string(request_timeout_ms) + "\n";
-  auto* server = start(o);
+  auto* server = start_with_deadline();
   ASSERT_NE(server, nullptr);
   const std::string token = admin_token(*server);
   auto created = http_exchange(
