@@ -5,6 +5,8 @@
 #include <mutex>
 #include <utility>
 
+#include "persistence/sqlite/page_cache.hpp"
+
 namespace payorch::persistence::sqlite {
 
 void connection_closer::operator()(sqlite3* db) const noexcept {
@@ -15,8 +17,11 @@ void connection_closer::operator()(sqlite3* db) const noexcept {
 void configure_sqlite() {
   static std::once_flag configured;
   // Refused (SQLITE_MISUSE) if something in the process already initialised SQLite; the
-  // statistics then merely stay on.
-  std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+  // statistics then merely stay on, and the default page cache serves alone.
+  std::call_once(configured, [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    install_page_cache();
+  });
 }
 
 int open_connection(const std::string& file, int flags, connection_ptr& db, const char* vfs) {

@@ -21,8 +21,9 @@ struct connection_closer {
 using connection_ptr = std::unique_ptr<sqlite3, connection_closer>;
 
 /// Turns off SQLite's process-wide memory statistics, which nothing here reads and which take a
-/// global mutex on every allocation of every connection. Once per process, before anything starts
-/// SQLite up (later it is refused and the statistics stay on); open_connection calls it.
+/// global mutex on every allocation of every connection, and installs the page cache of
+/// page_cache.hpp. Once per process, before anything starts SQLite up (later both are refused
+/// and SQLite's defaults stay); open_connection calls it.
 void configure_sqlite();
 
 /// Opens `file` with SQLite's open flags into `db` (set even on failure, so its error can be read)
