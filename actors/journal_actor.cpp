@@ -47,12 +47,11 @@ std::size_t page_rows(std::uint64_t limit) {
                                             : persistence::max_page_rows;
 }
 
-/// Runs `read` on the backend's thread and answers the requester with its result.
-///
-/// `read` takes the store and returns result<Reply>; it runs after every append submitted before
-/// it. The answer comes back through `query_completed`, so the actor never waits for the store.
-template <class Reply, class Read>
-caf::typed_response_promise<Reply> start_query(self_ptr self, Read read) {
+/// Answers the requester with what `start` delivers: `start` gets a callback, callable once from
+/// any thread, that takes a result<Reply>. The answer comes back through `query_completed`, so
+/// the actor never waits for the store.
+template <class Reply, class Start>
+caf::typed_response_promise<Reply> start_answer(self_ptr self, Start start) {
   const auto ticket = self->state.next_ticket++;
   auto promise = self->make_response_promise<Reply>();
   guarded_promise<Reply> guarded{promise};
@@ -71,19 +70,31 @@ caf::typed_response_promise<Reply> start_query(self_ptr self, Read read) {
           },
           [guarded](caf::error e) mutable { guarded.deliver(std::move(e)); }, self->clock().now()});
   auto me = caf::actor_cast<journal_actor>(self);
-  // The job holds only the answer's slot, never the promise: the promise must be completed on the
-  // actor's thread.
-  // Reads of committed state only: the reader connection, never queued behind group commits.
-  self->state.backend->lookup(
-      [me, ticket, answer, read = std::move(read)](persistence::journal_store* store) mutable {
-        if (store == nullptr) {
-          answer->emplace(fail(errc::storage_unavailable, "the journal is not running"));
-        } else {
-          answer->emplace(read(*store));
-        }
-        caf::anon_send(me, query_completed{ticket});
-      });
+  // The callback holds only the answer's slot, never the promise: the promise must be completed
+  // on the actor's thread.
+  start([me, ticket, answer](result<Reply> r) {
+    answer->emplace(std::move(r));
+    caf::anon_send(me, query_completed{ticket});
+  });
   return promise;
+}
+
+/// Runs `read` on the backend's thread and answers the requester with its result.
+///
+/// `read` takes the store and returns result<Reply>; it reads committed state only, on the
+/// reader connection, never queued behind group commits.
+template <class Reply, class Read>
+caf::typed_response_promise<Reply> start_query(self_ptr self, Read read) {
+  return start_answer<Reply>(self, [self, read = std::move(read)](auto done) mutable {
+    self->state.backend->lookup(
+        [done, read = std::move(read)](persistence::journal_store* store) mutable {
+          if (store == nullptr) {
+            done(fail(errc::storage_unavailable, "the journal is not running"));
+          } else {
+            done(read(*store));
+          }
+        });
+  });
 }
 
 /// A store read that cannot fail (it reports errors as an empty page) as a result.
@@ -211,16 +222,18 @@ journal_actor::behavior_type journal_impl(journal_actor::stateful_pointer<journa
         });
       },
       [self](get_idempotency& req) -> caf::typed_response_promise<idempotency_lookup> {
-        return start_query<idempotency_lookup>(
-            self,
-            [req = std::move(req)](persistence::journal_store& s) -> result<idempotency_lookup> {
-              auto found = s.get_idempotency(req.client_id, req.key);
-              if (!found) return found.error();
-              idempotency_lookup lookup;
-              lookup.found = found->has_value();
-              if (lookup.found) lookup.record = std::move(**found);
-              return lookup;
-            });
+        // Look-ups waiting for the reader together are read at once (journal_backend).
+        return start_answer<idempotency_lookup>(self, [self, &req](auto done) {
+          self->state.backend->lookup_idempotency(
+              {std::move(req.client_id), std::move(req.key)},
+              [done](result<std::optional<persistence::idempotency_record>> found) mutable {
+                if (!found) return done(found.error());
+                idempotency_lookup lookup;
+                lookup.found = found->has_value();
+                if (lookup.found) lookup.record = std::move(**found);
+                done(std::move(lookup));
+              });
+        });
       },
       [self](query_completed done) {
         auto i = self->state.pending_queries.find(done.ticket);

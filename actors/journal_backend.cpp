@@ -1,7 +1,9 @@
 #include "actors/journal_backend.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <iterator>
 #include <mutex>
 #include <thread>
 
@@ -10,7 +12,20 @@
 namespace payorch::actors {
 namespace {
 
-/// One thread serving lookup jobs in order against its own store connection.
+using record_answer = result<std::optional<persistence::idempotency_record>>;
+using record_callback = std::function<void(record_answer)>;
+
+/// The most idempotency look-ups the reader answers with one read.
+constexpr std::size_t max_keys_per_read = 256;
+
+/// One idempotency look-up waiting for the reader.
+struct key_lookup {
+  persistence::idempotency_key key;
+  record_callback done;
+};
+
+/// One thread serving lookup jobs in order against its own store connection. Idempotency
+/// look-ups waiting together are read at once, in one call, before the next job.
 class reader_thread {
  public:
   using job = std::function<void(persistence::journal_store*)>;
@@ -49,12 +64,39 @@ class reader_thread {
     j(nullptr);
   }
 
+  void post(key_lookup k) {
+    {
+      const std::lock_guard lock(mutex_);
+      if (!stopping_) {
+        keys_.push_back(std::move(k));
+        k.done = nullptr;
+      }
+    }
+    if (!k.done) {
+      wake_.notify_one();  // after unlocking, as in post(job)
+      return;
+    }
+    k.done(fail(errc::storage_unavailable, "the journal is not running"));
+  }
+
  private:
   void loop() {
     std::unique_lock lock(mutex_);
+    std::vector<key_lookup> keys;
     for (;;) {
-      wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-      if (jobs_.empty()) return;  // stopping and drained
+      wake_.wait(lock, [this] { return stopping_ || !jobs_.empty() || !keys_.empty(); });
+      if (jobs_.empty() && keys_.empty()) return;  // stopping and drained
+      if (!keys_.empty()) {
+        const std::size_t n = std::min(keys_.size(), max_keys_per_read);
+        keys.assign(std::make_move_iterator(keys_.begin()),
+                    std::make_move_iterator(keys_.begin() + static_cast<std::ptrdiff_t>(n)));
+        keys_.erase(keys_.begin(), keys_.begin() + static_cast<std::ptrdiff_t>(n));
+        lock.unlock();
+        answer(keys);
+        keys.clear();
+        lock.lock();
+      }
+      if (jobs_.empty()) continue;
       auto next = std::move(jobs_.front());
       jobs_.pop_front();
       lock.unlock();
@@ -63,10 +105,28 @@ class reader_thread {
     }
   }
 
+  /// Reads the records of `keys` in one call and answers each look-up.
+  void answer(std::vector<key_lookup>& keys) {
+    std::vector<persistence::idempotency_key> names;
+    names.reserve(keys.size());
+    for (const auto& k : keys) names.push_back(k.key);
+    auto records = store_->get_idempotency_records(names);
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (!records) {
+        keys[i].done(records.error());
+      } else if (i < records->size()) {
+        keys[i].done(std::move((*records)[i]));
+      } else {
+        keys[i].done(fail(errc::internal_error, "the store answered fewer keys than asked"));
+      }
+    }
+  }
+
   std::unique_ptr<persistence::journal_store> store_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<job> jobs_;
+  std::deque<key_lookup> keys_;
   bool stopping_ = false;
   std::thread thread_;  // last: starts once the members above exist
 };
@@ -101,6 +161,11 @@ class threaded_backend final : public journal_backend {
   void lookup(std::function<void(persistence::journal_store*)> job) override {
     if (!reader_) return query(std::move(job));
     reader_->post(std::move(job));
+  }
+
+  void lookup_idempotency(persistence::idempotency_key key, record_callback done) override {
+    if (!reader_) return journal_backend::lookup_idempotency(std::move(key), std::move(done));
+    reader_->post(key_lookup{std::move(key), std::move(done)});
   }
 
   void put_idempotency(persistence::idempotency_record record,
@@ -176,6 +241,16 @@ class inline_backend final : public journal_backend {
 };
 
 }  // namespace
+
+void journal_backend::lookup_idempotency(persistence::idempotency_key key, record_callback done) {
+  lookup([key = std::move(key), done = std::move(done)](persistence::journal_store* store) {
+    if (store == nullptr) {
+      done(fail(errc::storage_unavailable, "the journal is not running"));
+      return;
+    }
+    done(store->get_idempotency(key.client_id, key.key));
+  });
+}
 
 std::shared_ptr<journal_backend> make_threaded_backend(
     std::shared_ptr<persistence::group_commit_writer> writer,

@@ -55,6 +55,12 @@ class journal_backend {
   virtual void lookup(std::function<void(persistence::journal_store*)> job) {
     query(std::move(job));
   }
+  /// Reads the idempotency record of `key` like `lookup` would; `done` gets it (null if none) or
+  /// the store's error. Look-ups that wait for the reader together are read in one call of
+  /// journal_store::get_idempotency_records (one round trip to a server store).
+  virtual void lookup_idempotency(
+      persistence::idempotency_key key,
+      std::function<void(result<std::optional<persistence::idempotency_record>>)> done);
   /// Stores an idempotency record in the next batch's transaction; `done` runs once that batch is
   /// durable (committed) or failed (storage_error).
   virtual void put_idempotency(persistence::idempotency_record /*record*/,

@@ -91,6 +91,12 @@ struct idempotency_record {
   std::int64_t expires_at_ms = 0;  // after this the record may be purged
 };
 
+/// The (client_id, key) an idempotency look-up names.
+struct idempotency_key {
+  std::string client_id;
+  std::string key;
+};
+
 struct append_request {
   std::string stream_id;
   std::int64_t expected_version = 0;  // version of the last event the writer saw; 0 = new stream
@@ -246,6 +252,12 @@ class journal_store {
   /// purged yet is returned too: the caller compares expires_at_ms with its own clock.
   virtual result<std::optional<idempotency_record>> get_idempotency(std::string_view client_id,
                                                                     std::string_view key) = 0;
+
+  /// Reads the records of several keys at once (the look-ups of concurrent requests): one answer
+  /// per key, in order, or one error for all. This asks get_idempotency for each key; a server
+  /// store reads them all in one round trip.
+  virtual result<std::vector<std::optional<idempotency_record>>> get_idempotency_records(
+      std::span<const idempotency_key> keys);
 
   /// Deletes up to min(max_rows, idempotency_purge_chunk) records with expires_at_ms <= now_ms in
   /// a transaction of its own; returns how many it deleted.

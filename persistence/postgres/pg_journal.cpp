@@ -107,6 +107,14 @@ void prepare_statements(pqxx::connection& conn) {
   conn.prepare("select_idempotency",
                "SELECT client_id, key, fingerprint, status, content_type, location, body, "
                "created_at_ms, expires_at_ms FROM idempotency WHERE client_id = $1 AND key = $2");
+  // The look-ups of concurrent requests in one round trip. LATERAL: each key is one probe of the
+  // unique index, whatever the planner thinks of the arrays' size.
+  conn.prepare("select_idempotency_records",
+               "SELECT u.n, i.client_id, i.key, i.fingerprint, i.status, i.content_type, "
+               "i.location, i.body, i.created_at_ms, i.expires_at_ms "
+               "FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(c, k, n) "
+               "CROSS JOIN LATERAL (SELECT * FROM idempotency WHERE client_id = u.c AND key = u.k) "
+               "AS i");
   // SKIP LOCKED: processes sharing the database purge at once without waiting for each other or
   // deadlocking (which would fail the whole batch, appends included); a row another transaction
   // holds is left for a later purge.

@@ -104,6 +104,8 @@ class postgres_journal final : public journal_store {
                                                      std::size_t limit) override;
   result<std::optional<idempotency_record>> get_idempotency(std::string_view client_id,
                                                             std::string_view key) override;
+  result<std::vector<std::optional<idempotency_record>>> get_idempotency_records(
+      std::span<const idempotency_key> keys) override;
   result<std::size_t> purge_idempotency(std::int64_t now_ms, std::size_t max_rows) override;
   result<std::vector<outbox_entry>> read_outbox(std::int64_t after_position, std::size_t limit,
                                                 bool unpublished_only) override;

@@ -226,6 +226,26 @@ result<std::vector<account_balance>> postgres_journal::read_balances(
       });
 }
 
+namespace {
+
+/// A record from the columns select_idempotency and select_idempotency_records name, from
+/// column `first` on.
+idempotency_record idempotency_of(const pqxx::row& row, pqxx::row::size_type first) {
+  idempotency_record record;
+  record.client_id = row[first].as<std::string>();
+  record.key = row[first + 1].as<std::string>();
+  record.fingerprint = bytes_of(row[first + 2]);
+  record.status = row[first + 3].as<std::int32_t>();
+  record.content_type = bytes_of(row[first + 4]);
+  record.location = bytes_of(row[first + 5]);
+  record.body = bytes_of(row[first + 6]);
+  record.created_at_ms = row[first + 7].as<std::int64_t>();
+  record.expires_at_ms = row[first + 8].as<std::int64_t>();
+  return record;
+}
+
+}  // namespace
+
 result<std::optional<idempotency_record>> postgres_journal::get_idempotency(
     std::string_view client_id, std::string_view key) {
   using answer = result<std::optional<idempotency_record>>;
@@ -238,18 +258,37 @@ result<std::optional<idempotency_record>> postgres_journal::get_idempotency(
         const pqxx::result rows =
             txn.exec_prepared("select_idempotency", std::string(client_id), std::string(key));
         if (rows.empty()) return std::optional<idempotency_record>();
-        const pqxx::row row = rows[0];
-        idempotency_record record;
-        record.client_id = row[0].as<std::string>();
-        record.key = row[1].as<std::string>();
-        record.fingerprint = bytes_of(row[2]);
-        record.status = row[3].as<std::int32_t>();
-        record.content_type = bytes_of(row[4]);
-        record.location = bytes_of(row[5]);
-        record.body = bytes_of(row[6]);
-        record.created_at_ms = row[7].as<std::int64_t>();
-        record.expires_at_ms = row[8].as<std::int64_t>();
-        return std::optional<idempotency_record>(std::move(record));
+        return std::optional<idempotency_record>(idempotency_of(rows[0], 0));
+      },
+      [](std::string why) -> answer { return fail(errc::storage_unavailable, std::move(why)); });
+}
+
+result<std::vector<std::optional<idempotency_record>>> postgres_journal::get_idempotency_records(
+    std::span<const idempotency_key> keys) {
+  using answer = result<std::vector<std::optional<idempotency_record>>>;
+  std::vector<std::optional<idempotency_record>> records(keys.size());
+  // Text PostgreSQL cannot store was never stored: those keys are not asked for.
+  std::vector<std::string_view> clients;
+  std::vector<std::string_view> names;
+  std::vector<std::size_t> asked;  // the index in `keys` of each key asked for
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (!storable_text(keys[i].client_id) || !storable_text(keys[i].key)) continue;
+    clients.push_back(keys[i].client_id);
+    names.push_back(keys[i].key);
+    asked.push_back(i);
+  }
+  if (asked.empty()) return records;
+  return guarded(
+      "read idempotency records",
+      [&](pqxx::connection& conn) -> answer {
+        pqxx::nontransaction txn(conn);
+        for (const auto& row : txn.exec_prepared("select_idempotency_records", text_array(clients),
+                                                 text_array(names))) {
+          const auto n = row[0].as<std::size_t>();  // 1-based position in the arrays
+          if (n == 0 || n > asked.size()) continue;
+          records[asked[n - 1]] = idempotency_of(row, 1);
+        }
+        return records;
       },
       [](std::string why) -> answer { return fail(errc::storage_unavailable, std::move(why)); });
 }

@@ -44,6 +44,37 @@ TEST_P(idempotency_conformance, put_then_get_round_trip) {
   EXPECT_FALSE(other_client->has_value());  // keys are scoped by client
 }
 
+// Goal: several keys read at once answer in the order asked, each as its own read would: found,
+// absent, another client's, asked twice, or text no store can hold.
+TEST_P(idempotency_conformance, several_keys_read_at_once_answer_in_order) {
+  commit({}, {idem("k1", t0, t0 + day_ms, "one"), idem("k2", t0, t0 + day_ms, "two")});
+  const std::vector<idempotency_key> keys{{"client-1", "k2"},
+                                          {"client-1", "missing"},
+                                          {"client-2", "k1"},
+                                          {"client-1", "k1"},
+                                          {"client-1", std::string("k\0", 2)},
+                                          {"client-1", "k2"}};
+  auto records = store_->get_idempotency_records(keys);
+  ASSERT_TRUE(records.has_value()) << records.error().detail;
+  ASSERT_EQ(records->size(), keys.size());
+  ASSERT_TRUE((*records)[0].has_value());
+  EXPECT_EQ((*records)[0]->key, "k2");
+  EXPECT_EQ((*records)[0]->body, "two");
+  EXPECT_FALSE((*records)[1].has_value());
+  EXPECT_FALSE((*records)[2].has_value());  // keys are scoped by client
+  ASSERT_TRUE((*records)[3].has_value());
+  EXPECT_EQ((*records)[3]->body, "one");
+  EXPECT_EQ((*records)[3]->fingerprint, "fp-one");
+  EXPECT_EQ((*records)[3]->expires_at_ms, t0 + day_ms);
+  EXPECT_FALSE((*records)[4].has_value());
+  ASSERT_TRUE((*records)[5].has_value());
+  EXPECT_EQ((*records)[5]->body, "two");
+
+  auto none = store_->get_idempotency_records({});
+  ASSERT_TRUE(none.has_value());
+  EXPECT_TRUE(none->empty());
+}
+
 // Goal: puts share a transaction with appends; a malformed record fails alone; a second put of the
 // same key replaces the first.
 TEST_P(idempotency_conformance, puts_commit_with_appends_and_fail_alone) {

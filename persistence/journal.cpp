@@ -1,0 +1,17 @@
+#include "persistence/journal.hpp"
+
+namespace payorch::persistence {
+
+result<std::vector<std::optional<idempotency_record>>> journal_store::get_idempotency_records(
+    std::span<const idempotency_key> keys) {
+  std::vector<std::optional<idempotency_record>> records;
+  records.reserve(keys.size());
+  for (const auto& k : keys) {
+    auto found = get_idempotency(k.client_id, k.key);
+    if (!found) return found.error();
+    records.push_back(std::move(*found));
+  }
+  return records;
+}
+
+}  // namespace payorch::persistence

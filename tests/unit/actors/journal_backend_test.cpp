@@ -1,0 +1,154 @@
+// The threaded journal backend's reader (actors/journal_backend.hpp): idempotency look-ups that
+// wait for the reader together are read with one store call, and each gets its own answer.
+#include "actors/journal_backend.hpp"
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <latch>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "persistence/group_commit_writer.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace payorch::actors {
+namespace {
+
+using persistence::idempotency_key;
+using persistence::idempotency_record;
+using persistence::journal_store;
+
+/// A store that forwards to another and records the size of every batched look-up.
+class counting_store final : public journal_store {
+ public:
+  explicit counting_store(std::unique_ptr<journal_store> inner) : inner_(std::move(inner)) {}
+
+  persistence::batch_results commit_batch(std::span<const persistence::append_request> appends,
+                                          std::span<const idempotency_record> records) override {
+    return inner_->commit_batch(appends, records);
+  }
+  persistence::stream_read read_stream(std::string_view stream_id) override {
+    return inner_->read_stream(stream_id);
+  }
+  std::vector<persistence::event_record> read_events(std::string_view stream_id,
+                                                     std::int64_t after_version,
+                                                     std::size_t limit) override {
+    return inner_->read_events(stream_id, after_version, limit);
+  }
+  bool save_snapshot(const persistence::snapshot_record& snapshot) override {
+    return inner_->save_snapshot(snapshot);
+  }
+  std::vector<std::string> list_streams(std::string_view prefix, std::string_view after,
+                                        std::size_t limit) override {
+    return inner_->list_streams(prefix, after, limit);
+  }
+  persistence::verify_report verify() override { return inner_->verify(); }
+  result<std::vector<persistence::ledger_entry>> read_ledger(std::string_view account_prefix,
+                                                             std::int64_t after_entry_id,
+                                                             std::size_t limit) override {
+    return inner_->read_ledger(account_prefix, after_entry_id, limit);
+  }
+  result<std::vector<account_balance>> read_balances(std::string_view account_prefix,
+                                                     std::size_t limit) override {
+    return inner_->read_balances(account_prefix, limit);
+  }
+  result<std::optional<idempotency_record>> get_idempotency(std::string_view client_id,
+                                                            std::string_view key) override {
+    return inner_->get_idempotency(client_id, key);
+  }
+  result<std::vector<std::optional<idempotency_record>>> get_idempotency_records(
+      std::span<const idempotency_key> keys) override {
+    batch_sizes.push_back(keys.size());  // only the reader thread calls this
+    return inner_->get_idempotency_records(keys);
+  }
+  result<std::size_t> purge_idempotency(std::int64_t now_ms, std::size_t max_rows) override {
+    return inner_->purge_idempotency(now_ms, max_rows);
+  }
+  result<std::vector<persistence::outbox_entry>> read_outbox(std::int64_t after_position,
+                                                             std::size_t limit,
+                                                             bool unpublished_only) override {
+    return inner_->read_outbox(after_position, limit, unpublished_only);
+  }
+  result<std::size_t> mark_outbox_published(std::span<const std::int64_t> positions,
+                                            std::int64_t published_at_ms) override {
+    return inner_->mark_outbox_published(positions, published_at_ms);
+  }
+  result<std::size_t> purge_outbox(std::int64_t published_before_ms,
+                                   std::size_t max_rows) override {
+    return inner_->purge_outbox(published_before_ms, max_rows);
+  }
+
+  std::vector<std::size_t> batch_sizes;
+
+ private:
+  std::unique_ptr<journal_store> inner_;
+};
+
+std::unique_ptr<journal_store> open_file(const std::filesystem::path& file) {
+  std::string error;
+  auto store = persistence::open_sqlite_journal({.file = file}, &error);
+  EXPECT_NE(store, nullptr) << error;
+  return store;
+}
+
+idempotency_record record_of(std::string key, std::string body) {
+  return {"client-1",        std::move(key),   "fp", 201, "application/json", "", std::move(body),
+          1'700'000'000'000, 1'700'086'400'000};
+}
+
+TEST(journal_backend, lookups_waiting_together_are_read_at_once) {
+  testing::temp_dir dir;
+  const auto file = dir.path() / "journal.sqlite";
+  auto writer = std::make_shared<persistence::group_commit_writer>(open_file(file),
+                                                                   persistence::writer_options{});
+  auto counting = std::make_unique<counting_store>(open_file(file));
+  counting_store* reader = counting.get();
+  auto backend = make_threaded_backend(writer, std::move(counting));
+
+  for (const char* key : {"k1", "k2"}) {
+    std::promise<persistence::append_status> stored;
+    backend->put_idempotency(
+        record_of(key, std::string("body of ") + key),
+        [&stored](persistence::append_result r) { stored.set_value(r.status); });
+    ASSERT_EQ(stored.get_future().get(), persistence::append_status::committed);
+  }
+
+  // Hold the reader in a job while the look-ups queue behind it.
+  std::promise<void> release;
+  std::promise<void> holding;
+  backend->lookup([&](journal_store*) {
+    holding.set_value();
+    release.get_future().wait();
+  });
+  holding.get_future().wait();
+
+  const std::vector<idempotency_key> keys{
+      {"client-1", "k2"}, {"client-1", "none"}, {"client-2", "k1"}, {"client-1", "k1"}};
+  std::mutex mutex;
+  std::map<std::size_t, std::string> answers;
+  std::latch answered(static_cast<std::ptrdiff_t>(keys.size()));
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    backend->lookup_idempotency(keys[i], [&, i](result<std::optional<idempotency_record>> found) {
+      {
+        const std::lock_guard lock(mutex);
+        answers[i] = !found ? "error: " + found.error().detail
+                            : (*found ? (*found)->body : std::string("none"));
+      }
+      answered.count_down();
+    });
+  }
+  release.set_value();
+  answered.wait();
+
+  EXPECT_EQ(answers[0], "body of k2");
+  EXPECT_EQ(answers[1], "none");
+  EXPECT_EQ(answers[2], "none");  // another client's key
+  EXPECT_EQ(answers[3], "body of k1");
+  EXPECT_EQ(reader->batch_sizes, std::vector<std::size_t>{keys.size()});
+}
+
+}  // namespace
+}  // namespace payorch::actors
