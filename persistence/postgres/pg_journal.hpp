@@ -77,8 +77,15 @@ struct batch_state {
   std::vector<const idempotency_record*> claims;
 };
 
-/// Prepares the outbox statements on a new connection (pg_outbox.cpp).
-void prepare_outbox_statements(pqxx::connection& conn);
+/// Prepares the outbox statements on a new connection (pg_outbox.cpp) and adds their names.
+void prepare_outbox_statements(pqxx::connection& conn, std::vector<std::string>& names);
+
+/// Prepares every statement the store runs more than once on `conn` (once per connection);
+/// returns their names. libpqxx sends each to the server when it first runs.
+std::vector<std::string> prepare_statements(pqxx::connection& conn);
+
+/// Run first in every batch transaction: how the batch's statements are planned (see the .cpp).
+extern const char* const batch_planning;
 
 /// A journal in one PostgreSQL database over one connection, reconnecting after a failure.
 class postgres_journal final : public journal_store {

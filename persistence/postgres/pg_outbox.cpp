@@ -33,31 +33,35 @@ outbox_entry entry_from_row(const pqxx::row& row) {
 
 }  // namespace
 
-void prepare_outbox_statements(pqxx::connection& conn) {
+void prepare_outbox_statements(pqxx::connection& conn, std::vector<std::string>& names) {
+  const auto prepare = [&conn, &names](const char* name, const char* sql) {
+    conn.prepare(name, sql);
+    names.emplace_back(name);
+  };
   // Positions follow the order of the requests and their messages (ORDER BY ordinality). A relay
   // reading "after position" also needs them to become visible in position order: identity values
   // are handed out at insert, not at commit, so two sessions inserting at once could commit a
   // lower position after a higher one. That cannot happen here because each store has one writer
   // that commits its batches one after another (a second writing process would have to serialise
   // its outbox inserts, e.g. with an advisory lock held to commit).
-  conn.prepare("insert_outbox",
-               "INSERT INTO outbox (message_id, stream_id, subject, payload, created_at_ms) "
-               "SELECT m, s, j, decode(p, 'hex'), c FROM unnest($1::text[], $2::text[], "
-               "$3::text[], $4::text[], $5::bigint[]) WITH ORDINALITY AS u(m, s, j, p, c, n) "
-               "ORDER BY n");
-  conn.prepare("read_outbox",
-               "SELECT position, message_id, subject, payload, stream_id, created_at_ms, "
-               "published_at_ms FROM outbox WHERE position > $1 ORDER BY position LIMIT $2");
-  conn.prepare("read_outbox_unpublished",
-               "SELECT position, message_id, subject, payload, stream_id, created_at_ms, "
-               "published_at_ms FROM outbox WHERE published_at_ms IS NULL AND position > $1 "
-               "ORDER BY position LIMIT $2");
-  conn.prepare("mark_outbox",
-               "UPDATE outbox SET published_at_ms = $2 WHERE position = ANY($1::bigint[]) "
-               "AND published_at_ms IS NULL");
-  conn.prepare("purge_outbox",
-               "DELETE FROM outbox WHERE position IN (SELECT position FROM outbox "
-               "WHERE published_at_ms < $1 ORDER BY published_at_ms LIMIT $2)");
+  prepare("insert_outbox",
+          "INSERT INTO outbox (message_id, stream_id, subject, payload, created_at_ms) "
+          "SELECT m, s, j, decode(p, 'hex'), c FROM unnest($1::text[], $2::text[], "
+          "$3::text[], $4::text[], $5::bigint[]) WITH ORDINALITY AS u(m, s, j, p, c, n) "
+          "ORDER BY n");
+  prepare("read_outbox",
+          "SELECT position, message_id, subject, payload, stream_id, created_at_ms, "
+          "published_at_ms FROM outbox WHERE position > $1 ORDER BY position LIMIT $2");
+  prepare("read_outbox_unpublished",
+          "SELECT position, message_id, subject, payload, stream_id, created_at_ms, "
+          "published_at_ms FROM outbox WHERE published_at_ms IS NULL AND position > $1 "
+          "ORDER BY position LIMIT $2");
+  prepare("mark_outbox",
+          "UPDATE outbox SET published_at_ms = $2 WHERE position = ANY($1::bigint[]) "
+          "AND published_at_ms IS NULL");
+  prepare("purge_outbox",
+          "DELETE FROM outbox WHERE position IN (SELECT position FROM outbox "
+          "WHERE published_at_ms < $1 ORDER BY published_at_ms LIMIT $2)");
 }
 
 // ---- inside commit_batch ----

@@ -7,6 +7,7 @@
 #include <pqxx/pqxx>
 
 #include "persistence/hash_chain.hpp"
+#include "persistence/postgres/pg_journal.hpp"
 #include "persistence_test_support.hpp"
 #include "postgres_store_test.hpp"
 #include "store_conformance.hpp"
@@ -310,6 +311,33 @@ TEST_F(postgres_journal, database_refuses_unbalanced_ledger_rows) {
                                      "('t3', 'b', 'EUR', -5, 'PENDING', 's', 1, 0), "
                                      "('t5', 'a', 'USD', 7, 'VOIDED', 's', 1, 0)"));
   EXPECT_EQ(side_count("SELECT count(*) FROM ledger_entries"), 3);
+}
+
+// Goal: under a batch's planning settings, every prepared statement is planned as index probes
+// and nested loops, even on the empty tables of a fresh store, where the plan a batch caches
+// first is made; no sequential scan, hash or merge join, whatever the tables grow to.
+TEST_F(postgres_journal, batch_statements_are_planned_as_index_probes_on_empty_tables) {
+  pqxx::connection conn(uri_);
+  const std::vector<std::string> names = postgres::prepare_statements(conn);
+  for (const auto& name : names) conn.prepare_now(name);
+  pqxx::work txn(conn);
+  txn.exec(postgres::batch_planning);
+  const pqxx::result statements = txn.exec(
+      "SELECT name, cardinality(parameter_types) FROM pg_prepared_statements ORDER BY name");
+  EXPECT_EQ(statements.size(), names.size());
+  EXPECT_GE(statements.size(), 20U);
+  for (const auto& statement : statements) {
+    const std::string name = statement[0].as<std::string>();
+    std::string arguments;
+    for (int i = 0; i < statement[1].as<int>(); ++i) arguments += i == 0 ? "NULL" : ", NULL";
+    std::string plan;
+    for (const auto& line : txn.exec("EXPLAIN (COSTS OFF) EXECUTE " + name + "(" + arguments + ")"))
+      plan += line[0].as<std::string>() + "\n";
+    for (const char* wrong : {"Seq Scan", "Hash Join", "Hash Semi Join", "Hash Anti Join",
+                              "Merge Join", "Merge Semi Join"}) {
+      EXPECT_EQ(plan.find(wrong), std::string::npos) << name << " plans " << wrong << ":\n" << plan;
+    }
+  }
 }
 
 // Goal: after the server drops the store's connection, the next call reconnects by itself and
