@@ -32,6 +32,13 @@ set_target_properties(payorch::pqxx PROPERTIES IMPORTED_LOCATION "${PQXX_LIBRARY
   INTERFACE_INCLUDE_DIRECTORIES "${PQXX_INCLUDE_DIR};${PQ_INCLUDE_DIR}"
   INTERFACE_LINK_LIBRARIES "${PQ_LIBRARY}")
 
+# jemalloc (Debian's libjemalloc-dev) as the executables' malloc: linked, it replaces glibc's.
+add_library(payorch_malloc INTERFACE)
+if(PAYORCH_JEMALLOC)
+  find_library(JEMALLOC_LIBRARY jemalloc REQUIRED)
+  target_link_libraries(payorch_malloc INTERFACE "${JEMALLOC_LIBRARY}")
+endif()
+
 # Boost.Asio / Beast settings shared by every target that includes them.
 add_library(payorch_asio INTERFACE)
 target_link_libraries(payorch_asio INTERFACE Boost::headers Threads::Threads)

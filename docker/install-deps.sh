@@ -10,7 +10,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev sqlite3
   postgresql libpqxx-dev
-  libssl-dev
+  libssl-dev libjemalloc-dev
   libspdlog-dev libfmt-dev
   libtomlplusplus-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
