@@ -255,7 +255,7 @@ void with_payout_saga(const api_context& ctx, const exchange_ptr& ex, const std:
   };
   if (saga_id.empty()) return not_found();
   ask<actors::saga_view>(ctx.bridge, ctx.runtime->sagas(), actors::get_saga{saga_id},
-                         [ex, pod_id, then, not_found](result<actors::saga_view> r) mutable {
+                         [ex, pod_id, then, not_found](result<actors::saga_view>&& r) mutable {
                            if (!r && r.error().code == errc::not_found) return not_found();
                            if (!r) return reply_failure(ex, r.error());
                            if (r->type != settlement::type || input_member(*r, "pod_id") != pod_id)
@@ -535,15 +535,16 @@ void callback(const api_context& ctx, const exchange_ptr& ex, std::string_view p
   // The webhook id stays the same through the provider's retries and duplicates.
   signal.signal_id = std::string(provider) + ":" + std::string(req["webhook-id"]);
   signal.payload = std::string(req.body());
-  ask<actors::saga_view>(
-      ctx.bridge, ctx.runtime->sagas(), actors::signal_saga{std::move(signal)},
-      [ex](result<actors::saga_view> r) {
-        if (r) return ex->reply_json(http::status::ok, R"({"accepted":true})");
-        // A callback after the saga moved on (e.g. compensated) is acknowledged, not retried.
-        if (r.error().code == errc::illegal_transition)
-          return ex->reply_json(http::status::ok, R"({"accepted":false,"detail":"too late"})");
-        reply_failure(ex, r.error());
-      });
+  ask<actors::saga_view>(ctx.bridge, ctx.runtime->sagas(), actors::signal_saga{std::move(signal)},
+                         [ex](result<actors::saga_view>&& r) {
+                           if (r) return ex->reply_json(http::status::ok, R"({"accepted":true})");
+                           // A callback after the saga moved on (e.g. compensated) is acknowledged,
+                           // not retried.
+                           if (r.error().code == errc::illegal_transition)
+                             return ex->reply_json(http::status::ok,
+                                                   R"({"accepted":false,"detail":"too late"})");
+                           reply_failure(ex, r.error());
+                         });
 }
 
 }  // namespace
