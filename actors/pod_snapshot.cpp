@@ -40,18 +40,12 @@ std::string digest_hex(const request_digest& d) {
 bool read_digest(const json::object& o, std::string_view key, request_digest& out) {
   out = {};
   if (const auto* v = at(o, std::string(key) + "_digest")) {
-    if (!v->is_string() || v->get_string().size() != out.size() * 2) return false;
-    const auto hex = v->get_string();
-    auto nibble = [](char c) -> int {
-      if (c >= '0' && c <= '9') return c - '0';
-      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-      return -1;
-    };
-    for (std::size_t i = 0; i < out.size(); ++i) {
-      const int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
-      if (hi < 0 || lo < 0) return false;
-      out[i] = static_cast<std::uint8_t>(hi << 4 | lo);
-    }
+    if (!v->is_string()) return false;
+    const std::string_view text = v->get_string();
+    const auto bytes = hex_decode(text);
+    // Only the lower-case spelling digest_hex writes: anything else was not written here.
+    if (!bytes || bytes->size() != out.size() || hex_encode(*bytes) != text) return false;
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::uint8_t>((*bytes)[i]);
     return true;
   }
   if (const auto* v = at(o, key)) {

@@ -39,6 +39,25 @@ std::string prefixed_hex16(std::string_view prefix, std::uint64_t bits) {
 
 namespace payorch {
 
+int hex_digit_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::optional<std::string> hex_decode(std::string_view text) {
+  if (text.size() % 2 != 0) return std::nullopt;
+  std::string out(text.size() / 2, '\0');
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const int hi = hex_digit_value(text[2 * i]);
+    const int lo = hex_digit_value(text[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out[i] = static_cast<char>(hi << 4 | lo);
+  }
+  return out;
+}
+
 std::string hex_encode(std::string_view bytes) {
   std::string out;
   out.reserve(bytes.size() * 2);

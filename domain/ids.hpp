@@ -16,6 +16,11 @@ namespace payorch {
 
 /// The bytes of `bytes` as lower-case hex, two digits each (digests, random ids, key material).
 std::string hex_encode(std::string_view bytes);
+/// The bytes spelled by `text`, two hex digits each (either case); nullopt for an odd length or
+/// another character.
+std::optional<std::string> hex_decode(std::string_view text);
+/// The value of one hex digit (either case), or -1.
+int hex_digit_value(char c) noexcept;
 
 namespace detail {
 /// True when `text` is `prefix` followed by exactly 16 characters of [0-9a-f].

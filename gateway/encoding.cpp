@@ -3,6 +3,8 @@
 #include <array>
 #include <cstdint>
 
+#include "domain/ids.hpp"
+
 namespace payorch::gateway {
 namespace {
 
@@ -66,13 +68,6 @@ std::optional<std::string> decode(std::string_view text,
   return out;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
 
 std::string base64url_encode(std::string_view bytes) {
@@ -105,8 +100,8 @@ std::optional<std::string> form_decode(std::string_view text, bool plus_is_space
       out.push_back(c);
     } else {
       if (i + 2 >= text.size()) return std::nullopt;
-      int hi = hex_value(text[i + 1]);
-      int lo = hex_value(text[i + 2]);
+      const int hi = hex_digit_value(text[i + 1]);
+      const int lo = hex_digit_value(text[i + 2]);
       if (hi < 0 || lo < 0) return std::nullopt;
       out.push_back(static_cast<char>(hi * 16 + lo));
       i += 2;

@@ -1,5 +1,9 @@
 #include "gateway/route_table.hpp"
 
+#include <utility>
+
+#include "gateway/encoding.hpp"
+
 namespace payorch::gateway {
 namespace {
 
@@ -17,30 +21,6 @@ std::vector<std::string> split_pattern(std::string_view pattern) {
 
 bool is_param(const std::string& segment) {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool percent_decode(std::string_view in, std::string& out) {
-  out.clear();
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out.push_back(in[i]);
-      continue;
-    }
-    if (i + 2 >= in.size()) return false;
-    int hi = hex_value(in[i + 1]);
-    int lo = hex_value(in[i + 2]);
-    if (hi < 0 || lo < 0) return false;
-    out.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  return true;
 }
 
 /// Scores a match: -1 for none, otherwise the number of literal segments (more is better).
@@ -76,12 +56,12 @@ bool split_target(std::string_view target, std::vector<std::string>& segments, s
   query = q == std::string_view::npos ? std::string() : std::string(target.substr(q + 1));
   segments.clear();
   std::size_t start = 1;
-  std::string decoded;
   while (start <= path.size()) {
     auto end = path.find('/', start);
     if (end == std::string_view::npos) end = path.size();
-    if (!percent_decode(path.substr(start, end - start), decoded)) return false;
-    segments.push_back(decoded);
+    auto decoded = form_decode(path.substr(start, end - start), /*plus_is_space=*/false);
+    if (!decoded) return false;
+    segments.push_back(std::move(*decoded));
     start = end + 1;
   }
   // A trailing slash names the same resource ("/pods/" is "/pods").

@@ -69,7 +69,6 @@ TEST(strong_id, compares_orders_and_hashes) {
   static_assert(!std::is_convertible_v<std::string, pod_id>);
 }
 
-// Goal: hex_encode writes every byte (NUL and high bytes too) as two lower-case digits.
 // Goal: prefixed_hex16_bits reads back exactly what prefixed_hex16 wrote, and nothing else.
 TEST(prefixed_hex16, bits_round_trip_and_only_canonical_text_is_read) {
   for (std::uint64_t bits : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{0xa1},
@@ -83,10 +82,28 @@ TEST(prefixed_hex16, bits_round_trip_and_only_canonical_text_is_read) {
   EXPECT_FALSE(detail::prefixed_hex16_bits("pod_a", "pod_"));
 }
 
+// Goal: hex_encode writes every byte (NUL and high bytes too) as two lower-case digits.
 TEST(hex_encode, writes_two_lower_case_digits_per_byte) {
   EXPECT_EQ(hex_encode(""), "");
   EXPECT_EQ(hex_encode("\x01\xab"), "01ab");
   EXPECT_EQ(hex_encode(std::string("\0\xff\x10", 3)), "00ff10");
+}
+
+// Goal: hex_decode reads back every byte hex_encode wrote, takes either case, and refuses an odd
+// length or a character that is no hex digit.
+TEST(hex_decode, inverts_hex_encode_and_refuses_anything_else) {
+  std::string every_byte;
+  for (int b = 0; b < 256; ++b) every_byte.push_back(static_cast<char>(b));
+  EXPECT_EQ(hex_decode(hex_encode(every_byte)), every_byte);
+  EXPECT_EQ(hex_decode(""), std::string());
+  EXPECT_EQ(hex_decode("0aFf"), std::string("\x0a\xff", 2));
+  for (const char* bad : {"0", "abc", "0g", "g0", "0 ", "-1", "0x"})
+    EXPECT_FALSE(hex_decode(bad)) << bad;
+  EXPECT_EQ(hex_digit_value('7'), 7);
+  EXPECT_EQ(hex_digit_value('b'), 11);
+  EXPECT_EQ(hex_digit_value('B'), 11);
+  EXPECT_EQ(hex_digit_value('g'), -1);
+  EXPECT_EQ(hex_digit_value('/'), -1);
 }
 
 // Goal: is_utf8_text takes valid UTF-8 of every length and refuses NUL, stray continuation
