@@ -50,10 +50,7 @@ const char* const batch_planning =
 /// Every statement the store runs more than once, prepared once per connection.
 std::vector<std::string> prepare_statements(pqxx::connection& conn) {
   std::vector<std::string> names;
-  const auto prepare = [&conn, &names](const char* name, const char* sql) {
-    conn.prepare(name, sql);
-    names.emplace_back(name);
-  };
+  const statement_preparer prepare{conn, names};
   prepare("heads",
           "SELECT s.id, e.version, e.hash FROM unnest($1::text[]) AS s(id) "
           "CROSS JOIN LATERAL (SELECT version, hash FROM events WHERE stream_id = s.id "
@@ -157,7 +154,7 @@ std::vector<std::string> prepare_statements(pqxx::connection& conn) {
   prepare("select_events",
           "SELECT stream_id, version, event_type, payload, recorded_at_ms, prev_hash, hash "
           "FROM events WHERE stream_id = $1 AND version > $2 ORDER BY version LIMIT $3");
-  prepare_outbox_statements(conn, names);
+  prepare_outbox_statements(prepare);
   return names;
 }
 

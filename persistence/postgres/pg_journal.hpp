@@ -77,8 +77,19 @@ struct batch_state {
   std::vector<const idempotency_record*> claims;
 };
 
-/// Prepares the outbox statements on a new connection (pg_outbox.cpp) and adds their names.
-void prepare_outbox_statements(pqxx::connection& conn, std::vector<std::string>& names);
+/// Registers prepared statements on a connection (libpqxx sends each to the server when it first
+/// runs) and keeps their names.
+struct statement_preparer {
+  pqxx::connection& conn;
+  std::vector<std::string>& names;
+  void operator()(const char* name, const char* sql) const {
+    conn.prepare(name, sql);
+    names.emplace_back(name);
+  }
+};
+
+/// Prepares the outbox statements on a new connection (pg_outbox.cpp).
+void prepare_outbox_statements(const statement_preparer& prepare);
 
 /// Prepares every statement the store runs more than once on `conn` (once per connection);
 /// returns their names. libpqxx sends each to the server when it first runs.

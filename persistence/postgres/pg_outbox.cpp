@@ -33,11 +33,7 @@ outbox_entry entry_from_row(const pqxx::row& row) {
 
 }  // namespace
 
-void prepare_outbox_statements(pqxx::connection& conn, std::vector<std::string>& names) {
-  const auto prepare = [&conn, &names](const char* name, const char* sql) {
-    conn.prepare(name, sql);
-    names.emplace_back(name);
-  };
+void prepare_outbox_statements(const statement_preparer& prepare) {
   // Positions follow the order of the requests and their messages (ORDER BY ordinality). A relay
   // reading "after position" also needs them to become visible in position order: identity values
   // are handed out at insert, not at commit, so two sessions inserting at once could commit a
