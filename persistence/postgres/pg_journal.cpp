@@ -216,9 +216,10 @@ batch_results postgres_journal::commit_batch(std::span<const append_request> app
                                              std::span<const idempotency_record> records) {
   if (appends.empty() && records.empty()) return {};
   // A unique violation means another process committed one of our versions (or pending ids)
-  // between our reads and our insert, or a stray outbox row holds one of our message ids. The
-  // batch is rolled back and tried once more with fresh reads (message ids included), which turns
-  // the race into version_conflict (or already_exists) and a taken id into a refusal, for the
+  // between our reads and our insert, a new hold reuses a stored id (the first attempt does not
+  // read them), or a stray outbox row holds one of our message ids. The batch is rolled back and
+  // tried once more with fresh reads (message ids and new holds' ids included), which turns the
+  // race into version_conflict (or already_exists) and a taken id into a refusal, for the
   // requests concerned; a second violation fails the batch.
   for (int attempt = 0;; ++attempt) {
     bool retry = false;
@@ -259,7 +260,7 @@ std::optional<batch_results> postgres_journal::run_batch(
   batch_writer writer(txn);
   writer.load_heads(appends);
   if (retry) writer.load_taken_message_ids(appends);
-  writer.prefetch_ledger(appends);
+  writer.prefetch_ledger(appends, retry);
   results.appends.reserve(appends.size());
   for (const append_request& request : appends) {
     bool abort = false;

@@ -179,8 +179,10 @@ class batch_writer {
   /// Reads the heads of every stream the batch names, with one query.
   void load_heads(std::span<const append_request> appends);
   /// Reads (and locks) every pending transaction and balance the batch's ledger commands name, with
-  /// three queries, so checking the requests needs no further round trip (pg_ledger.cpp).
-  void prefetch_ledger(std::span<const append_request> appends);
+  /// at most three queries, so checking the requests needs no further round trip (pg_ledger.cpp).
+  /// Ids of new holds are read only if `read_new_holds` (the batch's second attempt); the first
+  /// takes them to be free, and a stored one fails the insert, which runs the batch again.
+  void prefetch_ledger(std::span<const append_request> appends, bool read_new_holds);
   /// Reads which of the batch's outbox message ids are stored already. Ids are unique by
   /// construction (they name events), so this runs only when a batch is retried after a unique
   /// violation: a stray row then refuses its request alone instead of failing the batch again.

@@ -20,13 +20,15 @@ append_result storage_failure_for(std::string detail) {
   return {append_status::storage_error, 0, std::move(detail)};
 }
 
-/// What the batch's ledger commands name: pending transaction ids and (account, currency) pairs.
+/// What the batch's ledger commands name: transaction ids to read, ids of new holds taken to be
+/// free, and (account, currency) pairs.
 struct ledger_names {
   std::set<std::string_view> ids;
+  std::set<std::string_view> new_holds;
   std::set<std::pair<std::string_view, std::string_view>> balances;
 };
 
-ledger_names names_of(std::span<const append_request> appends) {
+ledger_names names_of(std::span<const append_request> appends, bool read_new_holds) {
   ledger_names names;
   for (const append_request& request : appends) {
     for (const ledger_command& command : request.ledger) {
@@ -34,7 +36,12 @@ ledger_names names_of(std::span<const append_request> appends) {
           command.phase == ledger_phase::posted || command.phase == ledger_phase::pending;
       const std::string& id = creates ? command.transaction_id : command.pending_id;
       // Text PostgreSQL cannot take would fail the query; its request is refused later anyway.
-      if (storable_text(id)) names.ids.insert(id);
+      if (!storable_text(id)) {
+      } else if (command.phase == ledger_phase::pending && !read_new_holds) {
+        names.new_holds.insert(id);
+      } else {
+        names.ids.insert(id);
+      }
       for (const ledger_posting& posting : command.postings) {
         if (storable_text(posting.account) && storable_text(posting.currency))
           names.balances.emplace(posting.account, posting.currency);
@@ -46,8 +53,13 @@ ledger_names names_of(std::span<const append_request> appends) {
 
 }  // namespace
 
-void batch_writer::prefetch_ledger(std::span<const append_request> appends) {
-  ledger_names names = names_of(appends);
+void batch_writer::prefetch_ledger(std::span<const append_request> appends, bool read_new_holds) {
+  ledger_names names = names_of(appends, read_new_holds);
+  // A new hold's id is taken to be free: its row's primary key refuses it otherwise, and the batch
+  // then runs again reading it (postgres_journal::commit_batch), which refuses that request alone.
+  for (const std::string_view id : names.new_holds) {
+    if (!names.ids.contains(id)) state_.pendings.try_emplace(std::string(id));
+  }
   if (!names.ids.empty()) {
     const std::vector<std::string_view> ids(names.ids.begin(), names.ids.end());
     for (const std::string_view id : ids) state_.pendings.try_emplace(std::string(id));

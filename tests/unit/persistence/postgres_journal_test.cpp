@@ -291,6 +291,29 @@ TEST_F(postgres_journal, pending_transactions_resolve_across_requests_of_a_batch
   EXPECT_EQ(side_count("SELECT count(*) FROM ledger_pending WHERE state = 'PENDING'"), 0);
 }
 
+// Goal: a new hold that reuses a stored id fails alone with already_exists, though a batch's first
+// attempt does not read new holds' ids: the primary key refuses the insert and the batch runs
+// again reading them. The other requests of the batch commit once, and nothing is doubled.
+TEST_F(postgres_journal, a_new_hold_reusing_a_stored_id_fails_alone) {
+  ASSERT_EQ(append_one(*store_, with_ledger("old", 0, t0, {pending_tx("q", transfer("a", "b", 2))}))
+                .status,
+            append_status::committed);
+  const std::vector<append_request> batch{
+      with_ledger("s1", 0, t0, {pending_tx("p1", transfer("a", "b", 5))}),
+      with_ledger("s2", 0, t0, {pending_tx("q", transfer("a", "b", 7))}),
+      with_ledger("s3", 0, t0, {pending_tx("p3", transfer("a", "b", 11))})};
+  const std::vector<append_result> results = store_->append_batch(batch);
+  ASSERT_EQ(results.size(), 3U);
+  EXPECT_EQ(results[0].status, append_status::committed) << results[0].detail;
+  EXPECT_EQ(results[1].status, append_status::ledger_rejected);
+  EXPECT_EQ(results[1].reason, errc::already_exists);
+  EXPECT_EQ(results[2].status, append_status::committed) << results[2].detail;
+  EXPECT_TRUE(store_->read_events("s2", 0, 5).empty());
+  EXPECT_EQ(side_count("SELECT count(*) FROM ledger_pending"), 3);
+  EXPECT_EQ(side_count("SELECT count(*) FROM ledger_entries"), 6);
+  EXPECT_EQ(side_count("SELECT pending_in_minor FROM ledger_balances WHERE account = 'b'"), 18);
+}
+
 // Goal: the database itself refuses ledger rows that do not sum to zero per transaction and
 // currency, and accepts balanced ones. Each INSERT must carry whole transactions: one that leaves
 // a transaction unbalanced fails even if a later statement would make up the difference.
