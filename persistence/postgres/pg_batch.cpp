@@ -79,7 +79,10 @@ append_result batch_writer::append(const append_request& request, bool& abort) {
     if (planned.result) return std::move(*planned.result);
   }
   if (!request.outbox.empty()) {
-    if (std::optional<append_result> refused = check_outbox(request)) return std::move(*refused);
+    if (std::optional<append_result> refused = check_outbox(request)) {
+      if (auto reused = reused_hold(request, request.ledger.size())) return std::move(*reused);
+      return std::move(*refused);
+    }
   }
   for (const new_event& event : request.events) {
     batch_state::event_row row;

@@ -73,6 +73,8 @@ struct batch_state {
   std::vector<outbox_row> outbox;
   /// Message ids already in the table (read only when a batch is retried after a unique violation).
   std::set<std::string, std::less<>> taken_message_ids;
+  /// Ids of new holds taken to be free without reading them (a batch's first attempt).
+  std::set<std::string, std::less<>> assumed_free;
   /// Idempotency keys claimed by the batch's committed requests.
   std::vector<const idempotency_record*> claims;
 };
@@ -212,6 +214,10 @@ class batch_writer {
   std::optional<batch_state::pending>& find_pending(const std::string& id, plan& p);
   account_balance& find_balance(const ledger_posting& posting, plan& p);
   void load_postings(const std::string& id, batch_state::pending& pending);
+  /// A request refused for another reason reports a reused hold id first, as the SQLite store
+  /// (which reads every id) does: the already_exists refusal of the first of the request's
+  /// commands up to `through` whose hold id was taken to be free but is stored.
+  std::optional<append_result> reused_hold(const append_request& request, std::size_t through);
   void merge(const append_request& request, plan& p);
   /// The refusal of a request whose messages are malformed or taken; nullopt if they may go.
   std::optional<append_result> check_outbox(const append_request& request) const;

@@ -58,7 +58,9 @@ void batch_writer::prefetch_ledger(std::span<const append_request> appends, bool
   // A new hold's id is taken to be free: its row's primary key refuses it otherwise, and the batch
   // then runs again reading it (postgres_journal::commit_batch), which refuses that request alone.
   for (const std::string_view id : names.new_holds) {
-    if (!names.ids.contains(id)) state_.pendings.try_emplace(std::string(id));
+    if (names.ids.contains(id)) continue;
+    state_.pendings.try_emplace(std::string(id));
+    state_.assumed_free.emplace(id);
   }
   if (!names.ids.empty()) {
     const std::vector<std::string_view> ids(names.ids.begin(), names.ids.end());
@@ -116,11 +118,35 @@ batch_writer::outcome batch_writer::plan_ledger(const append_request& request, p
   for (std::size_t i = 0; i < request.ledger.size(); ++i) {
     outcome refused = plan_command(request.ledger[i], now_ms, p);
     if (!refused.result) continue;
+    if (refused.abort) return refused;
+    if (auto reused = reused_hold(request, i)) return {std::move(reused)};
     if (refused.result->status == append_status::ledger_rejected)
       refused.result->detail = "ledger[" + std::to_string(i) + "]: " + refused.result->detail;
     return refused;
   }
   return {};
+}
+
+std::optional<append_result> batch_writer::reused_hold(const append_request& request,
+                                                       std::size_t through) {
+  for (std::size_t i = 0; i <= through && i < request.ledger.size(); ++i) {
+    const ledger_command& command = request.ledger[i];
+    if (command.phase != ledger_phase::pending) continue;
+    const auto assumed = state_.assumed_free.find(command.transaction_id);
+    if (assumed == state_.assumed_free.end()) continue;
+    state_.assumed_free.erase(assumed);
+    const std::string& id = command.transaction_id;
+    const pqxx::result rows = txn_.exec_prepared("select_pending", id);
+    if (rows.empty()) continue;  // free indeed
+    auto& stored = state_.pendings[id].emplace();
+    stored.state = rows[0][0].as<std::string>();
+    stored.expires_at_ms = rows[0][1].as<std::int64_t>();
+    append_result refused = rejection(
+        fail(errc::already_exists, "transaction " + id + " already exists", "transaction_id"));
+    refused.detail = "ledger[" + std::to_string(i) + "]: " + refused.detail;
+    return refused;
+  }
+  return std::nullopt;
 }
 
 batch_writer::outcome batch_writer::plan_command(const ledger_command& command,

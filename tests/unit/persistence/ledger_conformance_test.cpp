@@ -232,6 +232,31 @@ TEST_P(ledger_conformance, pending_ids_are_unique_and_resolvable_in_one_request)
   EXPECT_EQ(all_entries().size(), 4U);
 }
 
+// Goal: a reused hold id is what a request hears about first, whatever else is wrong with it:
+// an expiry already past, a later command of the request refused, or a taken message id.
+TEST_P(ledger_conformance, a_reused_hold_id_is_reported_before_other_refusals) {
+  ASSERT_EQ(append(with_ledger("s", 0, t0, {pending_tx("p1", transfer("a", "b", 4))})).status,
+            append_status::committed);
+  const append_result expired =
+      append(with_ledger("s", 1, t0, {pending_tx("p1", transfer("a", "b", 1), t0)}));
+  EXPECT_EQ(expired.reason, errc::already_exists) << expired.detail;
+  const append_result later =
+      append(with_ledger("s", 1, t0, {pending_tx("p1", transfer("a", "b", 1)), post_tx("none")}));
+  EXPECT_EQ(later.reason, errc::already_exists) << later.detail;
+  EXPECT_NE(later.detail.find("ledger[0]"), std::string::npos) << later.detail;
+  const append_result second = append(with_ledger(
+      "s", 1, t0,
+      {pending_tx("p2", transfer("a", "b", 1)), pending_tx("p1", transfer("a", "b", 1), t0)}));
+  EXPECT_EQ(second.reason, errc::already_exists) << second.detail;
+  EXPECT_NE(second.detail.find("ledger[1]"), std::string::npos) << second.detail;
+  append_request with_bad_message =
+      with_ledger("s", 1, t0, {pending_tx("p1", transfer("a", "b", 1))});
+  with_bad_message.outbox.push_back({"not-this-event", "subject", "{}"});
+  const append_result outbox = append(with_bad_message);
+  EXPECT_EQ(outbox.reason, errc::already_exists) << outbox.detail;
+  EXPECT_EQ(all_entries().size(), 2U);
+}
+
 // Goal: a balance that would leave int64 is refused before anything is written.
 TEST_P(ledger_conformance, balance_overflow_is_refused) {
   ASSERT_EQ(
