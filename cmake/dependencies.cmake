@@ -37,6 +37,7 @@ add_library(payorch_malloc INTERFACE)
 if(PAYORCH_JEMALLOC)
   find_library(JEMALLOC_LIBRARY jemalloc REQUIRED)
   target_link_libraries(payorch_malloc INTERFACE "${JEMALLOC_LIBRARY}")
+  target_compile_definitions(payorch_malloc INTERFACE PAYORCH_WITH_JEMALLOC)
 endif()
 
 # Boost.Asio / Beast settings shared by every target that includes them.

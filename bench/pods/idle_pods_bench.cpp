@@ -5,6 +5,9 @@
 // and its entries in the router's maps. The idle timeout is an hour, so every pod stays live.
 // Writes JSON: pods, rss_before_kib, rss_after_kib, bytes_per_pod, seconds.
 #include <malloc.h>
+#ifdef PAYORCH_WITH_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
 
 #include <caf/all.hpp>
 #include <chrono>
@@ -19,6 +22,32 @@
 
 namespace payorch::bench {
 namespace {
+
+/// Bytes the allocator has handed out and not taken back (jemalloc's or glibc's, whichever the
+/// binary links, as payorch serve does).
+std::uint64_t heap_in_use() {
+#ifdef PAYORCH_WITH_JEMALLOC
+  std::uint64_t epoch = 1;
+  std::size_t size = sizeof(epoch);
+  mallctl("epoch", &epoch, &size, &epoch, size);  // refreshes the statistics
+  std::size_t allocated = 0;
+  size = sizeof(allocated);
+  if (mallctl("stats.allocated", &allocated, &size, nullptr, 0) != 0) return 0;
+  return allocated;
+#else
+  return mallinfo2().uordblks;
+#endif
+}
+
+/// Gives freed memory back to the system, so RSS counts what is in use.
+void release_free_memory() {
+#ifdef PAYORCH_WITH_JEMALLOC
+  const std::string purge_all = "arena." + std::to_string(MALLCTL_ARENAS_ALL) + ".purge";
+  mallctl(purge_all.c_str(), nullptr, nullptr, nullptr, 0);
+#else
+  malloc_trim(0);
+#endif
+}
 
 /// Acknowledges appends without storing them; every stream reads as empty.
 class forgetful_backend final : public actors::journal_backend {
@@ -100,16 +129,16 @@ int main(int argc, char** argv) {
     return failed;
   };
   create_batch(1000);
-  malloc_trim(0);
+  bench::release_free_memory();
   const long before = bench::rss_kib();
-  const auto heap_before = mallinfo2().uordblks;
+  const std::uint64_t heap_before = bench::heap_in_use();
   const auto start = std::chrono::steady_clock::now();
   const auto failed = create_batch(pods);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  malloc_trim(0);
+  bench::release_free_memory();
   const long after = bench::rss_kib();
-  const auto heap_after = mallinfo2().uordblks;
+  const std::uint64_t heap_after = bench::heap_in_use();
   actors::router_stats stats;
   (*self)->request(router, caf::infinite, actors::router_stats_request{})
       .receive([&](actors::router_stats& s) { stats = s; }, [](caf::error&) {});
@@ -119,10 +148,11 @@ int main(int argc, char** argv) {
                 "{\"pods\": %llu, \"live\": %llu, \"failed\": %llu, \"rss_before_kib\": %ld, "
                 "\"rss_after_kib\": %ld, \"bytes_per_pod\": %.0f, \"heap_bytes_per_pod\": %.0f, "
                 "\"seconds\": %.2f}\n",
-                static_cast<unsigned long long>(pods),
-                static_cast<unsigned long long>(stats.live),
+                static_cast<unsigned long long>(pods), static_cast<unsigned long long>(stats.live),
                 static_cast<unsigned long long>(failed), before, after, per_pod,
-                static_cast<double>(heap_after - heap_before) / static_cast<double>(pods), seconds);
+                (static_cast<double>(heap_after) - static_cast<double>(heap_before)) /
+                    static_cast<double>(pods),
+                seconds);
   std::cout << json << std::flush;
   std::filesystem::create_directories(std::filesystem::path(out).parent_path());
   std::ofstream(out) << json;

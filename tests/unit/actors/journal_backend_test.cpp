@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <future>
-#include <latch>
 #include <map>
 #include <mutex>
 #include <string>
@@ -129,19 +129,20 @@ TEST(journal_backend, lookups_waiting_together_are_read_at_once) {
       {"client-1", "k2"}, {"client-1", "none"}, {"client-2", "k1"}, {"client-1", "k1"}};
   std::mutex mutex;
   std::map<std::size_t, std::string> answers;
-  std::latch answered(static_cast<std::ptrdiff_t>(keys.size()));
+  std::promise<void> all_answered;
   for (std::size_t i = 0; i < keys.size(); ++i) {
     backend->lookup_idempotency(keys[i], [&, i](result<std::optional<idempotency_record>> found) {
-      {
-        const std::lock_guard lock(mutex);
-        answers[i] = !found ? "error: " + found.error().detail
-                            : (*found ? (*found)->body : std::string("none"));
-      }
-      answered.count_down();
+      const std::lock_guard lock(mutex);
+      answers[i] = !found ? "error: " + found.error().detail
+                          : (*found ? (*found)->body : std::string("none"));
+      if (answers.size() == keys.size()) all_answered.set_value();
     });
   }
   release.set_value();
-  answered.wait();
+  // Bounded, so a lost answer fails the test instead of hanging it.
+  ASSERT_EQ(all_answered.get_future().wait_for(std::chrono::seconds(60)),
+            std::future_status::ready);
+  const std::lock_guard lock(mutex);
 
   EXPECT_EQ(answers[0], "body of k2");
   EXPECT_EQ(answers[1], "none");

@@ -17,6 +17,10 @@
 namespace payorch::persistence::sqlite {
 namespace {
 
+// Other tests of this binary open SQLite directly; when the whole binary runs in one process, the
+// cache must be installed before the first of them starts SQLite up.
+const bool configured_first = (configure_sqlite(), true);
+
 /// A key that lands on a random page of the index: the row's id, scrambled.
 std::string key_of(std::int64_t id) {
   std::uint64_t x = static_cast<std::uint64_t>(id) * 0x9E3779B97F4A7C15ULL;
