@@ -298,9 +298,7 @@ result<const step_record*> failed_compensation(self_ptr self, std::string_view w
                                               std::string(to_string(st.record->status)) +
                                               "; only a FAILED saga can be " + std::string(what));
   }
-  const step_record* step = nullptr;
-  for (const auto& s : st.record->steps)
-    if (s.status == step_status::compensation_failed) step = &s;
+  const step_record* step = st.record->failed_compensation();
   if (step == nullptr)
     return fail(errc::illegal_transition, "saga " + st.saga_id + " has no failed step");
   return step;

@@ -246,6 +246,10 @@ struct saga_record {
 
   step_record* step(std::string_view name);
   const step_record* step(std::string_view name) const;
+  /// In a FAILED saga, the step whose compensation failed for good: what an operator's retry or
+  /// resolution applies to. Null in any other saga.
+  step_record* failed_compensation();
+  const step_record* failed_compensation() const;
 };
 
 /// Folds one event into the record (empty before SagaStarted); internal_error for an event

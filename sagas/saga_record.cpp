@@ -1,5 +1,6 @@
 // The fold of a saga's events into its record.
 #include <algorithm>
+#include <utility>
 
 #include "actors/overloaded.hpp"
 #include "sagas/saga_model.hpp"
@@ -83,15 +84,6 @@ void compensate_again(saga_record& r, step_record& s) {
   r.finished_at_ms = 0;
 }
 
-/// The step of a FAILED saga whose compensation failed for good: what an operator's retry or
-/// resolution applies to (null for any other step or saga).
-step_record* failed_compensation(saga_record& r, const std::string& step) {
-  auto* s = r.step(step);
-  if (r.status != saga_status::failed || !s || s->status != step_status::compensation_failed)
-    return nullptr;
-  return s;
-}
-
 status fold(saga_record& r, const saga_event& event) {
   auto type = event_type_of(event);
   if (is_finished(r.status) && !std::holds_alternative<compensation_retried>(event) &&
@@ -166,14 +158,16 @@ status fold(saga_record& r, const saga_event& event) {
             return {};
           },
           [&](const compensation_retried& e) -> status {
-            auto* s = failed_compensation(r, e.step);
-            if (!s) return misfit(type, "no failed compensation of step " + e.step);
+            auto* s = r.failed_compensation();
+            if (!s || s->name != e.step)
+              return misfit(type, "no failed compensation of step " + e.step);
             compensate_again(r, *s);
             return {};
           },
           [&](const saga_resolved& e) -> status {
-            auto* s = failed_compensation(r, e.step);
-            if (!s) return misfit(type, "no failed compensation of step " + e.step);
+            auto* s = r.failed_compensation();
+            if (!s || s->name != e.step)
+              return misfit(type, "no failed compensation of step " + e.step);
             r.resolution = e;
             if (e.outcome == saga_resolution::compensate) {
               compensate_again(r, *s);
@@ -209,6 +203,17 @@ const step_record* saga_record::step(std::string_view name) const {
   for (const auto& s : steps)
     if (s.name == name) return &s;
   return nullptr;
+}
+
+const step_record* saga_record::failed_compensation() const {
+  if (status != saga_status::failed) return nullptr;
+  for (const auto& s : steps)
+    if (s.status == step_status::compensation_failed) return &s;
+  return nullptr;
+}
+
+step_record* saga_record::failed_compensation() {
+  return const_cast<step_record*>(std::as_const(*this).failed_compensation());
 }
 
 status apply_event(std::optional<saga_record>& record, const saga_event& event) {
