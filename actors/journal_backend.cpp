@@ -4,10 +4,12 @@
 #include <condition_variable>
 #include <deque>
 #include <iterator>
+#include <limits>
 #include <mutex>
 #include <thread>
 
 #include "persistence/group_commit_writer.hpp"
+#include "persistence/idempotency_filter.hpp"
 
 namespace payorch::actors {
 namespace {
@@ -134,9 +136,24 @@ class reader_thread {
 class threaded_backend final : public journal_backend {
  public:
   threaded_backend(std::shared_ptr<persistence::group_commit_writer> writer,
-                   std::unique_ptr<persistence::journal_store> reader)
+                   std::unique_ptr<persistence::journal_store> reader,
+                   std::shared_ptr<persistence::idempotency_filter> known_keys)
       : writer_(std::move(writer)) {
-    if (reader) reader_ = std::make_unique<reader_thread>(std::move(reader));
+    if (!reader) return;
+    reader_ = std::make_unique<reader_thread>(std::move(reader));
+    if (!known_keys) return;
+    known_keys_ = known_keys;
+    // Every key stored so far, expired ones too (the filter drops those by the caller's clock).
+    // Until this is done, or if it fails, the filter answers "maybe" and look-ups go on as before.
+    reader_->post([filter = std::move(known_keys)](persistence::journal_store* store) {
+      if (store == nullptr) return;
+      const auto scanned = store->scan_idempotency_keys(
+          std::numeric_limits<std::int64_t>::min(),
+          [&](const persistence::idempotency_key& key, std::int64_t expires_at_ms) {
+            filter->add(key.client_id, key.key, expires_at_ms);
+          });
+      if (scanned) filter->mark_ready();
+    });
   }
 
   void submit(persistence::append_request req,
@@ -173,6 +190,11 @@ class threaded_backend final : public journal_backend {
     writer_->put_idempotency(std::move(record), std::move(done));
   }
 
+  bool remember_idempotency_key(const persistence::idempotency_key& key, std::int64_t expires_at_ms,
+                                std::int64_t now_ms) override {
+    return known_keys_ && known_keys_->remember(key.client_id, key.key, expires_at_ms, now_ms);
+  }
+
   void after_batch(std::function<void()> hook) override { writer_->after_batch(std::move(hook)); }
 
   journal_health health() const override {
@@ -187,12 +209,20 @@ class threaded_backend final : public journal_backend {
     h.batch_size_bounds.assign(persistence::batch_size_bounds.begin(),
                                persistence::batch_size_bounds.end());
     h.batch_size_buckets.assign(s.batch_size_counts.begin(), s.batch_size_counts.end());
+    if (known_keys_) {
+      const auto k = known_keys_->stats();
+      h.key_filter_ready = k.ready;
+      h.key_filter_keys = k.keys;
+      h.key_filter_bytes = k.bytes;
+      h.lookups_skipped = k.skipped;
+    }
     return h;
   }
 
  private:
   std::shared_ptr<persistence::group_commit_writer> writer_;
   std::unique_ptr<reader_thread> reader_;
+  std::shared_ptr<persistence::idempotency_filter> known_keys_;
 };
 
 class inline_backend final : public journal_backend {
@@ -254,8 +284,10 @@ void journal_backend::lookup_idempotency(persistence::idempotency_key key, recor
 
 std::shared_ptr<journal_backend> make_threaded_backend(
     std::shared_ptr<persistence::group_commit_writer> writer,
-    std::unique_ptr<persistence::journal_store> reader) {
-  return std::make_shared<threaded_backend>(std::move(writer), std::move(reader));
+    std::unique_ptr<persistence::journal_store> reader,
+    std::shared_ptr<persistence::idempotency_filter> known_keys) {
+  return std::make_shared<threaded_backend>(std::move(writer), std::move(reader),
+                                            std::move(known_keys));
 }
 
 std::shared_ptr<journal_backend> make_inline_backend(

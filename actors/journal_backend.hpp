@@ -12,6 +12,7 @@
 
 namespace payorch::persistence {
 class group_commit_writer;
+class idempotency_filter;
 }
 
 namespace payorch::actors {
@@ -28,6 +29,12 @@ struct journal_health {
   /// Batch-size histogram: inclusive upper bounds, and counts per bound plus one overflow count.
   std::vector<std::uint64_t> batch_size_bounds;
   std::vector<std::uint64_t> batch_size_buckets;
+  /// The idempotency key filter (see idempotency_filter.hpp): whether it answers yet, what it
+  /// holds, and how many look-ups it spared. All 0 for a backend without one.
+  bool key_filter_ready = false;
+  std::uint64_t key_filter_keys = 0;
+  std::uint64_t key_filter_bytes = 0;
+  std::uint64_t lookups_skipped = 0;
 };
 
 /// A durable sink for appends and a source of reads; callbacks may run on any thread.
@@ -61,6 +68,13 @@ class journal_backend {
   virtual void lookup_idempotency(
       persistence::idempotency_key key,
       std::function<void(result<std::optional<persistence::idempotency_record>>)> done);
+  /// Notes that a record of `key` may be stored from now on (it expires at `expires_at_ms`).
+  /// True when no record of the key that is live at `now_ms` can be stored already, so its
+  /// look-up may be skipped. A backend without a filter of the stored keys answers false.
+  virtual bool remember_idempotency_key(const persistence::idempotency_key& /*key*/,
+                                        std::int64_t /*expires_at_ms*/, std::int64_t /*now_ms*/) {
+    return false;
+  }
   /// Stores an idempotency record in the next batch's transaction; `done` runs once that batch is
   /// durable (committed) or failed (storage_error).
   virtual void put_idempotency(persistence::idempotency_record /*record*/,
@@ -75,10 +89,13 @@ class journal_backend {
 
 /// The production backend: the group-commit writer thread over a journal store.
 /// `reader` (optional) is a second connection to the same journal; `lookup` jobs run on a thread
-/// of their own against it.
+/// of their own against it. `known_keys` (optional, with a reader; only for a journal that this
+/// process alone writes) is filled with the stored idempotency keys by the reader's first job and
+/// answers remember_idempotency_key once that is done.
 std::shared_ptr<journal_backend> make_threaded_backend(
     std::shared_ptr<persistence::group_commit_writer> writer,
-    std::unique_ptr<persistence::journal_store> reader = nullptr);
+    std::unique_ptr<persistence::journal_store> reader = nullptr,
+    std::shared_ptr<persistence::idempotency_filter> known_keys = nullptr);
 
 /// A backend that runs every call synchronously on the caller's thread; for deterministic tests.
 std::shared_ptr<journal_backend> make_inline_backend(

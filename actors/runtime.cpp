@@ -1,9 +1,16 @@
 #include "actors/runtime.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <caf/all.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
+#include <cerrno>
+#include <cstring>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include "actors/errors.hpp"
 #include "actors/journal_actor.hpp"
@@ -11,6 +18,7 @@
 #include "actors/type_ids.hpp"
 #include "config/settings.hpp"
 #include "persistence/group_commit_writer.hpp"
+#include "persistence/idempotency_filter.hpp"
 
 namespace payorch::actors {
 
@@ -58,11 +66,54 @@ struct runtime_config : caf::actor_system_config {
   }
 };
 
+/// An exclusive flock on "<journal>.lock", held while the runtime lives: one process at a time
+/// writes a SQLite journal, which is what lets it know every stored idempotency key.
+class journal_lock {
+ public:
+  journal_lock() = default;
+  journal_lock(journal_lock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  journal_lock& operator=(journal_lock&& other) noexcept {
+    std::swap(fd_, other.fd_);
+    return *this;
+  }
+  journal_lock(const journal_lock&) = delete;
+  journal_lock& operator=(const journal_lock&) = delete;
+  ~journal_lock() {
+    if (fd_ >= 0) ::close(fd_);  // closing the last descriptor releases the lock
+  }
+
+  static bool take(const std::filesystem::path& journal, journal_lock& lock, std::string* error) {
+    const std::string path = journal.string() + ".lock";
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      if (error) *error = "cannot open " + path + ": " + std::strerror(errno);
+      return false;
+    }
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      const int why = errno;
+      ::close(fd);
+      if (error) {
+        *error = why == EWOULDBLOCK
+                     ? "the journal " + journal.string() +
+                           " is in use by another payorch process (" + path + " is locked)"
+                     : "cannot lock " + path + ": " + std::strerror(why);
+      }
+      return false;
+    }
+    lock.fd_ = fd;
+    return true;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace
 
 struct actor_runtime::impl {
   explicit impl(const runtime_options& o) : options(o), cfg(o), sys(cfg) {}
 
+  journal_lock lock;  // first: released after everything below has stopped
   runtime_options options;
   runtime_config cfg;
   caf::actor_system sys;
@@ -83,6 +134,8 @@ actor_runtime::~actor_runtime() {
 std::unique_ptr<actor_runtime> actor_runtime::start(const runtime_options& options,
                                                     std::string* error) {
   std::unique_ptr<persistence::journal_store> store, reader;
+  journal_lock lock;
+  std::shared_ptr<persistence::idempotency_filter> known_keys;
   if (!options.postgres_uri.empty()) {
     // One connection for the writer thread, one for the reader thread: libpqxx connections are
     // never shared between threads.
@@ -100,6 +153,7 @@ std::unique_ptr<actor_runtime> actor_runtime::start(const runtime_options& optio
             "cannot create " + options.journal_file.parent_path().string() + ": " + ec.message();
       return nullptr;
     }
+    if (!journal_lock::take(options.journal_file, lock, error)) return nullptr;
     store = persistence::open_sqlite_journal({.file = options.journal_file,
                                               .apply_migrations = options.apply_migrations,
                                               .synchronous_full = options.synchronous_full},
@@ -113,13 +167,17 @@ std::unique_ptr<actor_runtime> actor_runtime::start(const runtime_options& optio
     reader = persistence::open_sqlite_journal(
         {.file = options.journal_file, .cache_kib = 2048, .checkpoint_pages = 0}, error);
     if (!reader) return nullptr;
+    // This process alone writes the journal (the lock above), so it can know every stored
+    // idempotency key and spare fresh keys their look-up.
+    known_keys = std::make_shared<persistence::idempotency_filter>();
   }
   auto writer = std::make_shared<persistence::group_commit_writer>(
       std::move(store),
       persistence::writer_options{.max_batch_appends = options.journal_max_batch_appends,
                                   .max_wait_us = options.journal_max_wait_us});
-  auto rt = start(options, make_threaded_backend(writer, std::move(reader)));
+  auto rt = start(options, make_threaded_backend(writer, std::move(reader), known_keys));
   rt->impl_->writer = std::move(writer);
+  rt->impl_->lock = std::move(lock);
   // The supervisor starts its children asynchronously; serve only once they are registered.
   for (int i = 0; i < 5000 && !rt->ready(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -181,6 +239,12 @@ journal_health actor_runtime::journal() const {
 void actor_runtime::put_idempotency(persistence::idempotency_record record,
                                     std::function<void(persistence::append_result)> done) const {
   impl_->backend->put_idempotency(std::move(record), std::move(done));
+}
+
+bool actor_runtime::remember_idempotency_key(const persistence::idempotency_key& key,
+                                             std::int64_t expires_at_ms,
+                                             std::int64_t now_ms) const {
+  return impl_->backend->remember_idempotency_key(key, expires_at_ms, now_ms);
 }
 
 std::string actor_runtime::storage_name() const {

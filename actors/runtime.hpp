@@ -82,6 +82,13 @@ class actor_runtime {
   void put_idempotency(persistence::idempotency_record record,
                        std::function<void(persistence::append_result)> done) const;
 
+  /// Notes, before a request under an Idempotency-Key runs, that a record of the key may be
+  /// stored from now on (expiring at `expires_at_ms`). True when no record of the key that is
+  /// live at `now_ms` can be in the journal, so the request may skip its look-up: only a
+  /// runtime that alone writes its journal (SQLite) knows that, once it has read the stored keys.
+  bool remember_idempotency_key(const persistence::idempotency_key& key, std::int64_t expires_at_ms,
+                                std::int64_t now_ms) const;
+
   /// "sqlite" or "postgresql": where the journal lives.
   std::string storage_name() const;
 

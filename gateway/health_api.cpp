@@ -73,6 +73,22 @@ void render_journal_metrics(const actors::journal_health& j, std::string& out) {
   }
   line("payorch_journal_batch_size_count ", j.batches);
   line("payorch_journal_batch_size_sum ", j.appends);
+  out +=
+      "# HELP payorch_idempotency_filter_ready 1 once the stored Idempotency-Keys are loaded "
+      "and fresh keys skip their look-up.\n";
+  out += "# TYPE payorch_idempotency_filter_ready gauge\n";
+  line("payorch_idempotency_filter_ready ", j.key_filter_ready ? 1 : 0);
+  out += "# HELP payorch_idempotency_filter_keys Idempotency-Keys the filter holds.\n";
+  out += "# TYPE payorch_idempotency_filter_keys gauge\n";
+  line("payorch_idempotency_filter_keys ", j.key_filter_keys);
+  out += "# HELP payorch_idempotency_filter_bytes Memory the idempotency key filter holds.\n";
+  out += "# TYPE payorch_idempotency_filter_bytes gauge\n";
+  line("payorch_idempotency_filter_bytes ", j.key_filter_bytes);
+  out +=
+      "# HELP payorch_idempotency_lookups_skipped_total Requests whose Idempotency-Key the "
+      "filter knew to be fresh, so no record was looked up.\n";
+  out += "# TYPE payorch_idempotency_lookups_skipped_total counter\n";
+  line("payorch_idempotency_lookups_skipped_total ", j.lookups_skipped);
 }
 
 void render_entity_metrics(const actors::router_stats& s, std::string& out) {

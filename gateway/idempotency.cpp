@@ -172,10 +172,10 @@ void run_idempotent(const api_context& ctx, const exchange_ptr& ex, const princi
   rec.fingerprint = fingerprint;
   rec.created_at_ms = now;
   rec.expires_at_ms = now + config::limits::idempotency_record_ttl_ms;
-  // The look-up goes through the journal actor, which times it out (journal_timeout) if the
-  // store never answers and answers it at shutdown, so the key's claim always ends.
-  ask<actors::idempotency_lookup>(
-      ctx.bridge, ctx.runtime->journal_writer(), actors::get_idempotency{who.subject, key},
+  // Remembered before the request runs, so the key is known before anything under it is stored.
+  const bool fresh =
+      ctx.runtime->remember_idempotency_key({who.subject, key}, rec.expires_at_ms, now);
+  auto decide =
       [ctx, ex, claim = std::move(claim), rec = std::move(rec), run = std::move(run),
        tag = std::move(tag), now](result<actors::idempotency_lookup> r) mutable {
         // Answered from the store (or failed): the key is free again before the client hears
@@ -203,7 +203,12 @@ void run_idempotent(const api_context& ctx, const exchange_ptr& ex, const princi
           send_then_store(ctx, std::move(rec), std::move(claim), std::move(res), send);
         });
         run(tag);
-      });
+      };
+  if (fresh) return decide(actors::idempotency_lookup{});  // no record can exist: no look-up
+  // The look-up goes through the journal actor, which times it out (journal_timeout) if the
+  // store never answers and answers it at shutdown, so the key's claim always ends.
+  ask<actors::idempotency_lookup>(ctx.bridge, ctx.runtime->journal_writer(),
+                                  actors::get_idempotency{who.subject, key}, std::move(decide));
 }
 
 }  // namespace payorch::gateway

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -27,6 +28,8 @@ inline constexpr std::size_t max_page_rows = 1000;
 /// The most expired idempotency records one transaction deletes (the purge runs in bounded chunks
 /// so no batch's commit grows without bound).
 inline constexpr std::size_t idempotency_purge_chunk = 1000;
+/// The most idempotency keys one read of scan_idempotency_keys returns.
+inline constexpr std::size_t idempotency_scan_chunk = 10000;
 
 /// The most published outbox rows one purge_outbox call deletes.
 inline constexpr std::size_t outbox_purge_chunk = 1000;
@@ -258,6 +261,15 @@ class journal_store {
   /// store reads them all in one round trip.
   virtual result<std::vector<std::optional<idempotency_record>>> get_idempotency_records(
       std::span<const idempotency_key> keys);
+
+  /// Calls `each` with the key and expiry of every idempotency record that expires after
+  /// `now_ms`, in expiry order, and returns how many there were. Reads in chunks of
+  /// idempotency_scan_chunk rows, each its own read, so a long table never pins one snapshot.
+  /// The default answers storage_unavailable: a store shared by several processes has no use
+  /// for it (see idempotency_filter.hpp).
+  virtual result<std::size_t> scan_idempotency_keys(
+      std::int64_t now_ms,
+      const std::function<void(const idempotency_key&, std::int64_t expires_at_ms)>& each);
 
   /// Deletes up to min(max_rows, idempotency_purge_chunk) records with expires_at_ms <= now_ms in
   /// a transaction of its own; returns how many it deleted.

@@ -1,6 +1,8 @@
-// The idempotency records of sqlite_journal: point reads and the purge of expired records. Puts are
-// written by commit_batch, in the batch's transaction.
+// The idempotency records of sqlite_journal: point reads, the key scan and the purge of expired
+// records. Puts are written by commit_batch, in the batch's transaction.
 #include <sqlite3.h>
+
+#include <limits>
 
 #include "persistence/sqlite/sqlite_journal.hpp"
 
@@ -52,6 +54,43 @@ result<std::size_t> sqlite_journal::purge_idempotency(std::int64_t now_ms, std::
     return fail(errc::storage_unavailable, why);
   }
   return static_cast<std::size_t>(purged);
+}
+
+result<std::size_t> sqlite_journal::scan_idempotency_keys(
+    std::int64_t now_ms, const std::function<void(const idempotency_key&, std::int64_t)>& each) {
+  // A range of idempotency_by_expiry (whose entries end with the rowid), resumed after the last
+  // row of the previous chunk.
+  std::string error;
+  statement chunk(db_.get(),
+                  "SELECT client_id, key, expires_at_ms, rowid FROM idempotency "
+                  "WHERE (expires_at_ms, rowid) > (?1, ?2) "
+                  "ORDER BY expires_at_ms, rowid LIMIT ?3",
+                  &error);
+  if (!chunk.valid()) return fail(errc::storage_unavailable, "scan idempotency keys: " + error);
+  std::int64_t after_expiry = now_ms;
+  std::int64_t after_row = std::numeric_limits<std::int64_t>::max();
+  std::size_t total = 0;
+  idempotency_key key;
+  for (;;) {
+    const reset_guard guard(chunk);
+    chunk.bind_int64(1, after_expiry);
+    chunk.bind_int64(2, after_row);
+    chunk.bind_int64(3, static_cast<std::int64_t>(idempotency_scan_chunk));
+    std::size_t rows = 0;
+    step_result step;
+    while ((step = chunk.step()) == step_result::row) {
+      key.client_id = chunk.column_string(0);
+      key.key = chunk.column_string(1);
+      after_expiry = chunk.column_int64(2);
+      after_row = chunk.column_int64(3);
+      each(key, after_expiry);
+      ++rows;
+    }
+    if (step != step_result::done)
+      return fail(errc::storage_unavailable, "scan idempotency keys: " + last_error(db_.get()));
+    total += rows;
+    if (rows < idempotency_scan_chunk) return total;
+  }
 }
 
 }  // namespace payorch::persistence::sqlite

@@ -413,6 +413,45 @@ TEST_P(crowdpod_restart, idempotent_response_survives_a_restart) {
   ASSERT_EQ(second->stop(), 0);
 }
 
+// Goal: on SQLite, a restarted server knows the keys stored before it started: a retry under one
+// is looked up and replayed, and only fresh keys skip the look-up. PostgreSQL (a database other
+// servers may share) looks every key up.
+TEST_P(crowdpod_restart, stored_keys_are_looked_up_and_fresh_keys_skip_it) {
+  temp_dir data{"payorch-known-keys"};
+  auto first = start_with_pod(data.path(), "known-key");
+  ASSERT_NE(first.process, nullptr);
+  const auto pod_id = first.pod_id;
+  ASSERT_EQ(first.process->stop(), 0);
+  process_options on_data;
+  on_data.data_dir = data.path();
+  auto* second = start(on_data);
+  ASSERT_NE(second, nullptr);
+  const auto token = admin_token(*second);
+  // A page read goes to the reader after its first job, the load of the stored keys.
+  ASSERT_EQ(call(*second, token, "GET", "/pods/" + pod_id + "/events").status, 200);
+  const bool sqlite = store() == store_kind::sqlite;
+  EXPECT_EQ(metric_value(second->port(), "payorch_idempotency_filter_ready"), sqlite ? 1 : 0);
+  EXPECT_EQ(metric_value(second->port(), "payorch_idempotency_filter_keys"), sqlite ? 1 : 0);
+
+  auto again = call(*second, token, "POST", "/pods", std::string(summer_trip_body), "known-key");
+  ASSERT_EQ(again.status, 201) << again.body;
+  EXPECT_EQ(again.header("Idempotency-Replayed").value_or(""), "true");
+  EXPECT_EQ(string_of(json_object_of(again), "pod_id"), pod_id);
+  EXPECT_EQ(metric_value(second->port(), "payorch_idempotency_lookups_skipped_total"), 0);
+
+  auto fresh = call(*second, token, "POST", "/pods", std::string(summer_trip_body), "fresh-key");
+  ASSERT_EQ(fresh.status, 201) << fresh.body;
+  EXPECT_FALSE(fresh.header("Idempotency-Replayed").has_value());
+  EXPECT_NE(string_of(json_object_of(fresh), "pod_id"), pod_id);
+  EXPECT_EQ(metric_value(second->port(), "payorch_idempotency_lookups_skipped_total"),
+            sqlite ? 1 : 0);
+  auto retried = call(*second, token, "POST", "/pods", std::string(summer_trip_body), "fresh-key");
+  ASSERT_EQ(retried.status, 201) << retried.body;
+  EXPECT_EQ(retried.header("Idempotency-Replayed").value_or(""), "true");
+  EXPECT_EQ(retried.body, fresh.body);
+  ASSERT_EQ(second->stop(), 0);
+}
+
 // Goal: when only the claim of a key was stored with its effect (the process died before the
 // answer was), the same request runs again and finds what it made, and any other request under
 // the key is 422, as for a stored answer (SQLite: the test edits the file to leave the claim).

@@ -153,14 +153,6 @@ TEST_F(deadline, an_answer_after_the_deadline_is_replayed_to_the_retry) {
   ASSERT_EQ(server->stop(), 0);
 }
 
-/// The value of a gauge in /metrics, or -1 when absent.
-long gauge(std::uint16_t port, const std::string& name) {
-  auto metrics = http_get(port, "/metrics").body;
-  auto at = metrics.find("\n" + name + " ");
-  if (at == std::string::npos) return -1;
-  return std::stol(metrics.substr(at + name.size() + 2));
-}
-
 // Goal: SIGTERM with a create in flight answers it (201) before the process exits 0.
 TEST_F(deadline, sigterm_drains_in_flight_requests_before_exit) {
   auto* server = start();
@@ -174,7 +166,7 @@ TEST_F(deadline, sigterm_drains_in_flight_requests_before_exit) {
   // The create is in flight once the gauge counts it beside the scrape itself.
   bool in_flight = false;
   for (int i = 0; i < 500 && !in_flight; ++i)
-    in_flight = gauge(server->port(), "payorch_http_requests_in_flight") >= 2;
+    in_flight = metric_value(server->port(), "payorch_http_requests_in_flight") >= 2;
   ASSERT_TRUE(in_flight);
   ASSERT_EQ(::kill(server->pid(), SIGTERM), 0);
   lock.release();

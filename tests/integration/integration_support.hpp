@@ -132,6 +132,14 @@ inline void expect_problem(const http_reply& r, int status, std::string_view cod
   }
 }
 
+/// The value of an unlabelled sample in the server's /metrics, or -1 when absent.
+inline long metric_value(std::uint16_t port, const std::string& name) {
+  const auto metrics = http_get(port, "/metrics").body;
+  const auto at = metrics.find("\n" + name + " ");
+  if (at == std::string::npos) return -1;
+  return std::stol(metrics.substr(at + name.size() + 2));
+}
+
 /// True when `text` is `pod_` followed by 16 lowercase hex digits.
 inline bool is_pod_id(std::string_view text) {
   if (text.size() != 20 || text.substr(0, 4) != "pod_") return false;

@@ -1,5 +1,6 @@
 // The threaded journal backend's reader (actors/journal_backend.hpp): idempotency look-ups that
-// wait for the reader together are read with one store call, and each gets its own answer.
+// wait for the reader together are read with one store call, and each gets its own answer; the
+// filter of stored idempotency keys is filled by the reader before it answers.
 #include "actors/journal_backend.hpp"
 
 #include <gtest/gtest.h>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "persistence/group_commit_writer.hpp"
+#include "persistence/idempotency_filter.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace payorch::actors {
@@ -66,6 +68,11 @@ class counting_store final : public journal_store {
   }
   result<std::size_t> purge_idempotency(std::int64_t now_ms, std::size_t max_rows) override {
     return inner_->purge_idempotency(now_ms, max_rows);
+  }
+  result<std::size_t> scan_idempotency_keys(
+      std::int64_t now_ms,
+      const std::function<void(const idempotency_key&, std::int64_t)>& each) override {
+    return inner_->scan_idempotency_keys(now_ms, each);
   }
   result<std::vector<persistence::outbox_entry>> read_outbox(std::int64_t after_position,
                                                              std::size_t limit,
@@ -149,6 +156,58 @@ TEST(journal_backend, lookups_waiting_together_are_read_at_once) {
   EXPECT_EQ(answers[2], "none");  // another client's key
   EXPECT_EQ(answers[3], "body of k1");
   EXPECT_EQ(reader->batch_sizes, std::vector<std::size_t>{keys.size()});
+}
+
+/// Waits (at most 60 s) until the reader has run every job posted before this call.
+void drain_reader(journal_backend& backend) {
+  std::promise<void> reached;
+  backend.lookup([&](journal_store*) { reached.set_value(); });
+  ASSERT_EQ(reached.get_future().wait_for(std::chrono::seconds(60)), std::future_status::ready);
+}
+
+// Goal: the reader's first job loads every stored key (expired ones too: the filter judges by
+// its caller's clock); then stored keys are looked up and only fresh ones skip the look-up.
+TEST(journal_backend, the_key_filter_knows_stored_keys_once_the_reader_read_them) {
+  testing::temp_dir dir;
+  const auto file = dir.path() / "journal.sqlite";
+  {
+    auto store = open_file(file);
+    const std::vector<idempotency_record> stored{record_of("k1", "one"), record_of("k2", "two")};
+    const auto results = store->commit_batch({}, stored);
+    ASSERT_EQ(results.idempotency.size(), 2U);
+    for (const auto& r : results.idempotency)
+      ASSERT_EQ(r.status, persistence::append_status::committed);
+  }
+  auto writer = std::make_shared<persistence::group_commit_writer>(open_file(file),
+                                                                   persistence::writer_options{});
+  auto filter = std::make_shared<persistence::idempotency_filter>();
+  auto backend = make_threaded_backend(writer, open_file(file), filter);
+  drain_reader(*backend);
+
+  const std::int64_t now = 1'700'000'000'000;  // before the records expire
+  const std::int64_t expires = now + 86'400'000;
+  auto health = backend->health();
+  EXPECT_TRUE(health.key_filter_ready);
+  EXPECT_EQ(health.key_filter_keys, 2U);
+  EXPECT_FALSE(backend->remember_idempotency_key({"client-1", "k1"}, expires, now));
+  EXPECT_FALSE(backend->remember_idempotency_key({"client-1", "k2"}, expires, now));
+  EXPECT_TRUE(backend->remember_idempotency_key({"client-2", "k1"}, expires, now));
+  EXPECT_TRUE(backend->remember_idempotency_key({"client-1", "fresh"}, expires, now));
+  EXPECT_FALSE(backend->remember_idempotency_key({"client-1", "fresh"}, expires, now));
+  EXPECT_EQ(backend->health().lookups_skipped, 2U);
+}
+
+// Goal: a backend without a filter (a journal other processes may write) never skips a look-up.
+TEST(journal_backend, without_a_key_filter_every_key_is_looked_up) {
+  testing::temp_dir dir;
+  const auto file = dir.path() / "journal.sqlite";
+  auto writer = std::make_shared<persistence::group_commit_writer>(open_file(file),
+                                                                   persistence::writer_options{});
+  auto backend = make_threaded_backend(writer, open_file(file));
+  drain_reader(*backend);
+  EXPECT_FALSE(backend->remember_idempotency_key({"client-1", "fresh"}, 2, 1));
+  EXPECT_FALSE(backend->health().key_filter_ready);
+  EXPECT_EQ(backend->health().lookups_skipped, 0U);
 }
 
 }  // namespace

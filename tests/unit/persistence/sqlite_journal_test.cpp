@@ -2,7 +2,9 @@
 // listing.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <set>
 
 #include "persistence/hash_chain.hpp"
 #include "persistence_test_support.hpp"
@@ -291,6 +293,52 @@ TEST(sqlite_journal, synchronous_level_follows_options) {
   ASSERT_NE(store, nullptr) << error;
   EXPECT_EQ(append_one(*store, make_request("s", 0, 1)).status, append_status::committed);
   EXPECT_EQ(store->read_stream("s").events.size(), 1U);
+}
+
+// Goal: the key scan lists the key of every record live after `now`, in expiry order, and none
+// twice or left out where a read chunk ends between records of the same expiry.
+TEST(sqlite_journal, idempotency_keys_are_scanned_in_expiry_order_across_chunks) {
+  temp_dir dir;
+  auto store = open_journal(dir.file("j.db"));
+  const std::int64_t now = 1'700'000'000'000;
+  const auto count_all = [&](std::int64_t at) {
+    std::size_t n = 0;
+    auto scanned =
+        store->scan_idempotency_keys(at, [&](const idempotency_key&, std::int64_t) { ++n; });
+    EXPECT_TRUE(scanned.has_value());
+    return scanned ? *scanned : 0;
+  };
+  EXPECT_EQ(count_all(now), 0U);
+
+  const std::size_t live = idempotency_scan_chunk + 7;
+  std::vector<idempotency_record> records;
+  std::set<std::string> expected;
+  for (std::size_t i = 0; i < live; ++i) {
+    // Every expiry twice or thrice, so chunks end between records of one expiry.
+    const auto expires = now + 1 + static_cast<std::int64_t>((i * 7919) % 4000);
+    records.push_back({"client-" + std::to_string(i % 3), "key-" + std::to_string(i), "fp", 201,
+                       "application/json", "", "{}", now - 1000, expires});
+    expected.insert(records.back().client_id + "/" + records.back().key);
+  }
+  for (std::int64_t ago : {0, 1, 500})  // expired at `now` or before
+    records.push_back({"client-0", "old-" + std::to_string(ago), "fp", 201, "application/json", "",
+                       "{}", now - 1000, now - ago});
+  const auto results = store->commit_batch({}, records);
+  ASSERT_EQ(results.idempotency.size(), records.size());
+  for (const auto& r : results.idempotency) ASSERT_EQ(r.status, append_status::committed);
+
+  std::set<std::string> seen;
+  std::vector<std::int64_t> expiries;
+  auto scanned =
+      store->scan_idempotency_keys(now, [&](const idempotency_key& key, std::int64_t expires) {
+        EXPECT_TRUE(seen.insert(key.client_id + "/" + key.key).second) << key.key << " twice";
+        expiries.push_back(expires);
+      });
+  ASSERT_TRUE(scanned.has_value()) << scanned.error().detail;
+  EXPECT_EQ(*scanned, live);
+  EXPECT_EQ(seen, expected);
+  EXPECT_TRUE(std::is_sorted(expiries.begin(), expiries.end()));
+  EXPECT_EQ(count_all(now - 500), live + 2);  // "old-0" and "old-1" are live before `now`
 }
 
 }  // namespace
