@@ -106,8 +106,11 @@ struct append_request {
   std::vector<new_event> events;      // empty: only checks the version
   std::vector<ledger_command> ledger{};
   std::vector<outbox_message> outbox{};
-  /// The Idempotency-Key that asked for the append, claimed (status 0) in the same transaction
-  /// as the events unless the key has a row already; malformed, the request fails alone.
+  /// The Idempotency-Key that asked for the append, written in the same transaction as the
+  /// events: a claim (status 0), or the request's whole answer when the entity could render it
+  /// (then no later put is needed, and the answer is durable exactly when the effect is). It
+  /// replaces an expired record, and an answer replaces a claim of the same fingerprint; any
+  /// other row of the key is kept. Malformed, the request fails alone.
   std::optional<idempotency_record> idempotency_claim{};
 };
 

@@ -150,22 +150,25 @@ void batch_writer::flush() {
 }
 
 void batch_writer::write_claims() {
-  // In the batch's transaction, so a key is claimed exactly when its events commit; a key that
-  // has a row already (its answer, or an earlier claim) keeps it.
+  // In the batch's transaction, so a key's claim or answer is stored exactly when its events
+  // commit (see claim_conflict_sql for a key that has a row already). One row per key, the
+  // first: a statement may not update a row twice, and the first request's row is what the
+  // conflict clause would keep anyway.
   if (state_.claims.empty()) return;
-  std::vector<std::string_view> clients, keys;
-  std::vector<std::string> fingerprints;
-  std::vector<std::int64_t> created, expires;
-  for (const idempotency_record* claim : state_.claims) {
-    clients.push_back(claim->client_id);
-    keys.push_back(claim->key);
-    fingerprints.push_back(hex_encode(claim->fingerprint));
-    created.push_back(claim->created_at_ms);
-    expires.push_back(claim->expires_at_ms);
-  }
-  std::vector<std::string_view> fingerprint_views(fingerprints.begin(), fingerprints.end());
-  txn_.exec_prepared("claim_idempotency", text_array(clients), text_array(keys),
-                     text_array(fingerprint_views), int_array(created), int_array(expires));
+  std::map<std::pair<std::string_view, std::string_view>, const idempotency_record*> first;
+  for (const idempotency_record* claim : state_.claims)
+    first.try_emplace({claim->client_id, claim->key}, claim);
+  std::vector<const idempotency_record*> rows;
+  rows.reserve(first.size());
+  for (const auto& [id, claim] : first) rows.push_back(claim);
+  write_records(txn_, "claim_idempotency", rows);
+}
+
+std::int64_t batch_writer::newest_claim_ms() const {
+  std::int64_t newest = std::numeric_limits<std::int64_t>::min();
+  for (const idempotency_record* claim : state_.claims)
+    newest = std::max(newest, claim->created_at_ms);
+  return newest;
 }
 
 void batch_writer::write_events() {

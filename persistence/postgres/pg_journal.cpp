@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "persistence/idempotency_sql.hpp"
 #include "persistence/postgres/migrations.hpp"
 
 namespace payorch::persistence::postgres {
@@ -32,7 +33,52 @@ std::string malformed_record(const idempotency_record& record) {
   return {};
 }
 
+/// The head of the statements that write idempotency records from nine arrays (byte fields as
+/// hex text); write_records fills them.
+constexpr std::string_view records_from_arrays =
+    "INSERT INTO idempotency (client_id, key, fingerprint, status, content_type, "
+    "location, body, created_at_ms, expires_at_ms) "
+    "SELECT c, k, decode(f, 'hex'), s, decode(ct, 'hex'), decode(l, 'hex'), "
+    "decode(b, 'hex'), t, e FROM unnest($1::text[], $2::text[], $3::text[], "
+    "$4::bigint[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[]) "
+    "AS u(c, k, f, s, ct, l, b, t, e) ";
+
 }  // namespace
+
+void purge_records(pqxx::work& txn, std::int64_t newest_ms) {
+  // Purging with the records written bounds the table by the traffic that fills it, and needs
+  // no clock here.
+  if (newest_ms == std::numeric_limits<std::int64_t>::min()) return;
+  txn.exec_prepared("purge_idempotency", newest_ms,
+                    static_cast<std::int64_t>(idempotency_purge_chunk));
+}
+
+void write_records(pqxx::work& txn, const std::string& statement,
+                   std::span<const idempotency_record* const> records) {
+  if (records.empty()) return;
+  std::vector<std::string_view> clients, keys, fingerprints, types, locations, bodies;
+  std::vector<std::string> hex;  // owns the hex texts the views point at; reserved below
+                                 // for all of them, so it never reallocates under the views
+  std::vector<std::int64_t> statuses, created, expires;
+  hex.reserve(records.size() * 4);
+  for (const idempotency_record* record : records) {
+    clients.push_back(record->client_id);
+    keys.push_back(record->key);
+    for (auto* field :
+         {&record->fingerprint, &record->content_type, &record->location, &record->body})
+      hex.push_back(hex_encode(*field));
+    fingerprints.push_back(hex[hex.size() - 4]);
+    types.push_back(hex[hex.size() - 3]);
+    locations.push_back(hex[hex.size() - 2]);
+    bodies.push_back(hex[hex.size() - 1]);
+    statuses.push_back(record->status);
+    created.push_back(record->created_at_ms);
+    expires.push_back(record->expires_at_ms);
+  }
+  txn.exec_prepared(statement, text_array(clients), text_array(keys), text_array(fingerprints),
+                    int_array(statuses), text_array(types), text_array(locations),
+                    text_array(bodies), int_array(created), int_array(expires));
+}
 
 /// How a batch's statements are planned: once per connection, as index probes. Each statement
 /// of a batch looks keys up (or inserts rows) for at most a batch's worth of keys, so a nested
@@ -114,23 +160,13 @@ std::vector<std::string> prepare_statements(pqxx::connection& conn) {
   // Every record a batch puts in one statement (byte fields as hex text): one round trip for
   // the batch instead of one per record.
   prepare("upsert_idempotency",
-          "INSERT INTO idempotency (client_id, key, fingerprint, status, content_type, "
-          "location, body, created_at_ms, expires_at_ms) "
-          "SELECT c, k, decode(f, 'hex'), s, decode(ct, 'hex'), decode(l, 'hex'), "
-          "decode(b, 'hex'), t, e FROM unnest($1::text[], $2::text[], $3::text[], "
-          "$4::bigint[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[]) "
-          "AS u(c, k, f, s, ct, l, b, t, e) "
-          "ON CONFLICT (client_id, key) DO UPDATE SET fingerprint = excluded.fingerprint, "
-          "status = excluded.status, content_type = excluded.content_type, "
-          "location = excluded.location, body = excluded.body, "
-          "created_at_ms = excluded.created_at_ms, expires_at_ms = excluded.expires_at_ms");
-  // Every claim of a batch in one statement (fingerprints as hex text).
-  prepare("claim_idempotency",
-          "INSERT INTO idempotency (client_id, key, fingerprint, status, content_type, "
-          "location, body, created_at_ms, expires_at_ms) "
-          "SELECT c, k, decode(f, 'hex'), 0, ''::bytea, ''::bytea, ''::bytea, t, e "
-          "FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[]) "
-          "AS u(c, k, f, t, e) ON CONFLICT (client_id, key) DO NOTHING");
+          std::string(records_from_arrays) +
+              "ON CONFLICT (client_id, key) DO UPDATE SET fingerprint = excluded.fingerprint, "
+              "status = excluded.status, content_type = excluded.content_type, "
+              "location = excluded.location, body = excluded.body, "
+              "created_at_ms = excluded.created_at_ms, expires_at_ms = excluded.expires_at_ms");
+  // Every claim (or answer) written with a batch's events in one statement, as the puts.
+  prepare("claim_idempotency", std::string(records_from_arrays) + std::string(claim_conflict_sql));
   // Every keyed request looks its key up once: prepared, it is parsed once per connection.
   prepare("select_idempotency",
           "SELECT client_id, key, fingerprint, status, content_type, location, body, "
@@ -272,8 +308,12 @@ std::optional<batch_results> postgres_journal::run_batch(
     results.appends.push_back(std::move(result));
   }
   writer.flush();
-  if (records.empty()) return results;
-  std::int64_t newest_ms = std::numeric_limits<std::int64_t>::min();
+  // The newest record written (a claim or answer with its events, or a put), for the purge.
+  std::int64_t newest_ms = writer.newest_claim_ms();
+  if (records.empty()) {
+    purge_records(txn, newest_ms);
+    return results;
+  }
   // One row per key: a later put of the same key replaces an earlier one, as it would one
   // statement later (a single INSERT may not update the same row twice).
   std::map<std::pair<std::string_view, std::string_view>, const idempotency_record*> last;
@@ -287,35 +327,12 @@ std::optional<batch_results> postgres_journal::run_batch(
     results.idempotency.push_back({append_status::committed, 0, {}});
   }
   if (!last.empty()) {
-    std::vector<std::string_view> clients, keys, fingerprints, types, locations, bodies;
-    std::vector<std::string> hex;  // owns the hex texts the views point at; reserved below
-                                   // for all of them, so it never reallocates under the views
-    std::vector<std::int64_t> statuses, created, expires;
-    hex.reserve(last.size() * 4);
-    for (const auto& [id, record] : last) {
-      clients.push_back(record->client_id);
-      keys.push_back(record->key);
-      for (auto* field :
-           {&record->fingerprint, &record->content_type, &record->location, &record->body})
-        hex.push_back(hex_encode(*field));
-      fingerprints.push_back(hex[hex.size() - 4]);
-      types.push_back(hex[hex.size() - 3]);
-      locations.push_back(hex[hex.size() - 2]);
-      bodies.push_back(hex[hex.size() - 1]);
-      statuses.push_back(record->status);
-      created.push_back(record->created_at_ms);
-      expires.push_back(record->expires_at_ms);
-    }
-    txn.exec_prepared("upsert_idempotency", text_array(clients), text_array(keys),
-                      text_array(fingerprints), int_array(statuses), text_array(types),
-                      text_array(locations), text_array(bodies), int_array(created),
-                      int_array(expires));
+    std::vector<const idempotency_record*> rows;
+    rows.reserve(last.size());
+    for (const auto& [id, record] : last) rows.push_back(record);
+    write_records(txn, "upsert_idempotency", rows);
   }
-  // Purging with the puts bounds the table by the traffic that fills it, and needs no clock here.
-  if (newest_ms != std::numeric_limits<std::int64_t>::min()) {
-    txn.exec_prepared("purge_idempotency", newest_ms,
-                      static_cast<std::int64_t>(idempotency_purge_chunk));
-  }
+  purge_records(txn, newest_ms);
   return results;
 }
 

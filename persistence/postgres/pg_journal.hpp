@@ -16,6 +16,15 @@
 
 namespace payorch::persistence::postgres {
 
+/// Writes `records` with one execution of `statement` (upsert_idempotency or claim_idempotency,
+/// whose parameters are the records' nine fields as arrays). A key must appear once.
+void write_records(pqxx::work& txn, const std::string& statement,
+                   std::span<const idempotency_record* const> records);
+
+/// Deletes up to idempotency_purge_chunk records expired by `newest_ms`, the creation time of the
+/// newest record the batch wrote (none: the minimum, and nothing is deleted).
+void purge_records(pqxx::work& txn, std::int64_t newest_ms);
+
 /// What one commit_batch has decided so far; flushed with a few multi-row statements at the end.
 ///
 /// Requests are checked against this state (which caches what it read from the database), so a
@@ -84,7 +93,7 @@ struct batch_state {
 struct statement_preparer {
   pqxx::connection& conn;
   std::vector<std::string>& names;
-  void operator()(const char* name, const char* sql) const {
+  void operator()(const char* name, const std::string& sql) const {
     conn.prepare(name, sql);
     names.emplace_back(name);
   }
@@ -194,6 +203,9 @@ class batch_writer {
   /// Writes every event, ledger row, pending transaction, balance and outbox message the batch
   /// decided on.
   void flush();
+  /// The creation time of the newest claim or answer the batch wrote with its events; the
+  /// minimum if none.
+  std::int64_t newest_claim_ms() const;
 
  private:
   /// One request's ledger decisions: copies of what it touches, merged into the batch on success.

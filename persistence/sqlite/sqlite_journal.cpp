@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "persistence/hash_chain.hpp"
+#include "persistence/idempotency_sql.hpp"
 #include "persistence/sqlite/schema.hpp"
 #include "persistence/sqlite/wal_buffer.hpp"
 
@@ -121,8 +122,8 @@ bool sqlite_journal::prepare_statements(std::string* error) {
          prepare(claim_idempotency_,
                  "INSERT INTO idempotency (client_id, key, fingerprint, status, content_type, "
                  "location, body, created_at_ms, expires_at_ms) "
-                 "VALUES (?1, ?2, ?3, 0, '', '', X'', ?4, ?5) "
-                 "ON CONFLICT (client_id, key) DO NOTHING") &&
+                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) " +
+                     std::string(claim_conflict_sql)) &&
          prepare(
              select_idempotency_,
              "SELECT client_id, key, fingerprint, status, content_type, location, body, "
@@ -152,17 +153,20 @@ batch_results sqlite_journal::commit_batch(std::span<const append_request> appen
   };
   if (!run(begin_write_)) return fail_batch("begin: " + last_error(db_.get()));
   results.appends.reserve(appends.size());
+  // The newest record written (a put, or a claim or answer with its events), for the purge.
+  std::int64_t newest_ms = std::numeric_limits<std::int64_t>::min();
   for (const append_request& request : appends) {
     request_outcome outcome = append_one(request);
     if (outcome.abort_batch) {
       rollback();
       return fail_batch(outcome.result.detail);
     }
+    if (outcome.result.status == append_status::committed && request.idempotency_claim)
+      newest_ms = std::max(newest_ms, request.idempotency_claim->created_at_ms);
     results.appends.push_back(std::move(outcome.result));
   }
   if (!records.empty()) {
     results.idempotency.reserve(records.size());
-    std::int64_t newest_ms = std::numeric_limits<std::int64_t>::min();
     for (const idempotency_record& record : records) {
       request_outcome outcome = put_one(record);
       if (outcome.abort_batch) {
@@ -173,10 +177,11 @@ batch_results sqlite_journal::commit_batch(std::span<const append_request> appen
         newest_ms = std::max(newest_ms, record.created_at_ms);
       results.idempotency.push_back(std::move(outcome.result));
     }
-    // Purging with the puts bounds the table by the traffic that fills it, and needs no clock
-    // here. A failed purge only leaves rows for the next batch: its statement undid itself.
-    purge_expired(newest_ms, static_cast<std::int64_t>(idempotency_purge_chunk));
   }
+  // Purging with the records written bounds the table by the traffic that fills it, and needs
+  // no clock here. A failed purge only leaves rows for the next batch: its statement undid itself.
+  if (newest_ms != std::numeric_limits<std::int64_t>::min())
+    purge_expired(newest_ms, static_cast<std::int64_t>(idempotency_purge_chunk));
   if (!run(commit_)) {
     const std::string why = "commit: " + last_error(db_.get());
     rollback();
@@ -259,8 +264,12 @@ sqlite_journal::request_outcome sqlite_journal::append_one(const append_request&
     claim_idempotency_.bind_text_view(1, claim->client_id);
     claim_idempotency_.bind_text_view(2, claim->key);
     claim_idempotency_.bind_text_view(3, claim->fingerprint);
-    claim_idempotency_.bind_int64(4, claim->created_at_ms);
-    claim_idempotency_.bind_int64(5, claim->expires_at_ms);
+    claim_idempotency_.bind_int64(4, claim->status);
+    claim_idempotency_.bind_text_view(5, claim->content_type);
+    claim_idempotency_.bind_text_view(6, claim->location);
+    claim_idempotency_.bind_blob_view(7, claim->body);
+    claim_idempotency_.bind_int64(8, claim->created_at_ms);
+    claim_idempotency_.bind_int64(9, claim->expires_at_ms);
     if (claim_idempotency_.step() != step_result::done)
       return abort_with("claim idempotency key " + claim->key);
   }

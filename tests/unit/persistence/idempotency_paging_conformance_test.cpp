@@ -156,6 +156,68 @@ TEST_P(idempotency_conformance, claims_commit_with_their_events) {
   EXPECT_EQ((*answered)->body, "answer");
 }
 
+// Goal: an append may store its request's whole answer with its events: it is there exactly when
+// they commit, it replaces the claim of the same request and any expired record, and it never
+// replaces a live answer or another request's claim. Writing it purges expired records as a put
+// does.
+TEST_P(idempotency_conformance, answers_commit_with_their_events) {
+  auto answered = [](const std::string& stream, std::int64_t expected, const std::string& key,
+                     const std::string& fingerprint, std::int64_t created) {
+    append_request r = make_request(stream, expected, 1);
+    idempotency_record answer = idem(key, created, created + day_ms, "{\"id\":\"" + stream + "\"}");
+    answer.fingerprint = fingerprint;
+    answer.location = "/things/" + stream;
+    r.idempotency_claim = answer;
+    return r;
+  };
+  const auto stored = [&](const std::string& key) {
+    auto found = store_->get_idempotency("client-1", key);
+    EXPECT_TRUE(found.has_value());
+    return found && *found ? **found : idempotency_record{};
+  };
+  // Rows already there: a claim of "claimed" (fingerprint fp), a live answer of "live", an
+  // expired answer of "stale", and enough expired records to show the purge.
+  idempotency_record claim = idem("claimed", t0, t0 + day_ms);
+  claim.status = 0;
+  claim.fingerprint = "fp";
+  claim.content_type.clear();
+  claim.body.clear();
+  idempotency_record other_claim = claim;
+  other_claim.key = "other";
+  std::vector<idempotency_record> before{claim, other_claim, idem("live", t0, t0 + day_ms, "kept"),
+                                         idem("stale", t0 - 2 * day_ms, t0 - day_ms, "old")};
+  for (int i = 0; i < 3; ++i) before.push_back(idem("gone-" + std::to_string(i), t0 - 5, t0 - 1));
+  for (const auto& r : commit({}, before).idempotency)
+    ASSERT_EQ(r.status, append_status::committed);
+
+  const batch_results results = commit(
+      {answered("a-new", 0, "new", "fp", t0 + 1), answered("a-claimed", 0, "claimed", "fp", t0 + 1),
+       answered("a-other", 0, "other", "fp-2", t0 + 1), answered("a-live", 0, "live", "fp", t0 + 1),
+       answered("a-stale", 0, "stale", "fp", t0 + 1),
+       answered("a-failed", 3, "failed", "fp", t0 + 1)},
+      {});
+  ASSERT_EQ(results.appends.size(), 6U);
+  for (std::size_t i = 0; i < 5; ++i)
+    EXPECT_EQ(results.appends[i].status, append_status::committed);
+  EXPECT_EQ(results.appends[5].status, append_status::version_conflict);
+
+  for (const std::string key : {"new", "claimed", "stale"}) {
+    const auto got = stored(key);
+    EXPECT_EQ(got.status, 201) << key;
+    EXPECT_EQ(got.location.substr(0, 8), "/things/") << key;
+    EXPECT_EQ(got.created_at_ms, t0 + 1) << key;
+    EXPECT_EQ(got.expires_at_ms, t0 + 1 + day_ms) << key;
+  }
+  EXPECT_EQ(stored("new").body, "{\"id\":\"a-new\"}");
+  EXPECT_EQ(stored("claimed").body, "{\"id\":\"a-claimed\"}");
+  EXPECT_EQ(stored("other").status, 0);  // another request's claim stays
+  EXPECT_EQ(stored("other").fingerprint, "fp");
+  EXPECT_EQ(stored("live").body, "kept");
+  EXPECT_FALSE(store_->get_idempotency("client-1", "failed")->has_value());
+  for (int i = 0; i < 3; ++i)
+    EXPECT_FALSE(store_->get_idempotency("client-1", "gone-" + std::to_string(i))->has_value());
+}
+
 // Goal: purge deletes only expired records, at most the requested number (and never more than
 // one chunk), oldest first; an expired record is still readable until purged.
 TEST_P(idempotency_conformance, purge_is_bounded_and_spares_live_records) {
