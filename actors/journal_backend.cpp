@@ -209,6 +209,7 @@ class threaded_backend final : public journal_backend {
     h.batch_size_bounds.assign(persistence::batch_size_bounds.begin(),
                                persistence::batch_size_bounds.end());
     h.batch_size_buckets.assign(s.batch_size_counts.begin(), s.batch_size_counts.end());
+    h.idempotency_puts = s.idempotency_puts;
     if (known_keys_) {
       const auto k = known_keys_->stats();
       h.key_filter_ready = k.ready;
@@ -250,11 +251,13 @@ class inline_backend final : public journal_backend {
                        std::function<void(persistence::append_result)> done) override {
     auto results =
         store_->commit_batch({}, std::span<const persistence::idempotency_record>(&record, 1));
+    ++puts_;
     done(std::move(results.idempotency.front()));
   }
 
   journal_health health() const override {
     journal_health h;
+    h.idempotency_puts = puts_;
     h.running = true;
     h.batches = batches_;
     h.appends = appends_;
@@ -268,6 +271,7 @@ class inline_backend final : public journal_backend {
   std::unique_ptr<persistence::journal_store> store_;
   std::uint64_t batches_ = 0;
   std::uint64_t appends_ = 0;
+  std::uint64_t puts_ = 0;
 };
 
 }  // namespace

@@ -226,26 +226,60 @@ caf::result<Reply> reply_when_durable(self_ptr self, MakeReply make_reply) {
   return raw;
 }
 
+/// What lets a keyed command store its answer with its events: the gateway's renderer and the
+/// receipt to report it on (both unset for commands that have none).
+template <class Reply>
+struct answer_hook {
+  const answer_renderer<Reply>* render = nullptr;
+  std::shared_ptr<answer_receipt> receipt;
+};
+
+template <class Reply, class Command>
+answer_hook<Reply> answer_hook_of(const Command& cmd) {
+  if constexpr (requires { cmd.render_answer; })
+    return {&cmd.render_answer, cmd.idempotency.receipt};
+  else
+    return {};
+}
+
 /// Journals `evs` (with `claim`) and answers with `make_reply()` (taken now, on the new state)
-/// once durable.
+/// once durable. With a claim and a renderer, the claim carries the answer rendered from that
+/// reply, and the receipt says so before the reply goes.
 template <class Reply, class MakeReply>
 caf::result<Reply> commit_then_reply(
     self_ptr self, events evs, MakeReply make_reply,
-    std::optional<persistence::idempotency_record> claim = std::nullopt) {
+    std::optional<persistence::idempotency_record> claim = std::nullopt,
+    answer_hook<Reply> hook = {}) {
   if (evs.empty()) return reply_when_durable<Reply>(self, make_reply);
   if (!apply_all(self, evs)) {
     maybe_exit(self);
     return make_failure(errc::internal_error, "a decided event could not be applied");
   }
+  auto reply = make_reply();
+  std::optional<stored_answer> answer;
+  if (claim && hook.render != nullptr && *hook.render && hook.receipt) {
+    answer = (*hook.render)(reply);
+    if (answer->status > 0) {
+      claim->status = answer->status;
+      claim->content_type = answer->content_type;
+      claim->location = answer->location;
+      claim->body = answer->body;
+    } else {
+      answer.reset();  // nothing to store: the requester stores its answer itself
+    }
+  }
   auto raw = self->make_response_promise<Reply>();
   guarded_promise<Reply> promise{raw};
   commit(
       self, evs,
-      [promise, reply = make_reply()](const caf::error& e) mutable {
-        if (e)
-          promise.deliver(e);
-        else
-          promise.deliver(std::move(reply));
+      [promise, reply = std::move(reply), answer = std::move(answer),
+       receipt = std::move(hook.receipt)](const caf::error& e) mutable {
+        if (e) return promise.deliver(e);
+        if (answer) {
+          receipt->answer = std::move(*answer);
+          receipt->stored = true;
+        }
+        promise.deliver(std::move(reply));
       },
       std::move(claim));
   return raw;
@@ -312,7 +346,7 @@ caf::result<Reply> run_command(self_ptr self, const Command& cmd, MakeReply make
     claim = claim_of(&cmd.idempotency, cmd.requested_at_ms);
   return commit_then_reply<Reply>(
       self, std::move(*decided), [self, &make_reply] { return make_reply(*self->state.pod); },
-      std::move(claim));
+      std::move(claim), answer_hook_of<Reply>(cmd));
 }
 
 /// Runs a read: answers from the committed state.
@@ -347,7 +381,7 @@ caf::result<pod_view> on_create(self_ptr self, create_pod& cmd) {
   if (!decided) return to_error(decided.error());
   return commit_then_reply<pod_view>(
       self, std::move(*decided), [self] { return view_of(*self->state.pod, self->state.version); },
-      claim_of(&cmd.idempotency, cmd.requested_at_ms));
+      claim_of(&cmd.idempotency, cmd.requested_at_ms), answer_hook_of<pod_view>(cmd));
 }
 
 caf::result<pledge_view> on_pledge(self_ptr self, make_pledge& cmd) {

@@ -11,6 +11,8 @@
 #include <caf/type_id.hpp>
 #include <caf/typed_actor.hpp>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -41,18 +43,46 @@ typename Inspector::result_type inspect(Inspector& f, caller& x) {
   return f(caf::meta::type_name("caller"), x.subject, x.platform_admin);
 }
 
+/// An HTTP answer as an idempotency record keeps it.
+struct stored_answer {
+  std::int32_t status = 0;
+  std::string content_type;
+  std::string location;
+  std::string body;
+  bool operator==(const stored_answer&) const = default;
+};
+
+/// Where an entity reports that it stored a keyed command's answer with the command's events:
+/// written on the entity's thread before it replies, read by the requester after the reply.
+struct answer_receipt {
+  bool stored = false;
+  stored_answer answer;
+};
+
+/// Renders the answer a command's reply becomes, so the entity can store it with its events
+/// (one write, and no moment at which the effect is durable and its answer is not). The gateway
+/// lends it, as it owns the answer's format; a command without one stores a bare claim.
+template <class View>
+using answer_renderer = std::function<stored_answer(const View&)>;
+
 /// An Idempotency-Key as the entity sees it: the pod remembers which key made which pod or
 /// pledge, so a retry after a crash finds the first result instead of making a second one.
 struct idempotency_tag {
   std::string key;          ///< empty: the request carried none
   std::string fingerprint;  ///< hash of the request; another body with the same key is refused
   std::string client_id;    ///< whose key it is: the entity claims it with its events
+  /// Set by the gateway for a keyed request; local only, never serialised (a command from
+  /// elsewhere stores a claim, and its requester stores the answer later).
+  std::shared_ptr<answer_receipt> receipt{};
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, idempotency_tag& x) {
   return f(caf::meta::type_name("idempotency_tag"), x.key, x.fingerprint, x.client_id);
 }
+
+struct pod_view;
+struct pledge_view;
 
 /// A contribution cycle as submitted; an empty period means the pod has none.
 struct cycle_input {
@@ -76,6 +106,7 @@ struct create_pod {
   std::int64_t requested_at_ms = 0;
   cycle_input cycle;
   idempotency_tag idempotency;
+  answer_renderer<pod_view> render_answer{};  ///< local only, see answer_renderer
 };
 
 template <class Inspector>
@@ -271,6 +302,7 @@ struct make_pledge {
   std::int64_t due_at_ms = 0;  ///< 0: the end of the pledge's cycle, or never without cycles
   idempotency_tag idempotency;
   std::int64_t requested_at_ms = 0;
+  answer_renderer<pledge_view> render_answer{};  ///< local only, see answer_renderer
 };
 
 template <class Inspector>

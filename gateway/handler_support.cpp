@@ -178,10 +178,19 @@ void reply_failure(const exchange_ptr& ex, const failure& f) {
 
 void reply_body(const exchange_ptr& ex, http::status status, std::string body,
                 const std::string& location) {
-  http_response res{status, ex->request().version()};
-  res.set(http::field::content_type, "application/json");
-  if (!location.empty()) res.set(http::field::location, location);
-  res.body() = std::move(body);
+  reply_answer(ex, json_answer(status, std::move(body), location));
+}
+
+actors::stored_answer json_answer(http::status status, std::string body, std::string location) {
+  return {static_cast<std::int32_t>(status), "application/json", std::move(location),
+          std::move(body)};
+}
+
+void reply_answer(const exchange_ptr& ex, actors::stored_answer answer) {
+  http_response res{static_cast<http::status>(answer.status), ex->request().version()};
+  res.set(http::field::content_type, answer.content_type);
+  if (!answer.location.empty()) res.set(http::field::location, answer.location);
+  res.body() = std::move(answer.body);
   ex->reply(std::move(res));
 }
 

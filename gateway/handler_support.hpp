@@ -87,6 +87,13 @@ void reply_failure(const exchange_ptr& ex, const failure& f);
 void reply_body(const exchange_ptr& ex, http::status status, std::string body,
                 const std::string& location = {});
 
+/// A JSON answer as an entity stores it with its events (actors::answer_renderer), and as
+/// reply_answer sends it.
+actors::stored_answer json_answer(http::status status, std::string body, std::string location = {});
+
+/// Replies with `answer` (its content type, and Location when it has one).
+void reply_answer(const exchange_ptr& ex, actors::stored_answer answer);
+
 /// Replies 200 with a list page: `{"items": [write_item(w, item)...], "next_cursor": ...}`
 /// (`next_position` empty: the last page).
 template <class Items, class WriteItem>

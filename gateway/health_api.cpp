@@ -74,6 +74,11 @@ void render_journal_metrics(const actors::journal_health& j, std::string& out) {
   line("payorch_journal_batch_size_count ", j.batches);
   line("payorch_journal_batch_size_sum ", j.appends);
   out +=
+      "# HELP payorch_idempotency_puts_total Idempotency records stored by a write of their "
+      "own (creates and pledges store theirs with their events).\n";
+  out += "# TYPE payorch_idempotency_puts_total counter\n";
+  line("payorch_idempotency_puts_total ", j.idempotency_puts);
+  out +=
       "# HELP payorch_idempotency_filter_ready 1 once the stored Idempotency-Keys are loaded "
       "and fresh keys skip their look-up.\n";
   out += "# TYPE payorch_idempotency_filter_ready gauge\n";

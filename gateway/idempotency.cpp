@@ -100,13 +100,15 @@ void reused(const exchange_ptr& ex) {
 
 /// Sends the handler's response and stores it under the key; 5xx answers are not stored.
 ///
-/// The store is off the response's path (it rides the next group commit), so a request costs
-/// one commit of latency, not two. The key stays claimed until the record is durable: a retry
-/// in that window gets 409, never a second run. Should the process die in that window, the
-/// retry runs again and finds the pod or pledge its key made (see idempotency.hpp).
+/// An entity that stored this very answer with its events (creating a pod or a pledge) says so
+/// on the receipt: it is durable already, and the key is free at once. Otherwise the store is
+/// off the response's path (it rides the next group commit), so a request costs one commit of
+/// latency, not two. The key stays claimed until the record is durable: a retry in that window
+/// gets 409, never a second run. Should the process die in that window, the retry runs again
+/// and finds what its key made, if anything (see idempotency.hpp).
 void send_then_store(const api_context& ctx, persistence::idempotency_record rec,
-                     std::shared_ptr<key_claim> claim, http_response res,
-                     const exchange::sink& send) {
+                     const actors::answer_receipt& receipt, std::shared_ptr<key_claim> claim,
+                     http_response res, const exchange::sink& send) {
   const auto status = static_cast<int>(res.result_int());
   if (status >= 500) {
     claim->release();  // nothing to store: a retry runs again, and must not find the key taken
@@ -117,6 +119,11 @@ void send_then_store(const api_context& ctx, persistence::idempotency_record rec
     rec.content_type = std::string(ct->value());
   if (auto loc = res.find(http::field::location); loc != res.end())
     rec.location = std::string(loc->value());
+  if (receipt.stored && receipt.answer.status == status && receipt.answer.body == res.body() &&
+      receipt.answer.content_type == rec.content_type && receipt.answer.location == rec.location) {
+    claim->release();  // durable with the entity's events
+    return send(std::move(res));
+  }
   rec.body = res.body();
   in_flight().answered(claim->scoped_key(),
                        std::make_shared<const persistence::idempotency_record>(rec));
@@ -153,6 +160,7 @@ void run_idempotent(const api_context& ctx, const exchange_ptr& ex, const princi
   const std::string scoped = who.subject + '\n' + key;
   auto tag = idempotency_of(*ex);  // the key and the request's fingerprint, hashed once
   tag.client_id = who.subject;
+  tag.receipt = std::make_shared<actors::answer_receipt>();
   const auto& fingerprint = tag.fingerprint;
   record_ptr answered;
   if (!in_flight().claim(scoped, &answered)) {
@@ -198,9 +206,9 @@ void run_idempotent(const api_context& ctx, const exchange_ptr& ex, const princi
             return replay(ex, first);
           }
         }
-        ex->intercept([ctx, rec = std::move(rec), claim = std::move(claim)](
+        ex->intercept([ctx, rec = std::move(rec), claim = std::move(claim), receipt = tag.receipt](
                           http_response res, const exchange::sink& send) mutable {
-          send_then_store(ctx, std::move(rec), std::move(claim), std::move(res), send);
+          send_then_store(ctx, std::move(rec), *receipt, std::move(claim), std::move(res), send);
         });
         run(tag);
       };

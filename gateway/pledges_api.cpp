@@ -14,12 +14,20 @@
 namespace payorch::gateway {
 namespace {
 
-auto pledge_reply(const exchange_ptr& ex, http::status status, std::string location = {}) {
-  return [ex, status, location](result<actors::pledge_view> r) {
+/// The answer carrying a pledge; `location_prefix` (empty: none) is followed by its id.
+actors::stored_answer pledge_answer(const actors::pledge_view& pledge, http::status status,
+                                    const std::string& location_prefix) {
+  json_writer w;
+  write_pledge(w, pledge);
+  return json_answer(
+      status, w.take(),
+      location_prefix.empty() ? location_prefix : location_prefix + pledge.pledge_id);
+}
+
+auto pledge_reply(const exchange_ptr& ex, http::status status) {
+  return [ex, status](result<actors::pledge_view> r) {
     if (!r) return reply_failure(ex, r.error());
-    json_writer w;
-    write_pledge(w, *r);
-    reply_body(ex, status, w.take(), location.empty() ? location : location + r->pledge_id);
+    reply_answer(ex, pledge_answer(*r, status, {}));
   };
 }
 
@@ -62,9 +70,17 @@ void create(const api_context& ctx, const exchange_ptr& ex) {
                                                             "\n" + cmd.idempotency.key))
                             .str();
         cmd.requested_at_ms = ctx.now_ms();
+        actors::answer_renderer<actors::pledge_view> render =
+            [prefix = "/pods/" + id + "/pledges/"](const actors::pledge_view& p) {
+              return pledge_answer(p, http::status::created, prefix);
+            };
+        cmd.render_answer = render;
         ask<actors::pledge_view>(
             ctx.bridge, ctx.runtime->pods(), std::move(cmd),
-            pledge_reply(ex, http::status::created, "/pods/" + id + "/pledges/"));
+            [ex, render = std::move(render), receipt = tag.receipt](result<actors::pledge_view> r) {
+              if (!r) return reply_failure(ex, r.error());
+              reply_answer(ex, receipt && receipt->stored ? receipt->answer : render(*r));
+            });
       });
 }
 

@@ -80,6 +80,17 @@ void reply_pod(const exchange_ptr& ex, const result<actors::pod_view>& r) {
   reply_body(ex, http::status::ok, w.take());
 }
 
+/// The answer to a create: 201 with the new pod's id, status and creation time.
+actors::stored_answer created_answer(const actors::pod_view& pod) {
+  json_writer w;
+  w.begin_object()
+      .field("pod_id", pod.pod_id)
+      .field("status", pod.status)
+      .field("created_at", format_rfc3339_utc(pod.created_at_ms))
+      .end_object();
+  return json_answer(http::status::created, w.take(), "/pods/" + pod.pod_id);
+}
+
 void create(const api_context& ctx, const exchange_ptr& ex) {
   auto who = authorize(ctx, ex, "*", permission::write);
   if (!who) return;
@@ -93,17 +104,13 @@ void create(const api_context& ctx, const exchange_ptr& ex) {
         pod_id::from_random(id_bits_from("pod\n" + who.subject + "\n" + cmd.idempotency.key)).str();
     cmd.owner_id = who.subject;
     cmd.requested_at_ms = ctx.now_ms();
-    ask<actors::pod_view>(ctx.bridge, ctx.runtime->pods(), std::move(cmd),
-                          [ex](result<actors::pod_view> r) {
-                            if (!r) return reply_failure(ex, r.error());
-                            json_writer w;
-                            w.begin_object()
-                                .field("pod_id", r->pod_id)
-                                .field("status", r->status)
-                                .field("created_at", format_rfc3339_utc(r->created_at_ms))
-                                .end_object();
-                            reply_body(ex, http::status::created, w.take(), "/pods/" + r->pod_id);
-                          });
+    cmd.render_answer = created_answer;
+    ask<actors::pod_view>(
+        ctx.bridge, ctx.runtime->pods(), std::move(cmd),
+        [ex, receipt = tag.receipt](result<actors::pod_view> r) {
+          if (!r) return reply_failure(ex, r.error());
+          reply_answer(ex, receipt && receipt->stored ? receipt->answer : created_answer(*r));
+        });
   });
 }
 

@@ -202,6 +202,35 @@ TEST_P(crowdpod_api, idempotency_replays_and_refuses_reuse) {
   EXPECT_EQ(json_object_of(pledges).at("items").as_array().size(), 1u);
 }
 
+// Goal: a keyed create or pledge stores its answer with its events, so it needs no write of its
+// own, and a retry replays it byte for byte; another keyed write (a member joining) still
+// stores its answer with a put after it.
+TEST_P(crowdpod_api, creates_and_pledges_store_their_answers_with_their_events) {
+  auto pod = active_pod();
+  const auto puts = [&] { return metric_value(server().port(), "payorch_idempotency_puts_total"); };
+  // A create commits after every put queued before it (and makes none itself).
+  const auto flush = [&] {
+    EXPECT_EQ(call("POST", "/pods", std::string(summer_trip_body)).status, 201);
+  };
+  flush();
+  const long before = puts();
+  ASSERT_GE(before, 2);  // the activation and the member of active_pod()
+  auto pledge = call("POST", "/pods/" + pod + "/pledges", pledge_body("owner", 700), {}, "kept");
+  ASSERT_EQ(pledge.status, 201) << pledge.body;
+  flush();
+  EXPECT_EQ(puts(), before);
+  auto again = call("POST", "/pods/" + pod + "/pledges", pledge_body("owner", 700), {}, "kept");
+  EXPECT_EQ(again.status, 201);
+  EXPECT_EQ(again.body, pledge.body);
+  EXPECT_EQ(again.header("Location"), pledge.header("Location"));
+  EXPECT_EQ(again.header("Idempotency-Replayed").value_or(""), "true");
+  ASSERT_EQ(
+      call("POST", "/pods/" + pod + "/members", R"({"user_id":"kim","role":"MEMBER"})").status,
+      201);
+  flush();
+  EXPECT_EQ(puts(), before + 1);
+}
+
 // Goal: two clients racing one key make one pledge; the loser sees 409 or the replay.
 TEST_P(crowdpod_api, racing_clients_make_one_pledge) {
   auto pod = active_pod();

@@ -61,6 +61,40 @@ TEST_F(pod_actor_test, create_claims_its_idempotency_key_with_its_events) {
   EXPECT_FALSE(none->found);
 }
 
+// Goal: a create whose requester lends a renderer stores the rendered answer with its events
+// (no claim, no later put) and says so on the receipt; a retry that finds the pod stores
+// nothing and leaves its receipt unset.
+TEST_F(pod_actor_test, create_stores_its_rendered_answer_with_its_events) {
+  auto cmd = summer_trip();
+  cmd.idempotency = {"key-1", "fingerprint-1", "client-1",
+                     std::make_shared<actors::answer_receipt>()};
+  cmd.render_answer = [](const pod_view& v) {
+    return actors::stored_answer{
+        201, "application/json", "/pods/" + v.pod_id,
+        "{\"pod_id\":\"" + v.pod_id + "\",\"status\":\"" + v.status + "\"}"};
+  };
+  ASSERT_TRUE(ask<pod_view>(runtime_->pods(), cmd));
+  const actors::stored_answer expected{
+      201, "application/json", std::string("/pods/") + pod_a,
+      std::string("{\"pod_id\":\"") + pod_a + "\",\"status\":\"DRAFT\"}"};
+  EXPECT_TRUE(cmd.idempotency.receipt->stored);
+  EXPECT_EQ(cmd.idempotency.receipt->answer, expected);
+  auto stored = ask<actors::idempotency_lookup>(runtime_->journal_writer(),
+                                                actors::get_idempotency{"client-1", "key-1"});
+  ASSERT_TRUE(stored) << stored.error().detail;
+  ASSERT_TRUE(stored->found);
+  EXPECT_EQ(stored->record.status, 201);
+  EXPECT_EQ(stored->record.content_type, expected.content_type);
+  EXPECT_EQ(stored->record.location, expected.location);
+  EXPECT_EQ(stored->record.body, expected.body);
+  EXPECT_EQ(stored->record.fingerprint, "fingerprint-1");
+
+  auto retry = cmd;
+  retry.idempotency.receipt = std::make_shared<actors::answer_receipt>();
+  ASSERT_TRUE(ask<pod_view>(runtime_->pods(), retry));
+  EXPECT_FALSE(retry.idempotency.receipt->stored);
+}
+
 // Goal: an append request survives CAF serialisation whole (as it will between nodes): its
 // events, ledger commands, outbox messages and idempotency claim, or the absence of a claim.
 TEST_F(pod_actor_test, append_requests_serialise_whole) {

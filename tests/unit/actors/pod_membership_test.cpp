@@ -188,6 +188,46 @@ TEST_F(pod_membership_test, close_cancels_open_pledges) {
   EXPECT_EQ(b.balances[0].pending_minor, 0);
 }
 
+// Goal: a keyed pledge whose requester lends a renderer stores the rendered answer with its events
+// and says so on the receipt; one refused stores nothing.
+TEST_F(pod_membership_test, pledge_stores_its_rendered_answer_with_its_events) {
+  populate();
+  make_pledge cmd;
+  cmd.pod_id = pod_a;
+  cmd.by = owner;
+  cmd.pledge_id = "plg_00000000000000ab";
+  cmd.user_id = "mia";
+  cmd.amount_minor = 300;
+  cmd.currency = "EUR";
+  cmd.idempotency = {"key-9", "fp-9", "client-1", std::make_shared<actors::answer_receipt>()};
+  cmd.requested_at_ms = t0 + 3;
+  cmd.render_answer = [](const pledge_view& p) {
+    return actors::stored_answer{201, "application/json", "/p/" + p.pledge_id,
+                                 std::to_string(p.amount_minor) + " " + p.currency};
+  };
+  ASSERT_TRUE(ask<pledge_view>(runtime_->pods(), cmd));
+  ASSERT_TRUE(cmd.idempotency.receipt->stored);
+  EXPECT_EQ(cmd.idempotency.receipt->answer.body, "300 EUR");
+  auto stored = ask<actors::idempotency_lookup>(runtime_->journal_writer(),
+                                                actors::get_idempotency{"client-1", "key-9"});
+  ASSERT_TRUE(stored && stored->found);
+  EXPECT_EQ(stored->record.status, 201);
+  EXPECT_EQ(stored->record.location, "/p/plg_00000000000000ab");
+  EXPECT_EQ(stored->record.body, "300 EUR");
+
+  auto refused = cmd;
+  refused.pledge_id = "plg_00000000000000ac";
+  refused.amount_minor = -5;
+  refused.idempotency.key = "key-10";
+  refused.idempotency.receipt = std::make_shared<actors::answer_receipt>();
+  ASSERT_FALSE(ask<pledge_view>(runtime_->pods(), refused));
+  EXPECT_FALSE(refused.idempotency.receipt->stored);
+  auto none = ask<actors::idempotency_lookup>(runtime_->journal_writer(),
+                                              actors::get_idempotency{"client-1", "key-10"});
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->found);
+}
+
 // Goal: a retried pledge with the same key answers the first pledge; another body is refused.
 TEST_F(pod_membership_test, pledge_retry_finds_the_first_pledge) {
   populate();
