@@ -1,6 +1,7 @@
 #include "actors/journal_backend.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <iterator>
@@ -137,24 +138,37 @@ class threaded_backend final : public journal_backend {
  public:
   threaded_backend(std::shared_ptr<persistence::group_commit_writer> writer,
                    std::unique_ptr<persistence::journal_store> reader,
-                   std::shared_ptr<persistence::idempotency_filter> known_keys)
+                   std::shared_ptr<persistence::idempotency_filter> known_keys,
+                   std::unique_ptr<persistence::journal_store> key_source)
       : writer_(std::move(writer)) {
-    if (!reader) return;
-    reader_ = std::make_unique<reader_thread>(std::move(reader));
-    if (!known_keys) return;
+    if (reader) reader_ = std::make_unique<reader_thread>(std::move(reader));
+    if (!known_keys || !key_source) return;
     known_keys_ = known_keys;
-    // Every key stored so far, expired ones too (the filter drops those by the caller's clock).
-    // Until this is done, or if it fails, the filter answers "maybe" and look-ups go on as before.
-    reader_->post([filter = std::move(known_keys)](persistence::journal_store* store) {
-      if (store == nullptr) return;
-      const auto scanned = store->scan_idempotency_keys(
-          std::numeric_limits<std::int64_t>::min(),
-          [&](const persistence::idempotency_key& key, std::int64_t expires_at_ms) {
-            filter->add(key.client_id, key.key, expires_at_ms);
-          });
-      if (scanned) filter->mark_ready();
+    // Every key stored so far, expired ones too (the filter drops those by the caller's clock),
+    // read on a thread and connection of its own so look-ups and page reads never wait for it.
+    // Until this is done, or if it fails, the filter answers "maybe" and look-ups go on.
+    loader_ = std::thread([this, filter = std::move(known_keys), source = std::move(key_source)] {
+      try {
+        const auto scanned = source->scan_idempotency_keys(
+            std::numeric_limits<std::int64_t>::min(),
+            [&](const persistence::idempotency_key& key, std::int64_t expires_at_ms) {
+              filter->add(key.client_id, key.key, expires_at_ms);
+              return !stopping_.load(std::memory_order_relaxed);
+            });
+        if (scanned && !stopping_.load()) filter->mark_ready();
+      } catch (...) {
+        // Out of memory while loading: the filter stays "maybe" for every key.
+      }
     });
   }
+
+  ~threaded_backend() override {
+    stopping_.store(true);
+    if (loader_.joinable()) loader_.join();
+  }
+
+  threaded_backend(const threaded_backend&) = delete;
+  threaded_backend& operator=(const threaded_backend&) = delete;
 
   void submit(persistence::append_request req,
               std::function<void(persistence::append_result)> done) override {
@@ -224,6 +238,8 @@ class threaded_backend final : public journal_backend {
   std::shared_ptr<persistence::group_commit_writer> writer_;
   std::unique_ptr<reader_thread> reader_;
   std::shared_ptr<persistence::idempotency_filter> known_keys_;
+  std::atomic<bool> stopping_{false};
+  std::thread loader_;  // last: starts once the members above exist
 };
 
 class inline_backend final : public journal_backend {
@@ -289,9 +305,10 @@ void journal_backend::lookup_idempotency(persistence::idempotency_key key, recor
 std::shared_ptr<journal_backend> make_threaded_backend(
     std::shared_ptr<persistence::group_commit_writer> writer,
     std::unique_ptr<persistence::journal_store> reader,
-    std::shared_ptr<persistence::idempotency_filter> known_keys) {
+    std::shared_ptr<persistence::idempotency_filter> known_keys,
+    std::unique_ptr<persistence::journal_store> key_source) {
   return std::make_shared<threaded_backend>(std::move(writer), std::move(reader),
-                                            std::move(known_keys));
+                                            std::move(known_keys), std::move(key_source));
 }
 
 std::shared_ptr<journal_backend> make_inline_backend(

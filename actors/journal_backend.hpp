@@ -92,13 +92,14 @@ class journal_backend {
 
 /// The production backend: the group-commit writer thread over a journal store.
 /// `reader` (optional) is a second connection to the same journal; `lookup` jobs run on a thread
-/// of their own against it. `known_keys` (optional, with a reader; only for a journal that this
-/// process alone writes) is filled with the stored idempotency keys by the reader's first job and
-/// answers remember_idempotency_key once that is done.
+/// of their own against it. `known_keys` (optional; only for a journal that this process alone
+/// writes) answers remember_idempotency_key once a thread of its own has read every stored key
+/// from `key_source` (another connection, closed when done); without a source it stays "maybe".
 std::shared_ptr<journal_backend> make_threaded_backend(
     std::shared_ptr<persistence::group_commit_writer> writer,
     std::unique_ptr<persistence::journal_store> reader = nullptr,
-    std::shared_ptr<persistence::idempotency_filter> known_keys = nullptr);
+    std::shared_ptr<persistence::idempotency_filter> known_keys = nullptr,
+    std::unique_ptr<persistence::journal_store> key_source = nullptr);
 
 /// A backend that runs every call synchronously on the caller's thread; for deterministic tests.
 std::shared_ptr<journal_backend> make_inline_backend(

@@ -136,6 +136,7 @@ std::unique_ptr<actor_runtime> actor_runtime::start(const runtime_options& optio
   std::unique_ptr<persistence::journal_store> store, reader;
   journal_lock lock;
   std::shared_ptr<persistence::idempotency_filter> known_keys;
+  std::unique_ptr<persistence::journal_store> key_source;
   if (!options.postgres_uri.empty()) {
     // One connection for the writer thread, one for the reader thread: libpqxx connections are
     // never shared between threads.
@@ -168,14 +169,18 @@ std::unique_ptr<actor_runtime> actor_runtime::start(const runtime_options& optio
         {.file = options.journal_file, .cache_kib = 2048, .checkpoint_pages = 0}, error);
     if (!reader) return nullptr;
     // This process alone writes the journal (the lock above), so it can know every stored
-    // idempotency key and spare fresh keys their look-up.
+    // idempotency key and spare fresh keys their look-up. A third connection reads them once.
     known_keys = std::make_shared<persistence::idempotency_filter>();
+    key_source = persistence::open_sqlite_journal(
+        {.file = options.journal_file, .cache_kib = 1024, .checkpoint_pages = 0}, error);
+    if (!key_source) return nullptr;
   }
   auto writer = std::make_shared<persistence::group_commit_writer>(
       std::move(store),
       persistence::writer_options{.max_batch_appends = options.journal_max_batch_appends,
                                   .max_wait_us = options.journal_max_wait_us});
-  auto rt = start(options, make_threaded_backend(writer, std::move(reader), known_keys));
+  auto rt = start(
+      options, make_threaded_backend(writer, std::move(reader), known_keys, std::move(key_source)));
   rt->impl_->writer = std::move(writer);
   rt->impl_->lock = std::move(lock);
   // The supervisor starts its children asynchronously; serve only once they are registered.

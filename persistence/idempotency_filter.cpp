@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <limits>
 
 #include "domain/int128.hpp"
 
@@ -19,6 +20,12 @@ constexpr std::size_t first_open_slots = 1024;  // a power of two
 constexpr std::size_t bloom_bits_per_key = 16;
 constexpr std::size_t block_words = 8;  // 512 bits: one cache line
 constexpr int bloom_probes = 7;         // 9 bits each, from one 64-bit word
+
+/// a + b, or the largest value where that overflows (expiries near the end of time).
+std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
+  return a > std::numeric_limits<std::int64_t>::max() - b ? std::numeric_limits<std::int64_t>::max()
+                                                          : a + b;
+}
 
 /// Where the block of a Bloom filter of `words` words that hash `h` falls in starts.
 std::size_t block_offset(std::size_t words, std::uint64_t h) {
@@ -57,16 +64,16 @@ bool idempotency_filter::open_contains(const piece& p, std::uint64_t h) {
 
 void idempotency_filter::open_insert(piece& p, std::uint64_t h) {
   if ((p.keys + 1) * 2 > p.slots.size()) {  // keep the table at most half full
-    std::vector<std::uint64_t> old;
-    old.swap(p.slots);
-    p.slots.assign(old.empty() ? first_open_slots : old.size() * 2, 0);
-    const std::size_t mask = p.slots.size() - 1;
-    for (const std::uint64_t v : old) {
+    // Filled aside and swapped in: should the allocation fail, the piece keeps every key.
+    std::vector<std::uint64_t> grown(p.slots.empty() ? first_open_slots : p.slots.size() * 2, 0);
+    const std::size_t mask = grown.size() - 1;
+    for (const std::uint64_t v : p.slots) {
       if (v == 0) continue;
       std::size_t i = v & mask;
-      while (p.slots[i] != 0) i = (i + 1) & mask;
-      p.slots[i] = v;
+      while (grown[i] != 0) i = (i + 1) & mask;
+      grown[i] = v;
     }
+    p.slots.swap(grown);
   }
   const std::size_t mask = p.slots.size() - 1;
   std::size_t i = h & mask;
@@ -94,54 +101,63 @@ void idempotency_filter::bloom_insert(piece& p, std::uint64_t h) {
   }
 }
 
-void idempotency_filter::freeze_open() {
-  if (open_.keys == 0) return;
+void idempotency_filter::freeze(piece& newest) {
+  if (newest.keys == 0) return;
   piece frozen;
-  frozen.first_expiry = open_.first_expiry;
-  frozen.last_expiry = open_.last_expiry;
-  frozen.keys = open_.keys;
-  const std::size_t blocks = (open_.keys * bloom_bits_per_key + 511) / 512;
+  frozen.first_expiry = newest.first_expiry;
+  frozen.last_expiry = newest.last_expiry;
+  frozen.keys = newest.keys;
+  const std::size_t blocks = (newest.keys * bloom_bits_per_key + 511) / 512;
   frozen.bloom.assign(blocks * block_words, 0);
-  for (const std::uint64_t v : open_.slots)
+  for (const std::uint64_t v : newest.slots)
     if (v != 0) bloom_insert(frozen, v);
-  bytes_ = bytes_ - open_.bytes() + frozen.bytes();
+  const std::size_t frozen_bytes = frozen.bytes();
   frozen_.push_back(std::move(frozen));
-  open_ = piece{};
+  bytes_ = bytes_ - newest.bytes() + frozen_bytes;
+  newest = piece{};
 }
 
-void idempotency_filter::insert(std::uint64_t h, std::int64_t expires_at_ms) {
+void idempotency_filter::insert(piece& newest, std::uint64_t h, std::int64_t expires_at_ms) {
   if (bytes_ >= options_.max_bytes) {
-    untracked_until_ = std::max(untracked_until_, expires_at_ms + options_.grace_ms);
+    untracked_until_ = std::max(untracked_until_, saturating_add(expires_at_ms, options_.grace_ms));
     return;
   }
-  if (open_.keys > 0) {
-    const std::int64_t first = std::min(open_.first_expiry, expires_at_ms);
-    const std::int64_t last = std::max(open_.last_expiry, expires_at_ms);
-    if (open_.keys >= options_.piece_keys || last - first >= options_.piece_span_ms) freeze_open();
+  if (newest.keys > 0) {
+    const std::int64_t first = std::min(newest.first_expiry, expires_at_ms);
+    const std::int64_t last = std::max(newest.last_expiry, expires_at_ms);
+    if (newest.keys >= options_.piece_keys || last - first >= options_.piece_span_ms)
+      freeze(newest);
   }
-  if (open_.keys == 0) {
-    open_.first_expiry = expires_at_ms;
-    open_.last_expiry = expires_at_ms;
+  if (newest.keys == 0) {
+    newest.first_expiry = expires_at_ms;
+    newest.last_expiry = expires_at_ms;
   }
-  open_.first_expiry = std::min(open_.first_expiry, expires_at_ms);
-  open_.last_expiry = std::max(open_.last_expiry, expires_at_ms);
-  if (open_contains(open_, h)) return;
-  const std::size_t before = open_.bytes();
-  open_insert(open_, h);
-  bytes_ = bytes_ - before + open_.bytes();
+  if (open_contains(newest, h)) {
+    newest.first_expiry = std::min(newest.first_expiry, expires_at_ms);
+    newest.last_expiry = std::max(newest.last_expiry, expires_at_ms);
+    return;
+  }
+  const std::size_t before = newest.bytes();
+  open_insert(newest, h);  // first: a failed allocation leaves the piece as it was
+  newest.first_expiry = std::min(newest.first_expiry, expires_at_ms);
+  newest.last_expiry = std::max(newest.last_expiry, expires_at_ms);
+  bytes_ = bytes_ - before + newest.bytes();
   ++keys_;
 }
 
 bool idempotency_filter::may_hold(std::uint64_t h) const {
-  if (open_contains(open_, h)) return true;
+  if (open_contains(open_, h) || open_contains(loading_, h)) return true;
   return std::any_of(frozen_.begin(), frozen_.end(),
                      [h](const piece& p) { return bloom_contains(p, h); });
 }
 
+bool idempotency_filter::gone(const piece& p, std::int64_t now_ms) const {
+  return saturating_add(p.last_expiry, options_.grace_ms) <= now_ms;
+}
+
 void idempotency_filter::drop_expired(std::int64_t now_ms) {
-  const auto gone = [&](const piece& p) { return p.last_expiry + options_.grace_ms <= now_ms; };
   for (auto it = frozen_.begin(); it != frozen_.end();) {
-    if (gone(*it)) {
+    if (gone(*it, now_ms)) {
       bytes_ -= it->bytes();
       keys_ -= it->keys;
       it = frozen_.erase(it);
@@ -149,10 +165,12 @@ void idempotency_filter::drop_expired(std::int64_t now_ms) {
       ++it;
     }
   }
-  if (open_.keys > 0 && gone(open_)) {
-    bytes_ -= open_.bytes();
-    keys_ -= open_.keys;
-    open_ = piece{};
+  for (piece* newest : {&open_, &loading_}) {
+    if (newest->keys > 0 && gone(*newest, now_ms)) {
+      bytes_ -= newest->bytes();
+      keys_ -= newest->keys;
+      *newest = piece{};
+    }
   }
 }
 
@@ -162,7 +180,7 @@ bool idempotency_filter::remember(std::string_view client_id, std::string_view k
   const std::lock_guard lock(mutex_);
   drop_expired(now_ms);
   const bool absent = ready_ && now_ms >= untracked_until_ && !may_hold(h);
-  insert(h, expires_at_ms);
+  insert(open_, h, expires_at_ms);
   if (absent) ++skipped_;
   return absent;
 }
@@ -171,17 +189,19 @@ void idempotency_filter::add(std::string_view client_id, std::string_view key,
                              std::int64_t expires_at_ms) {
   const std::uint64_t h = hash_of(client_id, key);
   const std::lock_guard lock(mutex_);
-  insert(h, expires_at_ms);
+  insert(loading_, h, expires_at_ms);
 }
 
 void idempotency_filter::mark_ready() {
   const std::lock_guard lock(mutex_);
+  freeze(loading_);  // no more loaded keys: 2 bytes each from now on
   ready_ = true;
 }
 
 idempotency_filter_stats idempotency_filter::stats() const {
   const std::lock_guard lock(mutex_);
-  return {ready_, keys_, bytes_, skipped_};
+  const std::size_t newest = (open_.keys > 0 ? 1 : 0) + (loading_.keys > 0 ? 1 : 0);
+  return {ready_, keys_, bytes_, frozen_.size() + newest, skipped_};
 }
 
 }  // namespace payorch::persistence

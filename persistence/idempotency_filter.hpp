@@ -10,10 +10,15 @@
 ///
 /// Keys live in pieces, in the order they came: the newest piece is an exact set of 64-bit key
 /// hashes (16 bytes a key); a piece that holds `piece_keys` keys or spans `piece_span_ms` of
-/// expiry times is frozen into a blocked Bloom filter (2 bytes a key, about one false "maybe" in
-/// 500). A piece is dropped once its last expiry plus `grace_ms` has passed: records then are
-/// expired for every look-up too. Should the pieces grow past `max_bytes`, keys are no longer
-/// added and every answer is "maybe" until the keys that could not be added have expired.
+/// expiry times is frozen into a blocked Bloom filter (2 bytes a key, one 64-byte block per key,
+/// about one false "maybe" in 1,000 per piece, so a few in 100 across a day's pieces). Keys
+/// remembered for requests and keys added by the load at start-up fill two newest pieces of
+/// their own, so the load's old expiries and the requests' new ones never split each other's
+/// pieces. A piece is dropped once its last expiry plus `grace_ms` has passed by the callers'
+/// clock: records then are expired for every look-up too (a wall clock stepped forward by more
+/// than the grace and back again is the one case this misses). Should the pieces grow past
+/// `max_bytes`, keys are no longer added and every answer is "maybe" until the keys that could
+/// not be added have expired.
 
 #include <cstddef>
 #include <cstdint>
@@ -30,7 +35,8 @@ struct idempotency_filter_options {
   /// How long after a key's noted expiry a record of it may still count as live (a record's own
   /// expiry may come from a later clock reading than the one noted here).
   std::int64_t grace_ms = 60LL * 60 * 1000;
-  std::size_t max_bytes = std::size_t{64} << 20;
+  /// 2 bytes a key over 25 hours: enough for about 1,400 keyed requests a second.
+  std::size_t max_bytes = std::size_t{256} << 20;
 };
 
 /// Figures for metrics.
@@ -38,6 +44,7 @@ struct idempotency_filter_stats {
   bool ready = false;  ///< the stored keys are in: "certainly no record" answers are given
   std::size_t keys = 0;
   std::size_t bytes = 0;
+  std::size_t pieces = 0;     ///< frozen pieces and non-empty newest ones
   std::uint64_t skipped = 0;  ///< look-ups answered "certainly no record"
 };
 
@@ -70,10 +77,12 @@ class idempotency_filter {
   };
 
   static std::uint64_t hash_of(std::string_view client_id, std::string_view key);
-  void insert(std::uint64_t h, std::int64_t expires_at_ms);
+  /// Adds `h` to `newest` (open_ or loading_), freezing it first when it is full.
+  void insert(piece& newest, std::uint64_t h, std::int64_t expires_at_ms);
   bool may_hold(std::uint64_t h) const;
   void drop_expired(std::int64_t now_ms);
-  void freeze_open();
+  bool gone(const piece& p, std::int64_t now_ms) const;
+  void freeze(piece& newest);
 
   static bool open_contains(const piece& p, std::uint64_t h);
   static void open_insert(piece& p, std::uint64_t h);
@@ -82,7 +91,8 @@ class idempotency_filter {
 
   idempotency_filter_options options_;
   mutable std::mutex mutex_;
-  piece open_;
+  piece open_;     // keys remembered for requests
+  piece loading_;  // keys added by the load of the stored ones
   std::deque<piece> frozen_;
   std::size_t bytes_ = 0;
   std::size_t keys_ = 0;

@@ -16,7 +16,7 @@ result<std::vector<std::optional<idempotency_record>>> journal_store::get_idempo
 
 result<std::size_t> journal_store::scan_idempotency_keys(
     std::int64_t /*now_ms*/,
-    const std::function<void(const idempotency_key&, std::int64_t)>& /*each*/) {
+    const std::function<bool(const idempotency_key&, std::int64_t)>& /*each*/) {
   return fail(errc::storage_unavailable, "this store does not list its idempotency keys");
 }
 

@@ -266,13 +266,13 @@ class journal_store {
       std::span<const idempotency_key> keys);
 
   /// Calls `each` with the key and expiry of every idempotency record that expires after
-  /// `now_ms`, in expiry order, and returns how many there were. Reads in chunks of
-  /// idempotency_scan_chunk rows, each its own read, so a long table never pins one snapshot.
-  /// The default answers storage_unavailable: a store shared by several processes has no use
-  /// for it (see idempotency_filter.hpp).
+  /// `now_ms`, in expiry order, until it returns false, and returns how many it was called for.
+  /// Reads in chunks of idempotency_scan_chunk rows, each its own read, so a long table never
+  /// pins one snapshot. The default answers storage_unavailable: a store shared by several
+  /// processes has no use for it (see idempotency_filter.hpp).
   virtual result<std::size_t> scan_idempotency_keys(
       std::int64_t now_ms,
-      const std::function<void(const idempotency_key&, std::int64_t expires_at_ms)>& each);
+      const std::function<bool(const idempotency_key&, std::int64_t expires_at_ms)>& each);
 
   /// Deletes up to min(max_rows, idempotency_purge_chunk) records with expires_at_ms <= now_ms in
   /// a transaction of its own; returns how many it deleted.

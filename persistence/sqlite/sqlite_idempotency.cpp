@@ -57,7 +57,7 @@ result<std::size_t> sqlite_journal::purge_idempotency(std::int64_t now_ms, std::
 }
 
 result<std::size_t> sqlite_journal::scan_idempotency_keys(
-    std::int64_t now_ms, const std::function<void(const idempotency_key&, std::int64_t)>& each) {
+    std::int64_t now_ms, const std::function<bool(const idempotency_key&, std::int64_t)>& each) {
   // A range of idempotency_by_expiry (whose entries end with the rowid), resumed after the last
   // row of the previous chunk.
   std::string error;
@@ -83,8 +83,8 @@ result<std::size_t> sqlite_journal::scan_idempotency_keys(
       key.key = chunk.column_string(1);
       after_expiry = chunk.column_int64(2);
       after_row = chunk.column_int64(3);
-      each(key, after_expiry);
       ++rows;
+      if (!each(key, after_expiry)) return total + rows;
     }
     if (step != step_result::done)
       return fail(errc::storage_unavailable, "scan idempotency keys: " + last_error(db_.get()));

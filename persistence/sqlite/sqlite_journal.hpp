@@ -78,7 +78,7 @@ class sqlite_journal final : public journal_store {
   result<std::size_t> purge_idempotency(std::int64_t now_ms, std::size_t max_rows) override;
   result<std::size_t> scan_idempotency_keys(
       std::int64_t now_ms,
-      const std::function<void(const idempotency_key&, std::int64_t)>& each) override;
+      const std::function<bool(const idempotency_key&, std::int64_t)>& each) override;
   result<std::vector<outbox_entry>> read_outbox(std::int64_t after_position, std::size_t limit,
                                                 bool unpublished_only) override;
   result<std::size_t> mark_outbox_published(std::span<const std::int64_t> positions,

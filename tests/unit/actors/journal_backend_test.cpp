@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "persistence/group_commit_writer.hpp"
@@ -71,7 +72,7 @@ class counting_store final : public journal_store {
   }
   result<std::size_t> scan_idempotency_keys(
       std::int64_t now_ms,
-      const std::function<void(const idempotency_key&, std::int64_t)>& each) override {
+      const std::function<bool(const idempotency_key&, std::int64_t)>& each) override {
     return inner_->scan_idempotency_keys(now_ms, each);
   }
   result<std::vector<persistence::outbox_entry>> read_outbox(std::int64_t after_position,
@@ -158,16 +159,18 @@ TEST(journal_backend, lookups_waiting_together_are_read_at_once) {
   EXPECT_EQ(reader->batch_sizes, std::vector<std::size_t>{keys.size()});
 }
 
-/// Waits (at most 60 s) until the reader has run every job posted before this call.
-void drain_reader(journal_backend& backend) {
-  std::promise<void> reached;
-  backend.lookup([&](journal_store*) { reached.set_value(); });
-  ASSERT_EQ(reached.get_future().wait_for(std::chrono::seconds(60)), std::future_status::ready);
+/// Waits (at most 60 s) until the backend's key filter has loaded the stored keys.
+bool filter_ready(const journal_backend& backend) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!backend.health().key_filter_ready && std::chrono::steady_clock::now() < until)
+    std::this_thread::yield();
+  return backend.health().key_filter_ready;
 }
 
-// Goal: the reader's first job loads every stored key (expired ones too: the filter judges by
-// its caller's clock); then stored keys are looked up and only fresh ones skip the look-up.
-TEST(journal_backend, the_key_filter_knows_stored_keys_once_the_reader_read_them) {
+// Goal: the loader thread reads every stored key (expired ones too: the filter judges by its
+// caller's clock) while the reader keeps answering; then stored keys are looked up and only
+// fresh ones skip the look-up.
+TEST(journal_backend, the_key_filter_knows_stored_keys_once_they_are_loaded) {
   testing::temp_dir dir;
   const auto file = dir.path() / "journal.sqlite";
   {
@@ -181,8 +184,8 @@ TEST(journal_backend, the_key_filter_knows_stored_keys_once_the_reader_read_them
   auto writer = std::make_shared<persistence::group_commit_writer>(open_file(file),
                                                                    persistence::writer_options{});
   auto filter = std::make_shared<persistence::idempotency_filter>();
-  auto backend = make_threaded_backend(writer, open_file(file), filter);
-  drain_reader(*backend);
+  auto backend = make_threaded_backend(writer, open_file(file), filter, open_file(file));
+  ASSERT_TRUE(filter_ready(*backend));
 
   const std::int64_t now = 1'700'000'000'000;  // before the records expire
   const std::int64_t expires = now + 86'400'000;
@@ -197,17 +200,21 @@ TEST(journal_backend, the_key_filter_knows_stored_keys_once_the_reader_read_them
   EXPECT_EQ(backend->health().lookups_skipped, 2U);
 }
 
-// Goal: a backend without a filter (a journal other processes may write) never skips a look-up.
-TEST(journal_backend, without_a_key_filter_every_key_is_looked_up) {
+// Goal: a backend without a filter (a journal other processes may write), or with one but no
+// source to load it from, never skips a look-up.
+TEST(journal_backend, without_a_loaded_key_filter_every_key_is_looked_up) {
   testing::temp_dir dir;
   const auto file = dir.path() / "journal.sqlite";
   auto writer = std::make_shared<persistence::group_commit_writer>(open_file(file),
                                                                    persistence::writer_options{});
-  auto backend = make_threaded_backend(writer, open_file(file));
-  drain_reader(*backend);
-  EXPECT_FALSE(backend->remember_idempotency_key({"client-1", "fresh"}, 2, 1));
-  EXPECT_FALSE(backend->health().key_filter_ready);
-  EXPECT_EQ(backend->health().lookups_skipped, 0U);
+  auto plain = make_threaded_backend(writer, open_file(file));
+  auto unloaded = make_threaded_backend(writer, open_file(file),
+                                        std::make_shared<persistence::idempotency_filter>());
+  for (journal_backend* backend : {plain.get(), unloaded.get()}) {
+    EXPECT_FALSE(backend->remember_idempotency_key({"client-1", "fresh"}, 2, 1));
+    EXPECT_FALSE(backend->health().key_filter_ready);
+    EXPECT_EQ(backend->health().lookups_skipped, 0U);
+  }
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <limits>
 #include <string>
 
 namespace payorch::persistence {
@@ -29,7 +30,7 @@ TEST(idempotency_filter, answers_maybe_until_the_stored_keys_are_in) {
   EXPECT_TRUE(filter.remember("other-client", "new", now + day, now));  // keys are per client
   const auto stats = filter.stats();
   EXPECT_TRUE(stats.ready);
-  EXPECT_EQ(stats.keys, 4u);
+  EXPECT_EQ(stats.keys, 5u);  // "stored" twice: loaded, then remembered with a new expiry
   EXPECT_EQ(stats.skipped, 2u);
   EXPECT_GT(stats.bytes, 0u);
 }
@@ -63,6 +64,32 @@ TEST(idempotency_filter, a_piece_spans_a_bounded_stretch_of_expiries) {
   // "early" expired, its piece goes; "late" lives on in the other.
   EXPECT_TRUE(filter.remember("client", "early", now + day, now + 10));
   EXPECT_FALSE(filter.remember("client", "late", now + day, now + 10));
+}
+
+// Goal: the load of stored keys (old expiries) and requests arriving meanwhile (new ones) fill
+// pieces of their own, so neither splits the other's into one-key pieces.
+TEST(idempotency_filter, loading_beside_requests_keeps_pieces_whole) {
+  idempotency_filter filter;
+  for (int i = 0; i < 1000; ++i) {
+    filter.add("client", "stored-" + std::to_string(i), now + day / 2 + i);
+    filter.remember("client", key_of(i), now + day, now);
+  }
+  filter.mark_ready();
+  const auto stats = filter.stats();
+  EXPECT_EQ(stats.keys, 2000u);
+  EXPECT_EQ(stats.pieces, 2u);  // the loaded keys, frozen at mark_ready, and the requests'
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_FALSE(filter.remember("client", "stored-" + std::to_string(i), now + day, now)) << i;
+    ASSERT_FALSE(filter.remember("client", key_of(i), now + day, now)) << i;
+  }
+}
+
+// Goal: expiries at the end of time do not overflow into "long gone".
+TEST(idempotency_filter, an_expiry_at_the_end_of_time_is_kept) {
+  idempotency_filter filter;
+  filter.add("client", "forever", std::numeric_limits<std::int64_t>::max());
+  filter.mark_ready();
+  EXPECT_FALSE(filter.remember("client", "forever", now + day, now + 10 * day));
 }
 
 // Goal: a key is forgotten only once its expiry plus the grace has passed.

@@ -303,8 +303,10 @@ TEST(sqlite_journal, idempotency_keys_are_scanned_in_expiry_order_across_chunks)
   const std::int64_t now = 1'700'000'000'000;
   const auto count_all = [&](std::int64_t at) {
     std::size_t n = 0;
-    auto scanned =
-        store->scan_idempotency_keys(at, [&](const idempotency_key&, std::int64_t) { ++n; });
+    auto scanned = store->scan_idempotency_keys(at, [&](const idempotency_key&, std::int64_t) {
+      ++n;
+      return true;
+    });
     EXPECT_TRUE(scanned.has_value());
     return scanned ? *scanned : 0;
   };
@@ -333,12 +335,23 @@ TEST(sqlite_journal, idempotency_keys_are_scanned_in_expiry_order_across_chunks)
       store->scan_idempotency_keys(now, [&](const idempotency_key& key, std::int64_t expires) {
         EXPECT_TRUE(seen.insert(key.client_id + "/" + key.key).second) << key.key << " twice";
         expiries.push_back(expires);
+        return true;
       });
   ASSERT_TRUE(scanned.has_value()) << scanned.error().detail;
   EXPECT_EQ(*scanned, live);
   EXPECT_EQ(seen, expected);
   EXPECT_TRUE(std::is_sorted(expiries.begin(), expiries.end()));
   EXPECT_EQ(count_all(now - 500), live + 2);  // "old-0" and "old-1" are live before `now`
+
+  // `each` ends the scan by answering false, in the first chunk or a later one.
+  for (const std::size_t stop_at : {std::size_t{3}, idempotency_scan_chunk + 2}) {
+    std::size_t calls = 0;
+    auto stopped = store->scan_idempotency_keys(
+        now, [&](const idempotency_key&, std::int64_t) { return ++calls < stop_at; });
+    ASSERT_TRUE(stopped.has_value());
+    EXPECT_EQ(*stopped, stop_at);
+    EXPECT_EQ(calls, stop_at);
+  }
 }
 
 }  // namespace
