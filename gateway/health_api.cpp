@@ -45,18 +45,18 @@ void deps(const api_context& ctx, const exchange_ptr& ex) {
   ex->reply_json(ok ? http::status::ok : http::status::service_unavailable, w.take());
 }
 
+/// One unlabelled sample with its HELP and TYPE lines.
+void sample(std::string& out, const char* name, const char* help, const char* type,
+            std::uint64_t value) {
+  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+         name + " " + std::to_string(value) + "\n";
+}
+
 void render_journal_metrics(const actors::journal_health& j, std::string& out) {
-  auto line = [&out](const char* text, auto value) {
-    out += text;
-    out += std::to_string(value);
-    out += '\n';
-  };
-  out += "# HELP payorch_journal_batches_total Journal transactions committed by the writer.\n";
-  out += "# TYPE payorch_journal_batches_total counter\n";
-  line("payorch_journal_batches_total ", j.batches);
-  out += "# HELP payorch_journal_appends_total Appends acknowledged by the journal writer.\n";
-  out += "# TYPE payorch_journal_appends_total counter\n";
-  line("payorch_journal_appends_total ", j.appends);
+  sample(out, "payorch_journal_batches_total", "Journal transactions committed by the writer.",
+         "counter", j.batches);
+  sample(out, "payorch_journal_appends_total", "Appends acknowledged by the journal writer.",
+         "counter", j.appends);
   out += "# HELP payorch_journal_last_commit_seconds Duration of the last journal commit.\n";
   out += "# TYPE payorch_journal_last_commit_seconds gauge\n";
   out += "payorch_journal_last_commit_seconds " +
@@ -71,45 +71,34 @@ void render_journal_metrics(const actors::journal_health& j, std::string& out) {
     out +=
         "payorch_journal_batch_size_bucket{le=\"" + le + "\"} " + std::to_string(cumulative) + "\n";
   }
-  line("payorch_journal_batch_size_count ", j.batches);
-  line("payorch_journal_batch_size_sum ", j.appends);
-  out +=
-      "# HELP payorch_idempotency_puts_total Idempotency records stored by a write of their "
-      "own (creates and pledges store theirs with their events).\n";
-  out += "# TYPE payorch_idempotency_puts_total counter\n";
-  line("payorch_idempotency_puts_total ", j.idempotency_puts);
-  out +=
-      "# HELP payorch_idempotency_filter_ready 1 once the stored Idempotency-Keys are loaded "
-      "and fresh keys skip their look-up.\n";
-  out += "# TYPE payorch_idempotency_filter_ready gauge\n";
-  line("payorch_idempotency_filter_ready ", j.key_filter_ready ? 1 : 0);
-  out += "# HELP payorch_idempotency_filter_keys Idempotency-Keys the filter holds.\n";
-  out += "# TYPE payorch_idempotency_filter_keys gauge\n";
-  line("payorch_idempotency_filter_keys ", j.key_filter_keys);
-  out += "# HELP payorch_idempotency_filter_bytes Memory the idempotency key filter holds.\n";
-  out += "# TYPE payorch_idempotency_filter_bytes gauge\n";
-  line("payorch_idempotency_filter_bytes ", j.key_filter_bytes);
-  out +=
-      "# HELP payorch_idempotency_lookups_skipped_total Requests whose Idempotency-Key the "
-      "filter knew to be fresh, so no record was looked up.\n";
-  out += "# TYPE payorch_idempotency_lookups_skipped_total counter\n";
-  line("payorch_idempotency_lookups_skipped_total ", j.lookups_skipped);
+  out += "payorch_journal_batch_size_count " + std::to_string(j.batches) + "\n";
+  out += "payorch_journal_batch_size_sum " + std::to_string(j.appends) + "\n";
+  sample(out, "payorch_idempotency_puts_total",
+         "Idempotency records stored by a write of their own (creates and pledges store theirs "
+         "with their events).",
+         "counter", j.idempotency_puts);
+  sample(out, "payorch_idempotency_filter_ready",
+         "1 once the stored Idempotency-Keys are loaded and fresh keys skip their look-up.",
+         "gauge", j.key_filter_ready ? 1 : 0);
+  sample(out, "payorch_idempotency_filter_keys", "Idempotency-Keys the filter holds.", "gauge",
+         j.key_filter_keys);
+  sample(out, "payorch_idempotency_filter_bytes", "Memory the idempotency key filter holds.",
+         "gauge", j.key_filter_bytes);
+  sample(out, "payorch_idempotency_lookups_skipped_total",
+         "Requests whose Idempotency-Key the filter knew to be fresh, so no record was looked up.",
+         "counter", j.lookups_skipped);
 }
 
 void render_entity_metrics(const actors::router_stats& s, std::string& out) {
-  auto gauge = [&out](const char* name, const char* help, const char* type, std::uint64_t v) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
-           name + " " + std::to_string(v) + "\n";
-  };
-  gauge("payorch_pods_live", "Pod actors in memory.", "gauge", s.live);
-  gauge("payorch_pods_spawned_total", "Pod actors spawned (first use or recovery).", "counter",
-        s.spawned);
-  gauge("payorch_pods_passivated_total", "Pod actors passivated after idling.", "counter",
-        s.passivated);
-  gauge("payorch_pods_restarted_total", "Pod actors restarted after a crash.", "counter",
-        s.restarted);
-  gauge("payorch_pods_quarantined_total", "Pods quarantined after exceeding their restart budget.",
-        "counter", s.quarantined);
+  sample(out, "payorch_pods_live", "Pod actors in memory.", "gauge", s.live);
+  sample(out, "payorch_pods_spawned_total", "Pod actors spawned (first use or recovery).",
+         "counter", s.spawned);
+  sample(out, "payorch_pods_passivated_total", "Pod actors passivated after idling.", "counter",
+         s.passivated);
+  sample(out, "payorch_pods_restarted_total", "Pod actors restarted after a crash.", "counter",
+         s.restarted);
+  sample(out, "payorch_pods_quarantined_total",
+         "Pods quarantined after exceeding their restart budget.", "counter", s.quarantined);
 }
 
 void metrics(const api_context& ctx, const exchange_ptr& ex) {

@@ -31,8 +31,10 @@ class pod_membership_test : public actor_fixture {
   result<member_view> add(const std::string& user, const std::string& role) {
     return ask<member_view>(runtime_->pods(), add_member{pod_a, owner, user, role, t0 + 2});
   }
-  result<pledge_view> pledge(const std::string& id, const std::string& user, std::int64_t amount,
-                             const std::string& cur = "EUR", std::int64_t at = t0 + 3) {
+  /// The owner's pledge of `amount` for `user` (no Idempotency-Key).
+  static make_pledge pledge_command(const std::string& id, const std::string& user,
+                                    std::int64_t amount, const std::string& cur = "EUR",
+                                    std::int64_t at = t0 + 3) {
     make_pledge cmd;
     cmd.pod_id = pod_a;
     cmd.by = owner;
@@ -41,7 +43,11 @@ class pod_membership_test : public actor_fixture {
     cmd.amount_minor = amount;
     cmd.currency = cur;
     cmd.requested_at_ms = at;
-    return ask<pledge_view>(runtime_->pods(), cmd);
+    return cmd;
+  }
+  result<pledge_view> pledge(const std::string& id, const std::string& user, std::int64_t amount,
+                             const std::string& cur = "EUR", std::int64_t at = t0 + 3) {
+    return ask<pledge_view>(runtime_->pods(), pledge_command(id, user, amount, cur, at));
   }
   result<pledge_view> settle(const std::string& id, caller by = owner, std::int64_t at = t0 + 4) {
     return ask<pledge_view>(runtime_->pods(), settle_pledge{pod_a, by, id, at});
@@ -192,15 +198,8 @@ TEST_F(pod_membership_test, close_cancels_open_pledges) {
 // and says so on the receipt; one refused stores nothing.
 TEST_F(pod_membership_test, pledge_stores_its_rendered_answer_with_its_events) {
   populate();
-  make_pledge cmd;
-  cmd.pod_id = pod_a;
-  cmd.by = owner;
-  cmd.pledge_id = "plg_00000000000000ab";
-  cmd.user_id = "mia";
-  cmd.amount_minor = 300;
-  cmd.currency = "EUR";
+  auto cmd = pledge_command("plg_00000000000000ab", "mia", 300);
   cmd.idempotency = {"key-9", "fp-9", "client-1", std::make_shared<actors::answer_receipt>()};
-  cmd.requested_at_ms = t0 + 3;
   cmd.render_answer = [](const pledge_view& p) {
     return actors::stored_answer{201, "application/json", "/p/" + p.pledge_id,
                                  std::to_string(p.amount_minor) + " " + p.currency};
@@ -231,15 +230,8 @@ TEST_F(pod_membership_test, pledge_stores_its_rendered_answer_with_its_events) {
 // Goal: a retried pledge with the same key answers the first pledge; another body is refused.
 TEST_F(pod_membership_test, pledge_retry_finds_the_first_pledge) {
   populate();
-  make_pledge cmd;
-  cmd.pod_id = pod_a;
-  cmd.by = owner;
-  cmd.pledge_id = "plg_00000000000000aa";
-  cmd.user_id = "mia";
-  cmd.amount_minor = 300;
-  cmd.currency = "EUR";
+  auto cmd = pledge_command("plg_00000000000000aa", "mia", 300);
   cmd.idempotency = {"key-1", "fp-1"};
-  cmd.requested_at_ms = t0 + 3;
   ASSERT_TRUE(ask<pledge_view>(runtime_->pods(), cmd));
   auto again = ask<pledge_view>(runtime_->pods(), cmd);
   ASSERT_TRUE(again);
