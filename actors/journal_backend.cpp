@@ -143,19 +143,19 @@ class threaded_backend final : public journal_backend {
       : writer_(std::move(writer)) {
     if (reader) reader_ = std::make_unique<reader_thread>(std::move(reader));
     if (!known_keys || !key_source) return;
-    known_keys_ = known_keys;
+    known_keys_ = std::move(known_keys);
     // Every key stored so far, expired ones too (the filter drops those by the caller's clock),
     // read on a thread and connection of its own so look-ups and page reads never wait for it.
     // Until this is done, or if it fails, the filter answers "maybe" and look-ups go on.
-    loader_ = std::thread([this, filter = std::move(known_keys), source = std::move(key_source)] {
+    loader_ = std::thread([this, source = std::move(key_source)] {
       try {
         const auto scanned = source->scan_idempotency_keys(
             std::numeric_limits<std::int64_t>::min(),
             [&](const persistence::idempotency_key& key, std::int64_t expires_at_ms) {
-              filter->add(key.client_id, key.key, expires_at_ms);
+              known_keys_->add(key.client_id, key.key, expires_at_ms);
               return !stopping_.load(std::memory_order_relaxed);
             });
-        if (scanned && !stopping_.load()) filter->mark_ready();
+        if (scanned && !stopping_.load()) known_keys_->mark_ready();
       } catch (...) {
         // Out of memory while loading: the filter stays "maybe" for every key.
       }

@@ -128,21 +128,15 @@ void idempotency_filter::insert(piece& newest, std::uint64_t h, std::int64_t exp
     if (newest.keys >= options_.piece_keys || last - first >= options_.piece_span_ms)
       freeze(newest);
   }
-  if (newest.keys == 0) {
-    newest.first_expiry = expires_at_ms;
-    newest.last_expiry = expires_at_ms;
+  const bool was_empty = newest.keys == 0;
+  if (!open_contains(newest, h)) {
+    const std::size_t before = newest.bytes();
+    open_insert(newest, h);  // first: a failed allocation leaves the piece as it was
+    bytes_ = bytes_ - before + newest.bytes();
+    ++keys_;
   }
-  if (open_contains(newest, h)) {
-    newest.first_expiry = std::min(newest.first_expiry, expires_at_ms);
-    newest.last_expiry = std::max(newest.last_expiry, expires_at_ms);
-    return;
-  }
-  const std::size_t before = newest.bytes();
-  open_insert(newest, h);  // first: a failed allocation leaves the piece as it was
-  newest.first_expiry = std::min(newest.first_expiry, expires_at_ms);
-  newest.last_expiry = std::max(newest.last_expiry, expires_at_ms);
-  bytes_ = bytes_ - before + newest.bytes();
-  ++keys_;
+  newest.first_expiry = was_empty ? expires_at_ms : std::min(newest.first_expiry, expires_at_ms);
+  newest.last_expiry = was_empty ? expires_at_ms : std::max(newest.last_expiry, expires_at_ms);
 }
 
 bool idempotency_filter::may_hold(std::uint64_t h) const {

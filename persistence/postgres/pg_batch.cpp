@@ -151,17 +151,8 @@ void batch_writer::flush() {
 
 void batch_writer::write_claims() {
   // In the batch's transaction, so a key's claim or answer is stored exactly when its events
-  // commit (see claim_conflict_sql for a key that has a row already). One row per key, the
-  // first: a statement may not update a row twice, and the first request's row is what the
-  // conflict clause would keep anyway.
-  if (state_.claims.empty()) return;
-  std::map<std::pair<std::string_view, std::string_view>, const idempotency_record*> first;
-  for (const idempotency_record* claim : state_.claims)
-    first.try_emplace({claim->client_id, claim->key}, claim);
-  std::vector<const idempotency_record*> rows;
-  rows.reserve(first.size());
-  for (const auto& [id, claim] : first) rows.push_back(claim);
-  write_records(txn_, "claim_idempotency", rows);
+  // commit (see claim_conflict_sql for a key that has a row already).
+  write_records(txn_, "claim_idempotency", state_.claims, same_key::keep_first);
 }
 
 std::int64_t batch_writer::newest_claim_ms() const {

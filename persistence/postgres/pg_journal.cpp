@@ -54,14 +54,19 @@ void purge_records(pqxx::work& txn, std::int64_t newest_ms) {
 }
 
 void write_records(pqxx::work& txn, const std::string& statement,
-                   std::span<const idempotency_record* const> records) {
+                   std::span<const idempotency_record* const> records, same_key keep) {
   if (records.empty()) return;
+  std::map<std::pair<std::string_view, std::string_view>, const idempotency_record*> one;
+  for (const idempotency_record* record : records) {
+    auto [at, fresh] = one.try_emplace({record->client_id, record->key}, record);
+    if (!fresh && keep == same_key::keep_last) at->second = record;
+  }
   std::vector<std::string_view> clients, keys, fingerprints, types, locations, bodies;
   std::vector<std::string> hex;  // owns the hex texts the views point at; reserved below
                                  // for all of them, so it never reallocates under the views
   std::vector<std::int64_t> statuses, created, expires;
-  hex.reserve(records.size() * 4);
-  for (const idempotency_record* record : records) {
+  hex.reserve(one.size() * 4);
+  for (const auto& [id, record] : one) {
     clients.push_back(record->client_id);
     keys.push_back(record->key);
     for (auto* field :
@@ -314,24 +319,19 @@ std::optional<batch_results> postgres_journal::run_batch(
     purge_records(txn, newest_ms);
     return results;
   }
-  // One row per key: a later put of the same key replaces an earlier one, as it would one
-  // statement later (a single INSERT may not update the same row twice).
-  std::map<std::pair<std::string_view, std::string_view>, const idempotency_record*> last;
+  // A later put of the same key replaces an earlier one, as it would one statement later.
+  std::vector<const idempotency_record*> stored;
+  stored.reserve(records.size());
   for (const idempotency_record& record : records) {
     if (std::string why = malformed_record(record); !why.empty()) {
       results.idempotency.push_back(storage_failure(std::move(why)));
       continue;
     }
-    last[{record.client_id, record.key}] = &record;
+    stored.push_back(&record);
     newest_ms = std::max(newest_ms, record.created_at_ms);
     results.idempotency.push_back({append_status::committed, 0, {}});
   }
-  if (!last.empty()) {
-    std::vector<const idempotency_record*> rows;
-    rows.reserve(last.size());
-    for (const auto& [id, record] : last) rows.push_back(record);
-    write_records(txn, "upsert_idempotency", rows);
-  }
+  write_records(txn, "upsert_idempotency", stored, same_key::keep_last);
   purge_records(txn, newest_ms);
   return results;
 }
