@@ -151,7 +151,7 @@ void batch_writer::flush() {
 
 void batch_writer::write_claims() {
   // In the batch's transaction, so a key's claim or answer is stored exactly when its events
-  // commit (see claim_conflict_sql for a key that has a row already).
+  // commit (see claim_condition_sql for a key that has a row already).
   write_records(txn_, "claim_idempotency", state_.claims, same_key::keep_first);
 }
 

@@ -164,14 +164,10 @@ std::vector<std::string> prepare_statements(pqxx::connection& conn) {
           "WHERE account = $1 AND currency = $2 FOR UPDATE");
   // Every record a batch puts in one statement (byte fields as hex text): one round trip for
   // the batch instead of one per record.
-  prepare("upsert_idempotency",
-          std::string(records_from_arrays) +
-              "ON CONFLICT (client_id, key) DO UPDATE SET fingerprint = excluded.fingerprint, "
-              "status = excluded.status, content_type = excluded.content_type, "
-              "location = excluded.location, body = excluded.body, "
-              "created_at_ms = excluded.created_at_ms, expires_at_ms = excluded.expires_at_ms");
+  prepare("upsert_idempotency", std::string(records_from_arrays) + std::string(record_upsert_sql));
   // Every claim (or answer) written with a batch's events in one statement, as the puts.
-  prepare("claim_idempotency", std::string(records_from_arrays) + std::string(claim_conflict_sql));
+  prepare("claim_idempotency", std::string(records_from_arrays) + std::string(record_upsert_sql) +
+                                   std::string(claim_condition_sql));
   // Every keyed request looks its key up once: prepared, it is parsed once per connection.
   prepare("select_idempotency",
           "SELECT client_id, key, fingerprint, status, content_type, location, body, "

@@ -24,6 +24,23 @@ append_result storage_failure(std::string detail) {
   return {append_status::storage_error, 0, std::move(detail)};
 }
 
+/// The head of the statements that write one idempotency record; bind_record fills it.
+constexpr std::string_view insert_record =
+    "INSERT INTO idempotency (client_id, key, fingerprint, status, content_type, location, body, "
+    "created_at_ms, expires_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ";
+
+void bind_record(statement& stmt, const idempotency_record& record) {
+  stmt.bind_text_view(1, record.client_id);
+  stmt.bind_text_view(2, record.key);
+  stmt.bind_text_view(3, record.fingerprint);
+  stmt.bind_int64(4, record.status);
+  stmt.bind_text_view(5, record.content_type);
+  stmt.bind_text_view(6, record.location);
+  stmt.bind_blob_view(7, record.body);
+  stmt.bind_int64(8, record.created_at_ms);
+  stmt.bind_int64(9, record.expires_at_ms);
+}
+
 std::vector<append_result> fail_all(std::size_t count, const std::string& detail) {
   return std::vector<append_result>(count, storage_failure("batch rolled back: " + detail));
 }
@@ -110,20 +127,10 @@ bool sqlite_journal::prepare_statements(std::string* error) {
                  "SELECT DISTINCT stream_id FROM events WHERE stream_id > ?1 AND "
                  "stream_id >= ?2 AND stream_id < ?3 ORDER BY stream_id LIMIT ?4") &&
          prepare(select_all_events_, select_from_events("ORDER BY stream_id, version")) &&
-         prepare(
-             upsert_idempotency_,
-             "INSERT INTO idempotency (client_id, key, fingerprint, status, content_type, "
-             "location, body, created_at_ms, expires_at_ms) "
-             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
-             "ON CONFLICT (client_id, key) DO UPDATE SET fingerprint = excluded.fingerprint, "
-             "status = excluded.status, content_type = excluded.content_type, "
-             "location = excluded.location, body = excluded.body, "
-             "created_at_ms = excluded.created_at_ms, expires_at_ms = excluded.expires_at_ms") &&
-         prepare(claim_idempotency_,
-                 "INSERT INTO idempotency (client_id, key, fingerprint, status, content_type, "
-                 "location, body, created_at_ms, expires_at_ms) "
-                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) " +
-                     std::string(claim_conflict_sql)) &&
+         prepare(upsert_idempotency_,
+                 std::string(insert_record) + std::string(record_upsert_sql)) &&
+         prepare(claim_idempotency_, std::string(insert_record) + std::string(record_upsert_sql) +
+                                         std::string(claim_condition_sql)) &&
          prepare(
              select_idempotency_,
              "SELECT client_id, key, fingerprint, status, content_type, location, body, "
@@ -261,15 +268,7 @@ sqlite_journal::request_outcome sqlite_journal::append_one(const append_request&
   }
   if (const auto& claim = request.idempotency_claim) {
     const reset_guard guard(claim_idempotency_);
-    claim_idempotency_.bind_text_view(1, claim->client_id);
-    claim_idempotency_.bind_text_view(2, claim->key);
-    claim_idempotency_.bind_text_view(3, claim->fingerprint);
-    claim_idempotency_.bind_int64(4, claim->status);
-    claim_idempotency_.bind_text_view(5, claim->content_type);
-    claim_idempotency_.bind_text_view(6, claim->location);
-    claim_idempotency_.bind_blob_view(7, claim->body);
-    claim_idempotency_.bind_int64(8, claim->created_at_ms);
-    claim_idempotency_.bind_int64(9, claim->expires_at_ms);
+    bind_record(claim_idempotency_, *claim);
     if (claim_idempotency_.step() != step_result::done)
       return abort_with("claim idempotency key " + claim->key);
   }
@@ -283,15 +282,7 @@ sqlite_journal::request_outcome sqlite_journal::put_one(const idempotency_record
   if (record.expires_at_ms <= record.created_at_ms)
     return {storage_failure("invalid idempotency record: expires before it is created"), false};
   const reset_guard guard(upsert_idempotency_);
-  upsert_idempotency_.bind_text_view(1, record.client_id);
-  upsert_idempotency_.bind_text_view(2, record.key);
-  upsert_idempotency_.bind_text_view(3, record.fingerprint);
-  upsert_idempotency_.bind_int64(4, record.status);
-  upsert_idempotency_.bind_text_view(5, record.content_type);
-  upsert_idempotency_.bind_text_view(6, record.location);
-  upsert_idempotency_.bind_blob_view(7, record.body);
-  upsert_idempotency_.bind_int64(8, record.created_at_ms);
-  upsert_idempotency_.bind_int64(9, record.expires_at_ms);
+  bind_record(upsert_idempotency_, record);
   if (upsert_idempotency_.step() != step_result::done)
     return abort_with("store idempotency record " + record.key);
   return {{append_status::committed, 0, {}}, false};
