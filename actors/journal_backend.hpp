@@ -30,7 +30,7 @@ struct journal_health {
   std::vector<std::uint64_t> batch_size_bounds;
   std::vector<std::uint64_t> batch_size_buckets;
   /// Idempotency records stored by a put of their own (answers written with their events, as
-  /// creates and pledges do, are not counted).
+  /// the pod's keyed commands do, are not counted).
   std::uint64_t idempotency_puts = 0;
   /// The idempotency key filter (see idempotency_filter.hpp): whether it answers yet, what it
   /// holds, and how many look-ups it spared. All 0 for a backend without one.

@@ -65,8 +65,10 @@ struct answer_receipt {
 template <class View>
 using answer_renderer = std::function<stored_answer(const View&)>;
 
-/// An Idempotency-Key as the entity sees it: the pod remembers which key made which pod or
-/// pledge, so a retry after a crash finds the first result instead of making a second one.
+/// An Idempotency-Key as the entity sees it. A command carrying one claims the key with its
+/// events, and with a renderer stores its answer there too; creating a pod or a pledge also
+/// remembers which key made it, so a retry after a crash finds the first result instead of
+/// making a second one.
 struct idempotency_tag {
   std::string key;          ///< empty: the request carried none
   std::string fingerprint;  ///< hash of the request; another body with the same key is refused
@@ -154,11 +156,14 @@ struct update_policy {
   caller by;
   policy_input changes;
   std::int64_t requested_at_ms = 0;
+  idempotency_tag idempotency{};  ///< a keyed request's answer is stored with its events
+  answer_renderer<pod_view> render_answer{};  ///< local only, see answer_renderer
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, update_policy& x) {
-  return f(caf::meta::type_name("update_policy"), x.pod_id, x.by, x.changes, x.requested_at_ms);
+  return f(caf::meta::type_name("update_policy"), x.pod_id, x.by, x.changes, x.requested_at_ms,
+           x.idempotency);
 }
 
 /// Moves the pod through its lifecycle (activate, suspend, reinstate, close, force-close).
@@ -168,12 +173,14 @@ struct change_pod_status {
   pod_transition transition = pod_transition::policy_accepted;
   std::string reason;
   std::int64_t requested_at_ms = 0;
+  idempotency_tag idempotency{};  ///< a keyed request's answer is stored with its events
+  answer_renderer<pod_view> render_answer{};  ///< local only, see answer_renderer
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, change_pod_status& x) {
   return f(caf::meta::type_name("change_pod_status"), x.pod_id, x.by, x.transition, x.reason,
-           x.requested_at_ms);
+           x.requested_at_ms, x.idempotency);
 }
 
 /// One member as seen from outside.
@@ -200,12 +207,14 @@ struct add_member {
   std::string user_id;
   std::string role;
   std::int64_t requested_at_ms = 0;
+  idempotency_tag idempotency{};  ///< a keyed request's answer is stored with its events
+  answer_renderer<member_view> render_answer{};  ///< local only, see answer_renderer
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, add_member& x) {
-  return f(caf::meta::type_name("add_member"), x.pod_id, x.by, x.user_id, x.role,
-           x.requested_at_ms);
+  return f(caf::meta::type_name("add_member"), x.pod_id, x.by, x.user_id, x.role, x.requested_at_ms,
+           x.idempotency);
 }
 
 /// Gives a member another role.
@@ -215,12 +224,14 @@ struct change_member_role {
   std::string user_id;
   std::string role;
   std::int64_t requested_at_ms = 0;
+  idempotency_tag idempotency{};  ///< a keyed request's answer is stored with its events
+  answer_renderer<member_view> render_answer{};  ///< local only, see answer_renderer
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, change_member_role& x) {
   return f(caf::meta::type_name("change_member_role"), x.pod_id, x.by, x.user_id, x.role,
-           x.requested_at_ms);
+           x.requested_at_ms, x.idempotency);
 }
 
 /// Removes a member; answers the member as it was.
@@ -317,11 +328,14 @@ struct settle_pledge {
   caller by;
   std::string pledge_id;
   std::int64_t requested_at_ms = 0;
+  idempotency_tag idempotency{};  ///< a keyed request's answer is stored with its events
+  answer_renderer<pledge_view> render_answer{};  ///< local only, see answer_renderer
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, settle_pledge& x) {
-  return f(caf::meta::type_name("settle_pledge"), x.pod_id, x.by, x.pledge_id, x.requested_at_ms);
+  return f(caf::meta::type_name("settle_pledge"), x.pod_id, x.by, x.pledge_id, x.requested_at_ms,
+           x.idempotency);
 }
 
 struct get_pledge {

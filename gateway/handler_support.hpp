@@ -94,6 +94,21 @@ actors::stored_answer json_answer(http::status status, std::string body, std::st
 /// Replies with `answer` (its content type, and Location when it has one).
 void reply_answer(const exchange_ptr& ex, actors::stored_answer answer);
 
+/// Has the keyed command `cmd` store its answer, rendered by `render`, with its events (one
+/// write: the effect is never durable without its answer), and returns what replies to its
+/// result: the stored answer, or the rendered one when the entity stored none (a command that
+/// wrote no event); a failure as problem details.
+template <class View, class Command>
+auto stored_answer_reply(const exchange_ptr& ex, const actors::idempotency_tag& tag, Command& cmd,
+                         actors::answer_renderer<View> render) {
+  cmd.idempotency = tag;
+  cmd.render_answer = render;
+  return [ex, receipt = tag.receipt, render = std::move(render)](result<View> r) {
+    if (!r) return reply_failure(ex, r.error());
+    reply_answer(ex, receipt && receipt->stored ? receipt->answer : render(*r));
+  };
+}
+
 /// Replies 200 with a list page: `{"items": [write_item(w, item)...], "next_cursor": ...}`
 /// (`next_position` empty: the last page).
 template <class Items, class WriteItem>

@@ -74,8 +74,8 @@ void render_journal_metrics(const actors::journal_health& j, std::string& out) {
   out += "payorch_journal_batch_size_count " + std::to_string(j.batches) + "\n";
   out += "payorch_journal_batch_size_sum " + std::to_string(j.appends) + "\n";
   sample(out, "payorch_idempotency_puts_total",
-         "Idempotency records stored by a write of their own (creates and pledges store theirs "
-         "with their events).",
+         "Idempotency records stored by a write of their own (writes that change a pod store "
+         "theirs with their events).",
          "counter", j.idempotency_puts);
   sample(out, "payorch_idempotency_filter_ready",
          "1 once the stored Idempotency-Keys are loaded and fresh keys skip their look-up.",

@@ -100,7 +100,7 @@ void reused(const exchange_ptr& ex) {
 
 /// Sends the handler's response and stores it under the key; 5xx answers are not stored.
 ///
-/// An entity that stored this very answer with its events (creating a pod or a pledge) says so
+/// An entity that stored this very answer with its events (a keyed write on a pod) says so
 /// on the receipt: it is durable already, and the key is free at once. Otherwise the store is
 /// off the response's path (it rides the next group commit), so a request costs one commit of
 /// latency, not two. The key stays claimed until the record is durable: a retry in that window

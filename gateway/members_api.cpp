@@ -12,12 +12,15 @@
 namespace payorch::gateway {
 namespace {
 
-auto member_reply(const exchange_ptr& ex, http::status status, std::string location = {}) {
-  return [ex, status, location](result<actors::member_view> r) {
-    if (!r) return reply_failure(ex, r.error());
+/// Renders the answer carrying a member; `location_prefix` (empty: none) is followed by its id.
+actors::answer_renderer<actors::member_view> member_answer(http::status status,
+                                                           std::string location_prefix = {}) {
+  return [status, location_prefix](const actors::member_view& member) {
     json_writer w;
-    write_member(w, *r);
-    reply_body(ex, status, w.take(), location.empty() ? location : location + r->user_id);
+    write_member(w, member);
+    return json_answer(
+        status, w.take(),
+        location_prefix.empty() ? location_prefix : location_prefix + member.user_id);
   };
 }
 
@@ -27,7 +30,7 @@ void add(const api_context& ctx, const exchange_ptr& ex) {
   auto who = authorize(ctx, ex, *id, permission::admin);
   if (!who) return;
   run_idempotent(ctx, ex, *who, false,
-                 [ctx, ex, id = *id, who = *who](const actors::idempotency_tag&) {
+                 [ctx, ex, id = *id, who = *who](const actors::idempotency_tag& tag) {
                    auto parsed = object_body(ex->request());
                    if (auto* p = std::get_if<problem>(&parsed)) return ex->reply_problem(*p);
                    const auto& body = std::get<json_node>(parsed);
@@ -39,9 +42,11 @@ void add(const api_context& ctx, const exchange_ptr& ex) {
                      return ex->reply_problem(*p);
                    actors::add_member cmd{id, caller_of(who), std::string(user->as_string()),
                                           std::string(role->as_string()), ctx.now_ms()};
-                   ask<actors::member_view>(
-                       ctx.bridge, ctx.runtime->pods(), std::move(cmd),
-                       member_reply(ex, http::status::created, "/pods/" + id + "/members/"));
+                   auto reply = stored_answer_reply<actors::member_view>(
+                       ex, tag, cmd,
+                       member_answer(http::status::created, "/pods/" + id + "/members/"));
+                   ask<actors::member_view>(ctx.bridge, ctx.runtime->pods(), std::move(cmd),
+                                            std::move(reply));
                  });
 }
 
@@ -61,9 +66,13 @@ void read(const api_context& ctx, const exchange_ptr& ex) {
   auto id = checked_pod_id(ex);
   if (!id) return;
   if (!authorize(ctx, ex, *id, permission::read)) return;
-  ask<actors::member_view>(ctx.bridge, ctx.runtime->pods(),
-                           actors::get_member{*id, std::string(ex->param("user_id")), ctx.now_ms()},
-                           member_reply(ex, http::status::ok));
+  ask<actors::member_view>(
+      ctx.bridge, ctx.runtime->pods(),
+      actors::get_member{*id, std::string(ex->param("user_id")), ctx.now_ms()},
+      [ex, render = member_answer(http::status::ok)](result<actors::member_view> r) {
+        if (!r) return reply_failure(ex, r.error());
+        reply_answer(ex, render(*r));
+      });
 }
 
 void change_role(const api_context& ctx, const exchange_ptr& ex) {
@@ -72,7 +81,7 @@ void change_role(const api_context& ctx, const exchange_ptr& ex) {
   auto who = authorize(ctx, ex, *id, permission::admin);
   if (!who) return;
   run_idempotent(
-      ctx, ex, *who, false, [ctx, ex, id = *id, who = *who](const actors::idempotency_tag&) {
+      ctx, ex, *who, false, [ctx, ex, id = *id, who = *who](const actors::idempotency_tag& tag) {
         auto parsed = object_body(ex->request());
         if (auto* p = std::get_if<problem>(&parsed)) return ex->reply_problem(*p);
         const auto& body = std::get<json_node>(parsed);
@@ -82,8 +91,9 @@ void change_role(const api_context& ctx, const exchange_ptr& ex) {
           return ex->reply_problem(*p);
         actors::change_member_role cmd{id, caller_of(who), std::string(ex->param("user_id")),
                                        std::string(role->as_string()), ctx.now_ms()};
-        ask<actors::member_view>(ctx.bridge, ctx.runtime->pods(), std::move(cmd),
-                                 member_reply(ex, http::status::ok));
+        auto reply =
+            stored_answer_reply<actors::member_view>(ex, tag, cmd, member_answer(http::status::ok));
+        ask<actors::member_view>(ctx.bridge, ctx.runtime->pods(), std::move(cmd), std::move(reply));
       });
 }
 

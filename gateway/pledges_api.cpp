@@ -14,20 +14,22 @@
 namespace payorch::gateway {
 namespace {
 
-/// The answer carrying a pledge; `location_prefix` (empty: none) is followed by its id.
-actors::stored_answer pledge_answer(const actors::pledge_view& pledge, http::status status,
-                                    const std::string& location_prefix) {
-  json_writer w;
-  write_pledge(w, pledge);
-  return json_answer(
-      status, w.take(),
-      location_prefix.empty() ? location_prefix : location_prefix + pledge.pledge_id);
+/// Renders the answer carrying a pledge; `location_prefix` (empty: none) is followed by its id.
+actors::answer_renderer<actors::pledge_view> pledge_answer(http::status status,
+                                                           std::string location_prefix = {}) {
+  return [status, location_prefix](const actors::pledge_view& pledge) {
+    json_writer w;
+    write_pledge(w, pledge);
+    return json_answer(
+        status, w.take(),
+        location_prefix.empty() ? location_prefix : location_prefix + pledge.pledge_id);
+  };
 }
 
 auto pledge_reply(const exchange_ptr& ex, http::status status) {
-  return [ex, status](result<actors::pledge_view> r) {
+  return [ex, render = pledge_answer(status)](result<actors::pledge_view> r) {
     if (!r) return reply_failure(ex, r.error());
-    reply_answer(ex, pledge_answer(*r, status, {}));
+    reply_answer(ex, render(*r));
   };
 }
 
@@ -64,23 +66,14 @@ void create(const api_context& ctx, const exchange_ptr& ex) {
         auto cmd = std::get<actors::make_pledge>(std::move(decoded));
         cmd.pod_id = id;
         cmd.by = caller_of(who);
-        cmd.idempotency = tag;
         // The key names the pledge, so a retry that lost its stored response finds it again.
-        cmd.pledge_id = pledge_id::from_random(id_bits_from("pledge\n" + who.subject + "\n" + id +
-                                                            "\n" + cmd.idempotency.key))
+        cmd.pledge_id = pledge_id::from_random(
+                            id_bits_from("pledge\n" + who.subject + "\n" + id + "\n" + tag.key))
                             .str();
         cmd.requested_at_ms = ctx.now_ms();
-        actors::answer_renderer<actors::pledge_view> render =
-            [prefix = "/pods/" + id + "/pledges/"](const actors::pledge_view& p) {
-              return pledge_answer(p, http::status::created, prefix);
-            };
-        cmd.render_answer = render;
-        ask<actors::pledge_view>(
-            ctx.bridge, ctx.runtime->pods(), std::move(cmd),
-            [ex, render = std::move(render), receipt = tag.receipt](result<actors::pledge_view> r) {
-              if (!r) return reply_failure(ex, r.error());
-              reply_answer(ex, receipt && receipt->stored ? receipt->answer : render(*r));
-            });
+        auto reply = stored_answer_reply<actors::pledge_view>(
+            ex, tag, cmd, pledge_answer(http::status::created, "/pods/" + id + "/pledges/"));
+        ask<actors::pledge_view>(ctx.bridge, ctx.runtime->pods(), std::move(cmd), std::move(reply));
       });
 }
 
@@ -118,7 +111,7 @@ void settle(const api_context& ctx, const exchange_ptr& ex) {
   auto who = authorize(ctx, ex, *id, permission::write);
   if (!who) return;
   run_idempotent(ctx, ex, *who, false,
-                 [ctx, ex, id = *id, who = *who](const actors::idempotency_tag&) {
+                 [ctx, ex, id = *id, who = *who](const actors::idempotency_tag& tag) {
                    if (!ex->request().body().empty()) {
                      auto parsed = object_body(ex->request());
                      if (auto* p = std::get_if<problem>(&parsed)) return ex->reply_problem(*p);
@@ -127,8 +120,10 @@ void settle(const api_context& ctx, const exchange_ptr& ex) {
                    }
                    actors::settle_pledge cmd{id, caller_of(who),
                                              std::string(ex->param("pledge_id")), ctx.now_ms()};
+                   auto reply = stored_answer_reply<actors::pledge_view>(
+                       ex, tag, cmd, pledge_answer(http::status::ok));
                    ask<actors::pledge_view>(ctx.bridge, ctx.runtime->pods(), std::move(cmd),
-                                            pledge_reply(ex, http::status::ok));
+                                            std::move(reply));
                  });
 }
 

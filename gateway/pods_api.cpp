@@ -73,11 +73,16 @@ std::variant<actors::create_pod, problem> decode_create(const http_request& req)
   return cmd;
 }
 
+/// The answer carrying a pod: 200 with the pod.
+actors::stored_answer pod_answer(const actors::pod_view& pod) {
+  json_writer w;
+  write_pod(w, pod);
+  return json_answer(http::status::ok, w.take());
+}
+
 void reply_pod(const exchange_ptr& ex, const result<actors::pod_view>& r) {
   if (!r) return reply_failure(ex, r.error());
-  json_writer w;
-  write_pod(w, *r);
-  reply_body(ex, http::status::ok, w.take());
+  reply_answer(ex, pod_answer(*r));
 }
 
 /// The answer to a create: 201 with the new pod's id, status and creation time.
@@ -98,19 +103,12 @@ void create(const api_context& ctx, const exchange_ptr& ex) {
     auto decoded = decode_create(ex->request());
     if (auto* p = std::get_if<problem>(&decoded)) return ex->reply_problem(*p);
     auto cmd = std::get<actors::create_pod>(std::move(decoded));
-    cmd.idempotency = tag;
     // The key names the pod, so a retry that lost its stored response finds the same pod.
-    cmd.pod_id =
-        pod_id::from_random(id_bits_from("pod\n" + who.subject + "\n" + cmd.idempotency.key)).str();
+    cmd.pod_id = pod_id::from_random(id_bits_from("pod\n" + who.subject + "\n" + tag.key)).str();
     cmd.owner_id = who.subject;
     cmd.requested_at_ms = ctx.now_ms();
-    cmd.render_answer = created_answer;
-    ask<actors::pod_view>(
-        ctx.bridge, ctx.runtime->pods(), std::move(cmd),
-        [ex, receipt = tag.receipt](result<actors::pod_view> r) {
-          if (!r) return reply_failure(ex, r.error());
-          reply_answer(ex, receipt && receipt->stored ? receipt->answer : created_answer(*r));
-        });
+    auto reply = stored_answer_reply<actors::pod_view>(ex, tag, cmd, created_answer);
+    ask<actors::pod_view>(ctx.bridge, ctx.runtime->pods(), std::move(cmd), std::move(reply));
   });
 }
 
@@ -198,15 +196,16 @@ void patch_policy(const api_context& ctx, const exchange_ptr& ex) {
   auto who = authorize(ctx, ex, *id, permission::admin);
   if (!who) return;
   run_idempotent(ctx, ex, *who, false,
-                 [ctx, ex, id = *id, who = *who](const actors::idempotency_tag&) {
+                 [ctx, ex, id = *id, who = *who](const actors::idempotency_tag& tag) {
                    auto parsed = object_body(ex->request());
                    if (auto* p = std::get_if<problem>(&parsed)) return ex->reply_problem(*p);
                    actors::update_policy cmd{id, caller_of(who), {}, ctx.now_ms()};
                    if (auto p = decode_policy(std::get<json_node>(parsed), false, "", cmd.changes))
                      return ex->reply_problem(*p);
+                   auto reply = stored_answer_reply<actors::pod_view>(ex, tag, cmd, pod_answer);
                    ask<actors::pod_view>(ctx.bridge, ctx.runtime->pods(), std::move(cmd),
-                                         [ex](const result<actors::pod_view>& r) {
-                                           if (r) return reply_pod(ex, r);
+                                         [ex, reply](const result<actors::pod_view>& r) {
+                                           if (r) return reply(r);
                                            // The policy's fields are top-level in this body.
                                            auto f = r.error();
                                            if (f.param.starts_with("policy.")) f.param.erase(0, 7);
@@ -222,7 +221,7 @@ void change_status(const api_context& ctx, const exchange_ptr& ex, pod_transitio
   if (!who) return;
   run_idempotent(
       ctx, ex, *who, false,
-      [ctx, ex, id = *id, who = *who, transition](const actors::idempotency_tag&) {
+      [ctx, ex, id = *id, who = *who, transition](const actors::idempotency_tag& tag) {
         auto parsed = object_body(ex->request(), true);
         if (auto* p = std::get_if<problem>(&parsed)) return ex->reply_problem(*p);
         const auto& body = std::get<json_node>(parsed);
@@ -233,8 +232,8 @@ void change_status(const api_context& ctx, const exchange_ptr& ex, pod_transitio
         actors::change_pod_status cmd{id, caller_of(who), transition,
                                       reason ? std::string(reason->as_string()) : std::string(),
                                       ctx.now_ms()};
-        ask<actors::pod_view>(ctx.bridge, ctx.runtime->pods(), std::move(cmd),
-                              [ex](const result<actors::pod_view>& r) { reply_pod(ex, r); });
+        auto reply = stored_answer_reply<actors::pod_view>(ex, tag, cmd, pod_answer);
+        ask<actors::pod_view>(ctx.bridge, ctx.runtime->pods(), std::move(cmd), std::move(reply));
       });
 }
 

@@ -203,11 +203,10 @@ TEST_P(crowdpod_api, idempotency_replays_and_refuses_reuse) {
   EXPECT_EQ(json_object_of(pledges).at("items").as_array().size(), 1u);
 }
 
-// Goal: a keyed create or pledge stores its answer with its events, so it needs no write of its
-// own, and a retry replays it byte for byte; another keyed write (a member joining) still
-// stores its answer with a put after it.
-TEST_P(crowdpod_api, creates_and_pledges_store_their_answers_with_their_events) {
-  auto pod = active_pod();
+// Goal: a keyed write that changes a pod (create, lifecycle, policy, members, pledge, settle)
+// stores its answer with its events, so it needs no write of its own, and a retry replays it
+// byte for byte; a refused keyed write, which has no events, stores its answer with a put.
+TEST_P(crowdpod_api, keyed_writes_store_their_answers_with_their_events) {
   const auto puts = [&] { return metric_value(server().port(), "payorch_idempotency_puts_total"); };
   // A create commits after every put queued before it (and makes none itself).
   const auto flush = [&] {
@@ -215,21 +214,51 @@ TEST_P(crowdpod_api, creates_and_pledges_store_their_answers_with_their_events) 
   };
   flush();
   const long before = puts();
-  ASSERT_GE(before, 2);  // the activation and the member of active_pod()
+  auto pod = active_pod();  // a create, an activation and a member joining
   auto pledge = call("POST", "/pods/" + pod + "/pledges", pledge_body("owner", 700), {}, "kept");
   ASSERT_EQ(pledge.status, 201) << pledge.body;
+  const auto pledge_id = string_of(json_object_of(pledge), "pledge_id");
+  struct keyed_write {
+    std::string method, target, body;
+    int status;
+  };
+  const std::vector<keyed_write> writes{
+      {"POST", "/pods/" + pod + "/pledges", pledge_body("owner", 700), 201},
+      {"POST", "/pods/" + pod + "/pledges/" + pledge_id + "/settle", "", 200},
+      {"POST", "/pods/" + pod + "/members", R"({"user_id":"kim","role":"MEMBER"})", 201},
+      {"PATCH", "/pods/" + pod + "/members/kim", R"({"role":"TREASURER"})", 200},
+      {"PATCH", "/pods/" + pod + "/policy", R"({"spending_limit":6000})", 200},
+      {"POST", "/pods/" + pod + "/actions/suspend", "", 200},
+      {"POST", "/pods/" + pod + "/actions/reinstate", "", 200},
+  };
+  std::vector<http_reply> first;
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    const auto& w = writes[i];
+    // The pledge above is the first write's first answer.
+    first.push_back(i == 0 ? pledge
+                           : call(w.method, w.target, w.body, {}, "w-" + std::to_string(i)));
+    EXPECT_EQ(first.back().status, w.status) << w.target << ": " << first.back().body;
+  }
   flush();
   EXPECT_EQ(puts(), before);
-  auto again = call("POST", "/pods/" + pod + "/pledges", pledge_body("owner", 700), {}, "kept");
-  EXPECT_EQ(again.status, 201);
-  EXPECT_EQ(again.body, pledge.body);
-  EXPECT_EQ(again.header("Location"), pledge.header("Location"));
-  EXPECT_EQ(again.header("Idempotency-Replayed").value_or(""), "true");
-  ASSERT_EQ(
-      call("POST", "/pods/" + pod + "/members", R"({"user_id":"kim","role":"MEMBER"})").status,
-      201);
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    const auto& w = writes[i];
+    auto again = call(w.method, w.target, w.body, {}, i == 0 ? "kept" : "w-" + std::to_string(i));
+    EXPECT_EQ(again.status, w.status) << w.target;
+    EXPECT_EQ(again.body, first[i].body) << w.target;
+    EXPECT_EQ(again.header("Location"), first[i].header("Location")) << w.target;
+    EXPECT_EQ(again.header("Idempotency-Replayed").value_or(""), "true") << w.target;
+  }
+  auto refused =
+      call("POST", "/pods/" + pod + "/pledges/plg_0000000000000000/settle", "", {}, "refused");
+  EXPECT_EQ(refused.status, 404) << refused.body;
   flush();
   EXPECT_EQ(puts(), before + 1);
+  auto replayed =
+      call("POST", "/pods/" + pod + "/pledges/plg_0000000000000000/settle", "", {}, "refused");
+  EXPECT_EQ(replayed.status, 404);
+  EXPECT_EQ(replayed.body, refused.body);
+  EXPECT_EQ(replayed.header("Idempotency-Replayed").value_or(""), "true");
 }
 
 // Goal: two clients racing one key make one pledge; the loser sees 409 or the replay.
