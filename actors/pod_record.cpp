@@ -1,7 +1,5 @@
 #include "actors/pod_record.hpp"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <boost/json.hpp>
 #include <stdexcept>
@@ -12,6 +10,7 @@
 #include "domain/int128.hpp"
 #include "domain/money.hpp"
 #include "domain/time.hpp"
+#include "persistence/hash_chain.hpp"
 
 namespace payorch::actors {
 namespace json = boost::json;
@@ -310,12 +309,8 @@ std::map<std::string, wallet_totals> totals_of(const pod_record& pod, std::int64
 request_digest digest_of(std::string_view text) {
   request_digest d{};
   if (text.empty()) return d;
-  unsigned char full[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_Digest(text.data(), text.size(), full, &length, EVP_sha256(), nullptr) != 1 ||
-      length < d.size())
-    throw std::runtime_error("SHA-256 unavailable");  // OpenSSL without SHA-256: cannot run
-  std::copy_n(full, d.size(), d.begin());
+  const auto full = persistence::sha256(text);
+  std::copy_n(full.begin(), d.size(), d.begin());
   return d;
 }
 

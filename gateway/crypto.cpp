@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <stdexcept>
 
 namespace payorch::gateway {
 namespace {
@@ -42,9 +43,12 @@ bool write_all(int fd, std::string_view content) {
 }  // namespace
 
 std::string sha256(std::string_view data) {
+  // Fetched once: EVP_sha256() would look the implementation up on every request's digests.
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
-  EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr);
+  if (md == nullptr || EVP_Digest(data.data(), data.size(), digest, &size, md, nullptr) != 1)
+    throw std::runtime_error("SHA-256 unavailable");
   return {reinterpret_cast<const char*>(digest), size};
 }
 

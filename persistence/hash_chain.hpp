@@ -1,6 +1,7 @@
 #pragma once
 /// The hash that links each event to the one before it in its stream.
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -22,6 +23,9 @@ struct hashed_fields {
   std::int64_t recorded_at_ms = 0;
   std::string_view payload;
 };
+
+/// The SHA-256 of `bytes` (OpenSSL's implementation, looked up once for the process).
+std::array<unsigned char, 32> sha256(std::string_view bytes);
 
 /// Returns the lowercase hex SHA-256 of a length-prefixed encoding of the fields.
 ///
