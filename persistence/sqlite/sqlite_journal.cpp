@@ -20,6 +20,9 @@ std::string select_from_events(std::string_view tail) {
   return "SELECT " + std::string(event_columns) + " FROM events " + std::string(tail);
 }
 
+/// The most stream heads the writer caches (about 200 bytes each).
+constexpr std::size_t max_cached_heads = 16384;
+
 append_result storage_failure(std::string detail) {
   return {append_status::storage_error, 0, std::move(detail)};
 }
@@ -158,6 +161,7 @@ batch_results sqlite_journal::commit_batch(std::span<const append_request> appen
   const auto fail_batch = [&](const std::string& why) {
     return batch_results{fail_all(appends.size(), why), fail_all(records.size(), why), true};
   };
+  batch_heads_.clear();  // a failed batch's heads were never committed
   if (!run(begin_write_)) return fail_batch("begin: " + last_error(db_.get()));
   results.appends.reserve(appends.size());
   // The newest record written (a put, or a claim or answer with its events), for the purge.
@@ -194,6 +198,9 @@ batch_results sqlite_journal::commit_batch(std::span<const append_request> appen
     rollback();
     return fail_batch(why);
   }
+  for (auto& [stream_id, written] : batch_heads_)
+    if (written.keep) cache_head(stream_id, std::move(written.head));
+  batch_heads_.clear();
   return results;
 }
 
@@ -218,9 +225,16 @@ sqlite_journal::request_outcome sqlite_journal::append_one(const append_request&
                 claim->expires_at_ms <= claim->created_at_ms))
     return {storage_failure("invalid request: malformed idempotency claim"), false};
   const bool new_stream = request.expected_version == 0 && !request.events.empty();
-  const std::optional<stream_head> head =
-      new_stream ? std::optional<stream_head>(stream_head{0, {}}) : read_head(request.stream_id);
+  bool cached = false;
+  std::optional<stream_head> head = new_stream ? std::optional<stream_head>(stream_head{0, {}})
+                                               : head_of(request.stream_id, &cached);
   if (!head) return abort_with("read head of " + request.stream_id);
+  if (cached && head->version != request.expected_version) {
+    // A conflict is rare: make sure it is not the cache's.
+    heads_.erase(heads_.find(request.stream_id));
+    head = read_head(request.stream_id);
+    if (!head) return abort_with("read head of " + request.stream_id);
+  }
   const auto conflict = [&](std::int64_t actual) -> request_outcome {
     return {{append_status::version_conflict, actual,
              "expected version " + std::to_string(request.expected_version) + " but " +
@@ -253,6 +267,7 @@ sqlite_journal::request_outcome sqlite_journal::append_one(const append_request&
   // written; a failure after that cannot be undone alone, so the whole batch goes.
   const step_result inserted = insert_events(request, *head);
   if (inserted == step_result::key_violation) {
+    if (auto stale = heads_.find(request.stream_id); stale != heads_.end()) heads_.erase(stale);
     const std::optional<stream_head> now = read_head(request.stream_id);
     if (!now) return abort_with("read head of " + request.stream_id);
     return {{append_status::version_conflict, now->version,
@@ -260,6 +275,12 @@ sqlite_journal::request_outcome sqlite_journal::append_one(const append_request&
             false};
   }
   if (inserted != step_result::done) return abort_with("insert into " + request.stream_id);
+  if (!request.events.empty()) {
+    written_head& written = batch_heads_[request.stream_id];
+    written.head = std::move(*head);
+    // A stream this request creates is cached from its next append on (see heads_).
+    if (!new_stream) written.keep = true;
+  }
   if (plan) {
     if (auto failed = write_ledger(request, *plan)) return std::move(*failed);
   }
@@ -288,7 +309,7 @@ sqlite_journal::request_outcome sqlite_journal::put_one(const idempotency_record
   return {{append_status::committed, 0, {}}, false};
 }
 
-step_result sqlite_journal::insert_events(const append_request& request, stream_head head) {
+step_result sqlite_journal::insert_events(const append_request& request, stream_head& head) {
   std::string prev_hash = head.version == 0 ? std::string(genesis_hash) : std::move(head.hash);
   std::int64_t version = head.version;
   for (const new_event& event : request.events) {
@@ -312,7 +333,33 @@ step_result sqlite_journal::insert_events(const append_request& request, stream_
     }
     prev_hash = std::move(hash);
   }
+  head = {version, std::move(prev_hash)};
   return step_result::done;
+}
+
+std::optional<sqlite_journal::stream_head> sqlite_journal::head_of(std::string_view stream_id,
+                                                                   bool* cached) {
+  *cached = false;
+  if (auto written = batch_heads_.find(stream_id); written != batch_heads_.end())
+    return written->second.head;
+  if (auto known = heads_.find(stream_id); known != heads_.end()) {
+    *cached = true;
+    return known->second;
+  }
+  // Not written by this transaction, so what the file says is committed: cache it.
+  auto head = read_head(stream_id);
+  if (head && head->version > 0) cache_head(stream_id, *head);
+  return head;
+}
+
+void sqlite_journal::cache_head(std::string_view stream_id, stream_head head) {
+  auto at = heads_.find(stream_id);
+  if (at != heads_.end()) {
+    at->second = std::move(head);
+    return;
+  }
+  if (heads_.size() >= max_cached_heads) heads_.erase(heads_.begin());
+  heads_.emplace(std::string(stream_id), std::move(head));
 }
 
 std::optional<sqlite_journal::stream_head> sqlite_journal::read_head(std::string_view stream_id) {

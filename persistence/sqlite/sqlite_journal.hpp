@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "persistence/journal.hpp"
@@ -90,6 +92,20 @@ class sqlite_journal final : public journal_store {
     std::int64_t version = 0;
     std::string hash;
   };
+  /// A head written by the open transaction; `keep` once it may be cached after the commit.
+  struct written_head {
+    stream_head head;
+    bool keep = false;
+  };
+  /// Hashes std::string keys and std::string_view probes alike.
+  struct text_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const noexcept {
+      return std::hash<std::string_view>{}(text);
+    }
+  };
+  template <class Value>
+  using by_stream = std::unordered_map<std::string, Value, text_hash, std::equal_to<>>;
   /// One request's result, or the news that the whole batch must be rolled back.
   struct request_outcome {
     append_result result;
@@ -142,8 +158,15 @@ class sqlite_journal final : public journal_store {
   std::optional<request_outcome> write_outbox(const append_request& request);
   /// Inserts the request's events after `head`: done, key_violation if the first one's version was
   /// taken (then nothing was written), or error.
-  step_result insert_events(const append_request& request, stream_head head);
+  /// Inserts the request's events after `head` and moves `head` to the last of them.
+  step_result insert_events(const append_request& request, stream_head& head);
   std::optional<stream_head> read_head(std::string_view stream_id);
+  /// The stream's head as the open transaction sees it: written by it, cached, else read (and
+  /// cached). `*cached` says whether it came from the cache, which may be stale only if another
+  /// process wrote the file despite the journal lock.
+  std::optional<stream_head> head_of(std::string_view stream_id, bool* cached);
+  /// Caches `head` as committed, making room by dropping another entry at the bound.
+  void cache_head(std::string_view stream_id, stream_head head);
   bool collect_events(std::string_view stream_id, std::int64_t after_version, std::int64_t limit,
                       std::vector<event_record>& out);
   bool run(statement& stmt);
@@ -182,6 +205,14 @@ class sqlite_journal final : public journal_store {
   statement read_outbox_unpublished_;
   statement mark_outbox_;
   statement purge_outbox_;
+  // The last event's version and hash of streams written or read before, so an append to a
+  // stream this writer knows needs no lookup (one b-tree descent less per append). Only this
+  // connection writes events (the journal lock keeps other processes out), so an entry changes
+  // only with a commit of this writer; `batch_heads_` holds the open transaction's until then.
+  // Streams a request creates are cached from their second append on, so a burst of creates
+  // (or 100,000 idle pods) does not fill it.
+  by_stream<stream_head> heads_;
+  by_stream<written_head> batch_heads_;
   // Declared last so it stops (and closes its connection) before the writer's connection closes.
   std::unique_ptr<checkpointer> checkpointer_;  // null: SQLite's automatic checkpoint
 };

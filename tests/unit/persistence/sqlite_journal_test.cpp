@@ -14,6 +14,7 @@ namespace {
 
 using testing::append_one;
 using testing::make_request;
+using testing::numbered;
 using testing::open_journal;
 using testing::raw_db;
 using testing::temp_dir;
@@ -208,6 +209,67 @@ TEST(sqlite_journal, storage_failure_rolls_back_the_whole_batch) {
   const std::vector<append_result> retried = store->append_batch(batch);
   for (const append_result& result : retried) EXPECT_EQ(result.status, append_status::committed);
   EXPECT_EQ(raw.query_int("SELECT count(*) FROM events"), 4);
+}
+
+// Goal: the writer keeps the heads of streams it wrote, but only committed ones: after a batch
+// that failed, the stream's next append expects the head before that batch.
+TEST(sqlite_journal, a_failed_batch_leaves_no_head_behind) {
+  temp_dir dir;
+  auto store = open_journal(dir.file("j.db"));
+  raw_db raw(dir.file("j.db"));
+  ASSERT_EQ(append_one(*store, make_request("s", 0, 2)).status, append_status::committed);
+  ASSERT_EQ(append_one(*store, make_request("s", 2, 1, 3)).status, append_status::committed);
+  raw.exec(
+      "CREATE TRIGGER fail_boom BEFORE INSERT ON events WHEN NEW.stream_id = 'boom' "
+      "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+  const std::vector failing{make_request("s", 3, 1, 4), make_request("s", 4, 1, 5),
+                            make_request("boom", 0, 1)};
+  for (const append_result& r : store->append_batch(failing))
+    EXPECT_EQ(r.status, append_status::storage_error);
+  raw.exec("DROP TRIGGER fail_boom");
+  const append_result ahead = append_one(*store, make_request("s", 5, 1, 6));
+  EXPECT_EQ(ahead.status, append_status::version_conflict);
+  EXPECT_EQ(ahead.last_version, 3);
+  const append_result next = append_one(*store, make_request("s", 3, 1, 4));
+  EXPECT_EQ(next.status, append_status::committed) << next.detail;
+  EXPECT_EQ(next.last_version, 4);
+  const append_result stale = append_one(*store, make_request("s", 3, 1, 40));
+  EXPECT_EQ(stale.status, append_status::version_conflict);
+  EXPECT_EQ(stale.last_version, 4);
+  EXPECT_EQ(store->read_stream("s").events.size(), 4U);
+  EXPECT_TRUE(store->verify().ok);
+}
+
+// Goal: an event written behind the writer's back (another process ignoring the journal lock)
+// makes a request that trusted the writer's cached head a conflict, never a fork, and a request
+// that knew of it commits on top of it.
+TEST(sqlite_journal, a_head_written_elsewhere_is_found) {
+  temp_dir dir;
+  auto store = open_journal(dir.file("j.db"));
+  raw_db raw(dir.file("j.db"));
+  ASSERT_EQ(append_one(*store, make_request("s", 0, 1)).status, append_status::committed);
+  ASSERT_EQ(append_one(*store, make_request("s", 1, 1, 2)).status, append_status::committed);
+  const auto write_behind = [&](std::int64_t version) {
+    const std::string prev =
+        raw.query_text("SELECT hash FROM events WHERE stream_id = 's' AND version = " +
+                       std::to_string(version - 1));
+    const std::string payload = numbered("elsewhere", version);
+    const std::string hash = event_hash({prev, "s", version, "t", 7, payload});
+    raw.exec("INSERT INTO events VALUES ('s', " + std::to_string(version) + ", 't', '" + payload +
+             "', 7, '" + prev + "', '" + hash + "')");
+  };
+  write_behind(3);
+  const append_result trusted = append_one(*store, make_request("s", 2, 1, 3));
+  EXPECT_EQ(trusted.status, append_status::version_conflict);
+  EXPECT_EQ(trusted.last_version, 3);
+  EXPECT_EQ(append_one(*store, make_request("s", 3, 1, 4)).status, append_status::committed);
+  write_behind(5);
+  const append_result knowing = append_one(*store, make_request("s", 5, 1, 6));
+  EXPECT_EQ(knowing.status, append_status::committed) << knowing.detail;
+  EXPECT_EQ(knowing.last_version, 6);
+  EXPECT_EQ(store->read_stream("s").events.size(), 6U);
+  const verify_report report = store->verify();
+  EXPECT_TRUE(report.ok) << report.detail;
 }
 
 // Goal: read_stream returns the newest snapshot plus only the events after it.
