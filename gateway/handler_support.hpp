@@ -94,6 +94,16 @@ actors::stored_answer json_answer(http::status status, std::string body, std::st
 /// Replies with `answer` (its content type, and Location when it has one).
 void reply_answer(const exchange_ptr& ex, actors::stored_answer answer);
 
+/// What replies to an entity's result with the answer `render` makes of it, or with the failure
+/// as problem details.
+template <class View>
+auto rendered_reply(const exchange_ptr& ex, actors::answer_renderer<View> render) {
+  return [ex, render = std::move(render)](result<View> r) {
+    if (!r) return reply_failure(ex, r.error());
+    reply_answer(ex, render(*r));
+  };
+}
+
 /// Has the keyed command `cmd` store its answer, rendered by `render`, with its events (one
 /// write: the effect is never durable without its answer), and returns what replies to its
 /// result: the stored answer, or the rendered one when the entity stored none (a command that

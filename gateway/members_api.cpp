@@ -69,10 +69,7 @@ void read(const api_context& ctx, const exchange_ptr& ex) {
   ask<actors::member_view>(
       ctx.bridge, ctx.runtime->pods(),
       actors::get_member{*id, std::string(ex->param("user_id")), ctx.now_ms()},
-      [ex, render = member_answer(http::status::ok)](result<actors::member_view> r) {
-        if (!r) return reply_failure(ex, r.error());
-        reply_answer(ex, render(*r));
-      });
+      rendered_reply<actors::member_view>(ex, member_answer(http::status::ok)));
 }
 
 void change_role(const api_context& ctx, const exchange_ptr& ex) {

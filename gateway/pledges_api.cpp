@@ -26,13 +26,6 @@ actors::answer_renderer<actors::pledge_view> pledge_answer(http::status status,
   };
 }
 
-auto pledge_reply(const exchange_ptr& ex, http::status status) {
-  return [ex, render = pledge_answer(status)](result<actors::pledge_view> r) {
-    if (!r) return reply_failure(ex, r.error());
-    reply_answer(ex, render(*r));
-  };
-}
-
 std::variant<actors::make_pledge, problem> decode_pledge(const http_request& req) {
   auto parsed = object_body(req);
   if (auto* p = std::get_if<problem>(&parsed)) return *p;
@@ -102,7 +95,7 @@ void read(const api_context& ctx, const exchange_ptr& ex) {
   ask<actors::pledge_view>(
       ctx.bridge, ctx.runtime->pods(),
       actors::get_pledge{*id, std::string(ex->param("pledge_id")), ctx.now_ms()},
-      pledge_reply(ex, http::status::ok));
+      rendered_reply<actors::pledge_view>(ex, pledge_answer(http::status::ok)));
 }
 
 void settle(const api_context& ctx, const exchange_ptr& ex) {

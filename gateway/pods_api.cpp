@@ -80,11 +80,6 @@ actors::stored_answer pod_answer(const actors::pod_view& pod) {
   return json_answer(http::status::ok, w.take());
 }
 
-void reply_pod(const exchange_ptr& ex, const result<actors::pod_view>& r) {
-  if (!r) return reply_failure(ex, r.error());
-  reply_answer(ex, pod_answer(*r));
-}
-
 /// The answer to a create: 201 with the new pod's id, status and creation time.
 actors::stored_answer created_answer(const actors::pod_view& pod) {
   json_writer w;
@@ -117,7 +112,7 @@ void read(const api_context& ctx, const exchange_ptr& ex) {
   if (!id) return;
   if (!authorize(ctx, ex, *id, permission::read)) return;
   ask<actors::pod_view>(ctx.bridge, ctx.runtime->pods(), actors::get_pod{*id},
-                        [ex](const result<actors::pod_view>& r) { reply_pod(ex, r); });
+                        rendered_reply<actors::pod_view>(ex, pod_answer));
 }
 
 /// Collects the views of `ids` in order, then writes the page.

@@ -156,9 +156,8 @@ class sqlite_journal final : public journal_store {
   std::optional<request_outcome> check_outbox(const append_request& request);
   /// Inserts the request's messages; an error here means the batch must be rolled back.
   std::optional<request_outcome> write_outbox(const append_request& request);
-  /// Inserts the request's events after `head`: done, key_violation if the first one's version was
-  /// taken (then nothing was written), or error.
-  /// Inserts the request's events after `head` and moves `head` to the last of them.
+  /// Inserts the request's events after `head` and moves `head` to the last of them: done,
+  /// key_violation if the first one's version was taken (then nothing was written), or error.
   step_result insert_events(const append_request& request, stream_head& head);
   std::optional<stream_head> read_head(std::string_view stream_id);
   /// The stream's head as the open transaction sees it: written by it, cached, else read (and
