@@ -54,6 +54,15 @@ std::array<unsigned char, 32> sha256(std::string_view bytes) {
   return digest;
 }
 
+bool sha256_available() noexcept {
+  try {
+    sha256({});
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
 std::string event_hash(const hashed_fields& fields) {
   const auto digest = sha256(encode(fields));
   return hex_encode({reinterpret_cast<const char*>(digest.data()), digest.size()});

@@ -24,8 +24,13 @@ struct hashed_fields {
   std::string_view payload;
 };
 
-/// The SHA-256 of `bytes` (OpenSSL's implementation, looked up once for the process).
+/// The SHA-256 of `bytes` (OpenSSL's implementation, looked up once for the process); throws
+/// std::runtime_error if OpenSSL has none.
 std::array<unsigned char, 32> sha256(std::string_view bytes);
+
+/// Whether sha256() works here: a store checks it when it opens, so a broken OpenSSL stops the
+/// start instead of the first append.
+bool sha256_available() noexcept;
 
 /// Returns the lowercase hex SHA-256 of a length-prefixed encoding of the fields.
 ///

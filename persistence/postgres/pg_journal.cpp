@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "persistence/hash_chain.hpp"
 #include "persistence/idempotency_sql.hpp"
 #include "persistence/postgres/migrations.hpp"
 
@@ -199,6 +200,11 @@ std::unique_ptr<postgres_journal> postgres_journal::open(const postgres_options&
                                                          std::string* error) {
   if (options.uri.empty()) {
     if (error != nullptr) *error = "postgres_options.uri is empty";
+    return nullptr;
+  }
+  if (!sha256_available()) {
+    // Found now rather than at the first append, in the writer thread.
+    if (error != nullptr) *error = "OpenSSL offers no SHA-256, which the event hashes need";
     return nullptr;
   }
   const bool schema_ready =

@@ -84,6 +84,11 @@ std::unique_ptr<sqlite_journal> sqlite_journal::open(const sqlite_options& optio
   if (!prepare_database(db.get(), options, error)) return nullptr;
   std::unique_ptr<sqlite_journal> journal(new sqlite_journal(std::move(db)));
   if (!journal->prepare_statements(error)) return nullptr;
+  if (!sha256_available()) {
+    // Found now rather than at the first append, in the writer thread.
+    if (error != nullptr) *error = "OpenSSL offers no SHA-256, which the event hashes need";
+    return nullptr;
+  }
   if (options.checkpoint_pages > 0) {
     const checkpoint_limits limits{
         .start_pages = options.checkpoint_pages,
@@ -231,7 +236,7 @@ sqlite_journal::request_outcome sqlite_journal::append_one(const append_request&
   if (!head) return abort_with("read head of " + request.stream_id);
   if (cached && head->version != request.expected_version) {
     // A conflict is rare: make sure it is not the cache's.
-    heads_.erase(heads_.find(request.stream_id));
+    forget_head(request.stream_id);
     head = read_head(request.stream_id);
     if (!head) return abort_with("read head of " + request.stream_id);
   }
@@ -267,7 +272,7 @@ sqlite_journal::request_outcome sqlite_journal::append_one(const append_request&
   // written; a failure after that cannot be undone alone, so the whole batch goes.
   const step_result inserted = insert_events(request, *head);
   if (inserted == step_result::key_violation) {
-    if (auto stale = heads_.find(request.stream_id); stale != heads_.end()) heads_.erase(stale);
+    forget_head(request.stream_id);
     const std::optional<stream_head> now = read_head(request.stream_id);
     if (!now) return abort_with("read head of " + request.stream_id);
     return {{append_status::version_conflict, now->version,
@@ -358,8 +363,20 @@ void sqlite_journal::cache_head(std::string_view stream_id, stream_head head) {
     at->second = std::move(head);
     return;
   }
-  if (heads_.size() >= max_cached_heads) heads_.erase(heads_.begin());
+  if (heads_.size() >= max_cached_heads) {
+    // Drop the first entry of a bucket picked at random: the map's own first entry is mostly the
+    // one inserted last, and dropping it would keep evicting the newest heads.
+    eviction_seed_ = eviction_seed_ * 6364136223846793005ULL + 1442695040888963407ULL;
+    const std::size_t buckets = heads_.bucket_count();
+    std::size_t bucket = static_cast<std::size_t>(eviction_seed_ >> 33) % buckets;
+    while (heads_.bucket_size(bucket) == 0) bucket = (bucket + 1) % buckets;
+    heads_.erase(heads_.find(heads_.begin(bucket)->first));
+  }
   heads_.emplace(std::string(stream_id), std::move(head));
+}
+
+void sqlite_journal::forget_head(std::string_view stream_id) {
+  if (auto at = heads_.find(stream_id); at != heads_.end()) heads_.erase(at);
 }
 
 std::optional<sqlite_journal::stream_head> sqlite_journal::read_head(std::string_view stream_id) {

@@ -166,6 +166,8 @@ class sqlite_journal final : public journal_store {
   std::optional<stream_head> head_of(std::string_view stream_id, bool* cached);
   /// Caches `head` as committed, making room by dropping another entry at the bound.
   void cache_head(std::string_view stream_id, stream_head head);
+  /// Drops the stream's cached head, if any.
+  void forget_head(std::string_view stream_id);
   bool collect_events(std::string_view stream_id, std::int64_t after_version, std::int64_t limit,
                       std::vector<event_record>& out);
   bool run(statement& stmt);
@@ -208,10 +210,11 @@ class sqlite_journal final : public journal_store {
   // stream this writer knows needs no lookup (one b-tree descent less per append). Only this
   // connection writes events (the journal lock keeps other processes out), so an entry changes
   // only with a commit of this writer; `batch_heads_` holds the open transaction's until then.
-  // Streams a request creates are cached from their second append on, so a burst of creates
-  // (or 100,000 idle pods) does not fill it.
+  // A stream a request creates is not cached by that request, only once it is read or appended
+  // to again, so a burst of creates (or 100,000 idle pods) does not fill it.
   by_stream<stream_head> heads_;
   by_stream<written_head> batch_heads_;
+  std::uint64_t eviction_seed_ = 0x9e3779b97f4a7c15ULL;  // picks the bucket an eviction empties
   // Declared last so it stops (and closes its connection) before the writer's connection closes.
   std::unique_ptr<checkpointer> checkpointer_;  // null: SQLite's automatic checkpoint
 };

@@ -247,6 +247,7 @@ TEST_P(crowdpod_api, keyed_writes_store_their_answers_with_their_events) {
     EXPECT_EQ(again.status, w.status) << w.target;
     EXPECT_EQ(again.body, first[i].body) << w.target;
     EXPECT_EQ(again.header("Location"), first[i].header("Location")) << w.target;
+    EXPECT_EQ(again.header("Content-Type"), first[i].header("Content-Type")) << w.target;
     EXPECT_EQ(again.header("Idempotency-Replayed").value_or(""), "true") << w.target;
   }
   auto refused =

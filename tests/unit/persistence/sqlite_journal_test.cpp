@@ -272,6 +272,30 @@ TEST(sqlite_journal, a_head_written_elsewhere_is_found) {
   EXPECT_TRUE(report.ok) << report.detail;
 }
 
+// Goal: past the cache's bound (16,384 streams) heads are dropped and read again, and every
+// append still lands on its stream's real head; a create on a known stream is still a conflict.
+TEST(sqlite_journal, more_streams_than_the_head_cache_holds) {
+  temp_dir dir;
+  auto store = open_journal(dir.file("j.db"));
+  constexpr int streams = 20000;
+  for (int round = 0; round < 3; ++round) {
+    for (int first = 0; first < streams; first += 2000) {
+      std::vector<append_request> batch;
+      for (int i = first; i < first + 2000; ++i)
+        batch.push_back(make_request(numbered("s", i), round, 1, round + 1));
+      for (const append_result& r : store->append_batch(batch))
+        ASSERT_EQ(r.status, append_status::committed) << r.detail;
+    }
+  }
+  const append_result create = append_one(*store, make_request("s7", 0, 1));
+  EXPECT_EQ(create.status, append_status::version_conflict);
+  EXPECT_EQ(create.last_version, 3);
+  EXPECT_EQ(append_one(*store, make_request("s7", 3, 1, 4)).status, append_status::committed);
+  const verify_report report = store->verify();
+  EXPECT_TRUE(report.ok) << report.detail;
+  EXPECT_EQ(report.events_checked, 3 * streams + 1);
+}
+
 // Goal: read_stream returns the newest snapshot plus only the events after it.
 TEST(sqlite_journal, snapshot_plus_tail) {
   temp_dir dir;
