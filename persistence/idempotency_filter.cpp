@@ -1,8 +1,10 @@
 #include "persistence/idempotency_filter.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <functional>
 #include <limits>
+#include <new>
 
 #include "domain/int128.hpp"
 
@@ -20,6 +22,32 @@ constexpr std::size_t first_open_slots = 1024;  // a power of two
 constexpr std::size_t bloom_bits_per_key = 16;
 constexpr std::size_t block_words = 8;  // 512 bits: one cache line
 constexpr int bloom_probes = 7;         // 9 bits each, from one 64-bit word
+/// Slots copied per insert while a table grows: the old table has half the new one's slots,
+/// which must all be copied before the new one is half full, a quarter of its slots of inserts
+/// later; 8 finishes in a sixteenth.
+constexpr std::size_t grow_slots_per_insert = 8;
+/// Slots added to a freezing piece's Bloom filter per insert: the piece has at most 4 slots per
+/// key, all added before the next piece fills; 16 finishes in a quarter of a piece.
+constexpr std::size_t freeze_slots_per_insert = 16;
+
+/// Puts `h` into an open-addressing table with room for it.
+template <class Table>
+void put(Table& slots, std::uint64_t h) {
+  const std::size_t mask = slots.size() - 1;
+  std::size_t i = h & mask;
+  while (slots[i] != 0) i = (i + 1) & mask;
+  slots[i] = h;
+}
+
+template <class Table>
+bool table_contains(const Table& slots, std::uint64_t h) {
+  if (slots.empty()) return false;
+  const std::size_t mask = slots.size() - 1;
+  for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+    if (slots[i] == h) return true;
+    if (slots[i] == 0) return false;
+  }
+}
 
 /// a + b, or the largest value where that overflows (expiries near the end of time).
 std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
@@ -41,8 +69,19 @@ std::uint64_t probe_bits(std::uint64_t h) {
 
 }  // namespace
 
+idempotency_filter::word_table::word_table(std::size_t size) {
+  if (size == 0) return;
+  words_.reset(static_cast<std::uint64_t*>(std::calloc(size, sizeof(std::uint64_t))));
+  if (!words_) throw std::bad_alloc();
+  size_ = size;
+}
+
+void idempotency_filter::word_table::release::operator()(std::uint64_t* words) const noexcept {
+  std::free(words);
+}
+
 std::size_t idempotency_filter::piece::bytes() const {
-  return (slots.capacity() + bloom.capacity()) * sizeof(std::uint64_t);
+  return (slots.size() + old_slots.size() + bloom.size()) * sizeof(std::uint64_t);
 }
 
 idempotency_filter::idempotency_filter(idempotency_filter_options options) : options_(options) {}
@@ -54,32 +93,33 @@ std::uint64_t idempotency_filter::hash_of(std::string_view client_id, std::strin
 }
 
 bool idempotency_filter::open_contains(const piece& p, std::uint64_t h) {
-  if (p.slots.empty()) return false;
-  const std::size_t mask = p.slots.size() - 1;
-  for (std::size_t i = h & mask;; i = (i + 1) & mask) {
-    if (p.slots[i] == h) return true;
-    if (p.slots[i] == 0) return false;
-  }
+  // Slots of the old table already copied are in both: searching both is only slower.
+  return table_contains(p.slots, h) || table_contains(p.old_slots, h);
+}
+
+void idempotency_filter::grow_step(piece& p, std::size_t slots) {
+  if (p.old_slots.empty()) return;
+  const std::size_t end = p.moved + std::min(slots, p.old_slots.size() - p.moved);
+  for (; p.moved < end; ++p.moved)
+    if (p.old_slots[p.moved] != 0) put(p.slots, p.old_slots[p.moved]);
+  if (p.moved < p.old_slots.size()) return;
+  p.old_slots = word_table{};
+  p.moved = 0;
 }
 
 void idempotency_filter::open_insert(piece& p, std::uint64_t h) {
   if ((p.keys + 1) * 2 > p.slots.size()) {  // keep the table at most half full
-    // Filled aside and swapped in: should the allocation fail, the piece keeps every key.
-    std::vector<std::uint64_t> grown(p.slots.empty() ? first_open_slots : p.slots.size() * 2, 0);
-    const std::size_t mask = grown.size() - 1;
-    for (const std::uint64_t v : p.slots) {
-      if (v == 0) continue;
-      std::size_t i = v & mask;
-      while (grown[i] != 0) i = (i + 1) & mask;
-      grown[i] = v;
-    }
-    p.slots.swap(grown);
+    // The last growth has finished long ago (see grow_slots_per_insert); this only makes sure.
+    grow_step(p, p.old_slots.size());
+    // Allocated before anything moves: should that fail, the piece keeps every key.
+    word_table grown(p.slots.empty() ? first_open_slots : p.slots.size() * 2);
+    p.old_slots = std::move(p.slots);
+    p.slots = std::move(grown);
+    p.moved = 0;
   }
-  const std::size_t mask = p.slots.size() - 1;
-  std::size_t i = h & mask;
-  while (p.slots[i] != 0) i = (i + 1) & mask;
-  p.slots[i] = h;
+  put(p.slots, h);
   ++p.keys;
+  grow_step(p, grow_slots_per_insert);
 }
 
 bool idempotency_filter::bloom_contains(const piece& p, std::uint64_t h) {
@@ -103,21 +143,39 @@ void idempotency_filter::bloom_insert(piece& p, std::uint64_t h) {
 
 void idempotency_filter::freeze(piece& newest) {
   if (newest.keys == 0) return;
-  piece frozen;
-  frozen.first_expiry = newest.first_expiry;
-  frozen.last_expiry = newest.last_expiry;
-  frozen.keys = newest.keys;
+  // One piece freezes at a time; the one before has finished long ago unless a piece spanned
+  // its stretch of expiries early (see freeze_slots_per_insert).
+  if (freezing_) freeze_step(freezing_->source.slots.size());
+  const std::size_t before = newest.bytes();
+  grow_step(newest, newest.old_slots.size());  // frozen from one table
+  freezing f;
+  f.target.first_expiry = newest.first_expiry;
+  f.target.last_expiry = newest.last_expiry;
+  f.target.keys = newest.keys;
   const std::size_t blocks = (newest.keys * bloom_bits_per_key + 511) / 512;
-  frozen.bloom.assign(blocks * block_words, 0);
-  for (const std::uint64_t v : newest.slots)
-    if (v != 0) bloom_insert(frozen, v);
-  const std::size_t frozen_bytes = frozen.bytes();
-  frozen_.push_back(std::move(frozen));
-  bytes_ = bytes_ - newest.bytes() + frozen_bytes;
+  f.target.bloom = word_table(blocks * block_words);  // before anything moves, should it fail
+  f.source = std::move(newest);
   newest = piece{};
+  bytes_ = bytes_ - before + f.source.bytes() + f.target.bytes();
+  freezing_ = std::move(f);
+}
+
+void idempotency_filter::freeze_step(std::size_t slots) {
+  if (!freezing_) return;
+  freezing& f = *freezing_;
+  const word_table& source = f.source.slots;
+  const std::size_t end = f.done + std::min(slots, source.size() - f.done);
+  for (; f.done < end; ++f.done)
+    if (source[f.done] != 0) bloom_insert(f.target, source[f.done]);
+  if (f.done < source.size()) return;
+  frozen_.push_back(std::move(f.target));
+  bytes_ -= f.source.bytes();
+  freezing_.reset();
 }
 
 void idempotency_filter::insert(piece& newest, std::uint64_t h, std::int64_t expires_at_ms) {
+  // First, also past the memory bound: a finished freeze gives most of its piece's bytes back.
+  freeze_step(freeze_slots_per_insert);
   if (bytes_ >= options_.max_bytes) {
     untracked_until_ = std::max(untracked_until_, saturating_add(expires_at_ms, options_.grace_ms));
     return;
@@ -141,6 +199,7 @@ void idempotency_filter::insert(piece& newest, std::uint64_t h, std::int64_t exp
 
 bool idempotency_filter::may_hold(std::uint64_t h) const {
   if (open_contains(open_, h) || open_contains(loading_, h)) return true;
+  if (freezing_ && open_contains(freezing_->source, h)) return true;
   return std::any_of(frozen_.begin(), frozen_.end(),
                      [h](const piece& p) { return bloom_contains(p, h); });
 }
@@ -158,6 +217,11 @@ void idempotency_filter::drop_expired(std::int64_t now_ms) {
     } else {
       ++it;
     }
+  }
+  if (freezing_ && gone(freezing_->source, now_ms)) {
+    bytes_ -= freezing_->source.bytes() + freezing_->target.bytes();
+    keys_ -= freezing_->source.keys;
+    freezing_.reset();
   }
   for (piece* newest : {&open_, &loading_}) {
     if (newest->keys > 0 && gone(*newest, now_ms)) {
@@ -188,14 +252,14 @@ void idempotency_filter::add(std::string_view client_id, std::string_view key,
 
 void idempotency_filter::mark_ready() {
   const std::lock_guard lock(mutex_);
-  freeze(loading_);  // no more loaded keys: 2 bytes each from now on
+  freeze(loading_);  // no more loaded keys: 2 bytes each once the next inserts froze them
   ready_ = true;
 }
 
 idempotency_filter_stats idempotency_filter::stats() const {
   const std::lock_guard lock(mutex_);
   const std::size_t newest = (open_.keys > 0 ? 1 : 0) + (loading_.keys > 0 ? 1 : 0);
-  return {ready_, keys_, bytes_, frozen_.size() + newest, skipped_};
+  return {ready_, keys_, bytes_, frozen_.size() + (freezing_ ? 1 : 0) + newest, skipped_};
 }
 
 }  // namespace payorch::persistence

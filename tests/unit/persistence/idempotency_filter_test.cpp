@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -54,6 +55,27 @@ TEST(idempotency_filter, never_forgets_a_key_across_frozen_pieces) {
   const auto stats = filter.stats();
   EXPECT_GE(stats.keys, static_cast<std::size_t>(2 * keys));
   EXPECT_LT(stats.bytes, stats.keys * 3 + 32 * piece_keys);
+}
+
+// Goal: a table that grows and a piece that freezes do so a few slots per insert, and every key
+// is found at every step on the way: in the old table, the new one, the piece being frozen or
+// the frozen one.
+TEST(idempotency_filter, keys_are_found_while_tables_grow_and_pieces_freeze) {
+  constexpr std::size_t piece_keys = 1500;
+  idempotency_filter filter({.piece_keys = piece_keys});
+  filter.mark_ready();
+  constexpr int keys = 4 * static_cast<int>(piece_keys);
+  std::size_t most_pieces = 0;
+  for (int i = 0; i < keys; ++i) {
+    filter.remember("client", key_of(i), now + day, now);  // rarely a false "maybe"
+    // Every key so far, at every 61st insert, so each growth and freeze is met part way. A key
+    // remembered again goes into the open piece once more, so pieces fill faster than 1,500.
+    if (i % 61 != 0) continue;
+    for (int j = 0; j <= i; ++j)
+      ASSERT_FALSE(filter.remember("client", key_of(j), now + day, now)) << j << " after " << i;
+    most_pieces = std::max(most_pieces, filter.stats().pieces);
+  }
+  EXPECT_GT(most_pieces, 10u);
 }
 
 TEST(idempotency_filter, a_piece_spans_a_bounded_stretch_of_expiries) {
