@@ -1,5 +1,7 @@
 #include "persistence/idempotency_filter.hpp"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <functional>
@@ -26,9 +28,15 @@ constexpr int bloom_probes = 7;         // 9 bits each, from one 64-bit word
 /// which must all be copied before the new one is half full, a quarter of its slots of inserts
 /// later; 8 finishes in a sixteenth.
 constexpr std::size_t grow_slots_per_insert = 8;
-/// Slots added to a freezing piece's Bloom filter per insert: the piece has at most 4 slots per
-/// key, all added before the next piece fills; 16 finishes in a quarter of a piece.
+/// Slots added to a freezing piece's Bloom filter per insert: a piece of 2^20 keys has 2 to 4
+/// slots a key, all added within a quarter of the next piece's inserts. A small piece (a table
+/// has at least 1,024 slots) or one its span of expiries cut short may still be freezing when the
+/// next one is due, which then finishes it at once.
 constexpr std::size_t freeze_slots_per_insert = 16;
+/// Tables from this size on are mapped straight from the kernel, whose fresh pages are zeroed as
+/// they are first touched: an allocator may instead hand back used memory and clear it all at
+/// once (2-3 ms for 16 MiB).
+constexpr std::size_t mapped_table_bytes = std::size_t{1} << 20;
 
 /// Puts `h` into an open-addressing table with room for it.
 template <class Table>
@@ -71,13 +79,27 @@ std::uint64_t probe_bits(std::uint64_t h) {
 
 idempotency_filter::word_table::word_table(std::size_t size) {
   if (size == 0) return;
-  words_.reset(static_cast<std::uint64_t*>(std::calloc(size, sizeof(std::uint64_t))));
-  if (!words_) throw std::bad_alloc();
+  if (size > std::numeric_limits<std::size_t>::max() / sizeof(std::uint64_t))
+    throw std::bad_alloc();
+  const std::size_t bytes = size * sizeof(std::uint64_t);
+  void* words = nullptr;
+  if (bytes >= mapped_table_bytes) {
+    words = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (words == MAP_FAILED) throw std::bad_alloc();
+  } else {
+    words = std::calloc(size, sizeof(std::uint64_t));
+    if (words == nullptr) throw std::bad_alloc();
+  }
+  words_ =
+      std::unique_ptr<std::uint64_t[], release>(static_cast<std::uint64_t*>(words), release{bytes});
   size_ = size;
 }
 
 void idempotency_filter::word_table::release::operator()(std::uint64_t* words) const noexcept {
-  std::free(words);
+  if (bytes >= mapped_table_bytes)
+    ::munmap(words, bytes);
+  else
+    std::free(words);
 }
 
 std::size_t idempotency_filter::piece::bytes() const {
@@ -109,17 +131,16 @@ void idempotency_filter::grow_step(piece& p, std::size_t slots) {
 
 void idempotency_filter::open_insert(piece& p, std::uint64_t h) {
   if ((p.keys + 1) * 2 > p.slots.size()) {  // keep the table at most half full
+    // Allocated before anything changes: should that fail, the piece is as it was.
+    word_table grown(p.slots.empty() ? first_open_slots : p.slots.size() * 2);
     // The last growth has finished long ago (see grow_slots_per_insert); this only makes sure.
     grow_step(p, p.old_slots.size());
-    // Allocated before anything moves: should that fail, the piece keeps every key.
-    word_table grown(p.slots.empty() ? first_open_slots : p.slots.size() * 2);
     p.old_slots = std::move(p.slots);
     p.slots = std::move(grown);
     p.moved = 0;
   }
   put(p.slots, h);
   ++p.keys;
-  grow_step(p, grow_slots_per_insert);
 }
 
 bool idempotency_filter::bloom_contains(const piece& p, std::uint64_t h) {
@@ -146,14 +167,14 @@ void idempotency_filter::freeze(piece& newest) {
   // One piece freezes at a time; the one before has finished long ago unless a piece spanned
   // its stretch of expiries early (see freeze_slots_per_insert).
   if (freezing_) freeze_step(freezing_->source.slots.size());
-  const std::size_t before = newest.bytes();
-  grow_step(newest, newest.old_slots.size());  // frozen from one table
   freezing f;
   f.target.first_expiry = newest.first_expiry;
   f.target.last_expiry = newest.last_expiry;
   f.target.keys = newest.keys;
   const std::size_t blocks = (newest.keys * bloom_bits_per_key + 511) / 512;
-  f.target.bloom = word_table(blocks * block_words);  // before anything moves, should it fail
+  f.target.bloom = word_table(blocks * block_words);  // before anything changes, should it fail
+  const std::size_t before = newest.bytes();
+  grow_step(newest, newest.old_slots.size());  // frozen from one table
   f.source = std::move(newest);
   newest = piece{};
   bytes_ = bytes_ - before + f.source.bytes() + f.target.bytes();
@@ -174,8 +195,14 @@ void idempotency_filter::freeze_step(std::size_t slots) {
 }
 
 void idempotency_filter::insert(piece& newest, std::uint64_t h, std::int64_t expires_at_ms) {
-  // First, also past the memory bound: a finished freeze gives most of its piece's bytes back.
+  // First, also past the memory bound: a finished freeze gives most of its piece's bytes back,
+  // and a finished growth its old table.
   freeze_step(freeze_slots_per_insert);
+  if (!newest.old_slots.empty()) {
+    const std::size_t before = newest.bytes();
+    grow_step(newest, grow_slots_per_insert);
+    bytes_ = bytes_ - before + newest.bytes();
+  }
   if (bytes_ >= options_.max_bytes) {
     untracked_until_ = std::max(untracked_until_, saturating_add(expires_at_ms, options_.grace_ms));
     return;

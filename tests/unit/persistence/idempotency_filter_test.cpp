@@ -132,8 +132,9 @@ TEST(idempotency_filter, forgets_a_key_after_its_expiry_and_the_grace) {
 // Goal: past its memory bound the filter stops adding keys and answers "maybe" for every key
 // until the keys it could not add have expired.
 TEST(idempotency_filter, past_its_memory_bound_every_answer_is_maybe) {
-  // The open piece's table doubles to 16 KiB at its 513th key: no piece freezes (no false
-  // "maybe" to blur the test), and the bound is reached.
+  // The open piece's table doubles to 16 KiB at its 513th key, the old 8 KiB one searched
+  // beside it until copied: no piece freezes (no false "maybe" to blur the test), and the
+  // bound is reached.
   idempotency_filter filter({.piece_keys = 1000, .grace_ms = 0, .max_bytes = 16 * 1024});
   filter.mark_ready();
   for (int i = 0; filter.stats().bytes < 16 * 1024; ++i)
