@@ -101,6 +101,35 @@ TEST(sqlite_ledger, entries_are_indexed_by_account_scope) {
   EXPECT_TRUE(accounts_of("pod:p3:").empty());
 }
 
+// Goal: the zero-sum guard checks every ledger row a batch wrote: a row that does not add up
+// (here a trigger changes one behind the code's back) rolls back the whole batch, the requests
+// before it included, and names the transaction.
+TEST(sqlite_ledger, an_unbalanced_row_rolls_the_whole_batch_back) {
+  temp_dir dir;
+  auto store = open_journal(dir.file("j.db"));
+  raw_db raw(dir.file("j.db"));
+  raw.exec(
+      "CREATE TRIGGER skew AFTER INSERT ON ledger_entries WHEN NEW.account = 'skewed' BEGIN "
+      "UPDATE ledger_entries SET amount_minor = amount_minor + 1 WHERE entry_id = NEW.entry_id; "
+      "END");
+  std::vector<append_request> batch;
+  batch.push_back(with_ledger("a", 0, t0, {posted_tx("t1", transfer("x", "y", 5))}));
+  batch.push_back(with_ledger("b", 0, t0, {posted_tx("t2", transfer("skewed", "y", 7))}));
+  batch.push_back(with_ledger("c", 0, t0, {posted_tx("t3", transfer("x", "z", 9))}));
+  const std::vector<append_result> results = store->append_batch(batch);
+  ASSERT_EQ(results.size(), 3U);
+  for (const append_result& r : results) {
+    EXPECT_EQ(r.status, append_status::storage_error);
+    EXPECT_NE(r.detail.find("t2"), std::string::npos) << r.detail;
+  }
+  EXPECT_EQ(raw.query_int("SELECT count(*) FROM ledger_entries"), 0);
+  EXPECT_EQ(raw.query_int("SELECT count(*) FROM events"), 0);
+  raw.exec("DROP TRIGGER skew");
+  for (const append_result& r : store->append_batch(batch))
+    EXPECT_EQ(r.status, append_status::committed) << r.detail;
+  EXPECT_EQ(raw.query_int("SELECT count(*) FROM ledger_entries"), 6);
+}
+
 // Goal: the tables refuse rows the code never writes (zero amounts, unknown phases, negative
 // pending figures), as a second line behind the checks in code.
 TEST(sqlite_ledger, check_constraints_refuse_impossible_rows) {
