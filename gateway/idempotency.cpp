@@ -114,16 +114,20 @@ void send_then_store(const api_context& ctx, persistence::idempotency_record rec
     claim->release();  // nothing to store: a retry runs again, and must not find the key taken
     return send(std::move(res));
   }
-  rec.status = status;
-  if (auto ct = res.find(http::field::content_type); ct != res.end())
-    rec.content_type = std::string(ct->value());
-  if (auto loc = res.find(http::field::location); loc != res.end())
-    rec.location = std::string(loc->value());
+  const auto header = [&res](http::field name) {
+    const auto at = res.find(name);
+    return at == res.end() ? std::string_view{} : std::string_view(at->value());
+  };
+  const std::string_view content_type = header(http::field::content_type);
+  const std::string_view location = header(http::field::location);
   if (receipt.stored && receipt.answer.status == status && receipt.answer.body == res.body() &&
-      receipt.answer.content_type == rec.content_type && receipt.answer.location == rec.location) {
+      receipt.answer.content_type == content_type && receipt.answer.location == location) {
     claim->release();  // durable with the entity's events
     return send(std::move(res));
   }
+  rec.status = status;
+  rec.content_type = std::string(content_type);
+  rec.location = std::string(location);
   rec.body = res.body();
   in_flight().answered(claim->scoped_key(),
                        std::make_shared<const persistence::idempotency_record>(rec));

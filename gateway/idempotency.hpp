@@ -9,8 +9,9 @@
 /// `Idempotency-Replayed: true` and causes nothing; the same key with another request is 422;
 /// a retry while the first is still running is 409. Responses with a 5xx status are not stored,
 /// so a retry after a server failure runs again. Pods and pledges also remember the key that
-/// made them, and store their answer in the journal in the same transaction as their events
-/// (the handler lends the renderer, the tag's receipt says it is done, and no put follows).
+/// made them, and every keyed write that changes a pod stores its answer in the journal in the
+/// same transaction as its events (the handler lends the renderer, the tag's receipt says it is
+/// done, and no put follows).
 /// A record with status 0 is a claim, from commands without a renderer or older journals: a
 /// retry that finds only that runs again and gets what the key made instead of making a second
 /// one; another request under the key is 422 then too.
