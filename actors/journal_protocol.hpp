@@ -76,7 +76,7 @@ typename Inspector::result_type inspect(Inspector& f, idempotency_record& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, outbox_message& x) {
-  return f(caf::meta::type_name("outbox_message"), x.message_id, x.subject, x.payload);
+  return f(caf::meta::type_name("outbox_message"), x.version, x.subject);
 }
 
 /// Every member, so an append that crosses nodes keeps its outbox and its idempotency claim

@@ -352,26 +352,31 @@ persistence::new_event encode_event(const std::string& pod_id, const pod_event& 
 
 encoded_event encode_with_outbox(const std::string& pod_id, std::int64_t version,
                                  const pod_event& event) {
-  auto body = encode_body(event);
-  body["pod_id"] = pod_id;
-  const auto name = event_type_of(event);
-  const auto at_ms = time_of(event);
   encoded_event out;
-  out.journal = {std::string(name), json::serialize(body), at_ms};
-  body.erase("idempotency_key");
-  body.erase("request_fingerprint");
-  const auto version_text = std::to_string(version);
-  out.outbox.message_id = pod_id + ":" + version_text;
-  out.outbox.subject = std::string(pod_event_subject_prefix) + std::string(name);
-  json::object cloud_event{
-      {"specversion", "1.0"},        {"id", out.outbox.message_id},
-      {"source", "/pods/" + pod_id}, {"type", out.outbox.subject},
-      {"subject", pod_id},           {"time", format_rfc3339_utc(at_ms)},
-      {"sequence", version_text},    {"datacontenttype", "application/json"},
-      {"data", std::move(body)},
-  };
-  out.outbox.payload = json::serialize(cloud_event);
+  out.journal = encode_event(pod_id, event);
+  out.outbox = {version, std::string(pod_event_subject_prefix) + out.journal.event_type};
   return out;
+}
+
+result<std::string> pod_cloud_event(const persistence::outbox_entry& entry) {
+  json::error_code ec;
+  auto parsed = json::parse(entry.payload, ec);
+  if (ec || !parsed.is_object()) return corrupt(entry.event_type + " is not a JSON object");
+  auto& data = parsed.get_object();
+  data.erase("idempotency_key");
+  data.erase("request_fingerprint");
+  const json::object cloud_event{
+      {"specversion", "1.0"},
+      {"id", entry.message_id()},
+      {"source", "/pods/" + entry.stream_id},
+      {"type", entry.subject},
+      {"subject", entry.stream_id},
+      {"time", format_rfc3339_utc(entry.recorded_at_ms)},
+      {"sequence", std::to_string(entry.version)},
+      {"datacontenttype", "application/json"},
+      {"data", std::move(data)},
+  };
+  return json::serialize(cloud_event);
 }
 
 result<pod_event> decode_event(const persistence::event_record& record) {

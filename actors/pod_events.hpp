@@ -178,21 +178,25 @@ persistence::new_event encode_event(const std::string& pod_id, const pod_event& 
 /// the journal's event name (`crowdpay.crowdpod.v1.FundsPledged`).
 inline constexpr std::string_view pod_event_subject_prefix = "crowdpay.crowdpod.v1.";
 
-/// One decided event as the journal stores it and as the outbox publishes it.
+/// One decided event as the journal stores it, and the outbox message that announces it.
 struct encoded_event {
   persistence::new_event journal;
   persistence::outbox_message outbox;
 };
 
-/// Encodes `event`, which will be version `version` of pod `pod_id`'s stream, for the journal
-/// and for the outbox.
-///
-/// The outbox message is a structured CloudEvents 1.0 document: `id` `{pod_id}:{version}` (stable,
-/// so a consumer recognises a republished event), `source` `/pods/{pod_id}`, `subject` the pod
-/// id, `type` the subject name, `time`, `sequence` (the stream version) and `data` the journal
-/// payload without the creating request's idempotency key and fingerprint, which stay internal.
+/// Encodes `event`, which will be version `version` of pod `pod_id`'s stream, for the journal,
+/// with its outbox message (subject `pod_event_subject_prefix` + the event name). The message
+/// holds no copy of the event: the relay renders it with pod_cloud_event from the outbox row and
+/// the event read with it.
 encoded_event encode_with_outbox(const std::string& pod_id, std::int64_t version,
                                  const pod_event& event);
+
+/// The message an outbox row of a pod stream publishes, as a structured CloudEvents 1.0 document:
+/// `id` `{pod_id}:{version}` (stable, so a consumer recognises a republished event), `source`
+/// `/pods/{pod_id}`, `subject` the pod id, `type` the row's subject, `time`, `sequence` (the stream
+/// version) and `data` the journal payload without the creating request's idempotency key and
+/// fingerprint, which stay internal. internal_error if the event's payload is not a JSON object.
+result<std::string> pod_cloud_event(const persistence::outbox_entry& entry);
 
 /// The typed event of a journal record; internal_error if the record is not a valid pod event.
 result<pod_event> decode_event(const persistence::event_record& record);

@@ -55,13 +55,12 @@ struct event_record {
   std::string hash;       // lowercase hex SHA-256, see hash_chain.hpp
 };
 
-/// One message to publish, written in the same transaction as its request's events.
+/// One message to publish, written in the same transaction as its request's events: it names one
+/// of them, and the row holds no copy of it (the relay reads the event with the row and renders
+/// the message from it, see outbox_entry).
 struct outbox_message {
-  /// "<stream_id>:<version>" of the request's event it announces (the CloudEvents id; the bus's
-  /// Nats-Msg-Id). Unique across the store because event versions are: no index checks it.
-  std::string message_id;
-  std::string subject;     // where it goes, e.g. "crowdpay.crowdpod.v1.FundsPledged"
-  std::string payload;     // the whole message (a CloudEvent in JSON), stored verbatim as bytes
+  std::int64_t version = 0;  // of the request's event it announces
+  std::string subject;       // where it goes, e.g. "crowdpay.crowdpod.v1.FundsPledged"
 };
 
 /// Appends `events` to `stream_id` if the stream's last version is still `expected_version`.
@@ -73,10 +72,9 @@ struct outbox_message {
 /// judged at that time.
 ///
 /// `outbox` messages are stored only if the request commits, in its transaction; each announces
-/// one of the request's events. A message with an empty subject, or whose message_id does not
-/// name one of the request's events ("<stream_id>:<version>", the version in decimal) or names
-/// one that another message of the request names too, refuses the request alone with
-/// storage_error.
+/// one of the request's events. A message with an empty subject, or whose version is not one of
+/// the request's events or is named by another message of the request too, refuses the request
+/// alone with storage_error.
 /// The stored first answer to a request with an Idempotency-Key, replayed for retries.
 ///
 /// Status 0 is a claim: the key's effect is committed (its row was written in the same
@@ -148,12 +146,19 @@ struct ledger_entry {
   std::int64_t recorded_at_ms = 0;
 };
 
-/// One stored outbox row.
+/// One stored outbox row, read with the event it announces.
 struct outbox_entry {
   std::int64_t position = 0;  // ascending in commit order, never reused
-  std::string message_id, subject, payload, stream_id;
-  std::int64_t created_at_ms = 0;  // the time of the request's first event (or now if no event)
+  std::string stream_id;
+  std::int64_t version = 0;
+  std::string subject;
+  std::string event_type;           // the event's, as journaled
+  std::string payload;              // the event's, as journaled
+  std::int64_t recorded_at_ms = 0;  // the event's
   std::optional<std::int64_t> published_at_ms;
+  /// "<stream_id>:<version>": the message's id (the CloudEvents id, the bus's Nats-Msg-Id),
+  /// unique across the store because event versions are.
+  std::string message_id() const { return stream_id + ":" + std::to_string(version); }
 };
 
 
@@ -279,7 +284,9 @@ class journal_store {
   virtual result<std::size_t> purge_idempotency(std::int64_t now_ms, std::size_t max_rows) = 0;
 
   /// Reads outbox rows with position > `after_position` (only those not yet published if
-  /// `unpublished_only`), ascending by position, at most min(limit, max_page_rows).
+  /// `unpublished_only`), ascending by position, at most min(limit, max_page_rows), each with its
+  /// event. A row whose event is missing (the file was changed behind the store's back) fails the
+  /// read with storage_unavailable naming it, rather than being skipped or sent empty.
   virtual result<std::vector<outbox_entry>> read_outbox(std::int64_t after_position,
                                                         std::size_t limit,
                                                         bool unpublished_only) = 0;

@@ -9,10 +9,10 @@
 
 namespace payorch::persistence {
 
-/// Why the request's messages cannot be stored (an empty subject, an id that names none of the
+/// Why the request's messages cannot be stored (an empty subject, a version that names none of the
 /// request's events, an event named twice), or "" if they can.
 ///
-/// Its events are unique by (stream, version), so ids that name them need no look-up.
+/// Its events are unique by (stream, version), so messages that name them need no look-up.
 std::string malformed_outbox(const append_request& request);
 
 /// The answer refusing a request for its outbox: storage_error, nothing of the request written.

@@ -131,10 +131,27 @@ CREATE TRIGGER ledger_entries_balanced AFTER INSERT ON ledger_entries
   REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION ledger_check_balanced();
 )sql";
 
+// Version 4 stores no copy of the event in its outbox row: a row names its event (stream_id,
+// version) and the relay reads the event with it. The copy was most of a row's bytes and of the
+// work of writing it. The message id "<stream_id>:<version>" gives the version of older rows; its
+// UNIQUE guard becomes one on (stream_id, version), and created_at_ms goes, as the event's own
+// time dates the message.
+constexpr std::string_view outbox_names_its_event = R"sql(
+ALTER TABLE outbox ADD COLUMN version bigint;
+UPDATE outbox SET version = substr(message_id, length(stream_id) + 2)::bigint;
+ALTER TABLE outbox ALTER COLUMN version SET NOT NULL;
+ALTER TABLE outbox ADD CONSTRAINT outbox_version_check CHECK (version > 0);
+ALTER TABLE outbox DROP COLUMN message_id;
+ALTER TABLE outbox DROP COLUMN payload;
+ALTER TABLE outbox DROP COLUMN created_at_ms;
+ALTER TABLE outbox ADD CONSTRAINT outbox_names_one_event UNIQUE (stream_id, version);
+)sql";
+
 constexpr migration builtin[] = {
     {1, "initial_schema", initial_schema},
     {2, "outbox", outbox_schema},
     {3, "zero-sum check per statement", statement_balance_check},
+    {4, "outbox rows name their event", outbox_names_its_event},
 };
 
 // Any constant both this build and other processes agree on; it only serialises migrators.

@@ -28,8 +28,7 @@ std::string unstorable_text(const append_request& request) {
     }
   }
   for (const outbox_message& message : request.outbox) {
-    if (!storable_text(message.message_id) || !storable_text(message.subject))
-      return "outbox message_id or subject";
+    if (!storable_text(message.subject)) return "outbox subject";
   }
   if (const auto& claim = request.idempotency_claim) {
     if (claim->client_id.empty() || claim->key.empty() || !storable_text(claim->client_id) ||

@@ -188,7 +188,9 @@ std::vector<std::string> prepare_statements(pqxx::connection& conn) {
           "DELETE FROM idempotency WHERE (client_id, key) IN (SELECT client_id, key "
           "FROM idempotency WHERE expires_at_ms <= $1 ORDER BY expires_at_ms LIMIT $2 "
           "FOR UPDATE SKIP LOCKED)");
-  prepare("taken_message_ids", "SELECT message_id FROM outbox WHERE message_id = ANY($1::text[])");
+  prepare("taken_message_ids",
+          "SELECT o.stream_id || ':' || o.version FROM outbox o JOIN unnest($1::text[], "
+          "$2::bigint[]) AS m(s, v) ON o.stream_id = m.s AND o.version = m.v");
   prepare("select_events",
           "SELECT stream_id, version, event_type, payload, recorded_at_ms, prev_hash, hash "
           "FROM events WHERE stream_id = $1 AND version > $2 ORDER BY version LIMIT $3");

@@ -69,11 +69,9 @@ struct batch_state {
     std::int64_t recorded_at_ms = 0;
   };
   struct outbox_row {
-    std::string_view message_id;
     std::string_view stream_id;
+    std::int64_t version = 0;
     std::string_view subject;
-    std::string payload_hex;
-    std::int64_t created_at_ms = 0;
   };
   using balance_key = std::pair<std::string, std::string>;  // (account, currency)
 
@@ -85,7 +83,8 @@ struct batch_state {
   std::vector<event_row> events;
   std::vector<entry_row> rows;
   std::vector<outbox_row> outbox;
-  /// Message ids already in the table (read only when a batch is retried after a unique violation).
+  /// Message ids ("<stream_id>:<version>") already in the table (read only when a batch is retried
+  /// after a unique violation).
   std::set<std::string, std::less<>> taken_message_ids;
   /// Ids of new holds taken to be free without reading them (a batch's first attempt).
   std::set<std::string, std::less<>> assumed_free;

@@ -2,10 +2,12 @@
 // the relay's reads, marks and purges.
 //
 // A request's messages are checked on their own (each names one of the request's events, once: as
-// event versions are unique, so are the ids, and nothing is read to check them), so a refused
-// request changes nothing; they are written with one multi-row INSERT at the end of the batch.
-// The table's UNIQUE (message_id) stays as a last guard: if a stray row trips it, the batch is
-// retried with the ids read from the table, and the request naming a taken one is refused alone.
+// event versions are unique, so are the messages, and nothing is read to check them), so a refused
+// request changes nothing; they are written with one multi-row INSERT at the end of the batch. A
+// row holds the event's stream and version and the subject only: the relay's read joins the event.
+// The table's UNIQUE (stream_id, version) stays as a last guard: if a stray row trips it, the batch
+// is retried with the messages read from the table, and the request naming a taken one is refused
+// alone.
 #include <algorithm>
 #include <chrono>
 
@@ -22,13 +24,23 @@ std::int64_t page_limit(std::size_t limit) {
 outbox_entry entry_from_row(const pqxx::row& row) {
   outbox_entry entry;
   entry.position = row[0].as<std::int64_t>();
-  entry.message_id = row[1].as<std::string>();
-  entry.subject = row[2].as<std::string>();
-  entry.payload = pqxx::binarystring(row[3]).str();
-  entry.stream_id = row[4].as<std::string>();
-  entry.created_at_ms = row[5].as<std::int64_t>();
-  if (!row[6].is_null()) entry.published_at_ms = row[6].as<std::int64_t>();
+  entry.stream_id = row[1].as<std::string>();
+  entry.version = row[2].as<std::int64_t>();
+  entry.subject = row[3].as<std::string>();
+  if (!row[4].is_null()) entry.published_at_ms = row[4].as<std::int64_t>();
+  entry.event_type = row[5].as<std::string>();
+  entry.payload = pqxx::binarystring(row[6]).str();
+  entry.recorded_at_ms = row[7].as<std::int64_t>();
   return entry;
+}
+
+/// A read of outbox rows with their events; the LEFT JOIN keeps a row whose event is gone, so the
+/// read can report it instead of skipping it.
+std::string outbox_read(std::string_view where) {
+  return "SELECT o.position, o.stream_id, o.version, o.subject, o.published_at_ms, e.event_type, "
+         "e.payload, e.recorded_at_ms FROM outbox o LEFT JOIN events e ON e.stream_id = "
+         "o.stream_id AND e.version = o.version " +
+         std::string(where) + " ORDER BY o.position LIMIT $2";
 }
 
 }  // namespace
@@ -41,17 +53,12 @@ void prepare_outbox_statements(const statement_preparer& prepare) {
   // that commits its batches one after another (a second writing process would have to serialise
   // its outbox inserts, e.g. with an advisory lock held to commit).
   prepare("insert_outbox",
-          "INSERT INTO outbox (message_id, stream_id, subject, payload, created_at_ms) "
-          "SELECT m, s, j, decode(p, 'hex'), c FROM unnest($1::text[], $2::text[], "
-          "$3::text[], $4::text[], $5::bigint[]) WITH ORDINALITY AS u(m, s, j, p, c, n) "
+          "INSERT INTO outbox (stream_id, version, subject) SELECT s, v, j FROM "
+          "unnest($1::text[], $2::bigint[], $3::text[]) WITH ORDINALITY AS u(s, v, j, n) "
           "ORDER BY n");
-  prepare("read_outbox",
-          "SELECT position, message_id, subject, payload, stream_id, created_at_ms, "
-          "published_at_ms FROM outbox WHERE position > $1 ORDER BY position LIMIT $2");
+  prepare("read_outbox", outbox_read("WHERE o.position > $1"));
   prepare("read_outbox_unpublished",
-          "SELECT position, message_id, subject, payload, stream_id, created_at_ms, "
-          "published_at_ms FROM outbox WHERE published_at_ms IS NULL AND position > $1 "
-          "ORDER BY position LIMIT $2");
+          outbox_read("WHERE o.published_at_ms IS NULL AND o.position > $1"));
   prepare("mark_outbox",
           "UPDATE outbox SET published_at_ms = $2 WHERE position = ANY($1::bigint[]) "
           "AND published_at_ms IS NULL");
@@ -63,50 +70,49 @@ void prepare_outbox_statements(const statement_preparer& prepare) {
 // ---- inside commit_batch ----
 
 void batch_writer::load_taken_message_ids(std::span<const append_request> appends) {
-  std::vector<std::string_view> ids;
+  std::vector<std::string_view> streams;
+  std::vector<std::int64_t> versions;
   for (const append_request& request : appends) {
+    if (!storable_text(request.stream_id)) continue;
     for (const outbox_message& message : request.outbox) {
-      if (storable_text(message.message_id)) ids.push_back(message.message_id);
+      streams.push_back(request.stream_id);
+      versions.push_back(message.version);
     }
   }
-  if (ids.empty()) return;
-  for (const auto& row : txn_.exec_prepared("taken_message_ids", text_array(ids)))
+  if (streams.empty()) return;
+  for (const auto& row :
+       txn_.exec_prepared("taken_message_ids", text_array(streams), int_array(versions)))
     state_.taken_message_ids.insert(row[0].as<std::string>());
 }
 
 std::optional<append_result> batch_writer::check_outbox(const append_request& request) const {
   if (std::string why = malformed_outbox(request); !why.empty())
     return outbox_refusal(std::move(why));
+  if (state_.taken_message_ids.empty()) return std::nullopt;
   for (const outbox_message& message : request.outbox) {
-    if (state_.taken_message_ids.contains(message.message_id))
-      return outbox_refusal("message id " + message.message_id + " is taken");
+    const std::string id = request.stream_id + ":" + std::to_string(message.version);
+    if (state_.taken_message_ids.contains(id))
+      return outbox_refusal("message id " + id + " is taken");
   }
   return std::nullopt;
 }
 
 void batch_writer::stage_outbox(const append_request& request) {
-  // Checked: every message names an event of the request, so there is one to date them.
-  if (request.outbox.empty()) return;
-  const std::int64_t created_at_ms = request.events.front().recorded_at_ms;
-  for (const outbox_message& message : request.outbox) {
-    state_.outbox.push_back({message.message_id, request.stream_id, message.subject,
-                             hex_encode(message.payload), created_at_ms});
-  }
+  for (const outbox_message& message : request.outbox)
+    state_.outbox.push_back({request.stream_id, message.version, message.subject});
 }
 
 void batch_writer::write_outbox() {
   if (state_.outbox.empty()) return;
-  std::vector<std::string_view> ids, streams, subjects, payloads;
-  std::vector<std::int64_t> times;
+  std::vector<std::string_view> streams, subjects;
+  std::vector<std::int64_t> versions;
   for (const batch_state::outbox_row& row : state_.outbox) {
-    ids.push_back(row.message_id);
     streams.push_back(row.stream_id);
+    versions.push_back(row.version);
     subjects.push_back(row.subject);
-    payloads.push_back(row.payload_hex);
-    times.push_back(row.created_at_ms);
   }
-  txn_.exec_prepared("insert_outbox", text_array(ids), text_array(streams), text_array(subjects),
-                     text_array(payloads), int_array(times));
+  txn_.exec_prepared("insert_outbox", text_array(streams), int_array(versions),
+                     text_array(subjects));
 }
 
 // ---- the relay's side ----
@@ -123,8 +129,15 @@ result<std::vector<outbox_entry>> postgres_journal::read_outbox(std::int64_t aft
         std::vector<outbox_entry> entries;
         for (const auto& row :
              txn.exec_prepared(unpublished_only ? "read_outbox_unpublished" : "read_outbox",
-                               after_position, page_limit(limit)))
+                               after_position, page_limit(limit))) {
+          if (row[5].is_null()) {
+            return fail(errc::storage_unavailable,
+                        "read outbox: the row at position " + row[0].as<std::string>() +
+                            " names event " + row[1].as<std::string>() + ":" +
+                            row[2].as<std::string>() + ", which is missing");
+          }
           entries.push_back(entry_from_row(row));
+        }
         return entries;
       },
       [](std::string why) -> answer { return fail(errc::storage_unavailable, std::move(why)); });

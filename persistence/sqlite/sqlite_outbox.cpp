@@ -3,8 +3,9 @@
 //
 // A request's messages are checked first (shape, and that each names one of the request's events,
 // once), so a refusal writes nothing and needs no savepoint; as event versions are unique, so are
-// the ids, and no index or look-up checks them. They are inserted after the request's events and
-// ledger rows; a failing insert then rolls the whole batch back.
+// the messages, and no index or look-up checks them. A row holds the event's stream and version
+// and the subject only: the relay's read joins the event. Rows are inserted after the request's
+// events and ledger rows; a failing insert then rolls the whole batch back.
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -18,18 +19,21 @@
 namespace payorch::persistence::sqlite {
 namespace {
 
+// The LEFT JOIN keeps a row whose event is gone, so the read can report it instead of skipping it.
 constexpr std::string_view outbox_columns =
-    "position, message_id, subject, payload, stream_id, created_at_ms, published_at_ms";
+    "o.position, o.stream_id, o.version, o.subject, o.published_at_ms, e.event_type, e.payload, "
+    "e.recorded_at_ms";
 
 outbox_entry entry_from_row(const statement& row) {
   outbox_entry entry;
   entry.position = row.column_int64(0);
-  entry.message_id = row.column_string(1);
-  entry.subject = row.column_string(2);
-  entry.payload = row.column_string(3);
-  entry.stream_id = row.column_string(4);
-  entry.created_at_ms = row.column_int64(5);
-  if (!row.column_null(6)) entry.published_at_ms = row.column_int64(6);  // NULL until marked
+  entry.stream_id = row.column_string(1);
+  entry.version = row.column_int64(2);
+  entry.subject = row.column_string(3);
+  if (!row.column_null(4)) entry.published_at_ms = row.column_int64(4);  // NULL until marked
+  entry.event_type = row.column_string(5);
+  entry.payload = row.column_string(6);
+  entry.recorded_at_ms = row.column_int64(7);
   return entry;
 }
 
@@ -41,17 +45,19 @@ bool sqlite_journal::prepare_outbox_statements(std::string* error) {
     target = statement(db, sql, error);
     return target.valid();
   };
-  const std::string select = "SELECT " + std::string(outbox_columns) + " FROM outbox ";
+  const auto select = [](std::string_view outbox, std::string_view where) {
+    return "SELECT " + std::string(outbox_columns) + " FROM " + std::string(outbox) +
+           " LEFT JOIN events AS e ON e.stream_id = o.stream_id AND e.version = o.version " +
+           std::string(where) + " ORDER BY o.position LIMIT ?2";
+  };
   // The reads and the purge name their partial indexes: without statistics the planner might walk
   // the table by rowid instead, through every published (or unpublished) row kept.
   return prepare(insert_outbox_,
-                 "INSERT INTO outbox (message_id, stream_id, subject, payload, created_at_ms) "
-                 "VALUES (?1, ?2, ?3, ?4, ?5)") &&
-         prepare(read_outbox_, select + "WHERE position > ?1 ORDER BY position LIMIT ?2") &&
+                 "INSERT INTO outbox (stream_id, version, subject) VALUES (?1, ?2, ?3)") &&
+         prepare(read_outbox_, select("outbox AS o", "WHERE o.position > ?1")) &&
          prepare(read_outbox_unpublished_,
-                 select +
-                     "INDEXED BY outbox_unpublished WHERE published_at_ms IS NULL AND "
-                     "position > ?1 ORDER BY position LIMIT ?2") &&
+                 select("outbox AS o INDEXED BY outbox_unpublished",
+                        "WHERE o.published_at_ms IS NULL AND o.position > ?1")) &&
          prepare(mark_outbox_,
                  "UPDATE outbox SET published_at_ms = ?2 WHERE position = ?1 AND "
                  "published_at_ms IS NULL") &&
@@ -72,18 +78,14 @@ std::optional<sqlite_journal::request_outcome> sqlite_journal::check_outbox(
 
 std::optional<sqlite_journal::request_outcome> sqlite_journal::write_outbox(
     const append_request& request) {
-  // Checked: every message names an event of the request, so there is one to date them.
-  if (request.outbox.empty()) return std::nullopt;
-  const std::int64_t created_at_ms = request.events.front().recorded_at_ms;
   for (const outbox_message& message : request.outbox) {
     const reset_guard guard(insert_outbox_);
-    insert_outbox_.bind_text_view(1, message.message_id);
-    insert_outbox_.bind_text_view(2, request.stream_id);
+    insert_outbox_.bind_text_view(1, request.stream_id);
+    insert_outbox_.bind_int64(2, message.version);
     insert_outbox_.bind_text_view(3, message.subject);
-    insert_outbox_.bind_blob_view(4, message.payload);
-    insert_outbox_.bind_int64(5, created_at_ms);
     if (insert_outbox_.step() != step_result::done)
-      return abort_with("insert outbox message " + message.message_id);
+      return abort_with("insert outbox message " + request.stream_id + ":" +
+                        std::to_string(message.version));
   }
   return std::nullopt;
 }
@@ -102,6 +104,12 @@ result<std::vector<outbox_entry>> sqlite_journal::read_outbox(std::int64_t after
   for (;;) {
     switch (read.step()) {
       case step_result::row:
+        if (read.column_null(5)) {
+          return fail(errc::storage_unavailable,
+                      "read outbox: the row at position " + std::to_string(read.column_int64(0)) +
+                          " names event " + read.column_string(1) + ":" +
+                          std::to_string(read.column_int64(2)) + ", which is missing");
+        }
         entries.push_back(entry_from_row(read));
         break;
       case step_result::done:

@@ -103,7 +103,7 @@ TEST_F(pod_actor_test, append_requests_serialise_whole) {
   req.expected_version = 3;
   req.events = {{"FundsPledged", R"({"a":1})", 42}};
   req.ledger = {{"plg_1", ledger_phase::pending, {{"a", "EUR", -5}, {"b", "EUR", 5}}, 99, ""}};
-  req.outbox = {{"pod:4", "crowdpay.crowdpod.v1.FundsPledged", "{}"}};
+  req.outbox = {{4, "crowdpay.crowdpod.v1.FundsPledged"}};
   persistence::idempotency_record claim;
   claim.client_id = "client-1";
   claim.key = "key-1";
@@ -126,6 +126,7 @@ TEST_F(pod_actor_test, append_requests_serialise_whole) {
     EXPECT_EQ(back.events[0].payload, R"({"a":1})");
     EXPECT_EQ(back.ledger, req.ledger);
     ASSERT_EQ(back.outbox.size(), 1U);
+    EXPECT_EQ(back.outbox[0].version, 4);
     EXPECT_EQ(back.outbox[0].subject, "crowdpay.crowdpod.v1.FundsPledged");
     EXPECT_EQ(back.idempotency_claim.has_value(), with_claim);
     if (with_claim) EXPECT_EQ(back.idempotency_claim->key, "key-1");

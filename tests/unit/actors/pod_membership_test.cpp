@@ -2,6 +2,7 @@
 // pledges and their ledger holds, cycles, and recovery of all of it from the journal.
 #include <boost/json.hpp>
 
+#include "actors/pod_events.hpp"
 #include "domain/ids.hpp"
 #include "tests/support/actor_fixture.hpp"
 
@@ -382,8 +383,9 @@ TEST_F(pod_membership_test, member_pages_walk_every_member_once) {
   EXPECT_EQ(seen, (std::vector<std::string>{"mia", "otto", "owner_1", "tess"}));
 }
 
-// Goal: every journaled event has its CloudEvent in the outbox, in stream order, written with
-// it; a refused command writes none, and the request's idempotency key never leaves.
+// Goal: every journaled event has its message in the outbox, in stream order, written with it, and
+// renders as its CloudEvent; a refused command writes none, and the request's idempotency key
+// never leaves.
 TEST_F(pod_membership_test, every_event_has_its_cloud_event_in_the_outbox) {
   populate();
   make_pledge cmd;
@@ -417,13 +419,16 @@ TEST_F(pod_membership_test, every_event_has_its_cloud_event_in_the_outbox) {
     const auto& row = (*rows)[i];
     SCOPED_TRACE(row.payload);
     const auto version = std::to_string(i + 1);
-    EXPECT_EQ(row.message_id, std::string(pod_a) + ":" + version);
+    EXPECT_EQ(row.message_id(), std::string(pod_a) + ":" + version);
     EXPECT_EQ(row.subject, "crowdpay.crowdpod.v1." + types[i]);
+    EXPECT_EQ(row.event_type, types[i]);
     EXPECT_EQ(row.stream_id, pod_a);
     EXPECT_FALSE(row.published_at_ms.has_value());
-    auto ce = boost::json::parse(row.payload).as_object();
+    const auto rendered = actors::pod_cloud_event(row);
+    ASSERT_TRUE(rendered) << rendered.error().detail;
+    auto ce = boost::json::parse(*rendered).as_object();
     EXPECT_EQ(text(ce.at("specversion")), "1.0");
-    EXPECT_EQ(text(ce.at("id")), row.message_id);
+    EXPECT_EQ(text(ce.at("id")), row.message_id());
     EXPECT_EQ(text(ce.at("type")), row.subject);
     EXPECT_EQ(text(ce.at("source")), std::string("/pods/") + pod_a);
     EXPECT_EQ(text(ce.at("sequence")), version);
@@ -431,9 +436,18 @@ TEST_F(pod_membership_test, every_event_has_its_cloud_event_in_the_outbox) {
     EXPECT_FALSE(ce.at("data").as_object().contains("idempotency_key"));
     EXPECT_FALSE(ce.at("data").as_object().contains("request_fingerprint"));
   }
-  auto pledged = boost::json::parse((*rows)[6].payload).as_object();
+  auto pledged = boost::json::parse(*actors::pod_cloud_event((*rows)[6])).as_object();
   EXPECT_EQ(text(pledged.at("time")), "2026-01-01T00:00:00.003Z");
   EXPECT_EQ(pledged.at("data").as_object().at("amount_minor"), 2500);
+  EXPECT_EQ(text(pledged.at("subject")), pod_a);
+  EXPECT_EQ(text(pledged.at("datacontenttype")), "application/json");
+
+  // A payload that is not a JSON object is reported, not published half-rendered.
+  persistence::outbox_entry broken = (*rows)[6];
+  broken.payload = "[1]";
+  const auto refused = actors::pod_cloud_event(broken);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, errc::internal_error);
 }
 
 }  // namespace

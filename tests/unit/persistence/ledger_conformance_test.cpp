@@ -251,7 +251,7 @@ TEST_P(ledger_conformance, a_reused_hold_id_is_reported_before_other_refusals) {
   EXPECT_NE(second.detail.find("ledger[1]"), std::string::npos) << second.detail;
   append_request with_bad_message =
       with_ledger("s", 1, t0, {pending_tx("p1", transfer("a", "b", 1))});
-  with_bad_message.outbox.push_back({"not-this-event", "subject", "{}"});
+  with_bad_message.outbox.push_back({1, "not-this-event"});
   const append_result outbox = append(with_bad_message);
   EXPECT_EQ(outbox.reason, errc::already_exists) << outbox.detail;
   EXPECT_EQ(all_entries().size(), 2U);

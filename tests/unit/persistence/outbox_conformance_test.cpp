@@ -1,6 +1,7 @@
 // The outbox conformance suite of journal_store: messages are stored with their request's events or
-// not at all, read in position order, marked published once, and purged only once published and
-// old. Instantiated per backend (sqlite_ledger_test.cpp, postgres_conformance_test.cpp).
+// not at all, read in position order with the events they name, marked published once, and purged
+// only once published and old. Instantiated per backend (sqlite_ledger_test.cpp,
+// postgres_conformance_test.cpp).
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -12,38 +13,35 @@ namespace payorch::persistence::testing {
 namespace {
 
 constexpr std::int64_t t0 = 1'700'000'000'000;
-constexpr std::string_view pledged = "crowdpay.crowdpod.v1.FundsPledged";
 
-/// A message a test tells apart by `tag`, its payload; with_outbox names it after its event.
-outbox_message msg(std::string tag, std::string subject = std::string(pledged)) {
-  return {{}, std::move(subject), std::move(tag)};
+/// A message a test tells apart by `tag`, its subject; with_outbox has it name its own event.
+outbox_message msg(std::string tag) {
+  return {0, std::move(tag)};
 }
 
-/// A request with one event per message (at least one), recorded at `recorded_at_ms`; each
-/// unnamed message is named after its event, "<stream_id>:<version>", as the journal asks.
+/// A request with one event per message (at least one), recorded at `recorded_at_ms`; a message
+/// without a version names the event of its place, as the journal asks.
 append_request with_outbox(std::string stream_id, std::int64_t expected_version,
                            std::int64_t recorded_at_ms, std::vector<outbox_message> outbox) {
   append_request request{std::move(stream_id), expected_version, {}};
   for (std::size_t i = 0; i < std::max<std::size_t>(outbox.size(), 1); ++i)
     request.events.push_back({"Something", "{}", recorded_at_ms});
   for (std::size_t i = 0; i < outbox.size(); ++i) {
-    if (outbox[i].message_id.empty())
-      outbox[i].message_id =
-          request.stream_id + ":" + std::to_string(expected_version + 1 + static_cast<int>(i));
+    if (outbox[i].version == 0) outbox[i].version = expected_version + 1 + static_cast<int>(i);
   }
   request.outbox = std::move(outbox);
   return request;
 }
 
-/// A message with the id given, tagged `tag`.
-outbox_message named(std::string id, std::string tag) {
-  return {std::move(id), std::string(pledged), std::move(tag)};
+/// A message naming event `version`, tagged `tag`.
+outbox_message named(std::int64_t version, std::string tag) {
+  return {version, std::move(tag)};
 }
 
-/// The tags (payloads) of `rows`, in order.
+/// The tags (subjects) of `rows`, in order.
 std::vector<std::string> tags_of(const std::vector<outbox_entry>& rows) {
   std::vector<std::string> tags;
-  for (const outbox_entry& row : rows) tags.push_back(row.payload);
+  for (const outbox_entry& row : rows) tags.push_back(row.subject);
   return tags;
 }
 
@@ -58,32 +56,37 @@ std::int64_t wall_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-// Goal: messages are stored with their events, field for field (binary payloads included), dated
-// by the request's first event and not yet published.
+// Goal: messages are stored with their events and read with them, field for field (binary event
+// payloads included), in the order of the request's messages (not of its events), unpublished.
 TEST_P(outbox_conformance, rows_are_written_with_their_events) {
-  append_request request = make_request("pod_a", 0, 2);  // events recorded at 1001 and 1002
+  append_request request = make_request("pod_a", 0, 3);  // events recorded at 1001 to 1003
   const std::string binary("bin\0\xff\x01", 6);
-  request.outbox = {{"pod_a:1", "crowdpay.crowdpod.v1.PodCreated", R"({"id":"pod_a:1"})"},
-                    {"pod_a:2", std::string(pledged), binary}};
+  request.events[2].payload = binary;
+  request.outbox = {{3, "crowdpay.crowdpod.v1.FundsPledged"},
+                    {1, "crowdpay.crowdpod.v1.PodCreated"}};
   const append_result result = append(request);
   ASSERT_EQ(result.status, append_status::committed) << result.detail;
-  EXPECT_EQ(result.last_version, 2);
+  EXPECT_EQ(result.last_version, 3);
 
   const std::vector<outbox_entry> rows = all_outbox();
   ASSERT_EQ(rows.size(), 2U);
   EXPECT_GT(rows[0].position, 0);
   EXPECT_LT(rows[0].position, rows[1].position);
-  EXPECT_EQ(rows[0].message_id, "pod_a:1");
-  EXPECT_EQ(rows[1].message_id, "pod_a:2");
-  EXPECT_EQ(rows[0].subject, "crowdpay.crowdpod.v1.PodCreated");
-  EXPECT_EQ(rows[0].payload, R"({"id":"pod_a:1"})");
-  EXPECT_EQ(rows[1].payload, binary);  // stored verbatim, NUL and non-UTF-8 bytes included
+  EXPECT_EQ(rows[0].message_id(), "pod_a:3");
+  EXPECT_EQ(rows[1].message_id(), "pod_a:1");
+  EXPECT_EQ(rows[0].subject, "crowdpay.crowdpod.v1.FundsPledged");
+  EXPECT_EQ(rows[1].subject, "crowdpay.crowdpod.v1.PodCreated");
+  EXPECT_EQ(rows[0].event_type, "type3");
+  EXPECT_EQ(rows[0].payload, binary);  // the event's, NUL and non-UTF-8 bytes included
+  EXPECT_EQ(rows[0].recorded_at_ms, 1003);
+  EXPECT_EQ(rows[1].event_type, "type1");
+  EXPECT_EQ(rows[1].payload, "p1");
+  EXPECT_EQ(rows[1].recorded_at_ms, 1001);
   for (const outbox_entry& row : rows) {
     EXPECT_EQ(row.stream_id, "pod_a");
-    EXPECT_EQ(row.created_at_ms, 1001);
     EXPECT_FALSE(row.published_at_ms.has_value());
   }
-  EXPECT_EQ(store_->read_events("pod_a", 0, 10).size(), 2U);
+  EXPECT_EQ(store_->read_events("pod_a", 0, 10).size(), 3U);
   EXPECT_TRUE(store_->verify().ok);
 }
 
@@ -92,7 +95,7 @@ TEST_P(outbox_conformance, rows_are_written_with_their_events) {
 TEST_P(outbox_conformance, a_request_without_events_carries_no_message) {
   ASSERT_EQ(append(make_request("pod_a", 0, 1)).status, append_status::committed);
   append_request bare{"pod_a", 1, {}};
-  bare.outbox = {{"pod_a:1", std::string(pledged), "{}"}};  // names the stored event, not its own
+  bare.outbox = {named(1, "bare")};  // names the stored event, not its own
   const batch_results results = commit({bare, append_request{"pod_a", 1, {}}});
   EXPECT_EQ(results.appends[0].status, append_status::storage_error);
   EXPECT_NE(results.appends[0].detail.find("names no event"), std::string::npos)
@@ -125,12 +128,12 @@ TEST_P(outbox_conformance, a_version_conflict_writes_no_rows) {
 // Goal: a request whose ledger command is refused writes none of its messages, events or rows.
 TEST_P(outbox_conformance, a_ledger_refusal_writes_no_rows) {
   append_request refused = with_ledger("pod_a", 0, t0, {post_tx("missing")});
-  refused.outbox = {named("pod_a:1", "refused-1")};
+  refused.outbox = {named(1, "refused-1")};
   append_request unbalanced =
       with_ledger("pod_b", 0, t0, {posted_tx("t-odd", {{"a", "EUR", 5}, {"b", "EUR", -4}})});
-  unbalanced.outbox = {named("pod_b:1", "refused-2")};
+  unbalanced.outbox = {named(1, "refused-2")};
   append_request fine = with_ledger("pod_c", 0, t0, {posted_tx("t-fine", transfer("a", "b", 5))});
-  fine.outbox = {named("pod_c:1", "fine-1")};
+  fine.outbox = {named(1, "fine-1")};
   const batch_results results = commit({refused, unbalanced, fine});
   EXPECT_EQ(results.appends[0].status, append_status::ledger_rejected);
   EXPECT_EQ(results.appends[0].reason, errc::not_found);
@@ -142,35 +145,35 @@ TEST_P(outbox_conformance, a_ledger_refusal_writes_no_rows) {
   EXPECT_EQ(all_entries().size(), 2U);  // only the fine request's postings
 }
 
-// Goal: an empty id or subject, an id that names no event of its request (another stream's, a
-// version beyond the request's, one not written in plain decimal), or one event named twice
-// refuses that request alone (storage_error naming the message; nothing of it written, ledger
-// included), while the batch's other requests commit.
+// Goal: an empty subject, a version that names no event of its request (before it, beyond it, zero
+// or negative), or one event named twice refuses that request alone (storage_error naming the
+// message; nothing of it written, ledger included), while the batch's other requests commit.
 TEST_P(outbox_conformance, malformed_messages_refuse_their_request_alone) {
-  append_request empty_id = with_outbox("s0", 0, t0, {msg("empty")});
-  empty_id.outbox[0].message_id.clear();
+  ASSERT_EQ(append(make_request("s3", 0, 1)).status, append_status::committed);
   append_request with_ledger_rows =
       with_ledger("s7", 0, t0, {posted_tx("t7", transfer("a", "b", 3))});
-  with_ledger_rows.outbox = {named("s7:2", "beyond-ledger")};
+  with_ledger_rows.outbox = {named(2, "beyond-ledger")};
+  append_request zero = with_outbox("s5", 0, t0, {msg("fine-5")});
+  zero.outbox.push_back(named(0, "zero"));
   const batch_results results = commit({
-      empty_id,
-      with_outbox("s1", 0, t0, {msg("no-subject", "")}),
-      with_outbox("s2", 0, t0, {named("s2:1", "twin"), named("s2:1", "twin")}),
-      with_outbox("s3", 0, t0, {named("s4:1", "foreign")}),
-      with_outbox("s4", 0, t0, {named("s4:2", "beyond")}),
-      with_outbox("s5", 0, t0, {named("s5:01", "zero")}),
+      with_outbox("s0", 0, t0, {named(-1, "negative")}),
+      with_outbox("s1", 0, t0, {msg("")}),
+      with_outbox("s2", 0, t0, {named(1, "twin"), named(1, "twin")}),
+      with_outbox("s3", 1, t0, {named(1, "stored-before")}),
+      with_outbox("s4", 0, t0, {named(2, "beyond")}),
+      zero,
       with_outbox("s6", 0, t0, {msg("fine")}),
       with_ledger_rows,
   });
   ASSERT_EQ(results.appends.size(), 8U);
   EXPECT_FALSE(results.transaction_failed);
   const std::vector<std::pair<append_status, std::string>> expected{
-      {append_status::storage_error, "empty message_id"},
+      {append_status::storage_error, "s0:-1 names no event"},
       {append_status::storage_error, "has no subject"},
       {append_status::storage_error, "s2:1 appears twice"},
-      {append_status::storage_error, "s4:1 names no event"},
+      {append_status::storage_error, "s3:1 names no event"},
       {append_status::storage_error, "s4:2 names no event"},
-      {append_status::storage_error, "s5:01 names no event"},
+      {append_status::storage_error, "s5:0 names no event"},
       {append_status::committed, ""},
       {append_status::storage_error, "s7:2 names no event"}};
   for (std::size_t i = 0; i < expected.size(); ++i) {
@@ -179,7 +182,7 @@ TEST_P(outbox_conformance, malformed_messages_refuse_their_request_alone) {
     if (expected[i].first != append_status::storage_error) continue;
     EXPECT_EQ(got.last_version, 0) << i;
     EXPECT_NE(got.detail.find(expected[i].second), std::string::npos) << i << ": " << got.detail;
-    EXPECT_TRUE(store_->read_events("s" + std::to_string(i), 0, 10).empty()) << i;
+    EXPECT_EQ(store_->read_events("s" + std::to_string(i), 0, 10).size(), i == 3 ? 1U : 0U) << i;
   }
   EXPECT_EQ(tags_of(all_outbox()), std::vector<std::string>{"fine"});
   EXPECT_TRUE(all_entries().empty());
@@ -206,7 +209,7 @@ TEST_P(outbox_conformance, positions_ascend_in_commit_order) {
   const std::vector<outbox_entry> rows = all_outbox();
   EXPECT_EQ(tags_of(rows), expected);
   for (std::size_t i = 1; i < rows.size(); ++i) EXPECT_LT(rows[i - 1].position, rows[i].position);
-  EXPECT_EQ(rows.back().created_at_ms, t0 + 2);
+  EXPECT_EQ(rows.back().recorded_at_ms, t0 + 2);
 }
 
 // Goal: unpublished_only skips published rows; the position cursor works with and without it;
@@ -327,7 +330,7 @@ TEST_P(outbox_conformance, reopened_store_keeps_rows_and_never_reuses_positions)
   EXPECT_EQ(rows[0].published_at_ms, std::optional<std::int64_t>(t0 + 1));
   EXPECT_EQ(tags_of(all_outbox(true)), (std::vector<std::string>{"r1", "r2"}));
   // A message must announce its own request's event, not one stored before.
-  EXPECT_EQ(append(with_outbox("pod_a", 3, t0, {named("pod_a:2", "again")})).status,
+  EXPECT_EQ(append(with_outbox("pod_a", 3, t0, {named(2, "again")})).status,
             append_status::storage_error);
 
   ASSERT_EQ(*store_->mark_outbox_published(p, t0 + 2), 2U);

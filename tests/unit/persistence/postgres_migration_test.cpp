@@ -120,7 +120,9 @@ TEST_F(postgres_migrations, a_database_at_version_1_gains_the_outbox) {
 
   std::string report;
   ASSERT_TRUE(migrate_postgres(uri_, &report, &error)) << error;
-  EXPECT_EQ(report, "applied 2 (outbox)\napplied 3 (zero-sum check per statement)");
+  EXPECT_EQ(report,
+            "applied 2 (outbox)\napplied 3 (zero-sum check per statement)\napplied 4 (outbox rows "
+            "name their event)");
   EXPECT_EQ(count("SELECT count(*) FROM pg_tables WHERE tablename = 'outbox'"), 1);
   // The row trigger of version 1 is gone; the statement trigger replaces it.
   EXPECT_EQ(count("SELECT count(*) FROM information_schema.triggers WHERE event_object_table = "
@@ -136,13 +138,55 @@ TEST_F(postgres_migrations, a_database_at_version_1_gains_the_outbox) {
   ASSERT_NE(store, nullptr) << error;
   EXPECT_EQ(store->read_events("old", 0, 10).size(), 1U);
   append_request request{"new", 0, {{"Created", "{}", 7}}};
-  request.outbox.push_back({request.stream_id + ":1", "crowdpay.crowdpod.v1.PodCreated", "{}"});
+  request.outbox.push_back({1, "crowdpay.crowdpod.v1.PodCreated"});
   const append_result result = store->append_batch(std::vector<append_request>{request}).at(0);
   EXPECT_EQ(result.status, append_status::committed) << result.detail;
   const auto rows = store->read_outbox(0, 10, false);
   ASSERT_TRUE(rows.has_value());
   ASSERT_EQ(rows->size(), 1U);
-  EXPECT_EQ(rows->front().message_id, request.stream_id + ":1");
+  EXPECT_EQ(rows->front().message_id(), request.stream_id + ":1");
+}
+
+// Goal: migration 4 reads each older row's version from its message id whatever the stream id
+// holds (a colon included) and however many digits the version has, keeps positions and
+// publication, drops the copy of the event, and guards (stream_id, version) instead of the id.
+TEST_F(postgres_migrations, a_database_at_version_3_has_its_outbox_rows_name_their_events) {
+  std::string error;
+  ASSERT_TRUE(
+      postgres::apply_migrations(uri_, postgres::builtin_migrations().first(3), nullptr, &error))
+      << error;
+  {
+    pqxx::connection conn(uri_);
+    pqxx::work txn(conn);
+    txn.exec(
+        "INSERT INTO events VALUES ('a:b', 12, 'Twelfth', '12'::bytea, 5, 'p', 'h'), "
+        "('c', 3, 'Third', '3'::bytea, 6, 'p', 'h')");
+    txn.exec(
+        "INSERT INTO outbox (message_id, stream_id, subject, payload, created_at_ms, "
+        "published_at_ms) VALUES ('a:b:12', 'a:b', 's12', '\\xff', 5, NULL), "
+        "('c:3', 'c', 's3', '\\xff', 6, 8)");
+    txn.commit();
+  }
+  ASSERT_TRUE(migrate_postgres(uri_, nullptr, &error)) << error;
+  auto store = open_postgres_journal({.uri = uri_, .apply_migrations = false}, &error);
+  ASSERT_NE(store, nullptr) << error;
+  const auto rows = store->read_outbox(0, 10, false);
+  ASSERT_TRUE(rows.has_value());
+  ASSERT_EQ(rows->size(), 2U);
+  EXPECT_EQ(rows->at(0).position, 1);
+  EXPECT_EQ(rows->at(0).stream_id, "a:b");
+  EXPECT_EQ(rows->at(0).version, 12);
+  EXPECT_EQ(rows->at(0).subject, "s12");
+  EXPECT_EQ(rows->at(0).event_type, "Twelfth");
+  EXPECT_EQ(rows->at(0).payload, "12");
+  EXPECT_EQ(rows->at(1).message_id(), "c:3");
+  EXPECT_EQ(rows->at(1).recorded_at_ms, 6);
+  EXPECT_EQ(rows->at(1).published_at_ms, std::optional<std::int64_t>(8));
+  EXPECT_EQ(count("SELECT count(*) FROM information_schema.columns WHERE table_name = 'outbox' "
+                  "AND column_name IN ('message_id', 'payload', 'created_at_ms')"),
+            0);
+  EXPECT_EQ(count("SELECT count(*) FROM pg_constraint WHERE conname = 'outbox_names_one_event'"),
+            1);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // What only the PostgreSQL outbox has: a failed batch rolls its outbox rows back, text the server
-// cannot store is refused up front, and a message id inserted by another process while the batch
+// cannot store is refused up front, and a message inserted by another process while the batch
 // ran, or stored without its event, ends as a refusal of that request alone.
 #include <gtest/gtest.h>
 
@@ -21,7 +21,7 @@ class postgres_outbox : public postgres_store_test {
     const auto rows = store_->read_outbox(0, max_page_rows, false);
     EXPECT_TRUE(rows.has_value());
     if (rows) {
-      for (const outbox_entry& row : *rows) ids.push_back(row.message_id);
+      for (const outbox_entry& row : *rows) ids.push_back(row.message_id());
     }
     return ids;
   }
@@ -31,7 +31,7 @@ class postgres_outbox : public postgres_store_test {
 append_request with_message(const std::string& stream_id,
                             std::string subject = "crowdpay.crowdpod.v1.PodCreated") {
   append_request request = make_request(stream_id, 0, 1);
-  request.outbox.push_back({stream_id + ":1", std::move(subject), "{}"});
+  request.outbox.push_back({1, std::move(subject)});
   return request;
 }
 
@@ -40,7 +40,7 @@ append_request with_message(const std::string& stream_id,
 TEST_F(postgres_outbox, a_failed_transaction_writes_nothing) {
   side_exec(
       "CREATE FUNCTION outbox_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-      "IF NEW.message_id = 'boom:1' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$; "
+      "IF NEW.stream_id = 'boom' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$; "
       "CREATE TRIGGER outbox_boom BEFORE INSERT ON outbox FOR EACH ROW "
       "EXECUTE FUNCTION outbox_boom()");
   const batch_results failed = store_->commit_batch(
@@ -56,11 +56,11 @@ TEST_F(postgres_outbox, a_failed_transaction_writes_nothing) {
   EXPECT_EQ(stored_ids(), std::vector<std::string>{"a:1"});
 }
 
-// Goal: a message subject that is not UTF-8 text without NUL refuses its request alone; payloads
-// are bytes and take anything.
+// Goal: a message subject that is not UTF-8 text without NUL refuses its request alone; event
+// payloads, read with their messages, are bytes and take anything.
 TEST_F(postgres_outbox, text_the_server_cannot_store_is_refused_alone) {
   append_request binary_payload = with_message("s3");
-  binary_payload.outbox[0].payload = std::string("\0\xff", 2);
+  binary_payload.events[0].payload = std::string("\0\xff", 2);
   const batch_results results = store_->commit_batch(
       std::vector<append_request>{with_message("s1", std::string("a\0b", 3)),
                                   with_message("s2", "bad\xff"), binary_payload},
@@ -88,9 +88,7 @@ TEST_F(postgres_outbox, a_racing_event_and_its_message_end_as_version_conflict) 
   const std::string hash = event_hash({genesis_hash, "mine", 1, "Raced", 7, "theirs"});
   racing.exec_params("INSERT INTO events VALUES ('mine', 1, 'Raced', 'theirs'::bytea, 7, $1, $2)",
                      std::string(genesis_hash), hash);
-  racing.exec(
-      "INSERT INTO outbox (message_id, stream_id, subject, payload, created_at_ms) "
-      "VALUES ('mine:1', 'mine', 'x', 'theirs'::bytea, 7)");
+  racing.exec("INSERT INTO outbox (stream_id, version, subject) VALUES ('mine', 1, 'x')");
   // The store cannot see the uncommitted rows, so its insert waits on the key until we commit.
   std::future<batch_results> committed = std::async(std::launch::async, [this] {
     return store_->commit_batch(
@@ -112,13 +110,11 @@ TEST_F(postgres_outbox, a_racing_event_and_its_message_end_as_version_conflict) 
   EXPECT_EQ(rows->front().payload, "theirs");
 }
 
-// Goal: an outbox row holding a message id without its event (written by something else than the
-// store) refuses only the request whose message names that id; the batch's other requests commit
-// and the stray row stays as it was.
+// Goal: an outbox row naming an event that is not there (written by something else than the store)
+// refuses only the request whose message names that event; the batch's other requests commit and
+// the stray row stays as it was. Reading it fails, naming it, instead of skipping it.
 TEST_F(postgres_outbox, a_stray_message_id_refuses_its_request_alone) {
-  side_exec(
-      "INSERT INTO outbox (message_id, stream_id, subject, payload, created_at_ms) "
-      "VALUES ('stray:1', 'stray', 'x', 'old'::bytea, 7)");
+  side_exec("INSERT INTO outbox (stream_id, version, subject) VALUES ('stray', 1, 'x')");
   const batch_results results =
       store_->commit_batch(std::vector<append_request>{with_message("first"), with_message("stray"),
                                                        with_message("last")},
@@ -131,7 +127,16 @@ TEST_F(postgres_outbox, a_stray_message_id_refuses_its_request_alone) {
   EXPECT_EQ(results.appends[2].status, append_status::committed) << results.appends[2].detail;
   EXPECT_FALSE(results.transaction_failed);
   EXPECT_TRUE(store_->read_events("stray", 0, 5).empty());
-  EXPECT_EQ(stored_ids(), (std::vector<std::string>{"stray:1", "first:1", "last:1"}));
+  const auto read = store_->read_outbox(0, 10, false);
+  ASSERT_FALSE(read.has_value());
+  EXPECT_EQ(read.error().code, errc::storage_unavailable);
+  EXPECT_NE(read.error().detail.find("names event stray:1, which is missing"), std::string::npos)
+      << read.error().detail;
+  const auto after_stray = store_->read_outbox(1, 10, false);  // the stray row is position 1
+  ASSERT_TRUE(after_stray.has_value());
+  ASSERT_EQ(after_stray->size(), 2U);
+  EXPECT_EQ(after_stray->at(0).message_id(), "first:1");
+  EXPECT_EQ(after_stray->at(1).message_id(), "last:1");
 }
 
 }  // namespace

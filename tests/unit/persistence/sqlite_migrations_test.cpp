@@ -60,7 +60,7 @@ TEST(sqlite_migrations, a_new_journal_records_every_migration) {
   std::string error;
   ASSERT_TRUE(open_sqlite_journal({.file = dir.file("j.sqlite")}, &error)) << error;
   raw_db db(dir.file("j.sqlite"));
-  EXPECT_EQ(db.applied(), (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(db.applied(), (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6}));
 }
 
 TEST(sqlite_migrations, migrating_twice_changes_nothing) {
@@ -89,7 +89,7 @@ TEST(sqlite_migrations, a_failing_migration_is_rolled_back_and_named) {
       << error;
   EXPECT_NE(error.find("no_such_table"), std::string::npos) << error;
   EXPECT_FALSE(db.has_table("half_done"));  // its first statement was rolled back too
-  EXPECT_EQ(db.applied(), (std::vector<std::int64_t>{1, 2, 3, 4, 5}));  // the earlier ones stay
+  EXPECT_EQ(db.applied(), (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6}));  // the earlier ones stay
 }
 
 TEST(sqlite_migrations, check_only_refuses_to_open_with_pending_migrations) {
@@ -111,14 +111,15 @@ TEST(sqlite_migrations, a_journal_from_before_versioned_migrations_is_adopted) {
   testing::temp_dir dir{"payorch-migrate"};
   {
     raw_db db(dir.file("j.sqlite"));
-    for (const auto& m : sqlite::sqlite_migrations())
+    // Builds before versioned migrations created the tables of the first two.
+    for (const auto& m : sqlite::sqlite_migrations().first(2))
       ASSERT_EQ(db.exec(std::string(m.sql).c_str()), SQLITE_OK);
     EXPECT_FALSE(db.has_table("schema_migrations"));
   }
   std::string error;
   ASSERT_TRUE(open_sqlite_journal({.file = dir.file("j.sqlite")}, &error)) << error;
   raw_db db(dir.file("j.sqlite"));
-  EXPECT_EQ(db.applied(), (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(db.applied(), (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6}));
 }
 
 // Goal: a journal at version 2 (events, ledger, idempotency; written by a build before the
@@ -146,29 +147,36 @@ TEST(sqlite_migrations, a_journal_at_version_2_gains_the_outbox) {
   ASSERT_NE(store, nullptr) << error;
   raw_db db(dir.file("j.sqlite"));
   EXPECT_TRUE(db.has_table("outbox"));
-  EXPECT_EQ(db.applied(), (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(db.applied(), (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6}));
   EXPECT_EQ(store->read_events("old", 0, 10).size(), 1U);
   append_request request{"new", 0, {{"Created", "{}", 7}}};
-  request.outbox.push_back({"new:1", "crowdpay.crowdpod.v1.PodCreated", "{}"});
+  request.outbox.push_back({1, "crowdpay.crowdpod.v1.PodCreated"});
   const append_result result = store->append_batch(std::vector<append_request>{request}).at(0);
   EXPECT_EQ(result.status, append_status::committed) << result.detail;
   const auto rows = store->read_outbox(0, 10, false);
   ASSERT_TRUE(rows.has_value());
   ASSERT_EQ(rows->size(), 1U);
-  EXPECT_EQ(rows->front().message_id, "new:1");
-  EXPECT_EQ(rows->front().created_at_ms, 7);
+  EXPECT_EQ(rows->front().message_id(), "new:1");
+  EXPECT_EQ(rows->front().recorded_at_ms, 7);
 }
 
 // Goal: migration 4 takes the UNIQUE index off the outbox's message_id of a journal at version 3,
-// keeping every row with its position and publication, and the position sequence too: a row
-// purged from the end does not get its position handed out again.
+// and migration 6 turns the id into the event's version; every row keeps its position and
+// publication, and the position sequence is kept too: a row purged from the end does not get its
+// position handed out again.
 TEST(sqlite_migrations, a_journal_at_version_3_loses_the_message_id_index_and_keeps_its_rows) {
   testing::temp_dir dir{"payorch-migrate"};
   {
     raw_db db(dir.file("j.sqlite"));
     std::string error;
     ASSERT_TRUE(db.migrate_to(3, &error)) << error;
-    // Three messages as an older build wrote them; the first published, the last purged.
+    // Three events and their messages as an older build wrote them; the first message published,
+    // the last purged.
+    for (int version = 1; version <= 3; ++version) {
+      const std::string event = "INSERT INTO events VALUES ('old', " + std::to_string(version) +
+                                ", 'Old', X'7b7d', 5, 'p', 'h')";
+      ASSERT_EQ(db.exec(event.c_str()), SQLITE_OK);
+    }
     ASSERT_EQ(db.exec("INSERT INTO outbox (message_id, stream_id, subject, payload, "
                       "created_at_ms, published_at_ms) VALUES "
                       "('old:1', 'old', 's', X'01', 5, 9), ('old:2', 'old', 's', X'02', 6, "
@@ -182,7 +190,7 @@ TEST(sqlite_migrations, a_journal_at_version_3_loses_the_message_id_index_and_ke
   ASSERT_NE(store, nullptr) << error;
   {
     raw_db db(dir.file("j.sqlite"));
-    EXPECT_EQ(db.applied(), (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
+    EXPECT_EQ(db.applied(), (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6}));
     EXPECT_EQ(db.count("SELECT count(*) FROM pragma_index_list('outbox') WHERE origin = 'u'"), 0);
     EXPECT_EQ(db.count("SELECT count(*) FROM pragma_index_list('outbox')"), 2);  // partial ones
   }
@@ -190,19 +198,58 @@ TEST(sqlite_migrations, a_journal_at_version_3_loses_the_message_id_index_and_ke
   ASSERT_TRUE(kept.has_value());
   ASSERT_EQ(kept->size(), 2U);
   EXPECT_EQ(kept->at(0).position, 1);
-  EXPECT_EQ(kept->at(0).message_id, "old:1");
+  EXPECT_EQ(kept->at(0).message_id(), "old:1");
+  EXPECT_EQ(kept->at(0).payload, "{}");  // the event's, read with the row
+  EXPECT_EQ(kept->at(1).version, 2);
   EXPECT_EQ(kept->at(0).published_at_ms, std::optional<std::int64_t>(9));
   EXPECT_EQ(kept->at(1).position, 2);
   EXPECT_FALSE(kept->at(1).published_at_ms.has_value());
 
   append_request request{"new", 0, {{"Created", "{}", 8}}};
-  request.outbox.push_back({"new:1", "crowdpay.crowdpod.v1.PodCreated", "{}"});
+  request.outbox.push_back({1, "crowdpay.crowdpod.v1.PodCreated"});
   ASSERT_EQ(store->append_batch(std::vector<append_request>{request}).at(0).status,
             append_status::committed);
   const auto rows = store->read_outbox(2, 10, false);
   ASSERT_TRUE(rows.has_value());
   ASSERT_EQ(rows->size(), 1U);
   EXPECT_EQ(rows->front().position, 4);  // 3 was the purged row's
+}
+
+// Goal: migration 6 reads each older row's version from its message id whatever the stream id
+// holds (a colon included) and however many digits the version has, and drops the copy of the
+// event and the creation time.
+TEST(sqlite_migrations, a_journal_at_version_5_has_its_outbox_rows_name_their_events) {
+  testing::temp_dir dir{"payorch-migrate"};
+  {
+    raw_db db(dir.file("j.sqlite"));
+    std::string error;
+    ASSERT_TRUE(db.migrate_to(5, &error)) << error;
+    for (const char* row :
+         {"('a:b', 12, 'Twelfth', X'3132', 5, 'p', 'h')", "('c', 3, 'Third', X'33', 6, 'p', 'h')"})
+      ASSERT_EQ(db.exec((std::string("INSERT INTO events VALUES ") + row).c_str()), SQLITE_OK);
+    ASSERT_EQ(db.exec("INSERT INTO outbox (message_id, stream_id, subject, payload, "
+                      "created_at_ms, published_at_ms) VALUES "
+                      "('a:b:12', 'a:b', 's12', X'ff', 5, NULL), ('c:3', 'c', 's3', X'ff', 6, 8)"),
+              SQLITE_OK);
+  }
+  std::string error;
+  auto store = open_sqlite_journal({.file = dir.file("j.sqlite")}, &error);
+  ASSERT_NE(store, nullptr) << error;
+  const auto rows = store->read_outbox(0, 10, false);
+  ASSERT_TRUE(rows.has_value());
+  ASSERT_EQ(rows->size(), 2U);
+  EXPECT_EQ(rows->at(0).stream_id, "a:b");
+  EXPECT_EQ(rows->at(0).version, 12);
+  EXPECT_EQ(rows->at(0).subject, "s12");
+  EXPECT_EQ(rows->at(0).event_type, "Twelfth");
+  EXPECT_EQ(rows->at(0).payload, "12");
+  EXPECT_EQ(rows->at(1).message_id(), "c:3");
+  EXPECT_EQ(rows->at(1).recorded_at_ms, 6);
+  EXPECT_EQ(rows->at(1).published_at_ms, std::optional<std::int64_t>(8));
+  raw_db db(dir.file("j.sqlite"));
+  EXPECT_EQ(db.count("SELECT count(*) FROM pragma_table_info('outbox') WHERE name IN "
+                     "('message_id', 'payload', 'created_at_ms')"),
+            0);
 }
 
 }  // namespace
