@@ -361,7 +361,10 @@ encoded_event encode_with_outbox(const std::string& pod_id, std::int64_t version
 result<std::string> pod_cloud_event(const persistence::outbox_entry& entry) {
   json::error_code ec;
   auto parsed = json::parse(entry.payload, ec);
-  if (ec || !parsed.is_object()) return corrupt(entry.event_type + " is not a JSON object");
+  if (ec || !parsed.is_object()) {
+    return corrupt(entry.event_type + " " + entry.message_id() + " (outbox position " +
+                   std::to_string(entry.position) + ") is not a JSON object");
+  }
   auto& data = parsed.get_object();
   data.erase("idempotency_key");
   data.erase("request_fingerprint");

@@ -63,18 +63,6 @@ struct outbox_message {
   std::string subject;       // where it goes, e.g. "crowdpay.crowdpod.v1.FundsPledged"
 };
 
-/// Appends `events` to `stream_id` if the stream's last version is still `expected_version`.
-///
-/// `ledger` commands are applied in the same transaction, in order, after a check that rejects the
-/// whole request (ledger_rejected, nothing written) if any is unbalanced or refers to a pending
-/// transaction that is unknown, no longer pending or (for post_pending) expired. Ledger commands
-/// need at least one event: their rows record the first event's version and time, and expiry is
-/// judged at that time.
-///
-/// `outbox` messages are stored only if the request commits, in its transaction; each announces
-/// one of the request's events. A message with an empty subject, or whose version is not one of
-/// the request's events or is named by another message of the request too, refuses the request
-/// alone with storage_error.
 /// The stored first answer to a request with an Idempotency-Key, replayed for retries.
 ///
 /// Status 0 is a claim: the key's effect is committed (its row was written in the same
@@ -98,6 +86,18 @@ struct idempotency_key {
   std::string key;
 };
 
+/// Appends `events` to `stream_id` if the stream's last version is still `expected_version`.
+///
+/// `ledger` commands are applied in the same transaction, in order, after a check that rejects the
+/// whole request (ledger_rejected, nothing written) if any is unbalanced or refers to a pending
+/// transaction that is unknown, no longer pending or (for post_pending) expired. Ledger commands
+/// need at least one event: their rows record the first event's version and time, and expiry is
+/// judged at that time.
+///
+/// `outbox` messages are stored only if the request commits, in its transaction; each announces
+/// one of the request's events. A message with an empty subject, or whose version is not one of
+/// the request's events or is named by another message of the request too, refuses the request
+/// alone with storage_error.
 struct append_request {
   std::string stream_id;
   std::int64_t expected_version = 0;  // version of the last event the writer saw; 0 = new stream

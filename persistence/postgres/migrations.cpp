@@ -135,10 +135,28 @@ CREATE TRIGGER ledger_entries_balanced AFTER INSERT ON ledger_entries
 // version) and the relay reads the event with it. The copy was most of a row's bytes and of the
 // work of writing it. The message id "<stream_id>:<version>" gives the version of older rows; its
 // UNIQUE guard becomes one on (stream_id, version), and created_at_ms goes, as the event's own
-// time dates the message.
+// time dates the message. A row whose id is not of that form or names no stored event (older
+// builds did not check either) fails the migration, naming the row: it would otherwise announce
+// another event, or stop every later read.
 constexpr std::string_view outbox_names_its_event = R"sql(
 ALTER TABLE outbox ADD COLUMN version bigint;
-UPDATE outbox SET version = substr(message_id, length(stream_id) + 2)::bigint;
+UPDATE outbox SET version = CASE
+  WHEN message_id = stream_id || ':' || substring(message_id from ':([1-9][0-9]{0,17})$')
+  THEN substring(message_id from ':([1-9][0-9]{0,17})$')::bigint END;
+DO $$
+DECLARE
+  stray record;
+BEGIN
+  SELECT o.position, o.message_id INTO stray FROM outbox o
+    WHERE o.version IS NULL OR NOT EXISTS (
+      SELECT 1 FROM events e WHERE e.stream_id = o.stream_id AND e.version = o.version)
+    ORDER BY o.position LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'outbox row at position % (message id %) names no event of its stream',
+      stray.position, stray.message_id;
+  END IF;
+END
+$$;
 ALTER TABLE outbox ALTER COLUMN version SET NOT NULL;
 ALTER TABLE outbox ADD CONSTRAINT outbox_version_check CHECK (version > 0);
 ALTER TABLE outbox DROP COLUMN message_id;

@@ -164,7 +164,10 @@ static_assert(ledger_scope_index.find(ledger_scope_sql) != std::string_view::npo
 // version) and the relay reads the event with it (sqlite_outbox.cpp renders nothing; the entity's
 // code does). The copy was most of a row's bytes, and building and writing it cost about a sixth
 // of a pod create's CPU. The message id "<stream_id>:<version>" gives the version of older rows;
-// created_at_ms goes, as the event's own time dates the message.
+// created_at_ms goes, as the event's own time dates the message. A row whose id is not of that
+// form or names no stored event (older builds did not check either) gets no version, and the NOT
+// NULL constraint then fails the migration, which leaves the file as it was: it would otherwise
+// announce another event, or stop every later read (docs/operations.md says how to find it).
 constexpr std::string_view outbox_names_its_event = R"sql(
 CREATE TABLE outbox_next (
   position        INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -174,9 +177,13 @@ CREATE TABLE outbox_next (
   published_at_ms INTEGER
 );
 INSERT INTO outbox_next (position, stream_id, version, subject, published_at_ms)
-  SELECT position, stream_id, CAST(substr(message_id, length(stream_id) + 2) AS INTEGER), subject,
-         published_at_ms
-  FROM outbox ORDER BY position;
+  SELECT position, stream_id,
+         CASE WHEN message_id = stream_id || ':' || v AND
+                   EXISTS (SELECT 1 FROM events e WHERE e.stream_id = o.stream_id AND e.version = v)
+              THEN v END,
+         subject, published_at_ms
+  FROM (SELECT *, CAST(substr(message_id, length(stream_id) + 2) AS INTEGER) AS v FROM outbox) AS o
+  ORDER BY position;
 INSERT INTO sqlite_sequence (name, seq)
   SELECT 'outbox_next', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'outbox_next');
 UPDATE sqlite_sequence

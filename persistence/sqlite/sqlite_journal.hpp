@@ -149,10 +149,10 @@ class sqlite_journal final : public journal_store {
   bool write_balances(const ledger_plan& plan);
   /// The SQL-side guard: every transaction's rows from `first_entry_id` on sum to 0 per currency.
   std::optional<request_outcome> check_sums(std::int64_t first_entry_id);
-  // The outbox (sqlite_outbox.cpp): checked before anything of the request is written (reads
-  // only), written after its events and ledger rows.
-  /// Refuses the request (storage_error, alone) if a message is malformed or its id is taken; a
-  /// set outcome is that refusal (or a storage failure) to return instead of appending.
+  // The outbox (sqlite_outbox.cpp): checked before anything of the request is written (nothing is
+  // read), written after its events and ledger rows.
+  /// Refuses the request (storage_error, alone) if a message is malformed (see malformed_outbox);
+  /// a set outcome is that refusal to return instead of appending.
   std::optional<request_outcome> check_outbox(const append_request& request);
   /// Inserts the request's messages; an error here means the batch must be rolled back.
   std::optional<request_outcome> write_outbox(const append_request& request);

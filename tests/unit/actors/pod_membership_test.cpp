@@ -442,6 +442,32 @@ TEST_F(pod_membership_test, every_event_has_its_cloud_event_in_the_outbox) {
   EXPECT_EQ(text(pledged.at("subject")), pod_a);
   EXPECT_EQ(text(pledged.at("datacontenttype")), "application/json");
 
+  // Byte for byte what builds before migration 6 stored in the outbox, so consumers see no change.
+  EXPECT_EQ(
+      *actors::pod_cloud_event((*rows)[0]),
+      R"({"specversion":"1.0","id":"pod_00000000000000b1:1","source":"/pods/pod_00000000000000b1",)"
+      R"("type":"crowdpay.crowdpod.v1.CrowdPodCreated","subject":"pod_00000000000000b1",)"
+      R"("time":"2026-01-01T00:00:00Z","sequence":"1","datacontenttype":"application/json",)"
+      R"("data":{"owner_id":"owner_1","name":"Trip","currency":"EUR","policy":{"spending_limit":)"
+      R"("5000","voting_quorum":"0.66","risk_tier":"STANDARD"},"created_at":1767225600000,)"
+      R"("cycle":{"period":"WEEKLY","starts_at":1767225600000},"pod_id":"pod_00000000000000b1"}})");
+  EXPECT_EQ(
+      *actors::pod_cloud_event((*rows)[6]),
+      R"({"specversion":"1.0","id":"pod_00000000000000b1:7","source":"/pods/pod_00000000000000b1",)"
+      R"("type":"crowdpay.crowdpod.v1.FundsPledged","subject":"pod_00000000000000b1",)"
+      R"("time":"2026-01-01T00:00:00.003Z","sequence":"7","datacontenttype":"application/json",)"
+      R"("data":{"pledge_id":"plg_0000000000000001","user_id":"mia","amount_minor":2500,)"
+      R"("currency":"EUR","cycle":1,"due_at":1767830400000,"pledged_at":1767225600003,)"
+      R"("pod_id":"pod_00000000000000b1"}})");
+  // A create's payload keeps its request's key and fingerprint; the message leaves both out (the
+  // old encoding erased them the same way, so the remaining keys keep the same order).
+  persistence::outbox_entry keyed = (*rows)[0];
+  keyed.payload =
+      R"({"owner_id":"o","idempotency_key":"k","request_fingerprint":"f","name":"n","pod_id":"p"})";
+  const auto keyed_event = boost::json::parse(*actors::pod_cloud_event(keyed)).as_object();
+  EXPECT_EQ(boost::json::serialize(keyed_event.at("data")),
+            R"({"owner_id":"o","pod_id":"p","name":"n"})");
+
   // A payload that is not a JSON object is reported, not published half-rendered.
   persistence::outbox_entry broken = (*rows)[6];
   broken.payload = "[1]";

@@ -233,7 +233,7 @@ TEST_P(ledger_conformance, pending_ids_are_unique_and_resolvable_in_one_request)
 }
 
 // Goal: a reused hold id is what a request hears about first, whatever else is wrong with it:
-// an expiry already past, a later command of the request refused, or a taken message id.
+// an expiry already past, a later command of the request refused, or a malformed outbox message.
 TEST_P(ledger_conformance, a_reused_hold_id_is_reported_before_other_refusals) {
   ASSERT_EQ(append(with_ledger("s", 0, t0, {pending_tx("p1", transfer("a", "b", 4))})).status,
             append_status::committed);

@@ -174,6 +174,7 @@ TEST_F(postgres_migrations, a_database_at_version_3_has_its_outbox_rows_name_the
   ASSERT_TRUE(rows.has_value());
   ASSERT_EQ(rows->size(), 2U);
   EXPECT_EQ(rows->at(0).position, 1);
+  EXPECT_EQ(rows->at(1).position, 2);
   EXPECT_EQ(rows->at(0).stream_id, "a:b");
   EXPECT_EQ(rows->at(0).version, 12);
   EXPECT_EQ(rows->at(0).subject, "s12");
@@ -187,6 +188,49 @@ TEST_F(postgres_migrations, a_database_at_version_3_has_its_outbox_rows_name_the
             0);
   EXPECT_EQ(count("SELECT count(*) FROM pg_constraint WHERE conname = 'outbox_names_one_event'"),
             1);
+
+  append_request request{"new", 0, {{"Created", "{}", 7}}};
+  request.outbox.push_back({1, "crowdpay.crowdpod.v1.PodCreated"});
+  ASSERT_EQ(store->append_batch(std::vector<append_request>{request}).at(0).status,
+            append_status::committed);
+  const auto after = store->read_outbox(2, 10, false);
+  ASSERT_TRUE(after.has_value());
+  ASSERT_EQ(after->size(), 1U);
+  EXPECT_EQ(after->front().position, 3);
+}
+
+// Goal: an older row whose message id names no stored event of its stream (another stream's id, a
+// version with a leading zero, an event that is not there) fails migration 4, naming the first
+// such row, and leaves the schema at version 3 with every row as it was.
+TEST_F(postgres_migrations, an_outbox_row_without_its_event_stops_migration_4) {
+  std::string error;
+  ASSERT_TRUE(
+      postgres::apply_migrations(uri_, postgres::builtin_migrations().first(3), nullptr, &error))
+      << error;
+  const auto exec = [this](const std::string& sql) {
+    pqxx::connection conn(uri_);
+    pqxx::work txn(conn);
+    txn.exec(sql);
+    txn.commit();
+  };
+  exec("INSERT INTO events VALUES ('s', 1, 'First', '{}'::bytea, 5, 'p', 'h')");
+  exec(
+      "INSERT INTO outbox (message_id, stream_id, subject, payload, created_at_ms) VALUES "
+      "('s:1', 's', 'x', '\\x00', 5), ('other:1', 's', 'x', '\\x00', 5), "
+      "('s:01', 's', 'x', '\\x00', 5), ('s:2', 's', 'x', '\\x00', 5)");
+  EXPECT_FALSE(migrate_postgres(uri_, nullptr, &error));
+  EXPECT_NE(error.find("migration 4 (outbox rows name their event) failed"), std::string::npos)
+      << error;
+  EXPECT_NE(error.find("outbox row at position 2 (message id other:1) names no event"),
+            std::string::npos)
+      << error;
+  EXPECT_EQ(count("SELECT max(version) FROM schema_migrations"), 3);
+  EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE message_id IS NOT NULL"), 4);
+  exec("DELETE FROM outbox WHERE message_id IN ('other:1', 's:2')");
+  EXPECT_FALSE(migrate_postgres(uri_, nullptr, &error));  // s:01 is next
+  EXPECT_NE(error.find("(message id s:01)"), std::string::npos) << error;
+  exec("DELETE FROM outbox WHERE message_id = 's:01'");
+  EXPECT_TRUE(migrate_postgres(uri_, nullptr, &error)) << error;
 }
 
 }  // namespace

@@ -252,5 +252,42 @@ TEST(sqlite_migrations, a_journal_at_version_5_has_its_outbox_rows_name_their_ev
             0);
 }
 
+// Goal: an older row whose message id names no stored event of its stream (another stream's id,
+// a version written with a leading zero, an event that is not there) fails migration 6, which
+// leaves the file at version 5 with every row as it was; once the row is dealt with, it applies.
+TEST(sqlite_migrations, an_outbox_row_without_its_event_stops_migration_6) {
+  for (const char* stray :
+       {"('other:1', 's', 'x', X'00', 5, NULL)", "('s:01', 's', 'x', X'00', 5, NULL)",
+        "('s:2', 's', 'x', X'00', 5, NULL)"}) {
+    SCOPED_TRACE(stray);
+    testing::temp_dir dir{"payorch-migrate"};
+    {
+      raw_db db(dir.file("j.sqlite"));
+      std::string error;
+      ASSERT_TRUE(db.migrate_to(5, &error)) << error;
+      ASSERT_EQ(db.exec("INSERT INTO events VALUES ('s', 1, 'First', X'7b7d', 5, 'p', 'h')"),
+                SQLITE_OK);
+      ASSERT_EQ(db.exec("INSERT INTO outbox (message_id, stream_id, subject, payload, "
+                        "created_at_ms, published_at_ms) VALUES ('s:1', 's', 'x', X'00', 5, NULL)"),
+                SQLITE_OK);
+      const std::string row =
+          std::string(
+              "INSERT INTO outbox (message_id, stream_id, subject, payload, created_at_ms, "
+              "published_at_ms) VALUES ") +
+          stray;
+      ASSERT_EQ(db.exec(row.c_str()), SQLITE_OK);
+    }
+    std::string error;
+    EXPECT_EQ(open_sqlite_journal({.file = dir.file("j.sqlite")}, &error), nullptr);
+    EXPECT_NE(error.find("migration 6 (outbox rows name their event) failed"), std::string::npos)
+        << error;
+    raw_db db(dir.file("j.sqlite"));
+    EXPECT_EQ(db.applied(), (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
+    EXPECT_EQ(db.count("SELECT count(*) FROM outbox WHERE message_id IS NOT NULL"), 2);
+    ASSERT_EQ(db.exec("DELETE FROM outbox WHERE message_id <> 's:1'"), SQLITE_OK);
+    EXPECT_NE(open_sqlite_journal({.file = dir.file("j.sqlite")}, &error), nullptr) << error;
+  }
+}
+
 }  // namespace
 }  // namespace payorch::persistence
