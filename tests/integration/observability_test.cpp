@@ -1,6 +1,12 @@
 /// Request ids, keep-alive, the health endpoints and the Prometheus metrics of a running server;
 /// the journal's state in /health/deps on SQLite and on PostgreSQL.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
 #include "tests/integration/store_support.hpp"
 #include "tests/support/auth_client.hpp"
 
@@ -52,6 +58,54 @@ TEST_F(observability, client_request_id_is_echoed) {
   auto r = http_exchange(port(), bad);
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(r.header("X-Request-Id").value_or(""), "trace-400");
+}
+
+/// Every byte the server sends on a new connection after `request`, until it closes.
+std::string raw_exchange(std::uint16_t port, std::string_view request) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return {};
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval timeout{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  std::string got;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(request.size())) {
+    char buf[4096];
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+      got.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return got;
+}
+
+// Goal: a response on the wire is an HTTP/1.x message byte for byte: the client's version and the
+// status with its reason phrase, each field on a line of its own, a blank line, then exactly
+// Content-Length bytes of body; an HTTP/1.0 request without keep-alive is answered and closed.
+TEST_F(observability, responses_are_well_formed_on_the_wire) {
+  for (const auto& [request, start] :
+       {std::pair<std::string, std::string>{"GET /healthz HTTP/1.0\r\nX-Request-Id: wire-1\r\n\r\n",
+                                            "HTTP/1.0 200 OK\r\n"},
+        {"GET /nowhere HTTP/1.1\r\nHost: x\r\nX-Request-Id: wire-1\r\nConnection: "
+         "close\r\n\r\n",
+         "HTTP/1.1 404 Not Found\r\n"}}) {
+    SCOPED_TRACE(request);
+    const std::string wire = raw_exchange(port(), request);
+    ASSERT_EQ(wire.substr(0, start.size()), start) << wire;
+    const auto end_of_head = wire.find("\r\n\r\n");
+    ASSERT_NE(end_of_head, std::string::npos) << wire;
+    const std::string head = wire.substr(0, end_of_head + 2);
+    EXPECT_NE(head.find("\r\nServer: payorch\r\n"), std::string::npos) << head;
+    EXPECT_NE(head.find("\r\nX-Request-Id: wire-1\r\n"), std::string::npos) << head;
+    const auto length_at = head.find("\r\nContent-Length: ");
+    ASSERT_NE(length_at, std::string::npos) << head;
+    const std::size_t length = std::stoul(head.substr(length_at + 18));
+    EXPECT_GT(length, 0U);
+    EXPECT_EQ(wire.size() - (end_of_head + 4), length) << wire;  // the body, and nothing after it
+  }
 }
 
 // Goal: without a usable client id the server makes one (req_ + hex), distinct per request.
