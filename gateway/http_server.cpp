@@ -9,10 +9,12 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <limits>
 #include <optional>
 #include <random>
 
 #include "domain/ids.hpp"
+#include "gateway/http_wire.hpp"
 
 namespace payorch::gateway {
 namespace beast = boost::beast;
@@ -57,39 +59,6 @@ bool has_media_type(std::string_view ct, std::string_view expected) {
   for (std::size_t i = 0; i < media.size(); ++i)
     if (std::tolower(static_cast<unsigned char>(media[i])) != expected[i]) return false;
   return true;
-}
-
-/// Appends the status line and header fields of `res` as HTTP/1.x puts them on the wire, as
-/// Beast's serializer would, which spent a fifth of the server thread's time on a GET: its generic
-/// buffer sequences cost more than the bytes. The body goes out as a buffer of its own.
-void append_head(std::string& out, const http_response& res) {
-  const unsigned version = res.version();
-  const unsigned code = res.result_int();
-  std::string_view reason = res.reason();
-  if (reason.empty()) reason = http::obsolete_reason(res.result());
-  const char start[] = {'H',
-                        'T',
-                        'T',
-                        'P',
-                        '/',
-                        static_cast<char>('0' + version / 10 % 10),
-                        '.',
-                        static_cast<char>('0' + version % 10),
-                        ' ',
-                        static_cast<char>('0' + code / 100 % 10),
-                        static_cast<char>('0' + code / 10 % 10),
-                        static_cast<char>('0' + code % 10),
-                        ' '};
-  out.append(start, sizeof start);
-  out.append(reason);
-  out.append("\r\n");
-  for (const auto& field : res) {
-    out.append(field.name_string());
-    out.append(": ");
-    out.append(field.value());
-    out.append("\r\n");
-  }
-  out.append("\r\n");
 }
 
 class session : public std::enable_shared_from_this<session> {
@@ -153,6 +122,7 @@ class session : public std::enable_shared_from_this<session> {
     method_ = method_name(req.method());
     version_ = req.version();
     keep_alive_ = req.keep_alive();
+    head_only_ = req.method() == http::verb::head;
     ++shared_->in_flight;
     counted_ = true;
     auto match = shared_->routes->match(req.method(), req.target());
@@ -200,6 +170,7 @@ class session : public std::enable_shared_from_this<session> {
     method_ = method_name(parser_ ? parser_->get().method() : http::verb::unknown);
     version_ = 11;
     keep_alive_ = false;
+    head_only_ = parser_ && parser_->get().method() == http::verb::head;
     route_ = "unmatched";
     write(problem_response(make_problem(status, std::move(code), std::move(detail)), version_));
   }
@@ -211,16 +182,27 @@ class session : public std::enable_shared_from_this<session> {
     res.set(http::field::server, "payorch");
     res.set("X-Request-Id", request_id_);
     res.prepare_payload();
+    const bool bodiless = bodiless_status(res.result_int());
+    if (bodiless) {
+      res.erase(http::field::content_length);
+      res.body().clear();
+    }
     shared_->metrics->record(method_, route_, static_cast<unsigned>(res.result_int()),
                              std::chrono::steady_clock::now() - started_);
     response_.emplace(std::move(res));
     head_.clear();
     append_head(head_, *response_);
-    const std::array<asio::const_buffer, 2> wire{asio::buffer(head_),
-                                                 asio::buffer(response_->body())};
+    // A response to HEAD says what a GET would have carried but carries nothing itself.
+    const std::array<asio::const_buffer, 2> wire{
+        asio::buffer(head_),
+        asio::buffer(response_->body().data(), head_only_ ? 0 : response_->body().size())};
     stream_.expires_after(shared_->options.request_timeout);
+    // All of it in as few writes as the socket takes (asio's transfer_all would cut at 64 KiB).
     asio::async_write(
         stream_, wire,
+        [](const beast::error_code& ec, std::size_t) -> std::size_t {
+          return ec ? 0 : std::numeric_limits<std::size_t>::max();
+        },
         beast::bind_front_handler(&session::on_write, shared_from_this(), close_after));
   }
 
@@ -253,6 +235,7 @@ class session : public std::enable_shared_from_this<session> {
   std::string_view route_;   ///< a pattern owned by the route table, or "unmatched"
   unsigned version_ = 11;
   bool keep_alive_ = true;
+  bool head_only_ = false;  ///< the request is HEAD: the response goes without its body
   bool counted_ = false;
 };
 

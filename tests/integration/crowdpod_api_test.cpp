@@ -95,7 +95,10 @@ TEST_P(crowdpod_api, members_join_with_roles) {
   // An OBSERVER never moves money.
   expect_problem(call("POST", "/pods/" + pod + "/pledges", pledge_body("mia", 100)), 403,
                  "role_forbidden", "user_id");
-  EXPECT_EQ(call("DELETE", "/pods/" + pod + "/members/mia").status, 204);
+  const auto removed = call("DELETE", "/pods/" + pod + "/members/mia");
+  EXPECT_EQ(removed.status, 204);
+  EXPECT_FALSE(removed.header("Content-Length").has_value());  // a 204 has no content at all
+  EXPECT_TRUE(removed.body.empty());
   expect_problem(call("GET", "/pods/" + pod + "/members/mia"), 404, "not_found", "user_id");
 }
 

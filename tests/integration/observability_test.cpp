@@ -108,6 +108,19 @@ TEST_F(observability, responses_are_well_formed_on_the_wire) {
   }
 }
 
+// Goal: the answer to a HEAD request (no route serves HEAD: 405 or 404) carries its fields but no
+// body, so the next response on the same connection is read from its first byte.
+TEST_F(observability, a_head_request_gets_no_body) {
+  const std::string wire =
+      raw_exchange(port(),
+                   "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: "
+                   "x\r\nConnection: close\r\n\r\n");
+  ASSERT_EQ(wire.substr(0, 13), "HTTP/1.1 405 ") << wire;
+  const auto end_of_head = wire.find("\r\n\r\n");
+  ASSERT_NE(end_of_head, std::string::npos) << wire;
+  EXPECT_EQ(wire.substr(end_of_head + 4, 17), "HTTP/1.1 200 OK\r\n") << wire;
+}
+
 // Goal: without a usable client id the server makes one (req_ + hex), distinct per request.
 TEST_F(observability, request_id_is_generated_otherwise) {
   auto a = http_get(port(), "/healthz");

@@ -170,6 +170,8 @@ http_reply http_connection::read_reply() {
     return failed("malformed response head: " + buffer_.substr(0, head_end));
   buffer_.erase(0, head_end + 4);
   if (reply.header("Transfer-Encoding")) return failed("chunked responses are not supported");
+  // These never have content, whatever their fields say (RFC 9110 section 6.3).
+  if (reply.status < 200 || reply.status == 204 || reply.status == 304) return reply;
   auto length_text = reply.header("Content-Length");
   if (!length_text) {
     // No length: the body runs to the end of the stream.

@@ -1,0 +1,41 @@
+#include "gateway/http_wire.hpp"
+
+#include <string_view>
+
+namespace payorch::gateway {
+
+void append_head(std::string& out, const http_response& res) {
+  // Versions are one digit each side of the dot (Beast's parser reads no more) and statuses three.
+  const unsigned version = res.version();
+  const unsigned code = res.result_int();
+  const char start[] = {'H',
+                        'T',
+                        'T',
+                        'P',
+                        '/',
+                        static_cast<char>('0' + version / 10 % 10),
+                        '.',
+                        static_cast<char>('0' + version % 10),
+                        ' ',
+                        static_cast<char>('0' + code / 100 % 10),
+                        static_cast<char>('0' + code / 10 % 10),
+                        static_cast<char>('0' + code % 10),
+                        ' '};
+  out.append(start, sizeof start);
+  const std::string_view reason = res.reason();  // the status's own phrase unless one was set
+  out.append(reason);
+  out.append("\r\n");
+  for (const auto& field : res) {
+    out.append(field.name_string());
+    out.append(": ");
+    out.append(field.value());
+    out.append("\r\n");
+  }
+  out.append("\r\n");
+}
+
+bool bodiless_status(unsigned status) {
+  return status < 200 || status == 204 || status == 304;
+}
+
+}  // namespace payorch::gateway
