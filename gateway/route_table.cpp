@@ -74,12 +74,15 @@ route_match route_table::match(http::verb method, std::string_view path) const {
   std::vector<std::string> segments;
   std::string query;
   if (!split_target(path, segments, query)) return result;
+  // HEAD is GET without the body (RFC 9110, 9.3.2): the GET route answers it and the session
+  // sends the head alone.
+  const http::verb wanted = method == http::verb::head ? http::verb::get : method;
   int best = -1;
   for (const auto& r : routes_) {
     int score = match_score(r, segments, nullptr);
     if (score < 0) continue;
     result.path_known = true;
-    if (r.method == method && score > best) {
+    if (r.method == wanted && score > best) {
       best = score;
       result.found = &r;
     }
@@ -91,6 +94,7 @@ route_match route_table::match(http::verb method, std::string_view path) const {
   for (const auto& r : routes_) {
     if (match_score(r, segments, nullptr) < 0) continue;
     auto name = std::string(http::to_string(r.method));
+    if (r.method == http::verb::get) name += ", HEAD";
     if (result.allow.find(name) != std::string::npos) continue;
     if (!result.allow.empty()) result.allow += ", ";
     result.allow += name;

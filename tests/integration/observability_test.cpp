@@ -7,6 +7,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <vector>
+
 #include "tests/integration/store_support.hpp"
 #include "tests/support/auth_client.hpp"
 
@@ -108,17 +110,39 @@ TEST_F(observability, responses_are_well_formed_on_the_wire) {
   }
 }
 
-// Goal: the answer to a HEAD request (no route serves HEAD: 405 or 404) carries its fields but no
-// body, so the next response on the same connection is read from its first byte.
-TEST_F(observability, a_head_request_gets_no_body) {
-  const std::string wire =
-      raw_exchange(port(),
-                   "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: "
-                   "x\r\nConnection: close\r\n\r\n");
-  ASSERT_EQ(wire.substr(0, 13), "HTTP/1.1 405 ") << wire;
-  const auto end_of_head = wire.find("\r\n\r\n");
-  ASSERT_NE(end_of_head, std::string::npos) << wire;
-  EXPECT_EQ(wire.substr(end_of_head + 4, 17), "HTTP/1.1 200 OK\r\n") << wire;
+// Goal: HEAD is answered as GET would be, fields included (Content-Length the GET's), but without
+// the body, as is a HEAD that finds nothing (404) or a path without GET (405, whose Allow names
+// HEAD only beside GET); the next response on the same connection is read from its first byte.
+TEST_F(observability, a_head_request_gets_the_fields_of_get_and_no_body) {
+  const std::string get =
+      raw_exchange(port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const auto get_head_end = get.find("\r\n\r\n");
+  ASSERT_NE(get_head_end, std::string::npos) << get;
+  const std::string get_body = get.substr(get_head_end + 4);
+  ASSERT_FALSE(get_body.empty());
+
+  const std::string wire = raw_exchange(
+      port(),
+      "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\nHEAD /nowhere HTTP/1.1\r\nHost: x\r\n\r\n"
+      "HEAD /oauth/token HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: "
+      "x\r\nConnection: close\r\n\r\n");
+  std::vector<std::string> heads;
+  std::size_t at = 0;
+  for (int i = 0; i < 3; ++i) {
+    const auto end = wire.find("\r\n\r\n", at);
+    ASSERT_NE(end, std::string::npos) << wire;
+    heads.push_back(wire.substr(at, end + 4 - at));
+    at = end + 4;  // no body follows a response to HEAD
+  }
+  EXPECT_EQ(heads[0].substr(0, 17), "HTTP/1.1 200 OK\r\n") << heads[0];
+  EXPECT_NE(heads[0].find("\r\nContent-Length: " + std::to_string(get_body.size()) + "\r\n"),
+            std::string::npos)
+      << heads[0];
+  EXPECT_EQ(heads[1].substr(0, 13), "HTTP/1.1 404 ") << heads[1];
+  EXPECT_EQ(heads[2].substr(0, 13), "HTTP/1.1 405 ") << heads[2];
+  EXPECT_NE(heads[2].find("\r\nAllow: POST\r\n"), std::string::npos) << heads[2];
+  EXPECT_EQ(wire.substr(at, 17), "HTTP/1.1 200 OK\r\n") << wire;
+  EXPECT_EQ(wire.substr(wire.size() - get_body.size()), get_body);
 }
 
 // Goal: without a usable client id the server makes one (req_ + hex), distinct per request.
