@@ -2,6 +2,7 @@
 // view, then written with one multi-row statement per table.
 #include <algorithm>
 #include <limits>
+#include <stdexcept>
 
 #include "persistence/hash_chain.hpp"
 #include "persistence/postgres/pg_journal.hpp"
@@ -192,18 +193,30 @@ void batch_writer::write_ledger() {
       versions.push_back(row.stream_version);
       times.push_back(row.recorded_at_ms);
     }
-    txn_.exec_prepared("insert_entries", text_array(ids), text_array(accounts),
-                       text_array(currencies), int_array(amounts), text_array(phases),
-                       text_array(streams), int_array(versions), int_array(times));
+    const pqxx::result inserted =
+        txn_.exec_prepared("insert_entries", text_array(ids), text_array(accounts),
+                           text_array(currencies), int_array(amounts), text_array(phases),
+                           text_array(streams), int_array(versions), int_array(times));
+    for (const auto& row : inserted) entry_ids_.push_back(row[0].as<std::int64_t>());
+    // Inserted in the order of `rows`, from a sequence that gives this session ascending values.
+    std::sort(entry_ids_.begin(), entry_ids_.end());
+    if (entry_ids_.size() != state_.rows.size())
+      throw std::logic_error("ledger rows inserted: " + std::to_string(entry_ids_.size()) +
+                             " ids returned for " + std::to_string(state_.rows.size()) + " rows");
   }
   std::vector<std::string_view> created_ids, created_states, resolved_ids, resolved_states;
-  std::vector<std::int64_t> created_expiry;
+  std::vector<std::int64_t> created_expiry, created_first, created_last;
   for (const auto& [id, pending] : state_.pendings) {
     if (!pending) continue;
     if (pending->created) {
+      // A pending transaction has postings (it balances), so it has rows, one after another.
+      if (pending->row_indices.empty())
+        throw std::logic_error("pending transaction " + id + " has no ledger rows");
       created_ids.push_back(id);
       created_states.push_back(pending->state);
       created_expiry.push_back(pending->expires_at_ms);
+      created_first.push_back(entry_ids_.at(pending->row_indices.front()));
+      created_last.push_back(entry_ids_.at(pending->row_indices.back()));
     } else if (pending->resolved) {
       resolved_ids.push_back(id);
       resolved_states.push_back(pending->state);
@@ -211,7 +224,8 @@ void batch_writer::write_ledger() {
   }
   if (!created_ids.empty()) {
     txn_.exec_prepared("insert_pendings", text_array(created_ids), text_array(created_states),
-                       int_array(created_expiry));
+                       int_array(created_expiry), int_array(created_first),
+                       int_array(created_last));
   }
   if (!resolved_ids.empty()) {
     const std::string ids = text_array(resolved_ids);

@@ -112,22 +112,29 @@ std::vector<std::string> prepare_statements(pqxx::connection& conn) {
           "prev_hash, hash) SELECT s, v, t, decode(p, 'hex'), r, ph, h FROM "
           "unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], "
           "$6::text[], $7::text[]) AS u(s, v, t, p, r, ph, h)");
-  // ORDER BY ordinality: entry ids follow the order of the commands and their postings.
+  // ORDER BY ordinality: entry ids follow the order of the commands and their postings (the
+  // sequence hands one session ascending values), which is how the batch learns each new pending
+  // transaction's range of ids from the ids returned.
   prepare("insert_entries",
           "INSERT INTO ledger_entries (transaction_id, account, currency, amount_minor, "
           "phase, stream_id, stream_version, recorded_at_ms) SELECT t, a, c, m, ph, s, v, r "
           "FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], "
           "$6::text[], $7::bigint[], $8::bigint[]) WITH ORDINALITY "
-          "AS u(t, a, c, m, ph, s, v, r, n) ORDER BY n");
+          "AS u(t, a, c, m, ph, s, v, r, n) ORDER BY n RETURNING entry_id");
   prepare("insert_pendings",
-          "INSERT INTO ledger_pending (transaction_id, state, expires_at_ms) "
-          "SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])");
+          "INSERT INTO ledger_pending (transaction_id, state, expires_at_ms, first_entry_id, "
+          "last_entry_id) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], "
+          "$4::bigint[], $5::bigint[])");
   prepare("resolve_pendings",
           "UPDATE ledger_pending p SET state = u.st FROM unnest($1::text[], $2::text[]) "
           "AS u(t, st) WHERE p.transaction_id = u.t AND p.state = 'PENDING'");
+  // A pending transaction's rows lie in its range of entry ids; rows of other sessions' batches
+  // may lie there too (their ids interleave), so the transaction id is checked as well.
   prepare("resolve_entries",
           "UPDATE ledger_entries e SET phase = u.st FROM unnest($1::text[], $2::text[]) "
-          "AS u(t, st) WHERE e.transaction_id = u.t AND e.phase = 'PENDING'");
+          "AS u(t, st) JOIN ledger_pending p ON p.transaction_id = u.t "
+          "WHERE e.entry_id BETWEEN p.first_entry_id AND p.last_entry_id "
+          "AND e.transaction_id = u.t AND e.phase = 'PENDING'");
   prepare("update_balances",
           "UPDATE ledger_balances b SET posted_minor = u.p, pending_in_minor = u.i, "
           "pending_out_minor = u.o FROM unnest($1::text[], $2::text[], $3::bigint[], "
@@ -147,14 +154,18 @@ std::vector<std::string> prepare_statements(pqxx::connection& conn) {
           "SELECT state, expires_at_ms FROM ledger_pending WHERE transaction_id = $1 "
           "FOR UPDATE");
   prepare("select_pending_rows",
-          "SELECT account, currency, amount_minor FROM ledger_entries "
-          "WHERE transaction_id = $1 AND phase = 'PENDING' ORDER BY entry_id");
+          "SELECT e.account, e.currency, e.amount_minor FROM ledger_pending p "
+          "JOIN ledger_entries e ON e.entry_id BETWEEN p.first_entry_id AND p.last_entry_id "
+          "WHERE p.transaction_id = $1 AND e.transaction_id = $1 AND e.phase = 'PENDING' "
+          "ORDER BY e.entry_id");
   prepare("prefetch_pendings",
           "SELECT transaction_id, state, expires_at_ms FROM ledger_pending "
           "WHERE transaction_id = ANY($1::text[]) ORDER BY transaction_id FOR UPDATE");
   prepare("prefetch_pending_rows",
-          "SELECT transaction_id, account, currency, amount_minor FROM ledger_entries "
-          "WHERE transaction_id = ANY($1::text[]) AND phase = 'PENDING' ORDER BY entry_id");
+          "SELECT e.transaction_id, e.account, e.currency, e.amount_minor FROM ledger_pending p "
+          "JOIN ledger_entries e ON e.entry_id BETWEEN p.first_entry_id AND p.last_entry_id "
+          "AND e.transaction_id = p.transaction_id WHERE p.transaction_id = ANY($1::text[]) "
+          "AND e.phase = 'PENDING' ORDER BY e.entry_id");
   prepare("prefetch_balances",
           "SELECT b.account, b.currency, b.posted_minor, b.pending_in_minor, "
           "b.pending_out_minor FROM ledger_balances b JOIN unnest($1::text[], $2::text[]) "

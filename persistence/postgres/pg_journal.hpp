@@ -248,6 +248,7 @@ class batch_writer {
 
   pqxx::work& txn_;
   batch_state state_;
+  std::vector<std::int64_t> entry_ids_;  ///< of `state_.rows`, in their order, once inserted
 };
 
 }  // namespace payorch::persistence::postgres

@@ -122,7 +122,7 @@ TEST_F(postgres_migrations, a_database_at_version_1_gains_the_outbox) {
   ASSERT_TRUE(migrate_postgres(uri_, &report, &error)) << error;
   EXPECT_EQ(report,
             "applied 2 (outbox)\napplied 3 (zero-sum check per statement)\napplied 4 (outbox rows "
-            "name their event)");
+            "name their event)\napplied 5 (pending transactions keep their rows' range)");
   EXPECT_EQ(count("SELECT count(*) FROM pg_tables WHERE tablename = 'outbox'"), 1);
   // The row trigger of version 1 is gone; the statement trigger replaces it.
   EXPECT_EQ(count("SELECT count(*) FROM information_schema.triggers WHERE event_object_table = "
@@ -197,6 +197,53 @@ TEST_F(postgres_migrations, a_database_at_version_3_has_its_outbox_rows_name_the
   ASSERT_TRUE(after.has_value());
   ASSERT_EQ(after->size(), 1U);
   EXPECT_EQ(after->front().position, 3);
+}
+
+// Goal: migration 5 gives each stored pending transaction the range of its rows' entry ids (rows
+// of another transaction may lie between them), so one stored before it is posted (or voided)
+// afterwards, its rows alone changing phase; and the (transaction_id, currency) index is gone.
+TEST_F(postgres_migrations, a_database_at_version_4_keeps_its_pending_transactions) {
+  std::string error;
+  ASSERT_TRUE(
+      postgres::apply_migrations(uri_, postgres::builtin_migrations().first(4), nullptr, &error))
+      << error;
+  {
+    pqxx::connection conn(uri_);
+    pqxx::work txn(conn);
+    txn.exec("INSERT INTO events VALUES ('s', 1, 'Held', '{}'::bytea, 5, 'p', 'h')");
+    // Two holds whose rows interleave, as two processes' batches might write them.
+    txn.exec(
+        "INSERT INTO ledger_entries (transaction_id, account, currency, amount_minor, phase, "
+        "stream_id, stream_version, recorded_at_ms) VALUES "
+        "('h1', 'a', 'EUR', -5, 'PENDING', 's', 1, 5), ('h2', 'a', 'EUR', -7, 'PENDING', 's', "
+        "1, 5), ('h1', 'b', 'EUR', 5, 'PENDING', 's', 1, 5), ('h2', 'b', 'EUR', 7, 'PENDING', "
+        "'s', 1, 5)");
+    txn.exec(
+        "INSERT INTO ledger_pending (transaction_id, state, expires_at_ms) VALUES "
+        "('h1', 'PENDING', 0), ('h2', 'PENDING', 0)");
+    txn.exec("INSERT INTO ledger_balances VALUES ('a', 'EUR', 0, 0, 12), ('b', 'EUR', 0, 12, 0)");
+    txn.commit();
+  }
+  ASSERT_TRUE(migrate_postgres(uri_, nullptr, &error)) << error;
+  EXPECT_EQ(count("SELECT first_entry_id FROM ledger_pending WHERE transaction_id = 'h1'"), 1);
+  EXPECT_EQ(count("SELECT last_entry_id FROM ledger_pending WHERE transaction_id = 'h1'"), 3);
+  EXPECT_EQ(count("SELECT count(*) FROM pg_indexes WHERE indexname = "
+                  "'ledger_entries_by_transaction'"),
+            0);
+  auto store = open_postgres_journal({.uri = uri_, .apply_migrations = false}, &error);
+  ASSERT_NE(store, nullptr) << error;
+  append_request post{"s", 1, {{"Settled", "{}", 6}}};
+  post.ledger.push_back({"", ledger_phase::post_pending, {}, 0, "h1"});
+  const append_result posted = store->append_batch(std::vector<append_request>{post}).at(0);
+  ASSERT_EQ(posted.status, append_status::committed) << posted.detail;
+  EXPECT_EQ(count("SELECT count(*) FROM ledger_entries WHERE transaction_id = 'h1' AND phase = "
+                  "'POSTED'"),
+            2);
+  EXPECT_EQ(count("SELECT count(*) FROM ledger_entries WHERE transaction_id = 'h2' AND phase = "
+                  "'PENDING'"),
+            2);
+  EXPECT_EQ(count("SELECT posted_minor FROM ledger_balances WHERE account = 'b'"), 5);
+  EXPECT_EQ(count("SELECT pending_in_minor FROM ledger_balances WHERE account = 'b'"), 7);
 }
 
 // Goal: an older row whose message id names no stored event of its stream (another stream's id, a
