@@ -1,5 +1,6 @@
 #include "gateway/route_table.hpp"
 
+#include <stdexcept>
 #include <utility>
 
 #include "gateway/encoding.hpp"
@@ -44,6 +45,9 @@ int match_score(const route& r, const std::vector<std::string>& segments, path_p
 }  // namespace
 
 void route_table::add(http::verb method, std::string pattern, handler run, std::string body_type) {
+  // HEAD is answered by a path's GET route (see match); a route of its own would never be reached.
+  if (method == http::verb::head)
+    throw std::invalid_argument("route " + pattern + ": HEAD is served by the GET route");
   auto segments = split_pattern(pattern);
   routes_.push_back(
       {method, std::move(pattern), std::move(run), std::move(segments), std::move(body_type)});

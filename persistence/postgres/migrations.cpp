@@ -9,12 +9,13 @@ namespace {
 
 // Every text column the store compares or pages by is COLLATE "C", so ordering and prefix ranges
 // are bytewise whatever the database's locale (and LIKE 'prefix%' can use the btree indexes).
-// A pending transaction's rows are found by (transaction_id, phase): unlike SQLite's single
-// writer, concurrent sessions may interleave bigserial values, so its rows need not be
-// consecutive. An idempotency record's fingerprint and stored answer are opaque bytes (bytea), as
-// SQLite keeps them byte for byte. The constraint trigger is the database's own zero-sum guard: at
-// commit, every (transaction_id, currency) that gained a row must sum to zero over its PENDING and
-// POSTED rows (version 3 replaces it with a check per statement).
+// Until migration 5, a pending transaction's rows were found by (transaction_id, phase): unlike
+// SQLite's single writer, concurrent sessions may interleave bigserial values, so its rows need
+// not be consecutive (migration 5 keeps their range and still checks the transaction id). An
+// idempotency record's fingerprint and stored answer are opaque bytes (bytea), as SQLite keeps them
+// byte for byte. The constraint trigger is the database's own zero-sum guard: at commit, every
+// (transaction_id, currency) that gained a row must sum to zero over its PENDING and POSTED rows
+// (version 3 replaces it with a check per statement).
 constexpr std::string_view initial_schema = R"sql(
 CREATE TABLE events (
   stream_id      text COLLATE "C" NOT NULL,
@@ -188,7 +189,7 @@ END
 $$;
 ALTER TABLE ledger_pending ALTER COLUMN first_entry_id SET NOT NULL,
   ALTER COLUMN last_entry_id SET NOT NULL;
-DROP INDEX ledger_entries_by_transaction;
+DROP INDEX IF EXISTS ledger_entries_by_transaction;
 )sql";
 
 constexpr migration builtin[] = {

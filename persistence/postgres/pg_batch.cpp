@@ -197,12 +197,21 @@ void batch_writer::write_ledger() {
         txn_.exec_prepared("insert_entries", text_array(ids), text_array(accounts),
                            text_array(currencies), int_array(amounts), text_array(phases),
                            text_array(streams), int_array(versions), int_array(times));
-    for (const auto& row : inserted) entry_ids_.push_back(row[0].as<std::int64_t>());
-    // Inserted in the order of `rows`, from a sequence that gives this session ascending values.
-    std::sort(entry_ids_.begin(), entry_ids_.end());
-    if (entry_ids_.size() != state_.rows.size())
-      throw std::logic_error("ledger rows inserted: " + std::to_string(entry_ids_.size()) +
+    // Inserted in the order of `rows`, from a sequence that gives this session ascending values;
+    // each id's row is checked by its transaction id, so a range never misses a row unnoticed.
+    std::vector<std::pair<std::int64_t, std::string>> returned;
+    returned.reserve(inserted.size());
+    for (const auto& row : inserted)
+      returned.emplace_back(row[0].as<std::int64_t>(), row[1].as<std::string>());
+    std::sort(returned.begin(), returned.end());
+    if (returned.size() != state_.rows.size())
+      throw std::logic_error("ledger rows inserted: " + std::to_string(returned.size()) +
                              " ids returned for " + std::to_string(state_.rows.size()) + " rows");
+    for (std::size_t i = 0; i < returned.size(); ++i) {
+      if (returned[i].second != state_.rows[i].transaction_id)
+        throw std::logic_error("ledger entry ids came back out of the rows' order");
+      entry_ids_.push_back(returned[i].first);
+    }
   }
   std::vector<std::string_view> created_ids, created_states, resolved_ids, resolved_states;
   std::vector<std::int64_t> created_expiry, created_first, created_last;

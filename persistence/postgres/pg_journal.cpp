@@ -120,7 +120,7 @@ std::vector<std::string> prepare_statements(pqxx::connection& conn) {
           "phase, stream_id, stream_version, recorded_at_ms) SELECT t, a, c, m, ph, s, v, r "
           "FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], "
           "$6::text[], $7::bigint[], $8::bigint[]) WITH ORDINALITY "
-          "AS u(t, a, c, m, ph, s, v, r, n) ORDER BY n RETURNING entry_id");
+          "AS u(t, a, c, m, ph, s, v, r, n) ORDER BY n RETURNING entry_id, transaction_id");
   prepare("insert_pendings",
           "INSERT INTO ledger_pending (transaction_id, state, expires_at_ms, first_entry_id, "
           "last_entry_id) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], "
@@ -161,11 +161,14 @@ std::vector<std::string> prepare_statements(pqxx::connection& conn) {
   prepare("prefetch_pendings",
           "SELECT transaction_id, state, expires_at_ms FROM ledger_pending "
           "WHERE transaction_id = ANY($1::text[]) ORDER BY transaction_id FOR UPDATE");
+  // LATERAL with OFFSET 0 keeps the pending transactions the outer side: joined on the
+  // transaction id as well, the planner would otherwise walk every ledger row to find theirs.
   prepare("prefetch_pending_rows",
-          "SELECT e.transaction_id, e.account, e.currency, e.amount_minor FROM ledger_pending p "
-          "JOIN ledger_entries e ON e.entry_id BETWEEN p.first_entry_id AND p.last_entry_id "
-          "AND e.transaction_id = p.transaction_id WHERE p.transaction_id = ANY($1::text[]) "
-          "AND e.phase = 'PENDING' ORDER BY e.entry_id");
+          "SELECT p.transaction_id, e.account, e.currency, e.amount_minor FROM ledger_pending p "
+          "CROSS JOIN LATERAL (SELECT entry_id, account, currency, amount_minor "
+          "FROM ledger_entries WHERE entry_id BETWEEN p.first_entry_id AND p.last_entry_id "
+          "AND transaction_id = p.transaction_id AND phase = 'PENDING' OFFSET 0) AS e "
+          "WHERE p.transaction_id = ANY($1::text[]) ORDER BY e.entry_id");
   prepare("prefetch_balances",
           "SELECT b.account, b.currency, b.posted_minor, b.pending_in_minor, "
           "b.pending_out_minor FROM ledger_balances b JOIN unnest($1::text[], $2::text[]) "
