@@ -101,6 +101,15 @@ class session : public std::enable_shared_from_this<session> {
                     "the request has " + std::to_string(count) + " headers; at most " +
                         std::to_string(shared_->options.max_header_count) + " are allowed");
     stream_.expires_after(shared_->options.request_timeout);
+    // Most requests arrive whole with their head: finish those from the buffer, without another
+    // read through the io_context (a GET has no body to wait for at all).
+    if (!parser_->is_done() && buffer_.size() > 0) {
+      parser_->eager(true);
+      beast::error_code parsed;
+      buffer_.consume(parser_->put(buffer_.data(), parsed));
+      if (parsed && parsed != http::error::need_more) return on_read(parsed, 0);
+    }
+    if (parser_->is_done()) return on_read({}, 0);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&session::on_read, shared_from_this()));
   }

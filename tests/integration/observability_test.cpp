@@ -7,6 +7,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <initializer_list>
 #include <vector>
 
 #include "tests/integration/store_support.hpp"
@@ -62,8 +64,9 @@ TEST_F(observability, client_request_id_is_echoed) {
   EXPECT_EQ(r.header("X-Request-Id").value_or(""), "trace-400");
 }
 
-/// Every byte the server sends on a new connection after `request`, until it closes.
-std::string raw_exchange(std::uint16_t port, std::string_view request) {
+/// Every byte the server sends on a new connection after `pieces`, sent one after another, until
+/// it closes.
+std::string raw_exchange(std::uint16_t port, std::initializer_list<std::string_view> pieces) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return {};
   sockaddr_in addr{};
@@ -73,9 +76,12 @@ std::string raw_exchange(std::uint16_t port, std::string_view request) {
   timeval timeout{10, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   std::string got;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
-          static_cast<ssize_t>(request.size())) {
+  bool sent = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  for (const std::string_view piece : pieces) {
+    sent = sent && ::send(fd, piece.data(), piece.size(), MSG_NOSIGNAL) ==
+                       static_cast<ssize_t>(piece.size());
+  }
+  if (sent) {
     char buf[4096];
     for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
       got.append(buf, static_cast<std::size_t>(n));
@@ -95,7 +101,7 @@ TEST_F(observability, responses_are_well_formed_on_the_wire) {
          "close\r\n\r\n",
          "HTTP/1.1 404 Not Found\r\n"}}) {
     SCOPED_TRACE(request);
-    const std::string wire = raw_exchange(port(), request);
+    const std::string wire = raw_exchange(port(), {request});
     ASSERT_EQ(wire.substr(0, start.size()), start) << wire;
     const auto end_of_head = wire.find("\r\n\r\n");
     ASSERT_NE(end_of_head, std::string::npos) << wire;
@@ -115,17 +121,16 @@ TEST_F(observability, responses_are_well_formed_on_the_wire) {
 // HEAD only beside GET); the next response on the same connection is read from its first byte.
 TEST_F(observability, a_head_request_gets_the_fields_of_get_and_no_body) {
   const std::string get =
-      raw_exchange(port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      raw_exchange(port(), {"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"});
   const auto get_head_end = get.find("\r\n\r\n");
   ASSERT_NE(get_head_end, std::string::npos) << get;
   const std::string get_body = get.substr(get_head_end + 4);
   ASSERT_FALSE(get_body.empty());
 
   const std::string wire = raw_exchange(
-      port(),
-      "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\nHEAD /nowhere HTTP/1.1\r\nHost: x\r\n\r\n"
-      "HEAD /oauth/token HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: "
-      "x\r\nConnection: close\r\n\r\n");
+      port(), {"HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\nHEAD /nowhere HTTP/1.1\r\nHost: x\r\n\r\n"
+               "HEAD /oauth/token HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: "
+               "x\r\nConnection: close\r\n\r\n"});
   std::vector<std::string> heads;
   std::size_t at = 0;
   for (int i = 0; i < 3; ++i) {
@@ -143,6 +148,35 @@ TEST_F(observability, a_head_request_gets_the_fields_of_get_and_no_body) {
   EXPECT_NE(heads[2].find("\r\nAllow: POST\r\n"), std::string::npos) << heads[2];
   EXPECT_EQ(wire.substr(at, 17), "HTTP/1.1 200 OK\r\n") << wire;
   EXPECT_EQ(wire.substr(wire.size() - get_body.size()), get_body);
+}
+
+// Goal: a request's body is read whole whether it came with the head or after it, in one piece or
+// several (the server finishes a request from what it buffered with the head, and reads the rest
+// when there is more).
+TEST_F(observability, a_body_is_read_whole_however_it_arrives) {
+  const std::string token = admin_token(server());
+  const std::string body(summer_trip_body);
+  const std::string head = "POST /pods HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token +
+                           "\r\nContent-Type: application/json\r\nIdempotency-Key: ";
+  const auto rest = [&](const std::string& key) {
+    return key + "\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\nConnection: close\r\n\r\n";
+  };
+  const std::string whole = head + rest("whole") + body;
+  EXPECT_EQ(raw_exchange(port(), {whole}).substr(0, 13), "HTTP/1.1 201 ");
+  const std::string split_head = head + rest("split-1");
+  EXPECT_EQ(raw_exchange(port(), {split_head, body.substr(0, 10), body.substr(10)}).substr(0, 13),
+            "HTTP/1.1 201 ");
+  const std::string half = head + rest("split-2") + body.substr(0, body.size() / 2);
+  EXPECT_EQ(raw_exchange(port(), {half, body.substr(body.size() / 2)}).substr(0, 13),
+            "HTTP/1.1 201 ");
+  // Chunked, cut inside the chunk's size line.
+  char size[17];
+  std::snprintf(size, sizeof size, "%zx", body.size());
+  const std::string chunked_head =
+      head + "chunked\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + size[0];
+  const std::string chunked_rest = std::string(size + 1) + "\r\n" + body + "\r\n0\r\n\r\n";
+  EXPECT_EQ(raw_exchange(port(), {chunked_head, chunked_rest}).substr(0, 13), "HTTP/1.1 201 ");
 }
 
 // Goal: without a usable client id the server makes one (req_ + hex), distinct per request.
