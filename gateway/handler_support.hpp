@@ -94,6 +94,19 @@ actors::stored_answer json_answer(http::status status, std::string body, std::st
 /// Replies with `answer` (its content type, and Location when it has one).
 void reply_answer(const exchange_ptr& ex, actors::stored_answer answer);
 
+/// Renders a view as a JSON answer with `write` (json_writer&, const View&); with a
+/// `location_prefix`, Location is that prefix followed by the view's `id_of`.
+template <class View, class Write, class IdOf>
+actors::answer_renderer<View> json_renderer(http::status status, Write write, IdOf id_of,
+                                            std::string location_prefix = {}) {
+  return [status, write, id_of, location_prefix = std::move(location_prefix)](const View& view) {
+    json_writer w;
+    write(w, view);
+    return json_answer(status, w.take(),
+                       location_prefix.empty() ? std::string() : location_prefix + id_of(view));
+  };
+}
+
 /// What replies to an entity's result with the answer `render` makes of it, or with the failure
 /// as problem details.
 template <class View>

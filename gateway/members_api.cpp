@@ -15,13 +15,9 @@ namespace {
 /// Renders the answer carrying a member; `location_prefix` (empty: none) is followed by its id.
 actors::answer_renderer<actors::member_view> member_answer(http::status status,
                                                            std::string location_prefix = {}) {
-  return [status, location_prefix](const actors::member_view& member) {
-    json_writer w;
-    write_member(w, member);
-    return json_answer(
-        status, w.take(),
-        location_prefix.empty() ? location_prefix : location_prefix + member.user_id);
-  };
+  return json_renderer<actors::member_view>(
+      status, write_member, [](const actors::member_view& m) { return m.user_id; },
+      std::move(location_prefix));
 }
 
 void add(const api_context& ctx, const exchange_ptr& ex) {

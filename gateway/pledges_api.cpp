@@ -17,13 +17,9 @@ namespace {
 /// Renders the answer carrying a pledge; `location_prefix` (empty: none) is followed by its id.
 actors::answer_renderer<actors::pledge_view> pledge_answer(http::status status,
                                                            std::string location_prefix = {}) {
-  return [status, location_prefix](const actors::pledge_view& pledge) {
-    json_writer w;
-    write_pledge(w, pledge);
-    return json_answer(
-        status, w.take(),
-        location_prefix.empty() ? location_prefix : location_prefix + pledge.pledge_id);
-  };
+  return json_renderer<actors::pledge_view>(
+      status, write_pledge, [](const actors::pledge_view& p) { return p.pledge_id; },
+      std::move(location_prefix));
 }
 
 std::variant<actors::make_pledge, problem> decode_pledge(const http_request& req) {
