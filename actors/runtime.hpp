@@ -35,7 +35,7 @@ struct runtime_options {
   bool apply_migrations = true;
   std::size_t actor_threads = 1;
   std::size_t journal_max_batch_appends = 256;
-  std::int64_t journal_max_wait_us = 200;
+  std::int64_t journal_max_wait_us = 0;
   entity_options entities;
   supervisor_options supervision;
   /// More supervised children, started after the journal and the pod router (e.g. the saga

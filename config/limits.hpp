@@ -92,7 +92,7 @@ inline constexpr std::size_t journal_max_batch_appends_ceiling = 4096;
 
 /// Zero wait is allowed: the writer then flushes whatever is queued at once.
 inline constexpr std::int64_t journal_max_wait_us_floor = 0;
-inline constexpr std::int64_t journal_max_wait_us_default = 200;
+inline constexpr std::int64_t journal_max_wait_us_default = 0;
 inline constexpr std::int64_t journal_max_wait_us_ceiling = 10'000;  // 10 ms
 
 inline constexpr std::int64_t snapshot_every_events_floor = 1;

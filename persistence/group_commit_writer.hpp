@@ -23,8 +23,11 @@ namespace payorch::persistence {
 struct writer_options {
   std::size_t max_batch_appends = 256;  // most appends (and, apart, most puts) in one transaction
   /// Longest wait for more appends when a write wakes an idle writer and the batch is not full;
-  /// writes queued during the previous commit go at once.
-  std::int64_t max_wait_us = 200;
+  /// writes queued during the previous commit go at once. 0 (the default) commits at once: the
+  /// writes that arrive during a commit's fsync form the next batch, so batches grow with the load
+  /// by themselves. A wait only delays a closed loop of clients: in 8 s runs of 64 connections it
+  /// cost pledges 5-20 % of their throughput at 200 us.
+  std::int64_t max_wait_us = 0;
   std::size_t max_queued_appends = 65536;  // submit()/put refuse beyond this many queued (0 = none)
 };
 

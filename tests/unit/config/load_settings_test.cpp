@@ -33,7 +33,7 @@ restart_window_ms = 500
 
 [journal]
 max_batch_appends = 64
-max_wait_us = 0
+max_wait_us = 150
 synchronous = "normal"
 snapshot_every = 7
 
@@ -65,7 +65,7 @@ environment every_key_env() {
       {"PAYORCH_ACTORS_MAX_RESTARTS", "0"},
       {"PAYORCH_ACTORS_RESTART_WINDOW_MS", "500"},
       {"PAYORCH_JOURNAL_MAX_BATCH_APPENDS", "64"},
-      {"PAYORCH_JOURNAL_MAX_WAIT_US", "0"},
+      {"PAYORCH_JOURNAL_MAX_WAIT_US", "150"},
       {"PAYORCH_JOURNAL_SYNCHRONOUS", "normal"},
       {"PAYORCH_JOURNAL_SNAPSHOT_EVERY", "7"},
       {"PAYORCH_LOG_LEVEL", "debug"},
@@ -96,7 +96,7 @@ void expect_every_key_changed(const settings& s) {
   EXPECT_EQ(s.supervisor_max_restarts, 0u);
   EXPECT_EQ(s.supervisor_restart_window_ms, 500);
   EXPECT_EQ(s.journal_max_batch_appends, 64u);
-  EXPECT_EQ(s.journal_max_wait_us, 0);
+  EXPECT_EQ(s.journal_max_wait_us, 150);
   EXPECT_FALSE(s.journal_synchronous_full);
   EXPECT_EQ(s.snapshot_every_events, 7);
   EXPECT_EQ(s.log_level, "debug");
@@ -127,7 +127,7 @@ TEST(load_settings, no_sources_give_the_defaults) {
   EXPECT_EQ(s.supervisor_max_restarts, 5u);
   EXPECT_EQ(s.supervisor_restart_window_ms, 10000);
   EXPECT_EQ(s.journal_max_batch_appends, 256u);
-  EXPECT_EQ(s.journal_max_wait_us, 200);
+  EXPECT_EQ(s.journal_max_wait_us, 0);
   EXPECT_TRUE(s.journal_synchronous_full);
   EXPECT_EQ(s.snapshot_every_events, 100);
   EXPECT_EQ(s.log_level, "info");

@@ -28,7 +28,7 @@ settings unusual_settings() {
   s.supervisor_max_restarts = 0;
   s.supervisor_restart_window_ms = 3600000;
   s.journal_max_batch_appends = 1;
-  s.journal_max_wait_us = 0;
+  s.journal_max_wait_us = 750;
   s.journal_synchronous_full = false;
   s.snapshot_every_events = 1000000;
   s.log_level = "error";
