@@ -167,6 +167,7 @@ batch_results sqlite_journal::commit_batch(std::span<const append_request> appen
     return batch_results{fail_all(appends.size(), why), fail_all(records.size(), why), true};
   };
   batch_heads_.clear();  // a failed batch's heads were never committed
+  batch_first_entry_ = 0;
   if (!run(begin_write_)) return fail_batch("begin: " + last_error(db_.get()));
   results.appends.reserve(appends.size());
   // The newest record written (a put, or a claim or answer with its events), for the purge.
@@ -180,6 +181,14 @@ batch_results sqlite_journal::commit_batch(std::span<const append_request> appen
     if (outcome.result.status == append_status::committed && request.idempotency_claim)
       newest_ms = std::max(newest_ms, request.idempotency_claim->created_at_ms);
     results.appends.push_back(std::move(outcome.result));
+  }
+  // One guard query for the whole batch: rows are only ever added at the end, so every row from
+  // the batch's first on is one of its committed requests' (refused requests wrote none).
+  if (batch_first_entry_ != 0) {
+    if (std::optional<request_outcome> unbalanced = check_sums(batch_first_entry_)) {
+      rollback();
+      return fail_batch(unbalanced->result.detail);
+    }
   }
   if (!records.empty()) {
     results.idempotency.reserve(records.size());

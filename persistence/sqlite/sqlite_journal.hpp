@@ -148,6 +148,7 @@ class sqlite_journal final : public journal_store {
   bool resolve_pending(const ledger_plan::pending_tx& pending, bool post);
   bool write_balances(const ledger_plan& plan);
   /// The SQL-side guard: every transaction's rows from `first_entry_id` on sum to 0 per currency.
+  /// Run once per batch, over every row the batch wrote (`batch_first_entry_` on).
   std::optional<request_outcome> check_sums(std::int64_t first_entry_id);
   // The outbox (sqlite_outbox.cpp): checked before anything of the request is written (nothing is
   // read), written after its events and ledger rows.
@@ -214,6 +215,7 @@ class sqlite_journal final : public journal_store {
   // to again, so a burst of creates (or 100,000 idle pods) does not fill it.
   by_stream<stream_head> heads_;
   by_stream<written_head> batch_heads_;
+  std::int64_t batch_first_entry_ = 0;  // the open transaction's first ledger row (0: none yet)
   std::uint64_t eviction_seed_ = 0x9e3779b97f4a7c15ULL;  // picks the bucket an eviction empties
   // Declared last so it stops (and closes its connection) before the writer's connection closes.
   std::unique_ptr<checkpointer> checkpointer_;  // null: SQLite's automatic checkpoint
