@@ -215,7 +215,8 @@ class sqlite_journal final : public journal_store {
   // to again, so a burst of creates (or 100,000 idle pods) does not fill it.
   by_stream<stream_head> heads_;
   by_stream<written_head> batch_heads_;
-  std::int64_t batch_first_entry_ = 0;  // the open transaction's first ledger row (0: none yet)
+  // The first ledger row of the batch being written (0: none); reset when a batch begins.
+  std::int64_t batch_first_entry_ = 0;
   std::uint64_t eviction_seed_ = 0x9e3779b97f4a7c15ULL;  // picks the bucket an eviction empties
   // Declared last so it stops (and closes its connection) before the writer's connection closes.
   std::unique_ptr<checkpointer> checkpointer_;  // null: SQLite's automatic checkpoint
