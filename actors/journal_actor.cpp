@@ -82,17 +82,23 @@ caf::typed_response_promise<Reply> start_answer(self_ptr self, Start start) {
 /// Runs `read` on the backend's thread and answers the requester with its result.
 ///
 /// `read` takes the store and returns result<Reply>; it reads committed state only, on the
-/// reader connection, never queued behind group commits.
+/// reader connection, never queued behind group commits, and is answered once what it may have
+/// seen is durable.
 template <class Reply, class Read>
 caf::typed_response_promise<Reply> start_query(self_ptr self, Read read) {
   return start_answer<Reply>(self, [self, read = std::move(read)](auto done) mutable {
-    self->state.backend->lookup(
-        [done, read = std::move(read)](persistence::journal_store* store) mutable {
+    // The job runs on a thread the backend owns and joins, so the backend outlives it (a shared
+    // pointer in the job could make that thread destroy the backend, and join itself).
+    journal_backend* backend = self->state.backend.get();
+    backend->lookup(
+        [done, backend, read = std::move(read)](persistence::journal_store* store) mutable {
           if (store == nullptr) {
             done(fail(errc::storage_unavailable, "the journal is not running"));
-          } else {
-            done(read(*store));
+            return;
           }
+          auto answer = read(*store);
+          backend->await_durable();
+          done(std::move(answer));
         });
   });
 }

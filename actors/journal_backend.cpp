@@ -33,8 +33,13 @@ class reader_thread {
  public:
   using job = std::function<void(persistence::journal_store*)>;
 
-  explicit reader_thread(std::unique_ptr<persistence::journal_store> store)
-      : store_(std::move(store)), thread_([this] { loop(); }) {}
+  /// `await_durable` runs between a read of idempotency records and its answers (see
+  /// journal_backend::await_durable).
+  reader_thread(std::unique_ptr<persistence::journal_store> store,
+                std::function<void()> await_durable)
+      : store_(std::move(store)),
+        await_durable_(std::move(await_durable)),
+        thread_([this] { loop(); }) {}
 
   ~reader_thread() {
     {
@@ -114,6 +119,7 @@ class reader_thread {
     names.reserve(keys.size());
     for (const auto& k : keys) names.push_back(k.key);
     auto records = store_->get_idempotency_records(names);
+    if (await_durable_) await_durable_();
     for (std::size_t i = 0; i < keys.size(); ++i) {
       if (!records) {
         keys[i].done(records.error());
@@ -126,6 +132,7 @@ class reader_thread {
   }
 
   std::unique_ptr<persistence::journal_store> store_;
+  std::function<void()> await_durable_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<job> jobs_;
@@ -141,7 +148,11 @@ class threaded_backend final : public journal_backend {
                    std::shared_ptr<persistence::idempotency_filter> known_keys,
                    std::unique_ptr<persistence::journal_store> key_source)
       : writer_(std::move(writer)) {
-    if (reader) reader_ = std::make_unique<reader_thread>(std::move(reader));
+    if (reader) {
+      // The writer outlives the reader thread (members are destroyed in reverse order).
+      reader_ = std::make_unique<reader_thread>(
+          std::move(reader), [writer = writer_.get()] { writer->await_durable(); });
+    }
     if (!known_keys || !key_source) return;
     known_keys_ = std::move(known_keys);
     // Every key stored so far, expired ones too (the filter drops those by the caller's clock),
@@ -193,6 +204,8 @@ class threaded_backend final : public journal_backend {
     if (!reader_) return query(std::move(job));
     reader_->post(std::move(job));
   }
+
+  void await_durable() override { writer_->await_durable(); }
 
   void lookup_idempotency(persistence::idempotency_key key, record_callback done) override {
     if (!reader_) return journal_backend::lookup_idempotency(std::move(key), std::move(done));

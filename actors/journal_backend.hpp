@@ -65,6 +65,10 @@ class journal_backend {
   virtual void lookup(std::function<void(persistence::journal_store*)> job) {
     query(std::move(job));
   }
+  /// Returns once every batch whose transaction began before the call is durable: a `lookup`
+  /// job calls it between its read and its answer, as a reader connection sees a batch as soon as
+  /// it commits, which may be before it is synced. No-op for a backend that syncs as it commits.
+  virtual void await_durable() {}
   /// Reads the idempotency record of `key` like `lookup` would; `done` gets it (null if none) or
   /// the store's error. Look-ups that wait for the reader together are read in one call of
   /// journal_store::get_idempotency_records (one round trip to a server store).

@@ -155,9 +155,11 @@ std::unique_ptr<actor_runtime> actor_runtime::start(const runtime_options& optio
       return nullptr;
     }
     if (!journal_lock::take(options.journal_file, lock, error)) return nullptr;
+    // The writer syncs each batch on a thread of its own while it writes the next one.
     store = persistence::open_sqlite_journal({.file = options.journal_file,
                                               .apply_migrations = options.apply_migrations,
-                                              .synchronous_full = options.synchronous_full},
+                                              .synchronous_full = options.synchronous_full,
+                                              .defer_sync = true},
                                              error);
     if (!store) return nullptr;
     // A second connection serves page reads and idempotency lookups beside the writer (WAL lets

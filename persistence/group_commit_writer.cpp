@@ -37,9 +37,12 @@ overloaded(handlers...) -> overloaded<handlers...>;
 
 group_commit_writer::group_commit_writer(std::unique_ptr<journal_store> store,
                                          writer_options options)
-    : store_(std::move(store)), options_(normalized(options)) {
+    : store_(std::move(store)),
+      options_(normalized(options)),
+      defers_sync_(store_ != nullptr && store_->defers_sync()) {
   assert(store_ != nullptr && "group_commit_writer needs a store");
   running_.store(true);
+  if (defers_sync_) sync_thread_ = std::thread([this] { sync_loop(); });
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -51,8 +54,11 @@ group_commit_writer::~group_commit_writer() {
 bool group_commit_writer::refuse_queueing(std::string& refusal) const {
   const bool full = options_.max_queued_appends != 0 &&
                     appends_.size() + puts_.size() >= options_.max_queued_appends;
-  if (!stopping_ && !full) return false;
-  refusal = stopping_ ? "writer stopped" : "writer queue full";
+  const bool sync_failed = sync_failed_.load(std::memory_order_acquire);
+  if (!stopping_ && !full && !sync_failed) return false;
+  refusal = stopping_     ? "writer stopped"
+            : sync_failed ? "journal sync failed, restart payorch: " + sync_failure_
+                          : "writer queue full";
   return true;
 }
 
@@ -132,6 +138,28 @@ void group_commit_writer::stop() {
   if (current_writer == this) return;
   const std::lock_guard join_lock(join_mutex_);
   if (thread_.joinable()) thread_.join();
+  // The writer has handed over its last batch; the sync thread acknowledges it, then exits.
+  {
+    const std::lock_guard lock(sync_mutex_);
+    sync_stopping_ = true;
+  }
+  sync_wake_.notify_all();
+  if (sync_thread_.joinable()) sync_thread_.join();
+}
+
+void group_commit_writer::await_durable() {
+  if (!defers_sync_) return;
+  std::uint64_t sequence = 0;
+  {
+    const std::lock_guard lock(sync_mutex_);
+    sequence = started_;
+  }
+  await_acknowledged(sequence);
+}
+
+void group_commit_writer::await_acknowledged(std::uint64_t sequence) {
+  std::unique_lock lock(sync_mutex_);
+  synced_.wait(lock, [&] { return acknowledged_ >= sequence || sync_stopped_; });
 }
 
 writer_stats group_commit_writer::stats() const {
@@ -157,7 +185,16 @@ void group_commit_writer::loop() {
   while (take_work(taken)) {
     if (!taken.appends.empty() || !taken.puts.empty()) commit(taken);
     // Side jobs run after the commit so a read or snapshot never sees less than what was
-    // acknowledged.
+    // acknowledged, and, when syncs are deferred, once what they may see is durable: a stream
+    // read for a recovery must not show an event that a power loss could still take back.
+    if (defers_sync_ && !taken.side_jobs.empty()) {
+      std::uint64_t sequence = 0;
+      {
+        const std::lock_guard lock(sync_mutex_);
+        sequence = started_;
+      }
+      await_acknowledged(sequence);
+    }
     for (side_job& job : taken.side_jobs) serve(job);
     // Idle for a probe interval (or still failing): ask the store, so readiness notices a store
     // that went away even when nothing is written.
@@ -206,37 +243,109 @@ bool group_commit_writer::take_work(work& taken) {
 }
 
 void group_commit_writer::commit(work& taken) {
-  std::deque<pending_append>& batch = taken.appends;
+  committed_batch batch{
+      std::move(taken.appends), std::move(taken.puts), {}, std::chrono::steady_clock::now(), 0};
+  taken.appends.clear();
+  taken.puts.clear();
   std::vector<append_request> requests;
-  requests.reserve(batch.size());
-  for (pending_append& pending : batch) requests.push_back(std::move(pending.request));
+  requests.reserve(batch.appends.size());
+  for (pending_append& pending : batch.appends) requests.push_back(std::move(pending.request));
   std::vector<idempotency_record> records;
-  records.reserve(taken.puts.size());
-  for (pending_put& put : taken.puts) records.push_back(std::move(put.record));
+  records.reserve(batch.puts.size());
+  for (pending_put& put : batch.puts) records.push_back(std::move(put.record));
 
-  const auto started = std::chrono::steady_clock::now();
-  batch_results results = store_->commit_batch(requests, records);
-  const auto elapsed = std::chrono::steady_clock::now() - started;
-  assert(results.appends.size() == batch.size() && "journal_store must answer every request");
-  assert(results.idempotency.size() == records.size() && "journal_store must answer every put");
+  if (defers_sync_) {
+    const std::lock_guard lock(sync_mutex_);
+    batch.sequence = ++started_;
+  }
+  if (sync_failed_.load(std::memory_order_acquire)) {
+    // Queued before a sync failed: nothing more is written once durability is in doubt.
+    const std::string why = "journal sync failed, restart payorch: " + sync_failure_;
+    batch.results = {
+        std::vector<append_result>(requests.size(), {append_status::storage_error, 0, why}),
+        std::vector<append_result>(records.size(), {append_status::storage_error, 0, why}), true};
+  } else {
+    batch.results = store_->commit_batch(requests, records);
+  }
+  assert(batch.results.appends.size() == batch.appends.size() &&
+         "journal_store must answer every request");
+  assert(batch.results.idempotency.size() == records.size() &&
+         "journal_store must answer every put");
   const append_result unanswered{append_status::storage_error, 0, "store gave no answer"};
-  results.appends.resize(batch.size(), unanswered);
-  results.idempotency.resize(records.size(), unanswered);
+  batch.results.appends.resize(batch.appends.size(), unanswered);
+  batch.results.idempotency.resize(records.size(), unanswered);
+  if (!defers_sync_) {
+    acknowledge(batch);
+    return;
+  }
+  {
+    const std::lock_guard lock(sync_mutex_);
+    to_sync_.push_back(std::move(batch));
+  }
+  sync_wake_.notify_one();
+}
+
+void group_commit_writer::sync_loop() {
+  current_writer = this;
+  for (;;) {
+    std::deque<committed_batch> group;
+    {
+      std::unique_lock lock(sync_mutex_);
+      sync_wake_.wait(lock, [this] { return sync_stopping_ || !to_sync_.empty(); });
+      if (to_sync_.empty()) break;  // stopping, and every batch is acknowledged
+      group.swap(to_sync_);
+    }
+    // One sync for every batch that committed meanwhile: the WAL holds them in commit order.
+    const bool committed = std::any_of(group.begin(), group.end(), [](const committed_batch& b) {
+      return !b.results.transaction_failed;
+    });
+    if (committed && !sync_failed_.load(std::memory_order_acquire)) {
+      if (result<void> synced = store_->sync_committed(); !synced) {
+        sync_failure_ = synced.error().detail;
+        sync_failed_.store(true, std::memory_order_release);
+      }
+    }
+    if (sync_failed_.load(std::memory_order_acquire)) {
+      // Committed but maybe not durable: the outcome is unknown, as for a failed commit.
+      const std::string why = "journal sync failed, restart payorch: " + sync_failure_;
+      for (committed_batch& batch : group) {
+        if (batch.results.transaction_failed) continue;
+        for (append_result& r : batch.results.appends)
+          if (r.status == append_status::committed) r = {append_status::storage_error, 0, why};
+        for (append_result& r : batch.results.idempotency)
+          if (r.status == append_status::committed) r = {append_status::storage_error, 0, why};
+        batch.results.transaction_failed = true;
+      }
+    }
+    for (committed_batch& batch : group) acknowledge(batch);
+    {
+      const std::lock_guard lock(sync_mutex_);
+      acknowledged_ = group.back().sequence;
+    }
+    synced_.notify_all();
+  }
+  const std::lock_guard lock(sync_mutex_);
+  sync_stopped_ = true;
+  synced_.notify_all();
+}
+
+void group_commit_writer::acknowledge(committed_batch& batch) {
+  const auto elapsed = std::chrono::steady_clock::now() - batch.started;
   // The histogram and counters describe append transactions; one with only puts is not one.
-  if (!batch.empty()) {
-    record_batch(batch.size(),
+  if (!batch.appends.empty()) {
+    record_batch(batch.appends.size(),
                  std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
   }
-  puts_done_.fetch_add(records.size(), std::memory_order_relaxed);
+  puts_done_.fetch_add(batch.puts.size(), std::memory_order_relaxed);
   // Only a transaction that failed as a whole says the store is unwell; a request refused for
   // its own input does not.
-  store_ok_.store(!results.transaction_failed, std::memory_order_relaxed);
+  store_ok_.store(!batch.results.transaction_failed, std::memory_order_relaxed);
 
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (batch[i].done) batch[i].done(std::move(results.appends[i]));
+  for (std::size_t i = 0; i < batch.appends.size(); ++i) {
+    if (batch.appends[i].done) batch.appends[i].done(std::move(batch.results.appends[i]));
   }
-  for (std::size_t i = 0; i < taken.puts.size(); ++i) {
-    if (taken.puts[i].done) taken.puts[i].done(std::move(results.idempotency[i]));
+  for (std::size_t i = 0; i < batch.puts.size(); ++i) {
+    if (batch.puts[i].done) batch.puts[i].done(std::move(batch.results.idempotency[i]));
   }
   std::function<void()> hook;
   {
@@ -247,7 +356,8 @@ void group_commit_writer::commit(work& taken) {
 }
 
 void group_commit_writer::probe_store() {
-  store_ok_.store(store_->ping(), std::memory_order_relaxed);
+  store_ok_.store(store_->ping() && !sync_failed_.load(std::memory_order_acquire),
+                  std::memory_order_relaxed);
 }
 
 void group_commit_writer::after_batch(std::function<void()> hook) {

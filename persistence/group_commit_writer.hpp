@@ -56,11 +56,15 @@ struct writer_stats {
   std::array<std::uint64_t, batch_size_bounds.size() + 1> batch_size_counts{};
 };
 
-/// Owns one thread and the journal store; every store call happens on that thread.
+/// Owns one thread and the journal store; every store call happens on that thread, except
+/// sync_committed() of a store that defers_sync(), which a second thread of the writer makes.
 ///
-/// Callbacks run on the writer thread, must not throw and should be quick: the next batch waits for
-/// them. An append's callback runs only after its batch committed (or failed), so anything read
-/// after it sees the event.
+/// Callbacks must not throw and should be quick. An append's callback runs only after its batch
+/// is durable (or failed), so anything read after it sees the event. With a store that commits
+/// without syncing (defers_sync), the writer thread writes the next batch while a second thread
+/// syncs the last one, and the callbacks run on that second thread after the sync, batch by
+/// batch in commit order; otherwise they run on the writer thread after the commit. Either way
+/// they run on one thread at a time, never two at once.
 class group_commit_writer {
  public:
   group_commit_writer(std::unique_ptr<journal_store> store, writer_options options);
@@ -86,9 +90,16 @@ class group_commit_writer {
   /// Saves a snapshot between batches; fire and forget (a failure only loses an optimisation).
   void snapshot(snapshot_record record);
 
-  /// Runs `hook` on the writer thread after the callbacks of every batch, so a caller can hand a
-  /// batch's results to another thread at once instead of one by one. Replaces any earlier hook.
+  /// Runs `hook` after the callbacks of every batch (on the thread that ran them), so a caller can
+  /// hand a batch's results to another thread at once instead of one by one. Replaces any earlier
+  /// hook.
   void after_batch(std::function<void()> hook);
+
+  /// Returns once every batch whose transaction began before the call is durable and
+  /// acknowledged (or failed), so a read made just before on another connection showed nothing
+  /// that a power loss could still take back. Returns at once when the store syncs as it commits,
+  /// or once the writer has stopped.
+  void await_durable();
 
   /// Runs `job` on the writer thread between batches, for store calls the writer does not wrap.
   ///
@@ -120,11 +131,25 @@ class group_commit_writer {
     std::deque<side_job> side_jobs;
   };
 
+  /// A batch that committed (or failed) and waits for the sync that makes it durable.
+  struct committed_batch {
+    std::deque<pending_append> appends;
+    std::deque<pending_put> puts;
+    batch_results results;
+    std::chrono::steady_clock::time_point started;
+    std::uint64_t sequence = 0;
+  };
+
   void loop();
+  void sync_loop();
   bool take_work(work& taken);
   /// Asks the store whether it answers again, after a failed transaction.
   void probe_store();
   void commit(work& taken);
+  /// Counts the batch, records the store's health, then runs the callbacks and the hook.
+  void acknowledge(committed_batch& batch);
+  /// Waits until every batch handed to the store so far is acknowledged (deferred syncs only).
+  void await_acknowledged(std::uint64_t sequence);
   bool refuse_queueing(std::string& refusal) const;  // with mutex_ held
   void serve(side_job& job);
   void record_batch(std::size_t size, std::int64_t commit_us);
@@ -142,6 +167,22 @@ class group_commit_writer {
 
   std::mutex join_mutex_;
   std::thread thread_;
+
+  // Only for a store that defers_sync(): the second thread and what it syncs.
+  const bool defers_sync_;
+  std::mutex sync_mutex_;
+  std::condition_variable sync_wake_;    // the sync thread waits for batches here
+  std::condition_variable synced_;       // await_durable and side jobs wait for progress here
+  std::deque<committed_batch> to_sync_;  // guarded by sync_mutex_
+  std::uint64_t started_ = 0;            // batches handed to commit_batch (guarded by sync_mutex_)
+  std::uint64_t acknowledged_ = 0;       // batches whose callbacks ran (guarded by sync_mutex_)
+  bool sync_stopping_ = false;           // guarded by sync_mutex_
+  bool sync_stopped_ = false;            // guarded by sync_mutex_
+  /// Set once a sync failed: what was committed may not be durable, so the writer answers every
+  /// later write with storage_error and readiness stays down until the process restarts.
+  std::atomic<bool> sync_failed_{false};
+  std::string sync_failure_;  // written once by the sync thread before sync_failed_ is set
+  std::thread sync_thread_;
 
   std::atomic<std::uint64_t> batches_{0};
   std::atomic<std::uint64_t> appends_done_{0};

@@ -248,6 +248,16 @@ class journal_store {
   /// its last transaction failed, so readiness follows the store. An embedded store always does.
   virtual bool ping() { return true; }
 
+  /// True if commit_batch returns once its transaction is committed but before it is durable:
+  /// whoever acknowledges a batch must first call sync_committed(). The group-commit writer does
+  /// that on a thread of its own, so the next batch is written while the last one syncs.
+  virtual bool defers_sync() const { return false; }
+
+  /// Makes every transaction committed so far durable. Unlike every other call, it may run on
+  /// another thread while the store is in use. A store that does not defer syncs has nothing to
+  /// do.
+  virtual result<void> sync_committed() { return {}; }
+
   /// Reads ledger rows whose account starts with `account_prefix` and whose entry_id is greater
   /// than `after_entry_id`, ascending by entry_id, at most min(limit, max_page_rows).
   virtual result<std::vector<ledger_entry>> read_ledger(std::string_view account_prefix,
@@ -314,6 +324,10 @@ struct sqlite_options {
   /// Write each commit's WAL frames with a few large writes instead of two per page (only with
   /// synchronous_full; see persistence/README.md). False: SQLite's own writes, for comparison.
   bool gather_wal_writes = true;
+  /// With synchronous_full: commit_batch does not sync the WAL, and the store defers_sync(), so
+  /// its caller syncs with sync_committed() before acknowledging (see persistence/README.md,
+  /// "Syncing beside the writer"). Only the group-commit writer's store wants this.
+  bool defer_sync = false;
   std::int64_t busy_timeout_ms = 5000;
   std::int64_t cache_kib =
       65536;  // page cache of the writer's connection; the unique index lives here

@@ -1,8 +1,13 @@
 #include "persistence/sqlite/sqlite_journal.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <limits>
 
 #include "persistence/hash_chain.hpp"
@@ -84,6 +89,12 @@ std::unique_ptr<sqlite_journal> sqlite_journal::open(const sqlite_options& optio
   if (!prepare_database(db.get(), options, error)) return nullptr;
   std::unique_ptr<sqlite_journal> journal(new sqlite_journal(std::move(db)));
   if (!journal->prepare_statements(error)) return nullptr;
+  if (options.defer_sync && options.synchronous_full) {
+    // Migrations ran with FULL; from here a commit leaves its WAL sync to sync_committed().
+    if (!exec(journal->db_.get(), "PRAGMA synchronous=NORMAL", error)) return nullptr;
+    journal->defer_sync_ = true;
+    journal->wal_path_ = options.file.string() + "-wal";
+  }
   if (!sha256_available()) {
     // Found now rather than at the first append, in the writer thread.
     if (error != nullptr) *error = "OpenSSL offers no SHA-256, which the event hashes need";
@@ -107,6 +118,31 @@ sqlite_journal::~sqlite_journal() {
   // The hook points at checkpointer_, which is destroyed before db_ closes; no commit may reach it
   // then.
   if (db_ != nullptr) sqlite3_wal_hook(db_.get(), nullptr, nullptr);
+  if (wal_fd_ >= 0) ::close(wal_fd_);
+}
+
+result<void> sqlite_journal::sync_committed() {
+  if (!defer_sync_) return {};
+  const std::lock_guard lock(wal_mutex_);
+  // SQLite removes the WAL only when its last connection closes, after checkpointing all of it;
+  // a WAL made again later is another file, so a descriptor of a removed one is reopened.
+  struct stat st {};
+  if (wal_fd_ >= 0 && (::fstat(wal_fd_, &st) != 0 || st.st_nlink == 0)) {
+    ::close(wal_fd_);
+    wal_fd_ = -1;
+  }
+  if (wal_fd_ < 0) {
+    wal_fd_ = ::open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (wal_fd_ < 0)
+      return fail(errc::storage_unavailable,
+                  "cannot open " + wal_path_ + " to sync it: " + std::strerror(errno));
+  }
+  // What a commit wrote is in the file when COMMIT returns (the WAL buffer writes it out with the
+  // commit frame), so this covers every transaction committed before the call.
+  if (::fdatasync(wal_fd_) != 0)
+    return fail(errc::storage_unavailable,
+                "cannot sync " + wal_path_ + ": " + std::strerror(errno));
+  return {};
 }
 
 bool sqlite_journal::prepare_statements(std::string* error) {

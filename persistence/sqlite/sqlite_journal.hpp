@@ -2,6 +2,7 @@
 /// The SQLite implementation of journal_store (internal; callers use open_sqlite_journal).
 
 #include <cstddef>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -86,6 +87,8 @@ class sqlite_journal final : public journal_store {
   result<std::size_t> mark_outbox_published(std::span<const std::int64_t> positions,
                                             std::int64_t published_at_ms) override;
   result<std::size_t> purge_outbox(std::int64_t published_before_ms, std::size_t max_rows) override;
+  bool defers_sync() const override { return defer_sync_; }
+  result<void> sync_committed() override;
 
  private:
   struct stream_head {
@@ -218,6 +221,13 @@ class sqlite_journal final : public journal_store {
   // The first ledger row of the batch being written (0: none); reset when a batch begins.
   std::int64_t batch_first_entry_ = 0;
   std::uint64_t eviction_seed_ = 0x9e3779b97f4a7c15ULL;  // picks the bucket an eviction empties
+  // With defer_sync: the connection runs synchronous=NORMAL (SQLite syncs the WAL before each
+  // checkpoint and the database after it, never at a commit) and sync_committed() syncs the WAL
+  // through a descriptor of its own, from whichever thread calls it.
+  bool defer_sync_ = false;
+  std::string wal_path_;
+  std::mutex wal_mutex_;  // guards wal_fd_
+  int wal_fd_ = -1;
   // Declared last so it stops (and closes its connection) before the writer's connection closes.
   std::unique_ptr<checkpointer> checkpointer_;  // null: SQLite's automatic checkpoint
 };

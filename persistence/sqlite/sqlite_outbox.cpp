@@ -141,6 +141,9 @@ result<std::size_t> sqlite_journal::mark_outbox_published(std::span<const std::i
     rollback();
     return fail(errc::storage_unavailable, why);
   }
+  // A relay that was told "marked" must not send the rows again after a power loss. (A purge
+  // lost that way only runs again; a snapshot only saves a replay.)
+  if (result<void> synced = sync_committed(); !synced) return synced.error();
   return changed;
 }
 

@@ -24,8 +24,20 @@ struct buffered_file {
   sqlite3_file* real;                  // the default VFS's file, placed after this struct
   std::vector<unsigned char> pending;  // bytes not yet written, starting at pending_offset
   sqlite3_int64 pending_offset;
-  bool gathering;  // false: every write goes straight to the file (see open_file)
+  bool gathering;    // false: every write goes straight to the file (see open_file)
+  bool commit_page;  // the last write was the header of a transaction's commit frame
 };
+
+/// A WAL frame starts with a 24-byte header whose bytes 4-7 (big-endian) hold the database's size
+/// in pages after the transaction for its last frame, and 0 for every other frame
+/// (https://www.sqlite.org/fileformat2.html#walformat). SQLite writes the header and the page in
+/// two calls, so a 24-byte write is a frame header: the 32-byte WAL header is the only other
+/// write shorter than a page.
+constexpr int frame_header_bytes = 24;
+
+bool is_commit_frame_header(const unsigned char* bytes, int amount) {
+  return amount == frame_header_bytes && (bytes[4] | bytes[5] | bytes[6] | bytes[7]) != 0;
+}
 
 constexpr std::size_t real_file_offset = (sizeof(buffered_file) + alignof(std::max_align_t) - 1) /
                                          alignof(std::max_align_t) * alignof(std::max_align_t);
@@ -82,23 +94,31 @@ int write_file(sqlite3_file* file, const void* data, int amount, sqlite3_int64 o
   if (!f->gathering) return real_methods(f).xWrite(f->real, data, amount, offset);
   const auto* bytes = static_cast<const unsigned char*>(data);
   const auto size = static_cast<std::size_t>(amount);
+  // The page after a commit frame's header ends the transaction's frames. SQLite publishes them to
+  // other connections right after it (with synchronous=FULL after syncing, with NORMAL at once),
+  // so they go to the file now: nothing another connection may read waits here.
+  const bool ends_transaction = f->commit_page;
+  f->commit_page = is_commit_frame_header(bytes, amount);
   if (!f->pending.empty() && offset >= f->pending_offset && offset + amount <= pending_end(f)) {
     // A frame of this transaction written again (SQLite rewrites a page it wrote earlier).
     std::memcpy(f->pending.data() + (offset - f->pending_offset), bytes, size);
-    return SQLITE_OK;
+    return ends_transaction ? flush(f) : SQLITE_OK;
   }
   if (!f->pending.empty() &&
       (offset != pending_end(f) || f->pending.size() + size > max_pending_bytes)) {
     if (const int rc = flush(f); rc != SQLITE_OK) return rc;
   }
-  if (size > max_write_bytes) return real_methods(f).xWrite(f->real, data, amount, offset);
+  if (size > max_write_bytes) {
+    if (const int rc = flush(f); rc != SQLITE_OK) return rc;
+    return real_methods(f).xWrite(f->real, data, amount, offset);
+  }
   if (f->pending.empty()) f->pending_offset = offset;
   try {
     f->pending.insert(f->pending.end(), bytes, bytes + size);
   } catch (const std::bad_alloc&) {
     return SQLITE_IOERR_NOMEM;  // nothing was appended; SQLite fails the transaction
   }
-  return SQLITE_OK;
+  return ends_transaction ? flush(f) : SQLITE_OK;
 }
 
 int truncate_file(sqlite3_file* file, sqlite3_int64 size) {
@@ -192,6 +212,7 @@ int open_file(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags
   }
   new (&f->pending) std::vector<unsigned char>();
   f->pending_offset = 0;
+  f->commit_page = false;
   // Without powersafe overwrite SQLite pads a commit to a sector boundary and syncs in the middle
   // of a frame, so the frame's rest would wait here after the sync that publishes it: write
   // through then (the default unix VFS reports powersafe overwrite).
