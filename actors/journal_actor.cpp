@@ -87,19 +87,22 @@ caf::typed_response_promise<Reply> start_answer(self_ptr self, Start start) {
 template <class Reply, class Read>
 caf::typed_response_promise<Reply> start_query(self_ptr self, Read read) {
   return start_answer<Reply>(self, [self, read = std::move(read)](auto done) mutable {
-    // The job runs on a thread the backend owns and joins, so the backend outlives it (a shared
-    // pointer in the job could make that thread destroy the backend, and join itself).
-    journal_backend* backend = self->state.backend.get();
-    backend->lookup(
-        [done, backend, read = std::move(read)](persistence::journal_store* store) mutable {
-          if (store == nullptr) {
-            done(fail(errc::storage_unavailable, "the journal is not running"));
-            return;
-          }
-          auto answer = read(*store);
-          backend->await_durable();
-          done(std::move(answer));
-        });
+    self->state.backend->lookup([done,
+                                 read = std::move(read)](persistence::journal_store* store) mutable
+                                -> std::function<void(bool)> {
+      if (store == nullptr) {
+        return [done](bool) mutable {
+          done(fail(errc::storage_unavailable, "the journal is not running"));
+        };
+      }
+      return [done, answer = read(*store)](bool durable) mutable {
+        if (!durable) {
+          done(fail(errc::storage_unavailable, "the journal could not make its writes durable"));
+          return;
+        }
+        done(std::move(answer));
+      };
+    });
   });
 }
 

@@ -31,14 +31,15 @@ struct key_lookup {
 /// look-ups waiting together are read at once, in one call, before the next job.
 class reader_thread {
  public:
-  using job = std::function<void(persistence::journal_store*)>;
+  using job = journal_backend::lookup_job;
+  using answer = std::function<void(bool durable)>;
 
-  /// `await_durable` runs between a read of idempotency records and its answers (see
-  /// journal_backend::await_durable).
+  /// `after_durable` gets each read's answer and calls it once what the read may have seen is
+  /// durable (see journal_backend::lookup_job).
   reader_thread(std::unique_ptr<persistence::journal_store> store,
-                std::function<void()> await_durable)
+                std::function<void(answer)> after_durable)
       : store_(std::move(store)),
-        await_durable_(std::move(await_durable)),
+        after_durable_(std::move(after_durable)),
         thread_([this] { loop(); }) {}
 
   ~reader_thread() {
@@ -69,7 +70,7 @@ class reader_thread {
       wake_.notify_one();
       return;
     }
-    j(nullptr);
+    j(nullptr)(true);
   }
 
   void post(key_lookup k) {
@@ -100,7 +101,7 @@ class reader_thread {
                     std::make_move_iterator(keys_.begin() + static_cast<std::ptrdiff_t>(n)));
         keys_.erase(keys_.begin(), keys_.begin() + static_cast<std::ptrdiff_t>(n));
         lock.unlock();
-        answer(keys);
+        read_keys(keys);
         keys.clear();
         lock.lock();
       }
@@ -108,31 +109,35 @@ class reader_thread {
       auto next = std::move(jobs_.front());
       jobs_.pop_front();
       lock.unlock();
-      next(store_.get());
+      after_durable_(next(store_.get()));
       lock.lock();
     }
   }
 
-  /// Reads the records of `keys` in one call and answers each look-up.
-  void answer(std::vector<key_lookup>& keys) {
+  /// Reads the records of `keys` in one call and answers each look-up once they are durable.
+  void read_keys(std::vector<key_lookup>& keys) {
     std::vector<persistence::idempotency_key> names;
     names.reserve(keys.size());
     for (const auto& k : keys) names.push_back(k.key);
     auto records = store_->get_idempotency_records(names);
-    if (await_durable_) await_durable_();
-    for (std::size_t i = 0; i < keys.size(); ++i) {
-      if (!records) {
-        keys[i].done(records.error());
-      } else if (i < records->size()) {
-        keys[i].done(std::move((*records)[i]));
-      } else {
-        keys[i].done(fail(errc::internal_error, "the store answered fewer keys than asked"));
+    after_durable_([keys = std::move(keys), records = std::move(records)](bool durable) mutable {
+      for (std::size_t i = 0; i < keys.size(); ++i) {
+        if (!durable) {
+          keys[i].done(
+              fail(errc::storage_unavailable, "the journal could not make its writes durable"));
+        } else if (!records) {
+          keys[i].done(records.error());
+        } else if (i < records->size()) {
+          keys[i].done(std::move((*records)[i]));
+        } else {
+          keys[i].done(fail(errc::internal_error, "the store answered fewer keys than asked"));
+        }
       }
-    }
+    });
   }
 
   std::unique_ptr<persistence::journal_store> store_;
-  std::function<void()> await_durable_;
+  std::function<void(answer)> after_durable_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<job> jobs_;
@@ -151,7 +156,9 @@ class threaded_backend final : public journal_backend {
     if (reader) {
       // The writer outlives the reader thread (members are destroyed in reverse order).
       reader_ = std::make_unique<reader_thread>(
-          std::move(reader), [writer = writer_.get()] { writer->await_durable(); });
+          std::move(reader), [writer = writer_.get()](reader_thread::answer answer) {
+            writer->after_durable(std::move(answer));
+          });
     }
     if (!known_keys || !key_source) return;
     known_keys_ = std::move(known_keys);
@@ -200,12 +207,10 @@ class threaded_backend final : public journal_backend {
       (*shared)(nullptr);
   }
 
-  void lookup(std::function<void(persistence::journal_store*)> job) override {
-    if (!reader_) return query(std::move(job));
+  void lookup(lookup_job job) override {
+    if (!reader_) return journal_backend::lookup(std::move(job));
     reader_->post(std::move(job));
   }
-
-  void await_durable() override { writer_->await_durable(); }
 
   void lookup_idempotency(persistence::idempotency_key key, record_callback done) override {
     if (!reader_) return journal_backend::lookup_idempotency(std::move(key), std::move(done));
@@ -306,12 +311,18 @@ class inline_backend final : public journal_backend {
 }  // namespace
 
 void journal_backend::lookup_idempotency(persistence::idempotency_key key, record_callback done) {
-  lookup([key = std::move(key), done = std::move(done)](persistence::journal_store* store) {
+  lookup([key = std::move(key),
+          done = std::move(done)](persistence::journal_store* store) -> std::function<void(bool)> {
     if (store == nullptr) {
-      done(fail(errc::storage_unavailable, "the journal is not running"));
-      return;
+      return [done](bool) { done(fail(errc::storage_unavailable, "the journal is not running")); };
     }
-    done(store->get_idempotency(key.client_id, key.key));
+    return [done, record = store->get_idempotency(key.client_id, key.key)](bool durable) mutable {
+      if (!durable) {
+        done(fail(errc::storage_unavailable, "the journal could not make its writes durable"));
+        return;
+      }
+      done(std::move(record));
+    };
   });
 }
 

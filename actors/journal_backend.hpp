@@ -59,16 +59,17 @@ class journal_backend {
   /// between batches, or at once for an inline backend. `job` gets null when it cannot run (the
   /// writer stopped, or this backend has no store to offer) and must answer its requester anyway.
   virtual void query(std::function<void(persistence::journal_store*)> job) { job(nullptr); }
+  /// A read for `lookup`: it reads from the store (null when none can run it) and returns how to
+  /// answer its requester. The backend calls that answer with `true` once everything the read may
+  /// have seen is durable (a reader connection sees a batch as soon as it commits, which may be
+  /// before it is synced), or with `false` if that can no longer be (a sync failed).
+  using lookup_job = std::function<std::function<void(bool durable)>(persistence::journal_store*)>;
   /// Runs `job` against a store that sees every committed batch but need not wait for appends
   /// still queued: a separate reader connection when the backend has one, so page reads and
   /// idempotency lookups never queue behind group commits. Defaults to `query`.
-  virtual void lookup(std::function<void(persistence::journal_store*)> job) {
-    query(std::move(job));
+  virtual void lookup(lookup_job job) {
+    query([job = std::move(job)](persistence::journal_store* store) { job(store)(true); });
   }
-  /// Returns once every batch whose transaction began before the call is durable: a `lookup`
-  /// job calls it between its read and its answer, as a reader connection sees a batch as soon as
-  /// it commits, which may be before it is synced. No-op for a backend that syncs as it commits.
-  virtual void await_durable() {}
   /// Reads the idempotency record of `key` like `lookup` would; `done` gets it (null if none) or
   /// the store's error. Look-ups that wait for the reader together are read in one call of
   /// journal_store::get_idempotency_records (one round trip to a server store).

@@ -121,7 +121,7 @@ void group_commit_writer::snapshot(snapshot_record record) {
 bool group_commit_writer::run(std::function<void(journal_store&)> job) {
   {
     std::unique_lock lock(mutex_);
-    if (stopping_ || !job) return false;
+    if (stopping_ || !job || sync_failed_.load(std::memory_order_acquire)) return false;
     side_jobs_.emplace_back(std::move(job));
   }
   wake_.notify_one();
@@ -147,19 +147,46 @@ void group_commit_writer::stop() {
   if (sync_thread_.joinable()) sync_thread_.join();
 }
 
-void group_commit_writer::await_durable() {
-  if (!defers_sync_) return;
-  std::uint64_t sequence = 0;
-  {
+void group_commit_writer::after_durable(std::function<void(bool durable)> then) {
+  if (!then) return;
+  if (defers_sync_) {
     const std::lock_guard lock(sync_mutex_);
-    sequence = started_;
+    if (acknowledged_ < started_ && !sync_stopped_) {
+      durable_waiters_.emplace_back(started_, std::move(then));
+      return;
+    }
   }
-  await_acknowledged(sequence);
+  then(!sync_failed_.load(std::memory_order_acquire));
 }
 
-void group_commit_writer::await_acknowledged(std::uint64_t sequence) {
+bool group_commit_writer::await_acknowledged() {
   std::unique_lock lock(sync_mutex_);
+  const std::uint64_t sequence = started_;
   synced_.wait(lock, [&] { return acknowledged_ >= sequence || sync_stopped_; });
+  return !sync_failed_.load(std::memory_order_acquire);
+}
+
+void group_commit_writer::serve_side_jobs(std::deque<side_job>& jobs) {
+  // Side jobs run after the commit, so a read never sees less than what was acknowledged, and,
+  // when syncs are deferred, once everything it may see is durable: a stream read for a recovery
+  // must not show an event a power loss could still take back. A snapshot shows nothing.
+  const bool reads = std::any_of(jobs.begin(), jobs.end(), [](const side_job& job) {
+    return !std::holds_alternative<snapshot_record>(job);
+  });
+  const bool durable = !defers_sync_ || (reads ? await_acknowledged()
+                                               : !sync_failed_.load(std::memory_order_acquire));
+  if (!durable) {
+    // A sync failed: nothing is read or written any more (run() refuses new jobs already).
+    for (side_job& job : jobs) {
+      if (auto* read = std::get_if<pending_read>(&job); read != nullptr && read->done) {
+        stream_read refused;
+        refused.detail = "journal sync failed, restart payorch: " + sync_failure_;
+        read->done(std::move(refused));
+      }
+    }
+    return;
+  }
+  for (side_job& job : jobs) serve(job);
 }
 
 writer_stats group_commit_writer::stats() const {
@@ -183,22 +210,12 @@ void group_commit_writer::loop() {
   current_writer = this;
   work taken;
   while (take_work(taken)) {
-    if (!taken.appends.empty() || !taken.puts.empty()) commit(taken);
-    // Side jobs run after the commit so a read or snapshot never sees less than what was
-    // acknowledged, and, when syncs are deferred, once what they may see is durable: a stream
-    // read for a recovery must not show an event that a power loss could still take back.
-    if (defers_sync_ && !taken.side_jobs.empty()) {
-      std::uint64_t sequence = 0;
-      {
-        const std::lock_guard lock(sync_mutex_);
-        sequence = started_;
-      }
-      await_acknowledged(sequence);
-    }
-    for (side_job& job : taken.side_jobs) serve(job);
+    const bool writes = !taken.appends.empty() || !taken.puts.empty();
+    if (writes) commit(taken);  // moves the appends and puts out
+    if (!taken.side_jobs.empty()) serve_side_jobs(taken.side_jobs);
     // Idle for a probe interval (or still failing): ask the store, so readiness notices a store
     // that went away even when nothing is written.
-    if (taken.appends.empty() && taken.puts.empty() && taken.side_jobs.empty()) probe_store();
+    if (!writes && taken.side_jobs.empty()) probe_store();
     taken.appends.clear();
     taken.puts.clear();
     taken.side_jobs.clear();
@@ -279,7 +296,14 @@ void group_commit_writer::commit(work& taken) {
     return;
   }
   {
-    const std::lock_guard lock(sync_mutex_);
+    std::unique_lock lock(sync_mutex_);
+    // Committed batches that wait for their sync count against the queue's bound, so a stalled
+    // disk holds the writer back as it did when the writer synced each batch itself.
+    if (options_.max_queued_appends != 0) {
+      synced_.wait(
+          lock, [this] { return unsynced_writes_ < options_.max_queued_appends || sync_stopped_; });
+    }
+    unsynced_writes_ += batch.appends.size() + batch.puts.size();
     to_sync_.push_back(std::move(batch));
   }
   sync_wake_.notify_one();
@@ -294,6 +318,7 @@ void group_commit_writer::sync_loop() {
       sync_wake_.wait(lock, [this] { return sync_stopping_ || !to_sync_.empty(); });
       if (to_sync_.empty()) break;  // stopping, and every batch is acknowledged
       group.swap(to_sync_);
+      unsynced_writes_ = 0;
     }
     // One sync for every batch that committed meanwhile: the WAL holds them in commit order.
     const bool committed = std::any_of(group.begin(), group.end(), [](const committed_batch& b) {
@@ -318,15 +343,28 @@ void group_commit_writer::sync_loop() {
       }
     }
     for (committed_batch& batch : group) acknowledge(batch);
+    std::deque<std::pair<std::uint64_t, std::function<void(bool)>>> ready;
     {
       const std::lock_guard lock(sync_mutex_);
       acknowledged_ = group.back().sequence;
+      while (!durable_waiters_.empty() && durable_waiters_.front().first <= acknowledged_) {
+        ready.push_back(std::move(durable_waiters_.front()));
+        durable_waiters_.pop_front();
+      }
     }
     synced_.notify_all();
+    const bool durable = !sync_failed_.load(std::memory_order_acquire);
+    for (auto& [sequence, then] : ready) then(durable);
   }
-  const std::lock_guard lock(sync_mutex_);
-  sync_stopped_ = true;
+  std::deque<std::pair<std::uint64_t, std::function<void(bool)>>> rest;
+  {
+    const std::lock_guard lock(sync_mutex_);
+    sync_stopped_ = true;
+    rest.swap(durable_waiters_);  // every batch is acknowledged: the writer stopped first
+  }
   synced_.notify_all();
+  const bool durable = !sync_failed_.load(std::memory_order_acquire);
+  for (auto& [sequence, then] : rest) then(durable);
 }
 
 void group_commit_writer::acknowledge(committed_batch& batch) {

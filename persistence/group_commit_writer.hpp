@@ -43,7 +43,9 @@ struct writer_stats {
   std::uint64_t batches = 0;  // committed or failed append transactions
   std::uint64_t appends = 0;  // append requests answered by the store
   std::uint64_t last_batch_appends = 0;
-  std::int64_t last_commit_us = 0;  // wall time of the last append_batch call
+  /// Wall time of the last append batch, from its commit's start to its acknowledgement (with a
+  /// deferring store, the sync and any wait for an earlier batch's sync included).
+  std::int64_t last_commit_us = 0;
   bool running = false;
   std::uint64_t queued_appends = 0;    // waiting for a batch right now
   std::uint64_t rejected_appends = 0;  // refused because the queue was full or the writer stopped
@@ -72,19 +74,20 @@ class group_commit_writer {
   group_commit_writer(const group_commit_writer&) = delete;
   group_commit_writer& operator=(const group_commit_writer&) = delete;
 
-  /// Queues an append; `done` gets its result on the writer thread after the batch commits.
+  /// Queues an append; `done` gets its result once the batch is durable (or failed), on the
+  /// thread that acknowledges batches (see the class comment).
   ///
-  /// If the writer is stopped or its queue is full, `done` gets storage_error at once, on the
-  /// caller's thread.
+  /// If the writer is stopped, its queue is full or a sync failed, `done` gets storage_error at
+  /// once, on the caller's thread.
   void submit(append_request request, std::function<void(append_result)> done);
 
   /// Queues an idempotency record for the next batch's transaction (with the appends, one fsync);
-  /// `done` gets committed or storage_error on the writer thread after that transaction, before
-  /// the after_batch hook. Refused like submit() when stopped or full.
+  /// `done` gets committed or storage_error like an append's, before the after_batch hook.
+  /// Refused like submit().
   void put_idempotency(idempotency_record record, std::function<void(append_result)> done);
 
-  /// Reads a stream between batches; `done` runs on the writer thread (or at once with ok=false if
-  /// stopped).
+  /// Reads a stream between batches, once every batch before it is durable; `done` runs on the
+  /// writer thread (or at once with ok=false if stopped; with ok=false once a sync failed).
   void read(std::string stream_id, std::function<void(stream_read)> done);
 
   /// Saves a snapshot between batches; fire and forget (a failure only loses an optimisation).
@@ -95,15 +98,17 @@ class group_commit_writer {
   /// hook.
   void after_batch(std::function<void()> hook);
 
-  /// Returns once every batch whose transaction began before the call is durable and
-  /// acknowledged (or failed), so a read made just before on another connection showed nothing
-  /// that a power loss could still take back. Returns at once when the store syncs as it commits,
-  /// or once the writer has stopped.
-  void await_durable();
+  /// Runs `then(true)` once every batch whose transaction began before the call is durable and
+  /// acknowledged, so that a read made just before on another connection, which sees a batch as
+  /// soon as it commits, showed nothing a power loss could still take back: at once on the
+  /// caller's thread if they are (always, when the store syncs as it commits), else on the sync
+  /// thread after their sync. `then(false)` instead if a sync failed (what was committed may not
+  /// be durable). Never blocks; `then` must not throw.
+  void after_durable(std::function<void(bool durable)> then);
 
   /// Runs `job` on the writer thread between batches, for store calls the writer does not wrap.
   ///
-  /// Returns false (and never runs `job`) if the writer is stopped.
+  /// Returns false (and never runs `job`) if the writer is stopped, or a sync failed.
   bool run(std::function<void(journal_store&)> job);
 
   /// Answers everything already queued, then joins the thread; later calls are refused. Idempotent.
@@ -148,8 +153,11 @@ class group_commit_writer {
   void commit(work& taken);
   /// Counts the batch, records the store's health, then runs the callbacks and the hook.
   void acknowledge(committed_batch& batch);
-  /// Waits until every batch handed to the store so far is acknowledged (deferred syncs only).
-  void await_acknowledged(std::uint64_t sequence);
+  /// Serves the side jobs taken with a batch, once what they may read is durable.
+  void serve_side_jobs(std::deque<side_job>& jobs);
+  /// Blocks the writer thread until every batch handed to the store so far is acknowledged
+  /// (deferred syncs only); false if a sync failed.
+  bool await_acknowledged();
   bool refuse_queueing(std::string& refusal) const;  // with mutex_ held
   void serve(side_job& job);
   void record_batch(std::size_t size, std::int64_t commit_us);
@@ -174,8 +182,11 @@ class group_commit_writer {
   std::condition_variable sync_wake_;    // the sync thread waits for batches here
   std::condition_variable synced_;       // await_durable and side jobs wait for progress here
   std::deque<committed_batch> to_sync_;  // guarded by sync_mutex_
+  std::size_t unsynced_writes_ = 0;      // appends and puts in to_sync_ (guarded by sync_mutex_)
   std::uint64_t started_ = 0;            // batches handed to commit_batch (guarded by sync_mutex_)
   std::uint64_t acknowledged_ = 0;       // batches whose callbacks ran (guarded by sync_mutex_)
+  /// after_durable callers waiting for batches up to their sequence (guarded by sync_mutex_).
+  std::deque<std::pair<std::uint64_t, std::function<void(bool)>>> durable_waiters_;
   bool sync_stopping_ = false;           // guarded by sync_mutex_
   bool sync_stopped_ = false;            // guarded by sync_mutex_
   /// Set once a sync failed: what was committed may not be durable, so the writer answers every

@@ -50,7 +50,9 @@ std::int64_t round_pages(const checkpoint_limits& limits, std::int64_t wal_pages
 
 int checkpointer::wal_hook(void* self, sqlite3* writer_db, const char*, int wal_pages) {
   static_cast<checkpointer*>(self)->on_commit(writer_db, wal_pages);
-  return SQLITE_OK;  // the commit is durable already; a checkpoint problem must not fail it
+  // The commit is done (durable, or synced next by sync_committed); a checkpoint problem must not
+  // fail it.
+  return SQLITE_OK;
 }
 
 void checkpointer::on_commit(sqlite3* writer_db, std::int64_t wal_pages) {

@@ -75,8 +75,8 @@ std::unique_ptr<sqlite_journal> sqlite_journal::open(const sqlite_options& optio
   }
   // NOMUTEX: the journal is confined to one thread at a time, so SQLite's own locking is waste.
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-  // The writer's WAL writes gather in memory until each commit's sync (see wal_buffer.hpp), which
-  // only a connection that syncs every commit may do.
+  // The writer's WAL writes gather in memory until each commit frame (see wal_buffer.hpp); only a
+  // connection that wants its commits durable uses it (FULL, or NORMAL with defer_sync).
   const char* vfs =
       options.synchronous_full && options.gather_wal_writes ? wal_buffer_vfs() : nullptr;
   connection_ptr db;
@@ -124,6 +124,7 @@ sqlite_journal::~sqlite_journal() {
 result<void> sqlite_journal::sync_committed() {
   if (!defer_sync_) return {};
   const std::lock_guard lock(wal_mutex_);
+  if (!sync_failure_.empty()) return fail(errc::storage_unavailable, sync_failure_);
   // SQLite removes the WAL only when its last connection closes, after checkpointing all of it;
   // a WAL made again later is another file, so a descriptor of a removed one is reopened.
   struct stat st {};
@@ -133,15 +134,17 @@ result<void> sqlite_journal::sync_committed() {
   }
   if (wal_fd_ < 0) {
     wal_fd_ = ::open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC);
-    if (wal_fd_ < 0)
-      return fail(errc::storage_unavailable,
-                  "cannot open " + wal_path_ + " to sync it: " + std::strerror(errno));
+    if (wal_fd_ < 0) {
+      sync_failure_ = "cannot open " + wal_path_ + " to sync it: " + std::strerror(errno);
+      return fail(errc::storage_unavailable, sync_failure_);
+    }
   }
   // What a commit wrote is in the file when COMMIT returns (the WAL buffer writes it out with the
   // commit frame), so this covers every transaction committed before the call.
-  if (::fdatasync(wal_fd_) != 0)
-    return fail(errc::storage_unavailable,
-                "cannot sync " + wal_path_ + ": " + std::strerror(errno));
+  if (::fdatasync(wal_fd_) != 0) {
+    sync_failure_ = "cannot sync " + wal_path_ + ": " + std::strerror(errno);
+    return fail(errc::storage_unavailable, sync_failure_);
+  }
   return {};
 }
 

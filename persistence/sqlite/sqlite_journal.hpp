@@ -226,8 +226,11 @@ class sqlite_journal final : public journal_store {
   // through a descriptor of its own, from whichever thread calls it.
   bool defer_sync_ = false;
   std::string wal_path_;
-  std::mutex wal_mutex_;  // guards wal_fd_
+  std::mutex wal_mutex_;  // guards wal_fd_ and sync_failure_
   int wal_fd_ = -1;
+  // Set by the first failed sync, and answered by every later one: Linux reports a write-back
+  // error once per open file, so a later fdatasync could succeed over pages that were lost.
+  std::string sync_failure_;
   // Declared last so it stops (and closes its connection) before the writer's connection closes.
   std::unique_ptr<checkpointer> checkpointer_;  // null: SQLite's automatic checkpoint
 };

@@ -25,7 +25,7 @@ struct buffered_file {
   std::vector<unsigned char> pending;  // bytes not yet written, starting at pending_offset
   sqlite3_int64 pending_offset;
   bool gathering;    // false: every write goes straight to the file (see open_file)
-  bool commit_page;  // the last write was the header of a transaction's commit frame
+  bool commit_page;  // the last write was the header of a commit frame: its page follows
 };
 
 /// A WAL frame starts with a 24-byte header whose bytes 4-7 (big-endian) hold the database's size
@@ -94,11 +94,15 @@ int write_file(sqlite3_file* file, const void* data, int amount, sqlite3_int64 o
   if (!f->gathering) return real_methods(f).xWrite(f->real, data, amount, offset);
   const auto* bytes = static_cast<const unsigned char*>(data);
   const auto size = static_cast<std::size_t>(amount);
-  // The page after a commit frame's header ends the transaction's frames. SQLite publishes them to
-  // other connections right after it (with synchronous=FULL after syncing, with NORMAL at once),
-  // so they go to the file now: nothing another connection may read waits here.
-  const bool ends_transaction = f->commit_page;
-  f->commit_page = is_commit_frame_header(bytes, amount);
+  // A commit frame's header, and the page after it, end the transaction's frames. SQLite
+  // publishes them to other connections right after (with synchronous=FULL after syncing, with
+  // NORMAL at once), so both go to the file at once: nothing another connection may read waits
+  // here, and a sync made after COMMIT returns covers the whole transaction. The header goes on
+  // its own too, as it can be the transaction's last write: when SQLite rewrote a page of the
+  // transaction in place, it stamps the frames after it again, the commit frame's header last.
+  const bool commit_header = is_commit_frame_header(bytes, amount);
+  const bool ends_transaction = commit_header || f->commit_page;
+  f->commit_page = commit_header;
   if (!f->pending.empty() && offset >= f->pending_offset && offset + amount <= pending_end(f)) {
     // A frame of this transaction written again (SQLite rewrites a page it wrote earlier).
     std::memcpy(f->pending.data() + (offset - f->pending_offset), bytes, size);

@@ -8,13 +8,15 @@
 /// closes the file; other files pass straight through, and so does a WAL on a device without
 /// powersafe overwrite (SQLite then syncs in the middle of a commit's last frame).
 ///
-/// Only for a connection with `PRAGMA synchronous=FULL` (or EXTRA): SQLite then syncs the WAL at
-/// the end of every transaction before it publishes the new frames to other connections, so
-/// nothing another connection may read waits in memory. With NORMAL it publishes frames it has
-/// not synced, and a reader or checkpointer would read them from the file before they are there.
+/// A transaction's frames go to the file when its commit frame is written (the frame whose header
+/// holds the database's size; see wal_buffer.cpp), before SQLite publishes them to other
+/// connections, so nothing another connection may read waits in memory, and what a commit wrote is
+/// in the file when COMMIT returns, with `synchronous=FULL` (which then syncs it) or NORMAL (whose
+/// caller syncs it, see sqlite_options::defer_sync).
 ///
 /// A write that fails when the buffer is written reports its error from the call that wrote it
-/// (the sync of the commit): SQLite then fails the transaction, as when the sync itself fails.
+/// (a commit frame's write, or the sync of the commit): SQLite then fails the transaction, as when
+/// the sync itself fails.
 
 namespace payorch::persistence::sqlite {
 

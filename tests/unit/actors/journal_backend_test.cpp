@@ -127,9 +127,10 @@ TEST(journal_backend, lookups_waiting_together_are_read_at_once) {
   // Hold the reader in a job while the look-ups queue behind it.
   std::promise<void> release;
   std::promise<void> holding;
-  backend->lookup([&](journal_store*) {
+  backend->lookup([&](journal_store*) -> std::function<void(bool)> {
     holding.set_value();
     release.get_future().wait();
+    return [](bool) {};
   });
   holding.get_future().wait();
 

@@ -38,9 +38,10 @@ struct sync_control {
   int commits_at_sync = 0;    // commits finished when the last sync began
   int finished_at_read = -1;  // syncs returned when the last stream read began
 
+  /// Waits until `done` holds (a bound only so that a broken writer fails instead of hanging).
   void wait_for(const std::function<bool()>& done) {
     std::unique_lock lock(mutex);
-    changed.wait(lock, done);
+    ASSERT_TRUE(changed.wait_for(lock, std::chrono::seconds(30), done)) << "gave up waiting";
   }
   void allow(int syncs) {
     const std::lock_guard lock(mutex);
@@ -133,11 +134,19 @@ struct answers {
   std::mutex mutex;
   std::vector<std::string> order;  // stream ids in the order their answers came
   std::vector<append_status> statuses;
+  std::vector<int> syncs_finished;  // the control's finished syncs when each answer came
+  std::shared_ptr<sync_control> control;
   std::function<void(append_result)> to(std::string stream_id) {
     return [this, stream_id = std::move(stream_id)](const append_result& r) {
+      int finished = -1;
+      if (control) {
+        const std::lock_guard lock(control->mutex);
+        finished = control->finished;
+      }
       const std::lock_guard lock(mutex);
       order.push_back(stream_id);
       statuses.push_back(r.status);
+      syncs_finished.push_back(finished);
     };
   }
   std::size_t size() {
@@ -190,8 +199,8 @@ TEST(deferred_sync, answers_wait_for_the_sync_while_the_next_batch_commits) {
   EXPECT_TRUE(writer.stats().store_ok);
 }
 
-// Goal: a read (stream read, or await_durable before a reader's answer) waits until what it may
-// see is synced.
+// Goal: a read waits until what it may see is synced: a stream read on the writer, and an answer
+// handed to after_durable (what a reader connection's answers go through).
 TEST(deferred_sync, reads_wait_for_the_sync_of_what_they_may_see) {
   temp_dir dir;
   auto control = std::make_shared<sync_control>();
@@ -203,52 +212,63 @@ TEST(deferred_sync, reads_wait_for_the_sync_of_what_they_may_see) {
 
   std::promise<stream_read> read;
   writer.read("pod_a", [&](stream_read r) { read.set_value(std::move(r)); });
-  std::promise<void> awaited;
-  std::thread reader([&] {
-    writer.await_durable();
-    awaited.set_value();
-  });
+  std::promise<bool> answered;
+  writer.after_durable([&](bool durable) { answered.set_value(durable); });
+  auto answer_done = answered.get_future();
+  // Registered while pod_a's sync is held: it cannot have run, on this thread or another.
+  EXPECT_EQ(answer_done.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
   auto read_done = read.get_future();
-  auto await_done = awaited.get_future();
-  // Both stay blocked behind the held sync, however long it is held (a bound, not a timing: a
-  // writer that served them early would have done so well within it).
-  EXPECT_EQ(read_done.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
-  EXPECT_EQ(await_done.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
 
   control->allow(1);
+  EXPECT_TRUE(answer_done.get());
   const stream_read r = read_done.get();
-  await_done.get();
-  reader.join();
   EXPECT_EQ(control->finished_at_read, 1) << "the stream was read before the sync returned";
   EXPECT_TRUE(r.ok);
   EXPECT_EQ(r.events.size(), 3U);
   EXPECT_EQ(got.size(), 1U);  // answered before the read was served
+
+  // With nothing waiting for a sync, an answer runs at once on the caller's thread.
+  bool at_once = false;
+  writer.after_durable([&](bool durable) { at_once = durable; });
+  EXPECT_TRUE(at_once);
   control->allow(100);
 }
 
-// Goal: a failed sync answers its batch storage_error, refuses every later write and keeps the
-// store reported unwell: what was committed may not be durable, so only a restart may go on.
+// Goal: a failed sync answers its batches storage_error, also one committed while it ran,
+// refuses every later write and read, and keeps the store reported unwell: what was committed
+// may not be durable, so only a restart may go on.
 TEST(deferred_sync, a_failed_sync_fails_its_batch_and_stops_writing) {
   temp_dir dir;
   auto control = std::make_shared<sync_control>();
   control->fail = true;
-  control->allowed = 100;
   group_commit_writer writer(
       std::make_unique<held_sync_store>(open_deferring(dir.file("j.db")), control), {});
-  std::promise<append_result> first;
-  writer.submit(make_request("pod_a", 0, 1), [&](append_result r) { first.set_value(r); });
-  const append_result failed = first.get_future().get();
-  EXPECT_EQ(failed.status, append_status::storage_error);
-  EXPECT_NE(failed.detail.find("sync refused by the test"), std::string::npos) << failed.detail;
+  answers got;
+  writer.submit(make_request("pod_a", 0, 1), got.to("pod_a"));
+  control->wait_for([&] { return control->entered == 1; });
+  writer.submit(make_request("pod_b", 0, 1), got.to("pod_b"));  // commits while the sync runs
+  control->wait_for([&] { return control->commits == 2; });
+  control->allow(100);
+  control->wait_for([&] { return got.size() == 2; });
+  EXPECT_EQ(got.statuses,
+            (std::vector{append_status::storage_error, append_status::storage_error}));
+  EXPECT_EQ(control->entered, 1) << "no sync is tried after one failed";
   EXPECT_FALSE(writer.stats().store_ok);
 
   std::promise<append_result> later;
-  writer.submit(make_request("pod_b", 0, 1), [&](append_result r) { later.set_value(r); });
+  writer.submit(make_request("pod_c", 0, 1), [&](append_result r) { later.set_value(r); });
   const append_result refused = later.get_future().get();
   EXPECT_EQ(refused.status, append_status::storage_error);
-  EXPECT_NE(refused.detail.find("restart"), std::string::npos) << refused.detail;
+  EXPECT_NE(refused.detail.find("sync refused by the test"), std::string::npos) << refused.detail;
+  std::promise<stream_read> read;
+  writer.read("pod_a", [&](stream_read r) { read.set_value(std::move(r)); });
+  EXPECT_FALSE(read.get_future().get().ok);
+  bool durable = true;
+  writer.after_durable([&](bool d) { durable = d; });
+  EXPECT_FALSE(durable);
+  EXPECT_FALSE(writer.run([](journal_store&) {}));
   writer.stop();
-  EXPECT_EQ(control->commits, 1) << "nothing is written once a sync failed";
+  EXPECT_EQ(control->commits, 2) << "nothing is written once a sync failed";
   EXPECT_FALSE(writer.stats().store_ok);
 }
 
@@ -258,6 +278,7 @@ TEST(deferred_sync, stop_acknowledges_every_batch_after_its_sync) {
   auto control = std::make_shared<sync_control>();
   control->allowed = 1000;
   answers got;
+  got.control = control;
   {
     group_commit_writer writer(
         std::make_unique<held_sync_store>(open_deferring(dir.file("j.db")), control),
@@ -268,7 +289,7 @@ TEST(deferred_sync, stop_acknowledges_every_batch_after_its_sync) {
   }
   EXPECT_EQ(got.size(), 20U);
   for (append_status s : got.statuses) EXPECT_EQ(s, append_status::committed);
-  EXPECT_GE(control->entered, 1);
+  for (int finished : got.syncs_finished) EXPECT_GE(finished, 1) << "answered before any sync";
   EXPECT_EQ(open_journal(dir.file("j.db"))->verify().events_checked, 20);
 }
 

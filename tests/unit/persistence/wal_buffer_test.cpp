@@ -134,6 +134,37 @@ TEST(wal_buffer, without_a_sync_at_commit_a_commit_is_in_the_files_when_commit_r
   writer.exec("ROLLBACK");
 }
 
+// A transaction that spills its cache and then changes a spilled page again makes SQLite write
+// that page over its frame and stamp the frames after it again at commit, the commit frame's
+// header last: that write must reach the file too, or a copy (what a crash leaves) would stop
+// before the transaction, which a sync after COMMIT was meant to make durable.
+TEST(wal_buffer, without_a_sync_at_commit_a_restamped_commit_is_in_the_files) {
+  testing::temp_dir dir;
+  db writer(dir.file("t.db"), true, 64, "NORMAL");  // a 64 KiB cache: the transaction spills
+  writer.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL)");
+  writer.commit_rows(0, 10, 100);
+  writer.exec("BEGIN IMMEDIATE");
+  writer.insert(10, 400, 2000);
+  {
+    statement update(writer.conn.get(), "UPDATE t SET body = ?2 WHERE id = ?1", nullptr);
+    for (std::int64_t id = 10; id < 60; ++id) {  // pages written out by the spill
+      const std::string body = body_of(id, 1500);
+      update.bind_int64(1, id);
+      update.bind_blob(2, body);
+      ASSERT_EQ(update.step(), step_result::done);
+      update.reset();
+    }
+  }
+  writer.exec("COMMIT");
+  for (const char* suffix : {"", "-wal"}) {
+    std::filesystem::copy_file(dir.file(std::string("t.db") + suffix),
+                               dir.file(std::string("copy.db") + suffix));
+  }
+  db recovered(dir.file("copy.db"), false);
+  EXPECT_EQ(recovered.checked_rows(), 410);
+  EXPECT_EQ(recovered.integrity(), "ok");
+}
+
 TEST(wal_buffer, a_commit_is_in_the_files_when_commit_returns) {
   // A copy of the files taken right after COMMIT, with the writer still open, is what a crash
   // would leave: SQLite recovers it from the WAL alone.
