@@ -70,7 +70,7 @@ class reader_thread {
       wake_.notify_one();
       return;
     }
-    j(nullptr)(true);
+    if (auto refused = j(nullptr)) refused(true);
   }
 
   void post(key_lookup k) {
@@ -109,7 +109,7 @@ class reader_thread {
       auto next = std::move(jobs_.front());
       jobs_.pop_front();
       lock.unlock();
-      after_durable_(next(store_.get()));
+      if (auto reply = next(store_.get())) after_durable_(std::move(reply));
       lock.lock();
     }
   }
@@ -203,7 +203,7 @@ class threaded_backend final : public journal_backend {
     // run() drops a job it refuses, so the job is shared to still answer with null then.
     auto shared =
         std::make_shared<std::function<void(persistence::journal_store*)>>(std::move(job));
-    if (!writer_->run([shared](persistence::journal_store& store) { (*shared)(&store); }))
+    if (!writer_->run([shared](persistence::journal_store* store) { (*shared)(store); }))
       (*shared)(nullptr);
   }
 

@@ -118,7 +118,7 @@ void group_commit_writer::snapshot(snapshot_record record) {
   wake_.notify_one();
 }
 
-bool group_commit_writer::run(std::function<void(journal_store&)> job) {
+bool group_commit_writer::run(std::function<void(journal_store*)> job) {
   {
     std::unique_lock lock(mutex_);
     if (stopping_ || !job || sync_failed_.load(std::memory_order_acquire)) return false;
@@ -176,12 +176,15 @@ void group_commit_writer::serve_side_jobs(std::deque<side_job>& jobs) {
   const bool durable = !defers_sync_ || (reads ? await_acknowledged()
                                                : !sync_failed_.load(std::memory_order_acquire));
   if (!durable) {
-    // A sync failed: nothing is read or written any more (run() refuses new jobs already).
+    // A sync failed: nothing is read or written any more (run() refuses new jobs already; those
+    // taken before get null, as a refused job would).
     for (side_job& job : jobs) {
       if (auto* read = std::get_if<pending_read>(&job); read != nullptr && read->done) {
         stream_read refused;
         refused.detail = "journal sync failed, restart payorch: " + sync_failure_;
         read->done(std::move(refused));
+      } else if (auto* custom = std::get_if<std::function<void(journal_store*)>>(&job)) {
+        (*custom)(nullptr);
       }
     }
     return;
@@ -410,7 +413,7 @@ void group_commit_writer::serve(side_job& job) {
                    if (read.done) read.done(std::move(result));
                  },
                  [this](snapshot_record& record) { store_->save_snapshot(record); },
-                 [this](std::function<void(journal_store&)>& custom) { custom(*store_); },
+                 [this](std::function<void(journal_store*)>& custom) { custom(store_.get()); },
              },
              job);
 }

@@ -98,18 +98,20 @@ class group_commit_writer {
   /// hook.
   void after_batch(std::function<void()> hook);
 
-  /// Runs `then(true)` once every batch whose transaction began before the call is durable and
-  /// acknowledged, so that a read made just before on another connection, which sees a batch as
-  /// soon as it commits, showed nothing a power loss could still take back: at once on the
-  /// caller's thread if they are (always, when the store syncs as it commits), else on the sync
-  /// thread after their sync. `then(false)` instead if a sync failed (what was committed may not
-  /// be durable). Never blocks; `then` must not throw.
+  /// Runs `then(true)` once every batch whose transaction began before the call is durable (and,
+  /// with a store that defers syncs, acknowledged), so that a read made just before on another
+  /// connection, which sees a batch as soon as it commits, showed nothing a power loss could still
+  /// take back: at once on the caller's thread if they are (always, when the store syncs as it
+  /// commits), else on the sync thread after their sync. `then(false)` instead if a sync failed
+  /// (what was committed may not be durable). Never blocks; `then` must not throw.
   void after_durable(std::function<void(bool durable)> then);
 
-  /// Runs `job` on the writer thread between batches, for store calls the writer does not wrap.
+  /// Runs `job` on the writer thread between batches, for store calls the writer does not wrap,
+  /// once every batch before it is durable; `job` gets null instead of the store if a sync failed
+  /// meanwhile.
   ///
   /// Returns false (and never runs `job`) if the writer is stopped, or a sync failed.
-  bool run(std::function<void(journal_store&)> job);
+  bool run(std::function<void(journal_store*)> job);
 
   /// Answers everything already queued, then joins the thread; later calls are refused. Idempotent.
   void stop();
@@ -129,7 +131,7 @@ class group_commit_writer {
     std::string stream_id;
     std::function<void(stream_read)> done;
   };
-  using side_job = std::variant<pending_read, snapshot_record, std::function<void(journal_store&)>>;
+  using side_job = std::variant<pending_read, snapshot_record, std::function<void(journal_store*)>>;
   struct work {
     std::deque<pending_append> appends;
     std::deque<pending_put> puts;
@@ -180,7 +182,7 @@ class group_commit_writer {
   const bool defers_sync_;
   std::mutex sync_mutex_;
   std::condition_variable sync_wake_;    // the sync thread waits for batches here
-  std::condition_variable synced_;       // await_durable and side jobs wait for progress here
+  std::condition_variable synced_;  // the writer waits here for syncs (side jobs, backpressure)
   std::deque<committed_batch> to_sync_;  // guarded by sync_mutex_
   std::size_t unsynced_writes_ = 0;      // appends and puts in to_sync_ (guarded by sync_mutex_)
   std::uint64_t started_ = 0;            // batches handed to commit_batch (guarded by sync_mutex_)

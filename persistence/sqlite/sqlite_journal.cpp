@@ -93,7 +93,11 @@ std::unique_ptr<sqlite_journal> sqlite_journal::open(const sqlite_options& optio
     // Migrations ran with FULL; from here a commit leaves its WAL sync to sync_committed().
     if (!exec(journal->db_.get(), "PRAGMA synchronous=NORMAL", error)) return nullptr;
     journal->defer_sync_ = true;
-    journal->wal_path_ = options.file.string() + "-wal";
+    // SQLite's own name for the WAL: it follows symbolic links and is absolute.
+    const char* wal = sqlite3_filename_wal(sqlite3_db_filename(journal->db_.get(), "main"));
+    journal->wal_path_ = wal != nullptr ? wal : options.file.string() + "-wal";
+    // Opened now, while the path surely names this journal's WAL (WAL mode made it at open).
+    journal->wal_fd_ = ::open(journal->wal_path_.c_str(), O_RDONLY | O_CLOEXEC);
   }
   if (!sha256_available()) {
     // Found now rather than at the first append, in the writer thread.

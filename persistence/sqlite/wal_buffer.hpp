@@ -4,9 +4,10 @@
 /// SQLite writes each WAL frame as two calls, its 24-byte header and then its page, so a commit
 /// of 80 pages is 160 small pwrite calls, each straddling two pages of the kernel's page cache.
 /// Over the default VFS, this one keeps consecutive writes to a "-wal" file in memory and writes
-/// them in 64 KiB pieces when SQLite syncs, reads what it wrote, truncates, asks the size or
-/// closes the file; other files pass straight through, and so does a WAL on a device without
-/// powersafe overwrite (SQLite then syncs in the middle of a commit's last frame).
+/// them in 64 KiB pieces when a commit frame is written, SQLite syncs, reads what it wrote,
+/// truncates, asks the size or closes the file; other files pass straight through, and so does a
+/// WAL on a device without powersafe overwrite (SQLite then syncs in the middle of a commit's last
+/// frame).
 ///
 /// A transaction's frames go to the file when its commit frame is written (the frame whose header
 /// holds the database's size; see wal_buffer.cpp), before SQLite publishes them to other

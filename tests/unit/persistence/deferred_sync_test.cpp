@@ -129,6 +129,13 @@ class held_sync_store final : public journal_store {
   std::shared_ptr<sync_control> control_;
 };
 
+/// The value of `future`, failing the test rather than hanging it if none comes.
+template <class T>
+T value_of(std::future<T>& future) {
+  EXPECT_EQ(future.wait_for(std::chrono::seconds(30)), std::future_status::ready) << "no answer";
+  return future.get();
+}
+
 /// Collects answers from any thread.
 struct answers {
   std::mutex mutex;
@@ -160,7 +167,7 @@ TEST(deferred_sync, the_store_defers_only_when_asked) {
   EXPECT_TRUE(open_deferring(dir.file("a.db"))->defers_sync());
   std::string error;
   EXPECT_FALSE(open_sqlite_journal({.file = dir.file("b.db")}, &error)->defers_sync());
-  // Without synchronous=FULL nothing is synced at all, so there is nothing to defer.
+  // Without synchronous=FULL no commit is synced (only checkpoints are), so nothing is deferred.
   EXPECT_FALSE(
       open_sqlite_journal({.file = dir.file("c.db"), .synchronous_full = false, .defer_sync = true},
                           &error)
@@ -169,6 +176,16 @@ TEST(deferred_sync, the_store_defers_only_when_asked) {
   ASSERT_EQ(store->append_batch(std::vector{make_request("pod_a", 0, 2)}).front().status,
             append_status::committed);
   EXPECT_TRUE(store->sync_committed().has_value());
+  // Through a symbolic link SQLite keeps the WAL beside the file the link names, and that is
+  // the file to sync.
+  std::filesystem::create_directory(dir.file("real"));
+  std::filesystem::create_symlink(dir.file("real") / "e.db", dir.file("e.db"));
+  auto linked = open_deferring(dir.file("e.db"));
+  ASSERT_EQ(linked->append_batch(std::vector{make_request("pod_a", 0, 1)}).front().status,
+            append_status::committed);
+  const result<void> synced = linked->sync_committed();
+  EXPECT_TRUE(synced.has_value()) << synced.error().detail;
+  EXPECT_TRUE(std::filesystem::exists(dir.file("real") / "e.db-wal"));
 }
 
 // Goal: no answer before the sync that follows its commit, and the writer commits the next batch
@@ -213,15 +230,16 @@ TEST(deferred_sync, reads_wait_for_the_sync_of_what_they_may_see) {
   std::promise<stream_read> read;
   writer.read("pod_a", [&](stream_read r) { read.set_value(std::move(r)); });
   std::promise<bool> answered;
-  writer.after_durable([&](bool durable) { answered.set_value(durable); });
+  // Runs after pod_a's callback: a read's answer never overtakes the batch it may have seen.
+  writer.after_durable([&](bool durable) { answered.set_value(durable && got.size() == 1); });
   auto answer_done = answered.get_future();
   // Registered while pod_a's sync is held: it cannot have run, on this thread or another.
   EXPECT_EQ(answer_done.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
   auto read_done = read.get_future();
 
   control->allow(1);
-  EXPECT_TRUE(answer_done.get());
-  const stream_read r = read_done.get();
+  EXPECT_TRUE(value_of(answer_done));
+  const stream_read r = value_of(read_done);
   EXPECT_EQ(control->finished_at_read, 1) << "the stream was read before the sync returned";
   EXPECT_TRUE(r.ok);
   EXPECT_EQ(r.events.size(), 3U);
@@ -257,16 +275,18 @@ TEST(deferred_sync, a_failed_sync_fails_its_batch_and_stops_writing) {
 
   std::promise<append_result> later;
   writer.submit(make_request("pod_c", 0, 1), [&](append_result r) { later.set_value(r); });
-  const append_result refused = later.get_future().get();
+  auto later_done = later.get_future();
+  const append_result refused = value_of(later_done);
   EXPECT_EQ(refused.status, append_status::storage_error);
   EXPECT_NE(refused.detail.find("sync refused by the test"), std::string::npos) << refused.detail;
   std::promise<stream_read> read;
   writer.read("pod_a", [&](stream_read r) { read.set_value(std::move(r)); });
-  EXPECT_FALSE(read.get_future().get().ok);
+  auto read_done = read.get_future();
+  EXPECT_FALSE(value_of(read_done).ok);
   bool durable = true;
   writer.after_durable([&](bool d) { durable = d; });
   EXPECT_FALSE(durable);
-  EXPECT_FALSE(writer.run([](journal_store&) {}));
+  EXPECT_FALSE(writer.run([](journal_store*) {}));
   writer.stop();
   EXPECT_EQ(control->commits, 2) << "nothing is written once a sync failed";
   EXPECT_FALSE(writer.stats().store_ok);

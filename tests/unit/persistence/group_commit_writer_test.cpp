@@ -340,7 +340,7 @@ TEST(group_commit_writer, stop_drains_then_refuses) {
   read.ok = true;
   writer.read("s", [&](stream_read result) { read = std::move(result); });
   EXPECT_FALSE(read.ok);
-  EXPECT_FALSE(writer.run([](journal_store&) {}));
+  EXPECT_FALSE(writer.run([](journal_store*) {}));
   writer.snapshot({"s", 10, "dropped"});
   writer.stop();
   EXPECT_EQ(writer.stats().rejected_appends, 1U);
@@ -366,8 +366,9 @@ TEST(group_commit_writer, run_executes_on_the_writer_thread) {
   group_commit_writer writer(open_journal(dir.file("j.db")), {});
   ASSERT_EQ(submit_and_wait(writer, make_request("pay-1", 0, 2)).status, append_status::committed);
   std::promise<std::pair<std::thread::id, std::vector<std::string>>> answer;
-  EXPECT_TRUE(writer.run([&](journal_store& store) {
-    answer.set_value({std::this_thread::get_id(), store.list_streams("pay-", "", 10)});
+  EXPECT_TRUE(writer.run([&](journal_store* store) {
+    ASSERT_NE(store, nullptr);
+    answer.set_value({std::this_thread::get_id(), store->list_streams("pay-", "", 10)});
   }));
   const auto [thread, streams] = answer.get_future().get();
   EXPECT_NE(thread, std::this_thread::get_id());
@@ -422,8 +423,8 @@ TEST(group_commit_writer, puts_alone_fail_and_refuse_like_appends) {
     group_commit_writer writer(open_journal(dir.file("j.db")), {});
     EXPECT_EQ(put_and_wait(writer, record_for("k")).status, append_status::committed);
     std::promise<bool> found;
-    ASSERT_TRUE(writer.run([&](journal_store& store) {
-      found.set_value(store.get_idempotency("client", "k")->has_value());
+    ASSERT_TRUE(writer.run([&](journal_store* store) {
+      found.set_value(store != nullptr && store->get_idempotency("client", "k")->has_value());
     }));
     EXPECT_TRUE(found.get_future().get());
     EXPECT_EQ(writer.stats().batches, 0U);  // puts alone are not append batches
