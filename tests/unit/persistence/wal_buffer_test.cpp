@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include "persistence/sqlite/statement.hpp"
@@ -78,6 +79,49 @@ struct db {
   connection_ptr conn;
 };
 
+/// What a crash would leave with the writer still open: the files of t.db copied as they are
+/// now, opened again (SQLite recovers the copy from its WAL).
+std::unique_ptr<db> copy_of_files(testing::temp_dir& dir) {
+  for (const char* suffix : {"", "-wal"}) {
+    std::filesystem::copy_file(dir.file(std::string("t.db") + suffix),
+                               dir.file(std::string("copy.db") + suffix));
+  }
+  return std::make_unique<db>(dir.file("copy.db"), false);
+}
+
+/// Whatever a commit wrote is in the files when COMMIT returns, and nothing of a transaction
+/// still open: a copy of the files holds exactly the committed rows.
+void expect_commits_in_the_files(const std::string& synchronous) {
+  testing::temp_dir dir;
+  db writer(dir.file("t.db"), true, 2000, synchronous);
+  writer.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL)");
+  writer.commit_rows(0, 300, 2500);
+  writer.exec("BEGIN IMMEDIATE");
+  writer.insert(300, 10, 2500);  // not committed: must not be in the copy
+  const auto recovered = copy_of_files(dir);
+  EXPECT_EQ(recovered->checked_rows(), 300);
+  EXPECT_EQ(recovered->integrity(), "ok");
+  writer.exec("ROLLBACK");
+}
+
+/// Another connection reads every commit as soon as COMMIT returns: small ones, one bigger than
+/// the buffer and the cache (it spills mid-way), and a small one after it.
+void expect_readers_see_every_commit(const std::string& synchronous) {
+  testing::temp_dir dir;
+  db writer(dir.file("t.db"), true, 2000, synchronous);
+  writer.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL)");
+  db reader(dir.file("t.db"), false);
+  for (std::int64_t round = 0; round < 40; ++round) {
+    writer.commit_rows(round * 25, 25, 3000);
+    ASSERT_EQ(reader.checked_rows(), (round + 1) * 25) << "after commit " << round;
+  }
+  writer.commit_rows(1000, 2000, 3000);
+  EXPECT_EQ(reader.checked_rows(), 3000);
+  writer.commit_rows(3000, 1, 10);
+  EXPECT_EQ(reader.checked_rows(), 3001);
+  EXPECT_EQ(reader.integrity(), "ok");
+}
+
 TEST(wal_buffer, the_vfs_is_registered_once_under_one_name) {
   const char* name = wal_buffer_vfs();
   ASSERT_NE(name, nullptr);
@@ -87,51 +131,18 @@ TEST(wal_buffer, the_vfs_is_registered_once_under_one_name) {
 }
 
 TEST(wal_buffer, another_connection_reads_every_commit_at_once) {
-  testing::temp_dir dir;
-  db writer(dir.file("t.db"), true);
-  writer.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL)");
-  db reader(dir.file("t.db"), false);
-  for (std::int64_t round = 0; round < 40; ++round) {
-    writer.commit_rows(round * 25, 25, 3000);
-    ASSERT_EQ(reader.checked_rows(), (round + 1) * 25) << "after commit " << round;
-  }
+  expect_readers_see_every_commit("FULL");
 }
 
 // With synchronous=NORMAL SQLite never syncs at a commit: the frames go to the file when the
 // commit frame is written, before SQLite publishes them (the journal then syncs the WAL itself,
 // from another thread, before it acknowledges the batch).
 TEST(wal_buffer, without_a_sync_at_commit_another_connection_reads_every_commit_at_once) {
-  testing::temp_dir dir;
-  db writer(dir.file("t.db"), true, 2000, "NORMAL");
-  writer.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL)");
-  db reader(dir.file("t.db"), false);
-  for (std::int64_t round = 0; round < 40; ++round) {
-    writer.commit_rows(round * 25, 25, 3000);
-    ASSERT_EQ(reader.checked_rows(), (round + 1) * 25) << "after commit " << round;
-  }
-  // A transaction bigger than the buffer and the cache (it spills mid-way), then small ones.
-  writer.commit_rows(1000, 2000, 3000);
-  EXPECT_EQ(reader.checked_rows(), 3000);
-  writer.commit_rows(3000, 1, 10);
-  EXPECT_EQ(reader.checked_rows(), 3001);
-  EXPECT_EQ(reader.integrity(), "ok");
+  expect_readers_see_every_commit("NORMAL");
 }
 
 TEST(wal_buffer, without_a_sync_at_commit_a_commit_is_in_the_files_when_commit_returns) {
-  testing::temp_dir dir;
-  db writer(dir.file("t.db"), true, 2000, "NORMAL");
-  writer.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL)");
-  writer.commit_rows(0, 300, 2500);
-  writer.exec("BEGIN IMMEDIATE");
-  writer.insert(300, 10, 2500);  // not committed: must not be in the copy
-  for (const char* suffix : {"", "-wal"}) {
-    std::filesystem::copy_file(dir.file(std::string("t.db") + suffix),
-                               dir.file(std::string("copy.db") + suffix));
-  }
-  db recovered(dir.file("copy.db"), false);
-  EXPECT_EQ(recovered.checked_rows(), 300);
-  EXPECT_EQ(recovered.integrity(), "ok");
-  writer.exec("ROLLBACK");
+  expect_commits_in_the_files("NORMAL");
 }
 
 // A transaction that spills its cache and then changes a spilled page again makes SQLite write
@@ -156,32 +167,13 @@ TEST(wal_buffer, without_a_sync_at_commit_a_restamped_commit_is_in_the_files) {
     }
   }
   writer.exec("COMMIT");
-  for (const char* suffix : {"", "-wal"}) {
-    std::filesystem::copy_file(dir.file(std::string("t.db") + suffix),
-                               dir.file(std::string("copy.db") + suffix));
-  }
-  db recovered(dir.file("copy.db"), false);
-  EXPECT_EQ(recovered.checked_rows(), 410);
-  EXPECT_EQ(recovered.integrity(), "ok");
+  const auto recovered = copy_of_files(dir);
+  EXPECT_EQ(recovered->checked_rows(), 410);
+  EXPECT_EQ(recovered->integrity(), "ok");
 }
 
 TEST(wal_buffer, a_commit_is_in_the_files_when_commit_returns) {
-  // A copy of the files taken right after COMMIT, with the writer still open, is what a crash
-  // would leave: SQLite recovers it from the WAL alone.
-  testing::temp_dir dir;
-  db writer(dir.file("t.db"), true);
-  writer.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL)");
-  writer.commit_rows(0, 300, 2500);
-  writer.exec("BEGIN IMMEDIATE");
-  writer.insert(300, 10, 2500);  // not committed: must not be in the copy
-  for (const char* suffix : {"", "-wal"}) {
-    std::filesystem::copy_file(dir.file(std::string("t.db") + suffix),
-                               dir.file(std::string("copy.db") + suffix));
-  }
-  db recovered(dir.file("copy.db"), false);
-  EXPECT_EQ(recovered.checked_rows(), 300);
-  EXPECT_EQ(recovered.integrity(), "ok");
-  writer.exec("ROLLBACK");
+  expect_commits_in_the_files("FULL");
 }
 
 TEST(wal_buffer, transactions_bigger_than_the_buffer_and_the_cache_are_whole) {
@@ -212,16 +204,12 @@ TEST(wal_buffer, a_rolled_back_spill_leaves_only_what_was_committed) {
   writer.insert(10, 2000, 4000);  // spills, then goes
   writer.exec("ROLLBACK");
   writer.commit_rows(5000, 40, 2000);
-  for (const char* suffix : {"", "-wal"}) {
-    std::filesystem::copy_file(dir.file(std::string("t.db") + suffix),
-                               dir.file(std::string("copy.db") + suffix));
-  }
+  const auto recovered = copy_of_files(dir);
   db reader(dir.file("t.db"), false);
   EXPECT_EQ(reader.checked_rows(), 50);
   EXPECT_EQ(reader.integrity(), "ok");
-  db recovered(dir.file("copy.db"), false);
-  EXPECT_EQ(recovered.checked_rows(), 50);
-  EXPECT_EQ(recovered.integrity(), "ok");
+  EXPECT_EQ(recovered->checked_rows(), 50);
+  EXPECT_EQ(recovered->integrity(), "ok");
 }
 
 TEST(wal_buffer, checkpoints_and_wal_restarts_keep_every_row) {
