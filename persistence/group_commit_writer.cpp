@@ -275,7 +275,13 @@ void group_commit_writer::commit(work& taken) {
   for (pending_put& put : batch.puts) records.push_back(std::move(put.record));
 
   if (defers_sync_) {
-    const std::lock_guard lock(sync_mutex_);
+    std::unique_lock lock(sync_mutex_);
+    // Committed writes that wait for their sync count against the queue's bound, so a stalled
+    // disk holds the writer back as it did when the writer synced each batch itself.
+    if (options_.max_queued_appends != 0) {
+      synced_.wait(
+          lock, [this] { return unsynced_writes_ < options_.max_queued_appends || sync_stopped_; });
+    }
     batch.sequence = ++started_;
   }
   if (sync_failed_.load(std::memory_order_acquire)) {
@@ -299,13 +305,7 @@ void group_commit_writer::commit(work& taken) {
     return;
   }
   {
-    std::unique_lock lock(sync_mutex_);
-    // Committed batches that wait for their sync count against the queue's bound, so a stalled
-    // disk holds the writer back as it did when the writer synced each batch itself.
-    if (options_.max_queued_appends != 0) {
-      synced_.wait(
-          lock, [this] { return unsynced_writes_ < options_.max_queued_appends || sync_stopped_; });
-    }
+    const std::lock_guard lock(sync_mutex_);
     unsynced_writes_ += batch.appends.size() + batch.puts.size();
     to_sync_.push_back(std::move(batch));
   }

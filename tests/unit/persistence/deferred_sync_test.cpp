@@ -292,6 +292,35 @@ TEST(deferred_sync, a_failed_sync_fails_its_batch_and_stops_writing) {
   EXPECT_FALSE(writer.stats().store_ok);
 }
 
+// Goal: writes that committed and wait for their sync count against max_queued_appends: a
+// stalled disk stops the writer from committing more, as when it synced each batch itself.
+TEST(deferred_sync, writes_waiting_for_a_sync_hold_the_writer_back) {
+  temp_dir dir;
+  auto control = std::make_shared<sync_control>();
+  answers got;
+  group_commit_writer writer(
+      std::make_unique<held_sync_store>(open_deferring(dir.file("j.db")), control),
+      {.max_batch_appends = 1, .max_queued_appends = 2});
+  writer.submit(make_request("pod_0", 0, 1), got.to("pod_0"));
+  control->wait_for([&] { return control->entered == 1; });  // pod_0 syncs, held
+  writer.submit(make_request("pod_1", 0, 1), got.to("pod_1"));
+  control->wait_for([&] { return control->commits == 2; });
+  writer.submit(make_request("pod_2", 0, 1), got.to("pod_2"));
+  control->wait_for([&] { return control->commits == 3; });
+  // Two writes wait for a sync now: the writer waits before committing pod_3. The bound is a
+  // limit, not a timing: a writer that did not wait would commit pod_3 well within it.
+  writer.submit(make_request("pod_3", 0, 1), got.to("pod_3"));
+  {
+    std::unique_lock lock(control->mutex);
+    EXPECT_FALSE(control->changed.wait_for(lock, std::chrono::milliseconds(50),
+                                           [&] { return control->commits == 4; }));
+  }
+  control->allow(100);
+  control->wait_for([&] { return got.size() == 4; });
+  EXPECT_EQ(control->commits, 4);
+  for (append_status s : got.statuses) EXPECT_EQ(s, append_status::committed);
+}
+
 // Goal: stop() acknowledges every batch it drains, after its sync.
 TEST(deferred_sync, stop_acknowledges_every_batch_after_its_sync) {
   temp_dir dir;
