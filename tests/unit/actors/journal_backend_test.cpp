@@ -15,6 +15,7 @@
 
 #include "persistence/group_commit_writer.hpp"
 #include "persistence/idempotency_filter.hpp"
+#include "tests/support/forwarding_store.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace payorch::actors {
@@ -25,74 +26,17 @@ using persistence::idempotency_record;
 using persistence::journal_store;
 
 /// A store that forwards to another and records the size of every batched look-up.
-class counting_store final : public journal_store {
+class counting_store final : public testing::forwarding_store {
  public:
-  explicit counting_store(std::unique_ptr<journal_store> inner) : inner_(std::move(inner)) {}
+  using forwarding_store::forwarding_store;
 
-  persistence::batch_results commit_batch(std::span<const persistence::append_request> appends,
-                                          std::span<const idempotency_record> records) override {
-    return inner_->commit_batch(appends, records);
-  }
-  persistence::stream_read read_stream(std::string_view stream_id) override {
-    return inner_->read_stream(stream_id);
-  }
-  std::vector<persistence::event_record> read_events(std::string_view stream_id,
-                                                     std::int64_t after_version,
-                                                     std::size_t limit) override {
-    return inner_->read_events(stream_id, after_version, limit);
-  }
-  bool save_snapshot(const persistence::snapshot_record& snapshot) override {
-    return inner_->save_snapshot(snapshot);
-  }
-  std::vector<std::string> list_streams(std::string_view prefix, std::string_view after,
-                                        std::size_t limit) override {
-    return inner_->list_streams(prefix, after, limit);
-  }
-  persistence::verify_report verify() override { return inner_->verify(); }
-  result<std::vector<persistence::ledger_entry>> read_ledger(std::string_view account_prefix,
-                                                             std::int64_t after_entry_id,
-                                                             std::size_t limit) override {
-    return inner_->read_ledger(account_prefix, after_entry_id, limit);
-  }
-  result<std::vector<account_balance>> read_balances(std::string_view account_prefix,
-                                                     std::size_t limit) override {
-    return inner_->read_balances(account_prefix, limit);
-  }
-  result<std::optional<idempotency_record>> get_idempotency(std::string_view client_id,
-                                                            std::string_view key) override {
-    return inner_->get_idempotency(client_id, key);
-  }
   result<std::vector<std::optional<idempotency_record>>> get_idempotency_records(
       std::span<const idempotency_key> keys) override {
     batch_sizes.push_back(keys.size());  // only the reader thread calls this
-    return inner_->get_idempotency_records(keys);
-  }
-  result<std::size_t> purge_idempotency(std::int64_t now_ms, std::size_t max_rows) override {
-    return inner_->purge_idempotency(now_ms, max_rows);
-  }
-  result<std::size_t> scan_idempotency_keys(
-      std::int64_t now_ms,
-      const std::function<bool(const idempotency_key&, std::int64_t)>& each) override {
-    return inner_->scan_idempotency_keys(now_ms, each);
-  }
-  result<std::vector<persistence::outbox_entry>> read_outbox(std::int64_t after_position,
-                                                             std::size_t limit,
-                                                             bool unpublished_only) override {
-    return inner_->read_outbox(after_position, limit, unpublished_only);
-  }
-  result<std::size_t> mark_outbox_published(std::span<const std::int64_t> positions,
-                                            std::int64_t published_at_ms) override {
-    return inner_->mark_outbox_published(positions, published_at_ms);
-  }
-  result<std::size_t> purge_outbox(std::int64_t published_before_ms,
-                                   std::size_t max_rows) override {
-    return inner_->purge_outbox(published_before_ms, max_rows);
+    return forwarding_store::get_idempotency_records(keys);
   }
 
   std::vector<std::size_t> batch_sizes;
-
- private:
-  std::unique_ptr<journal_store> inner_;
 };
 
 std::unique_ptr<journal_store> open_file(const std::filesystem::path& file) {
@@ -215,6 +159,52 @@ TEST(journal_backend, without_a_loaded_key_filter_every_key_is_looked_up) {
     EXPECT_FALSE(backend->remember_idempotency_key({"client-1", "fresh"}, 2, 1));
     EXPECT_FALSE(backend->health().key_filter_ready);
     EXPECT_EQ(backend->health().lookups_skipped, 0U);
+  }
+}
+
+// Goal: with a writer that syncs beside its commits (as `payorch serve`'s does), a look-up read
+// from the reader connection, which sees a batch as soon as it commits, reaches its requester
+// only once that batch is synced; after a failed sync it answers storage_unavailable.
+TEST(journal_backend, reader_answers_wait_for_the_sync_of_what_they_read) {
+  for (const bool sync_fails : {false, true}) {
+    SCOPED_TRACE(sync_fails ? "the sync fails" : "the sync succeeds");
+    testing::temp_dir dir;
+    const auto file = dir.path() / "journal.sqlite";
+    std::string error;
+    auto deferring = persistence::open_sqlite_journal({.file = file, .defer_sync = true}, &error);
+    ASSERT_NE(deferring, nullptr) << error;
+    auto control = std::make_shared<testing::sync_control>();
+    control->fail = sync_fails;
+    auto writer = std::make_shared<persistence::group_commit_writer>(
+        std::make_unique<testing::held_sync_store>(std::move(deferring), control),
+        persistence::writer_options{});
+    auto backend = make_threaded_backend(writer, open_file(file));
+
+    std::promise<persistence::append_status> stored;
+    backend->put_idempotency(record_of("k1", "body of k1"),
+                             [&](persistence::append_result r) { stored.set_value(r.status); });
+    ASSERT_TRUE(control->wait_for([&] { return control->entered == 1; }));  // committed, held
+    std::promise<std::string> found;
+    backend->lookup_idempotency({"client-1", "k1"},
+                                [&](result<std::optional<idempotency_record>> r) {
+                                  found.set_value(!r ? "error: " + r.error().detail
+                                                     : (*r ? (*r)->body : std::string("none")));
+                                });
+    auto answer = found.get_future();
+    // The reader has the record, but its answer waits for the held sync. (A bound, not a
+    // timing: an answer that did not wait would come well within it.)
+    EXPECT_EQ(answer.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
+    control->allow(1);
+    ASSERT_EQ(answer.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+    const std::string body = answer.get();
+    if (sync_fails) {
+      EXPECT_NE(body.find("error: "), std::string::npos) << body;
+      EXPECT_EQ(stored.get_future().get(), persistence::append_status::storage_error);
+    } else {
+      EXPECT_EQ(body, "body of k1");
+      EXPECT_EQ(stored.get_future().get(), persistence::append_status::committed);
+    }
+    control->allow(100);
   }
 }
 

@@ -10,10 +10,13 @@
 
 #include "persistence/group_commit_writer.hpp"
 #include "persistence_test_support.hpp"
+#include "tests/support/forwarding_store.hpp"
 
 namespace payorch::persistence {
 namespace {
 
+using payorch::testing::held_sync_store;
+using payorch::testing::sync_control;
 using testing::make_request;
 using testing::open_journal;
 using testing::temp_dir;
@@ -25,109 +28,6 @@ std::unique_ptr<journal_store> open_deferring(const std::filesystem::path& file)
   EXPECT_NE(store, nullptr) << error;
   return store;
 }
-
-/// What the test lets the store's syncs do: wait until released, or fail.
-struct sync_control {
-  std::mutex mutex;
-  std::condition_variable changed;
-  int entered = 0;            // syncs begun
-  int finished = 0;           // syncs returned
-  int allowed = 0;            // syncs that may finish
-  int commits = 0;            // commit_batch calls finished
-  bool fail = false;          // the next syncs fail
-  int commits_at_sync = 0;    // commits finished when the last sync began
-  int finished_at_read = -1;  // syncs returned when the last stream read began
-
-  /// Waits until `done` holds (a bound only so that a broken writer fails instead of hanging).
-  void wait_for(const std::function<bool()>& done) {
-    std::unique_lock lock(mutex);
-    ASSERT_TRUE(changed.wait_for(lock, std::chrono::seconds(30), done)) << "gave up waiting";
-  }
-  void allow(int syncs) {
-    const std::lock_guard lock(mutex);
-    allowed += syncs;
-    changed.notify_all();
-  }
-};
-
-/// The SQLite journal, with its commits counted and its syncs held until the test allows them.
-class held_sync_store final : public journal_store {
- public:
-  held_sync_store(std::unique_ptr<journal_store> inner, std::shared_ptr<sync_control> control)
-      : inner_(std::move(inner)), control_(std::move(control)) {}
-
-  bool defers_sync() const override { return inner_->defers_sync(); }
-  result<void> sync_committed() override {
-    std::unique_lock lock(control_->mutex);
-    const int mine = ++control_->entered;
-    control_->commits_at_sync = control_->commits;
-    control_->changed.notify_all();
-    control_->changed.wait(lock, [&] { return control_->allowed >= mine; });
-    result<void> synced =
-        control_->fail ? result<void>(fail(errc::storage_unavailable, "sync refused by the test"))
-                       : inner_->sync_committed();
-    ++control_->finished;
-    control_->changed.notify_all();
-    return synced;
-  }
-  batch_results commit_batch(std::span<const append_request> appends,
-                             std::span<const idempotency_record> records) override {
-    batch_results results = inner_->commit_batch(appends, records);
-    const std::lock_guard lock(control_->mutex);
-    ++control_->commits;
-    control_->changed.notify_all();
-    return results;
-  }
-  stream_read read_stream(std::string_view stream_id) override {
-    {
-      const std::lock_guard lock(control_->mutex);
-      control_->finished_at_read = control_->finished;
-    }
-    return inner_->read_stream(stream_id);
-  }
-  std::vector<event_record> read_events(std::string_view stream_id, std::int64_t after,
-                                        std::size_t limit) override {
-    return inner_->read_events(stream_id, after, limit);
-  }
-  bool save_snapshot(const snapshot_record& snapshot) override {
-    return inner_->save_snapshot(snapshot);
-  }
-  std::vector<std::string> list_streams(std::string_view prefix, std::string_view after,
-                                        std::size_t limit) override {
-    return inner_->list_streams(prefix, after, limit);
-  }
-  verify_report verify() override { return inner_->verify(); }
-  result<std::vector<ledger_entry>> read_ledger(std::string_view prefix, std::int64_t after,
-                                                std::size_t limit) override {
-    return inner_->read_ledger(prefix, after, limit);
-  }
-  result<std::vector<account_balance>> read_balances(std::string_view prefix,
-                                                     std::size_t limit) override {
-    return inner_->read_balances(prefix, limit);
-  }
-  result<std::optional<idempotency_record>> get_idempotency(std::string_view client_id,
-                                                            std::string_view key) override {
-    return inner_->get_idempotency(client_id, key);
-  }
-  result<std::size_t> purge_idempotency(std::int64_t now_ms, std::size_t max_rows) override {
-    return inner_->purge_idempotency(now_ms, max_rows);
-  }
-  result<std::vector<outbox_entry>> read_outbox(std::int64_t after, std::size_t limit,
-                                                bool unpublished_only) override {
-    return inner_->read_outbox(after, limit, unpublished_only);
-  }
-  result<std::size_t> mark_outbox_published(std::span<const std::int64_t> positions,
-                                            std::int64_t at_ms) override {
-    return inner_->mark_outbox_published(positions, at_ms);
-  }
-  result<std::size_t> purge_outbox(std::int64_t before_ms, std::size_t max_rows) override {
-    return inner_->purge_outbox(before_ms, max_rows);
-  }
-
- private:
-  std::unique_ptr<journal_store> inner_;
-  std::shared_ptr<sync_control> control_;
-};
 
 /// The value of `future`, failing the test rather than hanging it if none comes.
 template <class T>
@@ -197,15 +97,17 @@ TEST(deferred_sync, answers_wait_for_the_sync_while_the_next_batch_commits) {
       std::make_unique<held_sync_store>(open_deferring(dir.file("j.db")), control), {});
   answers got;
   writer.submit(make_request("pod_a", 0, 1), got.to("pod_a"));
-  control->wait_for([&] { return control->entered == 1; });  // pod_a committed, sync held
+  ASSERT_TRUE(
+      control->wait_for([&] { return control->entered == 1; }));  // pod_a committed, sync held
   EXPECT_EQ(got.size(), 0U) << "answered before its batch was synced";
 
   writer.submit(make_request("pod_b", 0, 1), got.to("pod_b"));
-  control->wait_for([&] { return control->commits == 2; });  // committed during the held sync
+  ASSERT_TRUE(
+      control->wait_for([&] { return control->commits == 2; }));  // committed during the held sync
   EXPECT_EQ(got.size(), 0U);
 
   control->allow(1);  // pod_a's sync; pod_b needs a sync that began after its commit
-  control->wait_for([&] { return control->entered == 2; });
+  ASSERT_TRUE(control->wait_for([&] { return control->entered == 2; }));
   EXPECT_EQ(control->commits_at_sync, 2);
   EXPECT_EQ(got.size(), 1U);
   control->allow(1);
@@ -225,7 +127,7 @@ TEST(deferred_sync, reads_wait_for_the_sync_of_what_they_may_see) {
       std::make_unique<held_sync_store>(open_deferring(dir.file("j.db")), control), {});
   answers got;
   writer.submit(make_request("pod_a", 0, 3), got.to("pod_a"));
-  control->wait_for([&] { return control->entered == 1; });
+  ASSERT_TRUE(control->wait_for([&] { return control->entered == 1; }));
 
   std::promise<stream_read> read;
   writer.read("pod_a", [&](stream_read r) { read.set_value(std::move(r)); });
@@ -263,11 +165,11 @@ TEST(deferred_sync, a_failed_sync_fails_its_batch_and_stops_writing) {
       std::make_unique<held_sync_store>(open_deferring(dir.file("j.db")), control), {});
   answers got;
   writer.submit(make_request("pod_a", 0, 1), got.to("pod_a"));
-  control->wait_for([&] { return control->entered == 1; });
+  ASSERT_TRUE(control->wait_for([&] { return control->entered == 1; }));
   writer.submit(make_request("pod_b", 0, 1), got.to("pod_b"));  // commits while the sync runs
-  control->wait_for([&] { return control->commits == 2; });
+  ASSERT_TRUE(control->wait_for([&] { return control->commits == 2; }));
   control->allow(100);
-  control->wait_for([&] { return got.size() == 2; });
+  ASSERT_TRUE(control->wait_for([&] { return got.size() == 2; }));
   EXPECT_EQ(got.statuses,
             (std::vector{append_status::storage_error, append_status::storage_error}));
   EXPECT_EQ(control->entered, 1) << "no sync is tried after one failed";
@@ -302,11 +204,11 @@ TEST(deferred_sync, writes_waiting_for_a_sync_hold_the_writer_back) {
       std::make_unique<held_sync_store>(open_deferring(dir.file("j.db")), control),
       {.max_batch_appends = 1, .max_queued_appends = 2});
   writer.submit(make_request("pod_0", 0, 1), got.to("pod_0"));
-  control->wait_for([&] { return control->entered == 1; });  // pod_0 syncs, held
+  ASSERT_TRUE(control->wait_for([&] { return control->entered == 1; }));  // pod_0 syncs, held
   writer.submit(make_request("pod_1", 0, 1), got.to("pod_1"));
-  control->wait_for([&] { return control->commits == 2; });
+  ASSERT_TRUE(control->wait_for([&] { return control->commits == 2; }));
   writer.submit(make_request("pod_2", 0, 1), got.to("pod_2"));
-  control->wait_for([&] { return control->commits == 3; });
+  ASSERT_TRUE(control->wait_for([&] { return control->commits == 3; }));
   // Two writes wait for a sync now: the writer waits before committing pod_3. The bound is a
   // limit, not a timing: a writer that did not wait would commit pod_3 well within it.
   writer.submit(make_request("pod_3", 0, 1), got.to("pod_3"));
@@ -316,7 +218,7 @@ TEST(deferred_sync, writes_waiting_for_a_sync_hold_the_writer_back) {
                                            [&] { return control->commits == 4; }));
   }
   control->allow(100);
-  control->wait_for([&] { return got.size() == 4; });
+  ASSERT_TRUE(control->wait_for([&] { return got.size() == 4; }));
   EXPECT_EQ(control->commits, 4);
   for (append_status s : got.statuses) EXPECT_EQ(s, append_status::committed);
 }
