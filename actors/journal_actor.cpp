@@ -87,22 +87,13 @@ caf::typed_response_promise<Reply> start_answer(self_ptr self, Start start) {
 template <class Reply, class Read>
 caf::typed_response_promise<Reply> start_query(self_ptr self, Read read) {
   return start_answer<Reply>(self, [self, read = std::move(read)](auto done) mutable {
-    self->state.backend->lookup([done,
-                                 read = std::move(read)](persistence::journal_store* store) mutable
-                                -> std::function<void(bool)> {
-      if (store == nullptr) {
-        return [done](bool) mutable {
-          done(fail(errc::storage_unavailable, "the journal is not running"));
-        };
-      }
-      return [done, answer = read(*store)](bool durable) mutable {
-        if (!durable) {
-          done(fail(errc::storage_unavailable, "the journal could not make its writes durable"));
-          return;
-        }
-        done(std::move(answer));
-      };
-    });
+    self->state.backend->lookup(
+        [done, read = std::move(read)](persistence::journal_store* store) mutable {
+          if (store == nullptr)
+            return answer_when_durable(
+                fail(errc::storage_unavailable, "the journal is not running"), done);
+          return answer_when_durable(read(*store), done);
+        });
   });
 }
 

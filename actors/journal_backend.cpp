@@ -123,8 +123,7 @@ class reader_thread {
     after_durable_([keys = std::move(keys), records = std::move(records)](bool durable) mutable {
       for (std::size_t i = 0; i < keys.size(); ++i) {
         if (!durable) {
-          keys[i].done(
-              fail(errc::storage_unavailable, "the journal could not make its writes durable"));
+          keys[i].done(not_durable());
         } else if (!records) {
           keys[i].done(records.error());
         } else if (i < records->size()) {
@@ -311,19 +310,16 @@ class inline_backend final : public journal_backend {
 }  // namespace
 
 void journal_backend::lookup_idempotency(persistence::idempotency_key key, record_callback done) {
-  lookup([key = std::move(key),
-          done = std::move(done)](persistence::journal_store* store) -> std::function<void(bool)> {
-    if (store == nullptr) {
-      return [done](bool) { done(fail(errc::storage_unavailable, "the journal is not running")); };
-    }
-    return [done, record = store->get_idempotency(key.client_id, key.key)](bool durable) mutable {
-      if (!durable) {
-        done(fail(errc::storage_unavailable, "the journal could not make its writes durable"));
-        return;
-      }
-      done(std::move(record));
-    };
+  lookup([key = std::move(key), done = std::move(done)](persistence::journal_store* store) {
+    if (store == nullptr)
+      return answer_when_durable(fail(errc::storage_unavailable, "the journal is not running"),
+                                 done);
+    return answer_when_durable(store->get_idempotency(key.client_id, key.key), done);
   });
+}
+
+failure not_durable() {
+  return fail(errc::storage_unavailable, "the journal could not make its writes durable");
 }
 
 std::shared_ptr<journal_backend> make_threaded_backend(

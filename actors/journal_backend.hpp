@@ -95,6 +95,22 @@ class journal_backend {
   virtual void after_batch(std::function<void()> /*hook*/) {}
 };
 
+/// The failure a look-up answers when what it read could not be made durable (a sync failed).
+failure not_durable();
+
+/// The answer a `journal_backend::lookup_job` returns for what it read (a result, or a failure):
+/// `done(read)` once what the read may have seen is durable, otherwise `done(not_durable())`.
+template <class Read, class Done>
+std::function<void(bool)> answer_when_durable(Read read, Done done) {
+  return [read = std::move(read), done = std::move(done)](bool durable) mutable {
+    if (durable) {
+      done(std::move(read));
+    } else {
+      done(not_durable());
+    }
+  };
+}
+
 /// The production backend: the group-commit writer thread over a journal store.
 /// `reader` (optional) is a second connection to the same journal; `lookup` jobs run on a thread
 /// of their own against it. `known_keys` (optional; only for a journal that this process alone
