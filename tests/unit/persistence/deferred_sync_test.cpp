@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <optional>
 
 #include "persistence/group_commit_writer.hpp"
 #include "persistence_test_support.hpp"
@@ -42,7 +43,7 @@ struct answers {
   std::vector<std::string> order;  // stream ids in the order their answers came
   std::vector<append_status> statuses;
   std::vector<int> syncs_finished;  // the control's finished syncs when each answer came
-  std::shared_ptr<sync_control> control;
+  std::shared_ptr<sync_control> control;  // notified of every answer, so its waits see them
   std::function<void(append_result)> to(std::string stream_id) {
     return [this, stream_id = std::move(stream_id)](const append_result& r) {
       int finished = -1;
@@ -50,10 +51,16 @@ struct answers {
         const std::lock_guard lock(control->mutex);
         finished = control->finished;
       }
-      const std::lock_guard lock(mutex);
-      order.push_back(stream_id);
-      statuses.push_back(r.status);
-      syncs_finished.push_back(finished);
+      {
+        const std::lock_guard lock(mutex);
+        order.push_back(stream_id);
+        statuses.push_back(r.status);
+        syncs_finished.push_back(finished);
+      }
+      if (control) {
+        const std::lock_guard lock(control->mutex);
+        control->changed.notify_all();
+      }
     };
   }
   std::size_t size() {
@@ -62,8 +69,28 @@ struct answers {
   }
 };
 
-TEST(deferred_sync, the_store_defers_only_when_asked) {
+/// Each test's directory, the control of its held syncs, the answers its writer gave, and the
+/// writer over the held-sync journal (last, so it stops first).
+class deferred_sync : public ::testing::Test {
+ protected:
+  deferred_sync() { got.control = control; }
+
+  /// Starts the writer over a journal in `dir` whose syncs `control` holds.
+  group_commit_writer& start(writer_options options = {}) {
+    writer_.emplace(std::make_unique<held_sync_store>(open_deferring(dir.file("j.db")), control),
+                    options);
+    return *writer_;
+  }
+
   temp_dir dir;
+  std::shared_ptr<sync_control> control = std::make_shared<sync_control>();
+  answers got;
+
+ private:
+  std::optional<group_commit_writer> writer_;
+};
+
+TEST_F(deferred_sync, the_store_defers_only_when_asked) {
   EXPECT_TRUE(open_deferring(dir.file("a.db"))->defers_sync());
   std::string error;
   EXPECT_FALSE(open_sqlite_journal({.file = dir.file("b.db")}, &error)->defers_sync());
@@ -90,12 +117,8 @@ TEST(deferred_sync, the_store_defers_only_when_asked) {
 
 // Goal: no answer before the sync that follows its commit, and the writer commits the next batch
 // while the last one is still syncing.
-TEST(deferred_sync, answers_wait_for_the_sync_while_the_next_batch_commits) {
-  temp_dir dir;
-  auto control = std::make_shared<sync_control>();
-  group_commit_writer writer(
-      std::make_unique<held_sync_store>(open_deferring(dir.file("j.db")), control), {});
-  answers got;
+TEST_F(deferred_sync, answers_wait_for_the_sync_while_the_next_batch_commits) {
+  group_commit_writer& writer = start();
   writer.submit(make_request("pod_a", 0, 1), got.to("pod_a"));
   ASSERT_TRUE(
       control->wait_for([&] { return control->entered == 1; }));  // pod_a committed, sync held
@@ -120,12 +143,8 @@ TEST(deferred_sync, answers_wait_for_the_sync_while_the_next_batch_commits) {
 
 // Goal: a read waits until what it may see is synced: a stream read on the writer, and an answer
 // handed to after_durable (what a reader connection's answers go through).
-TEST(deferred_sync, reads_wait_for_the_sync_of_what_they_may_see) {
-  temp_dir dir;
-  auto control = std::make_shared<sync_control>();
-  group_commit_writer writer(
-      std::make_unique<held_sync_store>(open_deferring(dir.file("j.db")), control), {});
-  answers got;
+TEST_F(deferred_sync, reads_wait_for_the_sync_of_what_they_may_see) {
+  group_commit_writer& writer = start();
   writer.submit(make_request("pod_a", 0, 3), got.to("pod_a"));
   ASSERT_TRUE(control->wait_for([&] { return control->entered == 1; }));
 
@@ -157,13 +176,9 @@ TEST(deferred_sync, reads_wait_for_the_sync_of_what_they_may_see) {
 // Goal: a failed sync answers its batches storage_error, also one committed while it ran,
 // refuses every later write and read, and keeps the store reported unwell: what was committed
 // may not be durable, so only a restart may go on.
-TEST(deferred_sync, a_failed_sync_fails_its_batch_and_stops_writing) {
-  temp_dir dir;
-  auto control = std::make_shared<sync_control>();
+TEST_F(deferred_sync, a_failed_sync_fails_its_batch_and_stops_writing) {
   control->fail = true;
-  group_commit_writer writer(
-      std::make_unique<held_sync_store>(open_deferring(dir.file("j.db")), control), {});
-  answers got;
+  group_commit_writer& writer = start();
   writer.submit(make_request("pod_a", 0, 1), got.to("pod_a"));
   ASSERT_TRUE(control->wait_for([&] { return control->entered == 1; }));
   writer.submit(make_request("pod_b", 0, 1), got.to("pod_b"));  // commits while the sync runs
@@ -196,13 +211,8 @@ TEST(deferred_sync, a_failed_sync_fails_its_batch_and_stops_writing) {
 
 // Goal: writes that committed and wait for their sync count against max_queued_appends: a
 // stalled disk stops the writer from committing more, as when it synced each batch itself.
-TEST(deferred_sync, writes_waiting_for_a_sync_hold_the_writer_back) {
-  temp_dir dir;
-  auto control = std::make_shared<sync_control>();
-  answers got;
-  group_commit_writer writer(
-      std::make_unique<held_sync_store>(open_deferring(dir.file("j.db")), control),
-      {.max_batch_appends = 1, .max_queued_appends = 2});
+TEST_F(deferred_sync, writes_waiting_for_a_sync_hold_the_writer_back) {
+  group_commit_writer& writer = start({.max_batch_appends = 1, .max_queued_appends = 2});
   writer.submit(make_request("pod_0", 0, 1), got.to("pod_0"));
   ASSERT_TRUE(control->wait_for([&] { return control->entered == 1; }));  // pod_0 syncs, held
   writer.submit(make_request("pod_1", 0, 1), got.to("pod_1"));
@@ -224,20 +234,13 @@ TEST(deferred_sync, writes_waiting_for_a_sync_hold_the_writer_back) {
 }
 
 // Goal: stop() acknowledges every batch it drains, after its sync.
-TEST(deferred_sync, stop_acknowledges_every_batch_after_its_sync) {
-  temp_dir dir;
-  auto control = std::make_shared<sync_control>();
+TEST_F(deferred_sync, stop_acknowledges_every_batch_after_its_sync) {
   control->allowed = 1000;
-  answers got;
-  got.control = control;
-  {
-    group_commit_writer writer(
-        std::make_unique<held_sync_store>(open_deferring(dir.file("j.db")), control),
-        {.max_batch_appends = 3});
-    for (int i = 0; i < 20; ++i)
-      writer.submit(make_request(testing::numbered("pod_", i), 0, 1),
-                    got.to(testing::numbered("pod_", i)));
-  }
+  group_commit_writer& writer = start({.max_batch_appends = 3});
+  for (int i = 0; i < 20; ++i)
+    writer.submit(make_request(testing::numbered("pod_", i), 0, 1),
+                  got.to(testing::numbered("pod_", i)));
+  writer.stop();
   EXPECT_EQ(got.size(), 20U);
   for (append_status s : got.statuses) EXPECT_EQ(s, append_status::committed);
   for (int finished : got.syncs_finished) EXPECT_GE(finished, 1) << "answered before any sync";
