@@ -199,6 +199,7 @@ writer_stats group_commit_writer::stats() const {
   out.last_batch_appends = last_batch_appends_.load(std::memory_order_relaxed);
   out.last_commit_us = last_commit_us_.load(std::memory_order_relaxed);
   out.running = running_.load(std::memory_order_relaxed);
+  out.idle = idle_.load(std::memory_order_acquire);
   out.queued_appends = queued_.load(std::memory_order_relaxed);
   out.rejected_appends = rejected_.load(std::memory_order_relaxed);
   out.idempotency_puts = puts_done_.load(std::memory_order_relaxed);
@@ -233,9 +234,10 @@ bool group_commit_writer::take_work(work& taken) {
   };
   // Writes already queued here arrived during the last commit: under load, that is the batch.
   const bool was_idle = appends_.empty() && puts_.empty();
-  if (!wake_.wait_for(lock, store_probe_interval, has_work)) {
-    return true;  // nothing to do for a while: time to probe the store
-  }
+  idle_.store(!has_work(), std::memory_order_release);
+  const bool woken = wake_.wait_for(lock, store_probe_interval, has_work);
+  idle_.store(false, std::memory_order_relaxed);
+  if (!woken) return true;  // nothing to do for a while: time to probe the store
   const bool writes = !appends_.empty() || !puts_.empty();
   if (!writes && side_jobs_.empty()) return false;  // stopping and drained
   const std::size_t max = options_.max_batch_appends;

@@ -47,6 +47,9 @@ struct writer_stats {
   /// deferring store, the sync and any wait for an earlier batch's sync included).
   std::int64_t last_commit_us = 0;
   bool running = false;
+  /// The writer thread is waiting for work with nothing queued, so the next write wakes it from
+  /// idle (and it waits up to max_wait_us for more before committing).
+  bool idle = false;
   std::uint64_t queued_appends = 0;    // waiting for a batch right now
   std::uint64_t rejected_appends = 0;  // refused because the queue was full or the writer stopped
   std::uint64_t idempotency_puts = 0;  // idempotency records answered by the store
@@ -202,6 +205,7 @@ class group_commit_writer {
   std::atomic<std::uint64_t> last_batch_appends_{0};
   std::atomic<std::int64_t> last_commit_us_{0};
   std::atomic<bool> running_{false};
+  std::atomic<bool> idle_{false};
   std::atomic<bool> store_ok_{true};
   std::atomic<std::uint64_t> queued_{0};
   std::atomic<std::uint64_t> rejected_{0};

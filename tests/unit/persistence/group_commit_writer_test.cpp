@@ -42,6 +42,17 @@ class writer_gate {
   std::shared_future<void> released_future_ = released_.get_future().share();
 };
 
+/// Returns once the writer thread waits for work with nothing queued (`idle`), so the next write
+/// wakes it from idle, or once it has woken (`!idle`); false if that took more than 30 s.
+bool wait_until_idle(const group_commit_writer& writer, bool idle = true) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (writer.stats().idle != idle) {
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
+
 /// A store whose every transaction fails, to see how the writer reports storage errors.
 class failing_store final : public journal_store {
  public:
@@ -288,6 +299,51 @@ TEST(group_commit_writer, a_busy_writer_does_not_wait_for_more) {
       << "a batch of one waited for more appends behind a busy writer";
   EXPECT_EQ(answer.get().status, append_status::committed);
   EXPECT_EQ(writer.stats().batches, 2U);
+}
+
+// Goal: a writer woken from idle waits for more appends until its batch is full, so writers that
+// arrive together share one commit.
+TEST(group_commit_writer, an_idle_writer_gathers_appends_until_the_batch_is_full) {
+  temp_dir dir;
+  group_commit_writer writer(open_journal(dir.file("j.db")),
+                             {.max_batch_appends = 3, .max_wait_us = 600'000'000});
+  ASSERT_TRUE(wait_until_idle(writer));
+  std::vector<std::future<append_result>> answers;
+  for (int i = 0; i < 3; ++i) {
+    auto answer = std::make_shared<std::promise<append_result>>();
+    answers.push_back(answer->get_future());
+    writer.submit(make_request(numbered("g", i), 0, 1),
+                  [answer](append_result result) { answer->set_value(std::move(result)); });
+    // The others arrive after the first has woken the writer: without its wait, it would have
+    // taken the first alone by then.
+    if (i == 0) ASSERT_TRUE(wait_until_idle(writer, false));
+  }
+  for (auto& answer : answers) {
+    ASSERT_EQ(answer.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+    EXPECT_EQ(answer.get().status, append_status::committed);
+  }
+  const writer_stats stats = writer.stats();
+  EXPECT_EQ(stats.batches, 1U) << "the first append was committed without waiting for the rest";
+  EXPECT_EQ(stats.last_batch_appends, 3U);
+}
+
+// Goal: the wait ends at max_wait_us even when the batch never fills: a lone append is committed
+// on its own instead of waiting for company that does not come.
+TEST(group_commit_writer, a_lone_append_commits_when_the_wait_runs_out) {
+  temp_dir dir;
+  group_commit_writer writer(open_journal(dir.file("j.db")),
+                             {.max_batch_appends = 64, .max_wait_us = 20'000});
+  ASSERT_TRUE(wait_until_idle(writer));
+  std::promise<append_result> lone;
+  writer.submit(make_request("lone", 0, 1),
+                [&](append_result result) { lone.set_value(std::move(result)); });
+  auto answer = lone.get_future();
+  ASSERT_EQ(answer.wait_for(std::chrono::seconds(30)), std::future_status::ready)
+      << "an append that cannot fill its batch waited past max_wait_us";
+  EXPECT_EQ(answer.get().status, append_status::committed);
+  const writer_stats stats = writer.stats();
+  EXPECT_EQ(stats.batches, 1U);
+  EXPECT_EQ(stats.last_batch_appends, 1U);
 }
 // Goal: a full queue refuses at once with storage_error instead of growing without bound.
 TEST(group_commit_writer, full_queue_refuses) {
