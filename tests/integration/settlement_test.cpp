@@ -600,6 +600,12 @@ TEST_F(settlement_slow_rail, operator_resolves_payouts_that_need_attention) {
   EXPECT_EQ(string_of(resolution, "step"), "post");
   EXPECT_EQ(string_of(resolution, "reason"), "rail statement: paid");
   EXPECT_FALSE(string_of(resolution, "by").empty());
+  // The payout's reason names the resolution; failed_step still names the step whose failure
+  // started the undo, as that step's history does.
+  EXPECT_EQ(string_of(p, "reason"),
+            "resolved by " + string_of(resolution, "by") + ": rail statement: paid");
+  ASSERT_TRUE(p.at("failed_step").is_string()) << json::serialize(p);
+  EXPECT_EQ(step_status(p, string_of(p, "failed_step")), "FAILED") << json::serialize(p);
   EXPECT_EQ(eur_balance(pod), (std::pair<std::int64_t, std::int64_t>{70'000, 0}));
   expect_problem(resolve(paid, R"({"outcome":"COMPENSATE","reason":"no"})"), 409,
                  "illegal_transition");
