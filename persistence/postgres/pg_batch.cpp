@@ -151,8 +151,8 @@ void batch_writer::flush() {
 
 void batch_writer::write_claims() {
   // In the batch's transaction, so a key's claim or answer is stored exactly when its events
-  // commit (see claim_condition_sql for a key that has a row already).
-  write_records(txn_, "claim_idempotency", state_.claims, same_key::keep_first);
+  // commit (see record_upsert_sql for a key that has a row already).
+  write_records(txn_, state_.claims);
 }
 
 std::int64_t batch_writer::newest_claim_ms() const {

@@ -54,14 +54,11 @@ void purge_records(pqxx::work& txn, std::int64_t newest_ms) {
                     static_cast<std::int64_t>(idempotency_purge_chunk));
 }
 
-void write_records(pqxx::work& txn, const std::string& statement,
-                   std::span<const idempotency_record* const> records, same_key keep) {
+void write_records(pqxx::work& txn, std::span<const idempotency_record* const> records) {
   if (records.empty()) return;
   std::map<std::pair<std::string_view, std::string_view>, const idempotency_record*> one;
-  for (const idempotency_record* record : records) {
-    auto [at, fresh] = one.try_emplace({record->client_id, record->key}, record);
-    if (!fresh && keep == same_key::keep_last) at->second = record;
-  }
+  for (const idempotency_record* record : records)
+    one.try_emplace({record->client_id, record->key}, record);
   std::vector<std::string_view> clients, keys, fingerprints, types, locations, bodies;
   std::vector<std::string> hex;  // owns the hex texts the views point at; reserved below
                                  // for all of them, so it never reallocates under the views
@@ -81,9 +78,10 @@ void write_records(pqxx::work& txn, const std::string& statement,
     created.push_back(record->created_at_ms);
     expires.push_back(record->expires_at_ms);
   }
-  txn.exec_prepared(statement, text_array(clients), text_array(keys), text_array(fingerprints),
-                    int_array(statuses), text_array(types), text_array(locations),
-                    text_array(bodies), int_array(created), int_array(expires));
+  txn.exec_prepared("store_idempotency", text_array(clients), text_array(keys),
+                    text_array(fingerprints), int_array(statuses), text_array(types),
+                    text_array(locations), text_array(bodies), int_array(created),
+                    int_array(expires));
 }
 
 /// How a batch's statements are planned: once per connection, as index probes. Each statement
@@ -177,12 +175,10 @@ std::vector<std::string> prepare_statements(pqxx::connection& conn) {
   prepare("select_balance",
           "SELECT posted_minor, pending_in_minor, pending_out_minor FROM ledger_balances "
           "WHERE account = $1 AND currency = $2 FOR UPDATE");
-  // Every record a batch puts in one statement (byte fields as hex text): one round trip for
-  // the batch instead of one per record.
-  prepare("upsert_idempotency", std::string(records_from_arrays) + std::string(record_upsert_sql));
-  // Every claim (or answer) written with a batch's events in one statement, as the puts.
-  prepare("claim_idempotency", std::string(records_from_arrays) + std::string(record_upsert_sql) +
-                                   std::string(claim_condition_sql));
+  // Every record a batch writes with its events (claims and answers), and then every record it
+  // puts, in one statement each (byte fields as hex text): one round trip for the batch instead
+  // of one per record.
+  prepare("store_idempotency", std::string(records_from_arrays) + std::string(record_upsert_sql));
   // Every keyed request looks its key up once: prepared, it is parsed once per connection.
   prepare("select_idempotency",
           "SELECT client_id, key, fingerprint, status, content_type, location, body, "
@@ -337,7 +333,7 @@ std::optional<batch_results> postgres_journal::run_batch(
     purge_records(txn, newest_ms);
     return results;
   }
-  // A later put of the same key replaces an earlier one, as it would one statement later.
+  // The first put of a key is kept, as the conflict clause would keep it one statement later.
   std::vector<const idempotency_record*> stored;
   stored.reserve(records.size());
   for (const idempotency_record& record : records) {
@@ -349,7 +345,7 @@ std::optional<batch_results> postgres_journal::run_batch(
     newest_ms = std::max(newest_ms, record.created_at_ms);
     results.idempotency.push_back({append_status::committed, 0, {}});
   }
-  write_records(txn, "upsert_idempotency", stored, same_key::keep_last);
+  write_records(txn, stored);
   purge_records(txn, newest_ms);
   return results;
 }

@@ -16,15 +16,10 @@
 
 namespace payorch::persistence::postgres {
 
-/// Which of several records of one key a statement writes (one statement may not touch a row
-/// twice): the last, as later statements would leave it (puts), or the first, which the
-/// conflict clause would keep (claims).
-enum class same_key { keep_first, keep_last };
-
-/// Writes `records` with one execution of `statement` (upsert_idempotency or claim_idempotency,
-/// whose parameters are the records' nine fields as arrays), one per key as `keep` says.
-void write_records(pqxx::work& txn, const std::string& statement,
-                   std::span<const idempotency_record* const> records, same_key keep);
+/// Writes `records` with one execution of the prepared `store_idempotency` (its parameters are
+/// the records' nine fields as arrays). Of several records of one key it writes the first, which
+/// the conflict clause would keep one statement later (one statement may not touch a row twice).
+void write_records(pqxx::work& txn, std::span<const idempotency_record* const> records);
 
 /// Deletes up to idempotency_purge_chunk records expired by `newest_ms`, the creation time of the
 /// newest record the batch wrote (none: the minimum, and nothing is deleted).

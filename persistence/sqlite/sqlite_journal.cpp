@@ -178,10 +178,7 @@ bool sqlite_journal::prepare_statements(std::string* error) {
                  "SELECT DISTINCT stream_id FROM events WHERE stream_id > ?1 AND "
                  "stream_id >= ?2 AND stream_id < ?3 ORDER BY stream_id LIMIT ?4") &&
          prepare(select_all_events_, select_from_events("ORDER BY stream_id, version")) &&
-         prepare(upsert_idempotency_,
-                 std::string(insert_record) + std::string(record_upsert_sql)) &&
-         prepare(claim_idempotency_, std::string(insert_record) + std::string(record_upsert_sql) +
-                                         std::string(claim_condition_sql)) &&
+         prepare(store_idempotency_, std::string(insert_record) + std::string(record_upsert_sql)) &&
          prepare(
              select_idempotency_,
              "SELECT client_id, key, fingerprint, status, content_type, location, body, "
@@ -345,9 +342,9 @@ sqlite_journal::request_outcome sqlite_journal::append_one(const append_request&
     if (auto failed = write_outbox(request)) return std::move(*failed);
   }
   if (const auto& claim = request.idempotency_claim) {
-    const reset_guard guard(claim_idempotency_);
-    bind_record(claim_idempotency_, *claim);
-    if (claim_idempotency_.step() != step_result::done)
+    const reset_guard guard(store_idempotency_);
+    bind_record(store_idempotency_, *claim);
+    if (store_idempotency_.step() != step_result::done)
       return abort_with("claim idempotency key " + claim->key);
   }
   const auto last = request.expected_version + static_cast<std::int64_t>(request.events.size());
@@ -359,9 +356,9 @@ sqlite_journal::request_outcome sqlite_journal::put_one(const idempotency_record
     return {storage_failure("invalid idempotency record: empty client_id or key"), false};
   if (record.expires_at_ms <= record.created_at_ms)
     return {storage_failure("invalid idempotency record: expires before it is created"), false};
-  const reset_guard guard(upsert_idempotency_);
-  bind_record(upsert_idempotency_, record);
-  if (upsert_idempotency_.step() != step_result::done)
+  const reset_guard guard(store_idempotency_);
+  bind_record(store_idempotency_, record);
+  if (store_idempotency_.step() != step_result::done)
     return abort_with("store idempotency record " + record.key);
   return {{append_status::committed, 0, {}}, false};
 }

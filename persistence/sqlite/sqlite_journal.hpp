@@ -201,8 +201,7 @@ class sqlite_journal final : public journal_store {
   statement read_ledger_;        // by any account prefix, in entry order
   statement read_scope_ledger_;  // by a prefix within one account scope, through its index
   statement read_balances_;
-  statement upsert_idempotency_;
-  statement claim_idempotency_;
+  statement store_idempotency_;  // a claim, or an answer with its events or put after them
   statement select_idempotency_;
   statement purge_idempotency_;
   statement insert_outbox_;

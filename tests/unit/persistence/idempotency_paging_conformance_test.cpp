@@ -75,8 +75,9 @@ TEST_P(idempotency_conformance, several_keys_read_at_once_answer_in_order) {
   EXPECT_TRUE(none->empty());
 }
 
-// Goal: puts share a transaction with appends; a malformed record fails alone; a second put of the
-// same key replaces the first.
+// Goal: puts share a transaction with appends; a malformed record fails alone; a second put of a
+// live key keeps the first answer (the one its retries replay), and a put replaces an expired
+// record.
 TEST_P(idempotency_conformance, puts_commit_with_appends_and_fail_alone) {
   idempotency_record no_key = idem("", t0, t0 + day_ms);
   idempotency_record backwards = idem("k-back", t0, t0);
@@ -92,15 +93,24 @@ TEST_P(idempotency_conformance, puts_commit_with_appends_and_fail_alone) {
 
   ASSERT_EQ(commit({}, {idem("k1", t0 + 5, t0 + day_ms, "second")}).idempotency[0].status,
             append_status::committed);
-  auto replaced = store_->get_idempotency("client-1", "k1");
+  auto kept = store_->get_idempotency("client-1", "k1");
+  ASSERT_TRUE(kept.has_value() && kept->has_value());
+  EXPECT_EQ((*kept)->body, "first");
+  EXPECT_EQ((*kept)->created_at_ms, t0);
+
+  ASSERT_EQ(commit({}, {idem("k-old", t0 - 2 * day_ms, t0 - day_ms, "old")}).idempotency[0].status,
+            append_status::committed);
+  ASSERT_EQ(commit({}, {idem("k-old", t0 + 6, t0 + day_ms, "new")}).idempotency[0].status,
+            append_status::committed);
+  auto replaced = store_->get_idempotency("client-1", "k-old");
   ASSERT_TRUE(replaced.has_value() && replaced->has_value());
-  EXPECT_EQ((*replaced)->body, "second");
-  EXPECT_EQ((*replaced)->created_at_ms, t0 + 5);
+  EXPECT_EQ((*replaced)->body, "new");
+  EXPECT_EQ((*replaced)->created_at_ms, t0 + 6);
 }
 
-// Goal: puts of one batch are stored together; two of the same key keep the later one, as two
+// Goal: puts of one batch are stored together; two of the same key keep the first one, as two
 // batches would, and the others are unaffected.
-TEST_P(idempotency_conformance, puts_in_one_batch_keep_the_later_of_a_key) {
+TEST_P(idempotency_conformance, puts_in_one_batch_keep_the_first_of_a_key) {
   const batch_results results =
       commit({}, {idem("k1", t0, t0 + day_ms, "first"), idem("k2", t0, t0 + day_ms, "other"),
                   idem("k1", t0 + 7, t0 + day_ms, std::string("la\0ter", 6))});
@@ -108,8 +118,8 @@ TEST_P(idempotency_conformance, puts_in_one_batch_keep_the_later_of_a_key) {
   for (const auto& r : results.idempotency) EXPECT_EQ(r.status, append_status::committed);
   auto k1 = store_->get_idempotency("client-1", "k1");
   ASSERT_TRUE(k1.has_value() && k1->has_value());
-  EXPECT_EQ((*k1)->body, std::string("la\0ter", 6));
-  EXPECT_EQ((*k1)->created_at_ms, t0 + 7);
+  EXPECT_EQ((*k1)->body, "first");
+  EXPECT_EQ((*k1)->created_at_ms, t0);
   auto k2 = store_->get_idempotency("client-1", "k2");
   ASSERT_TRUE(k2.has_value() && k2->has_value());
   EXPECT_EQ((*k2)->body, "other");
@@ -146,8 +156,12 @@ TEST_P(idempotency_conformance, claims_commit_with_their_events) {
   EXPECT_EQ((*c1)->expires_at_ms, t0 + day_ms);
   EXPECT_FALSE(store_->get_idempotency("client-1", "c2")->has_value());  // its append failed
 
-  // The answer replaces the claim; a later claim of the same key leaves the answer.
-  ASSERT_EQ(commit({}, {idem("c1", t0 + 1, t0 + day_ms, "answer")}).idempotency[0].status,
+  // The same request's answer replaces the claim; a later claim of the same key leaves the
+  // answer, and so does another request's answer put under the key.
+  idempotency_record answer = idem("c1", t0 + 1, t0 + day_ms, "answer");
+  answer.fingerprint = "fp-c1";
+  ASSERT_EQ(commit({}, {answer}).idempotency[0].status, append_status::committed);
+  ASSERT_EQ(commit({}, {idem("c1", t0 + 2, t0 + day_ms, "another")}).idempotency[0].status,
             append_status::committed);
   ASSERT_EQ(commit({claimed("s-claim", 1, "c1")}, {}).appends[0].status, append_status::committed);
   auto answered = store_->get_idempotency("client-1", "c1");
