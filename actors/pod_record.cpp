@@ -283,7 +283,8 @@ struct wallet_totals {
 std::map<std::string, wallet_totals> totals_of(const pod_record& pod, std::int64_t now_ms) {
   std::map<std::string, wallet_totals> out;
   out[std::string(pod.pod_currency.code())];
-  // Sums cannot overflow: decide(make_pledge) refuses a pledge that would.
+  // Sums cannot overflow: decide(make_pledge) refuses a pledge, and a payout's reversal refuses
+  // a return, that would take a currency's posted plus pending money past int64.
   for (const auto& [code, sums] : pod.funds->pledge_totals) {
     auto& t = out[code];
     t.posted_minor += sums.settled_minor;
@@ -485,7 +486,14 @@ result<events> decide(const pod_record& pod, const make_pledge& cmd) {
       t != pod.funds->pledge_totals.end() &&
       __builtin_add_overflow(t->second.pledged_minor, t->second.settled_minor, &held))
     return fail(errc::amount_overflow, "the pod's balance would overflow", "amount_minor");
-  if (std::int64_t sum; __builtin_add_overflow(held, cmd.amount_minor, &sum))
+  std::int64_t ceiling = 0;  // the currency's posted money once every pledge of it settled
+  if (__builtin_add_overflow(held, cmd.amount_minor, &ceiling))
+    return fail(errc::amount_overflow, "the pod's balance would overflow", "amount_minor");
+  // Payouts returned in this currency are posted money too: a return credits the payout's
+  // currency without a pledge (what payouts sold only lowers it).
+  if (auto x = pod.funds->payout_totals.find(cur->code());
+      x != pod.funds->payout_totals.end() && x->second.posted_minor > 0 &&
+      __builtin_add_overflow(ceiling, x->second.posted_minor, &ceiling))
     return fail(errc::amount_overflow, "the pod's balance would overflow", "amount_minor");
   std::int64_t cycle = 0, due = cmd.due_at_ms;
   if (pod.cycle) {
@@ -691,11 +699,13 @@ result<events> decide(const pod_record& pod, const payout_command& cmd) {
                                                   std::string(to_string(p.status)) +
                                                   "; only a POSTED payout can be reversed");
       {
+        // Pending pledges of that currency may still settle into the same posted balance.
         const auto totals = totals_of(pod, cmd.requested_at_ms);
         const auto t = totals.find(std::string(p.reserved.payout_currency.code()));
         std::int64_t sum = 0;
         if (t != totals.end() &&
-            __builtin_add_overflow(t->second.posted_minor, p.reserved.amount_minor, &sum))
+            (__builtin_add_overflow(t->second.posted_minor, t->second.pending_minor, &sum) ||
+             __builtin_add_overflow(sum, p.reserved.amount_minor, &sum)))
           return fail(errc::amount_overflow, "crediting the payout back would overflow the wallet",
                       "amount_minor");
       }

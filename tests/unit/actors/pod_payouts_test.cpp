@@ -1,6 +1,8 @@
 // A pod's payouts under the deterministic scheduler: the checks before a payout starts, the
 // hold, posting with and without FX, release and reversal, their ledger transactions, and
 // recovery of all of it from the journal (with snapshots too).
+#include <limits>
+
 #include "tests/support/actor_fixture.hpp"
 
 namespace payorch::testing {
@@ -171,6 +173,53 @@ TEST_F(pod_payouts_test, cross_currency_post_and_reverse) {
   for (const auto& [code, sum] : ledger_sums()) EXPECT_EQ(sum, 0) << code;
   EXPECT_TRUE(command(payout_action::reverse, payout_1, saga));  // repeated: nothing more
   EXPECT_EQ(eur(balance(), "GBP")->posted_minor, 20'000);
+}
+
+// Goal: a payout returned in another currency is posted money of that currency: a pledge that
+// would take it past int64 is refused amount_overflow, and so is a return that would, counting
+// the pledges still pending; a pledge up to the limit goes through.
+TEST_F(pod_payouts_test, returns_and_pledges_keep_a_currency_within_range) {
+  constexpr std::int64_t max = std::numeric_limits<std::int64_t>::max();
+  auto pledge = [&](const std::string& id, std::int64_t amount) {
+    make_pledge p;
+    p.pod_id = pod_a;
+    p.by = owner;
+    p.pledge_id = id;
+    p.user_id = "mia";
+    p.amount_minor = amount;
+    p.currency = "GBP";
+    p.requested_at_ms = t0 + 12;
+    return ask<pledge_view>(runtime_->pods(), p);
+  };
+  ASSERT_TRUE(command(payout_action::reserve, payout_1, owner, 20'000, "GBP", 24'000));
+  ASSERT_TRUE(post(payout_1, 23'000, 20'003, "q1", "0.87"));
+  ASSERT_TRUE(command(payout_action::reserve, payout_2, owner, 10'000, "GBP", 12'000));
+  auto second = payout(payout_action::post, payout_2, saga, t0 + 11);
+  second.sell_minor = 11'500;
+  second.buy_minor = 10'001;
+  second.quote_id = "q2";
+  second.rate = "0.87";
+  ASSERT_TRUE(ask<payout_view>(runtime_->pods(), second));
+  ASSERT_TRUE(command(payout_action::reverse, payout_1, saga));  // 200.00 GBP came back
+
+  auto too_much = pledge("plg_00000000000000c2", max - 20'000 + 1);
+  ASSERT_FALSE(too_much);
+  EXPECT_EQ(too_much.error().code, errc::amount_overflow);
+  auto most = pledge("plg_00000000000000c3", max - 25'000);
+  ASSERT_TRUE(most) << most.error().detail;
+  // Returning the second payout's 100.00 GBP would pass the limit once that pledge settles.
+  auto back = command(payout_action::reverse, payout_2, saga);
+  ASSERT_FALSE(back);
+  EXPECT_EQ(back.error().code, errc::amount_overflow);
+  ASSERT_TRUE(ask<pledge_view>(runtime_->pods(),
+                               settle_pledge{pod_a, owner, "plg_00000000000000c3", t0 + 13}));
+  EXPECT_EQ(eur(balance(), "GBP")->posted_minor, max - 5'000);
+  EXPECT_EQ(pledge("plg_00000000000000c4", 5'001).error().code, errc::amount_overflow);
+  auto last = pledge("plg_00000000000000c5", 5'000);
+  ASSERT_TRUE(last) << last.error().detail;
+  ASSERT_TRUE(ask<pledge_view>(runtime_->pods(),
+                               settle_pledge{pod_a, owner, "plg_00000000000000c5", t0 + 14}));
+  EXPECT_EQ(eur(balance(), "GBP")->posted_minor, max);
 }
 
 // Goal: a retried reservation finds the hold its lost attempt made, even when it would now ask
