@@ -213,13 +213,22 @@ writer_stats group_commit_writer::stats() const {
 void group_commit_writer::loop() {
   current_writer = this;
   work taken;
+  // When the store's health was last learnt: a transaction's outcome, or a probe.
+  auto last_checked = std::chrono::steady_clock::now();
   while (take_work(taken)) {
     const bool writes = !taken.appends.empty() || !taken.puts.empty();
-    if (writes) commit(taken);  // moves the appends and puts out
+    if (writes) {
+      commit(taken);  // moves the appends and puts out; its outcome sets store_ok_
+      last_checked = std::chrono::steady_clock::now();
+    }
     if (!taken.side_jobs.empty()) serve_side_jobs(taken.side_jobs);
-    // Idle for a probe interval (or still failing): ask the store, so readiness notices a store
-    // that went away even when nothing is written.
-    if (!writes && taken.side_jobs.empty()) probe_store();
+    // No transaction for a probe interval, whether idle or serving reads alone (whose failures
+    // say nothing of the store's health): ask the store, so readiness notices a store that went
+    // away, or came back, even when nothing is written.
+    if (!writes && std::chrono::steady_clock::now() - last_checked >= store_probe_interval) {
+      probe_store();
+      last_checked = std::chrono::steady_clock::now();
+    }
     taken.appends.clear();
     taken.puts.clear();
     taken.side_jobs.clear();

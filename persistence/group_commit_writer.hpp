@@ -35,10 +35,11 @@ struct writer_options {
 /// Inclusive upper bounds of the batch-size histogram; one more bucket counts larger batches.
 inline constexpr std::array<std::uint64_t, 9> batch_size_bounds{1, 2, 4, 8, 16, 32, 64, 128, 256};
 
-/// Counters of a writer, safe to read from any thread.
-/// How often an idle writer (or one whose store failed) asks its store whether it answers.
+/// How often a writer that commits nothing (idle, or serving reads alone) asks its store whether
+/// it answers.
 inline constexpr std::chrono::milliseconds store_probe_interval{500};
 
+/// Counters of a writer, safe to read from any thread.
 struct writer_stats {
   std::uint64_t batches = 0;  // committed or failed append transactions
   std::uint64_t appends = 0;  // append requests answered by the store
@@ -54,7 +55,8 @@ struct writer_stats {
   std::uint64_t rejected_appends = 0;  // refused because the queue was full or the writer stopped
   std::uint64_t idempotency_puts = 0;  // idempotency records answered by the store
   /// False from a transaction that failed as a whole, or an idle probe that failed, until the
-  /// store answers again (an idle writer pings it every `store_probe_interval`).
+  /// store answers again (a writer that commits nothing, idle or serving reads alone, pings it
+  /// every `store_probe_interval`).
   bool store_ok = true;
   /// batch_size_counts[i] counts batches with size in (bounds[i-1], bounds[i]]; the last entry
   /// counts batches larger than bounds.back(). Not cumulative.

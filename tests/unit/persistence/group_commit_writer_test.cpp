@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "persistence_test_support.hpp"
+#include "tests/support/forwarding_store.hpp"
 
 namespace payorch::persistence {
 namespace {
@@ -203,6 +204,48 @@ TEST(group_commit_writer, a_refused_request_leaves_the_store_ok) {
   group_commit_writer writer(open_journal(dir.file("j.db")), {});
   EXPECT_EQ(submit_and_wait(writer, make_request("", 0, 1)).status, append_status::storage_error);
   EXPECT_TRUE(writer.stats().store_ok);
+}
+
+/// A store that stops answering when told: pings fail and reads find nothing.
+class switchable_store final : public payorch::testing::forwarding_store {
+ public:
+  switchable_store(std::unique_ptr<journal_store> inner, std::shared_ptr<std::atomic<bool>> up)
+      : forwarding_store(std::move(inner)), up_(std::move(up)) {}
+  bool ping() override { return up_->load() && forwarding_store::ping(); }
+  stream_read read_stream(std::string_view stream_id) override {
+    if (!up_->load()) return {false, "the store does not answer", {}, {}};
+    return forwarding_store::read_stream(stream_id);
+  }
+
+ private:
+  std::shared_ptr<std::atomic<bool>> up_;
+};
+
+// Goal: readiness follows the store while the writer only serves reads (a recovering pod's, say):
+// reads arriving more often than the probe interval do not keep it from asking the store, so a
+// store that went away is noticed, and so is its return, with no write at all.
+TEST(group_commit_writer, readiness_follows_the_store_under_reads_alone) {
+  temp_dir dir;
+  auto up = std::make_shared<std::atomic<bool>>(true);
+  group_commit_writer writer(std::make_unique<switchable_store>(open_journal(dir.file("j.db")), up),
+                             {});
+  // Reads one after the other (each waits for the last) until store_ok says `wanted`; false if
+  // that took more than 30 s.
+  const auto read_until = [&](bool wanted) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (writer.stats().store_ok != wanted) {
+      if (std::chrono::steady_clock::now() > give_up) return false;
+      std::promise<void> answered;
+      writer.read("s0", [&](const stream_read&) { answered.set_value(); });
+      answered.get_future().wait();
+    }
+    return true;
+  };
+  EXPECT_EQ(submit_and_wait(writer, make_request("s0", 0, 1)).status, append_status::committed);
+  up->store(false);
+  EXPECT_TRUE(read_until(false)) << "the store went away and readiness never noticed";
+  up->store(true);
+  EXPECT_TRUE(read_until(true)) << "the store came back and readiness never noticed";
 }
 
 // Goal: many threads submitting at once each get every append acknowledged exactly once, in shared
