@@ -219,12 +219,16 @@ std::unique_ptr<postgres_journal> postgres_journal::open(const postgres_options&
     if (error != nullptr) *error = "OpenSSL offers no SHA-256, which the event hashes need";
     return nullptr;
   }
+  // Connecting to a server that does not answer fails too, after about a statement timeout.
+  postgres_options own = options;
+  own.uri = with_connect_timeout(options.uri, std::chrono::milliseconds(std::max<std::int64_t>(
+                                                  options.statement_timeout_ms, 0)));
   const bool schema_ready =
-      options.apply_migrations
-          ? migrate_postgres(options.uri, nullptr, error)
-          : postgres::check_migrations(options.uri, postgres::builtin_migrations(), error);
+      own.apply_migrations
+          ? migrate_postgres(own.uri, nullptr, error)
+          : postgres::check_migrations(own.uri, postgres::builtin_migrations(), error);
   if (!schema_ready) return nullptr;
-  std::unique_ptr<postgres_journal> journal(new postgres_journal(options));
+  std::unique_ptr<postgres_journal> journal(new postgres_journal(std::move(own)));
   if (!journal->ensure_connected(error)) return nullptr;
   return journal;
 }
@@ -234,6 +238,7 @@ bool postgres_journal::ensure_connected(std::string* error) {
   connection_.reset();
   try {
     auto conn = std::make_unique<pqxx::connection>(options_.uri);
+    const auto watched = watchdog_.arm(conn->sock());  // ends before `conn` does
     pqxx::nontransaction setup(*conn);
     const std::int64_t timeout_ms = std::max<std::int64_t>(options_.statement_timeout_ms, 0);
     setup.exec("SET statement_timeout = " + std::to_string(timeout_ms));
@@ -258,6 +263,7 @@ bool postgres_journal::ensure_connected(std::string* error) {
 bool postgres_journal::ping() {
   if (!ensure_connected(nullptr)) return false;
   try {
+    const auto watched = watchdog_.arm(connection_->sock());
     pqxx::nontransaction probe(*connection_);
     probe.exec("SELECT 1");
     return true;

@@ -13,6 +13,7 @@
 
 #include "persistence/journal.hpp"
 #include "persistence/postgres/pg_text.hpp"
+#include "persistence/postgres/pg_watchdog.hpp"
 
 namespace payorch::persistence::postgres {
 
@@ -142,7 +143,15 @@ class postgres_journal final : public journal_store {
   result<std::size_t> purge_outbox(std::int64_t published_before_ms, std::size_t max_rows) override;
 
  private:
-  explicit postgres_journal(postgres_options options) : options_(std::move(options)) {}
+  explicit postgres_journal(postgres_options options)
+      : options_(std::move(options)), watchdog_(call_limit(options_)) {}
+
+  /// How long one call may wait for the server before the watchdog cuts it off: twice the
+  /// statement timeout, which the server enforces while it runs (none without one).
+  static std::chrono::milliseconds call_limit(const postgres_options& options) {
+    return std::chrono::milliseconds(
+        options.statement_timeout_ms > 0 ? 2 * options.statement_timeout_ms : 0);
+  }
 
   /// Connects (again) if there is no open connection; false with `*error` if that fails.
   bool ensure_connected(std::string* error);
@@ -158,6 +167,7 @@ class postgres_journal final : public journal_store {
     for (int attempt = 0; attempt < 2; ++attempt) {
       if (!ensure_connected(&why)) break;
       try {
+        const auto watched = watchdog_.arm(connection_->sock());
         return body(*connection_);
       } catch (const pqxx::broken_connection& e) {
         connection_.reset();
@@ -177,6 +187,7 @@ class postgres_journal final : public journal_store {
                                          std::span<const idempotency_record> records, bool retry);
 
   postgres_options options_;
+  connection_watchdog watchdog_;  // armed around every call, disarmed before the connection goes
   std::unique_ptr<pqxx::connection> connection_;
   std::string abort_reason_;
 };

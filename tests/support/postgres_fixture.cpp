@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <pqxx/pqxx>
 #include <string_view>
 #include <thread>
@@ -385,7 +386,43 @@ bool postgres_server::running() {
   return !exit_code_;
 }
 
+/// The processes whose parent is `parent`, from /proc.
+static std::vector<pid_t> children_of(pid_t parent) {
+  std::vector<pid_t> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const std::string stat = read_text(entry.path() / "stat");
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so parse after the last.
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    int ppid = -1;
+    char state = 0;
+    if (std::sscanf(stat.c_str() + close + 1, " %c %d", &state, &ppid) == 2 && ppid == parent)
+      out.push_back(static_cast<pid_t>(std::stoi(name)));
+  }
+  return out;
+}
+
+bool postgres_server::freeze() {
+  if (!running() || !frozen_.empty()) return false;
+  ::kill(pid_, SIGSTOP);
+  frozen_.push_back(pid_);
+  for (pid_t child : children_of(pid_)) {
+    ::kill(child, SIGSTOP);
+    frozen_.push_back(child);
+  }
+  return true;
+}
+
+void postgres_server::thaw() {
+  for (pid_t pid : frozen_) ::kill(pid, SIGCONT);
+  frozen_.clear();
+}
+
 bool postgres_server::stop() {
+  thaw();
   if (stopped_cleanly_) return *stopped_cleanly_;
   if (running()) {
     ::kill(pid_, SIGINT);  // fast shutdown; SIGTERM would wait for every client to leave
@@ -399,6 +436,7 @@ bool postgres_server::stop() {
 }
 
 bool postgres_server::halt() {
+  thaw();
   if (!running()) return false;
   ::kill(pid_, SIGINT);
   exit_code_ = wait_exit(pid_, postgres_wait_bound);

@@ -82,6 +82,13 @@ class postgres_server {
   /// ready within `postgres_wait_bound`.
   bool resume(std::string* error);
 
+  /// Stops every process of the server (SIGSTOP, the postmaster first so it starts no other), as
+  /// a hung host or a paused VM would: connections stay open and the kernel still acknowledges
+  /// their packets, but nothing answers. False if the server is not running.
+  bool freeze();
+  /// Lets a frozen server run again (SIGCONT); `stop` and `halt` do it first themselves.
+  void thaw();
+
   /// What the server wrote to stderr so far ("" once stopped).
   std::string log() const;
 
@@ -108,6 +115,7 @@ class postgres_server {
   std::uint16_t port_ = 0;
   pid_t pid_ = -1;
   std::optional<int> exit_code_;
+  std::vector<pid_t> frozen_;  // the processes freeze() stopped, postmaster first
   std::optional<bool> stopped_cleanly_;
 };
 

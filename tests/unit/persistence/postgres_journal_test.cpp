@@ -1,8 +1,10 @@
 // The PostgreSQL journal beyond the conformance suites: the append path, snapshots, stream
 // listing, the chain verifier, hashes shared with SQLite, two stores on one database, the
-// database's own zero-sum guard and reconnecting after a lost connection.
+// database's own zero-sum guard, reconnecting after a lost connection, and a server that stops
+// answering.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <future>
 #include <pqxx/pqxx>
 
@@ -390,6 +392,60 @@ TEST_F(postgres_journal, reconnects_after_a_lost_connection) {
   const append_result after = append_one(*store_, make_request("s", 1, 1, 2));
   EXPECT_EQ(after.status, append_status::committed) << after.detail;
   EXPECT_EQ(store_->read_events("s", 0, 10).size(), 2U);
+}
+
+// Goal: the store asks libpq to give up connecting after the statement timeout (whole seconds,
+// at least 2), in either form of connection string, unless it names its own timeout.
+TEST(postgres_journal_faults, connect_timeout_joins_the_uri_unless_it_names_one) {
+  using postgres::with_connect_timeout;
+  using std::chrono::milliseconds;
+  EXPECT_EQ(with_connect_timeout("postgresql://u@h:5432/db", milliseconds(5000)),
+            "postgresql://u@h:5432/db?connect_timeout=5");
+  EXPECT_EQ(with_connect_timeout("postgres://u@h/db?sslmode=disable", milliseconds(4500)),
+            "postgres://u@h/db?sslmode=disable&connect_timeout=5");
+  EXPECT_EQ(with_connect_timeout("postgresql://u@h/db", milliseconds(500)),
+            "postgresql://u@h/db?connect_timeout=2");
+  EXPECT_EQ(with_connect_timeout("host=h dbname=db", milliseconds(3000)),
+            "host=h dbname=db connect_timeout=3");
+  EXPECT_EQ(with_connect_timeout("postgresql://u@h/db?connect_timeout=9", milliseconds(5000)),
+            "postgresql://u@h/db?connect_timeout=9");
+  EXPECT_EQ(with_connect_timeout("postgresql://u@h/db", milliseconds(0)), "postgresql://u@h/db");
+}
+
+// Goal: a server that stops answering (frozen, its connections open) costs a call its limit,
+// twice the statement timeout, and a connection attempt its connect timeout, instead of a
+// hang: the append fails as storage_error and commits nothing, a ping says the store is not
+// there, and once the server runs again the store reconnects by itself.
+TEST(postgres_journal_faults, a_server_that_stops_answering_cuts_the_call_off) {
+  if (!payorch::testing::postgres_available()) GTEST_SKIP() << "PostgreSQL 15 not installed";
+  std::string error;
+  auto server = payorch::testing::postgres_server::start(&error);
+  ASSERT_NE(server, nullptr) << error;
+  auto store =
+      open_postgres_journal({.uri = server->connection_uri(), .statement_timeout_ms = 500}, &error);
+  ASSERT_NE(store, nullptr) << error;
+  ASSERT_EQ(append_one(*store, make_request("s", 0, 1)).status, append_status::committed);
+
+  // Each call runs on a thread of its own with a bound, so a hang fails the test (the server
+  // is let go, which ends the call) instead of stopping it.
+  const auto bounded = [&](auto call) {
+    auto answer = std::async(std::launch::async, call);
+    if (answer.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+      ADD_FAILURE() << "a call to the frozen server did not end";
+      server->thaw();
+    }
+    return answer.get();
+  };
+  ASSERT_TRUE(server->freeze());
+  const append_result cut = bounded([&] { return append_one(*store, make_request("s", 1, 1, 2)); });
+  EXPECT_EQ(cut.status, append_status::storage_error) << cut.detail;
+  EXPECT_FALSE(bounded([&] { return store->ping(); }));
+  server->thaw();
+
+  EXPECT_TRUE(store->ping());
+  EXPECT_EQ(store->read_events("s", 0, 10).size(), 1U);  // the cut-off append left nothing
+  const append_result after = append_one(*store, make_request("s", 1, 1, 3));
+  EXPECT_EQ(after.status, append_status::committed) << after.detail;
 }
 
 }  // namespace
