@@ -242,7 +242,9 @@ bool group_commit_writer::take_work(work& taken) {
     return stopping_ || !appends_.empty() || !puts_.empty() || !side_jobs_.empty();
   };
   // Writes already queued here arrived during the last commit: under load, that is the batch.
-  const bool was_idle = appends_.empty() && puts_.empty();
+  // After a round that committed nothing (a probe, or reads alone) the writer counts as idle
+  // even if a write is already queued: it did not arrive behind a commit.
+  const bool was_idle = (appends_.empty() && puts_.empty()) || !last_round_wrote_;
   idle_.store(!has_work(), std::memory_order_release);
   const bool woken = wake_.wait_for(lock, store_probe_interval, has_work);
   idle_.store(false, std::memory_order_relaxed);
@@ -270,6 +272,7 @@ bool group_commit_writer::take_work(work& taken) {
   }
   taken.side_jobs.swap(side_jobs_);
   queued_.store(appends_.size(), std::memory_order_relaxed);
+  last_round_wrote_ = !taken.appends.empty() || !taken.puts.empty();
   return true;
 }
 

@@ -178,6 +178,7 @@ class group_commit_writer {
   std::deque<pending_put> puts_;        // guarded by mutex_
   std::deque<side_job> side_jobs_;      // guarded by mutex_
   bool stopping_ = false;               // guarded by mutex_
+  bool last_round_wrote_ = false;       // the last work taken held writes (writer thread only)
   std::function<void()> after_batch_;   // guarded by mutex_
 
   std::mutex join_mutex_;

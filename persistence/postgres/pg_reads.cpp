@@ -144,6 +144,7 @@ verify_report postgres_journal::verify() {
         const std::string fetch =
             "FETCH " + std::to_string(verify_fetch_rows) + " FROM verify_events";
         for (;;) {
+          watchdog_.touch();  // each page is a round trip of its own: the walk may take long
           const pqxx::result rows = txn.exec(fetch);
           if (rows.empty()) break;
           for (const auto& row : rows) {
