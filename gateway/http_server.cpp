@@ -100,6 +100,11 @@ class session : public std::enable_shared_from_this<session> {
       return reject(http::status::request_header_fields_too_large, "too_many_headers",
                     "the request has " + std::to_string(count) + " headers; at most " +
                         std::to_string(shared_->options.max_header_count) + " are allowed");
+    // RFC 9112 section 6.1: a request whose Transfer-Encoding does not end in chunked has no
+    // knowable length; read on, its body would be taken for the next request.
+    if (req.find(http::field::transfer_encoding) != req.end() && !parser_->chunked())
+      return reject(http::status::bad_request, "malformed_request",
+                    "a request's Transfer-Encoding must end with chunked");
     stream_.expires_after(shared_->options.request_timeout);
     // Most requests arrive whole with their head: finish those from the buffer, without another
     // read through the io_context (a GET has no body to wait for at all).

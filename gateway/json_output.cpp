@@ -2,12 +2,38 @@
 
 #include <charconv>
 
+#include "domain/utf8.hpp"
+
 namespace payorch::gateway {
+
+namespace {
+
+/// The length of the UTF-8 sequence that starts at `at`, or 0 if the bytes there are not one.
+std::size_t utf8_sequence(std::string_view v, std::size_t at) {
+  const auto lead = static_cast<unsigned char>(v[at]);
+  const std::size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 0;
+  if (length == 0 || at + length > v.size()) return 0;
+  return is_utf8_text(v.substr(at, length)) ? length : 0;
+}
+
+}  // namespace
 
 void append_json_string(std::string& out, std::string_view v) {
   static constexpr char hex[] = "0123456789abcdef";
   out.push_back('"');
-  for (unsigned char c : v) {
+  for (std::size_t at = 0; at < v.size(); ++at) {
+    const auto c = static_cast<unsigned char>(v[at]);
+    if (c >= 0x80) {
+      // JSON text is UTF-8 (RFC 8259): bytes that are not (a path segment echoed in an error,
+      // say) become U+FFFD each, so the document stays valid.
+      if (const std::size_t length = utf8_sequence(v, at); length != 0) {
+        out.append(v.substr(at, length));
+        at += length - 1;
+      } else {
+        out += "\xEF\xBF\xBD";  // U+FFFD
+      }
+      continue;
+    }
     switch (c) {
       case '"':
         out += "\\\"";

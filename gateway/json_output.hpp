@@ -40,7 +40,8 @@ class json_writer {
   bool need_comma_ = false;
 };
 
-/// Appends `v` to `out` as a quoted JSON string with the required escapes.
+/// Appends `v` to `out` as a quoted JSON string with the required escapes; each byte of `v` that
+/// is not part of valid UTF-8 becomes U+FFFD, so the text stays valid JSON.
 void append_json_string(std::string& out, std::string_view v);
 
 }  // namespace payorch::gateway

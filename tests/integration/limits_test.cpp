@@ -94,5 +94,25 @@ TEST_F(limits, more_headers_than_max_header_count_are_431) {
   EXPECT_TRUE(c.peer_closed());
 }
 
+// Goal: a request whose Transfer-Encoding does not end in chunked has no knowable length: it is
+// 400 and the connection closes, so its body is never read as another request.
+TEST_F(limits, transfer_encoding_without_chunked_is_400) {
+  http_connection c(port());
+  ASSERT_TRUE(c.connected()) << c.error();
+  expect_problem(c.exchange_raw("POST /oauth/token HTTP/1.1\r\nHost: x\r\n"
+                                "Transfer-Encoding: gzip\r\n\r\n"
+                                "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"),
+                 400, "malformed_request");
+  EXPECT_TRUE(c.peer_closed());
+}
+
+// Goal: a path parameter that is not UTF-8 echoed in an error keeps the problem valid JSON.
+TEST_F(limits, a_path_that_is_not_utf8_gets_a_valid_problem) {
+  http_request req;
+  req.target = "/pods/pod_%FF";
+  req.headers.emplace_back("Authorization", bearer(admin_token(server())));
+  expect_problem(http_exchange(port(), req), 404, "not_found", "pod_id");
+}
+
 }  // namespace
 }  // namespace payorch::testing
