@@ -46,6 +46,11 @@ using adapters::provider_error;
 using adapters::provider_error_kind;
 using adapters::provider_result;
 
+/// How a submission's final failure reads: the rail refused it outright (it took nothing), or
+/// it answered something else final (it may have taken the payment; see refused_outright).
+constexpr std::string_view rail_refused = "rail_rejected";
+constexpr std::string_view rail_in_doubt = "rail_in_doubt";
+
 /// What every step reads of the saga's input (written by the gateway's POST .../payouts).
 struct payout_input {
   std::string pod_id, payout_id, pod_currency, currency, requested_by;
@@ -526,12 +531,11 @@ void reverse(const env_ptr& env, const step_context& ctx, step_done done) {
                        std::move(done));
   const auto payment_id = text_of(output_of(ctx, "submit"), "payment_id");
   if (payment_id.empty()) {
-    // A submission is in doubt unless the rail refused it outright (a refusal is never an
-    // acceptance): an unanswered, timed-out or failed attempt may have been taken.
-    const auto& why = ctx.compensation_reason;
-    const bool refused = why.find("rail_rejected") != std::string::npos &&
-                         why.find("duplicate_end_to_end_id") == std::string::npos &&
-                         why.find("idempotency") == std::string::npos;
+    // A submission is in doubt unless the rail refused it outright (see submit: only then does
+    // its final failure read rail_rejected; saga_next.cpp's give_up_reason puts the prefix
+    // before it): an unanswered, timed-out or otherwise failed attempt may have been taken.
+    const bool refused = ctx.compensation_reason.starts_with(
+        "step submit failed: " + std::string(rail_refused) + ": ");
     const bool in_doubt = ctx.failed_step == "submit" && !refused;
     if (in_doubt)
       return done(step_outcome::final_failure(
@@ -552,6 +556,16 @@ void reverse(const env_ptr& env, const step_context& ctx, step_done done) {
 }
 
 // ---- the rail ----
+
+/// True when the rail refused a submission outright, so it took nothing: payorch's own document
+/// was refused before sending, or the rail answered a client error other than a timeout (408)
+/// or a conflict (409: that EndToEndId was taken before, under a key the rail no longer knows,
+/// so the money may be on its way).
+bool refused_outright(const adapters::provider_error& e) {
+  if (e.kind == provider_error_kind::invalid_request) return true;
+  return e.kind == provider_error_kind::final && e.http_status >= 400 && e.http_status < 500 &&
+         e.http_status != 408 && e.http_status != 409;
+}
 
 void submit(const env_ptr& env, const step_context& ctx, step_done done) {
   auto in = input_of(ctx.input);
@@ -574,7 +588,9 @@ void submit(const env_ptr& env, const step_context& ctx, step_done done) {
                             : env->options.callback_base_url + "/callbacks/rail";
   env->options.providers->rail().submit(
       t, callback, ctx.idempotency_key(), [done](provider_result<adapters::rail_payment> r) {
-        if (!r) return done(outcome_of(r.error(), "rail_rejected"));
+        if (!r)
+          return done(
+              outcome_of(r.error(), refused_outright(r.error()) ? rail_refused : rail_in_doubt));
         done(step_outcome::succeeded(json::serialize(json::object{
             {"payment_id", r->payment_id}, {"end_to_end_id", r->end_to_end_id},
             {"status", r->status}})));

@@ -223,6 +223,36 @@ class settlement : public integration_test {
     return {-1, -1};
   }
 
+  /// Submits a credit transfer of EndToEndId `end_to_end_id` straight to the sandbox's rail,
+  /// under a key of its own: as if an earlier submission had reached the rail and its answer
+  /// and key were lost.
+  http_reply submit_to_rail(const std::string& end_to_end_id) const {
+    http_request req;
+    req.method = "POST";
+    req.target = "/rail/v1/payments";
+    req.headers = {{"Content-Type", "application/xml"},
+                   {"Idempotency-Key", "lost-" + end_to_end_id}};
+    req.body =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:pacs.008.001.08\"><FIToFICstmrCdtTrf>"
+        "<GrpHdr><MsgId>" +
+        end_to_end_id +
+        "</MsgId><CreDtTm>2026-12-07T10:00:00Z</CreDtTm>"
+        "<NbOfTxs>1</NbOfTxs><SttlmInf><SttlmMtd>CLRG</SttlmMtd></SttlmInf></GrpHdr>"
+        "<CdtTrfTxInf><PmtId><EndToEndId>" +
+        end_to_end_id +
+        "</EndToEndId></PmtId>"
+        "<IntrBkSttlmAmt Ccy=\"EUR\">200.00</IntrBkSttlmAmt>"
+        "<IntrBkSttlmDt>2026-12-07</IntrBkSttlmDt><ChrgBr>SLEV</ChrgBr>"
+        "<Dbtr><Nm>Payorch Pod Treasury</Nm></Dbtr>"
+        "<DbtrAgt><FinInstnId><BICFI>COBADEFFXXX</BICFI></FinInstnId></DbtrAgt>"
+        "<CdtrAgt><FinInstnId><BICFI>NWBKGB2LXXX</BICFI></FinInstnId></CdtrAgt>"
+        "<Cdtr><Nm>Anna Schmidt</Nm></Cdtr>"
+        "<CdtrAcct><Id><IBAN>GB82WEST12345698765432</IBAN></Id></CdtrAcct>"
+        "</CdtTrfTxInf></FIToFICstmrCdtTrf></Document>";
+    return http_exchange(sandbox_->port(), req);
+  }
+
   /// How many payments the rail accepted per EndToEndId (the sandbox's own count).
   std::map<std::string, std::int64_t> rail_submissions() const {
     auto r = http_get(sandbox_->port(), "/sandbox/stats");
@@ -655,6 +685,29 @@ TEST_P(settlement_stores, votes_above_the_limit_reach_quorum) {
   ASSERT_EQ(ann.status, 200) << ann.body;
   const auto reputation = json_object_of(ann).at("reputation").as_object();
   EXPECT_EQ(int_member(reputation, "votes_cast"), 1) << ann.body;
+}
+
+// Goal: a rail that refuses the submission as a duplicate EndToEndId (it took that payment
+// before, under a key it no longer knows) leaves the payment in doubt: the payout needs an
+// operator and the wallet is not credited back, since the money may be on its way.
+TEST_F(settlement, a_duplicate_end_to_end_id_leaves_the_payout_in_doubt) {
+  auto pod = funded_pod(100'000, "100");
+  auto id = pay(pod, 20'000);
+  wait_for(pod, id, {"AWAITING_VOTES"});
+  auto earlier = submit_to_rail(id);
+  ASSERT_EQ(earlier.status, 202) << earlier.body;
+  for (auto user : {"ann", "ben"})
+    EXPECT_EQ(call("POST", "/pods/" + pod + "/payouts/" + id + "/votes",
+                   R"({"user_id":")" + std::string(user) + R"(","decision":"approve"})")
+                  .status,
+              200);
+  auto done = wait_for(pod, id);
+  ASSERT_EQ(string_of(done, "status"), "NEEDS_ATTENTION") << json::serialize(done);
+  EXPECT_EQ(string_of(done, "failed_step"), "submit");
+  EXPECT_NE(string_of(done, "reason").find("payout_in_doubt"), std::string::npos)
+      << json::serialize(done);
+  EXPECT_EQ(string_of(done.at("wallet").as_object(), "status"), "POSTED");
+  EXPECT_EQ(eur_balance(pod), (std::pair<std::int64_t, std::int64_t>{80'000, 0}));
 }
 
 TEST_P(settlement_stores, rejected_vote_fails_the_payout) {
