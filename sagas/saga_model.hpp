@@ -130,6 +130,10 @@ struct step_definition {
   std::chrono::milliseconds wait_timeout{0};  ///< wait steps: deadline from the wait's start
   evaluate_fn evaluate;                       ///< wait steps; empty: first_decision
   action_fn on_timeout;  ///< wait steps: runs at the deadline and decides; empty: the step fails
+  /// Undo this step even when its action never completed, once it was attempted: for an action
+  /// whose effect may land although its answer was lost (a write that timed out and committed
+  /// later), and whose undo is harmless when there is nothing to undo.
+  bool undo_if_attempted = false;
   /// Whether an operator may resolve a compensation of this step that failed for good with
   /// `last_error` (resolve_saga): for undos that refuse until an outside fact is known, e.g.
   /// whether a bank paid. Empty: never.

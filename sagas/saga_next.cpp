@@ -99,13 +99,15 @@ next_step backward(const saga_definition& d, const saga_record& r, std::int64_t 
   for (std::size_t k = d.steps.size(); k-- > 0;) {
     const auto& def = d.steps[k];
     const auto* s = r.step(def.name);
-    if (!s || !s->completed || !def.compensate || s->status == step_status::compensated) continue;
+    const bool to_undo = s && (s->completed || (def.undo_if_attempted && s->attempts > 0));
+    if (!to_undo || !def.compensate || s->status == step_status::compensated) continue;
     if (s->status == step_status::compensation_failed)
       return finish(saga_status::failed, compensation_failure_reason(def.name, s->last_error));
     auto attempt = s->compensation_attempts + 1;
     if (s->attempt_open)
       return make(action_kind::run_attempt, k, step_phase::compensation, attempt);
-    if (s->gave_up) {
+    // Only the undo's own giving up fails it (the step's action may have given up before).
+    if (s->gave_up && s->retry_phase == step_phase::compensation) {
       auto n = make(action_kind::fail_compensation, k, step_phase::compensation);
       n.reason = s->last_error;
       return n;

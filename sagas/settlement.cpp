@@ -489,12 +489,24 @@ void fx_release(const env_ptr& env, const step_context& ctx, step_done done) {
   // Once posted, the sale stands in the ledger (a reversal credits the payout's currency): the
   // quote that backs it is not released.
   if (ctx.output_of("post") != nullptr) return done(step_outcome::succeeded());
-  env->options.providers->fx().release(
-      text_of(locked, "quote_id"), ctx.idempotency_key(),
-      [done](provider_result<adapters::fx_quote> r) {
-        if (!r) return done(outcome_of(r.error(), "fx_release_failed"));
-        done(step_outcome::succeeded());
-      });
+  // The post step may have committed although its answer was lost: ask the pod, and keep the
+  // quote of a sale it booked (release then credits the payout's currency back, as above).
+  auto release_quote = [env, quote = text_of(locked, "quote_id"), key = ctx.idempotency_key(),
+                        done]() {
+    env->options.providers->fx().release(quote, key, [done](provider_result<adapters::fx_quote> r) {
+      if (!r) return done(outcome_of(r.error(), "fx_release_failed"));
+      done(step_outcome::succeeded());
+    });
+  };
+  auto in = input_of(ctx.input);
+  env->ask_pod(env->command(in, actors::payout_action::get, env->now_ms()),
+               [done, release_quote](result<actors::payout_view> v) {
+                 if (!v && v.error().code != errc::not_found)
+                   return done(outcome_of(v.error(), "fx_release_failed"));
+                 if (v && (v->status == "POSTED" || v->status == "REVERSED"))
+                   return done(step_outcome::succeeded());
+                 release_quote();
+               });
 }
 
 void post(const env_ptr& env, const step_context& ctx, step_done done) {
@@ -666,6 +678,10 @@ settlement_setup make_settlement(settlement_options options) {
                         wait_step(std::string(actors::settlement::confirm_step), o.confirm_timeout, confirm_verdict,
                                   bind(confirm_timeout)),
                     }};
+  // A reservation answered storage_unavailable may still commit (the journal answers after its
+  // time runs out, the append stays queued): once reserve was attempted, the undo releases
+  // whatever hold there is (release takes a payout the pod never reserved as released).
+  d.steps[*d.index_of("reserve")].undo_if_attempted = true;
   // A pod lists its payouts by the sagas it owns, with what each pays.
   d.owner_member = "pod_id";
   d.summary_members = {"amount_minor", "currency"};

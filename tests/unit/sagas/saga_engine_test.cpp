@@ -124,6 +124,33 @@ TEST_F(saga_engine_test, failure_of_the_first_step_compensates_nothing) {
   EXPECT_EQ(fake_->log, (std::vector<std::string>{key("reserve")}));
 }
 
+// Goal: a step marked undo_if_attempted is undone even though its action gave up (its effect may
+// have landed after its answer was lost), and a failing undo of it still ends the saga FAILED;
+// a step that never ran is not undone.
+TEST_F(saga_engine_test, a_step_whose_answer_may_be_lost_is_undone_once_attempted) {
+  fake_->script("reserve", {reply::fail_retryable, reply::fail_retryable, reply::fail_retryable});
+  ASSERT_TRUE(start_saga(saga_a, "lost_answer"));
+  pass(1000ms);
+  pass(2000ms);
+  auto v = view(saga_a);
+  EXPECT_EQ(v.status, "COMPENSATED");
+  EXPECT_EQ(step(v, "reserve").status, "COMPENSATED");
+  EXPECT_EQ(step(v, "reserve").compensation_attempts, 1);
+  EXPECT_EQ(fake_->calls_of(key("reserve:compensate")), 1);
+  EXPECT_EQ(fake_->calls_of(key("charge:compensate")), 0);  // charge never ran
+
+  constexpr const char* second = "saga_00000000000000c3";
+  fake_->script("reserve", {reply::fail_final});
+  fake_->sticky("reserve:compensate", reply::fail_retryable);
+  ASSERT_TRUE(start_saga(second, "lost_answer"));
+  pass(1000ms);
+  pass(2000ms);
+  auto stuck = view(second);
+  EXPECT_EQ(stuck.status, "FAILED");
+  EXPECT_EQ(stuck.reason, "compensation of step reserve failed: reserve:compensate is busy");
+  EXPECT_EQ(step(stuck, "reserve").compensation_attempts, 3);
+}
+
 // Goal: a compensation that keeps failing ends the saga FAILED with an operator alert and a
 // counter; after the cause is fixed, retry_saga finishes the compensation (COMPENSATED).
 TEST_F(saga_engine_test, failing_compensation_alerts_then_operator_retry) {

@@ -188,6 +188,9 @@ class saga_fixture : public actor_fixture {
     r.emplace("confirm", confirm());
     r.emplace("slow", slow("slow", 2));
     r.emplace("slow_once", slow("slow_once", 1));
+    auto lost = steps_in_a_row("lost_answer", {"reserve", "charge"});
+    lost.steps[0].undo_if_attempted = true;
+    r.emplace("lost_answer", std::move(lost));
     return r;
   }
 
