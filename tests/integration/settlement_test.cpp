@@ -223,6 +223,18 @@ class settlement : public integration_test {
     return {-1, -1};
   }
 
+  /// Every one of `users` votes `decision` ("approve" or "reject") on payout `id`.
+  void cast_votes(const std::string& pod, const std::string& id,
+                  std::initializer_list<const char*> users, std::string_view decision) {
+    for (const char* user : users)
+      EXPECT_EQ(call("POST", "/pods/" + pod + "/payouts/" + id + "/votes",
+                     R"({"user_id":")" + std::string(user) + R"(","decision":")" +
+                         std::string(decision) + R"("})")
+                    .status,
+                200)
+          << user;
+  }
+
   /// Submits a credit transfer of EndToEndId `end_to_end_id` straight to the sandbox's rail,
   /// under a key of its own: as if an earlier submission had reached the rail and its answer
   /// and key were lost.
@@ -696,11 +708,7 @@ TEST_F(settlement, a_duplicate_end_to_end_id_leaves_the_payout_in_doubt) {
   wait_for(pod, id, {"AWAITING_VOTES"});
   auto earlier = submit_to_rail(id);
   ASSERT_EQ(earlier.status, 202) << earlier.body;
-  for (auto user : {"ann", "ben"})
-    EXPECT_EQ(call("POST", "/pods/" + pod + "/payouts/" + id + "/votes",
-                   R"({"user_id":")" + std::string(user) + R"(","decision":"approve"})")
-                  .status,
-              200);
+  cast_votes(pod, id, {"ann", "ben"}, "approve");
   auto done = wait_for(pod, id);
   ASSERT_EQ(string_of(done, "status"), "NEEDS_ATTENTION") << json::serialize(done);
   EXPECT_EQ(string_of(done, "failed_step"), "submit");
@@ -714,11 +722,7 @@ TEST_P(settlement_stores, rejected_vote_fails_the_payout) {
   auto pod = funded_pod(100'000, "100");
   auto id = pay(pod, 20'000);
   wait_for(pod, id, {"AWAITING_VOTES"});
-  for (auto user : {"ann", "ben"})
-    EXPECT_EQ(call("POST", "/pods/" + pod + "/payouts/" + id + "/votes",
-                   R"({"user_id":")" + std::string(user) + R"(","decision":"reject"})")
-                  .status,
-              200);
+  cast_votes(pod, id, {"ann", "ben"}, "reject");
   auto done = wait_for(pod, id);
   ASSERT_EQ(string_of(done, "status"), "FAILED") << json::serialize(done);
   EXPECT_NE(string_of(done, "reason").find("vote_rejected"), std::string::npos);

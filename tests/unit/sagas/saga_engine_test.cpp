@@ -14,12 +14,13 @@ std::string key(const std::string& step, const char* id = saga_a) {
 
 class saga_engine_test : public saga_fixture {
  protected:
-  /// Runs saga `id` until `failing` has failed for good and the compensation of `stuck` with
-  /// it (the saga is FAILED).
-  void fail_compensation(const char* id, const std::string& failing, const std::string& stuck) {
+  /// Runs saga `id` of `type` until `failing` has failed for good and the compensation of
+  /// `stuck` with it (the saga is FAILED).
+  void fail_compensation(const char* id, const std::string& failing, const std::string& stuck,
+                         const std::string& type = "three_step") {
     fake_->script(failing, {reply::fail_final});
     fake_->sticky(stuck + ":compensate", reply::fail_retryable);
-    ASSERT_TRUE(start_saga(id));
+    ASSERT_TRUE(start_saga(id, type));
     pass(1000ms);
     pass(2000ms);
     ASSERT_EQ(view(id).status, "FAILED");
@@ -140,13 +141,8 @@ TEST_F(saga_engine_test, a_step_whose_answer_may_be_lost_is_undone_once_attempte
   EXPECT_EQ(fake_->calls_of(key("charge:compensate")), 0);  // charge never ran
 
   constexpr const char* second = "saga_00000000000000c3";
-  fake_->script("reserve", {reply::fail_final});
-  fake_->sticky("reserve:compensate", reply::fail_retryable);
-  ASSERT_TRUE(start_saga(second, "lost_answer"));
-  pass(1000ms);
-  pass(2000ms);
+  fail_compensation(second, "reserve", "reserve", "lost_answer");
   auto stuck = view(second);
-  EXPECT_EQ(stuck.status, "FAILED");
   EXPECT_EQ(stuck.reason, "compensation of step reserve failed: reserve:compensate is busy");
   EXPECT_EQ(step(stuck, "reserve").compensation_attempts, 3);
 }
