@@ -248,7 +248,10 @@ bool group_commit_writer::take_work(work& taken) {
   idle_.store(!has_work(), std::memory_order_release);
   const bool woken = wake_.wait_for(lock, store_probe_interval, has_work);
   idle_.store(false, std::memory_order_relaxed);
-  if (!woken) return true;  // nothing to do for a while: time to probe the store
+  if (!woken) {
+    last_round_wrote_ = false;  // idle for a while: the next write wakes the writer from idle
+    return true;                // time to probe the store
+  }
   const bool writes = !appends_.empty() || !puts_.empty();
   if (!writes && side_jobs_.empty()) return false;  // stopping and drained
   const std::size_t max = options_.max_batch_appends;

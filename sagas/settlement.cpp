@@ -6,8 +6,9 @@
 #include <openssl/hmac.h>
 
 #include <boost/json.hpp>
-#include <mutex>
 #include <caf/all.hpp>
+#include <cctype>
+#include <mutex>
 
 #include "actors/errors.hpp"
 #include "actors/json_fields.hpp"
@@ -50,6 +51,15 @@ using adapters::provider_result;
 /// it answered something else final (it may have taken the payment; see refused_outright).
 constexpr std::string_view rail_refused = "rail_rejected";
 constexpr std::string_view rail_in_doubt = "rail_in_doubt";
+
+/// Whether `text` speaks of a duplicate or of an idempotency key, in any case: a refusal of a
+/// repeated submission, whose first may stand.
+bool mentions_reuse(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower.find("duplicate") != std::string::npos ||
+         lower.find("idempotency") != std::string::npos;
+}
 
 /// What every step reads of the saga's input (written by the gateway's POST .../payouts).
 struct payout_input {
@@ -546,8 +556,12 @@ void reverse(const env_ptr& env, const step_context& ctx, step_done done) {
     // A submission is in doubt unless the rail refused it outright (see submit: only then does
     // its final failure read rail_rejected; saga_next.cpp's give_up_reason puts the prefix
     // before it): an unanswered, timed-out or otherwise failed attempt may have been taken.
-    const bool refused = ctx.compensation_reason.starts_with(
-        "step submit failed: " + std::string(rail_refused) + ": ");
+    // Journals of older builds read rail_rejected for a duplicate EndToEndId or a reused key
+    // too: those stay in doubt.
+    const auto& why = ctx.compensation_reason;
+    const bool refused =
+        why.starts_with("step submit failed: " + std::string(rail_refused) + ": ") &&
+        !mentions_reuse(why);
     const bool in_doubt = ctx.failed_step == "submit" && !refused;
     if (in_doubt)
       return done(step_outcome::final_failure(
@@ -575,6 +589,9 @@ void reverse(const env_ptr& env, const step_context& ctx, step_done done) {
 /// so the money may be on its way).
 bool refused_outright(const adapters::provider_error& e) {
   if (e.kind == provider_error_kind::invalid_request) return true;
+  // A key reused with another document (422 idempotency_key_reused, say) or a duplicate is a
+  // refusal of a repeat: the first submission may stand.
+  if (mentions_reuse(e.code) || mentions_reuse(e.detail)) return false;
   return e.kind == provider_error_kind::final && e.http_status >= 400 && e.http_status < 500 &&
          e.http_status != 408 && e.http_status != 409;
 }
