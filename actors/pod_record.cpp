@@ -684,7 +684,10 @@ result<events> decide(const pod_record& pod, const payout_command& cmd) {
       if (std::find(p.voters.begin(), p.voters.end(), cmd.voter) != p.voters.end())
         return events{};  // one vote per member: a repeat records nothing
       const auto* m = pod.member(cmd.voter);
-      if (!m || !role_allows(m->role, pod_action::vote))
+      if (!m)
+        return fail(errc::not_found, "no member " + in_quotes(cmd.voter) + " in pod " + pod.pod_id,
+                    "user_id");
+      if (!role_allows(m->role, pod_action::vote))
         return fail(errc::role_forbidden, in_quotes(cmd.voter) + " may not vote in pod " + pod.pod_id,
                     "user_id");
       if (m->joined_at_ms > p.reserved.at_ms)

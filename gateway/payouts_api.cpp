@@ -369,6 +369,16 @@ void read(const api_context& ctx, const exchange_ptr& ex) {
   });
 }
 
+/// Sends `signal` (its saga id set) to the saga and answers with the payout.
+void send_signal(const api_context& ctx, const exchange_ptr& ex, const std::string& pod_id,
+                 actors::saga_signal signal) {
+  ask<actors::saga_view>(ctx.bridge, ctx.runtime->sagas(), actors::signal_saga{std::move(signal)},
+                         [ctx, ex, pod_id](result<actors::saga_view> r) mutable {
+                           if (!r) return reply_failure(ex, r.error());
+                           reply_payout(ctx, ex, pod_id, std::move(*r), http::status::ok);
+                         });
+}
+
 /// Who may act on a payout: nullopt, or why not.
 using payout_guard = std::function<std::optional<failure>(const actors::saga_view&)>;
 
@@ -382,29 +392,7 @@ void signal_payout(const api_context& ctx, const exchange_ptr& ex, const std::st
                        if (auto refused = guard(v)) return reply_failure(ex, *refused);
                      }
                      signal.saga_id = v.saga_id;
-                     ask<actors::saga_view>(
-                         ctx.bridge, ctx.runtime->sagas(), actors::signal_saga{signal},
-                         [ctx, ex, pod_id, signal](result<actors::saga_view> r) mutable {
-                           if (!r) return reply_failure(ex, r.error());
-                           if (signal.step != settlement::approval_step)
-                             return reply_payout(ctx, ex, pod_id, std::move(*r), http::status::ok);
-                           // The saga took the vote; the pod counts it in the member's
-                           // reputation (once per member: a retry records nothing new).
-                           actors::payout_command record;
-                           record.pod_id = pod_id;
-                           record.payout_id = settlement::payout_of_saga(r->saga_id);
-                           record.action = actors::payout_action::vote;
-                           record.voter = input_member_of(signal.payload, "user_id");
-                           record.approve = signal.decision == actors::signal_decision::approve;
-                           record.requested_at_ms = ctx.now_ms();
-                           ask<actors::payout_view>(
-                               ctx.bridge, ctx.runtime->pods(), std::move(record),
-                               [ctx, ex, pod_id, v = std::move(*r)](
-                                   result<actors::payout_view> recorded) mutable {
-                                 if (!recorded) return reply_failure(ex, recorded.error());
-                                 reply_payout(ctx, ex, pod_id, std::move(v), http::status::ok);
-                               });
-                         });
+                     send_signal(ctx, ex, pod_id, std::move(signal));
                    });
 }
 
@@ -441,23 +429,36 @@ void vote(const api_context& ctx, const exchange_ptr& ex) {
     json_writer payload;
     payload.begin_object().field("user_id", user_id).end_object();
     signal.payload = payload.take();
-    // Only members who may vote (every role but OBSERVER) count towards quorum.
-    ask<actors::member_view>(
-        ctx.bridge, ctx.runtime->pods(), actors::get_member{id, user_id, ctx.now_ms()},
-        [ctx, ex, id, signal = std::move(signal)](result<actors::member_view> m) mutable {
-          if (!m) return reply_failure(ex, m.error());
-          if (m->role == "OBSERVER")
-            return reply_failure(ex, failure{errc::role_forbidden, "an OBSERVER may not vote",
-                                             "user_id"});
-          // The voters were counted when the payout was requested; a member who joined later
-          // does not vote on it.
-          auto guard = [joined = m->joined_at_ms](const actors::saga_view& v) -> std::optional<failure> {
-            if (joined <= v.started_at_ms) return std::nullopt;
-            return failure{errc::role_forbidden,
-                           "this member joined after the payout was requested", "user_id"};
-          };
-          signal_payout(ctx, ex, id, std::move(signal), std::move(guard));
-        });
+    with_payout_saga(ctx, ex, id,
+                     [ctx, ex, id, signal = std::move(signal), user_id,
+                      approve = d == "approve"](actors::saga_view v) mutable {
+                       signal.saga_id = v.saga_id;
+                       const auto* step = step_of(v, settlement::approval_step);
+                       const bool open = v.status == "RUNNING" && step != nullptr &&
+                                         (step->status == "PENDING" || step->status == "WAITING");
+                       // A vote the saga would refuse (its vote is over) is left to it to refuse:
+                       // the pod records nothing for it.
+                       if (!open) return send_signal(ctx, ex, id, std::move(signal));
+                       // The pod decides first whether this member may vote (every role but
+                       // OBSERVER, a member before the payout was requested), in turn with every
+                       // change of the member, and counts the vote in the member's reputation
+                       // (once: a retry records nothing new); only then does the saga count it
+                       // towards quorum.
+                       actors::payout_command record;
+                       record.pod_id = id;
+                       record.payout_id = settlement::payout_of_saga(v.saga_id);
+                       record.action = actors::payout_action::vote;
+                       record.voter = user_id;
+                       record.approve = approve;
+                       record.requested_at_ms = ctx.now_ms();
+                       ask<actors::payout_view>(ctx.bridge, ctx.runtime->pods(), std::move(record),
+                                                [ctx, ex, id, signal = std::move(signal)](
+                                                    result<actors::payout_view> recorded) mutable {
+                                                  if (!recorded)
+                                                    return reply_failure(ex, recorded.error());
+                                                  send_signal(ctx, ex, id, std::move(signal));
+                                                });
+                     });
   });
 }
 

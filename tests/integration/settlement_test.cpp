@@ -682,7 +682,10 @@ TEST_P(settlement_stores, votes_above_the_limit_reach_quorum) {
                 .status,
             201);
   expect_problem(vote("late", "approve"), 403, "role_forbidden", "user_id");
+  expect_problem(vote("nobody", "approve"), 404, "not_found", "user_id");
   expect_problem(vote("ann", "maybe"), 400, "invalid_field", "decision");
+  // Refused votes reach neither the saga nor anyone's reputation.
+  EXPECT_EQ(int_member(payout(pod, id).at("votes").as_object(), "approvals"), 0);
   auto first = vote("ann", "approve");
   ASSERT_EQ(first.status, 200) << first.body;
   EXPECT_EQ(string_of(json_object_of(first), "status"), "AWAITING_VOTES");

@@ -259,7 +259,7 @@ TEST_F(pod_payouts_test, votes_count_in_reputation_once) {
   ASSERT_TRUE(vote("mia"));
   ASSERT_TRUE(vote("mia"));  // a repeat records nothing
   EXPECT_EQ(vote("otto").error().code, errc::role_forbidden);   // an OBSERVER
-  EXPECT_EQ(vote("nobody").error().code, errc::role_forbidden);  // not a member
+  EXPECT_EQ(vote("nobody").error().code, errc::not_found);      // not a member
   ASSERT_TRUE(ask<member_view>(runtime_->pods(), add_member{pod_a, owner, "late", "MEMBER", t0 + 12}));
   EXPECT_EQ(vote("late").error().code, errc::role_forbidden);  // joined after the request
   auto unknown = payout(payout_action::vote, payout_2, saga, 0);
