@@ -691,7 +691,7 @@ result<events> decide(const pod_record& pod, const payout_command& cmd) {
         return fail(errc::role_forbidden, in_quotes(cmd.voter) + " may not vote in pod " + pod.pod_id,
                     "user_id");
       if (m->joined_at_ms > p.reserved.at_ms)
-        return fail(errc::role_forbidden, "this member joined after the payout was requested",
+        return fail(errc::role_forbidden, "this member joined after the payout's hold was made",
                     "user_id");
       return events{payout_vote_cast{cmd.payout_id, cmd.voter, cmd.approve, cmd.requested_at_ms}};
     }

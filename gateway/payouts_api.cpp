@@ -434,13 +434,15 @@ void vote(const api_context& ctx, const exchange_ptr& ex) {
                       approve = d == "approve"](actors::saga_view v) mutable {
                        signal.saga_id = v.saga_id;
                        const auto* step = step_of(v, settlement::approval_step);
-                       const bool open = v.status == "RUNNING" && step != nullptr &&
-                                         (step->status == "PENDING" || step->status == "WAITING");
-                       // A vote the saga would refuse (its vote is over) is left to it to refuse:
-                       // the pod records nothing for it.
-                       if (!open) return send_signal(ctx, ex, id, std::move(signal));
+                       const bool over = v.status != "RUNNING" || step == nullptr ||
+                                         step->status == "SUCCEEDED" || step->status == "FAILED" ||
+                                         step->status.starts_with("COMPENSAT");
+                       // A vote the saga refuses anyway (its vote is over) goes to it to be
+                       // refused: the pod records nothing for it. Any other vote, one that comes as
+                       // the deadline is being judged included, passes the pod first.
+                       if (over) return send_signal(ctx, ex, id, std::move(signal));
                        // The pod decides first whether this member may vote (every role but
-                       // OBSERVER, a member before the payout was requested), in turn with every
+                       // OBSERVER, a member before the payout's hold was made), in turn with every
                        // change of the member, and counts the vote in the member's reputation
                        // (once: a retry records nothing new); only then does the saga count it
                        // towards quorum.

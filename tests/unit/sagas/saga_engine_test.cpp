@@ -141,8 +141,9 @@ TEST_F(saga_engine_test, a_step_whose_answer_may_be_lost_is_undone_once_attempte
   EXPECT_EQ(fake_->calls_of(key("charge:compensate")), 0);  // charge never ran
 
   constexpr const char* second = "saga_00000000000000c3";
-  fail_compensation(second, "reserve", "reserve", "lost_answer");
+  ASSERT_NO_FATAL_FAILURE(fail_compensation(second, "reserve", "reserve", "lost_answer"));
   auto stuck = view(second);
+  EXPECT_EQ(stuck.status, "FAILED");
   EXPECT_EQ(stuck.reason, "compensation of step reserve failed: reserve:compensate is busy");
   EXPECT_EQ(step(stuck, "reserve").compensation_attempts, 3);
 }
