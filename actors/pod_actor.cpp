@@ -302,7 +302,7 @@ void passivate(self_ptr self) {
   auto& st = self->state;
   if (st.passivation_asked) return;
   st.passivation_asked = true;
-  self->request(st.router, caf::infinite, passivate_pod{st.pod_id})
+  self->request(st.router, caf::infinite, passivate_pod{st.pod_id, st.commands})
       .then(
           [self](bool forgotten) {
             if (forgotten) {
@@ -563,6 +563,8 @@ bool try_handler(Handler handler, self_ptr self, caf::type_erased_tuple& in,
 
 caf::result<caf::message> dispatch(caf::scheduled_actor* base, caf::message_view& msg) {
   auto self = static_cast<self_ptr>(base);
+  // Every message but the router's idle check is a command it routed here.
+  if (!msg.content().match_elements<idle_check>()) ++self->state.commands;
   caf::result<caf::message> out{caf::delegated<caf::message>{}};
   const bool handled = std::apply(
       [&](auto... h) { return (try_handler(h, self, msg.content(), out) || ...); }, handlers);

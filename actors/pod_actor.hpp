@@ -43,6 +43,7 @@ struct pod_state {
   std::int64_t committed_version = 0;  ///< highest version known durable
   std::int64_t last_snapshot_version = 0;
   std::uint32_t in_flight = 0;     ///< appends sent to the journal and not yet answered
+  std::uint32_t commands = 0;      ///< commands taken (all but idle checks), for passivate_pod
   bool poisoned = false;           ///< an append failed: finish in-flight work, then restart
   bool passivation_asked = false;  ///< a passivate_pod request is outstanding
   bool passivating = false;        ///< the router agreed to forget us: exit when drained

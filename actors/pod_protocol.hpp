@@ -546,11 +546,14 @@ typename Inspector::result_type inspect(Inspector& f, payout_view& x) {
 /// A pod actor's request to be passivated; the router answers true once it forgot the actor.
 struct passivate_pod {
   std::string pod_id;
+  /// Commands the pod has taken so far: the router agrees only if that is every command it
+  /// routed to the pod, so none waits in the pod's mailbox (or runs) as the pod is forgotten.
+  std::uint32_t commands = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, passivate_pod& x) {
-  return f(caf::meta::type_name("passivate_pod"), x.pod_id);
+  return f(caf::meta::type_name("passivate_pod"), x.pod_id, x.commands);
 }
 
 /// The router's hint to a pod that no command reached it for `idle_timeout`.

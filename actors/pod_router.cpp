@@ -87,6 +87,7 @@ caf::expected<pod_actor> pod_for(self_ptr self, const std::string& id, caf::atom
   auto& st = self->state;
   if (auto* live = find_live(st, id)) {
     live->last_routed = self->clock().now();
+    ++live->routed;
     return live->actor;
   }
   if (auto r = st.restarts.find(id); r != st.restarts.end()) {
@@ -95,7 +96,9 @@ caf::expected<pod_actor> pod_for(self_ptr self, const std::string& id, caf::atom
                           "pod " + id + " keeps failing and is quarantined; retry later");
     }
   }
-  return spawn_pod(self, id, journal_name, start);
+  auto pod = spawn_pod(self, id, journal_name, start);
+  if (auto* spawned = find_live(st, id)) spawned->routed = 1;  // the command that spawned it
+  return pod;
 }
 
 void on_exit(self_ptr self, caf::exit_msg& dm, caf::atom_value journal_name) {
@@ -168,6 +171,10 @@ pod_router_actor::behavior_type pod_router_impl(
         auto* live = find_live(st, req.pod_id);
         auto sender = self->current_sender();
         if (live == nullptr || !sender || live->actor.address() != sender->address()) return false;
+        // A command routed to the pod that it had not taken when it asked is in its mailbox, or
+        // running: forgotten now, the pod's next command would spawn a second actor that
+        // recovers from the journal without that work. It stays; a later sweep asks again.
+        if (live->routed != req.commands) return false;
         const auto actor = live->actor.id();
         forget_actor(st, actor);
         st.draining.insert(actor);

@@ -31,6 +31,7 @@ struct pod_router_state {
   struct live_pod {
     pod_actor actor;
     caf::actor_clock::time_point last_routed;
+    std::uint32_t routed = 0;  ///< commands routed to this actor (wrapping; compared for equality)
   };
   /// Hashes a pod id. Declared noexcept, so the map does not store each key's hash beside it:
   /// ids are short, and a live pod's entry is 16 bytes smaller for it.

@@ -262,9 +262,38 @@ TEST_F(pod_actor_test, stuck_journal_write_is_answered_after_timeout) {
   EXPECT_TRUE(ask<pod_view>(runtime_->pods(), summer_trip()));
 }
 
-// Goal: a pod the router has already forgotten (it agreed to passivate it) but that fails
-// while finishing a command that reached it just before is not mistaken for the router's own
-// supervisor going down: the router, and every other pod, stay up.
+// Goal: a command routed to a pod right behind the sweep that found it idle keeps the pod: the
+// router refuses the passivation the pod asked for before that command reached it, so no second
+// actor recovers the pod from the journal while the first still works on it; the next reader
+// sees what the command did, and the other (idle) pod passivates.
+TEST_F(pod_actor_test, a_command_behind_the_idle_sweep_keeps_its_pod) {
+  ASSERT_TRUE(ask<pod_view>(runtime_->pods(), summer_trip()));
+  ASSERT_TRUE(ask<pod_view>(runtime_->pods(), summer_trip("pod_00000000000000a2")));
+  const auto quarter = options_.entities.idle_timeout / 4 + std::chrono::milliseconds(1);
+  advance(options_.entities.idle_timeout / 2);
+  advance(quarter);
+  const auto spawned = stats().spawned;
+  sched().advance_time(quarter);  // the sweep: both pods are idle
+  caf::scoped_actor client{sys()};
+  auto pending = client->request(
+      runtime_->pods(), caf::infinite,
+      actors::change_pod_status{
+          pod_a, {"user_1", false}, pod_transition::policy_accepted, "", 1716387063000});
+  sched().run();
+  std::optional<std::string> status;
+  pending.receive([&](pod_view& v) { status = v.status; },
+                  [&](caf::error& e) { ADD_FAILURE() << actors::to_failure(e).detail; });
+  EXPECT_EQ(status, "ACTIVE");
+  EXPECT_EQ(stats().passivated, 1u);  // the other pod only
+  auto first = ask<pod_view>(runtime_->pods(), get_pod{pod_a});
+  ASSERT_TRUE(first) << first.error().detail;
+  EXPECT_EQ(first->status, "ACTIVE");
+  EXPECT_EQ(stats().spawned, spawned) << "a second actor recovered the pod";
+}
+
+// Goal: a pod that fails while finishing a command that reached it behind the idle sweep (its
+// append hangs and times out) is restarted like any live pod; the router, and every other pod,
+// stay up, and the timed-out command leaves nothing behind.
 TEST_F(pod_actor_test, pod_failing_while_passivating_leaves_the_router_up) {
   ASSERT_TRUE(ask<pod_view>(runtime_->pods(), summer_trip()));
   ASSERT_TRUE(ask<pod_view>(runtime_->pods(), summer_trip("pod_00000000000000a2")));
@@ -273,8 +302,8 @@ TEST_F(pod_actor_test, pod_failing_while_passivating_leaves_the_router_up) {
   advance(options_.entities.idle_timeout / 2);
   advance(quarter);
   // The next sweep finds both pods idle. A command for the first is queued at the router right
-  // behind that sweep, so it reaches the pod after the pod asked to passivate and before the
-  // router agreed; the pod's append for it then hangs and times out.
+  // behind that sweep, so it reaches the pod after the pod asked to passivate; the router keeps
+  // the pod, and the pod's append for the command hangs and times out.
   sched().advance_time(quarter);
   backend_->hang_next_appends = 1;
   caf::scoped_actor client{sys()};
@@ -284,14 +313,14 @@ TEST_F(pod_actor_test, pod_failing_while_passivating_leaves_the_router_up) {
           pod_a, {"user_1", false}, pod_transition::policy_accepted, "", 1716387063000});
   sched().run();
   ASSERT_EQ(backend_->hung.size(), 1u);
-  EXPECT_EQ(stats().passivated, 2u);
+  EXPECT_EQ(stats().passivated, 1u);
   advance(options_.entities.journal_timeout + std::chrono::seconds(1));
   std::optional<errc> code;
   pending.receive([&](pod_view&) { code = errc::ok; },
                   [&](caf::error& e) { code = actors::to_failure(e).code; });
   EXPECT_EQ(code, errc::storage_unavailable);
   EXPECT_EQ(runtime_->pods(), router) << "the router was restarted";
-  EXPECT_EQ(stats().restarted, 0u);
+  EXPECT_EQ(stats().restarted, 1u);
   auto first = ask<pod_view>(runtime_->pods(), get_pod{pod_a});
   ASSERT_TRUE(first) << first.error().detail;
   EXPECT_EQ(first->status, "DRAFT");  // the timed-out command left nothing behind
