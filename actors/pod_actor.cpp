@@ -310,6 +310,9 @@ void passivate(self_ptr self) {
               maybe_exit(self);
             } else {
               self->state.passivation_asked = false;  // the router asks again later
+              // A pod that does not exist refused only because more commands for it were on
+              // their way: each of them found nothing either, so ask again at once.
+              if (!self->state.pod && self->state.in_flight == 0) passivate(self);
             }
           },
           [self](caf::error&) { self->quit(); });

@@ -241,6 +241,19 @@ TEST_F(pod_actor_test, crash_loop_is_bounded_then_quarantined) {
 TEST_F(pod_actor_test, unknown_pod_does_not_stay_in_memory) {
   EXPECT_EQ(ask<pod_view>(runtime_->pods(), get_pod{pod_a}).error().code, errc::not_found);
   EXPECT_EQ(stats().live, 0u);
+  // Two look-ups queued at once: the first one's passivation is refused (the second is on its
+  // way), and the pod asks again after answering it.
+  caf::scoped_actor client{sys()};
+  auto one = client->request(runtime_->pods(), caf::infinite, get_pod{pod_a});
+  auto two = client->request(runtime_->pods(), caf::infinite, get_pod{pod_a});
+  sched().run();
+  for (auto* pending : {&one, &two}) {
+    std::optional<errc> code;
+    pending->receive([&](pod_view&) { code = errc::ok; },
+                     [&](caf::error& e) { code = actors::to_failure(e).code; });
+    EXPECT_EQ(code, errc::not_found);
+  }
+  EXPECT_EQ(stats().live, 0u);
   EXPECT_TRUE(ask<pod_view>(runtime_->pods(), summer_trip()));
   EXPECT_EQ(stats().live, 1u);
 }
@@ -289,12 +302,16 @@ TEST_F(pod_actor_test, a_command_behind_the_idle_sweep_keeps_its_pod) {
   ASSERT_TRUE(first) << first.error().detail;
   EXPECT_EQ(first->status, "ACTIVE");
   EXPECT_EQ(stats().spawned, spawned) << "a second actor recovered the pod";
+  // Idle again for the whole timeout, it passivates at a later sweep.
+  advance(options_.entities.idle_timeout + quarter);
+  EXPECT_EQ(stats().passivated, 2u);
+  EXPECT_EQ(stats().live, 0u);
 }
 
 // Goal: a pod that fails while finishing a command that reached it behind the idle sweep (its
-// append hangs and times out) is restarted like any live pod; the router, and every other pod,
-// stay up, and the timed-out command leaves nothing behind.
-TEST_F(pod_actor_test, pod_failing_while_passivating_leaves_the_router_up) {
+// append hangs and times out) is restarted like any live pod, since the router kept it; the
+// router, and every other pod, stay up, and the timed-out command leaves nothing behind.
+TEST_F(pod_actor_test, a_pod_failing_on_a_command_behind_the_idle_sweep_is_restarted) {
   ASSERT_TRUE(ask<pod_view>(runtime_->pods(), summer_trip()));
   ASSERT_TRUE(ask<pod_view>(runtime_->pods(), summer_trip("pod_00000000000000a2")));
   const auto router = runtime_->pods();
