@@ -1,13 +1,7 @@
 #include "actors/runtime.hpp"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <caf/all.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
-#include <cerrno>
-#include <cstring>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -19,6 +13,7 @@
 #include "config/settings.hpp"
 #include "persistence/group_commit_writer.hpp"
 #include "persistence/idempotency_filter.hpp"
+#include "persistence/journal_lock.hpp"
 
 namespace payorch::actors {
 
@@ -66,54 +61,12 @@ struct runtime_config : caf::actor_system_config {
   }
 };
 
-/// An exclusive flock on "<journal>.lock", held while the runtime lives: one process at a time
-/// writes a SQLite journal, which is what lets it know every stored idempotency key.
-class journal_lock {
- public:
-  journal_lock() = default;
-  journal_lock(journal_lock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  journal_lock& operator=(journal_lock&& other) noexcept {
-    std::swap(fd_, other.fd_);
-    return *this;
-  }
-  journal_lock(const journal_lock&) = delete;
-  journal_lock& operator=(const journal_lock&) = delete;
-  ~journal_lock() {
-    if (fd_ >= 0) ::close(fd_);  // closing the last descriptor releases the lock
-  }
-
-  static bool take(const std::filesystem::path& journal, journal_lock& lock, std::string* error) {
-    const std::string path = journal.string() + ".lock";
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-      if (error) *error = "cannot open " + path + ": " + std::strerror(errno);
-      return false;
-    }
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-      const int why = errno;
-      ::close(fd);
-      if (error) {
-        *error = why == EWOULDBLOCK
-                     ? "the journal " + journal.string() +
-                           " is in use by another payorch process (" + path + " is locked)"
-                     : "cannot lock " + path + ": " + std::strerror(why);
-      }
-      return false;
-    }
-    lock.fd_ = fd;
-    return true;
-  }
-
- private:
-  int fd_ = -1;
-};
-
 }  // namespace
 
 struct actor_runtime::impl {
   explicit impl(const runtime_options& o) : options(o), cfg(o), sys(cfg) {}
 
-  journal_lock lock;  // first: released after everything below has stopped
+  persistence::journal_lock lock;  // first: released after everything below has stopped
   runtime_options options;
   runtime_config cfg;
   caf::actor_system sys;
@@ -134,7 +87,7 @@ actor_runtime::~actor_runtime() {
 std::unique_ptr<actor_runtime> actor_runtime::start(const runtime_options& options,
                                                     std::string* error) {
   std::unique_ptr<persistence::journal_store> store, reader;
-  journal_lock lock;
+  persistence::journal_lock lock;
   std::shared_ptr<persistence::idempotency_filter> known_keys;
   std::unique_ptr<persistence::journal_store> key_source;
   if (!options.postgres_uri.empty()) {
@@ -154,7 +107,7 @@ std::unique_ptr<actor_runtime> actor_runtime::start(const runtime_options& optio
             "cannot create " + options.journal_file.parent_path().string() + ": " + ec.message();
       return nullptr;
     }
-    if (!journal_lock::take(options.journal_file, lock, error)) return nullptr;
+    if (!persistence::journal_lock::take(options.journal_file, lock, error)) return nullptr;
     // The writer syncs each batch on a thread of its own while it writes the next one.
     store = persistence::open_sqlite_journal({.file = options.journal_file,
                                               .apply_migrations = options.apply_migrations,

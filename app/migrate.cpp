@@ -2,6 +2,7 @@
 
 #include "app/commands.hpp"
 #include "persistence/journal.hpp"
+#include "persistence/journal_lock.hpp"
 
 namespace payorch::app {
 
@@ -24,6 +25,12 @@ int migrate(const config::settings& settings) {
   }
   const auto file = settings.data_dir / "journal.sqlite";
   std::string report, error;
+  // Never under a running server: it would meet a schema it does not know.
+  persistence::journal_lock lock;
+  if (!persistence::journal_lock::take(file, lock, &error)) {
+    std::fprintf(stderr, "migrate: %s; stop it first\n", error.c_str());
+    return 1;
+  }
   if (!persistence::migrate_sqlite(file, &report, &error)) {
     std::fprintf(stderr, "migrate: %s: %s\n", file.c_str(), error.c_str());
     return 1;

@@ -7,11 +7,14 @@ namespace payorch::app {
 
 namespace {
 
-/// The configured journal, or null after saying why on stderr.
+/// The configured journal, opened to read only: verify applies no migration (a journal that
+/// needs one is refused, naming it) and copies nothing of the WAL into the file, so it changes
+/// nothing under a server that may be running on it.
 std::unique_ptr<persistence::journal_store> open_journal(const config::settings& settings) {
   std::string error;
   if (config::uses_postgres(settings)) {
-    auto store = persistence::open_postgres_journal({.uri = settings.storage}, &error);
+    auto store = persistence::open_postgres_journal(
+        {.uri = settings.storage, .apply_migrations = false}, &error);
     if (!store) std::fprintf(stderr, "verify: cannot open the journal: %s\n", error.c_str());
     return store;
   }
@@ -21,7 +24,8 @@ std::unique_ptr<persistence::journal_store> open_journal(const config::settings&
     std::fprintf(stderr, "verify: no journal at %s\n", file.c_str());
     return nullptr;
   }
-  auto store = persistence::open_sqlite_journal({.file = file}, &error);
+  auto store = persistence::open_sqlite_journal(
+      {.file = file, .apply_migrations = false, .checkpoint_pages = 0}, &error);
   if (!store) std::fprintf(stderr, "verify: cannot open %s: %s\n", file.c_str(), error.c_str());
   return store;
 }

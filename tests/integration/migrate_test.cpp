@@ -13,6 +13,13 @@ class migrate : public store_test {
     return run_payorch(payorch_binary(), args, {}, data_dir);
   }
 
+  /// `payorch verify` of the test's store.
+  run_result run_verify(const std::filesystem::path& data_dir) const {
+    auto args = target().subcommand_args(data_dir);
+    args.insert(args.begin(), "verify");
+    return run_payorch(payorch_binary(), args, {}, data_dir);
+  }
+
   /// How the store names its first migration.
   std::string first_migration() const {
     return store() == store_kind::postgresql ? "1 (initial_schema)" : "1 (events and snapshots)";
@@ -52,6 +59,47 @@ TEST_P(migrate, check_only_start_refuses_pending_migrations) {
   ASSERT_NE(server, nullptr);
   EXPECT_EQ(http_get(server->port(), "/readyz").status, 200);
   EXPECT_EQ(server->stop(), 0);
+}
+
+// Goal: verify changes nothing: a journal that needs migrating is refused, naming what is
+// pending, and is left as it was (migrate then applies its first migration).
+TEST_P(migrate, verify_applies_no_migration) {
+  temp_dir data{"payorch-migrate"};
+  // SQLite: an empty file, a journal with no schema yet (PostgreSQL: the fresh database).
+  if (store() == store_kind::sqlite) {
+    ASSERT_TRUE(write_text(data.path() / "journal.sqlite", ""));
+  }
+  auto verified = run_verify(data.path());
+  EXPECT_NE(verified.exit_code, 0);
+  EXPECT_NE(verified.err.find("schema migrations pending: " + first_migration()), std::string::npos)
+      << verified.err;
+  auto migrated = run_migrate(data.path());
+  EXPECT_EQ(migrated.exit_code, 0) << migrated.err;
+  EXPECT_NE(migrated.out.find(first_migration()), std::string::npos) << migrated.out;
+  EXPECT_EQ(migrated.out.find("up to date"), std::string::npos) << migrated.out;
+  auto clean = run_verify(data.path());
+  EXPECT_EQ(clean.exit_code, 0) << clean.err;
+}
+
+// Goal: migrate refuses a SQLite journal a running server holds (it would change the schema
+// under it), naming the lock; once the server stopped, it runs.
+TEST_P(migrate, migrate_refuses_a_journal_in_use) {
+  if (store() == store_kind::postgresql)
+    GTEST_SKIP() << "PostgreSQL migrations hold an advisory lock of their own";
+  temp_dir data{"payorch-migrate"};
+  process_options o;
+  o.binary = payorch_binary();
+  o.data_dir = data.path();
+  auto* server = start(o);
+  ASSERT_NE(server, nullptr);
+  auto refused = run_migrate(data.path());
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("is in use by another payorch process"), std::string::npos)
+      << refused.err;
+  EXPECT_EQ(server->stop(), 0);
+  auto done = run_migrate(data.path());
+  EXPECT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_NE(done.out.find("up to date"), std::string::npos) << done.out;
 }
 
 }  // namespace
