@@ -946,13 +946,22 @@ result<cycle_view> cycle_of(const pod_record& pod, const get_cycle& q) {
   v.starts_at_ms = pod.cycle->start_of(q.number);
   v.ends_at_ms = pod.cycle->start_of(q.number + 1);
   std::map<std::pair<std::string, std::string>, cycle_member_total> sums;
+  // The currency totals the answer shows too: expired pledges count here, though no longer in
+  // the pod's balance, so these sums are checked on their own.
+  std::map<std::string, std::int64_t, std::less<>> totals;
   for (const auto& p : pod.funds->pledges) {
     if (p.cycle != q.number || p.status == pledge_status::cancelled) continue;
-    auto& t = sums[{p.user_id, std::string(p.pledge_currency.code())}];
+    const std::string code(p.pledge_currency.code());
+    auto& t = sums[{p.user_id, code}];
     t.user_id = p.user_id;
-    t.currency = std::string(p.pledge_currency.code());
-    t.pledged_minor += p.amount_minor;
-    if (p.status == pledge_status::settled) t.settled_minor += p.amount_minor;
+    t.currency = code;
+    if (__builtin_add_overflow(t.pledged_minor, p.amount_minor, &t.pledged_minor) ||
+        __builtin_add_overflow(totals[code], p.amount_minor, &totals[code]))
+      return fail(errc::amount_overflow,
+                  "cycle " + std::to_string(q.number) + "'s pledges in " + code +
+                      " add up past the largest amount payorch counts",
+                  "cycle");
+    if (p.status == pledge_status::settled) t.settled_minor += p.amount_minor;  // <= pledged
   }
   for (auto& [key, t] : sums) v.members.push_back(std::move(t));
   return v;

@@ -1,6 +1,7 @@
 // The CrowdPod aggregate under the deterministic scheduler: members, roles, the lifecycle,
 // pledges and their ledger holds, cycles, and recovery of all of it from the journal.
 #include <boost/json.hpp>
+#include <limits>
 
 #include "actors/pod_events.hpp"
 #include "domain/ids.hpp"
@@ -260,6 +261,22 @@ TEST_F(pod_membership_test, cycle_sums_per_member) {
   EXPECT_EQ(c2->members[0].user_id, "tess");
   EXPECT_EQ(ask<cycle_view>(runtime_->pods(), get_cycle{pod_a, 0, t0}).error().code,
             errc::invalid_cycle);
+}
+
+// Goal: a cycle's sums count expired pledges too, which the pod's balance no longer holds, so
+// pledges that expired can add up past int64 within one cycle: the cycle is then refused
+// amount_overflow instead of answering a wrapped sum.
+TEST_F(pod_membership_test, cycle_sums_past_int64_are_refused) {
+  populate();
+  constexpr std::int64_t big = std::numeric_limits<std::int64_t>::max() - 10;
+  auto first = pledge_command("plg_0000000000000001", "mia", big);
+  first.due_at_ms = t0 + 10;
+  ASSERT_TRUE(ask<pledge_view>(runtime_->pods(), first));
+  // Past its due time, in the same cycle: the first expires, and the second fits the balance.
+  ASSERT_TRUE(pledge("plg_0000000000000002", "tess", big, "EUR", t0 + 20));
+  auto c1 = ask<cycle_view>(runtime_->pods(), get_cycle{pod_a, 1, t0 + 30});
+  ASSERT_FALSE(c1);
+  EXPECT_EQ(c1.error().code, errc::amount_overflow);
 }
 
 // Goal: everything above is rebuilt identically from the journal after a restart, with and
