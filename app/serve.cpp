@@ -1,5 +1,6 @@
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -138,6 +139,8 @@ sagas::settlement_options settlement_options_of(const config::settings& s,
   o.otp_timeout = std::chrono::milliseconds(s.settlement.otp_timeout_ms);
   o.confirm_timeout = std::chrono::milliseconds(s.settlement.confirm_timeout_ms);
   o.retry.initial_backoff = std::chrono::milliseconds(s.settlement.retry_backoff_ms);
+  // A first wait longer than the usual 30 s cap is the cap (the range allows up to an hour).
+  o.retry.max_backoff = std::max(o.retry.max_backoff, o.retry.initial_backoff);
   o.retry.max_attempts = s.settlement.max_attempts;
   return o;
 }

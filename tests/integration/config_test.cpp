@@ -102,6 +102,17 @@ TEST_F(config_cli, serve_listens_on_the_winning_address) {
   EXPECT_EQ(c->stop(), 0);
 }
 
+// Goal: every value a setting's documented range allows starts the server: a first settlement
+// retry wait above the usual 30 s cap (up to an hour) is taken as the cap.
+TEST_F(config_cli, serve_takes_a_long_settlement_retry_backoff) {
+  process_options o;
+  o.env = {{"PAYORCH_SETTLEMENT_RETRY_BACKOFF_MS", "3600000"}};
+  auto* server = start(o);
+  ASSERT_NE(server, nullptr);
+  EXPECT_EQ(http_get(server->port(), "/readyz").status, 200);
+  EXPECT_EQ(server->stop(), 0);
+}
+
 // Goal: serve refuses a bad configuration before it listens (non-zero exit, key named).
 TEST_F(config_cli, serve_with_a_bad_value_exits_nonzero) {
   auto file = dir_.file("bad.toml");
