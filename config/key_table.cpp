@@ -56,15 +56,30 @@ std::optional<std::string> set_storage(settings& out, std::string_view text) {
   return std::nullopt;
 }
 
+/// `text` (a connection URI) with every password replaced by `***`: the one in `user:pass@`, and
+/// the value of each `password=` parameter (libpq takes one in the query string too).
+std::string without_password(std::string_view text) {
+  std::string s(text);
+  if (const auto scheme = s.find("://"); scheme != std::string::npos) {
+    const auto at = s.find('@', scheme + 3);
+    const auto colon = s.find(':', scheme + 3);
+    const auto path = s.find('/', scheme + 3);
+    if (at != std::string::npos && colon != std::string::npos && colon < at &&
+        (path == std::string::npos || at < path))
+      s = s.substr(0, colon + 1) + "***" + s.substr(at);
+  }
+  for (auto key = s.find("password="); key != std::string::npos;
+       key = s.find("password=", key + 1)) {
+    const auto value = key + std::string_view("password=").size();
+    const auto end = s.find_first_of("& \t\n\r", value);
+    s = s.substr(0, value) + "***" + (end == std::string::npos ? std::string() : s.substr(end));
+  }
+  return s;
+}
+
 /// The storage setting with any password replaced by `***`, so printing it leaks nothing.
 std::string storage_shown(const settings& in) {
-  const auto& s = in.storage;
-  const auto scheme = s.find("://");
-  if (scheme == std::string::npos) return s;
-  const auto at = s.find('@', scheme + 3);
-  const auto colon = s.find(':', scheme + 3);
-  if (at == std::string::npos || colon == std::string::npos || colon > at) return s;
-  return s.substr(0, colon + 1) + "***" + s.substr(at);
+  return without_password(in.storage);
 }
 
 std::optional<std::string> set_migrations(settings& out, std::string_view text) {
@@ -120,7 +135,8 @@ text_rule data_dir_rule() {
 }
 
 text_rule storage_rule() {
-  return {R"("sqlite" or a postgresql:// URI)", &set_storage, &storage_shown};
+  return {R"("sqlite" or a postgresql:// URI)", &set_storage, &storage_shown, false,
+          &without_password};
 }
 
 text_rule migrations_rule() {
@@ -329,8 +345,11 @@ std::optional<config_error> apply_text(const key_spec& spec, std::string_view te
                                        std::string_view origin, settings& out) {
   if (const auto* rule = std::get_if<text_rule>(&spec.rule)) {
     if (auto problem = rule->set(out, text)) {
-      // A secret is never echoed, not even a wrong one: it may be a real key mistyped.
-      std::string got = rule->secret ? std::string() : "got " + shown(text) + " ";
+      // A secret is never echoed, not even a wrong one: it may be a real key mistyped; a value
+      // that may hold one (a URI with a password) is echoed without it.
+      std::string got = rule->secret   ? std::string()
+                        : rule->redact ? "got " + shown(rule->redact(text)) + " "
+                                       : "got " + shown(text) + " ";
       return config_error{std::string(spec.key), *problem + " (" + got + std::string(origin) + ")"};
     }
     return std::nullopt;

@@ -34,6 +34,8 @@ struct text_rule {
   std::string (*get)(const settings&) = nullptr;
   /// A secret: `to_toml` says whether it is set but never prints it.
   bool secret = false;
+  /// For a value that may hold a secret: what an error may echo of it.
+  std::string (*redact)(std::string_view) = nullptr;
 };
 
 /// A field of one table in a list of tables: text, or a list of texts.

@@ -41,6 +41,20 @@ TEST(storage_settings, printed_configuration_never_shows_the_password) {
   EXPECT_NE(text.find("postgresql://payorch:***@db:5432/pay"), std::string::npos) << text;
 }
 
+// Goal: a password given as a URI parameter is hidden too, and a refused storage value is echoed
+// without its password.
+TEST(storage_settings, no_password_is_ever_printed) {
+  auto s = loaded(load_text(
+      "storage = \"postgresql://payorch@db:5432/pay?sslmode=disable&password=s3cret&x=1\"\n"));
+  const auto text = to_toml(s);
+  EXPECT_EQ(text.find("s3cret"), std::string::npos) << text;
+  EXPECT_NE(text.find("?sslmode=disable&password=***&x=1"), std::string::npos) << text;
+  auto refused = load_env({{"PAYORCH_STORAGE", "postgresql://u:s3cret@db/pay?password=s3cret\n"}});
+  ASSERT_TRUE(refused.error.has_value());
+  EXPECT_EQ(refused.error->line().find("s3cret"), std::string::npos) << refused.error->line();
+  EXPECT_NE(refused.error->line().find("storage"), std::string::npos) << refused.error->line();
+}
+
 TEST(storage_settings, check_only_migrations_can_be_chosen) {
   auto s = loaded(load_env({{"PAYORCH_JOURNAL_MIGRATIONS", "check"}}));
   EXPECT_FALSE(s.journal_apply_migrations);
