@@ -1,6 +1,8 @@
 /// The executable's configuration: bad values stop it with one line, and the listen address
 /// follows the precedence flag > environment > file.
 
+#include <sstream>
+
 #include "tests/integration/integration_support.hpp"
 
 namespace payorch::testing {
@@ -111,6 +113,30 @@ TEST_F(config_cli, serve_takes_a_long_settlement_retry_backoff) {
   ASSERT_NE(server, nullptr);
   EXPECT_EQ(http_get(server->port(), "/readyz").status, 200);
   EXPECT_EQ(server->stop(), 0);
+}
+
+// Goal: JSON log lines stay valid JSON whatever their message holds: here the data directory's
+// name, with a quote and a backslash, in the line saying where the credentials are.
+TEST_F(config_cli, json_log_lines_escape_their_message) {
+  process_options o;
+  o.data_dir = dir_.file("data \"quoted\" \\ dir");
+  o.env = {{"PAYORCH_LOG_FORMAT", "json"}};
+  auto* server = start(o);
+  ASSERT_NE(server, nullptr);
+  EXPECT_EQ(server->stop(), 0);
+  const std::string log = server->log();
+  ASSERT_NE(log.find("quoted"), std::string::npos) << log;
+  std::istringstream lines(log);
+  int parsed = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty()) continue;
+    boost::system::error_code ec;
+    auto v = boost::json::parse(line, ec);
+    EXPECT_FALSE(ec) << line;
+    EXPECT_TRUE(!ec && v.is_object() && v.as_object().contains("msg")) << line;
+    ++parsed;
+  }
+  EXPECT_GT(parsed, 0);
 }
 
 // Goal: serve refuses a bad configuration before it listens (non-zero exit, key named).
