@@ -107,7 +107,9 @@ std::unique_ptr<actor_runtime> actor_runtime::start(const runtime_options& optio
             "cannot create " + options.journal_file.parent_path().string() + ": " + ec.message();
       return nullptr;
     }
-    if (!persistence::journal_lock::take(options.journal_file, lock, error)) return nullptr;
+    if (!options.journal_locked &&
+        !persistence::journal_lock::take(options.journal_file, lock, error))
+      return nullptr;
     // The writer syncs each batch on a thread of its own while it writes the next one.
     store = persistence::open_sqlite_journal({.file = options.journal_file,
                                               .apply_migrations = options.apply_migrations,

@@ -33,6 +33,10 @@ struct runtime_options {
   bool synchronous_full = true;
   /// Apply pending schema migrations when the journal opens (false: refuse to start instead).
   bool apply_migrations = true;
+  /// The caller holds the SQLite journal's lock already (persistence::journal_lock) and keeps it
+  /// until the runtime is gone: `payorch serve` takes it before it writes the data directory's
+  /// keys. False: the runtime takes it itself.
+  bool journal_locked = false;
   std::size_t actor_threads = 1;
   std::size_t journal_max_batch_appends = 256;
   std::int64_t journal_max_wait_us = 0;

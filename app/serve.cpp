@@ -24,6 +24,7 @@
 #include "gateway/crypto.hpp"
 #include "gateway/http_server.hpp"
 #include "gateway/idempotency.hpp"
+#include "persistence/journal_lock.hpp"
 #include "sagas/settlement.hpp"
 
 namespace payorch::app {
@@ -148,10 +149,25 @@ sagas::settlement_options settlement_options_of(const config::settings& s,
 }  // namespace
 
 int serve(const config::settings& settings) {
+  auto options = actors::runtime_options::from(settings);
+  // One process per SQLite journal, decided before anything is written: two starting at once
+  // on a fresh data directory would each make its own keys, and the one left running would
+  // hold keys other than those on disk.
+  persistence::journal_lock lock;  // outlives the runtime, declared below
+  if (!config::uses_postgres(settings)) {
+    std::error_code ec;
+    std::filesystem::create_directories(settings.data_dir, ec);
+    std::string why;
+    if (ec || !persistence::journal_lock::take(options.journal_file, lock, &why)) {
+      spdlog::error("cannot start: {}",
+                    ec ? "cannot create " + settings.data_dir.string() + ": " + ec.message() : why);
+      return 1;
+    }
+    options.journal_locked = true;
+  }
   // Before the actors: a missing or unreadable key stops the process before it holds anything.
   auto auth = start_auth(settings);
   if (!auth) return 1;
-  auto options = actors::runtime_options::from(settings);
   // Balance totals convert at these rates inside the pod actors.
   options.entities.fx_rates = std::make_shared<const adapters::static_fx_rates>(
       adapters::static_fx_rates::from_settings(settings, unix_now_ms()));

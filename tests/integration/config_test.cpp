@@ -139,6 +139,27 @@ TEST_F(config_cli, json_log_lines_escape_their_message) {
   EXPECT_GT(parsed, 0);
 }
 
+// Goal: a second serve on a data directory a running one holds stops before it writes anything
+// there: here, it does not make a new one-time password key in place of the one removed under
+// the first (two starting at once on a fresh directory would otherwise each make their keys).
+TEST_F(config_cli, a_second_serve_on_a_held_data_dir_writes_nothing) {
+  process_options o;
+  o.data_dir = dir_.file("held");
+  auto* first = start(o);
+  ASSERT_NE(first, nullptr);
+  const auto key = o.data_dir / "otp.key";
+  ASSERT_TRUE(std::filesystem::exists(key));
+  std::filesystem::remove(key);
+  auto second = run_payorch(payorch_binary(),
+                            {"serve", "--data-dir", o.data_dir.string(), "--listen",
+                             "127.0.0.1:" + std::to_string(pick_free_port())},
+                            {}, dir_.path());
+  EXPECT_NE(second.exit_code, 0);
+  EXPECT_NE(second.err.find("in use by another payorch process"), std::string::npos) << second.err;
+  EXPECT_FALSE(std::filesystem::exists(key)) << "the second serve made a key under the first";
+  EXPECT_EQ(first->stop(), 0);
+}
+
 // Goal: serve refuses a bad configuration before it listens (non-zero exit, key named).
 TEST_F(config_cli, serve_with_a_bad_value_exits_nonzero) {
   auto file = dir_.file("bad.toml");
