@@ -10,6 +10,17 @@ namespace {
 
 class config_cli : public integration_test {
  protected:
+  /// Starts serve with `o`, expects `path` to answer 200, then stops it (exit 0); the stopped
+  /// process (its log still readable), or null if it did not start.
+  payorch_process* serves(process_options o, const std::string& path = "/healthz") {
+    auto* server = start(std::move(o));
+    EXPECT_NE(server, nullptr);
+    if (server == nullptr) return nullptr;
+    EXPECT_EQ(http_get(server->port(), path).status, 200);
+    EXPECT_EQ(server->stop(), 0);
+    return server;
+  }
+
   /// Runs `payorch config` with `args`, a config file holding `toml` (if any) and `env`.
   run_result run_config(std::vector<std::string> args, const std::string& toml = {},
                         const env_list& env = {}) {
@@ -84,24 +95,15 @@ TEST_F(config_cli, serve_listens_on_the_winning_address) {
   process_options env_wins;
   env_wins.listen = listen_source::env;
   env_wins.config_toml = "listen = \"192.0.2.1:8080\"\n";  // TEST-NET-1: never local
-  auto* a = start(env_wins);
-  ASSERT_NE(a, nullptr);
-  EXPECT_EQ(http_get(a->port(), "/healthz").status, 200);
-  EXPECT_EQ(a->stop(), 0);
+  serves(env_wins);
 
   process_options flag_wins;
   flag_wins.env = {{"PAYORCH_LISTEN", "192.0.2.1:8080"}};
-  auto* b = start(flag_wins);
-  ASSERT_NE(b, nullptr);
-  EXPECT_EQ(http_get(b->port(), "/healthz").status, 200);
-  EXPECT_EQ(b->stop(), 0);
+  serves(flag_wins);
 
   process_options file_only;
   file_only.listen = listen_source::config_file;
-  auto* c = start(file_only);
-  ASSERT_NE(c, nullptr);
-  EXPECT_EQ(http_get(c->port(), "/healthz").status, 200);
-  EXPECT_EQ(c->stop(), 0);
+  serves(file_only);
 }
 
 // Goal: every value a setting's documented range allows starts the server: a first settlement
@@ -109,10 +111,7 @@ TEST_F(config_cli, serve_listens_on_the_winning_address) {
 TEST_F(config_cli, serve_takes_a_long_settlement_retry_backoff) {
   process_options o;
   o.env = {{"PAYORCH_SETTLEMENT_RETRY_BACKOFF_MS", "3600000"}};
-  auto* server = start(o);
-  ASSERT_NE(server, nullptr);
-  EXPECT_EQ(http_get(server->port(), "/readyz").status, 200);
-  EXPECT_EQ(server->stop(), 0);
+  serves(o, "/readyz");
 }
 
 // Goal: JSON log lines stay valid JSON whatever their message holds: here the data directory's
@@ -121,9 +120,8 @@ TEST_F(config_cli, json_log_lines_escape_their_message) {
   process_options o;
   o.data_dir = dir_.file("data \"quoted\" \\ dir");
   o.env = {{"PAYORCH_LOG_FORMAT", "json"}};
-  auto* server = start(o);
+  auto* server = serves(o);
   ASSERT_NE(server, nullptr);
-  EXPECT_EQ(server->stop(), 0);
   const std::string log = server->log();
   ASSERT_NE(log.find("quoted"), std::string::npos) << log;
   std::istringstream lines(log);
