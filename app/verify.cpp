@@ -7,9 +7,10 @@ namespace payorch::app {
 
 namespace {
 
-/// The configured journal, opened to read only: verify applies no migration (a journal that
-/// needs one is refused, naming it) and copies nothing of the WAL into the file, so it changes
-/// nothing under a server that may be running on it.
+/// The configured journal, opened to read: verify applies no migration (a journal that needs one
+/// is refused, naming it) and runs no checkpointer, so beside a server running on a current
+/// journal it writes nothing. (SQLite itself may still copy the WAL into the file when verify's
+/// connection is the last to close, and an empty or unversioned file gets its migrations table.)
 std::unique_ptr<persistence::journal_store> open_journal(const config::settings& settings) {
   std::string error;
   if (config::uses_postgres(settings)) {

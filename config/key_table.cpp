@@ -56,22 +56,33 @@ std::optional<std::string> set_storage(settings& out, std::string_view text) {
   return std::nullopt;
 }
 
-/// `text` (a connection URI) with every password replaced by `***`: the one in `user:pass@`, and
-/// the value of each `password=` parameter (libpq takes one in the query string too).
+/// `text` (a connection URI or a `key=value` string) with every password replaced by `***`: the
+/// one in the URI's `user:pass@`, and the value of a `password` parameter (in the URI's query,
+/// which libpq reads too, or a `key=value` pair).
 std::string without_password(std::string_view text) {
   std::string s(text);
-  if (const auto scheme = s.find("://"); scheme != std::string::npos) {
-    const auto at = s.find('@', scheme + 3);
-    const auto colon = s.find(':', scheme + 3);
-    const auto path = s.find('/', scheme + 3);
-    if (at != std::string::npos && colon != std::string::npos && colon < at &&
-        (path == std::string::npos || at < path))
-      s = s.substr(0, colon + 1) + "***" + s.substr(at);
+  const auto scheme = s.find("://");
+  std::size_t params = 0;  // where parameters start: the query of a URI, or the whole string
+  if (scheme != std::string::npos) {
+    const auto authority_end = s.find_first_of("/?#", scheme + 3);
+    const auto authority =
+        s.substr(scheme + 3, authority_end == std::string::npos ? std::string::npos
+                                                                : authority_end - scheme - 3);
+    const auto at = authority.rfind('@');
+    const auto colon = authority.find(':');
+    if (at != std::string::npos && colon != std::string::npos && colon < at)
+      s = s.substr(0, scheme + 3 + colon + 1) + "***" + s.substr(scheme + 3 + at);
+    const auto query = s.find('?', scheme + 3);
+    if (query == std::string::npos) return s;
+    params = query + 1;
   }
-  for (auto key = s.find("password="); key != std::string::npos;
+  const std::string_view separators = scheme != std::string::npos ? "&" : " \t\n\r";
+  for (auto key = s.find("password=", params); key != std::string::npos;
        key = s.find("password=", key + 1)) {
+    // A parameter's own name only: at the start of the parameters or right after a separator.
+    if (key != params && separators.find(s[key - 1]) == std::string_view::npos) continue;
     const auto value = key + std::string_view("password=").size();
-    const auto end = s.find_first_of("& \t\n\r", value);
+    const auto end = s.find_first_of(scheme != std::string::npos ? "&#" : " \t\n\r", value);
     s = s.substr(0, value) + "***" + (end == std::string::npos ? std::string() : s.substr(end));
   }
   return s;

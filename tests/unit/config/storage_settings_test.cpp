@@ -55,6 +55,24 @@ TEST(storage_settings, no_password_is_ever_printed) {
   EXPECT_NE(refused.error->line().find("storage"), std::string::npos) << refused.error->line();
 }
 
+// Goal: only passwords are hidden: a user or a path that merely contains "password=" and an
+// `@` inside the query keep the rest of the URI readable.
+TEST(storage_settings, hiding_the_password_keeps_the_rest) {
+  const auto shown = [](const std::string& uri) {
+    auto s = loaded(load_text("storage = \"" + uri + "\"\n"));
+    return to_toml(s);
+  };
+  EXPECT_NE(shown("postgresql://u@h/mypassword=db?sslmode=require")
+                .find("postgresql://u@h/mypassword=db?sslmode=require"),
+            std::string::npos);
+  EXPECT_NE(shown("postgresql://h:5432/db?application_name=a@b")
+                .find("postgresql://h:5432/db?application_name=a@b"),
+            std::string::npos);
+  EXPECT_NE(shown("postgresql://u:pw@h:5432/db?x=1&password=pw2#f")
+                .find("postgresql://u:***@h:5432/db?x=1&password=***#f"),
+            std::string::npos);
+}
+
 TEST(storage_settings, check_only_migrations_can_be_chosen) {
   auto s = loaded(load_env({{"PAYORCH_JOURNAL_MIGRATIONS", "check"}}));
   EXPECT_FALSE(s.journal_apply_migrations);
