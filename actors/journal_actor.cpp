@@ -89,10 +89,8 @@ caf::typed_response_promise<Reply> start_query(self_ptr self, Read read) {
   return start_answer<Reply>(self, [self, read = std::move(read)](auto done) mutable {
     self->state.backend->lookup(
         [done, read = std::move(read)](persistence::journal_store* store) mutable {
-          if (store == nullptr)
-            return answer_when_durable(
-                fail(errc::storage_unavailable, "the journal is not running"), done);
-          return answer_when_durable(read(*store), done);
+      if (store == nullptr) return answer_when_durable(not_running(), done);
+      return answer_when_durable(read(*store), done);
         });
   });
 }

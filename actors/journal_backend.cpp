@@ -85,7 +85,7 @@ class reader_thread {
       wake_.notify_one();  // after unlocking, as in post(job)
       return;
     }
-    k.done(fail(errc::storage_unavailable, "the journal is not running"));
+    k.done(not_running());
   }
 
  private:
@@ -311,11 +311,13 @@ class inline_backend final : public journal_backend {
 
 void journal_backend::lookup_idempotency(persistence::idempotency_key key, record_callback done) {
   lookup([key = std::move(key), done = std::move(done)](persistence::journal_store* store) {
-    if (store == nullptr)
-      return answer_when_durable(fail(errc::storage_unavailable, "the journal is not running"),
-                                 done);
+    if (store == nullptr) return answer_when_durable(not_running(), done);
     return answer_when_durable(store->get_idempotency(key.client_id, key.key), done);
   });
+}
+
+failure not_running() {
+  return fail(errc::storage_unavailable, "the journal is not running");
 }
 
 failure not_durable() {

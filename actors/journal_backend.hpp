@@ -95,6 +95,8 @@ class journal_backend {
   virtual void after_batch(std::function<void()> /*hook*/) {}
 };
 
+/// The failure a request answers when no store can run it (the writer stopped).
+failure not_running();
 /// The failure a look-up answers when what it read could not be made durable (a sync failed).
 failure not_durable();
 

@@ -56,9 +56,7 @@ bool group_commit_writer::refuse_queueing(std::string& refusal) const {
                     appends_.size() + puts_.size() >= options_.max_queued_appends;
   const bool sync_failed = sync_failed_.load(std::memory_order_acquire);
   if (!stopping_ && !full && !sync_failed) return false;
-  refusal = stopping_     ? "writer stopped"
-            : sync_failed ? "journal sync failed, restart payorch: " + sync_failure_
-                          : "writer queue full";
+  refusal = stopping_ ? "writer stopped" : sync_failed ? sync_refusal() : "writer queue full";
   return true;
 }
 
@@ -181,7 +179,7 @@ void group_commit_writer::serve_side_jobs(std::deque<side_job>& jobs) {
     for (side_job& job : jobs) {
       if (auto* read = std::get_if<pending_read>(&job); read != nullptr && read->done) {
         stream_read refused;
-        refused.detail = "journal sync failed, restart payorch: " + sync_failure_;
+        refused.detail = sync_refusal();
         read->done(std::move(refused));
       } else if (auto* custom = std::get_if<std::function<void(journal_store*)>>(&job)) {
         (*custom)(nullptr);
@@ -303,7 +301,7 @@ void group_commit_writer::commit(work& taken) {
   }
   if (sync_failed_.load(std::memory_order_acquire)) {
     // Queued before a sync failed: nothing more is written once durability is in doubt.
-    const std::string why = "journal sync failed, restart payorch: " + sync_failure_;
+    const std::string why = sync_refusal();
     batch.results = {
         std::vector<append_result>(requests.size(), {append_status::storage_error, 0, why}),
         std::vector<append_result>(records.size(), {append_status::storage_error, 0, why}), true};
@@ -352,7 +350,7 @@ void group_commit_writer::sync_loop() {
     }
     if (sync_failed_.load(std::memory_order_acquire)) {
       // Committed but maybe not durable: the outcome is unknown, as for a failed commit.
-      const std::string why = "journal sync failed, restart payorch: " + sync_failure_;
+      const std::string why = sync_refusal();
       for (committed_batch& batch : group) {
         if (batch.results.transaction_failed) continue;
         for (append_result& r : batch.results.appends)
@@ -411,6 +409,10 @@ void group_commit_writer::acknowledge(committed_batch& batch) {
     hook = after_batch_;
   }
   if (hook) hook();
+}
+
+std::string group_commit_writer::sync_refusal() const {
+  return "journal sync failed, restart payorch: " + sync_failure_;
 }
 
 void group_commit_writer::probe_store() {

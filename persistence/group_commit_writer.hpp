@@ -166,6 +166,8 @@ class group_commit_writer {
   /// (deferred syncs only); false if a sync failed.
   bool await_acknowledged();
   bool refuse_queueing(std::string& refusal) const;  // with mutex_ held
+  /// What every write, read and job gets once a sync failed (sync_failed_ set).
+  std::string sync_refusal() const;
   void serve(side_job& job);
   void record_batch(std::size_t size, std::int64_t commit_us);
 
