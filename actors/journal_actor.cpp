@@ -95,13 +95,7 @@ caf::typed_response_promise<Reply> start_query(self_ptr self, Read read) {
   });
 }
 
-/// A store read that cannot fail (it reports errors as an empty page) as a result.
-template <class Reply, class Rows>
-result<Reply> page_of(Rows rows) {
-  return Reply{std::move(rows)};
-}
-
-/// A store read that can fail, as a result of the reply type.
+/// A store read as a result of the reply type.
 template <class Reply, class Rows>
 result<Reply> page_of(result<Rows> rows) {
   if (!rows) return rows.error();

@@ -162,7 +162,7 @@ typename Inspector::result_type inspect(Inspector& f, read_completed& x) {
 
 // ---- pages and idempotency records ----
 // Every reply is a struct of its own: CAF 0.17 needs a type ID per reply type. A storage failure is
-// answered with a `storage_unavailable` error instead (except where noted).
+// answered with a `storage_unavailable` error instead.
 
 /// Asks for up to `limit` events of one stream with version > `after_version`.
 struct read_events {
@@ -176,8 +176,7 @@ typename Inspector::result_type inspect(Inspector& f, read_events& x) {
   return f(caf::meta::type_name("read_events"), x.stream_id, x.after_version, x.limit);
 }
 
-/// Events in version order; empty at the end of the stream (and, as journal_store::read_events
-/// reports no errors, also on a storage failure).
+/// Events in version order; a page shorter than asked for ends the stream.
 struct event_page {
   std::vector<persistence::event_record> events;
 };
@@ -199,7 +198,7 @@ typename Inspector::result_type inspect(Inspector& f, list_streams& x) {
   return f(caf::meta::type_name("list_streams"), x.prefix, x.after, x.limit);
 }
 
-/// Stream ids in bytewise order (empty on a storage failure, as with event_page).
+/// Stream ids in bytewise order; a page shorter than asked for ends the listing.
 struct stream_page {
   std::vector<std::string> stream_ids;
 };

@@ -33,8 +33,8 @@ result<void> replay(self_ptr self, const std::vector<persistence::event_record>&
 
 /// Rebuilds the state from the stream's first event, ignoring snapshots, one journal page at a
 /// time, up to `last_version` (the newest version the stream is known to hold); the behaviour
-/// stays suspended until then. A page read answers empty on a storage error as well as at the
-/// end, so stopping short of `last_version` is a failed read, never the end of the pod.
+/// stays suspended until then. A failed read ends the actor with its error; a page that ends
+/// short of `last_version` means events went missing under the pod, and ends it too.
 void replay_all(self_ptr self, std::int64_t last_version) {
   auto& st = self->state;
   self->request(st.journal, caf::infinite,

@@ -225,9 +225,11 @@ class journal_store {
 
   /// Reads up to `limit` events with version > `after_version`, ignoring snapshots.
   ///
-  /// Returns an empty vector on a storage error as well as at the end of the stream.
-  virtual std::vector<event_record> read_events(std::string_view stream_id,
-                                                std::int64_t after_version, std::size_t limit) = 0;
+  /// Returns an empty vector at the end of the stream, and storage_unavailable when the store
+  /// cannot be read, so a short page always means the end.
+  virtual result<std::vector<event_record>> read_events(std::string_view stream_id,
+                                                        std::int64_t after_version,
+                                                        std::size_t limit) = 0;
 
   /// Stores a snapshot unless a newer one is already stored.
   ///
@@ -236,9 +238,10 @@ class journal_store {
   virtual bool save_snapshot(const snapshot_record& snapshot) = 0;
 
   /// Lists stream ids that start with `prefix` and sort after `after`, ordered bytewise, at most
-  /// `limit`.
-  virtual std::vector<std::string> list_streams(std::string_view prefix, std::string_view after,
-                                                std::size_t limit) = 0;
+  /// `limit`; storage_unavailable when the store cannot be read.
+  virtual result<std::vector<std::string>> list_streams(std::string_view prefix,
+                                                        std::string_view after,
+                                                        std::size_t limit) = 0;
 
   /// Walks every chain, recomputing hashes and checking links and versions; stops at the first
   /// break.

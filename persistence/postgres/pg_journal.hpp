@@ -119,11 +119,12 @@ class postgres_journal final : public journal_store {
   batch_results commit_batch(std::span<const append_request> appends,
                              std::span<const idempotency_record> records) override;
   stream_read read_stream(std::string_view stream_id) override;
-  std::vector<event_record> read_events(std::string_view stream_id, std::int64_t after_version,
-                                        std::size_t limit) override;
+  result<std::vector<event_record>> read_events(std::string_view stream_id,
+                                                std::int64_t after_version,
+                                                std::size_t limit) override;
   bool save_snapshot(const snapshot_record& snapshot) override;
-  std::vector<std::string> list_streams(std::string_view prefix, std::string_view after,
-                                        std::size_t limit) override;
+  result<std::vector<std::string>> list_streams(std::string_view prefix, std::string_view after,
+                                                std::size_t limit) override;
   verify_report verify() override;
   bool ping() override;
   result<std::vector<ledger_entry>> read_ledger(std::string_view account_prefix,

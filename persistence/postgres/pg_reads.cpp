@@ -74,19 +74,22 @@ stream_read postgres_journal::read_stream(std::string_view stream_id) {
       });
 }
 
-std::vector<event_record> postgres_journal::read_events(std::string_view stream_id,
-                                                        std::int64_t after_version,
-                                                        std::size_t limit) {
-  if (limit == 0 || !storable_text(stream_id)) return {};
+result<std::vector<event_record>> postgres_journal::read_events(std::string_view stream_id,
+                                                                std::int64_t after_version,
+                                                                std::size_t limit) {
+  // A stream id the store cannot hold names no stream: it has no events.
+  if (limit == 0 || !storable_text(stream_id)) return std::vector<event_record>{};
   return guarded(
       "read events",
-      [&](pqxx::connection& conn) {
+      [&](pqxx::connection& conn) -> result<std::vector<event_record>> {
         pqxx::nontransaction txn(conn);
         std::vector<event_record> events;
         collect_events(txn, stream_id, after_version, clamp_limit(limit), events);
         return events;
       },
-      [](const std::string&) { return std::vector<event_record>{}; });
+      [](std::string why) -> result<std::vector<event_record>> {
+        return fail(errc::storage_unavailable, std::move(why));
+      });
 }
 
 bool postgres_journal::save_snapshot(const snapshot_record& snapshot) {
@@ -112,12 +115,14 @@ bool postgres_journal::save_snapshot(const snapshot_record& snapshot) {
       [](const std::string&) { return false; });
 }
 
-std::vector<std::string> postgres_journal::list_streams(std::string_view prefix,
-                                                        std::string_view after, std::size_t limit) {
-  if (limit == 0 || !storable_text(prefix) || !storable_text(after)) return {};
+result<std::vector<std::string>> postgres_journal::list_streams(std::string_view prefix,
+                                                                std::string_view after,
+                                                                std::size_t limit) {
+  if (limit == 0 || !storable_text(prefix) || !storable_text(after))
+    return std::vector<std::string>{};
   return guarded(
       "list streams",
-      [&](pqxx::connection& conn) {
+      [&](pqxx::connection& conn) -> result<std::vector<std::string>> {
         pqxx::nontransaction txn(conn);
         // Every stream has a version 1, so no DISTINCT is needed; the columns sort bytewise.
         std::vector<std::string> streams;
@@ -128,7 +133,9 @@ std::vector<std::string> postgres_journal::list_streams(std::string_view prefix,
           streams.push_back(row[0].as<std::string>());
         return streams;
       },
-      [](const std::string&) { return std::vector<std::string>{}; });
+      [](std::string why) -> result<std::vector<std::string>> {
+        return fail(errc::storage_unavailable, std::move(why));
+      });
 }
 
 verify_report postgres_journal::verify() {

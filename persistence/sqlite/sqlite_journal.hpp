@@ -63,11 +63,12 @@ class sqlite_journal final : public journal_store {
   sqlite_journal& operator=(const sqlite_journal&) = delete;
 
   stream_read read_stream(std::string_view stream_id) override;
-  std::vector<event_record> read_events(std::string_view stream_id, std::int64_t after_version,
-                                        std::size_t limit) override;
+  result<std::vector<event_record>> read_events(std::string_view stream_id,
+                                                std::int64_t after_version,
+                                                std::size_t limit) override;
   bool save_snapshot(const snapshot_record& snapshot) override;
-  std::vector<std::string> list_streams(std::string_view prefix, std::string_view after,
-                                        std::size_t limit) override;
+  result<std::vector<std::string>> list_streams(std::string_view prefix, std::string_view after,
+                                                std::size_t limit) override;
   verify_report verify() override;
   batch_results commit_batch(std::span<const append_request> appends,
                              std::span<const idempotency_record> records) override;

@@ -88,12 +88,13 @@ stream_read sqlite_journal::read_stream(std::string_view stream_id) {
   return read;
 }
 
-std::vector<event_record> sqlite_journal::read_events(std::string_view stream_id,
-                                                      std::int64_t after_version,
-                                                      std::size_t limit) {
+result<std::vector<event_record>> sqlite_journal::read_events(std::string_view stream_id,
+                                                              std::int64_t after_version,
+                                                              std::size_t limit) {
   std::vector<event_record> events;
   if (limit == 0) return events;
-  if (!collect_events(stream_id, after_version, clamp_limit(limit), events)) events.clear();
+  if (!collect_events(stream_id, after_version, clamp_limit(limit), events))
+    return fail(errc::storage_unavailable, "read events: " + last_error(db_.get()));
   return events;
 }
 
@@ -121,17 +122,26 @@ bool sqlite_journal::save_snapshot(const snapshot_record& snapshot) {
   return true;
 }
 
-std::vector<std::string> sqlite_journal::list_streams(std::string_view prefix,
-                                                      std::string_view after, std::size_t limit) {
+result<std::vector<std::string>> sqlite_journal::list_streams(std::string_view prefix,
+                                                              std::string_view after,
+                                                              std::size_t limit) {
   std::vector<std::string> streams;
   if (limit == 0) return streams;
   const reset_guard guard(list_streams_);
   list_streams_.bind_text(1, after);
   bind_prefix_range(list_streams_, 2, prefix);
   list_streams_.bind_int64(4, clamp_limit(limit));
-  while (list_streams_.step() == step_result::row)
-    streams.push_back(list_streams_.column_string(0));
-  return streams;
+  for (;;) {
+    switch (list_streams_.step()) {
+      case step_result::row:
+        streams.push_back(list_streams_.column_string(0));
+        break;
+      case step_result::done:
+        return streams;
+      default:
+        return fail(errc::storage_unavailable, "list streams: " + last_error(db_.get()));
+    }
+  }
 }
 
 }  // namespace payorch::persistence::sqlite

@@ -69,6 +69,11 @@ TEST_F(postgres_outage, requests_fail_fast_then_recover_by_themselves) {
     if (!not_ready) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   EXPECT_TRUE(not_ready);
+  // Listings cannot be read either: 503, never an empty last page.
+  for (const auto& path : {std::string("/pods"), pod + "/events", pod + "/ledger"}) {
+    auto listing = call(*server, token, "GET", path);
+    EXPECT_EQ(listing.status, 503) << path << ": " << listing.body;
+  }
 
   std::string error;
   ASSERT_TRUE(pg_->resume(&error)) << error;
@@ -80,6 +85,9 @@ TEST_F(postgres_outage, requests_fail_fast_then_recover_by_themselves) {
   EXPECT_TRUE(ready);
   auto read = call(*server, token, "GET", pod);
   EXPECT_EQ(read.status, 200) << read.body;  // acknowledged before the outage, still there
+  auto events = call(*server, token, "GET", pod + "/events");
+  EXPECT_EQ(events.status, 200) << events.body;
+  EXPECT_NE(events.body.find("CrowdPodCreated"), std::string::npos) << events.body;
   auto after = call(*server, token, "POST", "/pods", std::string(summer_trip_body), "after");
   EXPECT_EQ(after.status, 201) << after.body;
   EXPECT_EQ(server->stop(), 0);

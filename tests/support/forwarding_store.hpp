@@ -27,16 +27,16 @@ class forwarding_store : public persistence::journal_store {
   persistence::stream_read read_stream(std::string_view stream_id) override {
     return inner_->read_stream(stream_id);
   }
-  std::vector<persistence::event_record> read_events(std::string_view stream_id,
-                                                     std::int64_t after_version,
-                                                     std::size_t limit) override {
+  result<std::vector<persistence::event_record>> read_events(std::string_view stream_id,
+                                                             std::int64_t after_version,
+                                                             std::size_t limit) override {
     return inner_->read_events(stream_id, after_version, limit);
   }
   bool save_snapshot(const persistence::snapshot_record& snapshot) override {
     return inner_->save_snapshot(snapshot);
   }
-  std::vector<std::string> list_streams(std::string_view prefix, std::string_view after,
-                                        std::size_t limit) override {
+  result<std::vector<std::string>> list_streams(std::string_view prefix, std::string_view after,
+                                                std::size_t limit) override {
     return inner_->list_streams(prefix, after, limit);
   }
   persistence::verify_report verify() override { return inner_->verify(); }

@@ -104,7 +104,7 @@ TEST(crash_safety, acknowledged_appends_survive_sigkill) {
     std::int64_t version = 0;
     ASSERT_TRUE(fields >> stream >> version) << line;
     EXPECT_TRUE(distinct.emplace(stream, version).second) << "acknowledged twice: " << line;
-    const std::vector<event_record> found = store->read_events(stream, version - 1, 1);
+    const std::vector<event_record> found = store->read_events(stream, version - 1, 1).value();
     ASSERT_EQ(found.size(), 1U) << "acknowledged but lost: " << line;
     EXPECT_EQ(found[0].version, version);
     EXPECT_EQ(found[0].payload, numbered("p", version));

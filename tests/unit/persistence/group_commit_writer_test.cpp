@@ -64,12 +64,14 @@ class failing_store final : public journal_store {
             std::vector<append_result>(records.size(), fire), true};
   }
   stream_read read_stream(std::string_view) override { return {false, "disk on fire", {}, {}}; }
-  std::vector<event_record> read_events(std::string_view, std::int64_t, std::size_t) override {
-    return {};
+  result<std::vector<event_record>> read_events(std::string_view, std::int64_t,
+                                                std::size_t) override {
+    return fail(errc::storage_unavailable, "disk on fire");
   }
   bool save_snapshot(const snapshot_record&) override { return false; }
-  std::vector<std::string> list_streams(std::string_view, std::string_view, std::size_t) override {
-    return {};
+  result<std::vector<std::string>> list_streams(std::string_view, std::string_view,
+                                                std::size_t) override {
+    return fail(errc::storage_unavailable, "disk on fire");
   }
   verify_report verify() override { return {}; }
   result<std::vector<ledger_entry>> read_ledger(std::string_view, std::int64_t,
@@ -467,7 +469,7 @@ TEST(group_commit_writer, run_executes_on_the_writer_thread) {
   std::promise<std::pair<std::thread::id, std::vector<std::string>>> answer;
   EXPECT_TRUE(writer.run([&](journal_store* store) {
     ASSERT_NE(store, nullptr);
-    answer.set_value({std::this_thread::get_id(), store->list_streams("pay-", "", 10)});
+    answer.set_value({std::this_thread::get_id(), store->list_streams("pay-", "", 10).value()});
   }));
   const auto [thread, streams] = answer.get_future().get();
   EXPECT_NE(thread, std::this_thread::get_id());

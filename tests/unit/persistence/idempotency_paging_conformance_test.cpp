@@ -374,7 +374,7 @@ TEST_P(paging_conformance, streams_page_by_cursor) {
   std::vector<std::string> seen;
   std::string cursor;
   for (int pages = 0; pages < 50; ++pages) {
-    const std::vector<std::string> page = store_->list_streams("pod_", cursor, 5);
+    const std::vector<std::string> page = store_->list_streams("pod_", cursor, 5).value();
     if (page.empty()) break;
     EXPECT_LE(page.size(), 5U);
     seen.insert(seen.end(), page.begin(), page.end());
@@ -389,13 +389,13 @@ TEST_P(paging_conformance, events_page_by_version) {
   std::vector<std::int64_t> versions;
   std::int64_t after = 0;
   for (int pages = 0; pages < 10; ++pages) {
-    const std::vector<event_record> page = store_->read_events("s", after, 4);
+    const std::vector<event_record> page = store_->read_events("s", after, 4).value();
     if (page.empty()) break;
     for (const event_record& e : page) versions.push_back(e.version);
     after = page.back().version;
   }
   EXPECT_EQ(versions, (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9}));
-  EXPECT_TRUE(store_->read_events("missing", 0, 4).empty());
+  EXPECT_TRUE(store_->read_events("missing", 0, 4).value().empty());
 }
 
 }  // namespace

@@ -86,7 +86,7 @@ TEST_P(outbox_conformance, rows_are_written_with_their_events) {
     EXPECT_EQ(row.stream_id, "pod_a");
     EXPECT_FALSE(row.published_at_ms.has_value());
   }
-  EXPECT_EQ(store_->read_events("pod_a", 0, 10).size(), 3U);
+  EXPECT_EQ(store_->read_events("pod_a", 0, 10).value().size(), 3U);
   EXPECT_TRUE(store_->verify().ok);
 }
 
@@ -140,8 +140,8 @@ TEST_P(outbox_conformance, a_ledger_refusal_writes_no_rows) {
   EXPECT_EQ(results.appends[1].status, append_status::ledger_rejected);
   EXPECT_EQ(results.appends[2].status, append_status::committed) << results.appends[2].detail;
   EXPECT_EQ(tags_of(all_outbox()), std::vector<std::string>{"fine-1"});
-  EXPECT_TRUE(store_->read_events("pod_a", 0, 10).empty());
-  EXPECT_TRUE(store_->read_events("pod_b", 0, 10).empty());
+  EXPECT_TRUE(store_->read_events("pod_a", 0, 10).value().empty());
+  EXPECT_TRUE(store_->read_events("pod_b", 0, 10).value().empty());
   EXPECT_EQ(all_entries().size(), 2U);  // only the fine request's postings
 }
 
@@ -182,7 +182,8 @@ TEST_P(outbox_conformance, malformed_messages_refuse_their_request_alone) {
     if (expected[i].first != append_status::storage_error) continue;
     EXPECT_EQ(got.last_version, 0) << i;
     EXPECT_NE(got.detail.find(expected[i].second), std::string::npos) << i << ": " << got.detail;
-    EXPECT_EQ(store_->read_events("s" + std::to_string(i), 0, 10).size(), i == 3 ? 1U : 0U) << i;
+    EXPECT_EQ(store_->read_events("s" + std::to_string(i), 0, 10).value().size(), i == 3 ? 1U : 0U)
+        << i;
   }
   EXPECT_EQ(tags_of(all_outbox()), std::vector<std::string>{"fine"});
   EXPECT_TRUE(all_entries().empty());

@@ -65,8 +65,8 @@ TEST_F(postgres_journal, malformed_requests_fail_alone) {
     EXPECT_FALSE(results[i].detail.empty());
   }
   EXPECT_EQ(results[3].status, append_status::committed) << results[3].detail;
-  EXPECT_EQ(store_->read_events("good", 0, 10).size(), 2U);
-  EXPECT_TRUE(store_->read_events("bad\xff", 0, 10).empty());
+  EXPECT_EQ(store_->read_events("good", 0, 10).value().size(), 2U);
+  EXPECT_TRUE(store_->read_events("bad\xff", 0, 10).value().empty());
 }
 
 // Goal: a stale request fails alone with the stream's actual version; the others commit.
@@ -81,7 +81,7 @@ TEST_F(postgres_journal, version_conflict_fails_alone) {
   EXPECT_EQ(results[1].last_version, 2);
   EXPECT_EQ(results[2].status, append_status::committed);
   EXPECT_EQ(results[2].last_version, 3);
-  const std::vector<event_record> events = store_->read_events("a", 0, 10);
+  const std::vector<event_record> events = store_->read_events("a", 0, 10).value();
   ASSERT_EQ(events.size(), 3U);
   EXPECT_EQ(events[2].payload, "p3");  // not the stale request's p9
 }
@@ -100,7 +100,7 @@ TEST_F(postgres_journal, same_stream_requests_in_one_batch) {
   EXPECT_EQ(results[2].status, append_status::version_conflict);
   EXPECT_EQ(results[2].last_version, 3);
   EXPECT_EQ(results[3].status, append_status::version_conflict);  // an empty check, stale
-  EXPECT_EQ(store_->read_events("s", 0, 10).size(), 3U);
+  EXPECT_EQ(store_->read_events("s", 0, 10).value().size(), 3U);
   EXPECT_TRUE(store_->verify().ok);
 }
 
@@ -129,14 +129,15 @@ TEST_F(postgres_journal, snapshots_keep_the_newest) {
 TEST_F(postgres_journal, list_streams_is_bytewise) {
   for (const char* id : {"b", "a_x", "B", "a%", "a", "ab", "\xc3\xa9t\xc3\xa9"})
     ASSERT_EQ(append_one(*store_, make_request(id, 0, 2)).status, append_status::committed) << id;
-  EXPECT_EQ(store_->list_streams("", "", 100),
+  EXPECT_EQ(store_->list_streams("", "", 100).value(),
             (std::vector<std::string>{"B", "a", "a%", "a_x", "ab", "b", "\xc3\xa9t\xc3\xa9"}));
-  EXPECT_EQ(store_->list_streams("a_", "", 100), (std::vector<std::string>{"a_x"}));
-  EXPECT_EQ(store_->list_streams("a%", "", 100), (std::vector<std::string>{"a%"}));
-  EXPECT_EQ(store_->list_streams("a", "a%", 2), (std::vector<std::string>{"a_x", "ab"}));
-  EXPECT_TRUE(store_->list_streams("a", "", 0).empty());
-  EXPECT_TRUE(store_->list_streams("zz", "", 10).empty());
-  EXPECT_TRUE(store_->list_streams("\xff", "", 10).empty());  // not UTF-8: nothing, no error
+  EXPECT_EQ(store_->list_streams("a_", "", 100).value(), (std::vector<std::string>{"a_x"}));
+  EXPECT_EQ(store_->list_streams("a%", "", 100).value(), (std::vector<std::string>{"a%"}));
+  EXPECT_EQ(store_->list_streams("a", "a%", 2).value(), (std::vector<std::string>{"a_x", "ab"}));
+  EXPECT_TRUE(store_->list_streams("a", "", 0).value().empty());
+  EXPECT_TRUE(store_->list_streams("zz", "", 10).value().empty());
+  EXPECT_TRUE(
+      store_->list_streams("\xff", "", 10).value().empty());  // not UTF-8: nothing, no error
 }
 
 // Goal: verify walks every chain and names the first event whose payload was changed behind the
@@ -171,8 +172,8 @@ TEST_F(postgres_journal, hashes_match_sqlite) {
     ASSERT_EQ(append_one(*store, first).status, append_status::committed);
     ASSERT_EQ(append_one(*store, second).status, append_status::committed);
   }
-  const std::vector<event_record> pg = store_->read_events("pod_h", 0, 10);
-  const std::vector<event_record> lite = sqlite_store->read_events("pod_h", 0, 10);
+  const std::vector<event_record> pg = store_->read_events("pod_h", 0, 10).value();
+  const std::vector<event_record> lite = sqlite_store->read_events("pod_h", 0, 10).value();
   ASSERT_EQ(pg.size(), 5U);
   ASSERT_EQ(lite.size(), 5U);
   for (std::size_t i = 0; i < pg.size(); ++i) {
@@ -216,7 +217,7 @@ TEST_F(postgres_journal, a_racing_insert_ends_as_version_conflict) {
   EXPECT_TRUE(store_waits);
   EXPECT_EQ(result.status, append_status::version_conflict) << result.detail;
   EXPECT_EQ(result.last_version, 1);
-  const std::vector<event_record> events = store_->read_events("r", 0, 10);
+  const std::vector<event_record> events = store_->read_events("r", 0, 10).value();
   ASSERT_EQ(events.size(), 1U);
   EXPECT_EQ(events[0].payload, "theirs");
   EXPECT_TRUE(store_->verify().ok);
@@ -235,7 +236,7 @@ TEST_F(postgres_journal, missing_pending_rows_fail_the_batch) {
   ASSERT_EQ(results.size(), 2U);
   for (const append_result& result : results)
     EXPECT_EQ(result.status, append_status::storage_error) << result.detail;
-  EXPECT_TRUE(store_->read_events("other", 0, 5).empty());
+  EXPECT_TRUE(store_->read_events("other", 0, 5).value().empty());
   EXPECT_EQ(side_count("SELECT count(*) FROM ledger_pending WHERE state = 'PENDING'"), 1);
 }
 
@@ -279,7 +280,7 @@ TEST_F(postgres_journal, pending_transactions_resolve_across_requests_of_a_batch
   EXPECT_EQ(results[3].status, append_status::committed) << results[3].detail;
   EXPECT_EQ(results[4].status, append_status::ledger_rejected);
   EXPECT_EQ(results[4].reason, errc::illegal_transition);
-  EXPECT_TRUE(store_->read_events("s3", 0, 5).empty());
+  EXPECT_TRUE(store_->read_events("s3", 0, 5).value().empty());
 
   const auto rows = store_->read_ledger("", 0, 10);
   ASSERT_TRUE(rows.has_value());
@@ -310,7 +311,7 @@ TEST_F(postgres_journal, a_new_hold_reusing_a_stored_id_fails_alone) {
   EXPECT_EQ(results[1].status, append_status::ledger_rejected);
   EXPECT_EQ(results[1].reason, errc::already_exists);
   EXPECT_EQ(results[2].status, append_status::committed) << results[2].detail;
-  EXPECT_TRUE(store_->read_events("s2", 0, 5).empty());
+  EXPECT_TRUE(store_->read_events("s2", 0, 5).value().empty());
   EXPECT_EQ(side_count("SELECT count(*) FROM ledger_pending"), 3);
   EXPECT_EQ(side_count("SELECT count(*) FROM ledger_entries"), 6);
   EXPECT_EQ(side_count("SELECT pending_in_minor FROM ledger_balances WHERE account = 'b'"), 18);
@@ -391,7 +392,7 @@ TEST_F(postgres_journal, reconnects_after_a_lost_connection) {
   // The lost connection is noticed, replaced, and the append runs once more on the new one.
   const append_result after = append_one(*store_, make_request("s", 1, 1, 2));
   EXPECT_EQ(after.status, append_status::committed) << after.detail;
-  EXPECT_EQ(store_->read_events("s", 0, 10).size(), 2U);
+  EXPECT_EQ(store_->read_events("s", 0, 10).value().size(), 2U);
 }
 
 // Goal: the store asks libpq to give up connecting after the statement timeout (whole seconds,
@@ -443,9 +444,34 @@ TEST(postgres_journal_faults, a_server_that_stops_answering_cuts_the_call_off) {
   server->thaw();
 
   EXPECT_TRUE(store->ping());
-  EXPECT_EQ(store->read_events("s", 0, 10).size(), 1U);  // the cut-off append left nothing
+  EXPECT_EQ(store->read_events("s", 0, 10).value().size(), 1U);  // the cut-off append left nothing
   const append_result after = append_one(*store, make_request("s", 1, 1, 3));
   EXPECT_EQ(after.status, append_status::committed) << after.detail;
+}
+
+// Goal: reads of a store whose server is down fail with storage_unavailable rather than
+// answering an empty page, which a reader would take for the end of the stream or listing; they
+// succeed again once the server is back.
+TEST(postgres_journal_faults, reads_of_a_stopped_server_fail_instead_of_ending) {
+  if (!payorch::testing::postgres_available()) GTEST_SKIP() << "PostgreSQL 15 not installed";
+  std::string error;
+  auto server = payorch::testing::postgres_server::start(&error);
+  ASSERT_NE(server, nullptr) << error;
+  auto store = open_postgres_journal({.uri = server->connection_uri()}, &error);
+  ASSERT_NE(store, nullptr) << error;
+  ASSERT_EQ(append_one(*store, make_request("pod_a", 0, 2)).status, append_status::committed);
+
+  ASSERT_TRUE(server->halt());
+  const auto events = store->read_events("pod_a", 0, 10);
+  ASSERT_FALSE(events.has_value());
+  EXPECT_EQ(events.error().code, errc::storage_unavailable);
+  const auto streams = store->list_streams("pod_", "", 10);
+  ASSERT_FALSE(streams.has_value());
+  EXPECT_EQ(streams.error().code, errc::storage_unavailable);
+
+  ASSERT_TRUE(server->resume(&error)) << error;
+  EXPECT_EQ(store->read_events("pod_a", 0, 10).value().size(), 2U);
+  EXPECT_EQ(store->list_streams("pod_", "", 10).value(), std::vector<std::string>{"pod_a"});
 }
 
 }  // namespace

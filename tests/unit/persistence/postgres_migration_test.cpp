@@ -136,7 +136,7 @@ TEST_F(postgres_migrations, a_database_at_version_1_gains_the_outbox) {
             2);
   auto store = open_postgres_journal({.uri = uri_, .apply_migrations = false}, &error);
   ASSERT_NE(store, nullptr) << error;
-  EXPECT_EQ(store->read_events("old", 0, 10).size(), 1U);
+  EXPECT_EQ(store->read_events("old", 0, 10).value().size(), 1U);
   append_request request{"new", 0, {{"Created", "{}", 7}}};
   request.outbox.push_back({1, "crowdpay.crowdpod.v1.PodCreated"});
   const append_result result = store->append_batch(std::vector<append_request>{request}).at(0);

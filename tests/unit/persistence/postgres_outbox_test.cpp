@@ -49,7 +49,7 @@ TEST_F(postgres_outbox, a_failed_transaction_writes_nothing) {
   ASSERT_EQ(failed.appends.size(), 2U);
   for (const append_result& result : failed.appends)
     EXPECT_EQ(result.status, append_status::storage_error) << result.detail;
-  EXPECT_TRUE(store_->read_events("a", 0, 5).empty());
+  EXPECT_TRUE(store_->read_events("a", 0, 5).value().empty());
   EXPECT_TRUE(stored_ids().empty());
 
   EXPECT_EQ(append_one(*store_, with_message("a")).status, append_status::committed);
@@ -75,7 +75,7 @@ TEST_F(postgres_outbox, text_the_server_cannot_store_is_refused_alone) {
   ASSERT_TRUE(rows.has_value());
   ASSERT_EQ(rows->size(), 1U);
   EXPECT_EQ(rows->front().payload, std::string("\0\xff", 2));
-  EXPECT_TRUE(store_->read_events("s1", 0, 5).empty());
+  EXPECT_TRUE(store_->read_events("s1", 0, 5).value().empty());
 }
 
 // Goal: when another process commits the same event with its message between the batch's reads
@@ -126,7 +126,7 @@ TEST_F(postgres_outbox, a_stray_message_id_refuses_its_request_alone) {
       << results.appends[1].detail;
   EXPECT_EQ(results.appends[2].status, append_status::committed) << results.appends[2].detail;
   EXPECT_FALSE(results.transaction_failed);
-  EXPECT_TRUE(store_->read_events("stray", 0, 5).empty());
+  EXPECT_TRUE(store_->read_events("stray", 0, 5).value().empty());
   const auto read = store_->read_outbox(0, 10, false);
   ASSERT_FALSE(read.has_value());
   EXPECT_EQ(read.error().code, errc::storage_unavailable);

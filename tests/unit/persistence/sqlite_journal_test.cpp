@@ -339,16 +339,16 @@ TEST(sqlite_journal, read_events_pages_by_version) {
   auto store = open_journal(dir.file("j.db"));
   append_one(*store, make_request("s", 0, 5));
   ASSERT_TRUE(store->save_snapshot({"s", 4, "state"}));
-  std::vector<event_record> page = store->read_events("s", 0, 2);
+  std::vector<event_record> page = store->read_events("s", 0, 2).value();
   ASSERT_EQ(page.size(), 2U);
   EXPECT_EQ(page[0].version, 1);
-  page = store->read_events("s", 2, 10);
+  page = store->read_events("s", 2, 10).value();
   ASSERT_EQ(page.size(), 3U);
   EXPECT_EQ(page[0].version, 3);
-  EXPECT_TRUE(store->read_events("s", 5, 10).empty());
-  EXPECT_TRUE(store->read_events("s", 0, 0).empty());
-  EXPECT_TRUE(store->read_events("unknown", 0, 10).empty());
-  EXPECT_EQ(store->read_events("s", -7, static_cast<std::size_t>(-1)).size(), 5U);
+  EXPECT_TRUE(store->read_events("s", 5, 10).value().empty());
+  EXPECT_TRUE(store->read_events("s", 0, 0).value().empty());
+  EXPECT_TRUE(store->read_events("unknown", 0, 10).value().empty());
+  EXPECT_EQ(store->read_events("s", -7, static_cast<std::size_t>(-1)).value().size(), 5U);
 }
 
 // Goal: list_streams filters by prefix, resumes after a key and orders bytewise.
@@ -360,15 +360,15 @@ TEST(sqlite_journal, list_streams_by_prefix_and_cursor) {
                           make_request("pay.", 0, 1),   make_request("\xff\xff-x", 0, 1)};
   store->append_batch(batch);
   using names = std::vector<std::string>;
-  EXPECT_EQ(store->list_streams("pay-", "", 100), (names{"pay-1", "pay-10", "pay-2"}));
-  EXPECT_EQ(store->list_streams("pay-", "pay-1", 100), (names{"pay-10", "pay-2"}));
-  EXPECT_EQ(store->list_streams("pay-", "", 1), (names{"pay-1"}));
-  EXPECT_EQ(store->list_streams("", "", 100),
+  EXPECT_EQ(store->list_streams("pay-", "", 100).value(), (names{"pay-1", "pay-10", "pay-2"}));
+  EXPECT_EQ(store->list_streams("pay-", "pay-1", 100).value(), (names{"pay-10", "pay-2"}));
+  EXPECT_EQ(store->list_streams("pay-", "", 1).value(), (names{"pay-1"}));
+  EXPECT_EQ(store->list_streams("", "", 100).value(),
             (names{"acct-1", "pay-1", "pay-10", "pay-2", "pay.", "\xff\xff-x"}));
-  EXPECT_EQ(store->list_streams("\xff", "", 100), (names{"\xff\xff-x"}));
-  EXPECT_TRUE(store->list_streams("zzz", "", 100).empty());
-  EXPECT_TRUE(store->list_streams("pay-", "pay-2", 100).empty());
-  EXPECT_TRUE(store->list_streams("", "", 0).empty());
+  EXPECT_EQ(store->list_streams("\xff", "", 100).value(), (names{"\xff\xff-x"}));
+  EXPECT_TRUE(store->list_streams("zzz", "", 100).value().empty());
+  EXPECT_TRUE(store->list_streams("pay-", "pay-2", 100).value().empty());
+  EXPECT_TRUE(store->list_streams("", "", 0).value().empty());
 }
 
 // Goal: a journal opened with synchronous=NORMAL appends and reads like a FULL one.

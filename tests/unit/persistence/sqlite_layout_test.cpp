@@ -77,7 +77,7 @@ TEST(sqlite_layout, old_layout_file_keeps_working) {
     ASSERT_TRUE(read.ok);
     ASSERT_EQ(read.events.size(), 1U);
     EXPECT_EQ(read.events[0].version, 3);
-    EXPECT_EQ(store->list_streams("", "", 10), std::vector<std::string>{"a"});
+    EXPECT_EQ(store->list_streams("", "", 10).value(), std::vector<std::string>{"a"});
     EXPECT_TRUE(store->verify().ok);
   }
   raw_db raw(dir.file("old.db"));
@@ -119,7 +119,7 @@ TEST(sqlite_layout, checkpoints_bound_the_wal) {
   // Every batch writes at least one page, so an unchecked WAL would pass 400 pages.
   EXPECT_LT(bounded_wal, 200 * frame_bytes);
   EXPECT_TRUE(bounded->verify().ok);
-  EXPECT_EQ(bounded->list_streams("", "", 1000).size(), static_cast<std::size_t>(batches));
+  EXPECT_EQ(bounded->list_streams("", "", 1000).value().size(), static_cast<std::size_t>(batches));
 
   // A threshold of 0 hands checkpoints back to SQLite (every 1000 pages), which also works.
   auto automatic =

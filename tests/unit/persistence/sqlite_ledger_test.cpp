@@ -172,7 +172,7 @@ TEST(sqlite_ledger, missing_pending_rows_fail_the_batch) {
   ASSERT_EQ(results.size(), 2U);
   for (const append_result& result : results)
     EXPECT_EQ(result.status, append_status::storage_error) << result.detail;
-  EXPECT_TRUE(store->read_events("other", 0, 5).empty());
+  EXPECT_TRUE(store->read_events("other", 0, 5).value().empty());
   raw_db raw(dir.file("j.db"));
   EXPECT_EQ(raw.query_text("SELECT state FROM ledger_pending WHERE transaction_id = 'p'"),
             "PENDING");
@@ -191,7 +191,7 @@ TEST(sqlite_ledger, balances_that_disagree_with_rows_are_refused) {
   const append_result result = append_alone(*store, with_ledger("s", 1, t0, {void_tx("p")}));
   EXPECT_EQ(result.status, append_status::ledger_rejected);
   EXPECT_EQ(result.reason, errc::internal_error);
-  EXPECT_EQ(store->read_events("s", 0, 5).size(), 1U);
+  EXPECT_EQ(store->read_events("s", 0, 5).value().size(), 1U);
 }
 
 // Goal: a ledger row records the version of its request's first event, also when the request

@@ -148,7 +148,7 @@ TEST(sqlite_migrations, a_journal_at_version_2_gains_the_outbox) {
   raw_db db(dir.file("j.sqlite"));
   EXPECT_TRUE(db.has_table("outbox"));
   EXPECT_EQ(db.applied(), (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6}));
-  EXPECT_EQ(store->read_events("old", 0, 10).size(), 1U);
+  EXPECT_EQ(store->read_events("old", 0, 10).value().size(), 1U);
   append_request request{"new", 0, {{"Created", "{}", 7}}};
   request.outbox.push_back({1, "crowdpay.crowdpod.v1.PodCreated"});
   const append_result result = store->append_batch(std::vector<append_request>{request}).at(0);

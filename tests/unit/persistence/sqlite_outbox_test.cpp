@@ -30,7 +30,7 @@ TEST(sqlite_outbox, a_failed_transaction_writes_nothing) {
   ASSERT_EQ(failed.appends.size(), 2U);
   for (const append_result& result : failed.appends)
     EXPECT_EQ(result.status, append_status::storage_error) << result.detail;
-  EXPECT_TRUE(store->read_events("a", 0, 5).empty());
+  EXPECT_TRUE(store->read_events("a", 0, 5).value().empty());
   EXPECT_TRUE(store->read_outbox(0, 10, false)->empty());
 
   // The store goes on: the same first request commits alone, with its message.
