@@ -117,8 +117,12 @@ std::optional<std::string> otp_secret_of(const config::settings& s) {
     return std::nullopt;
   }
   const std::string hex = hex_encode(gateway::random_bytes(32).value_or(std::string{}));
-  if (hex.empty() || !gateway::write_private_file(file, hex, &error)) {
-    spdlog::error("cannot write the one-time password key {}: {}", file.string(), error);
+  const auto made = hex.empty() ? gateway::create_outcome::failed
+                                : gateway::create_private_file(file, hex, &error);
+  if (made == gateway::create_outcome::exists) return otp_secret_of(s);  // made by another process
+  if (made == gateway::create_outcome::failed) {
+    spdlog::error("cannot write the one-time password key {}: {}", file.string(),
+                  hex.empty() ? "no randomness" : error);
     return std::nullopt;
   }
   spdlog::info("made the one-time password key of payouts: {} (mode 0600)", file.string());

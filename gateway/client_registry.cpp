@@ -138,8 +138,15 @@ std::variant<bootstrap_credentials, std::string> load_or_create_bootstrap(
   auto secret_bits = random_bytes(bootstrap_secret_bytes);
   if (!id_bits || !secret_bits) return std::string("no randomness for the bootstrap client");
   bootstrap_credentials c{"admin_" + hex_encode(*id_bits), base64url_encode(*secret_bits), {"*"}};
-  if (!write_private_file(file, credentials_json(c), &error)) return error;
-  return c;
+  switch (create_private_file(file, credentials_json(c), &error)) {
+    case create_outcome::created:
+      return c;
+    case create_outcome::exists:  // another process made it first: use its client
+      return load_or_create_bootstrap(file, created);
+    case create_outcome::failed:
+      break;
+  }
+  return error;
 }
 
 registered_client bootstrap_client(const bootstrap_credentials& credentials) {

@@ -15,6 +15,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "domain/ids.hpp"
+
 namespace payorch::gateway {
 namespace {
 
@@ -84,37 +86,74 @@ bool equal_constant_time(std::string_view a, std::string_view b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-bool write_private_file(const std::filesystem::path& file, std::string_view content,
-                        std::string* error) {
+namespace {
+
+/// Writes `content` to a temp file beside `file` that no other call uses (0600, flushed to
+/// disk); its path, or nullopt with `error` set.
+std::optional<std::filesystem::path> write_private_temp(const std::filesystem::path& file,
+                                                        std::string_view content,
+                                                        std::string* error) {
   auto temp = file;
-  temp += ".tmp";
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  temp += ".tmp-" + std::to_string(::getpid()) + "-" + hex_encode(random_bytes(8).value_or("0"));
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
     *error = "cannot create " + temp.string() + ": " + errno_text();
-    return false;
+    return std::nullopt;
   }
-  // O_CREAT's mode only applies to a new file: a stale temp file keeps its own, so set it.
+  // O_CREAT's mode is filtered by the umask; the file must be the owner's alone whatever it is.
   bool ok = ::fchmod(fd, 0600) == 0 && write_all(fd, content) && ::fsync(fd) == 0;
   std::string why = ok ? std::string() : errno_text();
   ::close(fd);
   if (!ok) {
     *error = "cannot write " + temp.string() + ": " + why;
     ::unlink(temp.c_str());
-    return false;
+    return std::nullopt;
   }
-  if (::rename(temp.c_str(), file.c_str()) != 0) {
-    *error = "cannot rename " + temp.string() + " to " + file.string() + ": " + errno_text();
-    ::unlink(temp.c_str());
-    return false;
-  }
-  // The rename is durable once the directory is flushed too.
+  return temp;
+}
+
+/// Flushes the directory of `file`, which makes a rename or link into it durable.
+void sync_parent(const std::filesystem::path& file) {
   int dir = ::open(file.parent_path().empty() ? "." : file.parent_path().c_str(),
                    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir >= 0) {
     ::fsync(dir);
     ::close(dir);
   }
+}
+
+}  // namespace
+
+bool write_private_file(const std::filesystem::path& file, std::string_view content,
+                        std::string* error) {
+  auto temp = write_private_temp(file, content, error);
+  if (!temp) return false;
+  if (::rename(temp->c_str(), file.c_str()) != 0) {
+    *error = "cannot rename " + temp->string() + " to " + file.string() + ": " + errno_text();
+    ::unlink(temp->c_str());
+    return false;
+  }
+  sync_parent(file);
   return true;
+}
+
+create_outcome create_private_file(const std::filesystem::path& file, std::string_view content,
+                                   std::string* error) {
+  auto temp = write_private_temp(file, content, error);
+  if (!temp) return create_outcome::failed;
+  // link() never replaces: of two processes making the file at once, one links and the other
+  // reads what the first wrote.
+  const int linked = ::link(temp->c_str(), file.c_str());
+  const int link_errno = errno;
+  ::unlink(temp->c_str());
+  if (linked != 0) {
+    if (link_errno == EEXIST) return create_outcome::exists;
+    *error =
+        "cannot link " + temp->string() + " to " + file.string() + ": " + std::strerror(link_errno);
+    return create_outcome::failed;
+  }
+  sync_parent(file);
+  return create_outcome::created;
 }
 
 std::optional<std::string> read_small_file(const std::filesystem::path& file, std::string* error) {

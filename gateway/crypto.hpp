@@ -32,6 +32,16 @@ bool equal_constant_time(std::string_view a, std::string_view b);
 bool write_private_file(const std::filesystem::path& file, std::string_view content,
                         std::string* error);
 
+/// How create_private_file ended.
+enum class create_outcome { created, exists, failed };
+
+/// Makes `file` with `content`, readable by its owner only (0600), unless it already exists:
+/// written beside it, flushed to disk, then linked into place, so a crash leaves no file or the
+/// whole one, and of two processes making it at once exactly one does and the other is told
+/// `exists` (and should read it). `error` is set on `failed`.
+create_outcome create_private_file(const std::filesystem::path& file, std::string_view content,
+                                   std::string* error);
+
 /// The whole of `file`, or nullopt with `error` set.
 std::optional<std::string> read_small_file(const std::filesystem::path& file, std::string* error);
 

@@ -252,8 +252,17 @@ std::unique_ptr<signing_key> signing_key::load_or_create_es256(const std::filesy
     return key;
   }
   auto key = generate_es256(error);
-  if (key && !write_private_file(file, key->pem(), error)) return nullptr;
-  return key;
+  if (!key) return nullptr;
+  switch (create_private_file(file, key->pem(), error)) {
+    case create_outcome::created:
+      return key;
+    case create_outcome::exists:  // another process made it first: use its key
+      *created = false;
+      return load_or_create_es256(file, created, error);
+    case create_outcome::failed:
+      break;
+  }
+  return nullptr;
 }
 
 std::unique_ptr<signing_key> signing_key::hs256(std::string secret) {

@@ -5,6 +5,12 @@
 #include <openssl/pem.h>
 #include <sys/stat.h>
 
+#include <atomic>
+#include <filesystem>
+#include <numeric>
+#include <thread>
+#include <vector>
+
 #include "gateway/crypto.hpp"
 #include "gateway/encoding.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -298,6 +304,54 @@ TEST(jwt, keys_load_from_pem_and_files) {
   write_private_file(file, "garbage", &error);
   EXPECT_EQ(signing_key::load_or_create_es256(file, &created, &error), nullptr);
   EXPECT_NE(error.find(file.string()), std::string::npos) << error;
+}
+
+// Goal: create_private_file makes a file once (0600, the whole content) and never replaces
+// one: a second call is told it exists and the first content stays; no temp file is left.
+TEST(private_files, are_made_once_and_never_replaced) {
+  testing::temp_dir dir{"payorch-private"};
+  auto file = dir.file("otp.key");
+  std::string error;
+  EXPECT_EQ(create_private_file(file, "first", &error), create_outcome::created) << error;
+  EXPECT_EQ(create_private_file(file, "second", &error), create_outcome::exists);
+  EXPECT_EQ(read_small_file(file, &error).value_or(""), "first");
+  struct stat st {};
+  ASSERT_EQ(::stat(file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()),
+                          std::filesystem::directory_iterator()),
+            1);
+  EXPECT_EQ(create_private_file(dir.file("missing/otp.key"), "x", &error), create_outcome::failed);
+  EXPECT_NE(error.find("missing"), std::string::npos) << error;
+}
+
+// Goal: several processes starting at once on one data directory (possible with PostgreSQL
+// storage) end up with one signing key: the ones that lose the race read the winner's key.
+TEST(private_files, racing_first_starts_share_one_signing_key) {
+  testing::temp_dir dir{"payorch-jwt-race"};
+  auto file = dir.file("jwt_signing_key.pem");
+  constexpr int starters = 8;
+  std::vector<std::string> kids(starters);
+  std::vector<int> made(starters, 0);
+  std::atomic<int> waiting{starters};
+  {
+    std::vector<std::jthread> threads;
+    for (int i = 0; i < starters; ++i)
+      threads.emplace_back([&, i] {
+        waiting.fetch_sub(1);
+        while (waiting.load() > 0) std::this_thread::yield();  // all look for the file at once
+        bool created = false;
+        std::string why;
+        auto key = signing_key::load_or_create_es256(file, &created, &why);
+        kids[static_cast<std::size_t>(i)] = key ? key->kid() : "error: " + why;
+        made[static_cast<std::size_t>(i)] = created ? 1 : 0;
+      });
+  }
+  std::string error;
+  auto on_disk = signing_key::from_pem(read_small_file(file, &error).value_or(""), &error);
+  ASSERT_NE(on_disk, nullptr) << error;
+  for (const auto& kid : kids) EXPECT_EQ(kid, on_disk->kid());
+  EXPECT_EQ(std::accumulate(made.begin(), made.end(), 0), 1);  // exactly one says it made it
 }
 
 }  // namespace
