@@ -418,17 +418,19 @@ struct balance_view {
   std::vector<currency_balance> balances;
   std::int64_t version = 0;
   /// Every currency's available amount converted into the pod's currency (half-even per
-  /// currency); valid only when `missing_rates` is empty.
+  /// currency); valid only when `missing_rates` is empty and `total_out_of_range` is false.
   std::int64_t total_available_minor = 0;
   std::vector<rate_used> rates;
   std::vector<std::string> missing_rates;  ///< currencies with no rate to the pod's currency
+  /// A converted amount, or their sum, does not fit in int64 minor units of the pod's currency.
+  bool total_out_of_range = false;
   std::int64_t as_of_ms = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, balance_view& x) {
   return f(caf::meta::type_name("balance_view"), x.pod_id, x.currency, x.balances, x.version,
-           x.total_available_minor, x.rates, x.missing_rates, x.as_of_ms);
+           x.total_available_minor, x.rates, x.missing_rates, x.total_out_of_range, x.as_of_ms);
 }
 
 /// Sums one contribution cycle.

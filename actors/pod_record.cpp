@@ -908,7 +908,7 @@ balance_view balance_of(const pod_record& pod, std::int64_t version, std::int64_
   v.currency = std::string(pod.pod_currency.code());
   v.version = version;
   v.as_of_ms = now_ms;
-  bool overflow = false;
+  detail::int128 total = 0;  // the sum is checked once, so its order does not matter
   for (const auto& [code, t] : totals_of(pod, now_ms)) {
     v.balances.push_back({code, t.posted_minor, t.pending_minor, t.reserved_minor});
     const std::int64_t available = t.posted_minor - t.reserved_minor;
@@ -918,19 +918,22 @@ balance_view balance_of(const pod_record& pod, std::int64_t version, std::int64_
       auto from = currency::from_code(code);
       auto rate = quote && from ? fx_rate::parse(*from, pod.pod_currency, quote->rate)
                                 : result<fx_rate>(fail(errc::invalid_rate, "no rate"));
-      auto conv = rate ? convert(money::of_minor(available, *from), *rate)
-                       : result<conversion>(fail(errc::invalid_rate, "no rate"));
-      if (!conv) {
+      if (!rate) {
         v.missing_rates.push_back(code);
         continue;
       }
-      converted = conv->converted.amount_minor();
       v.rates.push_back({code, v.currency, quote->rate, quote->as_of_ms});
+      auto conv = convert(money::of_minor(available, *from), *rate);
+      if (!conv) {  // the rate exists; the amount it gives does not fit
+        v.total_out_of_range = true;
+        continue;
+      }
+      converted = conv->converted.amount_minor();
     }
-    overflow = overflow ||
-               __builtin_add_overflow(v.total_available_minor, converted, &v.total_available_minor);
+    total += converted;  // at most a few hundred currencies: 128 bits cannot overflow
   }
-  if (overflow) v.missing_rates.push_back("overflow");
+  if (!detail::fits_int64(total)) v.total_out_of_range = true;
+  if (!v.total_out_of_range) v.total_available_minor = static_cast<std::int64_t>(total);
   return v;
 }
 

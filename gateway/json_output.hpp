@@ -30,6 +30,7 @@ class json_writer {
   json_writer& field(std::string_view k, std::string_view v) { return key(k).string(v); }
   json_writer& field(std::string_view k, const char* v) { return key(k).string(v); }
   json_writer& field(std::string_view k, std::int64_t v) { return key(k).integer(v); }
+  json_writer& field(std::string_view k, bool v) { return key(k).boolean(v); }
 
   std::string take() { return std::move(out_); }
   const std::string& str() const { return out_; }

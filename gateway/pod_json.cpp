@@ -88,13 +88,13 @@ void write_balance(json_writer& w, const actors::balance_view& v) {
   w.end_array();
   w.key("total").begin_object().field("currency", v.currency);
   w.key("available_minor");
-  if (v.missing_rates.empty())
+  if (v.missing_rates.empty() && !v.total_out_of_range)
     w.integer(v.total_available_minor);
   else
     w.null();
   w.key("missing_rates").begin_array();
   for (const auto& m : v.missing_rates) w.string(m);
-  w.end_array().end_object();
+  w.end_array().field("out_of_range", v.total_out_of_range).end_object();
   w.key("rates").begin_array();
   for (const auto& r : v.rates) {
     w.begin_object()

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "actors/pod_record.hpp"
+#include "adapters/fx_rates.hpp"
 
 namespace payorch::testing {
 namespace {
@@ -266,6 +267,58 @@ TEST(pod_snapshot, pledge_sums_match_a_walk_over_every_pledge) {
   auto back = decode_snapshot(encode_snapshot(pod));
   ASSERT_TRUE(back) << back.error().detail;
   EXPECT_EQ(back->funds->open_due, pod.funds->open_due);
+}
+
+// Goal: the balance total says why it is missing. A currency without a rate is a missing rate;
+// a converted amount or a sum past int64 minor units is out of range, however the currencies
+// are ordered, and leaves the rate it used listed.
+TEST(pod_balance, a_total_past_int64_is_out_of_range_not_a_missing_rate) {
+  constexpr std::int64_t huge = 4'000'000'000'000'000'000;  // minor units; two fit, three do not
+  const adapters::static_fx_rates rates(
+      {{"JPY", "EUR", "1000", t0}, {"USD", "EUR", "1", t0}, {"CHF", "EUR", "1", t0}}, t0);
+  auto settled = [](pod_record& pod, std::string id, std::string currency, std::int64_t amount) {
+    make_pledge p;
+    p.pod_id = pod.pod_id;
+    p.by = {"owner_1", false};
+    p.pledge_id = id;
+    p.user_id = "owner_1";
+    p.amount_minor = amount;
+    p.currency = std::move(currency);
+    p.requested_at_ms = t0 + 3;
+    ASSERT_TRUE(apply_all(pod, decide(pod, p)));
+    ASSERT_TRUE(
+        apply_all(pod, decide(pod, settle_pledge{pod.pod_id, {"owner_1", false}, id, t0 + 4})));
+  };
+
+  auto pod = sample_pod();  // 25.00 EUR pending, nothing posted
+  settled(pod, "plg_00000000000000f1", "USD", huge);
+  settled(pod, "plg_00000000000000f2", "GBP", 500);  // no GBP rate
+  auto v = balance_of(pod, 1, t0 + 5, &rates);
+  EXPECT_EQ(v.missing_rates, std::vector<std::string>{"GBP"});
+  EXPECT_FALSE(v.total_out_of_range);
+
+  settled(pod, "plg_00000000000000f3", "CHF", huge);
+  v = balance_of(pod, 1, t0 + 5, &rates);
+  EXPECT_FALSE(v.total_out_of_range);  // 8e18 still fits
+  settled(pod, "plg_00000000000000f4", "EUR", huge);
+  v = balance_of(pod, 1, t0 + 5, &rates);
+  EXPECT_TRUE(v.total_out_of_range);  // 12e18 does not
+  EXPECT_EQ(v.missing_rates, std::vector<std::string>{"GBP"});
+
+  auto other = sample_pod();
+  settled(other, "plg_00000000000000f5", "JPY", 10'000'000'000'000'000);  // x1000 x100 EUR cents
+  v = balance_of(other, 1, t0 + 5, &rates);
+  EXPECT_TRUE(v.total_out_of_range);
+  EXPECT_TRUE(v.missing_rates.empty());
+  ASSERT_EQ(v.rates.size(), 1u);
+  EXPECT_EQ(v.rates[0].base, "JPY");
+
+  auto fits = sample_pod();
+  settled(fits, "plg_00000000000000f6", "USD", 1'001);
+  v = balance_of(fits, 1, t0 + 5, &rates);
+  EXPECT_FALSE(v.total_out_of_range);
+  EXPECT_TRUE(v.missing_rates.empty());
+  EXPECT_EQ(v.total_available_minor, 1'001);  // the 25.00 EUR pledge is pending, not available
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
-// The JSON writer's strings: escapes, and text that is not UTF-8.
+// The JSON writer: field values by type, string escapes, and text that is not UTF-8.
 #include "gateway/json_output.hpp"
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,15 @@ TEST(json_output, bytes_that_are_not_utf8_become_replacement_characters) {
   EXPECT_EQ(quoted("a\xC3\xA9\xFF"
                    "b"),
             "\"a\xC3\xA9" + fffd + "b\"");
+}
+
+// Goal: a field's value is written as its type: a bool as true/false (not 1/0), an integer as a
+// number, text as a string.
+TEST(json_output, fields_keep_their_type) {
+  json_writer w;
+  w.begin_object().field("yes", true).field("no", false).field("n", std::int64_t{7});
+  w.field("s", "t").end_object();
+  EXPECT_EQ(w.str(), R"({"yes":true,"no":false,"n":7,"s":"t"})");
 }
 
 }  // namespace

@@ -260,7 +260,7 @@ TEST(openapi_document, schemas_require_the_spec_members) {
        {"pledge_id", "pod_id", "user_id", "amount_minor", "currency", "status", "cycle", "due_at",
         "created_at", "settled_at"}},
       {"Balance", {"pod_id", "currency", "balances", "total", "rates", "as_of", "version"}},
-      {"BalanceTotal", {"currency", "available_minor", "missing_rates"}},
+      {"BalanceTotal", {"currency", "available_minor", "missing_rates", "out_of_range"}},
       {"LedgerEntry",
        {"entry_id", "transaction_id", "account", "currency", "amount_minor", "phase",
         "recorded_at"}},
