@@ -8,9 +8,9 @@ namespace payorch::app {
 namespace {
 
 /// The configured journal, opened to read: verify applies no migration (a journal that needs one
-/// is refused, naming it) and runs no checkpointer, so beside a server running on a current
-/// journal it writes nothing. (SQLite itself may still copy the WAL into the file when verify's
-/// connection is the last to close, and an empty or unversioned file gets its migrations table.)
+/// is refused, naming it, before anything is written to it) and runs no checkpointer, so beside a
+/// server running on a current journal it writes nothing. (SQLite itself may still copy the WAL
+/// into the file when verify's connection is the last to close.)
 std::unique_ptr<persistence::journal_store> open_journal(const config::settings& settings) {
   std::string error;
   if (config::uses_postgres(settings)) {

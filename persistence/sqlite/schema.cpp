@@ -268,13 +268,34 @@ std::span<const migration> sqlite_migrations() {
 
 bool run_migrations(sqlite3* db, std::span<const migration> migrations, bool apply,
                     std::string* report, std::string* error) {
-  if (!exec(db,
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+  // Only applying makes the table: a check leaves a file without one (empty, or older than
+  // migrations) as it found it, with every migration pending.
+  bool has_table = false;
+  {
+    statement look(db,
+                   "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                   "name = 'schema_migrations'",
+                   error);
+    if (!look.valid()) return false;
+    const step_result found = look.step();
+    if (found != step_result::row && found != step_result::done) {
+      if (error) *error = "read the schema: " + std::string(sqlite3_errmsg(db));
+      return false;
+    }
+    has_table = found == step_result::row;
+  }
+  if (!has_table && apply &&
+      !exec(db,
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
             "name TEXT NOT NULL, applied_at_ms INTEGER NOT NULL)",
             error))
     return false;
   std::vector<const migration*> pending;
   for (const auto& m : migrations) {
+    if (!has_table) {
+      pending.push_back(&m);
+      continue;
+    }
     statement applied(db, "SELECT 1 FROM schema_migrations WHERE version = ?1", error);
     if (!applied.valid()) return false;
     applied.bind_int64(1, m.version);
@@ -320,13 +341,17 @@ bool run_migrations(sqlite3* db, std::span<const migration> migrations, bool app
 bool prepare_database(sqlite3* db, const sqlite_options& options, std::string* error) {
   const auto timeout_ms = options.busy_timeout_ms < 0 ? 0 : options.busy_timeout_ms;
   sqlite3_busy_timeout(db, static_cast<int>(timeout_ms > INT_MAX ? INT_MAX : timeout_ms));
+  // Without migrations, a journal that needs one is refused before anything (the WAL mode
+  // included) is written to it.
+  if (!options.apply_migrations && !run_migrations(db, journal_migrations, false, nullptr, error))
+    return false;
   if (!enable_wal(db, error)) return false;
   const std::string_view sync =
       options.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
   if (!exec(db, sync, error)) return false;
   if (!tune_connection(db, options, error)) return false;
   std::string report;
-  if (!run_migrations(db, journal_migrations, options.apply_migrations, &report, error))
+  if (options.apply_migrations && !run_migrations(db, journal_migrations, true, &report, error))
     return false;
   return check_schema_version(db, error);
 }

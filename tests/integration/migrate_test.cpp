@@ -73,6 +73,11 @@ TEST_P(migrate, verify_applies_no_migration) {
   EXPECT_NE(verified.exit_code, 0);
   EXPECT_NE(verified.err.find("schema migrations pending: " + first_migration()), std::string::npos)
       << verified.err;
+  if (store() == store_kind::sqlite) {  // refused before writing anything, the WAL mode included
+    std::error_code ec;
+    EXPECT_EQ(std::filesystem::file_size(data.path() / "journal.sqlite", ec), 0u) << ec.message();
+    EXPECT_FALSE(std::filesystem::exists(data.path() / "journal.sqlite-wal"));
+  }
   auto migrated = run_migrate(data.path());
   EXPECT_EQ(migrated.exit_code, 0) << migrated.err;
   EXPECT_NE(migrated.out.find(first_migration()), std::string::npos) << migrated.out;
