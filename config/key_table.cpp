@@ -56,36 +56,107 @@ std::optional<std::string> set_storage(settings& out, std::string_view text) {
   return std::nullopt;
 }
 
-/// `text` (a connection URI or a `key=value` string) with every password replaced by `***`: the
-/// one in the URI's `user:pass@`, and the value of a `password` parameter (in the URI's query,
-/// which libpq reads too, or a `key=value` pair).
+/// True for the libpq parameters whose value is a secret: the password, and the passphrase of
+/// the client's TLS key.
+bool secret_parameter(std::string_view name) {
+  return name == "password" || name == "sslpassword";
+}
+
+/// `name` with its %XX escapes decoded, as libpq reads a URI parameter's name.
+std::string percent_decoded(std::string_view name) {
+  const auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if (name[i] == '%' && i + 2 < name.size() && hex(name[i + 1]) >= 0 && hex(name[i + 2]) >= 0) {
+      out += static_cast<char>(hex(name[i + 1]) * 16 + hex(name[i + 2]));
+      i += 2;
+    } else {
+      out += name[i];
+    }
+  }
+  return out;
+}
+
+/// A connection URI with the password of its `user:pass@` and the values of its secret query
+/// parameters (names read as libpq reads them, %XX decoded) replaced by `***`.
+std::string uri_without_password(std::string s, std::size_t scheme) {
+  const auto authority_end = s.find_first_of("/?#", scheme + 3);
+  const auto authority =
+      s.substr(scheme + 3,
+               authority_end == std::string::npos ? std::string::npos : authority_end - scheme - 3);
+  const auto at = authority.rfind('@');
+  const auto colon = authority.find(':');
+  if (at != std::string::npos && colon != std::string::npos && colon < at)
+    s = s.substr(0, scheme + 3 + colon + 1) + "***" + s.substr(scheme + 3 + at);
+  const auto query = s.find('?', scheme + 3);
+  if (query == std::string::npos) return s;
+  const auto fragment = s.find('#', query);
+  const auto query_end = fragment == std::string::npos ? s.size() : fragment;
+  std::string out = s.substr(0, query + 1);
+  for (std::size_t begin = query + 1; begin <= query_end;) {
+    auto end = s.find('&', begin);
+    if (end == std::string::npos || end > query_end) end = query_end;
+    const std::string_view part(s.data() + begin, end - begin);
+    const auto eq = part.find('=');
+    if (eq != std::string_view::npos && secret_parameter(percent_decoded(part.substr(0, eq))))
+      out += std::string(part.substr(0, eq + 1)) + "***";
+    else
+      out += part;
+    if (end < query_end) out += '&';
+    begin = end + 1;
+  }
+  return out + s.substr(query_end);
+}
+
+/// A libpq `keyword = value` string with the values of its secret keywords replaced by `***`.
+/// Values may be single-quoted with backslash escapes and spaces may surround `=`, as libpq
+/// allows; a string it cannot read that way is hidden from its first "password" on.
+std::string keywords_without_password(std::string_view s) {
+  std::string out;
+  std::size_t i = 0;
+  std::size_t consumed = 0;  // of `s`, up to the end of the last pair read
+  const auto is_space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+  while (i < s.size()) {
+    const auto token_start = i;
+    while (i < s.size() && is_space(s[i])) ++i;
+    const auto name_start = i;
+    while (i < s.size() && s[i] != '=' && !is_space(s[i])) ++i;
+    const auto name = s.substr(name_start, i - name_start);
+    while (i < s.size() && is_space(s[i])) ++i;
+    if (name.empty() || i >= s.size() || s[i] != '=') break;  // not keyword = value
+    ++i;
+    while (i < s.size() && is_space(s[i])) ++i;
+    const auto value_start = i;
+    if (i < s.size() && s[i] == '\'') {
+      for (++i; i < s.size() && s[i] != '\''; ++i)
+        if (s[i] == '\\') ++i;
+      if (i >= s.size()) break;  // an unterminated quote
+      ++i;
+    } else {
+      while (i < s.size() && !is_space(s[i])) ++i;
+    }
+    out += s.substr(token_start, value_start - token_start);
+    out += secret_parameter(name) ? "***" : std::string(s.substr(value_start, i - value_start));
+    consumed = i;
+  }
+  // Unreadable from here on (or only spaces left): keep it up to a "password".
+  std::string rest(s.substr(consumed));
+  const auto secret = rest.find("password");
+  return out + (secret == std::string::npos ? rest : rest.substr(0, secret) + "***");
+}
+
+/// `text` (a connection URI or a libpq `keyword = value` string) with every secret replaced by
+/// `***`: the password of the URI's `user:pass@`, and the value of a `password` or `sslpassword`
+/// parameter (in the URI's query, which libpq reads too, or a keyword).
 std::string without_password(std::string_view text) {
-  std::string s(text);
-  const auto scheme = s.find("://");
-  std::size_t params = 0;  // where parameters start: the query of a URI, or the whole string
-  if (scheme != std::string::npos) {
-    const auto authority_end = s.find_first_of("/?#", scheme + 3);
-    const auto authority =
-        s.substr(scheme + 3, authority_end == std::string::npos ? std::string::npos
-                                                                : authority_end - scheme - 3);
-    const auto at = authority.rfind('@');
-    const auto colon = authority.find(':');
-    if (at != std::string::npos && colon != std::string::npos && colon < at)
-      s = s.substr(0, scheme + 3 + colon + 1) + "***" + s.substr(scheme + 3 + at);
-    const auto query = s.find('?', scheme + 3);
-    if (query == std::string::npos) return s;
-    params = query + 1;
-  }
-  const std::string_view separators = scheme != std::string::npos ? "&" : " \t\n\r";
-  for (auto key = s.find("password=", params); key != std::string::npos;
-       key = s.find("password=", key + 1)) {
-    // A parameter's own name only: at the start of the parameters or right after a separator.
-    if (key != params && separators.find(s[key - 1]) == std::string_view::npos) continue;
-    const auto value = key + std::string_view("password=").size();
-    const auto end = s.find_first_of(scheme != std::string::npos ? "&#" : " \t\n\r", value);
-    s = s.substr(0, value) + "***" + (end == std::string::npos ? std::string() : s.substr(end));
-  }
-  return s;
+  const auto scheme = text.find("://");
+  return scheme != std::string_view::npos ? uri_without_password(std::string(text), scheme)
+                                          : keywords_without_password(text);
 }
 
 /// The storage setting with any password replaced by `***`, so printing it leaks nothing.

@@ -73,6 +73,34 @@ TEST(storage_settings, hiding_the_password_keeps_the_rest) {
             std::string::npos);
 }
 
+// Goal: secrets are hidden however libpq would read them: a parameter name written with %XX
+// escapes, the TLS key's passphrase (sslpassword), and in a refused keyword = value string a
+// quoted value with spaces, spaces around '=', or a quote that never ends.
+TEST(storage_settings, secrets_are_hidden_in_every_form_libpq_reads) {
+  auto s = loaded(load_text(
+      "storage = \"postgresql://u@db/pay?passw%6Frd=s3cret&sslpassword=k3y&sslmode=require\"\n"));
+  const auto text = to_toml(s);
+  EXPECT_EQ(text.find("s3cret"), std::string::npos) << text;
+  EXPECT_EQ(text.find("k3y"), std::string::npos) << text;
+  EXPECT_NE(text.find("?passw%6Frd=***&sslpassword=***&sslmode=require"), std::string::npos)
+      << text;
+
+  for (const std::string conninfo :
+       {"host=db password = 's3 \\' cret' user=app", "host=db  password=s3cret user=app",
+        "host=db user=app password='s3cret", "host=db user=app = password=s3cret"}) {
+    auto refused = load_env({{"PAYORCH_STORAGE", conninfo}});
+    ASSERT_TRUE(refused.error.has_value()) << conninfo;
+    const auto line = refused.error->line();
+    EXPECT_EQ(line.find("s3"), std::string::npos) << line;
+    EXPECT_EQ(line.find("cret"), std::string::npos) << line;
+    EXPECT_NE(line.find("host=db"), std::string::npos) << line;
+  }
+  auto refused = load_env({{"PAYORCH_STORAGE", "host=db password = 'x' user=app"}});
+  ASSERT_TRUE(refused.error.has_value());
+  EXPECT_NE(refused.error->line().find("host=db password = *** user=app"), std::string::npos)
+      << refused.error->line();
+}
+
 TEST(storage_settings, check_only_migrations_can_be_chosen) {
   auto s = loaded(load_env({{"PAYORCH_JOURNAL_MIGRATIONS", "check"}}));
   EXPECT_FALSE(s.journal_apply_migrations);
