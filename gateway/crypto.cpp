@@ -143,8 +143,18 @@ create_outcome create_private_file(const std::filesystem::path& file, std::strin
   if (!temp) return create_outcome::failed;
   // link() never replaces: of two processes making the file at once, one links and the other
   // reads what the first wrote.
-  const int linked = ::link(temp->c_str(), file.c_str());
-  const int link_errno = errno;
+  int linked = ::link(temp->c_str(), file.c_str());
+  int link_errno = errno;
+  if (linked != 0 && (link_errno == EPERM || link_errno == ENOTSUP || link_errno == ENOSYS)) {
+    // A file system without hard links: a rename, which only a start racing this one can beat.
+    std::error_code ec;
+    if (std::filesystem::exists(file, ec)) {
+      link_errno = EEXIST;
+    } else {
+      linked = ::rename(temp->c_str(), file.c_str());
+      link_errno = errno;
+    }
+  }
   ::unlink(temp->c_str());
   if (linked != 0) {
     if (link_errno == EEXIST) return create_outcome::exists;
