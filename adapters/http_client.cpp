@@ -35,6 +35,8 @@ namespace {
 constexpr std::uint64_t max_answer_body_bytes = 8u << 20;
 /// Largest status line plus header fields accepted.
 constexpr std::uint32_t max_answer_header_bytes = 64u << 10;
+/// Interim (1xx) answers read before the final one; more is a server that never answers.
+constexpr int max_interim_answers = 8;
 
 /// One TCP connection to one host:port, with the read buffer that belongs to it.
 struct connection {
@@ -213,6 +215,9 @@ class exchange : public std::enable_shared_from_this<exchange> {
       if (ec) return;  // cancelled: the resolve finished first
       self->resolve_timed_out_ = true;
       self->resolver_->cancel();
+      // A lookup already running in the resolver's thread is not stopped by the cancel, and may
+      // take the system resolver's own timeouts: the call ends now, the lookup's answer is dropped.
+      self->finish(failed("timeout"));
     });
     resolver_->async_resolve(url_.host, std::to_string(url_.port), tcp::resolver::numeric_service,
                              [self = shared_from_this()](
@@ -223,7 +228,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
 
   void on_resolved(beast::error_code ec, const tcp::resolver::results_type& results) {
     resolve_timer_->cancel();
-    if (resolve_timed_out_) return finish(failed("timeout"));
+    if (resolve_timed_out_ || !done_) return finish(failed("timeout"));
     if (ec) return finish(failed("resolve_failed"));
     conn_->stream.expires_at(deadline_);
     conn_->stream.async_connect(
@@ -247,6 +252,11 @@ class exchange : public std::enable_shared_from_this<exchange> {
       if (may_retry_fresh(ec, written == 0)) return retry_fresh();
       return finish(failed(classify_error(ec)));
     }
+    read_answer();
+  }
+
+  /// Reads the next answer on the connection with a fresh parser.
+  void read_answer() {
     parser_.emplace();
     parser_->body_limit(max_answer_body_bytes);
     parser_->header_limit(max_answer_header_bytes);
@@ -262,9 +272,18 @@ class exchange : public std::enable_shared_from_this<exchange> {
       if (read == 0 && may_retry_fresh(ec, false)) return retry_fresh();
       return finish(failed(classify_error(ec)));
     }
+    const int status = static_cast<int>(parser_->get().result_int());
+    if (status >= 100 && status < 200) {
+      // An interim answer (102 Processing, 103 Early Hints): the final one follows on the same
+      // connection. Taking it as the answer would leave the final one to be read by the next
+      // call on this connection. 101 (a protocol switch nobody asked for) ends the call, and
+      // the connection is closed.
+      if (status != 101 && ++interim_answers_ <= max_interim_answers) return read_answer();
+      return finish(failed("unexpected_interim_answer"));
+    }
     auto message = parser_->release();
     http_answer answer;
-    answer.status = static_cast<int>(message.result_int());
+    answer.status = status;
     for (const auto& field : message) {
       answer.headers.push_back({std::string(field.name_string()), std::string(field.value())});
     }
@@ -307,6 +326,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
   std::optional<tcp::resolver> resolver_;
   std::optional<asio::steady_timer> resolve_timer_;
   bool resolve_timed_out_ = false;
+  int interim_answers_ = 0;
   bool reused_ = false;
   bool retried_ = false;
 };

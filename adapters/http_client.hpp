@@ -45,7 +45,8 @@ struct http_answer {
   std::string body;
   /// "" when an HTTP answer arrived; else one of "timeout", "connect_refused", "connect_failed",
   /// "connection_reset", "resolve_failed", "bad_url", "bad_response" (not HTTP, or too large),
-  /// "io_error" (anything else).
+  /// "unexpected_interim_answer" (a 101, or more than 8 interim answers), "io_error" (anything
+  /// else).
   std::string transport_error;
 
   /// The first header named `name`, compared case-insensitively.

@@ -209,6 +209,39 @@ TEST(http_client, garbage_answer_is_bad_response) {
   EXPECT_EQ(answer.transport_error, "bad_response");
 }
 
+/// The answer of a server that writes `raw` as soon as it accepts a connection.
+http_answer answer_of_raw(const std::string& raw) {
+  asio::io_context ioc;
+  test::tcp::acceptor acceptor(ioc, test::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  test::tcp::socket peer(ioc);
+  acceptor.async_accept(peer, [&](test::beast::error_code ec) {
+    if (!ec) asio::write(peer, asio::buffer(raw), ec);
+  });
+  http_client client(ioc);
+  return send_and_wait(
+      ioc, client, get("http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port())));
+}
+
+// Goal: interim answers (102, 103) are read past: the call gets the final answer, never the
+// interim one (which would leave the final answer for the next call on the connection); a 101
+// nobody asked for ends the call.
+TEST(http_client, interim_answers_are_read_past) {
+  auto answer = answer_of_raw(
+      "HTTP/1.1 102 Processing\r\n\r\n"
+      "HTTP/1.1 103 Early Hints\r\nLink: </a>; rel=preload\r\n\r\n"
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n"
+      "{\"final\":1}");
+  EXPECT_EQ(answer.transport_error, "");
+  EXPECT_EQ(answer.status, 200);
+  EXPECT_EQ(answer.body, "{\"final\":1}");
+
+  auto upgraded = answer_of_raw("HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n");
+  EXPECT_EQ(upgraded.transport_error, "unexpected_interim_answer");
+  std::string endless;
+  for (int i = 0; i < 9; ++i) endless += "HTTP/1.1 102 Processing\r\n\r\n";
+  EXPECT_EQ(answer_of_raw(endless).transport_error, "unexpected_interim_answer");
+}
+
 // Goal: calls sent from several threads, completed on several io threads, all get their own
 // answer exactly once, and the pool stays within its bound.
 TEST(http_client, many_threads_share_one_client) {
