@@ -40,7 +40,16 @@ void fx_client::rate(std::string_view base, std::string_view quote,
                      std::function<void(provider_result<fx_rate_answer>)> done) {
   auto url = join_url(
       base_url_, "/fx/v1/rates?base=" + percent_encode(base) + "&quote=" + percent_encode(quote));
-  detail::call_json(caller_, detail::get_call(std::move(url)), {}, &parse_rate, std::move(done));
+  // A rate of another pair (the two swapped, say) would price the hold wrongly: a bad answer.
+  auto parse = [base = std::string(base), quote = std::string(quote)](json_reader& in) {
+    auto out = parse_rate(in);
+    if (!in.problem() && (out.base != base || out.quote != quote))
+      in.fail("the rate is for " + out.base + "/" + out.quote + ", not the " + base + "/" + quote +
+              " asked for");
+    return out;
+  };
+  detail::call_json(caller_, detail::get_call(std::move(url)), {}, std::move(parse),
+                    std::move(done));
 }
 
 void fx_client::quote(std::string_view sell_currency, std::string_view buy_currency,
@@ -49,8 +58,19 @@ void fx_client::quote(std::string_view sell_currency, std::string_view buy_curre
   boost::json::object body{{"sell_currency", sell_currency},
                            {"buy_currency", buy_currency},
                            {"sell_amount_minor", sell_amount_minor}};
+  // The quote must be the sale asked for: its currencies and the amount sold.
+  auto parse = [sell = std::string(sell_currency), buy = std::string(buy_currency),
+                sell_amount_minor](json_reader& in) {
+    auto out = parse_quote(in);
+    if (!in.problem() && (out.sell_currency != sell || out.buy_currency != buy ||
+                          out.sell_amount_minor != sell_amount_minor))
+      in.fail("the quote sells " + std::to_string(out.sell_amount_minor) + " " + out.sell_currency +
+              " for " + out.buy_currency + ", not the " + std::to_string(sell_amount_minor) + " " +
+              sell + " for " + buy + " asked for");
+    return out;
+  };
   detail::call_json(caller_, detail::json_call("POST", join_url(base_url_, "/fx/v1/quotes"), body),
-                    std::move(idempotency_key), &parse_quote, std::move(done));
+                    std::move(idempotency_key), std::move(parse), std::move(done));
 }
 
 void fx_client::lock(std::string_view quote_id, std::string idempotency_key,

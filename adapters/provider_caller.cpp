@@ -51,10 +51,11 @@ namespace {
 class logical_call : public std::enable_shared_from_this<logical_call> {
  public:
   logical_call(std::shared_ptr<detail::caller_shared> s, http_call call,
-               std::function<void(call_outcome)> done)
+               std::function<void(call_outcome)> done, std::uint32_t max_attempts)
       : shared_(std::move(s)),
         call_(std::move(call)),
         done_(std::move(done)),
+        max_attempts_(std::max<std::uint32_t>(max_attempts, 1)),
         backoff_(shared_->ioc) {}
 
   void start() {
@@ -84,7 +85,7 @@ class logical_call : public std::enable_shared_from_this<logical_call> {
     }
     if (kind == call_class::success) return finish(stop_reason::success);
     if (kind == call_class::final) return finish(stop_reason::final_error);
-    if (outcome_.attempts >= std::max<std::uint32_t>(shared_->policy.max_attempts, 1)) {
+    if (outcome_.attempts >= max_attempts_) {
       return finish(stop_reason::attempts_exhausted);
     }
     backoff_.expires_after(shared_->next_backoff(outcome_.attempts));
@@ -102,6 +103,7 @@ class logical_call : public std::enable_shared_from_this<logical_call> {
   std::shared_ptr<detail::caller_shared> shared_;
   http_call call_;
   std::function<void(call_outcome)> done_;
+  std::uint32_t max_attempts_;
   asio::steady_timer backoff_;
   breaker_permit permit_;
   call_outcome outcome_;
@@ -119,6 +121,9 @@ provider_caller::~provider_caller() = default;
 void provider_caller::call(http_call call, std::string idempotency_key,
                            std::function<void(call_outcome)> done) {
   call.timeout = shared_->policy.per_attempt_timeout;
+  // Only a key makes a repeated write safe: a write without one is sent once, whatever happens.
+  const bool safe_to_repeat =
+      !idempotency_key.empty() || call.method == "GET" || call.method == "HEAD";
   if (!idempotency_key.empty()) {
     std::erase_if(call.headers, [](const http_header& h) {
       return h.name.size() == 15 &&
@@ -128,7 +133,8 @@ void provider_caller::call(http_call call, std::string idempotency_key,
     });
     call.headers.push_back({"Idempotency-Key", std::move(idempotency_key)});
   }
-  std::make_shared<logical_call>(shared_, std::move(call), std::move(done))->start();
+  const std::uint32_t attempts = safe_to_repeat ? shared_->policy.max_attempts : 1;
+  std::make_shared<logical_call>(shared_, std::move(call), std::move(done), attempts)->start();
 }
 
 const retry_policy& provider_caller::policy() const {

@@ -57,7 +57,8 @@ class provider_caller {
   provider_caller& operator=(const provider_caller&) = delete;
 
   /// Runs `call` (its `timeout` is replaced by the policy's); a non-empty `idempotency_key`
-  /// is sent as the `Idempotency-Key` header of every attempt.
+  /// is sent as the `Idempotency-Key` header of every attempt. A call other than GET or HEAD
+  /// without a key is attempted once only, since nothing tells the provider it is a repeat.
   void call(http_call call, std::string idempotency_key, std::function<void(call_outcome)> done);
 
   const retry_policy& policy() const;

@@ -61,9 +61,10 @@ http_call json_call(std::string method, std::string url, const boost::json::obje
 /// A GET with `Accept: application/json`.
 http_call get_call(std::string url);
 
-/// Reads an outcome into a provider_result: errors as provider_error, a 2xx body with `parse`.
-template <class T>
-provider_result<T> read_answer(const call_outcome& outcome, T (*parse)(json_reader&)) {
+/// Reads an outcome into a provider_result: errors as provider_error, a 2xx body with `parse`
+/// (a function of `json_reader&` returning T, which reports what is wrong through the reader).
+template <class T, class Parse>
+provider_result<T> read_answer(const call_outcome& outcome, const Parse& parse) {
   if (outcome.reason != stop_reason::success) return error_of(outcome);
   auto parsed = parse_object(outcome.answer.body);
   if (auto* problem = std::get_if<std::string>(&parsed)) {
@@ -80,11 +81,11 @@ provider_result<T> read_answer(const call_outcome& outcome, T (*parse)(json_read
 }
 
 /// Runs `call` through `caller` and hands `done` the parsed answer or the typed error.
-template <class T>
-void call_json(provider_caller& caller, http_call call, std::string idempotency_key,
-               T (*parse)(json_reader&), std::function<void(provider_result<T>)> done) {
+template <class T, class Parse>
+void call_json(provider_caller& caller, http_call call, std::string idempotency_key, Parse parse,
+               std::function<void(provider_result<T>)> done) {
   caller.call(std::move(call), std::move(idempotency_key),
-              [parse, done = std::move(done)](call_outcome outcome) {
+              [parse = std::move(parse), done = std::move(done)](call_outcome outcome) {
                 done(read_answer<T>(outcome, parse));
               });
 }

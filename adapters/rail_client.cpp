@@ -41,14 +41,28 @@ void rail_client::submit(const credit_transfer& transfer, std::string callback_u
   call.headers = {{"Content-Type", "application/xml"}, {"Accept", "application/json"}};
   if (!callback_url.empty()) call.headers.push_back({"X-Callback-Url", std::move(callback_url)});
   call.body = std::move(*document);
-  detail::call_json(caller_, std::move(call), std::move(idempotency_key), &parse_payment,
+  // The payment the rail took must be this transfer: another's answer would track the wrong one.
+  auto parse = [end_to_end_id = transfer.end_to_end_id](detail::json_reader& in) {
+    auto out = parse_payment(in);
+    if (!in.problem() && out.end_to_end_id != end_to_end_id)
+      in.fail("the payment is for end_to_end_id " + out.end_to_end_id + ", not " + end_to_end_id);
+    return out;
+  };
+  detail::call_json(caller_, std::move(call), std::move(idempotency_key), std::move(parse),
                     std::move(done));
 }
 
 void rail_client::get(std::string_view payment_id,
                       std::function<void(provider_result<rail_payment>)> done) {
   auto url = join_url(base_url_, "/rail/v1/payments/" + percent_encode(payment_id));
-  detail::call_json(caller_, detail::get_call(std::move(url)), {}, &parse_payment, std::move(done));
+  auto parse = [payment_id = std::string(payment_id)](detail::json_reader& in) {
+    auto out = parse_payment(in);
+    if (!in.problem() && out.payment_id != payment_id)
+      in.fail("the answer is for payment " + out.payment_id + ", not " + payment_id);
+    return out;
+  };
+  detail::call_json(caller_, detail::get_call(std::move(url)), {}, std::move(parse),
+                    std::move(done));
 }
 
 }  // namespace payorch::adapters

@@ -12,6 +12,10 @@ risk_score parse_score(detail::json_reader& in) {
   out.level = in.text("level");
   out.reasons = in.texts("reasons");
   if (!in.problem() && (out.score < 0 || out.score > 100)) in.fail("score must be 0 to 100");
+  // The saga asks for a one-time password on HIGH alone, so any other word (a lower-case "high",
+  // a level it does not know) must not pass as a lower risk.
+  if (!in.problem() && out.level != "LOW" && out.level != "MEDIUM" && out.level != "HIGH")
+    in.fail("level must be LOW, MEDIUM or HIGH");
   return out;
 }
 

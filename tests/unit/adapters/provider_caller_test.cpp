@@ -106,6 +106,18 @@ TEST(provider_caller, attempts_are_bounded) {
   EXPECT_EQ(server.requests().size(), 3u);
 }
 
+// Goal: a write without an Idempotency-Key is sent once: a provider could act on a repeat twice,
+// so a 503 ends the call (attempts_exhausted after the one attempt) instead of retrying it.
+TEST(provider_caller, writes_without_a_key_are_never_repeated) {
+  rig r(quick_policy(4));
+  loopback_server server(r.ioc, [](const seen_request&) { return canned::json(503, "{}"); });
+  auto outcome = r.run(post(server), "");
+  EXPECT_EQ(outcome.reason, stop_reason::attempts_exhausted);
+  EXPECT_EQ(outcome.attempts, 1u);
+  ASSERT_EQ(server.requests().size(), 1u);
+  EXPECT_FALSE(server.requests()[0].header("Idempotency-Key"));
+}
+
 // Goal: each attempt has the policy's deadline; a silent server ends in timeouts.
 TEST(provider_caller, attempts_time_out) {
   auto policy = quick_policy(2);

@@ -125,7 +125,7 @@ TEST(fx_client, rates_quotes_locks_and_errors) {
 }
 
 // Goal: answers that break the contract are bad_answer, naming what is wrong; rates as JSON
-// numbers are refused.
+// numbers are refused, and so are a rate or a quote that is not the one asked for.
 TEST(fx_client, bad_json_is_bad_answer) {
   provider_rig rig;
   fx_client fx(rig.caller, rig.server.url(""));
@@ -160,6 +160,24 @@ TEST(fx_client, bad_json_is_bad_answer) {
   EXPECT_EQ(q.error().detail,
             "sell_amount_minor must be an integer within int64, not a "
             "fractional number");
+
+  // Answers for another pair or another sale than asked for are bad answers too.
+  EXPECT_EQ(rate_error(R"({"base":"USD","quote":"EUR","rate":"0.92","as_of":"x"})").detail,
+            "the rate is for USD/EUR, not the EUR/USD asked for");
+  auto quote_error = [&](std::string_view sell, std::string_view buy, std::int64_t amount) {
+    rig.answers["POST /fx/v1/quotes"] = canned::json(201, std::string(quote_json));
+    std::optional<provider_result<fx_quote>> answer;
+    fx.quote(sell, buy, amount, "k2", into(answer));
+    auto a = rig.wait(answer);
+    EXPECT_FALSE(a);
+    return a ? std::string() : a.error().detail;
+  };
+  EXPECT_EQ(quote_error("EUR", "JPY", 9999),
+            "the quote sells 10000 EUR for JPY, not the 9999 EUR for JPY asked for");
+  EXPECT_EQ(quote_error("JPY", "EUR", 10000),
+            "the quote sells 10000 EUR for JPY, not the 10000 JPY for EUR asked for");
+  EXPECT_EQ(quote_error("EUR", "USD", 10000),
+            "the quote sells 10000 EUR for JPY, not the 10000 EUR for USD asked for");
 }
 
 // Goal: retryable failures end as retryable_exhausted; an open breaker as circuit_open.
@@ -256,7 +274,7 @@ TEST(sanctions_client, screen) {
   EXPECT_EQ(rig.last_body(), (json::object{{"name", "X"}}));
 }
 
-// Goal: the risk client sends every field and checks the score's range.
+// Goal: the risk client sends every field and checks the score's range and the level's word.
 TEST(risk_client, score) {
   provider_rig rig;
   risk_client risk(rig.caller, rig.server.url(""));
@@ -282,6 +300,16 @@ TEST(risk_client, score) {
   ASSERT_FALSE(b);
   EXPECT_EQ(b.error().detail, "score must be 0 to 100");
   EXPECT_FALSE(rig.last_body().contains("payouts_today"));
+  // A level outside the contract is a bad answer, never a lower risk than HIGH.
+  for (const char* level : {"high", "CRITICAL", ""}) {
+    rig.answers["POST /risk/v1/scores"] =
+        canned::json(200, std::string(R"({"score":95,"level":")") + level + R"(","reasons":[]})");
+    std::optional<provider_result<risk_score>> odd;
+    risk.score({"pay-3", 1, "EUR", "FR", "APPROVED", "CLEAR", std::nullopt}, "k3", into(odd));
+    auto o = rig.wait(odd);
+    ASSERT_FALSE(o) << level;
+    EXPECT_EQ(o.error().detail, "level must be LOW, MEDIUM or HIGH") << level;
+  }
 }
 
 credit_transfer transfer() {
@@ -331,6 +359,23 @@ TEST(rail_client, submit_and_get) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, "invalid_pacs008");
   EXPECT_FALSE(rig.last().header("X-Callback-Url"));
+
+  // An answer about another transfer or another payment is a bad answer, never this one's.
+  rig.answers["POST /rail/v1/payments"] =
+      canned::json(202, R"({"payment_id":"p_9","end_to_end_id":"E2E-9","status":"ACCEPTED"})");
+  std::optional<provider_result<rail_payment>> crossed;
+  rail.submit(transfer(), "", "k2", into(crossed));
+  auto c = rig.wait(crossed);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().kind, provider_error_kind::bad_answer);
+  EXPECT_EQ(c.error().detail, "the payment is for end_to_end_id E2E-9, not E2E-1");
+  rig.answers["GET /rail/v1/payments/p_2"] =
+      canned::json(200, R"({"payment_id":"p_1","end_to_end_id":"E2E-1","status":"SETTLED"})");
+  std::optional<provider_result<rail_payment>> other;
+  rail.get("p_2", into(other));
+  auto o = rig.wait(other);
+  ASSERT_FALSE(o);
+  EXPECT_EQ(o.error().detail, "the answer is for payment p_1, not p_2");
 }
 
 // Goal: a transfer build_pacs008 refuses is invalid_request naming the field; nothing is sent.
