@@ -218,8 +218,8 @@ http_answer answer_of_raw(const std::string& raw) {
     if (!ec) asio::write(peer, asio::buffer(raw), ec);
   });
   http_client client(ioc);
-  return send_and_wait(
-      ioc, client, get("http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port())));
+  return send_and_wait(ioc, client,
+                       get("http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port())));
 }
 
 // Goal: interim answers (102, 103) are read past: the call gets the final answer, never the
