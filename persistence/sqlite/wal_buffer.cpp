@@ -59,7 +59,8 @@ sqlite3_int64 pending_end(const buffered_file* f) {
 }
 
 /// Writes what is pending. The bytes are dropped even if the write fails: SQLite then fails the
-/// transaction they belong to, and writes its frames again in the next one.
+/// transaction they belong to (a failed write or sync puts its pager in the error state; other
+/// callers use flush_as), and writes its frames again in the next one.
 int flush(buffered_file* f) {
   int rc = SQLITE_OK;
   // The default VFS writes at most 128 KiB - 1 bytes per call (it expects pages), so the bytes
@@ -73,6 +74,15 @@ int flush(buffered_file* f) {
   return rc;
 }
 
+/// Writes what is pending before an operation that is not a write, whose failure SQLite must
+/// take as an I/O error (`ioerr`). SQLite was told those bytes were written, and now they are
+/// gone: only an I/O error makes it roll the whole transaction back, whereas SQLITE_FULL in a
+/// statement with a statement journal rolls back that statement alone and would let a later
+/// COMMIT publish frames that were never written.
+int flush_as(buffered_file* f, int ioerr) {
+  return flush(f) == SQLITE_OK ? SQLITE_OK : ioerr;
+}
+
 int close_file(sqlite3_file* file) {
   auto* f = of(file);
   const int flushed = flush(f);
@@ -84,7 +94,7 @@ int close_file(sqlite3_file* file) {
 int read_file(sqlite3_file* file, void* data, int amount, sqlite3_int64 offset) {
   auto* f = of(file);
   if (!f->pending.empty() && offset < pending_end(f) && offset + amount > f->pending_offset) {
-    if (const int rc = flush(f); rc != SQLITE_OK) return rc;
+    if (const int rc = flush_as(f, SQLITE_IOERR_READ); rc != SQLITE_OK) return rc;
   }
   return real_methods(f).xRead(f->real, data, amount, offset);
 }
@@ -127,7 +137,7 @@ int write_file(sqlite3_file* file, const void* data, int amount, sqlite3_int64 o
 
 int truncate_file(sqlite3_file* file, sqlite3_int64 size) {
   auto* f = of(file);
-  if (const int rc = flush(f); rc != SQLITE_OK) return rc;
+  if (const int rc = flush_as(f, SQLITE_IOERR_TRUNCATE); rc != SQLITE_OK) return rc;
   return real_methods(f).xTruncate(f->real, size);
 }
 
@@ -139,7 +149,7 @@ int sync_file(sqlite3_file* file, int flags) {
 
 int file_size(sqlite3_file* file, sqlite3_int64* size) {
   auto* f = of(file);
-  if (const int rc = flush(f); rc != SQLITE_OK) return rc;
+  if (const int rc = flush_as(f, SQLITE_IOERR_FSTAT); rc != SQLITE_OK) return rc;
   return real_methods(f).xFileSize(f->real, size);
 }
 
