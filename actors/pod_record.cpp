@@ -160,13 +160,15 @@ result<void> apply_to(pod_record& pod, const pod_event& event) {
       overloaded{
           [](const pod_created&) -> result<void> { return corrupt("second CrowdPodCreated"); },
           [&](const member_joined& e) -> result<void> {
-            if (!pod.members.emplace(e.user_id, member_record{e.role, e.at_ms, {}}).second)
+            if (!pod.members.emplace(e.user_id, member_record{e.role, e.at_ms, e.at_ms, {}}).second)
               return corrupt("MemberJoined twice for " + e.user_id);
             return {};
           },
           [&](const member_role_changed& e) -> result<void> {
             auto* m = find_member(pod, e.user_id);
             if (!m) return corrupt("MemberRoleChanged for a non-member");
+            if (m->role == member_role::observer && e.role != member_role::observer)
+              m->voting_since_ms = e.at_ms;
             m->role = e.role;
             return {};
           },
@@ -376,6 +378,8 @@ result<events> decide(const pod_record& pod, const update_policy& cmd) {
       c.risk_tier.empty() ? std::string(to_string(pod.policy.tier)) : c.risk_tier,
       pod.pod_currency);
   if (!pol) return pol.error();
+  // The version counts changes: a PATCH that changes nothing records nothing.
+  if (*pol == pod.policy) return events{};
   return events{policy_updated{*pol, pod.pod_currency, pod.policy_version + 1, cmd.by.subject,
                                cmd.requested_at_ms}};
 }
@@ -456,7 +460,14 @@ result<events> decide(const pod_record& pod, const remove_member& cmd) {
   if (m->role == member_role::admin && admin_count(pod) == 1)
     return fail(errc::illegal_transition,
                 "the last ADMIN of pod " + pod.pod_id + " cannot be removed", "user_id");
-  return events{member_removed{cmd.user_id, cmd.by.subject, cmd.requested_at_ms}};
+  // Money a member promised is theirs to send: leaving cancels their open pledges (their holds
+  // are voided), so none is settled later in the name of someone outside the pod.
+  events out;
+  for (const auto& p : pod.funds->pledges)
+    if (p.status == pledge_status::pledged && p.user_id == cmd.user_id)
+      out.push_back(pledge_cancelled{p.pledge_id, "member removed", cmd.requested_at_ms});
+  out.push_back(member_removed{cmd.user_id, cmd.by.subject, cmd.requested_at_ms});
+  return out;
 }
 
 result<events> decide(const pod_record& pod, const make_pledge& cmd) {
@@ -617,12 +628,16 @@ result<events> decide_reserve(const pod_record& pod, const payout_command& cmd) 
   return events{std::move(*request)};
 }
 
-result<events> decide_post(const payout_record& p, const payout_command& cmd) {
+result<events> decide_post(const pod_record& pod, const payout_record& p,
+                           const payout_command& cmd) {
   if (p.status == payout_status::posted || p.status == payout_status::reversed) return events{};
   if (p.status != payout_status::reserved)
     return fail(errc::illegal_transition, "payout " + p.reserved.payout_id + " is " +
                                               std::string(to_string(p.status)) +
                                               "; only a RESERVED payout can be posted");
+  // Money leaves only an ACTIVE pod: one suspended (a risk flag) or closed since the hold was
+  // made refuses the posting, and the saga's compensation releases the hold.
+  if (auto ok = require_active(pod, "posting a payout"); !ok) return ok.error();
   const auto& r = p.reserved;
   const bool fx = !(r.payout_currency == r.hold_currency);
   if (cmd.sell_minor <= 0 || cmd.sell_minor > r.hold_minor)
@@ -675,7 +690,7 @@ result<events> decide(const pod_record& pod, const payout_command& cmd) {
     return fail(errc::invalid_argument, "reason must be at most 500 bytes", "reason");
   switch (cmd.action) {
     case payout_action::post:
-      return decide_post(p, cmd);
+      return decide_post(pod, p, cmd);
     case payout_action::release:
       // Nothing is held any more once a payout was posted, released or reversed.
       if (p.status != payout_status::reserved) return events{};
@@ -693,6 +708,9 @@ result<events> decide(const pod_record& pod, const payout_command& cmd) {
       if (m->joined_at_ms > p.reserved.at_ms)
         return fail(errc::role_forbidden, "this member joined after the payout's hold was made",
                     "user_id");
+      if (m->voting_since_ms > p.reserved.at_ms)
+        return fail(errc::role_forbidden,
+                    "this member was an OBSERVER when the payout's hold was made", "user_id");
       return events{payout_vote_cast{cmd.payout_id, cmd.voter, cmd.approve, cmd.requested_at_ms}};
     }
     case payout_action::reverse:
@@ -940,9 +958,11 @@ balance_view balance_of(const pod_record& pod, std::int64_t version, std::int64_
 result<cycle_view> cycle_of(const pod_record& pod, const get_cycle& q) {
   if (!pod.cycle)
     return fail(errc::not_found, "pod " + pod.pod_id + " has no contribution cycle", "cycle");
-  if (q.number < 1 || q.number > max_cycle_number)
-    return fail(errc::invalid_cycle,
-                "cycle must be between 1 and " + std::to_string(max_cycle_number), "cycle");
+  // Past the last cycle RFC 3339 can date, a cycle's times would not be true.
+  const std::int64_t last = std::min(max_cycle_number, pod.cycle->last_number());
+  if (q.number < 1 || q.number > last)
+    return fail(errc::invalid_cycle, "cycle must be between 1 and " + std::to_string(last),
+                "cycle");
   cycle_view v;
   v.pod_id = pod.pod_id;
   v.number = q.number;

@@ -81,6 +81,10 @@ class cold_part {
 struct member_record {
   member_role role = member_role::member;
   std::int64_t joined_at_ms = 0;
+  /// Since when the member has held a role that votes: the join, or the change of role that
+  /// ended an OBSERVER's watch (a change between voting roles keeps it). Only a member who
+  /// could vote when a payout's hold was made votes on it.
+  std::int64_t voting_since_ms = 0;
   reputation_counters reputation;
 };
 

@@ -59,6 +59,7 @@ json::object member_json(const std::string& id, const member_record& m) {
   return json::object{{"user_id", id},
                       {"role", std::string(to_string(m.role))},
                       {"joined_at", m.joined_at_ms},
+                      {"voting_since", m.voting_since_ms},
                       {"settled_on_time", m.reputation.pledges_settled_on_time},
                       {"missed", m.reputation.pledges_missed},
                       {"votes", m.reputation.votes_cast}};
@@ -114,6 +115,9 @@ bool read_member(const json::object& o, pod_record& pod) {
   auto r = member_role_from_string(role);
   if (!r) return false;
   m.role = *r;
+  // Snapshots from before the field: since the join, the rule of their time.
+  m.voting_since_ms = m.joined_at_ms;
+  if (at(o, "voting_since") && !read(o, "voting_since", m.voting_since_ms)) return false;
   return pod.members.emplace(std::move(id), m).second;
 }
 

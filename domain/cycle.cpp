@@ -1,6 +1,7 @@
 #include "domain/cycle.hpp"
 
 #include <array>
+#include <chrono>
 
 #include "domain/time.hpp"
 
@@ -50,6 +51,16 @@ std::optional<std::int64_t> contribution_cycle::number_at(std::int64_t at_ms) co
   std::int64_t n = (at_ms - starts_at_ms) / (31LL * 24 * 60 * 60 * 1000) + 1;
   while (start_of(n + 1) <= at_ms) ++n;
   return n;
+}
+
+std::int64_t contribution_cycle::last_number() const noexcept {
+  constexpr std::int64_t last_ms = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
+  if (starts_at_ms > last_ms) return 0;
+  // Cycle n ends when n + 1 starts: n periods after the first start.
+  if (period == cycle_period::weekly) return (last_ms - starts_at_ms) / week_ms;
+  using namespace std::chrono;
+  const year_month_day first{floor<days>(sys_time<milliseconds>{milliseconds{starts_at_ms}})};
+  return (9999LL - static_cast<int>(first.year())) * 12 + 12 - static_cast<unsigned>(first.month());
 }
 
 result<contribution_cycle> make_cycle(std::string_view period_text,

@@ -29,6 +29,9 @@ struct contribution_cycle {
   std::int64_t start_of(std::int64_t n) const noexcept;
   /// The cycle holding `at_ms`, or nullopt before the first cycle starts.
   std::optional<std::int64_t> number_at(std::int64_t at_ms) const noexcept;
+  /// The last cycle that ends by 9999-12-31T23:59:59.999Z, the last time RFC 3339 can write;
+  /// 0 when none does.
+  std::int64_t last_number() const noexcept;
 
   friend bool operator==(const contribution_cycle&, const contribution_cycle&) = default;
 };

@@ -138,13 +138,18 @@ TEST_P(crowdpod_api, lifecycle_conflicts_name_the_state) {
   expect_problem(call("POST", "/pods/" + pod + "/actions/force-close"), 409, "illegal_transition");
 }
 
-// Goal: the policy is versioned and validated field by field.
+// Goal: the policy is versioned (a PATCH that changes nothing keeps the version) and validated
+// field by field.
 TEST_P(crowdpod_api, policy_patch_is_versioned) {
   auto pod = active_pod();
   auto patched = call("PATCH", "/pods/" + pod + "/policy", R"({"voting_quorum":0.75})");
   ASSERT_EQ(patched.status, 200) << patched.body;
   EXPECT_NE(patched.body.find(R"("voting_quorum":0.75)"), std::string::npos) << patched.body;
   EXPECT_NE(patched.body.find(R"("version":2)"), std::string::npos) << patched.body;
+  // The same values again change nothing, so the version stays (and no event is journaled).
+  auto same = call("PATCH", "/pods/" + pod + "/policy", R"({"voting_quorum":0.75})");
+  ASSERT_EQ(same.status, 200) << same.body;
+  EXPECT_NE(same.body.find(R"("version":2)"), std::string::npos) << same.body;
   expect_problem(call("PATCH", "/pods/" + pod + "/policy", R"({"voting_quorum":1.5})"), 400,
                  "invalid_quorum", "voting_quorum");
   expect_problem(call("PATCH", "/pods/" + pod + "/policy", R"({})"), 400, "invalid_field",

@@ -261,6 +261,32 @@ TEST_F(pod_membership_test, cycle_sums_per_member) {
   EXPECT_EQ(c2->members[0].user_id, "tess");
   EXPECT_EQ(ask<cycle_view>(runtime_->pods(), get_cycle{pod_a, 0, t0}).error().code,
             errc::invalid_cycle);
+  // Weekly from 2026: cycles past about 417,000 would end after the year 9999.
+  auto past = ask<cycle_view>(runtime_->pods(), get_cycle{pod_a, 500'000, t0});
+  ASSERT_FALSE(past);
+  EXPECT_EQ(past.error().code, errc::invalid_cycle);
+  EXPECT_TRUE(ask<cycle_view>(runtime_->pods(), get_cycle{pod_a, 400'000, t0}));
+}
+
+// Goal: removing a member cancels their open pledges (the holds are voided, nothing stays
+// pending in their name), keeps the ones settled, and leaves other members' pledges alone.
+TEST_F(pod_membership_test, removing_a_member_cancels_their_open_pledges) {
+  populate();
+  ASSERT_TRUE(pledge("plg_0000000000000001", "mia", 2500));
+  ASSERT_TRUE(pledge("plg_0000000000000002", "mia", 100));
+  ASSERT_TRUE(settle("plg_0000000000000002"));
+  ASSERT_TRUE(pledge("plg_0000000000000003", "tess", 700));
+  ASSERT_TRUE(ask<member_view>(runtime_->pods(), remove_member{pod_a, owner, "mia", t0 + 5}));
+  auto status = [&](const std::string& id) {
+    return ask<pledge_view>(runtime_->pods(), get_pledge{pod_a, id, t0 + 6})->status;
+  };
+  EXPECT_EQ(status("plg_0000000000000001"), "CANCELLED");
+  EXPECT_EQ(status("plg_0000000000000002"), "SETTLED");
+  EXPECT_EQ(status("plg_0000000000000003"), "PLEDGED");
+  EXPECT_EQ(settle("plg_0000000000000001", owner, t0 + 6).error().code, errc::illegal_transition);
+  auto b = balance(t0 + 6);
+  EXPECT_EQ(b.balances[0].posted_minor, 100);
+  EXPECT_EQ(b.balances[0].pending_minor, 700);
 }
 
 // Goal: a cycle's sums count expired pledges too, which the pod's balance no longer holds, so

@@ -262,6 +262,14 @@ TEST_F(pod_payouts_test, votes_count_in_reputation_once) {
   EXPECT_EQ(vote("nobody").error().code, errc::not_found);      // not a member
   ASSERT_TRUE(ask<member_view>(runtime_->pods(), add_member{pod_a, owner, "late", "MEMBER", t0 + 12}));
   EXPECT_EQ(vote("late").error().code, errc::role_forbidden);  // joined after the request
+  // An OBSERVER when the hold was made was not counted, so a promotion since gives no vote; a
+  // change between voting roles keeps one.
+  ASSERT_TRUE(ask<member_view>(runtime_->pods(),
+                               change_member_role{pod_a, owner, "otto", "MEMBER", t0 + 12}));
+  EXPECT_EQ(vote("otto").error().code, errc::role_forbidden);
+  ASSERT_TRUE(ask<member_view>(runtime_->pods(),
+                               change_member_role{pod_a, owner, "max", "TREASURER", t0 + 12}));
+  EXPECT_TRUE(vote("max"));
   auto unknown = payout(payout_action::vote, payout_2, saga, 0);
   unknown.voter = "mia";
   EXPECT_EQ(ask<payout_view>(runtime_->pods(), unknown).error().code, errc::not_found);
@@ -271,6 +279,23 @@ TEST_F(pod_payouts_test, votes_count_in_reputation_once) {
   EXPECT_EQ(mia->votes_cast, 1);
   EXPECT_TRUE(vote("mia"));  // still once after the restart
   EXPECT_EQ(ask<member_view>(runtime_->pods(), get_member{pod_a, "mia", t0 + 20})->votes_cast, 1);
+  EXPECT_EQ(vote("otto").error().code, errc::role_forbidden);  // the snapshot kept the rule
+}
+
+// Goal: money leaves only an ACTIVE pod: a pod suspended after the hold refuses the posting
+// (pod_not_active), keeps the hold until it is released, and posts nothing.
+TEST_F(pod_payouts_test, a_suspended_pod_refuses_to_post) {
+  ASSERT_TRUE(command(payout_action::reserve, payout_1, owner, 30'000, "EUR", 30'000));
+  ASSERT_TRUE(ask<pod_view>(
+      runtime_->pods(),
+      change_pod_status{pod_a, owner, pod_transition::risk_flagged, "review", t0 + 11}));
+  auto refused = post(payout_1, 30'000);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, errc::pod_not_active);
+  EXPECT_EQ(command(payout_action::get, payout_1, owner)->status, "RESERVED");
+  EXPECT_EQ(eur(balance())->posted_minor, 100'000);
+  EXPECT_EQ(command(payout_action::release, payout_1, saga)->status, "RELEASED");
+  EXPECT_EQ(eur(balance())->reserved_minor, 0);
 }
 
 // Goal: a released hold gives the money back; a RESERVED payout keeps a voluntary closure

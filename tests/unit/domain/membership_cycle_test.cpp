@@ -117,6 +117,29 @@ TEST(cycle, monthly_windows_follow_the_calendar_for_a_century) {
   }
 }
 
+// Goal: the last cycle is the last one that ends by 9999-12-31T23:59:59.999Z, so every cycle
+// up to it has true RFC 3339 times, and the next one would not.
+TEST(cycle, the_last_cycle_ends_within_the_years_rfc3339_writes) {
+  constexpr std::int64_t last_ms = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
+  auto monthly = make_cycle("MONTHLY", "2026-03-31T00:00:00Z");
+  ASSERT_TRUE(monthly);
+  const auto n = monthly->last_number();
+  EXPECT_EQ(n, (9999 - 2026) * 12 + 9);
+  EXPECT_EQ(format_rfc3339_utc(monthly->start_of(n + 1)), "9999-12-31T00:00:00Z");
+  EXPECT_LE(monthly->start_of(n + 1), last_ms);
+  EXPECT_EQ(monthly->number_at(monthly->start_of(n)), n);
+
+  auto weekly = make_cycle("WEEKLY", "2026-01-05T00:00:00Z");
+  ASSERT_TRUE(weekly);
+  const auto w = weekly->last_number();
+  EXPECT_LE(weekly->start_of(w + 1), last_ms);
+  EXPECT_GT(weekly->start_of(w + 2), last_ms);
+
+  auto late = make_cycle("MONTHLY", "9999-12-01T00:00:00Z");
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->last_number(), 0);  // its first cycle ends in year 10000
+}
+
 TEST(cycle, bad_period_or_start_names_the_field) {
   auto p = make_cycle("DAILY", "2026-01-05T00:00:00Z");
   ASSERT_FALSE(p);
