@@ -736,6 +736,26 @@ TEST_P(settlement_stores, rejected_vote_fails_the_payout) {
                  409, "illegal_transition");
 }
 
+// Goal: a pod suspended while its payout waits for votes keeps the money: approved, the
+// payout fails at post (pod_not_active), the hold is released, and nothing reaches the rail.
+TEST_F(settlement, a_pod_suspended_mid_payout_keeps_its_money) {
+  auto pod = funded_pod(100'000, "100");
+  auto id = pay(pod, 20'000);
+  wait_for(pod, id, {"AWAITING_VOTES"});
+  auto suspended = call("POST", "/pods/" + pod + "/actions/suspend", R"({"reason":"review"})");
+  ASSERT_EQ(suspended.status, 200) << suspended.body;
+  cast_votes(pod, id, {"ann", "ben"}, "approve");
+  auto done = wait_for(pod, id);
+  ASSERT_EQ(string_of(done, "status"), "FAILED") << json::serialize(done);
+  EXPECT_EQ(string_of(done, "failed_step"), "post");
+  EXPECT_NE(string_of(done, "reason").find("post_refused"), std::string::npos)
+      << json::serialize(done);
+  EXPECT_NE(string_of(done, "reason").find("SUSPENDED"), std::string::npos)
+      << json::serialize(done);
+  EXPECT_EQ(string_of(done.at("wallet").as_object(), "status"), "RELEASED");
+  EXPECT_EQ(eur_balance(pod), (std::pair<std::int64_t, std::int64_t>{100'000, 0}));
+}
+
 // Goal: a HIGH risk tier asks for the one-time password; wrong codes count, the right one
 // lets the payout through.
 TEST_P(settlement_stores, high_risk_needs_the_one_time_password) {
