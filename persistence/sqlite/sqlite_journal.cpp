@@ -206,6 +206,13 @@ batch_results sqlite_journal::commit_batch(std::span<const append_request> appen
   const auto fail_batch = [&](const std::string& why) {
     return batch_results{fail_all(appends.size(), why), fail_all(records.size(), why), true};
   };
+  {
+    // Once a sync failed, no later commit is known to reach the disk: refuse every batch, as the
+    // writer does once its own sync fails (this one may have been another caller's, such as an
+    // outbox job's).
+    const std::lock_guard lock(wal_mutex_);
+    if (!sync_failure_.empty()) return fail_batch(sync_failure_);
+  }
   batch_heads_.clear();  // a failed batch's heads were never committed
   batch_first_entry_ = 0;
   if (!run(begin_write_)) return fail_batch("begin: " + last_error(db_.get()));

@@ -115,6 +115,21 @@ TEST_F(deferred_sync, the_store_defers_only_when_asked) {
   EXPECT_TRUE(std::filesystem::exists(dir.file("real") / "e.db-wal"));
 }
 
+// Goal: after a failed sync, whoever asked for it, the store commits nothing more: a batch is
+// refused as storage_error rather than written to a WAL that is not known to reach the disk.
+TEST_F(deferred_sync, a_failed_sync_refuses_every_later_batch) {
+  auto store = open_deferring(dir.file("f.db"));
+  ASSERT_EQ(store->append_batch(std::vector{make_request("pod_a", 0, 1)}).front().status,
+            append_status::committed);
+  // The WAL gone from under the store: its sync cannot open it, and fails.
+  std::filesystem::remove(dir.file("f.db-wal"));
+  ASSERT_FALSE(store->sync_committed().has_value());
+  const auto refused = store->append_batch(std::vector{make_request("pod_b", 0, 1)});
+  ASSERT_EQ(refused.size(), 1U);
+  EXPECT_EQ(refused.front().status, append_status::storage_error);
+  EXPECT_NE(refused.front().detail.find("to sync it"), std::string::npos) << refused.front().detail;
+}
+
 // Goal: no answer before the sync that follows its commit, and the writer commits the next batch
 // while the last one is still syncing.
 TEST_F(deferred_sync, answers_wait_for_the_sync_while_the_next_batch_commits) {
