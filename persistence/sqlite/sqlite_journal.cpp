@@ -125,6 +125,11 @@ sqlite_journal::~sqlite_journal() {
   if (wal_fd_ >= 0) ::close(wal_fd_);
 }
 
+bool sqlite_journal::ping() {
+  const std::lock_guard lock(wal_mutex_);
+  return sync_failure_.empty();
+}
+
 result<void> sqlite_journal::sync_committed() {
   if (!defer_sync_) return {};
   const std::lock_guard lock(wal_mutex_);

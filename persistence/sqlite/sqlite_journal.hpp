@@ -90,6 +90,8 @@ class sqlite_journal final : public journal_store {
   result<std::size_t> purge_outbox(std::int64_t published_before_ms, std::size_t max_rows) override;
   bool defers_sync() const override { return defer_sync_; }
   result<void> sync_committed() override;
+  /// False once a sync failed: the file answers, but nothing more will be committed to it.
+  bool ping() override;
 
  private:
   struct stream_head {

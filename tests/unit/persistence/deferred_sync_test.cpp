@@ -116,14 +116,17 @@ TEST_F(deferred_sync, the_store_defers_only_when_asked) {
 }
 
 // Goal: after a failed sync, whoever asked for it, the store commits nothing more: a batch is
-// refused as storage_error rather than written to a WAL that is not known to reach the disk.
+// refused as storage_error rather than written to a WAL that is not known to reach the disk,
+// and a ping says the store is not there.
 TEST_F(deferred_sync, a_failed_sync_refuses_every_later_batch) {
   auto store = open_deferring(dir.file("f.db"));
   ASSERT_EQ(store->append_batch(std::vector{make_request("pod_a", 0, 1)}).front().status,
             append_status::committed);
+  EXPECT_TRUE(store->ping());
   // The WAL gone from under the store: its sync cannot open it, and fails.
   std::filesystem::remove(dir.file("f.db-wal"));
   ASSERT_FALSE(store->sync_committed().has_value());
+  EXPECT_FALSE(store->ping());  // so readiness says not ready
   const auto refused = store->append_batch(std::vector{make_request("pod_b", 0, 1)});
   ASSERT_EQ(refused.size(), 1U);
   EXPECT_EQ(refused.front().status, append_status::storage_error);
