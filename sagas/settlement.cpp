@@ -677,23 +677,30 @@ settlement_setup make_settlement(settlement_options options) {
   // would hold or move money behind the saga's back.
   retry_spec pod_retry = o.retry;
   pod_retry.attempt_timeout = std::chrono::milliseconds(0);
+  // So do the provider steps whose second attempt is not a repeat of the first: fx asks for a
+  // fresh quote under a new key (an attempt given up on could still lock its own quote, which
+  // nothing would release), and submit may find its first attempt still in flight at the rail
+  // (answered as a refusal, which leaves the payout in doubt). The adapters' own deadlines bound
+  // their answer: attempts × (per-attempt timeout + backoff).
+  retry_spec provider_answer_awaited = o.retry;
+  provider_answer_awaited.attempt_timeout = std::chrono::milliseconds(0);
   saga_definition d{std::string(actors::settlement::type),
                     {
                         action_step("reserve", bind(reserve), bind(release), pod_retry),
                         action_step("kyc", bind(kyc), {}, o.retry),
-                        wait_step(std::string(actors::settlement::kyc_step), o.kyc_timeout, kyc_verdict,
-                                  bind(kyc_timeout)),
+                        wait_step(std::string(actors::settlement::kyc_step), o.kyc_timeout,
+                                  kyc_verdict, bind(kyc_timeout)),
                         action_step("sanctions", bind(sanctions), {}, o.retry),
                         action_step("risk", bind(risk), {}, o.retry),
-                        wait_step(std::string(actors::settlement::approval_step), o.vote_timeout, approval_verdict,
-                                  vote_expired),
+                        wait_step(std::string(actors::settlement::approval_step), o.vote_timeout,
+                                  approval_verdict, vote_expired),
                         wait_step(std::string(actors::settlement::otp_step), o.otp_timeout,
                                   otp_verdict(o.otp_secret, o.otp_max_attempts), otp_expired),
-                        action_step("fx", bind(fx_lock), bind(fx_release), o.retry),
+                        action_step("fx", bind(fx_lock), bind(fx_release), provider_answer_awaited),
                         action_step("post", bind(post), bind(reverse), pod_retry),
-                        action_step("submit", bind(submit), {}, o.retry),
-                        wait_step(std::string(actors::settlement::confirm_step), o.confirm_timeout, confirm_verdict,
-                                  bind(confirm_timeout)),
+                        action_step("submit", bind(submit), {}, provider_answer_awaited),
+                        wait_step(std::string(actors::settlement::confirm_step), o.confirm_timeout,
+                                  confirm_verdict, bind(confirm_timeout)),
                     }};
   // A reservation answered storage_unavailable may still commit (the journal answers after its
   // time runs out, the append stays queued): once reserve was attempted, the undo releases
