@@ -224,6 +224,52 @@ TEST(saga_next_action, wait_deadline_paths) {
   EXPECT_EQ(next_action(timed, *t, 61'002), run(2, 1));
 }
 
+// Goal: signals recorded while the deadline's action runs are not lost: when that action then
+// fails for good, a decision among them settles the wait instead (approved: the step succeeds
+// and the saga goes on; vetoed: the step fails with the veto's reason); without one, the
+// action's failure stands.
+TEST(saga_events_for, a_decision_reached_while_the_deadline_action_ran_wins) {
+  auto d = awc(noop);
+  const std::vector<saga_event> prefix{
+      saga_started{"awc", "{}", 0}, step_attempted{"a", 1, step_phase::action, 1},
+      step_succeeded{"a", 1, "{}", 2}, wait_started{"w", 60'000, 3},
+      step_attempted{"w", 1, step_phase::timeout, 60'000}};
+  auto approved = fold(prefix);
+  for (const char* id : {"s1", "s2"}) {
+    auto got =
+        events_for_signal(d, *approved, {"s", "w", id, signal_decision::approve, ""}, 60'001);
+    ASSERT_TRUE(got);
+    ASSERT_EQ(got->size(), 1u);  // recorded; the open attempt keeps the wait from settling yet
+    ASSERT_TRUE(apply_event(approved, (*got)[0]));
+  }
+  auto ev =
+      events_for_outcome("saga_00000000000000aa", d, *approved, 1, step_phase::timeout, 1,
+                         step_outcome::final_failure("still pending at the deadline"), 60'002);
+  ASSERT_FALSE(ev.empty());
+  ASSERT_TRUE(std::holds_alternative<step_succeeded>(ev[0]));
+  EXPECT_EQ(std::get<step_succeeded>(ev[0]).output, "{\"approvals\":2}");
+  for (const auto& e : ev) ASSERT_TRUE(apply_event(approved, e));
+  EXPECT_EQ(next_action(d, *approved, 60'003), run(2, 1));
+
+  auto vetoed = fold(prefix);
+  for (const char* id : {"n1", "n2"})
+    ASSERT_TRUE(apply_event(vetoed, signal_received{"w", id, signal_decision::reject, "", 60'001}));
+  ev = events_for_outcome("saga_00000000000000aa", d, *vetoed, 1, step_phase::timeout, 1,
+                          step_outcome::final_failure("still pending"), 60'002);
+  ASSERT_FALSE(ev.empty());
+  ASSERT_TRUE(std::holds_alternative<step_failed>(ev[0]));
+  EXPECT_NE(std::get<step_failed>(ev[0]).reason.find("veto"), std::string::npos)
+      << std::get<step_failed>(ev[0]).reason;
+
+  auto undecided = fold(prefix);
+  ASSERT_TRUE(
+      apply_event(undecided, signal_received{"w", "s1", signal_decision::approve, "", 60'001}));
+  ev = events_for_outcome("saga_00000000000000aa", d, *undecided, 1, step_phase::timeout, 1,
+                          step_outcome::final_failure("still pending"), 60'002);
+  ASSERT_FALSE(ev.empty());
+  EXPECT_EQ(std::get<step_failed>(ev[0]).reason, "still pending");
+}
+
 // Goal: compensation runs in reverse over completed steps only, skipping steps without one.
 TEST(saga_next_action, compensation_is_reverse_and_skips_what_has_nothing_to_undo) {
   auto d = abc();
