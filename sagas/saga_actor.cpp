@@ -330,7 +330,13 @@ caf::result<saga_view> on_resolve(self_ptr self, actors::resolve_saga& cmd) {
         errc::illegal_transition,
         "the compensation of step " + failed.name + " failed with \"" + failed.last_error +
             "\", which an operator cannot resolve; fix its cause and retry the saga");
-  // COMPLETED keeps what the step did; a later step already undone would contradict it.
+  // COMPLETED keeps what the step did: a step whose action never succeeded (undone only because
+  // it was attempted) did nothing to keep, and a later step already undone would contradict it.
+  if (*outcome == saga_resolution::completed && !failed.completed)
+    return make_failure(errc::illegal_transition,
+                        "step " + failed.name +
+                            " never completed, so there is nothing to keep; only COMPENSATE can "
+                            "resolve this saga");
   if (*outcome == saga_resolution::completed) {
     for (auto i = *index + 1; i < st.definition->steps.size(); ++i) {
       const auto* later = st.record->step(st.definition->steps[i].name);

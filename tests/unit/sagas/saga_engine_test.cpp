@@ -146,6 +146,17 @@ TEST_F(saga_engine_test, a_step_whose_answer_may_be_lost_is_undone_once_attempte
   EXPECT_EQ(stuck.status, "FAILED");
   EXPECT_EQ(stuck.reason, "compensation of step reserve failed: reserve:compensate is busy");
   EXPECT_EQ(step(stuck, "reserve").compensation_attempts, 3);
+  // Its action never succeeded, so an operator cannot keep what it did: COMPLETED is refused,
+  // COMPENSATE resolves it.
+  auto kept = ask<actors::saga_view>(
+      manager_, actors::resolve_saga{second, "COMPLETED", "looked", "ops_client"});
+  ASSERT_FALSE(kept);
+  EXPECT_EQ(kept.error().code, errc::illegal_transition);
+  EXPECT_NE(kept.error().detail.find("never completed"), std::string::npos) << kept.error().detail;
+  EXPECT_EQ(view(second).status, "FAILED");
+  auto undone = ask<actors::saga_view>(
+      manager_, actors::resolve_saga{second, "COMPENSATE", "nothing held", "ops_client"});
+  ASSERT_TRUE(undone) << undone.error().detail;
 }
 
 // Goal: a compensation that keeps failing ends the saga FAILED with an operator alert and a

@@ -190,6 +190,7 @@ class saga_fixture : public actor_fixture {
     r.emplace("slow_once", slow("slow_once", 1));
     auto lost = steps_in_a_row("lost_answer", {"reserve", "charge"});
     lost.steps[0].undo_if_attempted = true;
+    lost.steps[0].operator_resolvable = lost.steps[1].operator_resolvable;
     r.emplace("lost_answer", std::move(lost));
     return r;
   }
