@@ -7,6 +7,7 @@
 #include "domain/currency.hpp"
 #include "domain/money.hpp"
 #include "domain/time.hpp"
+#include "domain/utf8.hpp"
 
 namespace payorch::adapters {
 namespace {
@@ -49,6 +50,9 @@ std::string escape_xml(std::string_view text) {
   return out;
 }
 
+/// The largest amount ActiveCurrencyAndAmount holds (totalDigits 18), in minor units.
+constexpr std::int64_t max_amount_minor = 999'999'999'999'999'999;
+
 failure bad(errc code, std::string_view path, std::string_view what, std::string_view member) {
   return fail(code, std::string(path) + ": " + std::string(what), std::string(member));
 }
@@ -57,6 +61,8 @@ failure bad(errc code, std::string_view path, std::string_view what, std::string
 std::optional<failure> text_problem(std::string_view text, std::size_t max, bool required,
                                     std::string_view path, std::string_view member) {
   if (required && text.empty()) return bad(errc::invalid_argument, path, "is required", member);
+  // The document says it is UTF-8; bytes that are not would make it malformed XML.
+  if (!is_utf8_text(text)) return bad(errc::invalid_argument, path, "must be UTF-8 text", member);
   if (characters(text) > max) {
     return bad(errc::invalid_argument, path,
                "must be at most " + std::to_string(max) + " characters", member);
@@ -115,6 +121,11 @@ std::optional<failure> first_problem(const credit_transfer& t) {
   }
   if (t.amount_minor <= 0) {
     return bad(errc::invalid_amount, "IntrBkSttlmAmt", "must be positive", "amount_minor");
+  }
+  // ISO 20022 amounts hold at most 18 digits in all.
+  if (t.amount_minor > max_amount_minor) {
+    return bad(errc::invalid_amount, "IntrBkSttlmAmt", "must have at most 18 digits",
+               "amount_minor");
   }
   if (auto p = date_problem(t.settlement_date)) return p;
   if (!one_of(t.charge_bearer, std::array<std::string_view, 4>{"DEBT", "CRED", "SHAR", "SLEV"})) {

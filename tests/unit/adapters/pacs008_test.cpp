@@ -108,8 +108,8 @@ TEST(pacs008, formats_amounts_with_the_currency_exponent) {
   EXPECT_EQ(amount_of("JPY", 1500), "<IntrBkSttlmAmt Ccy=\"JPY\">1500");
   EXPECT_EQ(amount_of("BHD", 1234), "<IntrBkSttlmAmt Ccy=\"BHD\">1.234");
   EXPECT_EQ(amount_of("BHD", 7), "<IntrBkSttlmAmt Ccy=\"BHD\">0.007");
-  EXPECT_EQ(amount_of("EUR", 9'223'372'036'854'775'807),
-            "<IntrBkSttlmAmt Ccy=\"EUR\">92233720368547758.07");
+  EXPECT_EQ(amount_of("EUR", 999'999'999'999'999'999),  // the most ISO 20022's 18 digits hold
+            "<IntrBkSttlmAmt Ccy=\"EUR\">9999999999999999.99");
 }
 
 /// Checks that `change` makes the transfer fail with `code` naming `member` and `path`.
@@ -160,6 +160,10 @@ TEST(pacs008, refuses_missing_or_malformed_fields) {
                  "IntrBkSttlmAmt");
   expect_refused([](auto& t) { t.amount_minor = -5; }, errc::invalid_amount, "amount_minor",
                  "IntrBkSttlmAmt");
+  expect_refused([](auto& t) { t.amount_minor = 1'000'000'000'000'000'000; }, errc::invalid_amount,
+                 "amount_minor", "IntrBkSttlmAmt");  // 19 digits
+  expect_refused([](auto& t) { t.creditor_name = "Jeanne \xff"; }, errc::invalid_argument,
+                 "creditor_name", "Cdtr/Nm");
   expect_refused([](auto& t) { t.settlement_date = "2024-02-30"; }, errc::invalid_argument,
                  "settlement_date", "CdtTrfTxInf/IntrBkSttlmDt");
   expect_refused([](auto& t) { t.settlement_date = "2024-5-23"; }, errc::invalid_argument,
@@ -179,6 +183,8 @@ TEST(pacs008, refuses_missing_or_malformed_fields) {
   std::string name;
   for (int i = 0; i < 140; ++i) name += "é";
   t.creditor_name = name;
+  EXPECT_TRUE(build_pacs008(t));
+  t.amount_minor = 999'999'999'999'999'999;  // 18 digits fit
   EXPECT_TRUE(build_pacs008(t));
 }
 
