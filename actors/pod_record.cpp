@@ -577,6 +577,9 @@ result<payout_reserved> payout_request(const pod_record& pod, const payout_comma
     return fail(errc::unknown_currency, "currency must be an ISO 4217 code", "currency");
   if (cmd.amount_minor <= 0)
     return fail(errc::invalid_amount, "amount_minor must be a positive integer", "amount_minor");
+  // A bank transfer (ISO 20022) carries at most 18 digits: refused here, not at the rail.
+  if (cmd.amount_minor > 999'999'999'999'999'999)
+    return fail(errc::invalid_amount, "amount_minor must have at most 18 digits", "amount_minor");
   const auto name_size = cmd.beneficiary_name.size();
   if (name_size == 0 || name_size > 140)
     return fail(errc::invalid_argument, "beneficiary.name must be 1 to 140 bytes",

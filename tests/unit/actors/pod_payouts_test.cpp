@@ -111,6 +111,9 @@ TEST_F(pod_payouts_test, check_refuses_bad_payouts_and_names_governance) {
   EXPECT_EQ(too_much.error().code, errc::insufficient_funds);
   EXPECT_EQ(command(payout_action::check, "pay_1", owner, 5).error().code, errc::invalid_id);
   EXPECT_EQ(command(payout_action::check, payout_1, owner, 0).error().code, errc::invalid_amount);
+  EXPECT_EQ(
+      command(payout_action::check, payout_1, owner, 1'000'000'000'000'000'000, "JPY").error().code,
+      errc::invalid_amount);  // 19 digits: more than a bank transfer carries
   EXPECT_EQ(command(payout_action::check, payout_1, owner, 5, "XXX").error().code,
             errc::unknown_currency);
   auto ok = command(payout_action::check, payout_1, caller{"tess", false}, 20'000);
