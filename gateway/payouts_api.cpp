@@ -1,6 +1,7 @@
 // /pods/{pod_id}/payouts: start a cross-border settlement, list a pod's, read one, vote on it,
 // step it up with a one-time password; and /callbacks/{kyc,rail}, where providers post results.
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <optional>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "gateway/api.hpp"
 #include "gateway/ask.hpp"
 #include "gateway/auth.hpp"
+#include "gateway/crypto.hpp"
 #include "gateway/handler_support.hpp"
 #include "gateway/idempotency.hpp"
 #include "gateway/pod_routes.hpp"
@@ -482,8 +484,16 @@ void otp(const api_context& ctx, const exchange_ptr& ex) {
       return ex->reply_problem(bad_field("code", "code must be six digits"));
     actors::saga_signal signal;
     signal.step = std::string(settlement::otp_step);
-    // Each try counts once: a retried request (same key) is the same try.
-    signal.signal_id = "otp:" + (tag.key.empty() ? ex->request_id() : tag.key);
+    // Each try counts once: a retried request (the same client and key) is the same try, and a
+    // request without a key is a try of its own (never the client's X-Request-Id, which it may
+    // repeat). The id shows neither the key nor who sent it.
+    std::string material = "key\n" + who.subject + '\n' + tag.key;
+    if (tag.key.empty()) {
+      static std::atomic<std::uint64_t> tries{0};
+      material = "try\n" + hex_encode(random_bytes(16).value_or(std::string{})) + '\n' +
+                 std::to_string(ctx.now_ms()) + '\n' + std::to_string(++tries);
+    }
+    signal.signal_id = "otp:" + hex_encode(sha256(material)).substr(0, 32);
     signal.decision = actors::signal_decision::payload_only;
     json_writer payload;
     payload.begin_object().field("code", c).end_object();

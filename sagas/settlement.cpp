@@ -421,6 +421,15 @@ bool otp_required(const wait_state& w) {
          text_of(output_of(w, "risk"), "level") == "HIGH";
 }
 
+/// Whether a one-time password is the expected one, in time that depends on the length only.
+bool same_code(std::string_view given, std::string_view expected) {
+  if (given.size() != expected.size()) return false;
+  unsigned char differ = 0;
+  for (std::size_t i = 0; i < given.size(); ++i)
+    differ |= static_cast<unsigned char>(given[i] ^ expected[i]);
+  return differ == 0;
+}
+
 evaluate_fn otp_verdict(std::string secret, std::int64_t max_attempts) {
   return [secret = std::move(secret), max_attempts](const wait_state& w) {
     if (!otp_required(w)) return wait_verdict::succeeded(R"({"required":false})");
@@ -428,7 +437,7 @@ evaluate_fn otp_verdict(std::string secret, std::int64_t max_attempts) {
     const auto expected = settlement_otp(secret, input_of(w.input).payout_id);
     std::int64_t wrong = 0;
     for (const auto& s : w.signals) {
-      if (text_of(parse_object(s.payload), "code") == expected)
+      if (same_code(text_of(parse_object(s.payload), "code"), expected))
         return wait_verdict::succeeded(R"({"required":true,"verified":true})");
       if (++wrong >= max_attempts)
         return wait_verdict::failed("otp_failed: " + std::to_string(wrong) +

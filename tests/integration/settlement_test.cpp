@@ -770,12 +770,33 @@ TEST_P(settlement_stores, high_risk_needs_the_one_time_password) {
                     R"({"code":")" + wrong + R"("})");
   ASSERT_EQ(tried.status, 200) << tried.body;
   EXPECT_EQ(string_of(json_object_of(tried), "status"), "AWAITING_OTP");
-  EXPECT_EQ(call("POST", "/pods/" + pod + "/payouts/" + id + "/otp",
-                 R"({"code":")" + right + R"("})")
-                .status,
-            200);
+  // Without an Idempotency-Key each request is a try of its own, even under one X-Request-Id.
+  auto keyless = [&](const std::string& code) {
+    http_request req;
+    req.method = "POST";
+    req.target = "/pods/" + pod + "/payouts/" + id + "/otp";
+    req.headers = {{"Authorization", bearer(admin_)},
+                   {"Content-Type", "application/json"},
+                   {"X-Request-Id", "same-request-id"}};
+    req.body = R"({"code":")" + code + R"("})";
+    return http_exchange(server_->port(), req);
+  };
+  ASSERT_EQ(keyless(wrong).status, 200);
+  ASSERT_EQ(keyless(right).status, 200);
   auto done = wait_for(pod, id);
   EXPECT_EQ(string_of(done, "status"), "SETTLED") << json::serialize(done);
+  // Readers see the tries, never a code.
+  std::size_t tries = 0;
+  for (const auto& step : done.at("steps").as_array()) {
+    if (string_of(step.as_object(), "name") != "otp") continue;
+    for (const auto& signal : step.as_object().at("signals").as_array()) {
+      ++tries;
+      EXPECT_TRUE(signal.as_object().at("payload").is_null()) << json::serialize(signal);
+      EXPECT_EQ(string_of(signal.as_object(), "signal_id").find("same-request-id"),
+                std::string::npos);
+    }
+  }
+  EXPECT_EQ(tries, 3u);
 }
 
 TEST_P(settlement_stores, wrong_passwords_fail_the_payout) {
