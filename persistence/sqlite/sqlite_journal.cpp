@@ -126,8 +126,7 @@ sqlite_journal::~sqlite_journal() {
 }
 
 bool sqlite_journal::ping() {
-  const std::lock_guard lock(wal_mutex_);
-  return sync_failure_.empty();
+  return !sync_failed_.load(std::memory_order_acquire);
 }
 
 result<void> sqlite_journal::sync_committed() {
@@ -145,6 +144,7 @@ result<void> sqlite_journal::sync_committed() {
     wal_fd_ = ::open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC);
     if (wal_fd_ < 0) {
       sync_failure_ = "cannot open " + wal_path_ + " to sync it: " + std::strerror(errno);
+      sync_failed_.store(true, std::memory_order_release);
       return fail(errc::storage_unavailable, sync_failure_);
     }
   }
@@ -152,6 +152,7 @@ result<void> sqlite_journal::sync_committed() {
   // commit frame), so this covers every transaction committed before the call.
   if (::fdatasync(wal_fd_) != 0) {
     sync_failure_ = "cannot sync " + wal_path_ + ": " + std::strerror(errno);
+    sync_failed_.store(true, std::memory_order_release);
     return fail(errc::storage_unavailable, sync_failure_);
   }
   return {};
@@ -211,13 +212,11 @@ batch_results sqlite_journal::commit_batch(std::span<const append_request> appen
   const auto fail_batch = [&](const std::string& why) {
     return batch_results{fail_all(appends.size(), why), fail_all(records.size(), why), true};
   };
-  {
-    // Once a sync failed, no later commit is known to reach the disk: refuse every batch, as the
-    // writer does once its own sync fails (this one may have been another caller's, such as an
-    // outbox job's).
-    const std::lock_guard lock(wal_mutex_);
-    if (!sync_failure_.empty()) return fail_batch(sync_failure_);
-  }
+  // Once a sync failed, no later commit is known to reach the disk: refuse every batch, as the
+  // writer does once its own sync fails (this one may have been another caller's, such as an
+  // outbox job's). The flag is read without the mutex, which a running sync holds; the text it
+  // guards is written before the flag and never again.
+  if (sync_failed_.load(std::memory_order_acquire)) return fail_batch(sync_failure_);
   batch_heads_.clear();  // a failed batch's heads were never committed
   batch_first_entry_ = 0;
   if (!run(begin_write_)) return fail_batch("begin: " + last_error(db_.get()));

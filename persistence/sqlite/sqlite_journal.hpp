@@ -2,6 +2,7 @@
 /// The SQLite implementation of journal_store (internal; callers use open_sqlite_journal).
 
 #include <cstddef>
+#include <atomic>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -233,6 +234,9 @@ class sqlite_journal final : public journal_store {
   // Set by the first failed sync, and answered by every later one: Linux reports a write-back
   // error once per open file, so a later fdatasync could succeed over pages that were lost.
   std::string sync_failure_;
+  /// Set (after sync_failure_, which then never changes) once a sync failed: read without the
+  /// mutex, which a sync holds through its fdatasync, so a commit never waits behind one.
+  std::atomic<bool> sync_failed_{false};
   // Declared last so it stops (and closes its connection) before the writer's connection closes.
   std::unique_ptr<checkpointer> checkpointer_;  // null: SQLite's automatic checkpoint
 };
