@@ -273,11 +273,15 @@ std::vector<saga_event> events_for_outcome(std::string_view saga_id,
                            {step_succeeded{def.name, attempt, outcome.output, now_ms}}, now_ms);
   }
   const auto* s = record.step(def.name);
+  std::int64_t failures =
+      1 + (s ? (phase == step_phase::compensation ? s->compensation_failures : s->failures) : 0);
+  const bool retryable = outcome.kind == outcome_kind::retryable_failure;
   // Signals that arrived while the deadline's action ran were recorded and answered: a decision
-  // among them wins over that action's final failure, as it does over a retryable one (the wait
-  // is then judged before the action runs again), so an accepted callback or vote is not lost.
-  if (phase == step_phase::timeout && outcome.kind == outcome_kind::final_failure &&
-      def.kind == step_kind::wait && s != nullptr) {
+  // among them wins over that action giving up (a final failure, or a retryable one that used
+  // the last attempt), as it does over a retry (the wait is then judged before the action runs
+  // again), so an accepted callback or vote is not lost.
+  const bool gives_up = !retryable || failures >= def.retry.max_attempts;
+  if (phase == step_phase::timeout && gives_up && def.kind == step_kind::wait && s != nullptr) {
     const auto w = wait_of(definition, record, step, *s);
     auto verdict = def.evaluate ? def.evaluate(w) : first_decision(w);
     if (verdict.kind == verdict_kind::succeeded)
@@ -288,9 +292,6 @@ std::vector<saga_event> events_for_outcome(std::string_view saga_id,
           definition, record,
           {step_failed{def.name, attempt, phase, verdict.reason, false, 0, now_ms}}, now_ms);
   }
-  std::int64_t failures =
-      1 + (s ? (phase == step_phase::compensation ? s->compensation_failures : s->failures) : 0);
-  const bool retryable = outcome.kind == outcome_kind::retryable_failure;
   std::int64_t retry_at = 0;
   if (retryable && failures < def.retry.max_attempts) {
     auto key = context_for(saga_id, definition, record, step, phase, attempt).idempotency_key();

@@ -261,6 +261,21 @@ TEST(saga_events_for, a_decision_reached_while_the_deadline_action_ran_wins) {
   EXPECT_NE(std::get<step_failed>(ev[0]).reason.find("veto"), std::string::npos)
       << std::get<step_failed>(ev[0]).reason;
 
+  // The same when the action's last attempt fails retryably: it gives up, and the decision wins.
+  auto last_try = fold({saga_started{"awc", "{}", 0}, step_attempted{"a", 1, step_phase::action, 1},
+                        step_succeeded{"a", 1, "{}", 2}, wait_started{"w", 60'000, 3},
+                        step_attempted{"w", 1, step_phase::timeout, 60'000},
+                        step_failed{"w", 1, step_phase::timeout, "busy", true, 61'000, 60'001},
+                        step_attempted{"w", 2, step_phase::timeout, 61'000},
+                        step_failed{"w", 2, step_phase::timeout, "busy", true, 63'000, 61'001},
+                        step_attempted{"w", 3, step_phase::timeout, 63'000}});
+  for (const char* id : {"s1", "s2"})
+    ASSERT_TRUE(apply_event(last_try, signal_received{"w", id, signal_decision::approve, "", 63'001}));
+  ev = events_for_outcome("saga_00000000000000aa", d, *last_try, 1, step_phase::timeout, 3,
+                          step_outcome::retryable_failure("busy"), 63'002);
+  ASSERT_FALSE(ev.empty());
+  EXPECT_TRUE(std::holds_alternative<step_succeeded>(ev[0]));
+
   auto undecided = fold(prefix);
   ASSERT_TRUE(
       apply_event(undecided, signal_received{"w", "s1", signal_decision::approve, "", 60'001}));
