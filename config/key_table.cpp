@@ -83,34 +83,34 @@ std::string percent_decoded(std::string_view name) {
 }
 
 /// A connection URI with the password of its `user:pass@` and the values of its secret query
-/// parameters (names read as libpq reads them, %XX decoded) replaced by `***`.
-std::string uri_without_password(std::string s, std::size_t scheme) {
-  const auto authority_end = s.find_first_of("/?#", scheme + 3);
-  const auto authority =
-      s.substr(scheme + 3,
-               authority_end == std::string::npos ? std::string::npos : authority_end - scheme - 3);
-  const auto at = authority.rfind('@');
-  const auto colon = authority.find(':');
-  if (at != std::string::npos && colon != std::string::npos && colon < at)
-    s = s.substr(0, scheme + 3 + colon + 1) + "***" + s.substr(scheme + 3 + at);
-  const auto query = s.find('?', scheme + 3);
+/// parameters (names read as libpq reads them, %XX decoded) replaced by `***`. As libpq reads a
+/// URI: the credentials run to the first '@' that comes before any '/', the parameters from the
+/// first '?' after them to the end ('#' means nothing), separated by '&'.
+std::string uri_without_password(std::string s, std::size_t start) {
+  const auto credentials_end = s.find_first_of("@/", start);
+  std::size_t rest = start;  // where the host part begins
+  if (credentials_end != std::string::npos && s[credentials_end] == '@') {
+    const auto colon = s.find(':', start);
+    if (colon < credentials_end)
+      s = s.substr(0, colon + 1) + "***" + s.substr(credentials_end);
+    rest = s.find('@', start) + 1;
+  }
+  const auto query = s.find('?', rest);
   if (query == std::string::npos) return s;
-  const auto fragment = s.find('#', query);
-  const auto query_end = fragment == std::string::npos ? s.size() : fragment;
   std::string out = s.substr(0, query + 1);
-  for (std::size_t begin = query + 1; begin <= query_end;) {
+  for (std::size_t begin = query + 1; begin <= s.size();) {
     auto end = s.find('&', begin);
-    if (end == std::string::npos || end > query_end) end = query_end;
+    if (end == std::string::npos) end = s.size();
     const std::string_view part(s.data() + begin, end - begin);
     const auto eq = part.find('=');
     if (eq != std::string_view::npos && secret_parameter(percent_decoded(part.substr(0, eq))))
       out += std::string(part.substr(0, eq + 1)) + "***";
     else
       out += part;
-    if (end < query_end) out += '&';
+    if (end < s.size()) out += '&';
     begin = end + 1;
   }
-  return out + s.substr(query_end);
+  return out;
 }
 
 /// A libpq `keyword = value` string with the values of its secret keywords replaced by `***`.
@@ -138,7 +138,8 @@ std::string keywords_without_password(std::string_view s) {
       if (i >= s.size()) break;  // an unterminated quote
       ++i;
     } else {
-      while (i < s.size() && !is_space(s[i])) ++i;
+      for (; i < s.size() && !is_space(s[i]); ++i)
+        if (s[i] == '\\' && i + 1 < s.size()) ++i;  // an escaped character, a space too
     }
     out += s.substr(token_start, value_start - token_start);
     out += secret_parameter(name) ? "***" : std::string(s.substr(value_start, i - value_start));
@@ -154,9 +155,10 @@ std::string keywords_without_password(std::string_view s) {
 /// `***`: the password of the URI's `user:pass@`, and the value of a `password` or `sslpassword`
 /// parameter (in the URI's query, which libpq reads too, or a keyword).
 std::string without_password(std::string_view text) {
-  const auto scheme = text.find("://");
-  return scheme != std::string_view::npos ? uri_without_password(std::string(text), scheme)
-                                          : keywords_without_password(text);
+  // libpq reads a string as a URI only when it starts with one of its two schemes.
+  for (std::string_view scheme : {"postgresql://", "postgres://"})
+    if (text.starts_with(scheme)) return uri_without_password(std::string(text), scheme.size());
+  return keywords_without_password(text);
 }
 
 /// The storage setting with any password replaced by `***`, so printing it leaks nothing.

@@ -68,8 +68,9 @@ TEST(storage_settings, hiding_the_password_keeps_the_rest) {
   EXPECT_NE(shown("postgresql://h:5432/db?application_name=a@b")
                 .find("postgresql://h:5432/db?application_name=a@b"),
             std::string::npos);
+  // libpq gives '#' no meaning: it is part of the password's value, hidden with it.
   EXPECT_NE(shown("postgresql://u:pw@h:5432/db?x=1&password=pw2#f")
-                .find("postgresql://u:***@h:5432/db?x=1&password=***#f"),
+                .find("postgresql://u:***@h:5432/db?x=1&password=***\""),
             std::string::npos);
 }
 
@@ -85,9 +86,22 @@ TEST(storage_settings, secrets_are_hidden_in_every_form_libpq_reads) {
   EXPECT_NE(text.find("?passw%6Frd=***&sslpassword=***&sslmode=require"), std::string::npos)
       << text;
 
+  // As libpq reads a URI: credentials up to the first '@' before a '/', even with '?' or '#' in
+  // the password, and parameters to the end of the string ('#' means nothing there).
+  const auto shown = [](const std::string& uri) { return to_toml(loaded(load_text(
+                                                      "storage = \"" + uri + "\"\n"))); };
+  EXPECT_NE(shown("postgresql://app:s3?cret@db/pay").find("postgresql://app:***@db/pay"),
+            std::string::npos);
+  EXPECT_NE(shown("postgresql://app:s3#cret@db/pay").find("postgresql://app:***@db/pay"),
+            std::string::npos);
+  const auto fragment = shown("postgresql://u@db/pay?sslmode=require#&password=s3cret");
+  EXPECT_EQ(fragment.find("s3cret"), std::string::npos) << fragment;
+  EXPECT_NE(fragment.find("?sslmode=require#&password=***"), std::string::npos) << fragment;
+
   for (const std::string conninfo :
        {"host=db password = 's3 \\' cret' user=app", "host=db  password=s3cret user=app",
-        "host=db user=app password='s3cret", "host=db user=app = password=s3cret"}) {
+        "host=db user=app password='s3cret", "host=db user=app = password=s3cret",
+        "host=db password=s3://cret user=app", "host=db password=s3\\ cret user=app"}) {
     auto refused = load_env({{"PAYORCH_STORAGE", conninfo}});
     ASSERT_TRUE(refused.error.has_value()) << conninfo;
     const auto line = refused.error->line();
