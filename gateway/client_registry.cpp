@@ -123,17 +123,19 @@ std::variant<std::vector<registered_client>, std::string> configured_clients(
 
 std::variant<bootstrap_credentials, std::string> load_or_create_bootstrap(
     const std::filesystem::path& file, bool* created) {
+  auto load = [&file]() -> std::variant<bootstrap_credentials, std::string> {
+    std::string why_not;
+    auto text = read_small_file(file, &why_not);
+    if (!text) return why_not;
+    auto parsed = parse_credentials(*text);
+    if (auto* why = std::get_if<std::string>(&parsed)) return file.string() + ": " + *why;
+    return parsed;
+  };
   std::error_code ec;
   *created = !std::filesystem::exists(file, ec);
   if (ec) return "cannot look for " + file.string() + ": " + ec.message();
   std::string error;
-  if (!*created) {
-    auto text = read_small_file(file, &error);
-    if (!text) return error;
-    auto parsed = parse_credentials(*text);
-    if (auto* why = std::get_if<std::string>(&parsed)) return file.string() + ": " + *why;
-    return parsed;
-  }
+  if (!*created) return load();
   auto id_bits = random_bytes(bootstrap_id_bytes);
   auto secret_bits = random_bytes(bootstrap_secret_bytes);
   if (!id_bits || !secret_bits) return std::string("no randomness for the bootstrap client");
@@ -141,8 +143,9 @@ std::variant<bootstrap_credentials, std::string> load_or_create_bootstrap(
   switch (create_private_file(file, credentials_json(c), &error)) {
     case create_outcome::created:
       return c;
-    case create_outcome::exists:  // another process made it first: use its client
-      return load_or_create_bootstrap(file, created);
+    case create_outcome::exists:  // another process made it first (or a link to nothing is there)
+      *created = false;
+      return load();
     case create_outcome::failed:
       break;
   }

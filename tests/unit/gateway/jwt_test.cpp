@@ -320,9 +320,19 @@ TEST(private_files, are_made_once_and_never_replaced) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()),
                           std::filesystem::directory_iterator()),
-            1);
+            1);  // no temp file left
   EXPECT_EQ(create_private_file(dir.file("missing/otp.key"), "x", &error), create_outcome::failed);
   EXPECT_NE(error.find("missing"), std::string::npos) << error;
+
+  // A key path that is a link to nothing: looking finds no file, making one finds the name
+  // taken; the start fails naming the file rather than trying again for ever.
+  const auto dangling = dir.file("jwt_signing_key.pem");
+  std::filesystem::create_symlink(dir.file("nowhere.pem"), dangling);
+  bool created = true;
+  error.clear();
+  EXPECT_EQ(signing_key::load_or_create_es256(dangling, &created, &error), nullptr);
+  EXPECT_FALSE(created);
+  EXPECT_NE(error.find("jwt_signing_key.pem"), std::string::npos) << error;
 }
 
 // Goal: several processes starting at once on one data directory (possible with PostgreSQL
