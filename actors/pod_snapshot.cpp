@@ -115,9 +115,9 @@ bool read_member(const json::object& o, pod_record& pod) {
   auto r = member_role_from_string(role);
   if (!r) return false;
   m.role = *r;
-  // Snapshots from before the field: since the join, the rule of their time.
-  m.voting_since_ms = m.joined_at_ms;
-  if (at(o, "voting_since") && !read(o, "voting_since", m.voting_since_ms)) return false;
+  // A snapshot from before the field cannot say when an OBSERVER was promoted: it is refused,
+  // and the pod is rebuilt from its events, which can.
+  if (!read(o, "voting_since", m.voting_since_ms)) return false;
   return pod.members.emplace(std::move(id), m).second;
 }
 
