@@ -91,8 +91,7 @@ std::string uri_without_password(std::string s, std::size_t start) {
   std::size_t rest = start;  // where the host part begins
   if (credentials_end != std::string::npos && s[credentials_end] == '@') {
     const auto colon = s.find(':', start);
-    if (colon < credentials_end)
-      s = s.substr(0, colon + 1) + "***" + s.substr(credentials_end);
+    if (colon < credentials_end) s = s.substr(0, colon + 1) + "***" + s.substr(credentials_end);
     rest = s.find('@', start) + 1;
   }
   const auto query = s.find('?', rest);

@@ -1,8 +1,8 @@
 #pragma once
 /// The SQLite implementation of journal_store (internal; callers use open_sqlite_journal).
 
-#include <cstddef>
 #include <atomic>
+#include <cstddef>
 #include <mutex>
 #include <optional>
 #include <string>

@@ -88,8 +88,9 @@ TEST(storage_settings, secrets_are_hidden_in_every_form_libpq_reads) {
 
   // As libpq reads a URI: credentials up to the first '@' before a '/', even with '?' or '#' in
   // the password, and parameters to the end of the string ('#' means nothing there).
-  const auto shown = [](const std::string& uri) { return to_toml(loaded(load_text(
-                                                      "storage = \"" + uri + "\"\n"))); };
+  const auto shown = [](const std::string& uri) {
+    return to_toml(loaded(load_text("storage = \"" + uri + "\"\n")));
+  };
   EXPECT_NE(shown("postgresql://app:s3?cret@db/pay").find("postgresql://app:***@db/pay"),
             std::string::npos);
   EXPECT_NE(shown("postgresql://app:s3#cret@db/pay").find("postgresql://app:***@db/pay"),

@@ -270,7 +270,8 @@ TEST(saga_events_for, a_decision_reached_while_the_deadline_action_ran_wins) {
                         step_failed{"w", 2, step_phase::timeout, "busy", true, 63'000, 61'001},
                         step_attempted{"w", 3, step_phase::timeout, 63'000}});
   for (const char* id : {"s1", "s2"})
-    ASSERT_TRUE(apply_event(last_try, signal_received{"w", id, signal_decision::approve, "", 63'001}));
+    ASSERT_TRUE(
+        apply_event(last_try, signal_received{"w", id, signal_decision::approve, "", 63'001}));
   ev = events_for_outcome("saga_00000000000000aa", d, *last_try, 1, step_phase::timeout, 3,
                           step_outcome::retryable_failure("busy"), 63'002);
   ASSERT_FALSE(ev.empty());
