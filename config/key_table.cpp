@@ -94,8 +94,11 @@ std::string uri_without_password(std::string s, std::size_t start) {
     if (colon < credentials_end) s = s.substr(0, colon + 1) + "***" + s.substr(credentials_end);
     rest = s.find('@', start) + 1;
   }
-  const auto query = s.find('?', rest);
-  if (query == std::string::npos) return s;
+  // The parameters start at the first '?' outside a bracketed (IPv6) host.
+  std::size_t query = rest;
+  for (; query < s.size() && s[query] != '?'; ++query)
+    if (s[query] == '[') query = std::min(s.find(']', query), s.size() - 1);
+  if (query >= s.size()) return s;
   std::string out = s.substr(0, query + 1);
   for (std::size_t begin = query + 1; begin <= s.size();) {
     auto end = s.find('&', begin);
@@ -154,9 +157,14 @@ std::string keywords_without_password(std::string_view s) {
 /// `***`: the password of the URI's `user:pass@`, and the value of a `password` or `sslpassword`
 /// parameter (in the URI's query, which libpq reads too, or a keyword).
 std::string without_password(std::string_view text) {
-  // libpq reads a string as a URI only when it starts with one of its two schemes.
+  // libpq reads a string as a URI only when it starts with one of its two schemes; a refused
+  // value that looks like another URI (no '=' before its "://") is hidden as one all the same.
   for (std::string_view scheme : {"postgresql://", "postgres://"})
     if (text.starts_with(scheme)) return uri_without_password(std::string(text), scheme.size());
+  if (const auto scheme = text.find("://");
+      scheme != std::string_view::npos &&
+      text.substr(0, scheme).find('=') == std::string_view::npos)
+    return uri_without_password(std::string(text), scheme + 3);
   return keywords_without_password(text);
 }
 

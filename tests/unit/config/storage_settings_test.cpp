@@ -99,6 +99,22 @@ TEST(storage_settings, secrets_are_hidden_in_every_form_libpq_reads) {
   EXPECT_EQ(fragment.find("s3cret"), std::string::npos) << fragment;
   EXPECT_NE(fragment.find("?sslmode=require#&password=***"), std::string::npos) << fragment;
 
+  // The parameters start at the first '?' outside an IPv6 host's brackets.
+  const auto bracketed = shown("postgresql://[::1?]:5432/pay?password=s3cret");
+  EXPECT_EQ(bracketed.find("s3cret"), std::string::npos) << bracketed;
+  EXPECT_NE(bracketed.find("[::1?]:5432/pay?password=***"), std::string::npos) << bracketed;
+
+  // A refused value that looks like another URI hides its password all the same.
+  for (const std::string uri :
+       {"POSTGRESQL://app:s3cret@db/pay", "postgresql+psycopg://app:s3cret@db/pay",
+        "jdbc:postgresql://app:s3cret@db/pay"}) {
+    auto refused = load_env({{"PAYORCH_STORAGE", uri}});
+    ASSERT_TRUE(refused.error.has_value()) << uri;
+    const auto line = refused.error->line();
+    EXPECT_EQ(line.find("s3cret"), std::string::npos) << line;
+    EXPECT_NE(line.find("app:***@db/pay"), std::string::npos) << line;
+  }
+
   for (const std::string conninfo :
        {"host=db password = 's3 \\' cret' user=app", "host=db  password=s3cret user=app",
         "host=db user=app password='s3cret", "host=db user=app = password=s3cret",
