@@ -109,26 +109,26 @@ std::optional<std::string> otp_secret_of(const config::settings& s) {
   if (!s.settlement.otp_secret.empty()) return s.settlement.otp_secret;
   const auto file = s.data_dir / "otp.key";
   std::string error;
-  auto load = [&]() -> std::optional<std::string> {
-    auto key = gateway::read_small_file(file, &error);
-    if (key && key->size() >= 16) return key;
-    spdlog::error("cannot read the one-time password key {}: {}", file.string(),
+  bool created = false;
+  auto key = gateway::read_or_create_private_file(
+      file,
+      [](std::string* why) -> std::optional<std::string> {
+        auto bits = gateway::random_bytes(32);
+        if (!bits) {
+          *why = "no randomness";
+          return std::nullopt;
+        }
+        return hex_encode(*bits);
+      },
+      &created, &error);
+  if (!key || key->size() < 16) {
+    spdlog::error("cannot use the one-time password key {}: {}", file.string(),
                   key ? "shorter than 16 bytes" : error);
     return std::nullopt;
-  };
-  if (std::filesystem::exists(file)) return load();
-  const std::string hex = hex_encode(gateway::random_bytes(32).value_or(std::string{}));
-  const auto made = hex.empty() ? gateway::create_outcome::failed
-                                : gateway::create_private_file(file, hex, &error);
-  // Made by another process first (or a link to nothing is there, which reading reports).
-  if (made == gateway::create_outcome::exists) return load();
-  if (made == gateway::create_outcome::failed) {
-    spdlog::error("cannot write the one-time password key {}: {}", file.string(),
-                  hex.empty() ? "no randomness" : error);
-    return std::nullopt;
   }
-  spdlog::info("made the one-time password key of payouts: {} (mode 0600)", file.string());
-  return hex;
+  if (created)
+    spdlog::info("made the one-time password key of payouts: {} (mode 0600)", file.string());
+  return key;
 }
 
 sagas::settlement_options settlement_options_of(const config::settings& s,

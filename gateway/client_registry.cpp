@@ -123,33 +123,27 @@ std::variant<std::vector<registered_client>, std::string> configured_clients(
 
 std::variant<bootstrap_credentials, std::string> load_or_create_bootstrap(
     const std::filesystem::path& file, bool* created) {
-  auto load = [&file]() -> std::variant<bootstrap_credentials, std::string> {
-    std::string why_not;
-    auto text = read_small_file(file, &why_not);
-    if (!text) return why_not;
-    auto parsed = parse_credentials(*text);
-    if (auto* why = std::get_if<std::string>(&parsed)) return file.string() + ": " + *why;
-    return parsed;
-  };
-  std::error_code ec;
-  *created = !std::filesystem::exists(file, ec);
-  if (ec) return "cannot look for " + file.string() + ": " + ec.message();
+  std::optional<bootstrap_credentials> made;
   std::string error;
-  if (!*created) return load();
-  auto id_bits = random_bytes(bootstrap_id_bytes);
-  auto secret_bits = random_bytes(bootstrap_secret_bytes);
-  if (!id_bits || !secret_bits) return std::string("no randomness for the bootstrap client");
-  bootstrap_credentials c{"admin_" + hex_encode(*id_bits), base64url_encode(*secret_bits), {"*"}};
-  switch (create_private_file(file, credentials_json(c), &error)) {
-    case create_outcome::created:
-      return c;
-    case create_outcome::exists:  // another process made it first (or a link to nothing is there)
-      *created = false;
-      return load();
-    case create_outcome::failed:
-      break;
-  }
-  return error;
+  auto text = read_or_create_private_file(
+      file,
+      [&made](std::string* why) -> std::optional<std::string> {
+        auto id_bits = random_bytes(bootstrap_id_bytes);
+        auto secret_bits = random_bytes(bootstrap_secret_bytes);
+        if (!id_bits || !secret_bits) {
+          *why = "no randomness for the bootstrap client";
+          return std::nullopt;
+        }
+        made = bootstrap_credentials{
+            "admin_" + hex_encode(*id_bits), base64url_encode(*secret_bits), {"*"}};
+        return credentials_json(*made);
+      },
+      created, &error);
+  if (!text) return error;
+  if (*created) return std::move(*made);
+  auto parsed = parse_credentials(*text);
+  if (auto* why = std::get_if<std::string>(&parsed)) return file.string() + ": " + *why;
+  return parsed;
 }
 
 registered_client bootstrap_client(const bootstrap_credentials& credentials) {

@@ -166,6 +166,33 @@ create_outcome create_private_file(const std::filesystem::path& file, std::strin
   return create_outcome::created;
 }
 
+std::optional<std::string> read_or_create_private_file(
+    const std::filesystem::path& file,
+    const std::function<std::optional<std::string>(std::string* error)>& make, bool* created,
+    std::string* error) {
+  *created = false;
+  std::error_code ec;
+  const bool present = std::filesystem::exists(file, ec);
+  if (ec) {
+    *error = "cannot look for " + file.string() + ": " + ec.message();
+    return std::nullopt;
+  }
+  if (!present) {
+    auto content = make(error);
+    if (!content) return std::nullopt;
+    switch (create_private_file(file, *content, error)) {
+      case create_outcome::created:
+        *created = true;
+        return content;
+      case create_outcome::failed:
+        return std::nullopt;
+      case create_outcome::exists:  // made by another process first (or a link to nothing is there)
+        break;
+    }
+  }
+  return read_small_file(file, error);
+}
+
 std::optional<std::string> read_small_file(const std::filesystem::path& file, std::string* error) {
   std::error_code ec;
   auto size = std::filesystem::file_size(file, ec);

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,6 +42,15 @@ enum class create_outcome { created, exists, failed };
 /// `exists` (and should read it). `error` is set on `failed`.
 create_outcome create_private_file(const std::filesystem::path& file, std::string_view content,
                                    std::string* error);
+
+/// The text of `file`; when there is none, the text `make` gives, written with
+/// create_private_file (`*created` true), unless another process made the file first, whose text
+/// is read instead. Nullopt with `error` set when the file can be neither read nor made (`make`
+/// sets `error` when it fails).
+std::optional<std::string> read_or_create_private_file(
+    const std::filesystem::path& file,
+    const std::function<std::optional<std::string>(std::string* error)>& make, bool* created,
+    std::string* error);
 
 /// The whole of `file`, or nullopt with `error` set.
 std::optional<std::string> read_small_file(const std::filesystem::path& file, std::string* error);

@@ -238,32 +238,20 @@ std::unique_ptr<signing_key> signing_key::from_pem(std::string_view pem, std::st
 
 std::unique_ptr<signing_key> signing_key::load_or_create_es256(const std::filesystem::path& file,
                                                                bool* created, std::string* error) {
-  auto load = [&]() -> std::unique_ptr<signing_key> {
-    auto pem = read_small_file(file, error);
-    if (!pem) return nullptr;
-    auto key = from_pem(*pem, error);
-    if (!key) *error = file.string() + ": " + *error;
-    return key;
-  };
-  std::error_code ec;
-  *created = !std::filesystem::exists(file, ec);
-  if (ec) {
-    *error = "cannot look for " + file.string() + ": " + ec.message();
-    return nullptr;
-  }
-  if (!*created) return load();
-  auto key = generate_es256(error);
-  if (!key) return nullptr;
-  switch (create_private_file(file, key->pem(), error)) {
-    case create_outcome::created:
-      return key;
-    case create_outcome::exists:  // another process made it first (or a link to nothing is there)
-      *created = false;
-      return load();
-    case create_outcome::failed:
-      break;
-  }
-  return nullptr;
+  std::unique_ptr<signing_key> made;
+  auto pem = read_or_create_private_file(
+      file,
+      [&made](std::string* why) -> std::optional<std::string> {
+        made = generate_es256(why);
+        if (!made) return std::nullopt;
+        return made->pem();
+      },
+      created, error);
+  if (!pem) return nullptr;
+  if (*created) return made;
+  auto key = from_pem(*pem, error);
+  if (!key) *error = file.string() + ": " + *error;
+  return key;
 }
 
 std::unique_ptr<signing_key> signing_key::hs256(std::string secret) {
