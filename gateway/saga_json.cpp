@@ -69,12 +69,7 @@ void write_saga_steps(json_writer& w, const actors::saga_view& v) {
     w.end_array().key("signals").begin_array();
     for (const auto& sig : s.signals) {
       w.begin_object().field("signal_id", sig.signal_id).field("decision", sig.decision);
-      // A one-time password is a secret of the member who requested the payout: readers of the
-      // pod see that a try came, never the code.
-      if (s.name == actors::settlement::otp_step)
-        w.key("payload").null();
-      else
-        write_json_text(w, "payload", sig.payload);
+      write_json_text(w, "payload", sig.payload);  // empty for a step with private signals
       write_time_or_null(w, "at", sig.at_ms);
       w.end_object();
     }

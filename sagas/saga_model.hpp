@@ -138,6 +138,9 @@ struct step_definition {
   /// `last_error` (resolve_saga): for undos that refuse until an outside fact is known, e.g.
   /// whether a bank paid. Empty: never.
   std::function<bool(std::string_view last_error)> operator_resolvable;
+  /// Wait steps whose signals carry a secret (a one-time password): views list each signal
+  /// without its payload.
+  bool private_signals = false;
 };
 
 /// An action step.

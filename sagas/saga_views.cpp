@@ -18,7 +18,7 @@ std::string_view result_name(attempt_result r) {
   return "UNKNOWN";
 }
 
-actors::saga_step_view step_view(const step_record& s, step_kind kind) {
+actors::saga_step_view step_view(const step_record& s, step_kind kind, bool private_signals) {
   actors::saga_step_view v;
   v.name = s.name;
   v.kind = kind == step_kind::wait ? "WAIT" : "ACTION";
@@ -38,8 +38,8 @@ actors::saga_step_view step_view(const step_record& s, step_kind kind) {
                          h.retry_at_ms});
   v.signals.reserve(s.signals.size());
   for (const auto& sig : s.signals)
-    v.signals.push_back(
-        {sig.signal_id, std::string(to_string(sig.decision)), sig.payload, sig.at_ms});
+    v.signals.push_back({sig.signal_id, std::string(to_string(sig.decision)),
+                         private_signals ? std::string() : sig.payload, sig.at_ms});
   return v;
 }
 
@@ -81,10 +81,10 @@ actors::saga_view view_of(std::string_view saga_id, const saga_definition* defin
       const auto* s = record.step(def.name);
       step_record untouched;
       untouched.name = def.name;
-      v.steps.push_back(step_view(s ? *s : untouched, def.kind));
+      v.steps.push_back(step_view(s ? *s : untouched, def.kind, def.private_signals));
     }
   } else {
-    for (const auto& s : record.steps) v.steps.push_back(step_view(s, step_kind::action));
+    for (const auto& s : record.steps) v.steps.push_back(step_view(s, step_kind::action, false));
   }
   return v;
 }

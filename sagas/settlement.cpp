@@ -715,6 +715,9 @@ settlement_setup make_settlement(settlement_options options) {
   // time runs out, the append stays queued): once reserve was attempted, the undo releases
   // whatever hold there is (release takes a payout the pod never reserved as released).
   d.steps[*d.index_of("reserve")].undo_if_attempted = true;
+  // A one-time password is the requester's secret: readers of the payout see that a try came,
+  // never its code.
+  d.steps[*d.index_of(actors::settlement::otp_step)].private_signals = true;
   // A pod lists its payouts by the sagas it owns, with what each pays.
   d.owner_member = "pod_id";
   d.summary_members = {"amount_minor", "currency"};
