@@ -227,6 +227,27 @@ std::string input_member(const actors::saga_view& v, std::string_view key) {
   return input_member_of(v.input, key);
 }
 
+/// True when the saga `v` was started by the same request as `r`: the amount, the currency and
+/// the beneficiary the client sent (the IBAN as normalised for both).
+bool same_payout_request(const actors::saga_view& v, const payout_request& r) {
+  auto parsed = parse_json(v.input);
+  if (!parsed.value) return false;
+  const json_node& in = *parsed.value;
+  const json_node* amount = in.find("amount_minor");
+  const json_node* to = in.find("beneficiary");
+  if (amount == nullptr || amount->as_int64() != r.amount_minor || to == nullptr ||
+      to->kind() != json_kind::object)
+    return false;
+  auto text_is = [](const json_node& object, std::string_view key, const std::string& expected) {
+    const json_node* member = object.find(key);
+    return member != nullptr && member->kind() == json_kind::string &&
+           member->as_string() == expected;
+  };
+  return text_is(in, "currency", r.currency) && text_is(*to, "name", r.to.name) &&
+         text_is(*to, "country", r.to.country) && text_is(*to, "iban", r.to.iban) &&
+         text_is(*to, "bic", r.to.bic);
+}
+
 /// Reads the saga and the wallet's payout, and replies `status` with both.
 void reply_payout(const api_context& ctx, const exchange_ptr& ex, const std::string& pod_id,
                   actors::saga_view v, http::status status) {
@@ -276,48 +297,65 @@ void create(const api_context& ctx, const exchange_ptr& ex) {
     if (auto* p = std::get_if<problem>(&decoded)) return ex->reply_problem(*p);
     auto request = std::get<payout_request>(std::move(decoded));
     // The key names the payout (and its saga), so a retry that lost its stored response finds
-    // the settlement it started instead of starting a second one.
+    // the settlement it started instead of starting a second one, or of checking the wallet
+    // again, which that settlement's hold has already drawn on.
     const auto payout = payout_id::from_random(id_bits_from("payout\n" + who.subject + "\n" + id +
                                                             "\n" + tag.key))
                             .str();
-    actors::payout_command check;
-    check.pod_id = id;
-    check.by = caller_of(who);
-    check.payout_id = payout;
-    check.action = actors::payout_action::check;
-    check.amount_minor = request.amount_minor;
-    check.currency = request.currency;
-    check.beneficiary_name = request.to.name;
-    check.requested_at_ms = ctx.now_ms();
-    ask<actors::payout_view>(
-        ctx.bridge, ctx.runtime->pods(), check,
-        [ctx, ex, id, who, payout, request](result<actors::payout_view> checked) {
-          if (!checked) return reply_failure(ex, checked.error());
-          actors::start_saga start{settlement::saga_of_payout(payout), std::string(settlement::type),
-                                   saga_input(id, payout, *checked, caller_of(who), request,
-                                              ctx.now_ms())};
-          auto saga_id = start.saga_id;
-          ask<actors::saga_view>(
-              ctx.bridge, ctx.runtime->sagas(), std::move(start),
-              [ctx, ex, id, saga_id](result<actors::saga_view> started) {
-                if (started) {
-                  // Just started: its reserve step has not run, so the wallet has nothing yet.
-                  const auto location =
-                      "/pods/" + id + "/payouts/" + settlement::payout_of_saga(started->saga_id);
-                  return reply_body(ex, http::status::accepted, payout_body(*started, nullptr),
-                                    location);
-                }
-                if (started.error().code != errc::already_exists)
-                  return reply_failure(ex, started.error());
-                // Started before (the stored response was lost): answer where it is now.
-                ask<actors::saga_view>(ctx.bridge, ctx.runtime->sagas(), actors::get_saga{saga_id},
-                                       [ctx, ex, id](result<actors::saga_view> v) {
-                                         if (!v) return reply_failure(ex, v.error());
-                                         reply_payout(ctx, ex, id, std::move(*v),
-                                                      http::status::accepted);
-                                       });
-              });
-        });
+    const auto saga_id = settlement::saga_of_payout(payout);
+    // A started payout answers where it is now; under its key, another request is refused.
+    auto answer_started = [ctx, ex, id, request](result<actors::saga_view> v) {
+      if (!v) return reply_failure(ex, v.error());
+      if (!same_payout_request(*v, request))
+        return ex->reply_problem(make_problem(http::status::unprocessable_entity,
+                                              "idempotency_key_reused",
+                                              "this Idempotency-Key started a payout of another "
+                                              "request",
+                                              "Idempotency-Key"));
+      reply_payout(ctx, ex, id, std::move(*v), http::status::accepted);
+    };
+    auto check_and_start = [ctx, ex, id, who, payout, saga_id, request, answer_started] {
+      actors::payout_command check;
+      check.pod_id = id;
+      check.by = caller_of(who);
+      check.payout_id = payout;
+      check.action = actors::payout_action::check;
+      check.amount_minor = request.amount_minor;
+      check.currency = request.currency;
+      check.beneficiary_name = request.to.name;
+      check.requested_at_ms = ctx.now_ms();
+      ask<actors::payout_view>(
+          ctx.bridge, ctx.runtime->pods(), check,
+          [ctx, ex, id, who, payout, saga_id, request,
+           answer_started](result<actors::payout_view> checked) {
+            if (!checked) return reply_failure(ex, checked.error());
+            actors::start_saga start{
+                saga_id, std::string(settlement::type),
+                saga_input(id, payout, *checked, caller_of(who), request, ctx.now_ms())};
+            ask<actors::saga_view>(
+                ctx.bridge, ctx.runtime->sagas(), std::move(start),
+                [ctx, ex, id, saga_id, answer_started](result<actors::saga_view> started) {
+                  if (started) {
+                    // Just started: its reserve step has not run, so the wallet has nothing yet.
+                    const auto location =
+                        "/pods/" + id + "/payouts/" + settlement::payout_of_saga(started->saga_id);
+                    return reply_body(ex, http::status::accepted, payout_body(*started, nullptr),
+                                      location);
+                  }
+                  if (started.error().code != errc::already_exists)
+                    return reply_failure(ex, started.error());
+                  // Started by a request racing this one under the same key.
+                  ask<actors::saga_view>(ctx.bridge, ctx.runtime->sagas(),
+                                         actors::get_saga{saga_id}, answer_started);
+                });
+          });
+    };
+    ask<actors::saga_view>(ctx.bridge, ctx.runtime->sagas(), actors::get_saga{saga_id},
+                           [answer_started, check_and_start](result<actors::saga_view>&& found) {
+                             if (!found && found.error().code == errc::not_found)
+                               return check_and_start();
+                             answer_started(std::move(found));
+                           });
   });
 }
 

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <signal.h>
+#include <sqlite3.h>
 
 #include <boost/json.hpp>
 #include <chrono>
@@ -719,6 +720,38 @@ TEST_F(settlement, a_duplicate_end_to_end_id_leaves_the_payout_in_doubt) {
       << json::serialize(done);
   EXPECT_EQ(string_of(done.at("wallet").as_object(), "status"), "POSTED");
   EXPECT_EQ(eur_balance(pod), (std::pair<std::int64_t, std::int64_t>{80'000, 0}));
+}
+
+// Goal: a payout retried after its stored answer was lost finds the payout its key started, as
+// it is now, instead of checking the wallet again (its hold has drawn on it: 422 before); the
+// same key with another request is refused.
+TEST_F(settlement, a_retry_whose_answer_was_lost_finds_its_payout) {
+  auto pod = funded_pod(1'000);
+  auto first = call("POST", "/pods/" + pod + "/payouts", payout_body(800), "lost-answer");
+  ASSERT_EQ(first.status, 202) << first.body;
+  const auto id = string_of(json_object_of(first), "payout_id");
+  ASSERT_EQ(string_of(wait_for(pod, id), "status"), "SETTLED");
+  auto forget_answers = [this] {
+    const auto data_dir = server_->data_dir();
+    ASSERT_EQ(server_->stop(), 0);
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((data_dir / "journal.sqlite").c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, "DELETE FROM idempotency WHERE key = 'lost-answer'", nullptr,
+                           nullptr, nullptr),
+              SQLITE_OK);
+    EXPECT_EQ(sqlite3_changes(db), 1);
+    sqlite3_close(db);
+    start_both(data_dir);
+  };
+  forget_answers();
+  auto again = call("POST", "/pods/" + pod + "/payouts", payout_body(800), "lost-answer");
+  ASSERT_EQ(again.status, 202) << again.body;
+  EXPECT_EQ(string_of(json_object_of(again), "payout_id"), id);
+  EXPECT_EQ(string_of(json_object_of(again), "status"), "SETTLED") << again.body;
+  forget_answers();
+  expect_problem(call("POST", "/pods/" + pod + "/payouts", payout_body(100), "lost-answer"), 422,
+                 "idempotency_key_reused", "Idempotency-Key");
+  EXPECT_EQ(eur_balance(pod), (std::pair<std::int64_t, std::int64_t>{200, 0}));
 }
 
 TEST_P(settlement_stores, rejected_vote_fails_the_payout) {
