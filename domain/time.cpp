@@ -114,8 +114,15 @@ result<std::int64_t> parse_rfc3339(std::string_view text, std::string param) {
   }
   if (pos != text.size()) return bad();
   const auto days_since_epoch = sys_days{date}.time_since_epoch().count();
-  return ((static_cast<std::int64_t>(days_since_epoch) * 24 + h) * 60 + mi - offset_min) * 60000 +
-         static_cast<std::int64_t>(s) * 1000 + ms;
+  const std::int64_t unix_ms =
+      ((static_cast<std::int64_t>(days_since_epoch) * 24 + h) * 60 + mi - offset_min) * 60000 +
+      static_cast<std::int64_t>(s) * 1000 + ms;
+  // An offset can carry a time past the years 0000..9999 in UTC, which no answer could spell.
+  if (unix_ms < min_unix_ms || unix_ms > max_unix_ms)
+    return fail(errc::invalid_argument,
+                param + " must fall between 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z",
+                param);
+  return unix_ms;
 }
 
 std::int64_t add_calendar_months(std::int64_t unix_ms, std::int64_t months) {

@@ -19,7 +19,8 @@ std::string format_rfc3339_utc(std::int64_t unix_ms);
 
 /// Unix milliseconds of an RFC 3339 timestamp such as "2026-01-05T00:00:00Z",
 /// "2026-01-05T01:00:00.250+01:00"; fractions beyond milliseconds must be zero (nothing is
-/// rounded). invalid_argument (naming `param`) for any other text or an impossible date.
+/// rounded). invalid_argument (naming `param`) for any other text, an impossible date, or a time
+/// whose offset takes it outside 0000-01-01T00:00:00Z..9999-12-31T23:59:59.999Z.
 result<std::int64_t> parse_rfc3339(std::string_view text, std::string param);
 
 /// Adds `months` calendar months to `unix_ms`, keeping the time of day and clamping the day to

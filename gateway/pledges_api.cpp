@@ -36,6 +36,10 @@ std::variant<actors::make_pledge, problem> decode_pledge(const http_request& req
   if (due) {
     auto at = parse_rfc3339(due->as_string(), "due_at");
     if (!at) return problem_from(at.error());
+    // 0 means "none" to the pod; the epoch (or anything before it) is in the past anyway.
+    if (*at <= 0)
+      return problem_from(
+          failure{errc::invalid_argument, "due_at must be in the future", "due_at"});
     cmd.due_at_ms = *at;
   }
   cmd.user_id = std::string(user->as_string());

@@ -77,12 +77,19 @@ TEST(rfc3339, parses_utc_offsets_and_millisecond_fractions) {
   EXPECT_EQ(*parse_rfc3339("2024-05-22T14:11:02.123000Z", "t"), 1716387062123);
   EXPECT_EQ(format_rfc3339_utc(*parse_rfc3339("2024-02-29T23:59:59.999Z", "t")),
             "2024-02-29T23:59:59.999Z");
+  // The range's ends, reached through offsets too.
+  EXPECT_EQ(format_rfc3339_utc(*parse_rfc3339("9999-12-31T21:59:59.999-02:00", "t")),
+            "9999-12-31T23:59:59.999Z");
+  EXPECT_EQ(format_rfc3339_utc(*parse_rfc3339("0000-01-01T01:00:00+01:00", "t")),
+            "0000-01-01T00:00:00Z");
 }
 
 TEST(rfc3339, rejects_impossible_dates_and_lost_precision) {
   for (auto bad : {"", "2024-02-30T00:00:00Z", "2023-02-29T00:00:00Z", "2024-05-22 14:11:02Z",
                    "2024-05-22T14:11:02", "2024-05-22T24:00:00Z", "2024-05-22T14:11:02.1234Z",
-                   "2024-05-22T14:11:02.Z", "2024-05-22T14:11:02Zjunk"}) {
+                   "2024-05-22T14:11:02.Z", "2024-05-22T14:11:02Zjunk",
+                   // Offsets that carry the time outside 0000..9999 in UTC.
+                   "9999-12-31T23:00:00-02:00", "0000-01-01T00:30:00+01:00"}) {
     auto r = parse_rfc3339(bad, "due_at");
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().param, "due_at");
