@@ -48,6 +48,17 @@ result<void> require_role(const pod_record& pod, const caller& by, pod_action ac
   return {};
 }
 
+/// The currency named `code`, if money can be held in it: an ISO 4217 code other than XXX
+/// ("no currency", which the ledger refuses to post).
+result<currency> money_currency(const std::string& code) {
+  auto cur = currency::from_code(code);
+  if (!cur || cur->code() == "XXX")
+    return fail(errc::unknown_currency,
+                "'" + code + "' is not an ISO 4217 code of a currency money can be held in",
+                "currency");
+  return *cur;
+}
+
 result<void> require_open(const pod_record& pod, std::string_view what) {
   if (pod.status == pod_status::closed)
     return fail(errc::pod_not_active,
@@ -150,7 +161,11 @@ result<void> resolve_pledge(pod_record& pod, const std::string& id, pledge_statu
   if (p->due_at_ms != 0) funds->open_due.erase({p->due_at_ms, position});
   if (auto* m = find_member(pod, p->user_id)) {
     if (to == pledge_status::settled) ++m->reputation.pledges_settled_on_time;
-    if (to == pledge_status::expired) ++m->reputation.pledges_missed;
+    // Nobody can settle a pledge in a SUSPENDED pod: one that falls due then is not missed. Its
+    // expiry is journaled with the first write after its due time, which, for a pledge that fell
+    // due during the suspension, comes before the reinstatement or closure takes effect.
+    if (to == pledge_status::expired && pod.status != pod_status::suspended)
+      ++m->reputation.pledges_missed;
   }
   return {};
 }
@@ -343,11 +358,8 @@ result<void> apply_event(std::optional<pod_record>& pod, const pod_event& event)
 }
 
 result<events> decide_create(const create_pod& cmd) {
-  auto cur = currency::from_code(cmd.currency);
-  if (!cur) {
-    return fail(errc::unknown_currency, "'" + cmd.currency + "' is not an ISO 4217 currency code",
-                "currency");
-  }
+  auto cur = money_currency(cmd.currency);
+  if (!cur) return cur.error();
   auto name = validate_pod_name(cmd.name);
   if (!name) return name.error();
   auto pol =
@@ -482,12 +494,15 @@ result<events> decide(const pod_record& pod, const make_pledge& cmd) {
     return fail(errc::role_forbidden,
                 "a " + std::string(to_string(m->role)) + " may not pledge in pod " + pod.pod_id,
                 "user_id");
+  // A member pledges for themselves; an ADMIN or TREASURER may record a pledge for another (a
+  // pledge that expires unsettled costs its member reputation).
+  if (cmd.by.subject != *user) {
+    if (auto ok = require_role(pod, cmd.by, pod_action::pledge_for_member); !ok) return ok.error();
+  }
   if (cmd.amount_minor <= 0)
     return fail(errc::invalid_amount, "amount_minor must be a positive integer", "amount_minor");
-  auto cur = currency::from_code(cmd.currency);
-  if (!cur)
-    return fail(errc::unknown_currency, "'" + cmd.currency + "' is not an ISO 4217 currency code",
-                "currency");
+  auto cur = money_currency(cmd.currency);
+  if (!cur) return cur.error();
   if (pod.funds->pledges.size() >= max_pledges_per_pod)
     return fail(errc::invalid_argument, "pod " + pod.pod_id + " holds the most pledges (" +
                                             std::to_string(max_pledges_per_pod) + ")");
@@ -572,9 +587,8 @@ result<payout_reserved> payout_request(const pod_record& pod, const payout_comma
   if (auto ok = require_active(pod, "paying out"); !ok) return ok.error();
   if (auto id = payout_id::parse(cmd.payout_id); !id)
     return fail(id.error().code, id.error().detail, "payout_id");
-  auto cur = currency::from_code(cmd.currency);
-  if (!cur || cur->code() == "XXX")
-    return fail(errc::unknown_currency, "currency must be an ISO 4217 code", "currency");
+  auto cur = money_currency(cmd.currency);
+  if (!cur) return cur.error();
   if (cmd.amount_minor <= 0)
     return fail(errc::invalid_amount, "amount_minor must be a positive integer", "amount_minor");
   // A bank transfer (ISO 20022) carries at most 18 digits: refused here, not at the rail.
@@ -867,9 +881,10 @@ member_view view_of(const pod_record& pod, const std::string& user_id, std::int6
   v.role = std::string(to_string(m->role));
   v.joined_at_ms = m->joined_at_ms;
   auto counters = m->reputation;
-  // Pledges past due but not yet journaled as expired count as missed already.
+  // Pledges past due but not yet journaled as expired count as missed already, unless the pod is
+  // SUSPENDED: their expiry will then be journaled while it is, and not count (resolve_pledge).
   for (const auto& [due, position] : pod.funds->open_due) {
-    if (due > now_ms) break;
+    if (due > now_ms || pod.status == pod_status::suspended) break;
     if (pod.funds->pledges[position].user_id == user_id) ++counters.pledges_missed;
   }
   v.pledges_settled_on_time = counters.pledges_settled_on_time;

@@ -50,6 +50,8 @@ std::string_view to_string(pod_action action) noexcept {
       return "request payouts";
     case pod_action::vote:
       return "vote";
+    case pod_action::pledge_for_member:
+      return "pledge in another member's name";
   }
   return "act";
 }
@@ -65,6 +67,7 @@ bool role_allows(member_role role, pod_action action) noexcept {
       return role != member_role::observer;
     case pod_action::settle_pledge:
     case pod_action::request_payout:
+    case pod_action::pledge_for_member:
       return role == member_role::admin || role == member_role::treasurer;
   }
   return false;

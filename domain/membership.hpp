@@ -25,13 +25,14 @@ result<member_role> parse_member_role(std::string_view text, std::string param);
 
 /// Everything a member can ask a pod to do that changes it.
 enum class pod_action : std::uint8_t {
-  change_policy,   ///< PATCH the governance policy
-  manage_members,  ///< add a member, change a role, remove a member
-  change_status,   ///< activate, suspend, reinstate, close, force-close
-  pledge,          ///< promise money (the pledging member acts)
-  settle_pledge,   ///< move a pledge's money into the pod
-  request_payout,  ///< money out of the pod (the settlement saga)
-  vote,            ///< approve or reject a payout above the spending limit
+  change_policy,      ///< PATCH the governance policy
+  manage_members,     ///< add a member, change a role, remove a member
+  change_status,      ///< activate, suspend, reinstate, close, force-close
+  pledge,             ///< promise money (the pledging member acts)
+  settle_pledge,      ///< move a pledge's money into the pod
+  request_payout,     ///< money out of the pod (the settlement saga)
+  vote,               ///< approve or reject a payout above the spending limit
+  pledge_for_member,  ///< record a pledge in another member's name (the recorder acts)
 };
 
 std::string_view to_string(pod_action action) noexcept;
@@ -47,6 +48,7 @@ std::string_view to_string(pod_action action) noexcept;
 /// | settle_pledge   | yes   | yes       |        |          |
 /// | request_payout  | yes   | yes       |        |          |
 /// | vote            | yes   | yes       | yes    |          |
+/// | pledge_for_member | yes | yes       |        |          |
 bool role_allows(member_role role, pod_action action) noexcept;
 
 /// Longest user id, in bytes.
@@ -59,7 +61,7 @@ result<std::string> validate_user_id(std::string_view text, std::string param);
 /// What a member did that the reputation score counts.
 struct reputation_counters {
   std::int64_t pledges_settled_on_time = 0;  ///< settled before their due time (or with none)
-  std::int64_t pledges_missed = 0;           ///< expired unsettled
+  std::int64_t pledges_missed = 0;           ///< expired unsettled (not while SUSPENDED)
   std::int64_t votes_cast = 0;
 
   friend bool operator==(const reputation_counters&, const reputation_counters&) = default;

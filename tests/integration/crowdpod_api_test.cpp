@@ -165,6 +165,14 @@ TEST_P(crowdpod_api, pledge_settle_balance_and_ledger) {
   auto pod = active_pod();
   auto pledged = call("POST", "/pods/" + pod + "/pledges", pledge_body("owner", 0));
   expect_problem(pledged, 400, "invalid_amount", "amount_minor");
+  // XXX ("no currency") is refused up front; the pod goes on serving.
+  expect_problem(call("POST", "/pods/" + pod + "/pledges", pledge_body("owner", 100, "XXX")), 400,
+                 "unknown_currency", "currency");
+  // The epoch is a time in the past, not "no due time".
+  expect_problem(call("POST", "/pods/" + pod + "/pledges",
+                      R"({"user_id":"owner","amount_minor":100,"currency":"EUR",)"
+                      R"("due_at":"1970-01-01T00:00:00Z"})"),
+                 400, "invalid_argument", "due_at");
   ASSERT_EQ(
       call("POST", "/pods/" + pod + "/members", R"({"user_id":"mia","role":"MEMBER"})").status,
       201);

@@ -136,11 +136,56 @@ TEST_F(pod_membership_test, pledges_check_status_role_and_amount) {
   EXPECT_EQ(pledge("plg_0000000000000001", "ghost", 100).error().code, errc::not_found);
   EXPECT_EQ(pledge("plg_0000000000000001", "mia", 0).error().param, "amount_minor");
   EXPECT_EQ(pledge("plg_0000000000000001", "mia", 100, "EUX").error().code, errc::unknown_currency);
+  // XXX is ISO's "no currency": refused up front, not by the ledger (which would fail the write).
+  auto none = pledge("plg_0000000000000001", "mia", 100, "XXX");
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, errc::unknown_currency);
+  EXPECT_EQ(none.error().param, "currency");
   auto p = pledge("plg_0000000000000001", "mia", 2500);
   ASSERT_TRUE(p) << p.error().detail;
   EXPECT_EQ(p->status, "PLEDGED");
   EXPECT_EQ(p->cycle, 1);
   EXPECT_EQ(p->due_at_ms, t0 + 7 * day_ms);  // the end of its weekly cycle
+}
+
+// Goal: a member pledges in their own name; only an ADMIN or TREASURER (or the platform) records
+// a pledge in another member's name, whose reputation it would cost if it expired.
+TEST_F(pod_membership_test, pledges_in_another_members_name_need_admin_or_treasurer) {
+  populate();
+  auto as = [](const caller& by, const std::string& id, const std::string& user) {
+    auto cmd = pledge_command(id, user, 100);
+    cmd.by = by;
+    return cmd;
+  };
+  const caller mia{"mia", false}, tess{"tess", false}, otto{"otto", false}, nobody{"nobody", false};
+  auto for_tess = ask<pledge_view>(runtime_->pods(), as(mia, "plg_00000000000000a1", "tess"));
+  ASSERT_FALSE(for_tess);
+  EXPECT_EQ(for_tess.error().code, errc::role_forbidden);
+  EXPECT_EQ(
+      ask<pledge_view>(runtime_->pods(), as(otto, "plg_00000000000000a1", "mia")).error().code,
+      errc::role_forbidden);
+  EXPECT_EQ(
+      ask<pledge_view>(runtime_->pods(), as(nobody, "plg_00000000000000a1", "mia")).error().code,
+      errc::role_forbidden);
+  EXPECT_TRUE(ask<pledge_view>(runtime_->pods(), as(mia, "plg_00000000000000a1", "mia")));
+  EXPECT_TRUE(ask<pledge_view>(runtime_->pods(), as(tess, "plg_00000000000000a2", "mia")));
+  EXPECT_TRUE(ask<pledge_view>(runtime_->pods(), as(owner, "plg_00000000000000a3", "tess")));
+  EXPECT_TRUE(
+      ask<pledge_view>(runtime_->pods(), as(operator_admin, "plg_00000000000000a4", "mia")));
+  // An OBSERVER still may not pledge, whoever records it.
+  EXPECT_EQ(
+      ask<pledge_view>(runtime_->pods(), as(owner, "plg_00000000000000a5", "otto")).error().code,
+      errc::role_forbidden);
+}
+
+// Goal: a pod's currency must be one money can be held in (not XXX).
+TEST_F(pod_membership_test, a_pod_in_no_currency_is_refused) {
+  create_pod cmd{"pod_00000000000000b2",       "Nothing",     "XXX",
+                 {"5000", "0.66", "STANDARD"}, owner.subject, t0};
+  auto refused = ask<pod_view>(runtime_->pods(), cmd);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, errc::unknown_currency);
+  EXPECT_EQ(refused.error().param, "currency");
 }
 
 // Goal: settling moves a pledge from pending to posted; only TREASURER or ADMIN settles.
@@ -180,6 +225,35 @@ TEST_F(pod_membership_test, overdue_pledge_expires) {
   auto mia = ask<member_view>(runtime_->pods(), get_member{pod_a, "mia", later});
   EXPECT_EQ(mia->pledges_missed, 1);
   EXPECT_EQ(mia->reputation_score, 35);
+}
+
+// Goal: a pledge that falls due while its pod is SUSPENDED (nobody can settle it) expires
+// without counting as missed, before and after the reinstatement journals its expiry, and after
+// a replay; one that fell due before the suspension still counts.
+TEST_F(pod_membership_test, pledges_due_during_a_suspension_are_not_missed) {
+  populate();
+  ASSERT_TRUE(pledge("plg_0000000000000001", "mia", 2500));  // due at the end of week 1
+  auto second_week = pledge_command("plg_0000000000000002", "tess", 100);
+  second_week.due_at_ms = t0 + 14 * day_ms;
+  ASSERT_TRUE(ask<pledge_view>(runtime_->pods(), second_week));
+  ASSERT_TRUE(transition(pod_transition::risk_flagged, owner, t0 + 5));
+  const auto later = t0 + 8 * day_ms;
+  auto missed = [&](const std::string& user, std::int64_t at) {
+    return ask<member_view>(runtime_->pods(), get_member{pod_a, user, at})->pledges_missed;
+  };
+  EXPECT_EQ(missed("mia", later), 0);
+  ASSERT_TRUE(transition(pod_transition::manual_override, owner, later));
+  auto p = ask<pledge_view>(runtime_->pods(), get_pledge{pod_a, "plg_0000000000000001", later});
+  EXPECT_EQ(p->status, "EXPIRED");
+  EXPECT_EQ(missed("mia", later), 0);
+  // Week 2's pledge falls due while the pod is ACTIVE again: missed.
+  const auto after = t0 + 15 * day_ms;
+  EXPECT_EQ(missed("tess", after), 1);
+  ASSERT_TRUE(transition(pod_transition::risk_flagged, owner, after));
+  EXPECT_EQ(missed("tess", after), 1);
+  start();  // a replay of the journal gives the same counts
+  EXPECT_EQ(missed("mia", after), 0);
+  EXPECT_EQ(missed("tess", after), 1);
 }
 
 // Goal: closing a pod cancels its open pledges (their holds are voided) and keeps settled money.
