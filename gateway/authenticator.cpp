@@ -20,6 +20,13 @@ constexpr std::string_view signing_key_file_name = "jwt_signing_key.pem";
 /// Random bytes in a token's jti.
 constexpr std::size_t token_id_bytes = 16;
 
+/// True when someone other than the owner may read `file`.
+bool readable_by_others(const fs::path& file) {
+  std::error_code ec;
+  auto perms = fs::status(file, ec).permissions();
+  return !ec && (perms & (fs::perms::group_all | fs::perms::others_all)) != fs::perms::none;
+}
+
 std::unique_ptr<signing_key> signing_key_of(const config::settings& s,
                                             std::vector<std::string>* notices, std::string* error) {
   if (s.auth_algorithm == "HS256") return signing_key::hs256(s.auth_hs256_secret);
@@ -29,14 +36,10 @@ std::unique_ptr<signing_key> signing_key_of(const config::settings& s,
   if (key && created)
     notices->push_back("made a new ES256 signing key in " + file.string() + " (kid " + key->kid() +
                        ")");
+  // Whoever reads the key can sign tokens with any scope.
+  if (key && readable_by_others(file))
+    notices->push_back("warning: " + file.string() + " is readable by others; chmod 600 it");
   return key;
-}
-
-/// True when someone other than the owner may read `file`.
-bool readable_by_others(const fs::path& file) {
-  std::error_code ec;
-  auto perms = fs::status(file, ec).permissions();
-  return !ec && (perms & (fs::perms::group_all | fs::perms::others_all)) != fs::perms::none;
 }
 
 /// The bootstrap client from `credentials.json`, made on first start.
@@ -180,11 +183,23 @@ bool authenticator::check_secret(const registered_client& client, std::string se
     done(true);
     return true;
   }
-  return worker_->post([this, &client, secret = std::move(secret), done = std::move(done)] {
-    bool matched = client.secret.matches(secret);
-    if (matched) clients_.remember_passed(client, secret);
-    done(matched);
-  });
+  {
+    std::lock_guard lock(checking_mutex_);
+    if (!checking_.insert(&client).second) return false;
+  }
+  auto finished = [this, &client] {
+    std::lock_guard lock(checking_mutex_);
+    checking_.erase(&client);
+  };
+  const bool queued =
+      worker_->post([this, &client, secret = std::move(secret), done = std::move(done), finished] {
+        bool matched = client.secret.matches(secret);
+        if (matched) clients_.remember_passed(client, secret);
+        finished();
+        done(matched);
+      });
+  if (!queued) finished();
+  return queued;
 }
 
 }  // namespace payorch::gateway

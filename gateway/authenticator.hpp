@@ -10,9 +10,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <variant>
 #include <vector>
 
@@ -74,7 +76,8 @@ class authenticator {
 
   /// Checks `secret` for `client` and calls `done(matched)`: at once when the check is cheap or
   /// passed before, otherwise later on the worker thread. False (and `done` is not called) when
-  /// too many checks are already waiting.
+  /// too many checks are already waiting, or a slow check of the same client's secret is: one
+  /// client's wrong secrets then cannot keep every other client's check from running.
   bool check_secret(const registered_client& client, std::string secret,
                     std::function<void(bool)> done);
 
@@ -92,7 +95,10 @@ class authenticator {
   std::unique_ptr<signing_key> key_;
   client_registry clients_;
   token_cache cache_;
-  std::unique_ptr<worker_thread> worker_;  // only when some client has a slow secret
+  std::mutex checking_mutex_;
+  std::unordered_set<const registered_client*> checking_;  ///< a slow check waits or runs
+  std::unique_ptr<worker_thread> worker_;  // only when some client has a slow secret; last, so
+                                           // its jobs are gone before what they touch
 };
 
 }  // namespace payorch::gateway

@@ -233,7 +233,20 @@ TEST_F(bootstrap_files, made_once_with_mode_0600_and_reused) {
   EXPECT_EQ(http_get(second->port(), "/.well-known/jwks.json").body, jwks);
   EXPECT_FALSE(admin_token(*second).empty());
   EXPECT_NE(second->log().find("using admin client " + c.id), std::string::npos) << second->log();
+  EXPECT_EQ(second->log().find("readable by others"), std::string::npos) << second->log();
   ASSERT_EQ(second->stop(), 0);
+
+  // Either file readable by others is named at start-up (whoever reads the key signs tokens).
+  std::filesystem::permissions(data.path() / "jwt_signing_key.pem",
+                               std::filesystem::perms::others_read,
+                               std::filesystem::perm_options::add);
+  auto* third = start(on_data);
+  ASSERT_NE(third, nullptr);
+  EXPECT_NE(third->log().find("jwt_signing_key.pem is readable by others"), std::string::npos)
+      << third->log();
+  EXPECT_EQ(third->log().find("credentials.json is readable by others"), std::string::npos)
+      << third->log();
+  ASSERT_EQ(third->stop(), 0);
 }
 
 // Goal: configured clients replace the bootstrap client: no credentials.json, their own

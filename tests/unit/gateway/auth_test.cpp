@@ -217,6 +217,30 @@ TEST(authenticator, checks_slow_secrets_off_the_calling_thread) {
   EXPECT_EQ(auth->clients().find("nobody"), nullptr);
 }
 
+// Goal: one slow check per client waits or runs at a time, so a client whose wrong secrets keep
+// coming cannot fill the worker's queue ahead of every other client.
+TEST(authenticator, one_slow_check_per_client_at_a_time) {
+  auto auth = make_auth({pbkdf2_client("ops", "right"), pbkdf2_client("web", "web-secret")});
+  const auto& ops = *auth->clients().find("ops");
+  const auto& web = *auth->clients().find("web");
+  // Hold the worker inside web's answer, so ops's check stays queued behind it.
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  std::promise<bool> web_answer, ops_answer;
+  ASSERT_TRUE(auth->check_secret(web, "web-secret", [&, released](bool ok) {
+    released.wait();
+    web_answer.set_value(ok);
+  }));
+  ASSERT_TRUE(
+      auth->check_secret(ops, "wrong", [&ops_answer](bool ok) { ops_answer.set_value(ok); }));
+  EXPECT_FALSE(auth->check_secret(ops, "right", [](bool) { ADD_FAILURE() << "not queued"; }));
+  release.set_value();
+  EXPECT_TRUE(web_answer.get_future().get());
+  EXPECT_FALSE(ops_answer.get_future().get());
+  // Once its check has answered, the client's next one runs.
+  EXPECT_TRUE(answer_of(*auth, ops, "right"));
+}
+
 // Goal: an issued token verifies to its client and scopes; then it is served from the cache.
 TEST(authenticator, issues_tokens_that_verify) {
   auto auth = make_auth({sha_client("ops", {"*"})});
