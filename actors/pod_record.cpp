@@ -979,8 +979,8 @@ result<cycle_view> cycle_of(const pod_record& pod, const get_cycle& q) {
   // Past the last cycle RFC 3339 can date, a cycle's times would not be true.
   const std::int64_t last = std::min(max_cycle_number, pod.cycle->last_number());
   if (q.number < 1 || q.number > last)
-    return fail(errc::invalid_cycle, "cycle must be between 1 and " + std::to_string(last),
-                "cycle");
+    return fail(errc::invalid_cycle,
+                "the cycle number must be between 1 and " + std::to_string(last), "n");
   cycle_view v;
   v.pod_id = pod.pod_id;
   v.number = q.number;

@@ -339,6 +339,7 @@ TEST_F(pod_membership_test, cycle_sums_per_member) {
   auto past = ask<cycle_view>(runtime_->pods(), get_cycle{pod_a, 500'000, t0});
   ASSERT_FALSE(past);
   EXPECT_EQ(past.error().code, errc::invalid_cycle);
+  EXPECT_EQ(past.error().param, "n");  // the route's name for it
   EXPECT_TRUE(ask<cycle_view>(runtime_->pods(), get_cycle{pod_a, 400'000, t0}));
 }
 
