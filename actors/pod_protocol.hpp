@@ -490,7 +490,9 @@ struct payout_command {
   caller by;
   std::string payout_id;
   payout_action action = payout_action::get;
-  std::int64_t hold_minor = 0;    ///< reserve: the pod-currency amount to hold
+  /// reserve: in the pod's currency, the amount to hold; for a payout paid from its own
+  /// currency (hold_currency), the value estimated in the pod's currency (the spending limit's)
+  std::int64_t hold_minor = 0;
   std::int64_t amount_minor = 0;  ///< check, reserve, post: what the beneficiary receives
   std::string currency;           ///< check, reserve: the payout's currency
   std::string beneficiary_name;   ///< check, reserve
@@ -502,13 +504,16 @@ struct payout_command {
   std::int64_t requested_at_ms = 0;
   std::string voter;  ///< vote: the voting member
   bool approve = false;  ///< vote: the decision
+  /// reserve: the wallet currency the check chose to pay from (the pod's or the payout's own);
+  /// empty: the pod's
+  std::string hold_currency;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, payout_command& x) {
   return f(caf::meta::type_name("payout_command"), x.pod_id, x.by, x.payout_id, x.action,
            x.hold_minor, x.amount_minor, x.currency, x.beneficiary_name, x.sell_minor, x.buy_minor,
-           x.rate, x.quote_id, x.reason, x.requested_at_ms, x.voter, x.approve);
+           x.rate, x.quote_id, x.reason, x.requested_at_ms, x.voter, x.approve, x.hold_currency);
 }
 
 /// A payout as the pod's wallet sees it, with the governance facts fixed when it was reserved.
@@ -517,7 +522,8 @@ struct payout_view {
   std::string pod_id;
   std::string status;  ///< RESERVED, POSTED, RELEASED or REVERSED; empty for a check
   std::int64_t hold_minor = 0;
-  std::string hold_currency;  ///< the pod's currency
+  std::string hold_currency;  ///< what the payout is paid from: the pod's currency or its own
+  std::string pod_currency;
   std::int64_t amount_minor = 0;
   std::string currency;
   std::int64_t sell_minor = 0;
@@ -539,7 +545,7 @@ struct payout_view {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, payout_view& x) {
   return f(caf::meta::type_name("payout_view"), x.payout_id, x.pod_id, x.status, x.hold_minor,
-           x.hold_currency, x.amount_minor, x.currency, x.sell_minor, x.buy_minor,
+           x.hold_currency, x.pod_currency, x.amount_minor, x.currency, x.sell_minor, x.buy_minor,
            x.fx_rounding_minor, x.rate, x.quote_id, x.beneficiary_name, x.requested_by, x.reason,
            x.created_at_ms, x.updated_at_ms, x.above_spending_limit, x.voters, x.approvals_needed,
            x.risk_tier);

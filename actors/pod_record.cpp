@@ -415,6 +415,19 @@ result<events> decide(const pod_record& pod, const change_pod_status& cmd) {
       return fail(errc::illegal_transition,
                   "pod " + pod.pod_id + " has " + std::to_string(in_flight) +
                       " payout(s) in flight; close it once they finish, or force-close it");
+    // Money in a CLOSED pod could never leave (payouts need ACTIVE): it leaves first, each
+    // currency by a payout in that currency. A force-close keeps it, frozen.
+    if (cmd.transition == pod_transition::voluntary_closure) {
+      std::string held;
+      for (const auto& [code, totals] : totals_of(pod, cmd.requested_at_ms)) {
+        if (totals.posted_minor == 0) continue;
+        held += (held.empty() ? "" : ", ") + std::to_string(totals.posted_minor) +
+                " minor units of " + code;
+      }
+      if (!held.empty())
+        return fail(errc::illegal_transition, "pod " + pod.pod_id + " still holds " + held +
+                                                  "; pay it out before closing the pod");
+    }
     // Money promised to a closed pod can never arrive: release every open hold first.
     for (const auto& p : pod.funds->pledges) {
       if (p.status == pledge_status::pledged)
@@ -560,6 +573,26 @@ std::int64_t available_in(const pod_record& pod, const currency& cur, std::int64
   return i == totals.end() ? 0 : i->second.posted_minor - i->second.reserved_minor;
 }
 
+/// The wallet currency a payout in `payout_cur` is paid from. A check chooses: the payout's own
+/// currency when it is the pod's, or when the wallet has at least the amount of it available
+/// (then nothing is sold), else the pod's. A reservation names the one its check chose (empty:
+/// the pod's, as for sagas started before there was a choice).
+result<currency> funding_of(const pod_record& pod, const payout_command& cmd,
+                            const currency& payout_cur) {
+  if (cmd.action == payout_action::check) {
+    if (payout_cur == pod.pod_currency ||
+        available_in(pod, payout_cur, cmd.requested_at_ms) >= cmd.amount_minor)
+      return payout_cur;
+    return pod.pod_currency;
+  }
+  if (cmd.hold_currency.empty()) return pod.pod_currency;
+  auto named = currency::from_code(cmd.hold_currency);
+  if (!named || !(*named == pod.pod_currency || *named == payout_cur))
+    return fail(errc::invalid_argument, "a payout is paid from the pod's currency or from its own",
+                "hold_currency");
+  return *named;
+}
+
 /// ceil(quorum x voters), at least 1; quorum is in (0, 1] so this never exceeds `voters` + 1.
 std::int64_t approvals_for(const decimal& quorum, std::int64_t voters) {
   if (voters <= 0) return 1;
@@ -569,13 +602,14 @@ std::int64_t approvals_for(const decimal& quorum, std::int64_t voters) {
   return std::max<std::int64_t>(needed, 1);
 }
 
-/// insufficient_funds unless the wallet has `needed` of the pod's currency available.
-result<void> require_available(const pod_record& pod, std::int64_t needed, std::int64_t now_ms) {
-  const auto available = available_in(pod, pod.pod_currency, now_ms);
+/// insufficient_funds unless the wallet has `needed` of `cur` available.
+result<void> require_available(const pod_record& pod, std::int64_t needed, const currency& cur,
+                               std::int64_t now_ms) {
+  const auto available = available_in(pod, cur, now_ms);
   if (needed <= available) return {};
   return fail(errc::insufficient_funds,
               "pod " + pod.pod_id + " has " + std::to_string(available) + " minor units of " +
-                  std::string(pod.pod_currency.code()) + " available; the payout needs " +
+                  std::string(cur.code()) + " available; the payout needs " +
                   std::to_string(needed),
               "amount_minor");
 }
@@ -598,10 +632,14 @@ result<payout_reserved> payout_request(const pod_record& pod, const payout_comma
   if (name_size == 0 || name_size > 140)
     return fail(errc::invalid_argument, "beneficiary.name must be 1 to 140 bytes",
                 "beneficiary.name");
+  auto funding = funding_of(pod, cmd, *cur);
+  if (!funding) return funding.error();
   payout_reserved e;
   e.payout_id = cmd.payout_id;
-  e.hold_minor = cmd.hold_minor;
-  e.hold_currency = pod.pod_currency;
+  // Paid from its own currency, a payout holds its amount; sold from the pod's, what the
+  // caller estimated the sale at.
+  e.hold_minor = *funding == *cur ? cmd.amount_minor : cmd.hold_minor;
+  e.hold_currency = *funding;
   e.amount_minor = cmd.amount_minor;
   e.payout_currency = *cur;
   e.beneficiary_name = cmd.beneficiary_name;
@@ -610,7 +648,8 @@ result<payout_reserved> payout_request(const pod_record& pod, const payout_comma
       std::count_if(pod.members.begin(), pod.members.end(),
                     [](const auto& m) { return m.second.role != member_role::observer; }));
   e.approvals_needed = approvals_for(pod.policy.voting_quorum, e.voters);
-  // Same currency: the hold is the amount. Otherwise the hold is what the caller estimated.
+  // In the pod's currency the amount counts against the limit; in another, what the caller
+  // estimated it at in the pod's currency (the sale it would take), whichever currency pays.
   const std::int64_t in_pod_currency = *cur == pod.pod_currency ? cmd.amount_minor : cmd.hold_minor;
   auto limit = pod.policy.spending_limit_in(pod.pod_currency);
   e.above_spending_limit = limit && in_pod_currency > limit->amount_minor();
@@ -640,7 +679,9 @@ result<events> decide_reserve(const pod_record& pod, const payout_command& cmd) 
   if (pod.funds->payouts.size() >= max_payouts_per_pod)
     return fail(errc::invalid_argument, "pod " + pod.pod_id + " already has the most payouts (" +
                                             std::to_string(max_payouts_per_pod) + ")");
-  if (auto ok = require_available(pod, cmd.hold_minor, cmd.requested_at_ms); !ok)
+  if (auto ok =
+          require_available(pod, request->hold_minor, request->hold_currency, cmd.requested_at_ms);
+      !ok)
     return ok.error();
   return events{std::move(*request)};
 }
@@ -690,9 +731,11 @@ result<events> decide(const pod_record& pod, const payout_command& cmd) {
   if (cmd.action == payout_action::check) {
     auto request = payout_request(pod, cmd);
     if (!request) return request.error();
-    // In the pod's own currency the cost is known now; in another it is known at reservation.
+    // Paid from its own currency the cost is known now (and funding_of found it available);
+    // sold from the pod's, it is known at reservation.
     if (request->payout_currency == pod.pod_currency) {
-      if (auto ok = require_available(pod, cmd.amount_minor, cmd.requested_at_ms); !ok)
+      if (auto ok = require_available(pod, cmd.amount_minor, pod.pod_currency, cmd.requested_at_ms);
+          !ok)
         return ok.error();
     }
     return events{};
@@ -803,6 +846,7 @@ payout_view governance_view(const pod_record& pod, const payout_reserved& r) {
   v.pod_id = pod.pod_id;
   v.hold_minor = r.hold_minor;
   v.hold_currency = std::string(r.hold_currency.code());
+  v.pod_currency = std::string(pod.pod_currency.code());
   v.amount_minor = r.amount_minor;
   v.currency = std::string(r.payout_currency.code());
   v.beneficiary_name = r.beneficiary_name;

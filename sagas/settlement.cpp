@@ -64,6 +64,11 @@ bool mentions_reuse(std::string_view text) {
 /// What every step reads of the saga's input (written by the gateway's POST .../payouts).
 struct payout_input {
   std::string pod_id, payout_id, pod_currency, currency, requested_by;
+  /// The wallet currency the payout is paid from: the pod's (selling it for `currency` when
+  /// they differ) or `currency` itself, when the wallet held enough of it at the request.
+  std::string funding_currency;
+  /// True when the payout sells the pod's currency for another.
+  bool sells() const { return funding_currency != currency; }
   bool platform_admin = false;
   std::int64_t amount_minor = 0;
   std::int64_t requested_at_ms = 0;
@@ -106,6 +111,9 @@ payout_input input_of(std::string_view text) {
   in.payout_id = text_of(o, "payout_id");
   in.pod_currency = text_of(o, "pod_currency");
   in.currency = text_of(o, "currency");
+  // Inputs written before payouts could be paid from their own currency sold the pod's.
+  in.funding_currency = text_of(o, "funding_currency");
+  if (in.funding_currency.empty()) in.funding_currency = in.pod_currency;
   in.requested_by = text_of(o, "requested_by");
   in.platform_admin = flag_of(o, "platform_admin");
   in.amount_minor = int_of(o, "amount_minor");
@@ -219,6 +227,7 @@ struct environment {
     c.currency = in.currency;
     c.beneficiary_name = in.name;
     c.requested_at_ms = now_ms;
+    c.hold_currency = in.funding_currency;
     return c;
   }
 
@@ -267,7 +276,9 @@ void reserve(const env_ptr& env, const step_context& ctx, step_done done) {
     });
   };
   if (in.currency == in.pod_currency) return hold_and_reserve(in.amount_minor, {});
-  // Another currency: hold the estimated cost at today's rate, plus the margin.
+  // Another currency: estimate its cost in the pod's currency at today's rate, plus the margin.
+  // Sold from the pod's currency, that is the hold; paid from its own, the pod holds the amount
+  // and the estimate counts against the spending limit.
   env->options.providers->fx().rate(
       in.pod_currency, in.currency,
       [env, in, done, hold_and_reserve](provider_result<adapters::fx_rate_answer> r) {
@@ -455,7 +466,7 @@ void otp_expired(const step_context&, step_done done) {
 
 void fx_lock(const env_ptr& env, const step_context& ctx, step_done done) {
   auto in = input_of(ctx.input);
-  if (in.currency == in.pod_currency) return done(step_outcome::succeeded(R"({"fx":false})"));
+  if (!in.sells()) return done(step_outcome::succeeded(R"({"fx":false})"));
   const auto hold = int_of(output_of(ctx, "reserve"), "hold_minor");
   auto& fx = env->options.providers->fx();
   // A quote is cheap and harmless; each attempt asks for its own, and only the lock commits.

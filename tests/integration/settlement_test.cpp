@@ -352,6 +352,42 @@ TEST_P(settlement_stores, cross_currency_payout_sells_what_the_rate_needs) {
   EXPECT_EQ(eur_balance(pod), (std::pair<std::int64_t, std::int64_t>{100'000 - sell, 0}));
 }
 
+// Goal: a payout in a currency the wallet holds is paid from it, with nothing sold; then the
+// wallet is empty of it, and a pod closes only once every currency has been paid out.
+TEST_P(settlement_stores, a_payout_in_a_currency_the_wallet_holds_sells_nothing) {
+  auto pod = funded_pod(100'000);
+  auto pledged = call("POST", "/pods/" + pod + "/pledges",
+                      R"({"user_id":"ann","amount_minor":30000,"currency":"GBP"})");
+  ASSERT_EQ(pledged.status, 201) << pledged.body;
+  ASSERT_EQ(call("POST", "/pods/" + pod + "/pledges/" +
+                             string_of(json_object_of(pledged), "pledge_id") + "/settle")
+                .status,
+            200);
+  auto id = pay(pod, 30'000, "GBP");
+  auto done = wait_for(pod, id);
+  ASSERT_EQ(string_of(done, "status"), "SETTLED") << json::serialize(done);
+  EXPECT_EQ(string_of(done.at("request").as_object(), "funding_currency"), "GBP");
+  EXPECT_EQ(string_of(done.at("request").as_object(), "pod_currency"), "EUR");
+  const auto& wallet = done.at("wallet").as_object();
+  EXPECT_EQ(string_of(wallet, "hold_currency"), "GBP");
+  EXPECT_EQ(int_member(wallet, "hold_minor"), 30'000);
+  EXPECT_EQ(int_member(wallet, "sell_minor"), 30'000);
+  EXPECT_EQ(string_of(wallet, "quote_id"), "");
+  for (const auto& step : done.at("steps").as_array()) {
+    const auto& o = step.as_object();
+    if (string_of(o, "name") == "fx") {
+      EXPECT_EQ(json::serialize(o.at("output")), R"({"fx":false})");
+    }
+  }
+  EXPECT_EQ(eur_balance(pod), (std::pair<std::int64_t, std::int64_t>{100'000, 0}));
+  // The EUR is still there: the pod does not close until it is paid out too.
+  expect_problem(call("POST", "/pods/" + pod + "/actions/close"), 409, "illegal_transition");
+  auto rest = pay(pod, 100'000);
+  ASSERT_EQ(string_of(wait_for(pod, rest), "status"), "SETTLED");
+  auto closed = call("POST", "/pods/" + pod + "/actions/close");
+  ASSERT_EQ(closed.status, 200) << closed.body;
+}
+
 // Goal: each failing path ends FAILED with its reason, and the hold goes back to the wallet.
 TEST_P(settlement_stores, kyc_rejection_releases_the_hold) {
   auto pod = funded_pod(100'000);

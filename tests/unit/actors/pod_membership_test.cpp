@@ -256,18 +256,39 @@ TEST_F(pod_membership_test, pledges_due_during_a_suspension_are_not_missed) {
   EXPECT_EQ(missed("tess", after), 1);
 }
 
-// Goal: closing a pod cancels its open pledges (their holds are voided) and keeps settled money.
+// Goal: closing a pod cancels its open pledges (their holds are voided); a pod whose wallet
+// holds money is not closed (that money could never leave a CLOSED pod), a force-close keeps it.
 TEST_F(pod_membership_test, close_cancels_open_pledges) {
   populate();
   ASSERT_TRUE(pledge("plg_0000000000000001", "mia", 2500));
-  ASSERT_TRUE(pledge("plg_0000000000000002", "mia", 100));
+  ASSERT_TRUE(pledge("plg_0000000000000002", "mia", 100, "GBP"));
   ASSERT_TRUE(settle("plg_0000000000000002"));
-  ASSERT_EQ(transition(pod_transition::voluntary_closure, owner, t0 + 6)->status, "CLOSED");
+  auto refused = transition(pod_transition::voluntary_closure, owner, t0 + 6);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, errc::illegal_transition);
+  EXPECT_NE(refused.error().detail.find("100 minor units of GBP"), std::string::npos)
+      << refused.error().detail;
+  EXPECT_EQ(
+      ask<pledge_view>(runtime_->pods(), get_pledge{pod_a, "plg_0000000000000001", t0 + 6})->status,
+      "PLEDGED");  // nothing of the refused close was kept
+  ASSERT_TRUE(transition(pod_transition::risk_flagged, owner, t0 + 6));
+  ASSERT_EQ(transition(pod_transition::force_closure, owner, t0 + 6)->status, "CLOSED");
   auto p = ask<pledge_view>(runtime_->pods(), get_pledge{pod_a, "plg_0000000000000001", t0 + 7});
   EXPECT_EQ(p->status, "CANCELLED");
   auto b = balance(t0 + 7);
-  EXPECT_EQ(b.balances[0].posted_minor, 100);
-  EXPECT_EQ(b.balances[0].pending_minor, 0);
+  ASSERT_EQ(b.balances.size(), 2u);
+  EXPECT_EQ(b.balances[0].pending_minor, 0);   // EUR
+  EXPECT_EQ(b.balances[1].posted_minor, 100);  // GBP, frozen
+}
+
+// Goal: an empty wallet closes: open pledges are cancelled.
+TEST_F(pod_membership_test, an_empty_pod_closes) {
+  populate();
+  ASSERT_TRUE(pledge("plg_0000000000000001", "mia", 2500));
+  ASSERT_EQ(transition(pod_transition::voluntary_closure, owner, t0 + 6)->status, "CLOSED");
+  auto p = ask<pledge_view>(runtime_->pods(), get_pledge{pod_a, "plg_0000000000000001", t0 + 7});
+  EXPECT_EQ(p->status, "CANCELLED");
+  EXPECT_EQ(balance(t0 + 7).balances[0].pending_minor, 0);
 }
 
 // Goal: a keyed pledge whose requester lends a renderer stores the rendered answer with its events

@@ -178,6 +178,68 @@ TEST_F(pod_payouts_test, cross_currency_post_and_reverse) {
   EXPECT_EQ(eur(balance(), "GBP")->posted_minor, 20'000);
 }
 
+// Goal: a payout in a currency the wallet holds enough of is paid from it: the check says so,
+// the hold and the posting are in that currency with nothing sold, the estimate in the pod's
+// currency counts against the spending limit; with too little of it the pod's currency is sold.
+TEST_F(pod_payouts_test, a_payout_is_paid_from_its_own_currency_when_the_wallet_holds_it) {
+  make_pledge gbp;
+  gbp.pod_id = pod_a;
+  gbp.by = owner;
+  gbp.pledge_id = "plg_00000000000000c9";
+  gbp.user_id = "mia";
+  gbp.amount_minor = 5'000;
+  gbp.currency = "GBP";
+  gbp.requested_at_ms = t0 + 5;
+  ASSERT_TRUE(ask<pledge_view>(runtime_->pods(), gbp));
+  ASSERT_TRUE(
+      ask<pledge_view>(runtime_->pods(), settle_pledge{pod_a, owner, gbp.pledge_id, t0 + 6}));
+
+  auto own = command(payout_action::check, payout_1, owner, 4'000, "GBP");
+  ASSERT_TRUE(own) << own.error().detail;
+  EXPECT_EQ(own->hold_currency, "GBP");
+  EXPECT_EQ(own->pod_currency, "EUR");
+  auto sold = command(payout_action::check, payout_1, owner, 5'001, "GBP");
+  ASSERT_TRUE(sold) << sold.error().detail;
+  EXPECT_EQ(sold->hold_currency, "EUR");
+
+  // The reservation names what the check chose; hold_minor is the estimate in EUR (the limit's).
+  auto reserve = payout(payout_action::reserve, payout_1, owner, t0 + 10);
+  reserve.amount_minor = 4'000;
+  reserve.currency = "GBP";
+  reserve.hold_minor = 11'000;  // 110.00 EUR > the 100.00 EUR limit
+  reserve.beneficiary_name = "Anna Schmidt";
+  reserve.hold_currency = "USD";
+  EXPECT_EQ(ask<payout_view>(runtime_->pods(), reserve).error().code, errc::invalid_argument);
+  reserve.hold_currency = "GBP";
+  auto reserved = ask<payout_view>(runtime_->pods(), reserve);
+  ASSERT_TRUE(reserved) << reserved.error().detail;
+  EXPECT_EQ(reserved->hold_minor, 4'000);
+  EXPECT_EQ(reserved->hold_currency, "GBP");
+  EXPECT_TRUE(reserved->above_spending_limit);
+  EXPECT_EQ(eur(balance(), "GBP")->reserved_minor, 4'000);
+  EXPECT_EQ(eur(balance())->reserved_minor, 0);
+  // A second one cannot take more GBP than is left.
+  auto more = reserve;
+  more.payout_id = payout_2;
+  more.amount_minor = 1'001;
+  EXPECT_EQ(ask<payout_view>(runtime_->pods(), more).error().code, errc::insufficient_funds);
+  // Posted without a sale: exactly the amount, no quote.
+  EXPECT_EQ(post(payout_1, 4'000, 4'000, "q1", "0.87").error().code, errc::invalid_amount);
+  auto posted = post(payout_1, 4'000, 4'000);
+  ASSERT_TRUE(posted) << posted.error().detail;
+  EXPECT_EQ(posted->status, "POSTED");
+  EXPECT_EQ(posted->fx_rounding_minor, 0);
+  auto b = balance();
+  EXPECT_EQ(eur(b, "GBP")->posted_minor, 1'000);
+  EXPECT_EQ(eur(b, "GBP")->reserved_minor, 0);
+  EXPECT_EQ(eur(b)->posted_minor, 100'000);  // no EUR sold
+  for (const auto& [code, sum] : ledger_sums()) EXPECT_EQ(sum, 0) << code;
+  // Returned, it comes back where it came from.
+  ASSERT_TRUE(command(payout_action::reverse, payout_1, saga));
+  EXPECT_EQ(eur(balance(), "GBP")->posted_minor, 5'000);
+  for (const auto& [code, sum] : ledger_sums()) EXPECT_EQ(sum, 0) << code;
+}
+
 // Goal: a payout returned in another currency is posted money of that currency: a pledge that
 // would take it past int64 is refused amount_overflow, and so is a return that would, counting
 // the pledges still pending; a pledge up to the limit goes through.
