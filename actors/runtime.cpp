@@ -96,7 +96,10 @@ std::unique_ptr<actor_runtime> actor_runtime::start(const runtime_options& optio
     store = persistence::open_postgres_journal(
         {.uri = options.postgres_uri, .apply_migrations = options.apply_migrations}, error);
     if (!store) return nullptr;
-    reader = persistence::open_postgres_journal({.uri = options.postgres_uri}, error);
+    // The writer has just applied (or checked) the migrations: the reader only checks, so a
+    // role allowed to read and write but not to create (journal.migrations = "check") serves.
+    reader = persistence::open_postgres_journal(
+        {.uri = options.postgres_uri, .apply_migrations = false}, error);
     if (!reader) return nullptr;
   } else {
     std::error_code ec;

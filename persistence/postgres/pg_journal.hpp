@@ -159,8 +159,9 @@ class postgres_journal final : public journal_store {
 
   /// Runs `body` on the connection, turning every exception into `on_error(why)`. A connection
   /// found broken is replaced and `body` run once more: after the server came back, the first
-  /// call must not fail on the connection it lost. (A COMMIT cut off mid-way is not retried:
-  /// commit_batch answers it as a doubt, since the batch may have landed.)
+  /// call must not fail on the connection it lost. A COMMIT cut off mid-way is never retried,
+  /// since it may have landed: commit_batch answers it as a doubt, and any other body that
+  /// commits fails with what it was doing (a retry would report the landed work as not done).
   template <class Body, class OnError>
   auto guarded(std::string_view what, Body&& body, OnError&& on_error)
       -> decltype(body(std::declval<pqxx::connection&>())) {
@@ -170,6 +171,10 @@ class postgres_journal final : public journal_store {
       try {
         const auto watched = watchdog_.arm(connection_->sock());
         return body(*connection_);
+      } catch (const pqxx::in_doubt_error& e) {
+        connection_.reset();
+        why = std::string("the commit's outcome is unknown (it may have landed): ") + e.what();
+        break;
       } catch (const pqxx::broken_connection& e) {
         connection_.reset();
         why = e.what();

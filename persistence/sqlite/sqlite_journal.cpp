@@ -310,21 +310,24 @@ sqlite_journal::request_outcome sqlite_journal::append_one(const append_request&
   // The ledger and the outbox are checked before anything of the request is written, so a
   // rejection needs no savepoint; a conflict found by the insert below also leaves the ledger and
   // the outbox untouched.
+  // A create that skipped the head lookup may be stale rather than wrong (its stream exists
+  // already): a refusal of its ledger or outbox reports that conflict first, as the PostgreSQL
+  // store checks versions first.
+  const auto stale_create_first = [&](request_outcome refused) -> request_outcome {
+    if (new_stream && !refused.abort_batch) {
+      const auto actual = read_head(request.stream_id);
+      if (!actual) return abort_with("read head of " + request.stream_id);
+      if (actual->version != 0) return conflict(actual->version);
+    }
+    return refused;
+  };
   std::optional<ledger_plan> plan;  // engaged only for requests with a ledger: appends stay lean
   if (!request.ledger.empty()) {
-    if (auto refused = plan_ledger(request, plan.emplace())) return std::move(*refused);
+    if (auto refused = plan_ledger(request, plan.emplace()))
+      return stale_create_first(std::move(*refused));
   }
   if (!request.outbox.empty()) {
-    if (auto refused = check_outbox(request)) {
-      // A create that skipped the head lookup may be stale rather than wrong (its stream exists
-      // already): report that conflict first, as the PostgreSQL store checks versions first.
-      if (new_stream && !refused->abort_batch) {
-        const auto actual = read_head(request.stream_id);
-        if (!actual) return abort_with("read head of " + request.stream_id);
-        if (actual->version != 0) return conflict(actual->version);
-      }
-      return std::move(*refused);
-    }
+    if (auto refused = check_outbox(request)) return stale_create_first(std::move(*refused));
   }
   // No savepoint per request: the check above ran inside BEGIN IMMEDIATE on the only writer, so the
   // versions are free. Should the first insert still find its version taken (another process wrote

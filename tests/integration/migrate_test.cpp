@@ -1,4 +1,6 @@
 // `payorch migrate` and the start-up migration policy, on the real binary, on each store.
+#include <pqxx/pqxx>
+
 #include "tests/integration/store_support.hpp"
 
 namespace payorch::testing {
@@ -57,6 +59,41 @@ TEST_P(migrate, check_only_start_refuses_pending_migrations) {
   ASSERT_EQ(migrated.exit_code, 0) << migrated.err;
   auto* server = start(o);
   ASSERT_NE(server, nullptr);
+  EXPECT_EQ(http_get(server->port(), "/readyz").status, 200);
+  EXPECT_EQ(server->stop(), 0);
+}
+
+// Goal: with migrations = "check", a role that may read and write the tables but not create
+// any (PostgreSQL 15's default for the public schema) serves a migrated database: neither of
+// payorch's connections tries to migrate.
+TEST_P(migrate, check_only_start_serves_as_a_role_that_cannot_create) {
+  if (store() != store_kind::postgresql) GTEST_SKIP() << "roles are PostgreSQL's";
+  temp_dir data{"payorch-migrate"};
+  ASSERT_EQ(run_migrate(data.path()).exit_code, 0);
+  const std::string uri = target().uri;
+  // Roles belong to the whole server: one per database, so no test run meets another's.
+  const std::string role = "app_" + uri.substr(uri.rfind('/') + 1);
+  {
+    pqxx::connection admin{uri};
+    pqxx::work w{admin};
+    w.exec0("CREATE ROLE " + w.quote_name(role) + " LOGIN");
+    w.exec0("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " +
+            w.quote_name(role));
+    w.exec0("GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO " +
+            w.quote_name(role));
+    w.commit();
+  }
+  const auto at = uri.find("postgres@");
+  ASSERT_NE(at, std::string::npos) << uri;
+  const std::string app_uri = uri.substr(0, at) + role + "@" + uri.substr(at + 9);
+  process_options o;
+  o.binary = payorch_binary();
+  o.data_dir = data.path();
+  o.env = {{"PAYORCH_JOURNAL_MIGRATIONS", "check"}};
+  o.extra_args = {"--storage", app_uri};
+  std::string error;
+  auto server = payorch_process::start(o, &error);
+  ASSERT_NE(server, nullptr) << error;
   EXPECT_EQ(http_get(server->port(), "/readyz").status, 200);
   EXPECT_EQ(server->stop(), 0);
 }

@@ -125,6 +125,16 @@ TEST_P(outbox_conformance, a_version_conflict_writes_no_rows) {
   EXPECT_EQ(tags_of(all_outbox()), (std::vector<std::string>{"fresh", "stale-new"}));
 }
 
+// Goal: a create whose stream exists already is a version conflict, whatever its ledger would
+// say: the pod reloads and retries a conflict, while a ledger refusal fails the pod.
+TEST_P(outbox_conformance, a_stale_create_is_a_conflict_before_its_ledger_is_judged) {
+  ASSERT_EQ(append(make_request("pod_a", 0, 1)).status, append_status::committed);
+  const append_result stale = append(with_ledger("pod_a", 0, t0, {post_tx("missing")}));
+  EXPECT_EQ(stale.status, append_status::version_conflict) << stale.detail;
+  EXPECT_EQ(stale.last_version, 1);
+  EXPECT_TRUE(all_entries().empty());
+}
+
 // Goal: a request whose ledger command is refused writes none of its messages, events or rows.
 TEST_P(outbox_conformance, a_ledger_refusal_writes_no_rows) {
   append_request refused = with_ledger("pod_a", 0, t0, {post_tx("missing")});
