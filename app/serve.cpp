@@ -228,8 +228,8 @@ int serve(const config::settings& settings) {
   auto begin_shutdown = [&](const char* why) {
     if (server.draining()) return;
     spdlog::info("shutting down ({}): draining {} in-flight requests", why, server.in_flight());
-    server.begin_drain();
-    drain(ioc, server, std::chrono::steady_clock::now() + drain_timeout);
+    const auto give_up = std::chrono::steady_clock::now() + drain_timeout;
+    server.begin_drain([&ioc, &server, give_up] { drain(ioc, server, give_up); });
   };
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
   signals.async_wait([&](auto ec, int signo) {

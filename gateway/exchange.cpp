@@ -4,6 +4,16 @@
 
 namespace payorch::gateway {
 
+exchange::~exchange() {
+  if (handler_replied_.load()) return;
+  try {
+    reply(problem_response(make_problem(http::status::internal_server_error, "internal_error",
+                                        "the request ended without an answer"),
+                           request_.version()));
+  } catch (...) {  // nothing may leave a destructor; the session's timeout then closes it
+  }
+}
+
 void exchange::reply_json(http::status status, std::string body) {
   http_response res{status, request_.version()};
   res.set(http::field::content_type, "application/json");

@@ -30,6 +30,14 @@ class exchange {
         request_id_(std::move(request_id)),
         on_reply_(std::move(on_reply)) {}
 
+  /// A request whose handler never answered (its continuation threw, or an actor dropped it)
+  /// is answered 500 as the last reference goes: the client is not left waiting for a 504 that
+  /// only a live exchange can get, the session's in-flight count comes down, and an
+  /// Idempotency-Key's claim is freed (a 5xx is not stored).
+  ~exchange();
+  exchange(const exchange&) = delete;
+  exchange& operator=(const exchange&) = delete;
+
   const http_request& request() const { return request_; }
   const std::string& request_id() const { return request_id_; }
 

@@ -64,7 +64,11 @@ bool has_media_type(std::string_view ct, std::string_view expected) {
 class session : public std::enable_shared_from_this<session> {
  public:
   session(tcp::socket socket, std::shared_ptr<server_shared> shared)
-      : stream_(std::move(socket)), shared_(std::move(shared)) {}
+      : stream_(std::move(socket)),
+        shared_(std::move(shared)),
+        // Room for a head and a read's worth of body: Beast 1.81 bounds neither a chunk's size
+        // line with its extensions nor the trailer, which would otherwise grow it unbounded.
+        buffer_(shared_->options.max_header_bytes + read_room) {}
 
   void start() {
     asio::dispatch(stream_.get_executor(),
@@ -105,6 +109,7 @@ class session : public std::enable_shared_from_this<session> {
     if (req.find(http::field::transfer_encoding) != req.end() && !parser_->chunked())
       return reject(http::status::bad_request, "malformed_request",
                     "a request's Transfer-Encoding must end with chunked");
+    header_fields_ = count;
     stream_.expires_after(shared_->options.request_timeout);
     // Most requests arrive whole with their head: finish those from the buffer, without another
     // read through the io_context (a GET has no body to wait for at all).
@@ -115,6 +120,21 @@ class session : public std::enable_shared_from_this<session> {
       if (parsed && parsed != http::error::need_more) return on_read(parsed, 0);
     }
     if (parser_->is_done()) return on_read({}, 0);
+    // RFC 9110 section 10.1.1: a client that waits for 100 Continue sends its body once told to.
+    const auto expect = req[http::field::expect];
+    if (req.version() >= 11 && beast::iequals(expect, "100-continue")) {
+      static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+      asio::async_write(stream_, asio::buffer(go_on.data(), go_on.size()),
+                        [self = shared_from_this()](beast::error_code written, std::size_t) {
+                          if (written) return self->close();
+                          self->read_body();
+                        });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&session::on_read, shared_from_this()));
   }
@@ -124,6 +144,14 @@ class session : public std::enable_shared_from_this<session> {
       return reject(http::status::payload_too_large, "body_too_large", body_limit_detail());
     if (ec == beast::error::timeout || ec == asio::error::connection_reset) return close();
     if (ec) return reject(http::status::bad_request, "malformed_request", ec.message());
+    // Beast adds a chunked body's trailer fields to the head, past the header checks: a trailer
+    // must not carry what a handler reads from the head (Authorization, an Idempotency-Key).
+    if (parser_->chunked()) {
+      const auto& req = parser_->get();
+      if (static_cast<std::size_t>(std::distance(req.begin(), req.end())) != header_fields_)
+        return reject(http::status::bad_request, "malformed_request",
+                      "trailer fields are not accepted");
+    }
     dispatch_request(parser_->release());
   }
 
@@ -227,7 +255,8 @@ class session : public std::enable_shared_from_this<session> {
       --shared_->in_flight;
       counted_ = false;
     }
-    if (ec || close_after) return close();
+    if (ec) return close();
+    if (close_after) return linger_then_close();
     do_read_header();
   }
 
@@ -236,6 +265,30 @@ class session : public std::enable_shared_from_this<session> {
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     stream_.close();
   }
+
+  /// After the last response: stops sending, then reads and drops what the client still sends
+  /// (the rest of a body refused 413, requests it pipelined) until it closes or a second passes.
+  /// Closing with unread bytes would reset the connection, and the client could lose the answer.
+  void linger_then_close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return close();
+    buffer_.clear();
+    stream_.expires_after(std::chrono::seconds(1));
+    drain_input();
+  }
+
+  void drain_input() {
+    stream_.async_read_some(buffer_.prepare(read_room),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (ec) return self->close();
+                              self->buffer_.clear();
+                              self->drain_input();
+                            });
+  }
+
+  /// What one read may add to the buffer beyond a request's head.
+  static constexpr std::size_t read_room = 64 * 1024;
 
   beast::tcp_stream stream_;
   std::shared_ptr<server_shared> shared_;
@@ -251,6 +304,7 @@ class session : public std::enable_shared_from_this<session> {
   bool keep_alive_ = true;
   bool head_only_ = false;  ///< the request is HEAD: the response goes without its body
   bool counted_ = false;
+  std::size_t header_fields_ = 0;  ///< fields of the request's head, before any trailer
 };
 
 }  // namespace
@@ -260,7 +314,8 @@ http_server::http_server(asio::io_context& ioc, server_options options, const ro
     : ioc_(ioc),
       shared_(std::make_shared<server_shared>()),
       acceptor_(asio::make_strand(ioc)),
-      sweep_timer_(ioc) {
+      sweep_timer_(ioc),
+      accept_pause_(acceptor_.get_executor()) {
   shared_->options = std::move(options);
   shared_->routes = &routes;
   shared_->metrics = &metrics;
@@ -334,19 +389,31 @@ void deadline_queue::expire_until(clock::time_point now) {
 void http_server::do_accept() {
   acceptor_.async_accept(asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!ec) {
-      socket.set_option(tcp::no_delay(true), ec);
-      std::make_shared<session>(std::move(socket), shared_)->start();
+    if (ec) {
+      // Out of file descriptors (EMFILE, ENFILE) or memory, the connection stays queued and
+      // the next accept fails at once: pause instead of spinning the io thread on it.
+      accept_pause_.expires_after(std::chrono::milliseconds(50));
+      accept_pause_.async_wait([this](beast::error_code wait) {
+        if (!wait && acceptor_.is_open()) do_accept();
+      });
+      return;
     }
+    socket.set_option(tcp::no_delay(true), ec);
+    std::make_shared<session>(std::move(socket), shared_)->start();
     do_accept();
   });
 }
 
-void http_server::begin_drain() {
+void http_server::begin_drain(std::function<void()> closed) {
   shared_->draining = true;
-  asio::post(acceptor_.get_executor(), [this] {
+  // On the acceptor's strand (it is not safe to close from another thread), and only then the
+  // caller's next step: a drain that finds nothing in flight must not stop the io_context with
+  // the listener still open, taking connections nobody answers.
+  asio::post(acceptor_.get_executor(), [this, closed = std::move(closed)] {
     beast::error_code ec;
+    accept_pause_.cancel();
     acceptor_.close(ec);
+    asio::post(ioc_, closed);
   });
 }
 

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -74,8 +75,9 @@ class http_server {
 
   void start_accepting();
 
-  /// Stops accepting and marks sessions to close after their current request.
-  void begin_drain();
+  /// Stops accepting and marks sessions to close after their current request; then calls
+  /// `closed` on the io_context, once the listening socket is closed.
+  void begin_drain(std::function<void()> closed);
 
   std::size_t in_flight() const { return shared_->in_flight.load(); }
   bool draining() const { return shared_->draining.load(); }
@@ -88,6 +90,7 @@ class http_server {
   std::shared_ptr<server_shared> shared_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer sweep_timer_;
+  boost::asio::steady_timer accept_pause_;  ///< on the acceptor's strand
 };
 
 }  // namespace payorch::gateway

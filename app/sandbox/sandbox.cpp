@@ -98,8 +98,8 @@ int run_sandbox(const sandbox::sandbox_options& options) {
   signals.async_wait([&](auto ec, int signo) {
     if (ec) return;
     spdlog::info("shutting down ({})", signo == SIGINT ? "SIGINT" : "SIGTERM");
-    server.begin_drain();
-    drain(ioc, server, std::chrono::steady_clock::now() + drain_timeout);
+    const auto give_up = std::chrono::steady_clock::now() + drain_timeout;
+    server.begin_drain([&ioc, &server, give_up] { drain(ioc, server, give_up); });
   });
   server.start_accepting();
   const auto shown_host = host.find(':') == std::string::npos ? host : "[" + host + "]";
