@@ -67,14 +67,17 @@ struct token_request {
   std::optional<std::string> scope;
 };
 
-/// The value of the form field `name`, if sent; a request that repeats a field is malformed.
+/// The value of the form field `name`, if sent with one; a request that repeats a field is
+/// malformed. RFC 6749 section 3.1: a parameter sent without a value is treated as omitted.
 std::variant<std::optional<std::string>, oauth_error> single(const form_fields& form,
                                                              std::string_view name) {
   std::optional<std::string> found;
+  bool seen = false;
   for (const auto& [k, v] : form) {
     if (k != name) continue;
-    if (found) return invalid_request("the parameter " + std::string(name) + " is repeated");
-    found = v;
+    if (seen) return invalid_request("the parameter " + std::string(name) + " is repeated");
+    seen = true;
+    if (!v.empty()) found = v;
   }
   return found;
 }

@@ -1,6 +1,7 @@
 #include "persistence/postgres/migrations.hpp"
 
 #include <pqxx/pqxx>
+#include <stdexcept>
 
 #include "persistence/journal.hpp"
 
@@ -231,9 +232,19 @@ std::span<const migration> builtin_migrations() {
   return builtin;
 }
 
+void require_utf8_database(pqxx::connection& conn) {
+  pqxx::nontransaction probe(conn);
+  const auto encoding = probe.exec1("SHOW server_encoding")[0].as<std::string>();
+  if (encoding != "UTF8")
+    throw std::runtime_error("the database's encoding is " + encoding +
+                             "; payorch needs a UTF8 database (CREATE DATABASE ... ENCODING "
+                             "'UTF8')");
+}
+
 bool check_migrations(const std::string& uri, std::span<const migration> list, std::string* error) {
   try {
     pqxx::connection conn(uri);
+    require_utf8_database(conn);
     pqxx::read_transaction txn(conn);
     const bool has_table = !txn.exec("SELECT to_regclass('schema_migrations')")[0][0].is_null();
     std::string pending;
@@ -261,6 +272,7 @@ bool apply_migrations(const std::string& uri, std::span<const migration> list, s
   std::unique_ptr<pqxx::connection> conn;
   try {
     conn = std::make_unique<pqxx::connection>(uri);
+    require_utf8_database(*conn);
   } catch (const std::exception& e) {
     if (error != nullptr) *error = std::string("connect: ") + e.what();
     return false;

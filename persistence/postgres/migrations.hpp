@@ -1,6 +1,7 @@
 #pragma once
 /// The PostgreSQL journal's schema migrations (internal; callers use migrate_postgres).
 
+#include <pqxx/connection>
 #include <span>
 #include <string>
 #include <string_view>
@@ -28,5 +29,10 @@ bool apply_migrations(const std::string& uri, std::span<const migration> list, s
 /// True when every migration of `list` is recorded; else false with `error` naming the pending
 /// ones (or why the server could not be asked). Changes nothing.
 bool check_migrations(const std::string& uri, std::span<const migration> list, std::string* error);
+
+/// Throws std::runtime_error naming the encoding unless the connected database is UTF8: text is
+/// checked as UTF-8 before it is written, and another encoding could refuse it mid-batch or
+/// store it as something else. Migrations, checks and the journal's connections all call it.
+void require_utf8_database(pqxx::connection& conn);
 
 }  // namespace payorch::persistence::postgres

@@ -239,7 +239,9 @@ bool postgres_journal::ensure_connected(std::string* error) {
   try {
     auto conn = std::make_unique<pqxx::connection>(options_.uri);
     const auto watched = watchdog_.arm(conn->sock());  // ends before `conn` does
+    postgres::require_utf8_database(*conn);
     pqxx::nontransaction setup(*conn);
+    setup.exec("SET client_encoding = 'UTF8'");
     const std::int64_t timeout_ms = std::max<std::int64_t>(options_.statement_timeout_ms, 0);
     setup.exec("SET statement_timeout = " + std::to_string(timeout_ms));
     // Every commit waits for its WAL flush, whatever the server's default.

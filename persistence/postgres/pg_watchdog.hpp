@@ -7,8 +7,9 @@
 /// and libpq blocks in `recv` for ever. A watchdog thread shuts the connection's socket down once
 /// a call has heard nothing from the server for longer than its limit: the blocked call then fails
 /// as a broken connection, the store answers storage_unavailable and replaces the connection, and
-/// nothing waits on a server that does not answer. A call that keeps getting answers (a long walk
-/// of many round trips) is never cut off.
+/// nothing waits on a server that does not answer. Over TCP, a call that keeps getting answers (a
+/// long walk of many round trips) is never cut off; over a Unix-domain socket, where the kernel
+/// does not say when the last answer came, the limit counts from the call's start instead.
 
 #include <chrono>
 #include <condition_variable>

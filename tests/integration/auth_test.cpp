@@ -144,9 +144,17 @@ TEST_F(oauth_token, scopes_are_granted_within_the_clients_rights) {
     SCOPED_TRACE(bad);
     expect_oauth_error(http_exchange(port(), token_request(admin(), bad)), 400, "invalid_scope");
   }
-  expect_oauth_error(http_exchange(port(), token_post("grant_type=client_credentials&scope=",
+  // RFC 6749 section 3.1: a parameter without a value is as if omitted (every scope the client
+  // has); an empty client_id beside Basic credentials is not a second way of authenticating.
+  expect_token(http_exchange(port(), token_post("grant_type=client_credentials&scope=",
+                                                {{"Authorization", basic_auth(admin())}})),
+               "crowdpod:*:admin operator");
+  expect_token(http_exchange(port(), token_post("grant_type=client_credentials&client_id=&scope=",
+                                                {{"Authorization", basic_auth(admin())}})),
+               "crowdpod:*:admin operator");
+  expect_oauth_error(http_exchange(port(), token_post("grant_type=&scope=operator",
                                                       {{"Authorization", basic_auth(admin())}})),
-                     400, "invalid_scope");
+                     400, "invalid_request");
 }
 
 // Goal: a wrong secret, an unknown client or no client authentication is 401 invalid_client.

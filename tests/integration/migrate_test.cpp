@@ -98,6 +98,37 @@ TEST_P(migrate, check_only_start_serves_as_a_role_that_cannot_create) {
   EXPECT_EQ(server->stop(), 0);
 }
 
+// Goal: a database in another encoding than UTF8 is refused before anything is written to it,
+// by migrate and by serve, naming its encoding.
+TEST_P(migrate, a_database_not_in_utf8_is_refused) {
+  if (store() != store_kind::postgresql) GTEST_SKIP() << "encodings are PostgreSQL's";
+  const std::string uri = target().uri;
+  const std::string latin = uri.substr(uri.rfind('/') + 1) + "_latin1";
+  {
+    pqxx::connection admin{uri};
+    pqxx::nontransaction w{admin};
+    w.exec0("CREATE DATABASE " + w.quote_name(latin) +
+            " ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0");
+  }
+  const std::string latin_uri = uri.substr(0, uri.rfind('/') + 1) + latin;
+  temp_dir data{"payorch-migrate"};
+  auto migrated =
+      run_payorch(payorch_binary(), {"migrate", "--storage", latin_uri}, {}, data.path());
+  EXPECT_NE(migrated.exit_code, 0);
+  EXPECT_NE(migrated.err.find("the database's encoding is LATIN1"), std::string::npos)
+      << migrated.err;
+  process_options o;
+  o.binary = payorch_binary();
+  o.data_dir = data.path();
+  o.extra_args = {"--storage", latin_uri};
+  std::string error;
+  EXPECT_EQ(payorch_process::start(o, &error), nullptr);
+  EXPECT_NE(error.find("the database's encoding is LATIN1"), std::string::npos) << error;
+  pqxx::connection check{latin_uri};
+  pqxx::nontransaction r{check};
+  EXPECT_TRUE(r.exec1("SELECT to_regclass('schema_migrations')")[0].is_null());
+}
+
 // Goal: verify changes nothing: a journal that needs migrating is refused, naming what is
 // pending, and is left as it was (migrate then applies its first migration).
 TEST_P(migrate, verify_applies_no_migration) {
