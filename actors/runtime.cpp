@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -75,6 +76,7 @@ struct actor_runtime::impl {
   caf::actor root;
   std::mutex fatal_mutex;
   std::function<void(std::string)> fatal;
+  std::optional<std::string> early_fatal;  ///< an escalation before on_fatal was called
   bool stopped = false;
 };
 
@@ -176,7 +178,10 @@ std::unique_ptr<actor_runtime> actor_runtime::start(const runtime_options& optio
   self->root->attach_functor([raw](const caf::error& reason) {
     if (!reason || reason == caf::exit_reason::user_shutdown) return;
     std::lock_guard<std::mutex> guard{raw->fatal_mutex};
-    if (raw->fatal) raw->fatal(raw->sys.render(reason));
+    if (raw->fatal)
+      raw->fatal(raw->sys.render(reason));
+    else
+      raw->early_fatal = raw->sys.render(reason);
   });
   return std::unique_ptr<actor_runtime>(new actor_runtime(std::move(self)));
 }
@@ -228,6 +233,11 @@ bool actor_runtime::ready() const {
 void actor_runtime::on_fatal(std::function<void(std::string)> callback) {
   std::lock_guard<std::mutex> guard{impl_->fatal_mutex};
   impl_->fatal = std::move(callback);
+  // The supervisor may have given up while the process was still starting.
+  if (impl_->early_fatal && impl_->fatal && !impl_->stopped) {
+    impl_->fatal(*impl_->early_fatal);
+    impl_->early_fatal.reset();
+  }
 }
 
 void actor_runtime::stop() {

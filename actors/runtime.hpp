@@ -100,7 +100,8 @@ class actor_runtime {
   /// answers.
   bool ready() const;
 
-  /// Called once, from an actor thread, if the root supervisor escalates (the process must stop).
+  /// Called once, from an actor thread, if the root supervisor escalates (the process must stop);
+  /// at once, from the calling thread, if it escalated before the callback was set.
   void on_fatal(std::function<void(std::string)> callback);
 
   /// Stops the actors, then the writer thread after it committed everything queued.

@@ -136,9 +136,7 @@ sagas::settlement_options settlement_options_of(const config::settings& s,
                                                 std::string otp_secret) {
   sagas::settlement_options o;
   o.providers = providers;
-  o.callback_base_url = !s.settlement.callback_url.empty()
-                            ? s.settlement.callback_url
-                            : "http://" + s.listen.host + ":" + std::to_string(s.listen.port);
+  o.callback_base_url = config::callback_base_url(s);
   o.otp_secret = std::move(otp_secret);
   o.fx_margin_bps = s.settlement.fx_margin_bps;
   o.kyc_timeout = std::chrono::milliseconds(s.settlement.kyc_timeout_ms);
@@ -155,6 +153,15 @@ sagas::settlement_options settlement_options_of(const config::settings& s,
 }  // namespace
 
 int serve(const config::settings& settings) {
+  // SIGINT and SIGTERM wait until their handler is installed below, once the server is ready to
+  // drain: one during start-up (resuming sagas can take a while) would otherwise end the
+  // process with the journal's queue unwritten. Threads started meanwhile keep them blocked, so
+  // this thread takes them.
+  sigset_t stop_signals, previous_mask;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, &previous_mask);
   auto options = actors::runtime_options::from(settings);
   // One process per SQLite journal, decided before anything is written: two starting at once
   // on a fresh data directory would each make its own keys, and the one left running would
@@ -235,6 +242,7 @@ int serve(const config::settings& settings) {
   signals.async_wait([&](auto ec, int signo) {
     if (!ec) begin_shutdown(signo == SIGINT ? "SIGINT" : "SIGTERM");
   });
+  pthread_sigmask(SIG_SETMASK, &previous_mask, nullptr);  // one that came meanwhile is taken now
   runtime->on_fatal([&](std::string reason) {
     spdlog::critical("actor supervisor escalated: {}", reason);
     exit_code = 1;
@@ -242,7 +250,7 @@ int serve(const config::settings& settings) {
   });
 
   server.start_accepting();
-  spdlog::info("payorch serving on http://{}:{} (data dir {})", settings.listen.host, server.port(),
+  spdlog::info("payorch serving on http://{} (data dir {})", config::to_string(settings.listen),
                settings.data_dir.string());
   std::vector<std::thread> extra;
   for (std::size_t i = 1; i < settings.io_threads; ++i) extra.emplace_back([&ioc] { ioc.run(); });

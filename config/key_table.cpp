@@ -94,10 +94,18 @@ std::string uri_without_password(std::string s, std::size_t start) {
     if (colon < credentials_end) s = s.substr(0, colon + 1) + "***" + s.substr(credentials_end);
     rest = s.find('@', start) + 1;
   }
-  // The parameters start at the first '?' outside a bracketed (IPv6) host.
+  // The parameters start at the first '?' outside a bracketed (IPv6) host: a '[' counts as one
+  // only in the host part (before the path's '/') and with its ']' (an unclosed one, or one in
+  // the database's name, would otherwise hide the whole query from this scan).
   std::size_t query = rest;
-  for (; query < s.size() && s[query] != '?'; ++query)
-    if (s[query] == '[') query = std::min(s.find(']', query), s.size() - 1);
+  bool in_host = true;
+  for (; query < s.size() && s[query] != '?'; ++query) {
+    if (s[query] == '/') {
+      in_host = false;
+    } else if (in_host && s[query] == '[') {
+      if (const auto close = s.find(']', query); close != std::string::npos) query = close;
+    }
+  }
   if (query >= s.size()) return s;
   std::string out = s.substr(0, query + 1);
   for (std::size_t begin = query + 1; begin <= s.size();) {

@@ -21,4 +21,11 @@ bool uses_postgres(const settings& s) {
   return s.storage != "sqlite";
 }
 
+std::string callback_base_url(const settings& s) {
+  std::string base = !s.settlement.callback_url.empty() ? s.settlement.callback_url
+                                                        : "http://" + to_string(s.listen);
+  while (base.ends_with('/')) base.pop_back();
+  return base;
+}
+
 }  // namespace payorch::config

@@ -219,6 +219,11 @@ struct flag_overrides {
 /// True when `storage` names a PostgreSQL server rather than the embedded SQLite journal.
 bool uses_postgres(const settings& s);
 
+/// The base URL providers post callbacks to (`/callbacks/kyc` is appended): the configured
+/// `settlement.callback_url`, else `http://` + the listen address (an IPv6 host in brackets),
+/// without a trailing '/'.
+std::string callback_base_url(const settings& s);
+
 /// Environment variables by name; only the `PAYORCH_*` ones are read.
 using environment = std::map<std::string, std::string>;
 

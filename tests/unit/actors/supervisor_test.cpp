@@ -1,5 +1,7 @@
 #include "actors/supervisor.hpp"
 
+#include <optional>
+
 #include "tests/support/actor_fixture.hpp"
 
 namespace payorch::testing {
@@ -53,6 +55,25 @@ TEST_F(supervisor_test, escalates_after_budget) {
                    caf::after(std::chrono::seconds(0)) >> [] {});
   EXPECT_TRUE(escalated);
   EXPECT_FALSE(child());
+}
+
+// Goal: a root supervisor that gives up before the process has set its callback is not lost: the
+// callback hears of it as it is set (serve stops with exit 1 instead of running without actors).
+TEST_F(supervisor_test, an_escalation_before_on_fatal_is_reported_when_it_is_set) {
+  options_.supervision = {0, std::chrono::milliseconds(1000)};
+  options_.extra_children = {
+      {caf::atom("fragile"), [](caf::event_based_actor* sup) { return sup->spawn(fragile, 0); }}};
+  start();
+  caf::anon_send(child(), caf::ok_atom::value);
+  sched().run();
+  std::optional<std::string> reported;
+  runtime_->on_fatal([&reported](std::string why) { reported = std::move(why); });
+  ASSERT_TRUE(reported.has_value());
+  EXPECT_FALSE(reported->empty());
+  // Reported once: a second callback hears nothing more.
+  bool again = false;
+  runtime_->on_fatal([&again](std::string) { again = true; });
+  EXPECT_FALSE(again);
 }
 
 // Goal: within the window the budget counts restarts; after the window it refills.

@@ -168,6 +168,34 @@ TEST(provider_settings, bad_urls_name_the_key) {
 }
 
 // Goal: the webhook secret has bounds, is never echoed in errors, and is masked when printed.
+// Goal: a refused URL that holds a password is echoed without it.
+TEST(provider_settings, refused_urls_are_echoed_without_their_password) {
+  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"PAYORCH_PROVIDERS", "http://u:hunter2@sandbox:8090"},
+           {"PAYORCH_PROVIDERS_KYC", "https://u:hunter2@kyc:8082/v1"},
+           {"PAYORCH_SETTLEMENT_CALLBACK_URL", "http://u:hunter2@me:8080"}}) {
+    auto refused = load_env({{name, value}});
+    ASSERT_TRUE(refused.error.has_value()) << name;
+    const auto line = refused.error->line();
+    EXPECT_EQ(line.find("hunter2"), std::string::npos) << line;
+    EXPECT_NE(line.find("***@"), std::string::npos) << line;
+  }
+  EXPECT_EQ(detail::url_without_userinfo("http://a:b@h:1/p@q"), "http://***@h:1/p@q");
+  EXPECT_EQ(detail::url_without_userinfo("http://h:1/p@q"), "http://h:1/p@q");
+}
+
+// Goal: providers are given a callback base that paths append to: an IPv6 listen host in
+// brackets, and no trailing '/' (which made "//callbacks/kyc", a path no route matches).
+TEST(provider_settings, callback_base_url_takes_paths) {
+  settings s;
+  s.listen = {"::1", 8080};
+  EXPECT_EQ(callback_base_url(s), "http://[::1]:8080");
+  s.listen = {"127.0.0.1", 9000};
+  EXPECT_EQ(callback_base_url(s), "http://127.0.0.1:9000");
+  s.settlement.callback_url = "http://payorch.internal:8080/api//";
+  EXPECT_EQ(callback_base_url(s), "http://payorch.internal:8080/api");
+}
+
 TEST(provider_settings, webhook_secret_is_bounded_and_never_shown) {
   expect_error(load_env({{"PAYORCH_PROVIDERS_WEBHOOK_SECRET", "short"}}),
                "providers.webhook_secret", "must be 8 to 1024 bytes (got 5 bytes)");

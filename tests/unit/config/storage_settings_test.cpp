@@ -103,6 +103,13 @@ TEST(storage_settings, secrets_are_hidden_in_every_form_libpq_reads) {
   const auto bracketed = shown("postgresql://[::1?]:5432/pay?password=s3cret");
   EXPECT_EQ(bracketed.find("s3cret"), std::string::npos) << bracketed;
   EXPECT_NE(bracketed.find("[::1?]:5432/pay?password=***"), std::string::npos) << bracketed;
+  // A '[' that opens no bracketed host (unclosed, or in the database's name) hides nothing.
+  for (const std::string uri :
+       {"postgresql://db/pay[x?password=s3cret", "postgresql://[::1/pay?password=s3cret"}) {
+    const auto text = shown(uri);
+    EXPECT_EQ(text.find("s3cret"), std::string::npos) << text;
+    EXPECT_NE(text.find("?password=***"), std::string::npos) << text;
+  }
 
   // A refused value that looks like another URI hides its password all the same.
   for (const std::string uri :
