@@ -226,6 +226,21 @@ caf::result<Reply> reply_when_durable(self_ptr self, MakeReply make_reply) {
   return raw;
 }
 
+/// Refuses with `failure` once everything applied so far is durable: a refusal read from state
+/// that a write in flight made (a member just removed, a hold just made) must not go out before
+/// that write is durable, nor at all if it fails (the pod is then restarting).
+template <class Reply>
+caf::result<Reply> refuse_when_durable(self_ptr self, caf::error failure) {
+  auto& st = self->state;
+  if (st.poisoned) return unavailable("pod is restarting");
+  if (st.committed_version >= st.version) return failure;
+  auto raw = self->make_response_promise<Reply>();
+  guarded_promise<Reply> promise{raw};
+  st.reads.push_back({st.version, [promise, failure]() mutable { promise.deliver(failure); },
+                      [promise](const caf::error& e) mutable { promise.deliver(e); }});
+  return raw;
+}
+
 /// What lets a keyed command store its answer with its events: the gateway's renderer and the
 /// receipt to report it on (both unset for commands that have none).
 template <class Reply>
@@ -286,11 +301,17 @@ caf::result<Reply> commit_then_reply(
 }
 
 /// Journals the PledgeExpired events due by `now_ms`; they are facts whatever the command.
-void expire_due(self_ptr self, std::int64_t now_ms) {
+/// False when one did not apply: the state is half-changed, the pod is poisoned and must go.
+bool expire_due(self_ptr self, std::int64_t now_ms) {
   auto& st = self->state;
   auto expired = expire_due_pledges(*st.pod, now_ms);
-  if (expired.empty() || !apply_all(self, expired)) return;
+  if (expired.empty()) return true;
+  if (!apply_all(self, expired)) {
+    maybe_exit(self);  // now, or once what is in flight is answered
+    return false;
+  }
   commit(self, expired, [](const caf::error&) {});
+  return true;
 }
 
 void touch(self_ptr self) {
@@ -341,9 +362,9 @@ caf::result<Reply> run_command(self_ptr self, const Command& cmd, MakeReply make
   auto& st = self->state;
   if (st.poisoned) return unavailable("pod is restarting");
   if (!st.pod) return no_such_pod(self);
-  expire_due(self, cmd.requested_at_ms);
+  if (!expire_due(self, cmd.requested_at_ms)) return unavailable("pod is restarting");
   auto decided = decide(*st.pod, cmd);
-  if (!decided) return to_error(decided.error());
+  if (!decided) return refuse_when_durable<Reply>(self, to_error(decided.error()));
   std::optional<persistence::idempotency_record> claim;
   if constexpr (requires { cmd.idempotency; })
     claim = claim_of(&cmd.idempotency, cmd.requested_at_ms);
@@ -423,7 +444,7 @@ caf::result<payout_view> on_payout(self_ptr self, payout_command& cmd) {
                          : result<events>(fail(errc::not_found,
                                                "no payout " + cmd.payout_id + " in pod " + s.pod_id,
                                                "payout_id"));
-      if (!checked) return to_error(checked.error());
+      if (!checked) return refuse_when_durable<payout_view>(self, to_error(checked.error()));
     }
     return run_query<payout_view>(self, [&cmd](const pod_record& pod) {
       if (cmd.action == payout_action::check) return check_view(pod, cmd);
@@ -469,8 +490,10 @@ caf::result<member_view> on_remove_member(self_ptr self, remove_member& cmd) {
 caf::result<member_view> on_get_member(self_ptr self, get_member& q) {
   if (self->state.pod && !self->state.pod->member(q.user_id)) {
     touch(self);
-    return make_failure(errc::not_found,
-                        "no member \"" + q.user_id + "\" in pod " + self->state.pod_id, "user_id");
+    return refuse_when_durable<member_view>(
+        self,
+        make_failure(errc::not_found,
+                     "no member \"" + q.user_id + "\" in pod " + self->state.pod_id, "user_id"));
   }
   return run_query<member_view>(
       self, [&q](const pod_record& pod) { return view_of(pod, q.user_id, q.requested_at_ms); });
@@ -489,8 +512,10 @@ caf::result<pledge_view> on_settle(self_ptr self, settle_pledge& cmd) {
 caf::result<pledge_view> on_get_pledge(self_ptr self, get_pledge& q) {
   if (self->state.pod && !self->state.pod->pledge(q.pledge_id)) {
     touch(self);
-    return make_failure(errc::not_found,
-                        "no pledge " + q.pledge_id + " in pod " + self->state.pod_id, "pledge_id");
+    return refuse_when_durable<pledge_view>(
+        self,
+        make_failure(errc::not_found, "no pledge " + q.pledge_id + " in pod " + self->state.pod_id,
+                     "pledge_id"));
   }
   return run_query<pledge_view>(self, [&q](const pod_record& pod) {
     return view_of(pod, *pod.pledge(q.pledge_id), q.requested_at_ms);

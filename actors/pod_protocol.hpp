@@ -589,12 +589,14 @@ struct router_stats {
   std::uint64_t passivated = 0;
   std::uint64_t restarted = 0;
   std::uint64_t quarantined = 0;
+  /// Pods that stopped on a journal failure: forgotten, started again by their next command.
+  std::uint64_t stopped_by_storage = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, router_stats& x) {
   return f(caf::meta::type_name("router_stats"), x.live, x.spawned, x.passivated, x.restarted,
-           x.quarantined);
+           x.quarantined, x.stopped_by_storage);
 }
 
 /// Every command and query a pod answers; the pod actor and the router both speak it.

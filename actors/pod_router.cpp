@@ -112,7 +112,22 @@ void on_exit(self_ptr self, caf::exit_msg& dm, caf::atom_value journal_name) {
   }
   const std::string id = std::move(*forgotten);
   if (!dm.reason || dm.reason == caf::exit_reason::normal) return;
-  // A crash: restart eagerly (the new actor recovers from the journal) while the budget lasts.
+  // A pod that stopped because the journal could not be read or written (storage down, a write
+  // that failed or timed out, the journal actor restarting) is not at fault: it is forgotten,
+  // and the next command for it starts it afresh from the journal. Restarting it at once would
+  // fail again while storage is down, using up its budget in a moment and quarantining it for
+  // the whole window after storage came back.
+  switch (to_failure(dm.reason).code) {
+    case errc::entity_unavailable:
+    case errc::storage_unavailable:
+    case errc::deadline_exceeded:
+      ++st.stats.stopped_by_storage;
+      return;
+    default:
+      break;
+  }
+  // A crash (its own events do not apply, say): restart eagerly (the new actor recovers from
+  // the journal) while the budget lasts.
   if (budget_of(self, id).try_restart(self->clock().now())) {
     ++st.stats.restarted;
     spawn_pod(self, id, journal_name);
@@ -194,6 +209,11 @@ pod_router_actor::behavior_type pod_router_impl(
         };
         for (const auto& entry : self->state.live) idle(entry.second);
         for (const auto& entry : self->state.other_live) idle(entry.second);
+        // Budgets with no restart left in their window are whole again: dropped, so the table
+        // holds only pods that crashed lately, not every id that ever did.
+        auto& restarts = self->state.restarts;
+        for (auto i = restarts.begin(); i != restarts.end();)
+          i = i->second.unused(now) ? restarts.erase(i) : std::next(i);
         self->delayed_send(self, sweep_period(*self->state.options), caf::tick_atom::value);
       },
   };

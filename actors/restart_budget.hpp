@@ -29,6 +29,13 @@ class restart_budget {
     return restarts_.size() >= max_restarts_;
   }
 
+  /// True when no restart falls within the window at `now`: the budget is whole again, and its
+  /// owner may drop it.
+  bool unused(clock_point now) {
+    forget_before(now);
+    return restarts_.empty();
+  }
+
  private:
   void forget_before(clock_point now) {
     while (!restarts_.empty() && now - restarts_.front() >= window_) restarts_.pop_front();

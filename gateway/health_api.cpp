@@ -99,6 +99,9 @@ void render_entity_metrics(const actors::router_stats& s, std::string& out) {
          s.restarted);
   sample(out, "payorch_pods_quarantined_total",
          "Pods quarantined after exceeding their restart budget.", "counter", s.quarantined);
+  sample(out, "payorch_pods_stopped_by_storage_total",
+         "Pod actors stopped by a journal failure, started again by their next command.", "counter",
+         s.stopped_by_storage);
 }
 
 void metrics(const api_context& ctx, const exchange_ptr& ex) {

@@ -210,31 +210,67 @@ TEST_F(pod_actor_test, pod_survives_runtime_restart) {
   EXPECT_EQ(read->policy.risk_tier, "STANDARD");
 }
 
-// Goal: a failed append crashes the pod, the router restarts it from the journal, and it works.
+// Goal: a failed append stops the pod, which its next command starts again from the journal;
+// a journal failure is not the pod's fault, so it uses none of its restart budget.
 TEST_F(pod_actor_test, failed_append_restarts_pod_from_journal) {
   backend_->fail_next_appends = 1;
   auto failed = ask<pod_view>(runtime_->pods(), summer_trip());
   ASSERT_FALSE(failed);
   EXPECT_EQ(failed.error().code, errc::storage_unavailable);
-  EXPECT_EQ(stats().restarted, 1u);
+  EXPECT_EQ(stats().stopped_by_storage, 1u);
+  EXPECT_EQ(stats().restarted, 0u);
   EXPECT_EQ(ask<pod_view>(runtime_->pods(), get_pod{pod_a}).error().code, errc::not_found);
   EXPECT_TRUE(ask<pod_view>(runtime_->pods(), summer_trip()));
 }
 
-// Goal: a pod that keeps crashing is quarantined after its restart budget, then recovers.
-TEST_F(pod_actor_test, crash_loop_is_bounded_then_quarantined) {
+// Goal: a storage outage longer than the restart budget (every write failing) does not
+// quarantine the pod: once storage answers, the next command is served.
+TEST_F(pod_actor_test, a_storage_outage_does_not_quarantine_the_pod) {
+  ASSERT_TRUE(ask<pod_view>(runtime_->pods(), summer_trip()));
   auto budget = options_.entities.max_restarts;
-  for (std::size_t i = 0; i <= budget; ++i) {
+  for (std::size_t i = 0; i <= budget + 2; ++i) {
     backend_->fail_next_appends = 1;
-    (void)ask<pod_view>(runtime_->pods(), summer_trip());
+    auto failed = ask<pod_view>(
+        runtime_->pods(),
+        actors::change_pod_status{
+            pod_a, {"user_1", false}, pod_transition::policy_accepted, "", 1716387063000});
+    ASSERT_FALSE(failed);
+    EXPECT_EQ(failed.error().code, errc::storage_unavailable);
   }
-  EXPECT_EQ(stats().restarted, budget);
-  EXPECT_EQ(stats().quarantined, 1u);
+  EXPECT_EQ(stats().quarantined, 0u);
+  auto served = ask<pod_view>(
+      runtime_->pods(),
+      actors::change_pod_status{
+          pod_a, {"user_1", false}, pod_transition::policy_accepted, "", 1716387063000});
+  ASSERT_TRUE(served) << served.error().detail;
+  EXPECT_EQ(served->status, "ACTIVE");
+}
+
+// Goal: a pod that keeps crashing (an event of its journal does not apply) is restarted within
+// its budget, then quarantined until the window passes; the budget is dropped once it is whole.
+TEST_F(pod_actor_test, crash_loop_is_bounded_then_quarantined) {
+  persistence::append_request bogus;
+  bogus.stream_id = pod_a;
+  bogus.expected_version = 0;
+  bogus.events.push_back({"NoSuchEvent", "{}", 1716387062000});
+  std::optional<persistence::append_status> written;
+  backend_->submit(bogus, [&](persistence::append_result r) { written = r.status; });
+  sched().run();
+  ASSERT_EQ(written, persistence::append_status::committed);
   auto refused = ask<pod_view>(runtime_->pods(), get_pod{pod_a});
   ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().code, errc::entity_unavailable);
+  const auto budget = options_.entities.max_restarts;
+  EXPECT_EQ(stats().restarted, budget);
+  EXPECT_EQ(stats().quarantined, 1u);
+  auto quarantined = ask<pod_view>(runtime_->pods(), get_pod{pod_a});
+  ASSERT_FALSE(quarantined);
+  EXPECT_EQ(quarantined.error().code, errc::entity_unavailable);
+  EXPECT_NE(quarantined.error().detail.find("quarantined"), std::string::npos);
+  // Past the window the pod is tried again (and, its journal still broken, fails again).
   advance(options_.entities.restart_window);
-  EXPECT_TRUE(ask<pod_view>(runtime_->pods(), summer_trip()));
+  auto again = ask<pod_view>(runtime_->pods(), get_pod{pod_a});
+  ASSERT_FALSE(again);
+  EXPECT_EQ(stats().restarted, 2 * budget);
 }
 
 // Goal: reading a pod that does not exist leaves no actor behind.
@@ -271,7 +307,7 @@ TEST_F(pod_actor_test, stuck_journal_write_is_answered_after_timeout) {
   pending.receive([&](pod_view&) { code = errc::ok; },
                   [&](caf::error& e) { code = actors::to_failure(e).code; });
   EXPECT_EQ(code, errc::storage_unavailable);
-  EXPECT_EQ(stats().restarted, 1u);
+  EXPECT_EQ(stats().stopped_by_storage, 1u);
   EXPECT_TRUE(ask<pod_view>(runtime_->pods(), summer_trip()));
 }
 
@@ -337,7 +373,7 @@ TEST_F(pod_actor_test, a_pod_failing_on_a_command_behind_the_idle_sweep_is_resta
                   [&](caf::error& e) { code = actors::to_failure(e).code; });
   EXPECT_EQ(code, errc::storage_unavailable);
   EXPECT_EQ(runtime_->pods(), router) << "the router was restarted";
-  EXPECT_EQ(stats().restarted, 1u);
+  EXPECT_EQ(stats().stopped_by_storage, 1u);
   auto first = ask<pod_view>(runtime_->pods(), get_pod{pod_a});
   ASSERT_TRUE(first) << first.error().detail;
   EXPECT_EQ(first->status, "DRAFT");  // the timed-out command left nothing behind

@@ -104,6 +104,36 @@ TEST_F(pod_membership_test, member_management_checks_roles_and_input) {
             errc::not_found);
 }
 
+// Goal: a refusal read from a write still in flight waits for that write: while a member's
+// removal is being written, "no such member" is not answered; the write failing, the reader is
+// told the pod restarts, and the member is there after all.
+TEST_F(pod_membership_test, a_refusal_waits_for_the_write_it_was_read_from) {
+  populate();
+  backend_->hang_next_appends = 1;
+  caf::scoped_actor client{sys()};
+  auto removal =
+      client->request(runtime_->pods(), caf::infinite, remove_member{pod_a, owner, "mia", t0 + 3});
+  auto lookup = client->request(runtime_->pods(), caf::infinite, get_member{pod_a, "mia", t0 + 3});
+  auto pledge_for_mia = client->request(runtime_->pods(), caf::infinite,
+                                        pledge_command("plg_00000000000000d1", "mia", 5));
+  sched().run();
+  ASSERT_EQ(backend_->hung.size(), 1u);
+  advance(options_.entities.journal_timeout + std::chrono::seconds(1));
+  std::optional<errc> removed, looked_up, pledged;
+  const auto code_of = [](std::optional<errc>& code) {
+    return [&code](caf::error& e) { code = actors::to_failure(e).code; };
+  };
+  removal.receive([&](member_view&) { removed = errc::ok; }, code_of(removed));
+  lookup.receive([&](member_view&) { looked_up = errc::ok; }, code_of(looked_up));
+  pledge_for_mia.receive([&](pledge_view&) { pledged = errc::ok; }, code_of(pledged));
+  EXPECT_EQ(removed, errc::storage_unavailable);
+  EXPECT_EQ(looked_up, errc::entity_unavailable);  // not "not_found"
+  EXPECT_EQ(pledged, errc::entity_unavailable);
+  auto mia = ask<member_view>(runtime_->pods(), get_member{pod_a, "mia", t0 + 4});
+  ASSERT_TRUE(mia) << mia.error().detail;
+  EXPECT_EQ(mia->role, "MEMBER");
+}
+
 // Goal: the last ADMIN can be neither demoted nor removed.
 TEST_F(pod_membership_test, last_admin_stays) {
   auto demote = ask<member_view>(runtime_->pods(),
