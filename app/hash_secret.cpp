@@ -1,6 +1,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <iterator>
@@ -12,19 +13,34 @@
 namespace payorch::app {
 namespace {
 
-/// One line from the terminal with echo off, so the secret is not left on the screen.
+/// The terminal's settings before echo was turned off, for a signal that ends the process.
+termios terminal_before{};
+
+/// Gives the terminal its echo back, then dies of the signal as it would have (tcsetattr,
+/// signal and raise are async-signal-safe).
+extern "C" void restore_terminal_and_die(int signo) {
+  ::tcsetattr(STDIN_FILENO, TCSANOW, &terminal_before);
+  std::signal(signo, SIG_DFL);
+  std::raise(signo);
+}
+
+/// One line from the terminal with echo off, so the secret is not left on the screen; Ctrl-C
+/// (or a SIGTERM or SIGHUP) at the prompt leaves the terminal echoing again.
 std::string read_from_terminal() {
   std::fputs("client secret: ", stderr);
-  termios saved{};
-  bool quiet = ::tcgetattr(STDIN_FILENO, &saved) == 0;
+  bool quiet = ::tcgetattr(STDIN_FILENO, &terminal_before) == 0;
   if (quiet) {
-    termios silent = saved;
+    for (int signo : {SIGINT, SIGTERM, SIGHUP}) std::signal(signo, restore_terminal_and_die);
+    termios silent = terminal_before;
     silent.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent);
   }
   std::string line;
   std::getline(std::cin, line);
-  if (quiet) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+  if (quiet) {
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &terminal_before);
+    for (int signo : {SIGINT, SIGTERM, SIGHUP}) std::signal(signo, SIG_DFL);
+  }
   std::fputs("\n", stderr);
   return line;
 }

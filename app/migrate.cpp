@@ -11,7 +11,8 @@ int migrate(const config::settings& settings) {
     std::string report, error;
     if (!persistence::migrate_postgres(settings.storage, &report, &error)) {
       std::fprintf(stderr, "migrate: %s\n", error.c_str());
-      return 1;
+      // 1 when a migration failed (and was rolled back); 2 when the database was not reached.
+      return error.starts_with("migration ") ? 1 : 2;
     }
     std::printf("postgresql: %s\n", report.c_str());
     return 0;
@@ -28,12 +29,12 @@ int migrate(const config::settings& settings) {
   // Never under a running server: it would meet a schema it does not know.
   persistence::journal_lock lock;
   if (!persistence::journal_lock::take(file, lock, &error)) {
-    std::fprintf(stderr, "migrate: %s; stop it first\n", error.c_str());
-    return 1;
+    std::fprintf(stderr, "migrate: %s\n", error.c_str());
+    return 2;
   }
   if (!persistence::migrate_sqlite(file, &report, &error)) {
     std::fprintf(stderr, "migrate: %s: %s\n", file.c_str(), error.c_str());
-    return 1;
+    return error.starts_with("migration ") ? 1 : 2;
   }
   std::printf("%s: %s\n", file.c_str(), report.c_str());
   return 0;

@@ -44,9 +44,12 @@ int verify(const config::settings& settings) {
     return 0;
   }
   if (report.first_broken) {
-    std::printf("journal BROKEN at stream %s version %lld: %s\n",
-                report.first_broken->stream_id.c_str(),
-                static_cast<long long>(report.first_broken->version), report.detail.c_str());
+    // The detail names the event too ("<stream> version <v>: <reason>"): said once.
+    const std::string at = report.first_broken->stream_id + " version " +
+                           std::to_string(report.first_broken->version) + ": ";
+    const std::string reason =
+        report.detail.starts_with(at) ? report.detail.substr(at.size()) : report.detail;
+    std::printf("journal BROKEN at stream %s%s\n", at.c_str(), reason.c_str());
   } else {
     std::printf("journal BROKEN: %s\n", report.detail.c_str());
   }

@@ -133,7 +133,9 @@ TEST_P(pods_round_trip, verify_names_the_first_tampered_event) {
 
   auto run = verify(data.path(), data.path());
   EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
-  EXPECT_NE(run.out.find("BROKEN at stream " + id + " version 1"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("BROKEN at stream " + id + " version 1: "), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find(id + " version 1: " + id), std::string::npos)
+      << "named twice: " << run.out;
 }
 
 }  // namespace
