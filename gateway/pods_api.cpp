@@ -103,7 +103,25 @@ void create(const api_context& ctx, const exchange_ptr& ex) {
     cmd.owner_id = who.subject;
     cmd.requested_at_ms = ctx.now_ms();
     auto reply = stored_answer_reply<actors::pod_view>(ex, tag, cmd, created_answer);
-    ask<actors::pod_view>(ctx.bridge, ctx.runtime->pods(), std::move(cmd), std::move(reply));
+    // A create for an id that is not live starts an actor that does not read the journal (a new
+    // pod's stream is empty). A pod this key made and that has passivated since (its record
+    // gone after 24 h, or lost) meets its stored stream as a version conflict: it is then read
+    // back, which recovers it, and asked again, so it answers as a live pod does: the pod for
+    // the same request, 422 for another.
+    auto again = cmd;
+    ask<actors::pod_view>(
+        ctx.bridge, ctx.runtime->pods(), std::move(cmd),
+        [ctx, again = std::move(again), reply](result<actors::pod_view> r) mutable {
+          if (r || r.error().code != errc::version_conflict) return reply(std::move(r));
+          const auto id = again.pod_id;
+          ask<actors::pod_view>(
+              ctx.bridge, ctx.runtime->pods(), actors::get_pod{id},
+              [ctx, again = std::move(again), reply](result<actors::pod_view> read) mutable {
+                if (!read) return reply(std::move(read));
+                ask<actors::pod_view>(ctx.bridge, ctx.runtime->pods(), std::move(again),
+                                      std::move(reply));
+              });
+        });
   });
 }
 

@@ -575,6 +575,45 @@ TEST_P(crowdpod_restart, a_claim_without_its_answer_refuses_other_requests) {
   ASSERT_EQ(second->stop(), 0);
 }
 
+// Goal: a pod whose creating request's record is gone (expired after 24 h, or lost) and whose
+// actor is not live (a restart) is found again by the same request under its key, and another
+// request under the key is 422: not a version conflict of a new actor meeting the stored pod.
+TEST_P(crowdpod_restart, an_old_creation_key_finds_its_passivated_pod) {
+  if (store() != store_kind::sqlite) GTEST_SKIP() << "edits the SQLite file";
+  temp_dir data{"payorch-old-key"};
+  auto first = start_with_pod(data.path(), "old-key");
+  ASSERT_NE(first.process, nullptr);
+  const auto pod_id = first.pod_id;
+  ASSERT_EQ(first.process->stop(), 0);
+  auto forget_and_start = [&]() -> payorch_process* {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open((data.path() / "journal.sqlite").c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, "DELETE FROM idempotency WHERE key = 'old-key'", nullptr, nullptr,
+                           nullptr),
+              SQLITE_OK);
+    EXPECT_EQ(sqlite3_changes(db), 1);
+    sqlite3_close(db);
+    process_options on_data;
+    on_data.data_dir = data.path();
+    return start(on_data);
+  };
+  auto* second = forget_and_start();
+  ASSERT_NE(second, nullptr);
+  auto again = call(*second, admin_token(*second), "POST", "/pods", std::string(summer_trip_body),
+                    "old-key");
+  ASSERT_EQ(again.status, 201) << again.body;
+  EXPECT_EQ(string_of(json_object_of(again), "pod_id"), pod_id);
+  ASSERT_EQ(second->stop(), 0);
+  auto* third = forget_and_start();
+  ASSERT_NE(third, nullptr);
+  auto other = call(*third, admin_token(*third), "POST", "/pods",
+                    R"({"name":"Another trip","currency":"EUR","policy":{"spending_limit":1,)"
+                    R"("voting_quorum":1,"risk_tier":"LOW"}})",
+                    "old-key");
+  expect_problem(other, 422, "idempotency_key_reused");
+  ASSERT_EQ(third->stop(), 0);
+}
+
 // Goal: create, activate, pledge, settle, balance, ledger and events all survive a restart, a
 // retried pledge is replayed before and after it, and the store verifies and migrates cleanly.
 TEST_P(crowdpod_restart, crowdpod_flow_survives_a_restart_and_verifies) {
