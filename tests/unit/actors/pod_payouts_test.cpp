@@ -34,16 +34,22 @@ class pod_payouts_test : public actor_fixture {
     for (auto [user, role] : {std::pair{"tess", "TREASURER"}, {"mia", "MEMBER"},
                               {"max", "MEMBER"}, {"otto", "OBSERVER"}})
       ASSERT_TRUE(ask<member_view>(runtime_->pods(), add_member{pod_a, owner, user, role, t0 + 2}));
+    settled_pledge("plg_00000000000000c1", 100'000, "EUR", t0 + 3);
+  }
+
+  /// mia's pledge of `amount` in `currency` at `at`, settled right after.
+  void settled_pledge(const std::string& id, std::int64_t amount, const std::string& currency,
+                      std::int64_t at) {
     make_pledge p;
     p.pod_id = pod_a;
     p.by = owner;
-    p.pledge_id = "plg_00000000000000c1";
+    p.pledge_id = id;
     p.user_id = "mia";
-    p.amount_minor = 100'000;
-    p.currency = "EUR";
-    p.requested_at_ms = t0 + 3;
+    p.amount_minor = amount;
+    p.currency = currency;
+    p.requested_at_ms = at;
     ASSERT_TRUE(ask<pledge_view>(runtime_->pods(), p));
-    ASSERT_TRUE(ask<pledge_view>(runtime_->pods(), settle_pledge{pod_a, owner, p.pledge_id, t0 + 4}));
+    ASSERT_TRUE(ask<pledge_view>(runtime_->pods(), settle_pledge{pod_a, owner, id, at + 1}));
   }
 
   /// `action` on payout `id` of pod_a by `by` at `at`; the rest as the caller sets it.
@@ -182,17 +188,7 @@ TEST_F(pod_payouts_test, cross_currency_post_and_reverse) {
 // the hold and the posting are in that currency with nothing sold, the estimate in the pod's
 // currency counts against the spending limit; with too little of it the pod's currency is sold.
 TEST_F(pod_payouts_test, a_payout_is_paid_from_its_own_currency_when_the_wallet_holds_it) {
-  make_pledge gbp;
-  gbp.pod_id = pod_a;
-  gbp.by = owner;
-  gbp.pledge_id = "plg_00000000000000c9";
-  gbp.user_id = "mia";
-  gbp.amount_minor = 5'000;
-  gbp.currency = "GBP";
-  gbp.requested_at_ms = t0 + 5;
-  ASSERT_TRUE(ask<pledge_view>(runtime_->pods(), gbp));
-  ASSERT_TRUE(
-      ask<pledge_view>(runtime_->pods(), settle_pledge{pod_a, owner, gbp.pledge_id, t0 + 6}));
+  settled_pledge("plg_00000000000000c9", 5'000, "GBP", t0 + 5);
 
   auto own = command(payout_action::check, payout_1, owner, 4'000, "GBP");
   ASSERT_TRUE(own) << own.error().detail;
