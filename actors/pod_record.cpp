@@ -573,24 +573,26 @@ std::int64_t available_in(const pod_record& pod, const currency& cur, std::int64
   return i == totals.end() ? 0 : i->second.posted_minor - i->second.reserved_minor;
 }
 
-/// The wallet currency a payout in `payout_cur` is paid from. A check chooses: the payout's own
-/// currency when it is the pod's, or when the wallet has at least the amount of it available
-/// (then nothing is sold), else the pod's. A reservation names the one its check chose (empty:
-/// the pod's, as for sagas started before there was a choice).
+/// The wallet currency a payout in `payout_cur` is paid from: the payout's own currency when it
+/// is the pod's, or when the wallet has at least the amount of it available (then nothing is
+/// sold), else the pod's. A check says which it would be; a reservation chooses again, as the
+/// wallet is now (another payout may have drawn on that currency since the check), unless it
+/// names the pod's currency (sagas started before there was a choice name none: the pod's).
+/// The saga follows the reservation's answer (`hold_currency`).
 result<currency> funding_of(const pod_record& pod, const payout_command& cmd,
                             const currency& payout_cur) {
-  if (cmd.action == payout_action::check) {
-    if (payout_cur == pod.pod_currency ||
-        available_in(pod, payout_cur, cmd.requested_at_ms) >= cmd.amount_minor)
-      return payout_cur;
-    return pod.pod_currency;
+  if (cmd.action != payout_action::check) {
+    if (cmd.hold_currency.empty()) return pod.pod_currency;
+    auto named = currency::from_code(cmd.hold_currency);
+    if (!named || !(*named == pod.pod_currency || *named == payout_cur))
+      return fail(errc::invalid_argument,
+                  "a payout is paid from the pod's currency or from its own", "hold_currency");
+    if (*named == pod.pod_currency) return pod.pod_currency;
   }
-  if (cmd.hold_currency.empty()) return pod.pod_currency;
-  auto named = currency::from_code(cmd.hold_currency);
-  if (!named || !(*named == pod.pod_currency || *named == payout_cur))
-    return fail(errc::invalid_argument, "a payout is paid from the pod's currency or from its own",
-                "hold_currency");
-  return *named;
+  if (payout_cur == pod.pod_currency ||
+      available_in(pod, payout_cur, cmd.requested_at_ms) >= cmd.amount_minor)
+    return payout_cur;
+  return pod.pod_currency;
 }
 
 /// ceil(quorum x voters), at least 1; quorum is in (0, 1] so this never exceeds `voters` + 1.

@@ -64,11 +64,11 @@ bool mentions_reuse(std::string_view text) {
 /// What every step reads of the saga's input (written by the gateway's POST .../payouts).
 struct payout_input {
   std::string pod_id, payout_id, pod_currency, currency, requested_by;
-  /// The wallet currency the payout is paid from: the pod's (selling it for `currency` when
-  /// they differ) or `currency` itself, when the wallet held enough of it at the request.
+  /// The wallet currency the check found would pay: the pod's (selling it for `currency` when
+  /// they differ) or `currency` itself, when the wallet held enough of it at the request. The
+  /// reservation chooses again, and the fx step follows its `hold_currency`.
   std::string funding_currency;
-  /// True when the payout sells the pod's currency for another.
-  bool sells() const { return funding_currency != currency; }
+
   bool platform_admin = false;
   std::int64_t amount_minor = 0;
   std::int64_t requested_at_ms = 0;
@@ -466,8 +466,11 @@ void otp_expired(const step_context&, step_done done) {
 
 void fx_lock(const env_ptr& env, const step_context& ctx, step_done done) {
   auto in = input_of(ctx.input);
-  if (!in.sells()) return done(step_outcome::succeeded(R"({"fx":false})"));
-  const auto hold = int_of(output_of(ctx, "reserve"), "hold_minor");
+  // The reservation says what pays: the payout's own currency (nothing to sell), or the pod's.
+  const auto reserved = output_of(ctx, "reserve");
+  if (in.currency == in.pod_currency || text_of(reserved, "hold_currency") == in.currency)
+    return done(step_outcome::succeeded(R"({"fx":false})"));
+  const auto hold = int_of(reserved, "hold_minor");
   auto& fx = env->options.providers->fx();
   // A quote is cheap and harmless; each attempt asks for its own, and only the lock commits.
   const auto key = ctx.idempotency_key() + ":" + std::to_string(ctx.attempt);
