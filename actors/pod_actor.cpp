@@ -103,7 +103,9 @@ void maybe_exit(self_ptr self) {
     auto why = unavailable("pod restarted after a failed write");
     for (auto& r : st.reads) r.refuse(why);
     st.reads.clear();
-    self->quit(unavailable("append failed; restarting from the journal"));
+    // The reason tells the router whether the journal or the pod itself was at fault.
+    const auto by = st.poisoned_by == errc::ok ? errc::storage_unavailable : st.poisoned_by;
+    self->quit(make_failure(by, "append failed; restarting from the journal"));
   } else if (st.passivating) {
     self->quit();
   }
@@ -186,6 +188,7 @@ void commit(self_ptr self, const events& evs, std::function<void(const caf::erro
                           : r.status == persistence::append_status::ledger_rejected
                               ? errc::internal_error
                               : errc::storage_unavailable;
+              if (s.poisoned_by != errc::internal_error) s.poisoned_by = code;
               done(make_failure(code, r.detail));
             }
             maybe_exit(self);
@@ -193,6 +196,8 @@ void commit(self_ptr self, const events& evs, std::function<void(const caf::erro
           [self, done](caf::error& e) {
             --self->state.in_flight;
             self->state.poisoned = true;
+            if (self->state.poisoned_by == errc::ok)
+              self->state.poisoned_by = errc::storage_unavailable;
             // Keep the journal's reason (storage_unavailable when the writer is stuck).
             done(to_error(to_failure(e)));
             maybe_exit(self);
@@ -206,6 +211,7 @@ bool apply_all(self_ptr self, const events& evs) {
   for (const auto& e : evs) {
     if (auto ok = apply_event(st.pod, e); !ok) {
       st.poisoned = true;
+      st.poisoned_by = errc::internal_error;  // a decision the state cannot take: a bug
       return false;
     }
     ++st.version;

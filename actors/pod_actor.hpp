@@ -45,6 +45,9 @@ struct pod_state {
   std::uint32_t in_flight = 0;     ///< appends sent to the journal and not yet answered
   std::uint32_t commands = 0;      ///< commands taken (all but idle checks), for passivate_pod
   bool poisoned = false;           ///< an append failed: finish in-flight work, then restart
+  /// Why: the journal (storage_unavailable, version_conflict) or the pod itself (internal_error:
+  /// an event that does not apply, a ledger refusal); the router restarts only the latter.
+  errc poisoned_by = errc::ok;
   bool passivation_asked = false;  ///< a passivate_pod request is outstanding
   bool passivating = false;        ///< the router agreed to forget us: exit when drained
   /// In version order. A vector, not a deque: an empty deque allocates ~600 bytes, and most

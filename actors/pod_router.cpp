@@ -121,6 +121,7 @@ void on_exit(self_ptr self, caf::exit_msg& dm, caf::atom_value journal_name) {
     case errc::entity_unavailable:
     case errc::storage_unavailable:
     case errc::deadline_exceeded:
+    case errc::version_conflict:  // another writer got there first: a reload sees its events
       ++st.stats.stopped_by_storage;
       return;
     default:

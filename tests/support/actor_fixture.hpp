@@ -37,6 +37,11 @@ class faulty_backend final : public actors::journal_backend {
       done({persistence::append_status::storage_error, 0, "injected storage fault"});
       return;
     }
+    if (refuse_ledger_of_next_appends > 0) {
+      --refuse_ledger_of_next_appends;
+      done({persistence::append_status::ledger_rejected, 0, "injected ledger refusal"});
+      return;
+    }
     inner_->submit(std::move(req), std::move(done));
   }
   void read(std::string stream_id, std::function<void(persistence::stream_read)> done) override {
@@ -57,6 +62,7 @@ class faulty_backend final : public actors::journal_backend {
 
   int snapshots = 0;  ///< snapshots passed on
   int fail_next_appends = 0;
+  int refuse_ledger_of_next_appends = 0;  ///< answered ledger_rejected, as for a pod's bug
   int hang_next_appends = 0;
   std::vector<std::function<void(persistence::append_result)>> hung;
 

@@ -223,6 +223,22 @@ TEST_F(pod_actor_test, failed_append_restarts_pod_from_journal) {
   EXPECT_TRUE(ask<pod_view>(runtime_->pods(), summer_trip()));
 }
 
+// Goal: a write the journal refuses for the pod's own fault (its ledger disagrees) is a crash:
+// the pod is restarted at once, and that restart counts against its budget.
+TEST_F(pod_actor_test, a_ledger_refusal_is_a_crash_of_the_pod) {
+  ASSERT_TRUE(ask<pod_view>(runtime_->pods(), summer_trip()));
+  backend_->refuse_ledger_of_next_appends = 1;
+  auto refused = ask<pod_view>(
+      runtime_->pods(),
+      actors::change_pod_status{
+          pod_a, {"user_1", false}, pod_transition::policy_accepted, "", 1716387063000});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, errc::internal_error);
+  EXPECT_EQ(stats().restarted, 1u);
+  EXPECT_EQ(stats().stopped_by_storage, 0u);
+  EXPECT_TRUE(ask<pod_view>(runtime_->pods(), get_pod{pod_a}));
+}
+
 // Goal: a storage outage longer than the restart budget (every write failing) does not
 // quarantine the pod: once storage answers, the next command is served.
 TEST_F(pod_actor_test, a_storage_outage_does_not_quarantine_the_pod) {
