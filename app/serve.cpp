@@ -67,6 +67,18 @@ std::unique_ptr<gateway::authenticator> start_auth(const config::settings& setti
   return auth;
 }
 
+/// The first SIGINT or SIGTERM that came before serve's handler was installed (0: none).
+volatile std::sig_atomic_t stop_during_start = 0;
+
+extern "C" void note_stop_during_start(int signo) {
+  if (stop_during_start != 0) {  // the second: as if no handler had been set
+    std::signal(signo, SIG_DFL);
+    std::raise(signo);
+    return;
+  }
+  stop_during_start = signo;
+}
+
 /// Longest wait for in-flight requests to finish after SIGTERM.
 constexpr auto drain_timeout = std::chrono::seconds(10);
 
@@ -153,15 +165,11 @@ sagas::settlement_options settlement_options_of(const config::settings& s,
 }  // namespace
 
 int serve(const config::settings& settings) {
-  // SIGINT and SIGTERM wait until their handler is installed below, once the server is ready to
-  // drain: one during start-up (resuming sagas can take a while) would otherwise end the
-  // process with the journal's queue unwritten. Threads started meanwhile keep them blocked, so
-  // this thread takes them.
-  sigset_t stop_signals, previous_mask;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, &previous_mask);
+  // A SIGINT or SIGTERM during start-up (resuming sagas can take a while) is noted and acted on
+  // once the server can drain; ending the process there would leave the journal's queue
+  // unwritten. A second one ends it at once, for whoever insists.
+  std::signal(SIGINT, note_stop_during_start);
+  std::signal(SIGTERM, note_stop_during_start);
   auto options = actors::runtime_options::from(settings);
   // One process per SQLite journal, decided before anything is written: two starting at once
   // on a fresh data directory would each make its own keys, and the one left running would
@@ -242,7 +250,10 @@ int serve(const config::settings& settings) {
   signals.async_wait([&](auto ec, int signo) {
     if (!ec) begin_shutdown(signo == SIGINT ? "SIGINT" : "SIGTERM");
   });
-  pthread_sigmask(SIG_SETMASK, &previous_mask, nullptr);  // one that came meanwhile is taken now
+  if (const int early = stop_during_start; early != 0)
+    asio::post(ioc, [&begin_shutdown, early] {
+      begin_shutdown(early == SIGINT ? "SIGINT during start-up" : "SIGTERM during start-up");
+    });
   runtime->on_fatal([&](std::string reason) {
     spdlog::critical("actor supervisor escalated: {}", reason);
     exit_code = 1;
