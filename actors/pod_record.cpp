@@ -995,7 +995,9 @@ balance_view balance_of(const pod_record& pod, std::int64_t version, std::int64_
     v.balances.push_back({code, t.posted_minor, t.pending_minor, t.reserved_minor});
     const std::int64_t available = t.posted_minor - t.reserved_minor;
     std::int64_t converted = available;
-    if (code != v.currency) {
+    // Nothing available needs no rate: a currency whose pledges all expired, or that was paid
+    // out, must not leave the total unknown for want of one.
+    if (code != v.currency && available != 0) {
       auto quote = rates ? rates->rate(code, v.currency) : std::nullopt;
       auto from = currency::from_code(code);
       auto rate = quote && from ? fx_rate::parse(*from, pod.pod_currency, quote->rate)

@@ -141,10 +141,14 @@ struct pod_list_job {
   std::string next_after;
   std::mutex mutex;
   std::size_t remaining = 0;
+  std::optional<failure> failed;  ///< the first read that failed other than not_found
 };
 
 void finish_list(const std::shared_ptr<pod_list_job>& job) {
-  // A pod that could not be read (e.g. restarting) is left out of the page.
+  // A page without one of its pods (restarting, quarantined, storage down) would be taken for
+  // whole, and the cursor past it would hide that pod for good: the listing fails instead (503),
+  // as it does when the journal cannot list the streams.
+  if (job->failed) return reply_failure(job->ex, *job->failed);
   reply_page(
       job->ex, job->views,
       [](json_writer& w, const std::optional<actors::pod_view>& v) {
@@ -163,7 +167,10 @@ void fetch_views(const api_context& ctx, std::shared_ptr<pod_list_job> job) {
                             bool last = false;
                             {
                               std::lock_guard lock(job->mutex);
-                              if (r) job->views[i] = std::move(*r);
+                              if (r)
+                                job->views[i] = std::move(*r);
+                              else if (r.error().code != errc::not_found && !job->failed)
+                                job->failed = r.error();
                               last = --job->remaining == 0;
                             }
                             if (last) finish_list(job);

@@ -416,6 +416,16 @@ TEST_P(crowdpod_fx, balance_total_converts_at_configured_rates) {
   EXPECT_EQ(rates[0].as_object().at("rate").as_string(), "0.9215");
   EXPECT_TRUE(is_rfc3339_utc(std::string(rates[0].as_object().at("as_of").as_string())));
 
+  // A pledge in a currency without a rate, not settled: nothing of it is available, so the
+  // total needs no rate for it.
+  auto pending = call("POST", pod + "/pledges",
+                      R"({"user_id":"ann","amount_minor":300,"currency":"CHF"})", "fx-chf");
+  ASSERT_EQ(pending.status, 201) << pending.body;
+  const auto with_pending = json_object_of(call("GET", pod + "/balance", "", ""));
+  EXPECT_EQ(with_pending.at("total").as_object().at("available_minor").as_int64(), 10000 + 922)
+      << boost::json::serialize(with_pending);
+  EXPECT_TRUE(with_pending.at("total").as_object().at("missing_rates").as_array().empty());
+
   settle_pledge(500, "GBP", "fx-3");  // no GBP rate configured
   const auto after = json_object_of(call("GET", pod + "/balance", "", ""));
   EXPECT_TRUE(after.at("total").as_object().at("available_minor").is_null());
@@ -612,6 +622,36 @@ TEST_P(crowdpod_restart, an_old_creation_key_finds_its_passivated_pod) {
                     "old-key");
   expect_problem(other, 422, "idempotency_key_reused");
   ASSERT_EQ(third->stop(), 0);
+}
+
+// Goal: a listing with a pod it cannot read (here: a journal edited so that the pod's first
+// event no longer decodes) fails 503 rather than answering a short page whose cursor would hide
+// that pod for good.
+TEST_P(crowdpod_restart, a_listing_never_leaves_out_a_pod_it_cannot_read) {
+  if (store() != store_kind::sqlite) GTEST_SKIP() << "edits the SQLite file";
+  temp_dir data{"payorch-list"};
+  auto first = start_with_pod(data.path(), "listed-1");
+  ASSERT_NE(first.process, nullptr);
+  auto other =
+      call(*first.process, first.token, "POST", "/pods", std::string(summer_trip_body), "listed-2");
+  ASSERT_EQ(other.status, 201) << other.body;
+  ASSERT_EQ(first.process->stop(), 0);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((data.path() / "journal.sqlite").c_str(), &db), SQLITE_OK);
+    const std::string broken = "UPDATE events SET payload = X'7B' WHERE stream_id = '" +
+                               first.pod_id + "' AND version = 1";
+    EXPECT_EQ(sqlite3_exec(db, broken.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    EXPECT_EQ(sqlite3_changes(db), 1);
+    sqlite3_close(db);
+  }
+  process_options on_data;
+  on_data.data_dir = data.path();
+  auto* second = start(on_data);
+  ASSERT_NE(second, nullptr);
+  auto listed = call(*second, admin_token(*second), "GET", "/pods");
+  EXPECT_EQ(listed.status, 503) << listed.body;
+  ASSERT_EQ(second->stop(), 0);
 }
 
 // Goal: create, activate, pledge, settle, balance, ledger and events all survive a restart, a

@@ -380,6 +380,10 @@ TEST_P(settlement_stores, a_payout_in_a_currency_the_wallet_holds_sells_nothing)
     }
   }
   EXPECT_EQ(eur_balance(pod), (std::pair<std::int64_t, std::int64_t>{100'000, 0}));
+  // The pod's journal and ledger, payout events and the payouts account included, are answered
+  // as the OpenAPI document describes them (call() holds every answer to it).
+  EXPECT_EQ(call("GET", "/pods/" + pod + "/events?limit=200").status, 200);
+  EXPECT_EQ(call("GET", "/pods/" + pod + "/ledger?limit=200").status, 200);
   // The EUR is still there: the pod does not close until it is paid out too.
   expect_problem(call("POST", "/pods/" + pod + "/actions/close"), 409, "illegal_transition");
   auto rest = pay(pod, 100'000);
