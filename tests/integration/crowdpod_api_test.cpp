@@ -454,6 +454,15 @@ class crowdpod_restart : public store_test {
     return http_exchange(p.port(), req);
   }
 
+  /// Runs `sql` on the SQLite journal of a stopped server on `data_dir`; it must change one row.
+  static void edit_journal(const std::filesystem::path& data_dir, const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((data_dir / "journal.sqlite").c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    EXPECT_EQ(sqlite3_changes(db), 1) << sql;
+    sqlite3_close(db);
+  }
+
   /// A payorch on `data_dir` with the summer-trip pod created under `key`.
   struct first_run {
     payorch_process* process = nullptr;  // null if it did not start
@@ -557,17 +566,9 @@ TEST_P(crowdpod_restart, a_claim_without_its_answer_refuses_other_requests) {
   ASSERT_NE(first.process, nullptr);
   const auto pod_id = first.pod_id;
   ASSERT_EQ(first.process->stop(), 0);
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open((data.path() / "journal.sqlite").c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db,
-                           "UPDATE idempotency SET status = 0, content_type = '', location = '', "
-                           "body = X'' WHERE key = 'crash-key'",
-                           nullptr, nullptr, nullptr),
-              SQLITE_OK);
-    EXPECT_EQ(sqlite3_changes(db), 1);
-    sqlite3_close(db);
-  }
+  edit_journal(data.path(),
+               "UPDATE idempotency SET status = 0, content_type = '', location = '', "
+               "body = X'' WHERE key = 'crash-key'");
   process_options on_data;
   on_data.data_dir = data.path();
   auto* second = start(on_data);
@@ -596,13 +597,7 @@ TEST_P(crowdpod_restart, an_old_creation_key_finds_its_passivated_pod) {
   const auto pod_id = first.pod_id;
   ASSERT_EQ(first.process->stop(), 0);
   auto forget_and_start = [&]() -> payorch_process* {
-    sqlite3* db = nullptr;
-    EXPECT_EQ(sqlite3_open((data.path() / "journal.sqlite").c_str(), &db), SQLITE_OK);
-    EXPECT_EQ(sqlite3_exec(db, "DELETE FROM idempotency WHERE key = 'old-key'", nullptr, nullptr,
-                           nullptr),
-              SQLITE_OK);
-    EXPECT_EQ(sqlite3_changes(db), 1);
-    sqlite3_close(db);
+    edit_journal(data.path(), "DELETE FROM idempotency WHERE key = 'old-key'");
     process_options on_data;
     on_data.data_dir = data.path();
     return start(on_data);
@@ -636,15 +631,8 @@ TEST_P(crowdpod_restart, a_listing_never_leaves_out_a_pod_it_cannot_read) {
       call(*first.process, first.token, "POST", "/pods", std::string(summer_trip_body), "listed-2");
   ASSERT_EQ(other.status, 201) << other.body;
   ASSERT_EQ(first.process->stop(), 0);
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open((data.path() / "journal.sqlite").c_str(), &db), SQLITE_OK);
-    const std::string broken = "UPDATE events SET payload = X'7B' WHERE stream_id = '" +
-                               first.pod_id + "' AND version = 1";
-    EXPECT_EQ(sqlite3_exec(db, broken.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
-    EXPECT_EQ(sqlite3_changes(db), 1);
-    sqlite3_close(db);
-  }
+  edit_journal(data.path(), "UPDATE events SET payload = X'7B' WHERE stream_id = '" + first.pod_id +
+                                "' AND version = 1");
   process_options on_data;
   on_data.data_dir = data.path();
   auto* second = start(on_data);
