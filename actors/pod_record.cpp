@@ -978,6 +978,11 @@ result<pledge_page> page_of(const pod_record& pod, const list_pledges& q) {
     if (wanted && effective_status(p, q.requested_at_ms) != *wanted) continue;
     page.items.push_back(view_of(pod, p, q.requested_at_ms));
   }
+  // A full page has a next one only if another pledge matches: go to it (a page of none would
+  // tell the client nothing but "the end").
+  while (wanted && i < pod.funds->pledges.size() &&
+         effective_status(pod.funds->pledges[i], q.requested_at_ms) != *wanted)
+    ++i;
   // `i` is the position of the next pledge to look at; a cursor of i resumes there.
   if (i < pod.funds->pledges.size()) page.next_after = static_cast<std::int64_t>(i);
   return page;

@@ -286,6 +286,30 @@ TEST_F(pod_membership_test, pledges_due_during_a_suspension_are_not_missed) {
   EXPECT_EQ(missed("tess", after), 1);
 }
 
+// Goal: a pledge list filtered by status pages through the matching pledges only: a full page
+// has a cursor only when another pledge matches, so no page comes back empty.
+TEST_F(pod_membership_test, a_filtered_pledge_list_ends_with_its_last_match) {
+  populate();
+  for (const char* id : {"plg_0000000000000001", "plg_0000000000000002", "plg_0000000000000003"})
+    ASSERT_TRUE(pledge(id, "mia", 100));
+  ASSERT_TRUE(settle("plg_0000000000000001"));
+  auto settled = ask<pledge_page>(runtime_->pods(), list_pledges{pod_a, "SETTLED", 0, 1, t0 + 5});
+  ASSERT_TRUE(settled) << settled.error().detail;
+  ASSERT_EQ(settled->items.size(), 1u);
+  EXPECT_EQ(settled->next_after, 0);  // the last page: nothing else is SETTLED
+  auto open = ask<pledge_page>(runtime_->pods(), list_pledges{pod_a, "PLEDGED", 0, 1, t0 + 5});
+  ASSERT_TRUE(open) << open.error().detail;
+  ASSERT_EQ(open->items.size(), 1u);
+  EXPECT_EQ(open->items[0].pledge_id, "plg_0000000000000002");
+  ASSERT_NE(open->next_after, 0);
+  auto rest = ask<pledge_page>(runtime_->pods(),
+                               list_pledges{pod_a, "PLEDGED", open->next_after, 1, t0 + 5});
+  ASSERT_TRUE(rest) << rest.error().detail;
+  ASSERT_EQ(rest->items.size(), 1u);
+  EXPECT_EQ(rest->items[0].pledge_id, "plg_0000000000000003");
+  EXPECT_EQ(rest->next_after, 0);
+}
+
 // Goal: closing a pod cancels its open pledges (their holds are voided); a pod whose wallet
 // holds money is not closed (that money could never leave a CLOSED pod), a force-close keeps it.
 TEST_F(pod_membership_test, close_cancels_open_pledges) {
