@@ -504,8 +504,8 @@ struct payout_command {
   std::int64_t requested_at_ms = 0;
   std::string voter;  ///< vote: the voting member
   bool approve = false;  ///< vote: the decision
-  /// reserve: the wallet currency the check chose to pay from (the pod's or the payout's own);
-  /// empty: the pod's
+  /// reserve: the wallet currency the check found would pay (the pod's or the payout's own;
+  /// empty: the pod's). Naming the payout's own, the reservation chooses again as the wallet is.
   std::string hold_currency;
 };
 

@@ -48,11 +48,11 @@ std::optional<std::int64_t> parse_seconds(std::string_view text) {
   return value;
 }
 
+}  // namespace
+
 bool equal_in_constant_time(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
-
-}  // namespace
 
 std::string sign_webhook(std::string_view secret, std::string_view webhook_id,
                          std::int64_t timestamp_s, std::string_view body) {

@@ -22,4 +22,8 @@ bool verify_webhook(std::string_view secret, std::string_view webhook_id,
                     std::string_view timestamp_header, std::string_view signature_header,
                     std::string_view body, std::int64_t now_s, std::int64_t tolerance_s = 300);
 
+/// Whether `a` and `b` are the same bytes, in time that depends on their lengths only (for
+/// secrets: signatures, digests, one-time passwords).
+bool equal_in_constant_time(std::string_view a, std::string_view b);
+
 }  // namespace payorch::adapters

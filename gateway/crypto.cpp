@@ -15,6 +15,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "adapters/webhook_signature.hpp"
 #include "domain/ids.hpp"
 
 namespace payorch::gateway {
@@ -82,8 +83,7 @@ std::optional<std::string> random_bytes(std::size_t count) {
 }
 
 bool equal_constant_time(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+  return adapters::equal_in_constant_time(a, b);
 }
 
 namespace {

@@ -21,6 +21,7 @@
 #include "adapters/rail_client.hpp"
 #include "adapters/risk_client.hpp"
 #include "adapters/sanctions_client.hpp"
+#include "adapters/webhook_signature.hpp"
 #include "domain/currency.hpp"
 #include "domain/fx.hpp"
 #include "domain/ids.hpp"
@@ -432,15 +433,6 @@ bool otp_required(const wait_state& w) {
          text_of(output_of(w, "risk"), "level") == "HIGH";
 }
 
-/// Whether a one-time password is the expected one, in time that depends on the length only.
-bool same_code(std::string_view given, std::string_view expected) {
-  if (given.size() != expected.size()) return false;
-  unsigned char differ = 0;
-  for (std::size_t i = 0; i < given.size(); ++i)
-    differ |= static_cast<unsigned char>(given[i] ^ expected[i]);
-  return differ == 0;
-}
-
 evaluate_fn otp_verdict(std::string secret, std::int64_t max_attempts) {
   return [secret = std::move(secret), max_attempts](const wait_state& w) {
     if (!otp_required(w)) return wait_verdict::succeeded(R"({"required":false})");
@@ -448,7 +440,7 @@ evaluate_fn otp_verdict(std::string secret, std::int64_t max_attempts) {
     const auto expected = settlement_otp(secret, input_of(w.input).payout_id);
     std::int64_t wrong = 0;
     for (const auto& s : w.signals) {
-      if (same_code(text_of(parse_object(s.payload), "code"), expected))
+      if (adapters::equal_in_constant_time(text_of(parse_object(s.payload), "code"), expected))
         return wait_verdict::succeeded(R"({"required":true,"verified":true})");
       if (++wrong >= max_attempts)
         return wait_verdict::failed("otp_failed: " + std::to_string(wrong) +
