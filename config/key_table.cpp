@@ -161,6 +161,8 @@ std::string keywords_without_password(std::string_view s) {
   return out + (secret == std::string::npos ? rest : rest.substr(0, secret) + "***");
 }
 
+}  // namespace
+
 /// `text` (a connection URI or a libpq `keyword = value` string) with every secret replaced by
 /// `***`: the password of the URI's `user:pass@`, and the value of a `password` or `sslpassword`
 /// parameter (in the URI's query, which libpq reads too, or a keyword).
@@ -175,6 +177,8 @@ std::string without_password(std::string_view text) {
     return uri_without_password(std::string(text), scheme + 3);
   return keywords_without_password(text);
 }
+
+namespace {
 
 /// The storage setting with any password replaced by `***`, so printing it leaks nothing.
 std::string storage_shown(const settings& in) {

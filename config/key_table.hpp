@@ -107,9 +107,10 @@ std::vector<key_spec> settlement_keys();
 /// What is wrong with a provider base URL, if anything: it must be `http://host[:port][/path]`.
 std::optional<std::string> provider_url_problem(std::string_view url);
 
-/// `url` as an error may echo it: a `user:password@` before its host (which provider URLs may
-/// not have, but a refused one may hold) becomes `***@`.
-std::string url_without_userinfo(std::string_view url);
+/// `text` (a URI of any scheme, or a libpq `keyword = value` string) with every secret replaced
+/// by `***`: the password of a `user:password@`, and a `password` or `sslpassword` parameter.
+/// What an error may echo of a storage string or of a URL that may hold one.
+std::string without_password(std::string_view text);
 
 /// The rules of the list keys (list_rules.cpp).
 table_list_rule auth_clients_rule();

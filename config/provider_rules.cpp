@@ -27,7 +27,7 @@ text_rule provider_url_rule() {
             out.providers.*member = std::string(text);
             return std::nullopt;
           },
-          [](const settings& in) { return in.providers.*member; }, false, url_without_userinfo};
+          [](const settings& in) { return in.providers.*member; }, false, without_password};
 }
 
 std::optional<std::string> set_webhook_secret(settings& out, std::string_view text) {
@@ -89,15 +89,6 @@ std::optional<std::string> authority_problem(std::string_view authority) {
 }
 
 }  // namespace
-
-std::string url_without_userinfo(std::string_view url) {
-  const auto scheme_end = url.find("://");
-  const auto host_start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
-  const auto authority_end = std::min(url.find_first_of("/?#", host_start), url.size());
-  const auto at = url.substr(0, authority_end).rfind('@');
-  if (at == std::string_view::npos || at < host_start) return std::string(url);
-  return std::string(url.substr(0, host_start)) + "***" + std::string(url.substr(at));
-}
 
 std::optional<std::string> provider_url_problem(std::string_view url) {
   constexpr std::string_view scheme = "http://";

@@ -19,8 +19,7 @@ text_rule callback_url_rule() {
             out.settlement.callback_url = std::string(text);
             return std::nullopt;
           },
-          [](const settings& in) { return in.settlement.callback_url; }, false,
-          url_without_userinfo};
+          [](const settings& in) { return in.settlement.callback_url; }, false, without_password};
 }
 
 text_rule otp_secret_rule() {

@@ -54,7 +54,7 @@ std::optional<std::int64_t> contribution_cycle::number_at(std::int64_t at_ms) co
 }
 
 std::int64_t contribution_cycle::last_number() const noexcept {
-  constexpr std::int64_t last_ms = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
+  constexpr std::int64_t last_ms = max_rfc3339_unix_ms;
   if (starts_at_ms > last_ms) return 0;
   // Cycle n ends when n + 1 starts: n periods after the first start.
   if (period == cycle_period::weekly) return (last_ms - starts_at_ms) / week_ms;

@@ -5,10 +5,6 @@
 namespace payorch {
 namespace {
 
-// The range RFC 3339's four-digit years can spell, in Unix milliseconds.
-constexpr std::int64_t min_unix_ms = -62'167'219'200'000;  // 0000-01-01T00:00:00.000Z
-constexpr std::int64_t max_unix_ms = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
-
 // Writes `value` as exactly `width` zero-padded digits.
 void append_digits(std::string& out, long long value, int width) {
   char buffer[8];
@@ -23,8 +19,8 @@ void append_digits(std::string& out, long long value, int width) {
 
 std::string format_rfc3339_utc(std::int64_t unix_ms) {
   using namespace std::chrono;
-  if (unix_ms < min_unix_ms) unix_ms = min_unix_ms;
-  if (unix_ms > max_unix_ms) unix_ms = max_unix_ms;
+  if (unix_ms < min_rfc3339_unix_ms) unix_ms = min_rfc3339_unix_ms;
+  if (unix_ms > max_rfc3339_unix_ms) unix_ms = max_rfc3339_unix_ms;
 
   const sys_time<milliseconds> point{milliseconds{unix_ms}};
   const auto day = floor<days>(point);
@@ -118,7 +114,7 @@ result<std::int64_t> parse_rfc3339(std::string_view text, std::string param) {
       ((static_cast<std::int64_t>(days_since_epoch) * 24 + h) * 60 + mi - offset_min) * 60000 +
       static_cast<std::int64_t>(s) * 1000 + ms;
   // An offset can carry a time past the years 0000..9999 in UTC, which no answer could spell.
-  if (unix_ms < min_unix_ms || unix_ms > max_unix_ms)
+  if (unix_ms < min_rfc3339_unix_ms || unix_ms > max_rfc3339_unix_ms)
     return fail(errc::invalid_argument,
                 param + " must fall between 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z",
                 param);

@@ -10,6 +10,11 @@
 
 namespace payorch {
 
+/// The range RFC 3339's four-digit years can spell, in Unix milliseconds.
+inline constexpr std::int64_t min_rfc3339_unix_ms = -62'167'219'200'000;  // 0000-01-01T00:00:00Z
+inline constexpr std::int64_t max_rfc3339_unix_ms =
+    253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
+
 /// `unix_ms` (milliseconds since 1970-01-01T00:00:00Z) as RFC 3339 UTC text:
 /// "2024-05-22T14:11:02Z" when the millisecond part is zero, "2024-05-22T14:11:02.123Z"
 /// otherwise. Uses calendar arithmetic only (no locale, no time zone database).

@@ -180,8 +180,8 @@ TEST(provider_settings, refused_urls_are_echoed_without_their_password) {
     EXPECT_EQ(line.find("hunter2"), std::string::npos) << line;
     EXPECT_NE(line.find("***@"), std::string::npos) << line;
   }
-  EXPECT_EQ(detail::url_without_userinfo("http://a:b@h:1/p@q"), "http://***@h:1/p@q");
-  EXPECT_EQ(detail::url_without_userinfo("http://h:1/p@q"), "http://h:1/p@q");
+  EXPECT_EQ(detail::without_password("http://a:b@h:1/p@q"), "http://a:***@h:1/p@q");
+  EXPECT_EQ(detail::without_password("http://h:1/p@q"), "http://h:1/p@q");
 }
 
 // Goal: providers are given a callback base that paths append to: an IPv6 listen host in
